@@ -1,0 +1,59 @@
+/** A Discord id as a decimal string: what every sake API returns and stores. */
+export type Snowflake = string;
+
+/** What sake APIs accept as an id: a decimal string or a bigint. */
+export type Snowflakeish = string | bigint;
+
+const MAX_SNOWFLAKE = (1n << 64n) - 1n;
+const DECIMAL = /^(?:0|[1-9][0-9]{0,19})$/;
+const INVITE_CODE = /^[A-Za-z0-9_-]{1,100}$/;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Normalise an id to its canonical decimal string.
+ *
+ * Accepts a decimal string or a bigint in the unsigned 64-bit range. Anything
+ * else (numbers, which lose precision above 2^53; strings with signs, spaces,
+ * glob characters or CR/LF; out-of-range values) is a `TypeError`, raised
+ * before any backend is touched.
+ *
+ * @param value - the id to normalise
+ * @param name - the parameter's name, used in the error message
+ */
+export function toSnowflake(value: unknown, name = 'id'): Snowflake {
+  if (typeof value === 'string') {
+    if (DECIMAL.test(value) && BigInt(value) <= MAX_SNOWFLAKE) return value;
+  } else if (typeof value === 'bigint') {
+    if (value >= 0n && value <= MAX_SNOWFLAKE) return value.toString();
+  }
+  throw new TypeError(`${name} must be a snowflake (a decimal string or bigint in the unsigned 64-bit range), got ${describe(value)}`);
+}
+
+/** Whether `value` is a canonical snowflake string (no normalisation, no throw). */
+export function isSnowflake(value: unknown): value is Snowflake {
+  return typeof value === 'string' && DECIMAL.test(value) && BigInt(value) <= MAX_SNOWFLAKE;
+}
+
+/**
+ * Validate an invite code (letters, digits, `-` and `_`, at most 100 characters).
+ * Anything else is a `TypeError` raised before any backend is touched.
+ */
+export function toInviteCode(value: unknown, name = 'code'): string {
+  if (typeof value === 'string' && INVITE_CODE.test(value)) return value;
+  throw new TypeError(`${name} must be an invite code ([A-Za-z0-9_-]{1,100}), got ${describe(value)}`);
+}
+
+/**
+ * Compare two snowflakes numerically (ids are ordered by creation time).
+ * Shorter decimal strings are smaller; equal lengths compare as text.
+ */
+export function compareSnowflakes(a: Snowflake, b: Snowflake): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -4,7 +4,12 @@ import type { Snowflakeish } from './ids.js';
 import type { CacheIterator } from './iterator.js';
 import type { Resource } from './resource.js';
 
-/** A store of members. */
+/**
+ * A store of members. A member is stored without its user and joined with the
+ * user resource on read, so a member always comes back with the current `user`.
+ * If that user entry was removed on its own (deleteUser, clearUsers), the member
+ * comes back with a `user` that carries only its `id`.
+ */
 export interface MemberCache extends Resource {
   /**
    * Get a cached member.

@@ -21,7 +21,11 @@ export interface SetMutation<R extends ResourceName = ResourceName> {
   readonly type: 'set';
   readonly resource: R;
   readonly value: EntityMap[R];
-  /** Drop the entry after this many milliseconds (messages, invites, users with no other reference). */
+  /**
+   * Drop the entry after this many milliseconds (messages, invites, users).
+   * For users it is a retention time: a user that a cached member refers to
+   * never expires, and setting a member's user makes it persistent again.
+   */
   readonly ttlMs?: number;
   /** For messages: keep at most this many messages in the entry's channel, evicting the oldest ids. */
   readonly channelLimit?: number;

@@ -2,6 +2,7 @@ import {
   ClosedClient,
   EntryNotFound,
   LazyCacheIterator,
+  RESOURCE_SCOPES,
   keyOf,
   scopeIdOf,
   toInviteCode,
@@ -67,6 +68,32 @@ function checkKey<R extends ResourceName>(resource: R, key: KeyMap[R]): KeyMap[R
     out[field] = field === 'code' ? toInviteCode(value, field) : toSnowflake(value, field);
   }
   return out as KeyMap[R];
+}
+
+/** The raw field holding an entity's parent id for one index. */
+function parentField(resource: ResourceName, scope: string, value: Record<string, unknown>): unknown {
+  switch (scope) {
+    case 'guild':
+      return value.guild_id;
+    case 'channel':
+      return value.channel_id;
+    case 'user':
+      return resource === 'voiceState' ? value.user_id : (value.user as { id?: unknown } | undefined)?.id;
+    default:
+      return (value.author as { id?: unknown } | undefined)?.id;
+  }
+}
+
+/**
+ * Validate the parent ids an entity (or a patch) carries: they become index
+ * keys, so a malformed one is a TypeError like a malformed key.
+ */
+function checkParents(resource: ResourceName, value: unknown): void {
+  if (typeof value !== 'object' || value === null) throw new TypeError(`${resource} value must be an object`);
+  for (const scope of (RESOURCE_SCOPES as Record<string, readonly string[] | undefined>)[resource] ?? []) {
+    const id = parentField(resource, scope, value as Record<string, unknown>);
+    if (id !== undefined && id !== null) toSnowflake(id, `${resource} ${scope} id`);
+  }
 }
 
 function scoped<V>(resource: 'channel' | 'emoji' | 'role' | 'presence' | 'voiceState' | 'message' | 'invite', scopes: string[]): Record<string, ScopeReader<V>> {
@@ -143,9 +170,11 @@ export class MemoryCache implements Backend {
     switch (m.type) {
       case 'set':
         checkKey(m.resource, keyOf(m.resource, m.value as never) as never);
+        checkParents(m.resource, m.value);
         if (m.resource === 'member') toSnowflake((m.value as MemberEntity).user?.id, 'member.user.id');
         return m;
       case 'merge':
+        checkParents(m.resource, m.patch);
         return { ...m, key: checkKey(m.resource, m.key as never) } as Mutation;
       case 'delete':
         return { ...m, key: checkKey(m.resource, m.key as never) } as Mutation;
@@ -154,6 +183,7 @@ export class MemoryCache implements Backend {
         if (!Array.isArray(m.values)) throw new TypeError('replaceForGuild values must be an array');
         for (const value of m.values) {
           checkKey(m.resource, keyOf(m.resource, value as never) as never);
+          checkParents(m.resource, value);
           if ((value as { guild_id?: unknown }).guild_id !== guildId) {
             throw new TypeError(`replaceForGuild(${m.resource}, ${guildId}) got a value of another guild`);
           }

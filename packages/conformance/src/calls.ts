@@ -1,0 +1,47 @@
+/**
+ * Calling a backend's methods by name. The suite derives method names from
+ * the resource table (`getMember`, `iterMembersForGuild`, …) so one generic
+ * test covers every resource; a missing method fails the test with its name.
+ */
+import type { CacheIterator, Mutation } from '@sake/abc';
+import { check, fail } from './assert.js';
+
+type AnyMethod = (...args: unknown[]) => unknown;
+
+function method(backend: object, name: string): AnyMethod {
+  const fn = (backend as Record<string, unknown>)[name];
+  if (typeof fn !== 'function') fail(`the backend has no method ${name}()`);
+  return (fn as AnyMethod).bind(backend);
+}
+
+/** Call `backend[name](...args)` and await it (a synchronous throw becomes a rejection). */
+export async function call<T = unknown>(backend: object, name: string, ...args: unknown[]): Promise<T> {
+  return (await method(backend, name)(...args)) as T;
+}
+
+/** Call `backend[name](...args)` synchronously, without awaiting (for `iter…` and for "throws at the call" checks). */
+export function callNow(backend: object, name: string, ...args: unknown[]): unknown {
+  return method(backend, name)(...args);
+}
+
+/** Call an `iter…` method and check that what it returns has the `CacheIterator` shape. */
+export function iterate<T = unknown>(backend: object, name: string, ...args: unknown[]): CacheIterator<T> {
+  const it = callNow(backend, name, ...args) as Partial<CacheIterator<T>> | null | undefined;
+  check(
+    typeof it === 'object' && it !== null && typeof it[Symbol.asyncIterator] === 'function' && typeof it.len === 'function' && typeof it.toArray === 'function',
+    `${name}() must return a CacheIterator (AsyncIterable with len() and toArray())`,
+  );
+  return it as CacheIterator<T>;
+}
+
+/** Collect an iterator with `for await` (the path users take), independent of its `toArray()`. */
+export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
+}
+
+/** `backend.apply(batch)`. */
+export function apply(backend: object, ...batch: Mutation[]): Promise<void> {
+  return call<void>(backend, 'apply', batch);
+}

@@ -1,0 +1,234 @@
+/**
+ * Tests specific to one family: members joined with users, message channel
+ * limits, threads stored as channels, user retention.
+ */
+import { EntryNotFound, InvalidDataFound, mutation } from '@sake/abc';
+import type { MemberEntity, MessageEntity, UserEntity } from '@sake/abc';
+import { check, rejects, same } from '../assert.js';
+import { apply, call, iterate } from '../calls.js';
+import * as fx from '../fixtures.js';
+import type { GroupContext } from '../harness.js';
+import type { ConformanceBackend } from '../options.js';
+import { SPECS } from '../specs.js';
+import { expectAbsent, expectIter, expectValue, put, setOf } from './ops.js';
+
+const members = SPECS.member;
+const users = SPECS.user;
+const messages = SPECS.message;
+const channels = SPECS.channel;
+
+/** Member tests: the member carries `guild_id` and the user joined from the user resource. */
+export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  const { test } = ctx;
+  const withUsers = ctx.options.resources.has('user');
+
+  test('getMember returns the member with guild_id and its full user', async (h) => {
+    const b = await h.open();
+    const guildId = h.id();
+    const u = fx.user(h.id(), { global_name: 'Joined', avatar: 'a_abcdef' });
+    const m = fx.member(guildId, u, { nick: 'nick' });
+    await put(b, members, m);
+    const got = await call<MemberEntity>(b, 'getMember', guildId, u.id);
+    check(got.guild_id === guildId, `getMember must carry guild_id ${guildId}, got ${String(got.guild_id)}`);
+    same(got.user, u, 'getMember(…).user');
+    same(got, m, 'getMember(…)');
+  });
+
+  if (withUsers) {
+    test('setting a member sets its user', async (h) => {
+      const b = await h.open();
+      const u = fx.user(h.id());
+      await put(b, members, fx.member(h.id(), u));
+      same(await call<UserEntity>(b, 'getUser', u.id), u, 'getUser after setting a member');
+    });
+
+    test('members are joined with the current user on every read path', async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const u = fx.user(h.id());
+      const m = fx.member(guildId, u);
+      await put(b, members, m);
+      const renamed = { ...u, username: 'renamed', global_name: 'Renamed' };
+      await put(b, users, renamed);
+      const expected = { ...m, user: renamed };
+      await expectValue(b, members, expected, 'after the user was set again');
+      await expectIter(b, members, undefined, undefined, [expected], 'after the user was set again');
+      if (ctx.options.refs) {
+        await expectIter(b, members, 'guild', guildId, [expected], 'after the user was set again');
+        await expectIter(b, members, 'user', u.id, [expected], 'after the user was set again');
+      }
+    });
+
+    test('a member merge with a user patch merges into the user', async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const u = fx.user(h.id());
+      const m = fx.member(guildId, u);
+      await put(b, members, m);
+      const userPatch = { id: u.id, global_name: 'Merged Name' };
+      await apply(b, mutation.merge('member', { guildId, userId: u.id }, { nick: 'merged', user: userPatch as UserEntity }));
+      const mergedUser = { ...u, global_name: 'Merged Name' };
+      await expectValue(b, members, { ...m, nick: 'merged', user: mergedUser }, 'after a merge carrying a partial user');
+      same(await call<UserEntity>(b, 'getUser', u.id), mergedUser, 'getUser after a member merge carrying a partial user');
+    });
+
+    test('a member whose user entry was deleted comes back with a user carrying its id', async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const u = fx.user(h.id());
+      const m = fx.member(guildId, u);
+      await put(b, members, m);
+      await call(b, 'deleteUser', u.id);
+      const got = await call<MemberEntity>(b, 'getMember', guildId, u.id);
+      same(got, { ...m, user: { id: u.id } }, 'getMember after deleteUser');
+    });
+
+    test('a user a cached member refers to does not expire with its ttl', async (h) => {
+      const b = await h.open();
+      const u = fx.user(h.id());
+      await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.set('member', fx.member(h.id(), u)));
+      // Give the ttl time to pass; the user must still be there (a wait, not a timing assertion).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      same(await call<UserEntity>(b, 'getUser', u.id), u, 'getUser of a member\'s user 200 ms after a 50 ms ttl');
+    });
+  }
+
+  test('deleting a member leaves its user and its other guilds alone', async (h) => {
+    const b = await h.open();
+    const u = fx.user(h.id());
+    const m1 = fx.member(h.id(), u);
+    const m2 = fx.member(h.id(), u);
+    await put(b, members, m1, m2);
+    await call(b, 'deleteMember', m1.guild_id, u.id);
+    await expectAbsent(b, members, m1, 'after deleteMember');
+    await expectValue(b, members, m2, 'the same user in another guild after deleteMember');
+    if (withUsers) same(await call<UserEntity>(b, 'getUser', u.id), u, 'getUser after deleteMember');
+  });
+}
+
+/** Message tests: `channelLimit` keeps the newest ids of a channel. */
+export function messageExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  const { test } = ctx;
+
+  test('set with channelLimit keeps only the newest N messages of that channel', async (h) => {
+    const b = await h.open();
+    const guildId = h.id();
+    const channelId = h.id();
+    const otherChannel = h.id();
+    const author = fx.user(h.id());
+    const others = [fx.message(h.id(), otherChannel, author, guildId), fx.message(h.id(), otherChannel, author, guildId)];
+    await put(b, messages, ...others);
+    const ids = Array.from({ length: 5 }, () => h.id());
+    const inChannel = ids.map((id) => fx.message(id, channelId, author, guildId));
+    for (const m of inChannel) await apply(b, setOf(messages, m, { channelLimit: 3 }));
+    const kept = inChannel.slice(2);
+    for (const m of inChannel.slice(0, 2)) await expectAbsent(b, messages, m, 'an old message beyond channelLimit 3');
+    for (const m of kept) await expectValue(b, messages, m, 'one of the newest 3 messages');
+    for (const m of others) await expectValue(b, messages, m, 'a message of another channel (channelLimit is per channel)');
+    if (ctx.options.refs) {
+      await expectIter(b, messages, 'channel', channelId, kept, 'after 5 sets with channelLimit 3');
+      await expectIter(b, messages, 'author', author.id, [...others, ...kept], 'after evictions by channelLimit');
+    }
+  });
+
+  test('channelLimit evicts by id: a message older than the newest N is not kept', async (h) => {
+    const b = await h.open();
+    const guildId = h.id();
+    const channelId = h.id();
+    const author = fx.user(h.id());
+    const older = fx.message(h.id(), channelId, author, guildId);
+    const newer = [h.id(), h.id(), h.id()].map((id) => fx.message(id, channelId, author, guildId));
+    for (const m of newer) await apply(b, setOf(messages, m, { channelLimit: 3 }));
+    // Arrives late (e.g. a backfill) but has the oldest id: it is the one evicted.
+    await apply(b, setOf(messages, older, { channelLimit: 3 }));
+    await expectAbsent(b, messages, older, 'an older id set after the channel was full');
+    for (const m of newer) await expectValue(b, messages, m, 'the newest 3 ids');
+  });
+
+  test('messages without channelLimit are not evicted', async (h) => {
+    const b = await h.open();
+    const channelId = h.id();
+    const author = fx.user(h.id());
+    const all = Array.from({ length: 12 }, () => fx.message(h.id(), channelId, author, h.id()));
+    await put(b, messages, ...all);
+    const count = await iterate<MessageEntity>(b, 'iterMessages').len();
+    check(count === 12, `iterMessages().len() after 12 sets without channelLimit: expected 12, got ${count}`);
+  });
+}
+
+/** Channel tests: threads live in the channel resource and its guild index. */
+export function channelExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  ctx.test('threads and voice channels are stored as guild channels', async (h) => {
+    const b = await h.open();
+    const guildId = h.id();
+    const text = fx.channel(h.id(), guildId);
+    const voice = fx.voiceChannel(h.id(), guildId);
+    const thread = fx.thread(h.id(), guildId, text.id);
+    await put(b, channels, text, voice, thread);
+    await expectValue(b, channels, thread, 'a thread');
+    await expectValue(b, channels, voice, 'a voice channel');
+    if (ctx.options.refs) await expectIter(b, channels, 'guild', guildId, [text, voice, thread], 'with a thread');
+  });
+}
+
+/** User tests. */
+export function userExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  ctx.test('a user set with a ttl is kept when set again without one', async (h) => {
+    const b = await h.open();
+    const u = fx.user(h.id());
+    await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.set('user', u));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    same(await call<UserEntity>(b, 'getUser', u.id), u, 'getUser 200 ms after re-setting without ttl');
+  });
+}
+
+/** The `me` resource: one entry, no key. */
+export function meBody<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  const { test } = ctx;
+
+  test('getMe rejects with EntryNotFound before any me is set', async (h) => {
+    const b = await h.open();
+    await rejects(() => call(b, 'getMe'), EntryNotFound, 'getMe() on an empty store');
+  });
+
+  test('set me then getMe returns exactly that user; a later set replaces it', async (h) => {
+    const b = await h.open();
+    const me = fx.user(h.id(), { bot: true, accent_color: 0x00ff00 });
+    await apply(b, mutation.set('me', me));
+    same(await call(b, 'getMe'), me, 'getMe() after set');
+    const renamed = fx.user(me.id, { bot: true, username: 'renamed' });
+    await apply(b, mutation.set('me', renamed));
+    same(await call(b, 'getMe'), renamed, 'getMe() after a second set without accent_color');
+  });
+
+  test('merge me shallow-merges (upsert creates, no upsert leaves it absent)', async (h) => {
+    const b = await h.open();
+    const me = fx.user(h.id(), { bot: true });
+    await apply(b, mutation.merge('me', {}, { username: 'nobody' }, false));
+    await rejects(() => call(b, 'getMe'), EntryNotFound, 'getMe() after merge without upsert on an absent me');
+    await apply(b, mutation.merge('me', {}, me, true));
+    same(await call(b, 'getMe'), me, 'getMe() after merge with upsert');
+    await apply(b, mutation.merge('me', {}, { username: 'patched' }));
+    same(await call(b, 'getMe'), { ...me, username: 'patched' }, 'getMe() after merge');
+  });
+
+  test('deleteMe removes me and resolves when absent', async (h) => {
+    const b = await h.open();
+    await call(b, 'deleteMe');
+    await apply(b, mutation.set('me', fx.user(h.id())));
+    await call(b, 'deleteMe');
+    await rejects(() => call(b, 'getMe'), EntryNotFound, 'getMe() after deleteMe()');
+    await apply(b, mutation.set('me', fx.user(h.id())), mutation.delete('me', {}));
+    await rejects(() => call(b, 'getMe'), EntryNotFound, 'getMe() after a delete mutation');
+  });
+
+  if (ctx.options.corrupt) {
+    const corrupt = ctx.options.corrupt;
+    test('corrupt bytes: getMe rejects with InvalidDataFound', async (h) => {
+      const b = await h.open();
+      await apply(b, mutation.set('me', fx.user(h.id())));
+      await corrupt(b, 'me', {});
+      await rejects(() => call(b, 'getMe'), InvalidDataFound, 'getMe() of corrupt bytes');
+    });
+  }
+}

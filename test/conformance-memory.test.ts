@@ -1,0 +1,7 @@
+// The conformance suite against the embedded default backend. MemoryCache
+// implements every resource and every index, reopens with its data, and has
+// no store to corrupt or lose (so no `corrupt` / `unreachable` hooks).
+import { runConformance } from '@sake/conformance';
+import { MemoryCache } from '@sake/memory';
+
+runConformance('MemoryCache', () => new MemoryCache());

@@ -1,0 +1,219 @@
+// Mutation check of the conformance suite: wrap a correct backend in a Proxy
+// that breaks one behaviour, run the suite's own checks against it, and
+// assert they fail (and pass against the unbroken backend). This is how we
+// know the suite's tests can fail.
+//
+// The suite is registered through its `runner` option with a collecting
+// runner (not vitest), so each check can be run directly as a function.
+import { runConformance } from '@sake/conformance';
+import type { TestBody, TestRunner } from '@sake/conformance';
+import { MemoryCache } from '@sake/memory';
+import { BackendError, ClosedClient, EntryNotFound, LazyCacheIterator } from '@sake/abc';
+import type { CacheIterator, Mutation } from '@sake/abc';
+import { describe, expect, it } from 'vitest';
+
+type Hook = () => void | Promise<void>;
+interface Collected {
+  body: TestBody;
+  before: Hook[];
+  after: Hook[];
+}
+
+/** A runner that records tests (with the hooks of their enclosing groups) instead of running them. */
+function collect(register: (runner: TestRunner) => void): Map<string, Collected> {
+  const tests = new Map<string, Collected>();
+  const frames: { name: string; before: Hook[]; after: Hook[] }[] = [];
+  const runner: TestRunner = {
+    describe(name, body) {
+      frames.push({ name, before: [], after: [] });
+      body();
+      frames.pop();
+    },
+    it(name, body) {
+      // Skip the outermost name (the backend's name): keys read "family > test".
+      const path = [...frames.slice(1).map((f) => f.name), name].join(' > ');
+      tests.set(path, { body, before: frames.flatMap((f) => f.before), after: frames.flatMap((f) => f.after).reverse() });
+    },
+    beforeEach(hook) {
+      frames.at(-1)?.before.push(hook);
+    },
+    afterEach(hook) {
+      frames.at(-1)?.after.push(hook);
+    },
+  };
+  register(runner);
+  return tests;
+}
+
+async function run(test: Collected): Promise<void> {
+  for (const hook of test.before) await hook();
+  try {
+    await test.body();
+  } finally {
+    for (const hook of test.after) await hook();
+  }
+}
+
+type Overrides = Partial<Record<keyof MemoryCache, unknown>>;
+
+/** A MemoryCache whose listed members are replaced (each override gets the real cache). */
+function broken(make: (real: MemoryCache) => Overrides): () => MemoryCache {
+  return () => {
+    const real = new MemoryCache();
+    const overrides = make(real) as Record<PropertyKey, unknown>;
+    return new Proxy(real, {
+      get(target, prop) {
+        if (Object.prototype.hasOwnProperty.call(overrides, prop)) return overrides[prop];
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+}
+
+const good = collect((runner) => runConformance('MemoryCache', () => new MemoryCache(), { runner, timeoutMs: 2_000 }));
+
+interface Mutant {
+  what: string;
+  factory: () => MemoryCache;
+  /** Suite checks (family > test name) that must fail against the mutant. */
+  caughtBy: string[];
+}
+
+const MUTANTS: Mutant[] = [
+  {
+    what: 'iterMembersForGuild ignores the guild',
+    factory: broken((real) => ({ iterMembersForGuild: () => real.iterMembers() })),
+    caughtBy: ["member (Members) > iterMembersForGuild yields exactly that parent's entries; for await, toArray() and len() agree"],
+  },
+  {
+    what: 'len() of iterVoiceStatesForChannel counts one too many',
+    factory: broken((real) => ({
+      iterVoiceStatesForChannel: (id: string): CacheIterator<unknown> => {
+        const inner = real.iterVoiceStatesForChannel(id);
+        return new LazyCacheIterator(() => inner, async () => (await inner.len()) + 1);
+      },
+    })),
+    caughtBy: ["voiceState (VoiceStates) > iterVoiceStatesForChannel yields exactly that parent's entries; for await, toArray() and len() agree"],
+  },
+  {
+    what: 'getGuild resolves undefined for an absent guild',
+    factory: broken((real) => ({
+      getGuild: async (id: string) => real.getGuild(id).catch((e: unknown) => (e instanceof EntryNotFound ? undefined : Promise.reject(e))),
+    })),
+    caughtBy: ['guild (Guilds) > getGuild rejects with EntryNotFound for an absent entry', 'guild (Guilds) > deleteGuild removes the entry and only that entry'],
+  },
+  {
+    what: 'apply treats merge as set (no shallow merge)',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[]) =>
+        real.apply(batch.map((m) => (m.type === 'merge' && m.resource === 'role' ? ({ ...m, patch: m.patch, upsert: true, type: 'set', value: m.patch } as unknown as Mutation) : m))),
+    })),
+    caughtBy: ['role (Roles) > merge shallow-merges a patch into an existing role', 'role (Roles) > merge without upsert leaves an absent role absent'],
+  },
+  {
+    what: 'apply ignores channelLimit',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[]) => real.apply(batch.map((m) => (m.type === 'set' && m.resource === 'message' ? { ...m, channelLimit: undefined } : m))),
+    })),
+    caughtBy: [
+      'message (Messages) > set with channelLimit keeps only the newest N messages of that channel',
+      'message (Messages) > channelLimit evicts by id: a message older than the newest N is not kept',
+    ],
+  },
+  {
+    what: 'apply ignores ttlMs on invites',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[]) => real.apply(batch.map((m) => (m.type === 'set' && m.resource === 'invite' ? { ...m, ttlMs: undefined } : m))),
+    })),
+    caughtBy: ['invite (Invites) > set with a short ttlMs expires the invite'],
+  },
+  {
+    what: 'getMember returns the member without joining the current user',
+    factory: broken((real) => {
+      const firstSeen = new Map<string, unknown>();
+      return {
+        apply: async (batch: readonly Mutation[]) => {
+          for (const m of batch) if (m.type === 'set' && m.resource === 'member' && !firstSeen.has(m.value.user.id)) firstSeen.set(m.value.user.id, m.value.user);
+          return real.apply(batch);
+        },
+        getMember: async (g: string, u: string) => ({ ...(await real.getMember(g, u)), user: firstSeen.get(u) }),
+      };
+    }),
+    caughtBy: ['member (Members) > members are joined with the current user on every read path'],
+  },
+  {
+    what: 'iterRoles throws ClosedClient at the call instead of while iterating',
+    factory: broken((real) => ({
+      iterRoles: () => {
+        if (!real.isAlive) throw new ClosedClient();
+        return real.iterRoles();
+      },
+    })),
+    caughtBy: ['lifecycle > every method rejects with ClosedClient after close(), including apply'],
+  },
+  {
+    what: 'getUser checks the connection before validating the id',
+    factory: broken((real) => ({
+      getUser: async (id: string) => {
+        if (!real.isAlive) throw new ClosedClient();
+        return real.getUser(id);
+      },
+    })),
+    caughtBy: ['user (Users) > getUser rejects malformed ids with TypeError before any I/O'],
+  },
+  {
+    what: 'replaceForGuild of members is applied as plain sets (stale members stay)',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[]) =>
+        real.apply(batch.flatMap((m) => (m.type === 'replaceForGuild' && m.resource === 'member' ? m.values.map((value) => ({ type: 'set', resource: 'member', value }) as Mutation) : [m]))),
+    })),
+    caughtBy: ["member (Members) > replaceForGuild(member) replaces that guild's entries and leaves other guilds alone"],
+  },
+  {
+    what: 'clearEmojisForGuild clears every guild',
+    factory: broken((real) => ({ clearEmojisForGuild: async () => real.clearEmojis() })),
+    caughtBy: ["emoji (Emojis) > clearEmojisForGuild removes that parent's entries and leaves other parents alone"],
+  },
+];
+
+describe('the conformance suite catches broken backends', () => {
+  for (const mutant of MUTANTS) {
+    it(mutant.what, async () => {
+      const bad = collect((runner) => runConformance('MemoryCache', mutant.factory, { runner, timeoutMs: 2_000 }));
+      for (const name of mutant.caughtBy) {
+        const check = bad.get(name);
+        const control = good.get(name);
+        expect(check, `suite has a test named ${JSON.stringify(name)}`).toBeDefined();
+        // The unbroken backend passes the check…
+        await run(control as Collected);
+        // …and the broken one fails it.
+        await expect(run(check as Collected), `${name} must fail against: ${mutant.what}`).rejects.toThrow();
+      }
+    });
+  }
+});
+
+describe('the unreachable-store check', () => {
+  const name = 'lifecycle > an unreachable store rejects with BackendError within 300 ms instead of hanging';
+  const suiteWith = (open: () => Promise<void>) =>
+    collect((runner) =>
+      runConformance('MemoryCache', () => new MemoryCache(), { runner, timeoutMs: 300, unreachable: broken(() => ({ open })) }),
+    ).get(name);
+
+  it('passes for a backend whose open() rejects with BackendError', async () => {
+    const check = suiteWith(() => Promise.reject(new BackendError('connect ECONNREFUSED 127.0.0.1:1')));
+    expect(check).toBeDefined();
+    await run(check as Collected);
+  });
+
+  it('fails for a backend whose open() hangs', async () => {
+    const check = suiteWith(() => new Promise<void>(() => undefined));
+    await expect(run(check as Collected)).rejects.toThrow(/did not settle within 300 ms/);
+  });
+
+  it('fails for a backend whose open() rejects with a plain Error', async () => {
+    const check = suiteWith(() => Promise.reject(new Error('ECONNREFUSED')));
+    await expect(run(check as Collected)).rejects.toThrow(/expected BackendError/);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * Ingest and memory: the dataset's GUILD_CREATEs and member chunks through
+ * GatewayListener → RedisCache, against the naive baseline writing the same
+ * members, both timed in the same run (alternating which goes first) and each
+ * measured for the Redis memory its data takes.
+ */
+import type { RedisCache } from '@sake/redis';
+import type { BenchContext } from '../context.js';
+import { buildIngestDataset, type IngestDataset } from '../dataset.js';
+import { figure, type Figure } from '../figures.js';
+import { NaiveStore } from '../naive.js';
+import { ingestThroughListener, listenerFor, openCache } from '../sake.js';
+import { median, settle, timed } from '../stats.js';
+
+/** What the later phases read from: both layouts loaded with the same data. */
+export interface Loaded {
+  readonly dataset: IngestDataset;
+  readonly cache: RedisCache;
+  readonly naive: NaiveStore;
+  /** Key prefixes written (for cleanup on REDIS_URL). */
+  readonly prefixes: readonly string[];
+}
+
+interface Measured {
+  ms: number;
+  bytes: number;
+}
+
+async function measureNaive(context: BenchContext, dataset: IngestDataset, prefix: string): Promise<{ store: NaiveStore; m: Measured }> {
+  const store = new NaiveStore(context.redis.admin, prefix);
+  const before = await context.redis.memory(prefix);
+  const ms = await timed(() => store.ingest(dataset.guilds));
+  const bytes = (await context.redis.memory(prefix)) - before;
+  return { store, m: { ms, bytes } };
+}
+
+async function measureSake(context: BenchContext, dataset: IngestDataset, prefix: string): Promise<{ cache: RedisCache; m: Measured }> {
+  const cache = await openCache(context.redis.url, prefix);
+  const before = await context.redis.memory(prefix);
+  const listener = listenerFor(cache);
+  const ms = await timed(() => ingestThroughListener(listener, dataset.guilds));
+  const bytes = (await context.redis.memory(prefix)) - before;
+  return { cache, m: { ms, bytes } };
+}
+
+/** Run the ingest and memory comparison; leaves both layouts loaded for the read phases. */
+export async function ingestPhase(context: BenchContext): Promise<{ figures: Figure[]; loaded: Loaded }> {
+  const { redis, sizes } = context;
+  context.log(`generating ${sizes.ingestGuilds.length} guilds (${sizes.ingestGuilds.reduce((a, b) => a + b, 0)} members)…`);
+  const dataset = buildIngestDataset({ guildSizes: sizes.ingestGuilds });
+  const warmup = buildIngestDataset({ seed: 4242, guildSizes: [3_000, 1_000] });
+  const prefixes: string[] = [];
+
+  // Warm-up: the JIT and the connections see both paths before anything is timed.
+  {
+    const naivePrefix = redis.prefix('warm-naive');
+    const sakePrefix = redis.prefix('warm-sake');
+    prefixes.push(naivePrefix, sakePrefix);
+    await measureNaive(context, warmup, naivePrefix);
+    const { cache } = await measureSake(context, warmup, sakePrefix);
+    await cache.close();
+    await redis.reset([naivePrefix, sakePrefix]);
+  }
+
+  const naiveRuns: Measured[] = [];
+  const sakeRuns: Measured[] = [];
+  let last: { cache: RedisCache; naive: NaiveStore } | undefined;
+  for (let rep = 0; rep < sizes.ingestReps; rep++) {
+    if (last) {
+      await last.cache.close();
+      await redis.reset(prefixes);
+    }
+    const naivePrefix = redis.prefix('naive');
+    const sakePrefix = redis.prefix('sake');
+    prefixes.push(naivePrefix, sakePrefix);
+    await settle();
+    // Alternate the order so neither path always meets a fuller Redis.
+    let naive: Awaited<ReturnType<typeof measureNaive>>;
+    let sake: Awaited<ReturnType<typeof measureSake>>;
+    if (rep % 2 === 0) {
+      naive = await measureNaive(context, dataset, naivePrefix);
+      await settle();
+      sake = await measureSake(context, dataset, sakePrefix);
+    } else {
+      sake = await measureSake(context, dataset, sakePrefix);
+      await settle();
+      naive = await measureNaive(context, dataset, naivePrefix);
+    }
+    naiveRuns.push(naive.m);
+    sakeRuns.push(sake.m);
+    context.log(
+      `ingest rep ${rep + 1}/${sizes.ingestReps}: sake ${(dataset.memberCount / (sake.m.ms / 1000)).toFixed(0)}/s, ${(sake.m.bytes / dataset.memberCount).toFixed(1)} B/member; ` +
+        `naive ${(dataset.memberCount / (naive.m.ms / 1000)).toFixed(0)}/s, ${(naive.m.bytes / dataset.memberCount).toFixed(1)} B/member`,
+    );
+    last = { cache: sake.cache, naive: naive.store };
+  }
+
+  const perSecond = (runs: Measured[]): number => median(runs.map((r) => dataset.memberCount / (r.ms / 1000)));
+  const perMember = (runs: Measured[]): number => median(runs.map((r) => r.bytes / dataset.memberCount));
+  const notes = `${dataset.memberCount} members of ${dataset.guilds.length} guilds (${dataset.userCount} users), median of ${sizes.ingestReps}`;
+  const figures = [
+    figure('ingest_members_per_s', 'GUILD_CREATE + chunks ingest', perSecond(sakeRuns), perSecond(naiveRuns), 'naive JSON HSET', 'members/s', notes),
+    figure(
+      'bytes_per_member',
+      'Redis memory per member',
+      perMember(sakeRuns),
+      perMember(naiveRuns),
+      'naive JSON HSET',
+      'B',
+      redis.owned ? 'used_memory delta / members (users included)' : 'sum of MEMORY USAGE over the prefix / members',
+    ),
+  ];
+  return { figures, loaded: { dataset, cache: last!.cache, naive: last!.naive, prefixes } };
+}

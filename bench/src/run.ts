@@ -1,0 +1,105 @@
+/**
+ * `pnpm bench [--quick] [--only ingest,reads,mixed,ceiling] [--out path]`:
+ * measures RedisCache (through GatewayListener) beside same-run baselines and
+ * prints a table; writes bench/results.json. Uses its own redis-server on a
+ * free port unless REDIS_URL is set.
+ */
+import { fileURLToPath } from 'node:url';
+import { FULL, QUICK, type BenchContext } from './context.js';
+import type { Figure, FigureName } from './figures.js';
+import { ceilingPhase } from './phases/ceiling.js';
+import { ingestPhase } from './phases/ingest.js';
+import { mixedPhase } from './phases/mixed.js';
+import { readPhase } from './phases/reads.js';
+import { formatTable, machine, writeResults } from './report.js';
+import { BenchRedis } from './store.js';
+
+const PHASES = ['ingest', 'reads', 'mixed', 'ceiling'] as const;
+type Phase = (typeof PHASES)[number];
+
+interface Args {
+  quick: boolean;
+  only: Set<Phase>;
+  out: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { quick: false, only: new Set(PHASES), out: fileURLToPath(new URL('../results.json', import.meta.url)) };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') continue;
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--only' || arg === '--out') {
+      const value = argv[++i];
+      if (value === undefined) throw new TypeError(`${arg} needs a value`);
+      if (arg === '--out') args.out = value;
+      else {
+        const names = value.split(',').map((s) => s.trim());
+        for (const name of names) if (!(PHASES as readonly string[]).includes(name)) throw new TypeError(`--only: unknown phase ${name} (phases: ${PHASES.join(', ')})`);
+        args.only = new Set(names as Phase[]);
+      }
+    } else if (arg === '--help' || arg === '-h') {
+      console.log('usage: pnpm bench [--quick] [--only ingest,reads,mixed,ceiling] [--out results.json]\n(REDIS_URL=redis://… measures that server under a unique prefix instead of a private one)');
+      process.exit(0);
+    } else throw new TypeError(`unknown argument ${arg} (try --help)`);
+  }
+  // The read phases read what ingest loaded.
+  if (args.only.has('reads')) args.only.add('ingest');
+  return args;
+}
+
+const ORDER: readonly FigureName[] = [
+  'ingest_members_per_s',
+  'bytes_per_member',
+  'get_member_p50_us',
+  'get_member_p99_us',
+  'concurrent_get_ops_per_s',
+  'iter_members_per_s',
+  'mixed_events_per_s',
+  'confirm_p99_ms',
+  'redis_ceiling_hset_per_s',
+];
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const mode = args.quick ? 'quick' : 'full';
+  const started = Date.now();
+  const log = (message: string): void => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+  const redis = await BenchRedis.start(process.env.REDIS_URL || undefined);
+  const context: BenchContext = { redis, sizes: args.quick ? QUICK : FULL, log };
+  log(`${mode} run on Redis ${redis.version} at ${redis.owned ? redis.url : 'REDIS_URL'}`);
+  const figures: Figure[] = [];
+  let prefixes: string[] = [];
+  try {
+    if (args.only.has('ingest')) {
+      const { figures: ingest, loaded } = await ingestPhase(context);
+      figures.push(...ingest);
+      prefixes.push(...loaded.prefixes);
+      if (args.only.has('reads')) figures.push(...(await readPhase(context, loaded)));
+      await loaded.cache.close();
+    }
+    if (args.only.has('mixed')) {
+      const mixed = await mixedPhase(context, prefixes);
+      figures.push(...mixed.figures);
+      prefixes = mixed.prefixes;
+    }
+    if (args.only.has('ceiling')) {
+      const ceiling = await ceilingPhase(context);
+      figures.push(ceiling.figure);
+      prefixes.push(...ceiling.prefixes);
+    }
+    await redis.reset(prefixes);
+  } finally {
+    await redis.stop();
+  }
+  figures.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
+  const m = machine(redis.version, redis.owned);
+  console.log(formatTable(figures, m, mode));
+  writeResults(args.out, figures, m, mode);
+  log(`done; wrote ${args.out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});

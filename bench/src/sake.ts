@@ -1,0 +1,53 @@
+/** The measured path: gateway dispatches → `GatewayListener` → `RedisCache`. */
+import { GatewayListener, type CacheRules, type ListenerLogger } from '@sake/gateway';
+import { RedisCache } from '@sake/redis';
+import type { GatewayDispatchPayload } from 'discord-api-types/v10';
+import type { GuildPayloads } from './dataset.js';
+
+/** A logger that keeps the benchmark's output readable but never hides a failure. */
+export const benchLogger: ListenerLogger = {
+  debug() {},
+  warn(message, details) {
+    console.warn(`[listener] ${message}`, details ?? '');
+  },
+  error(message, details) {
+    console.error(`[listener] ${message}`, details ?? '');
+  },
+};
+
+/** Open a RedisCache on `url` under `prefix`. */
+export async function openCache(url: string, prefix: string): Promise<RedisCache> {
+  // No background sweep while measuring: it would compete with the figures it is not part of.
+  const cache = new RedisCache(url, { prefix, sweepIntervalMs: 0, commandTimeoutMs: 60_000 });
+  await cache.open();
+  return cache;
+}
+
+/** A listener feeding `cache`. */
+export function listenerFor(cache: ConstructorParameters<typeof GatewayListener>[0], rules: CacheRules = {}): GatewayListener {
+  return new GatewayListener(cache, rules, { logger: benchLogger });
+}
+
+/** Hand every guild's GUILD_CREATE and member chunks to the listener and wait until they are applied. */
+export async function ingestThroughListener(listener: GatewayListener, guilds: readonly GuildPayloads[]): Promise<void> {
+  for (const guild of guilds) {
+    listener.handle(guild.create, 0);
+    for (const chunk of guild.chunks) listener.handle(chunk, 0);
+  }
+  await listener.idle();
+  assertClean(listener, 'ingest');
+}
+
+/** Hand `payloads` to the listener and wait until they are applied. */
+export async function handleAll(listener: GatewayListener, payloads: readonly GatewayDispatchPayload[]): Promise<void> {
+  for (const payload of payloads) listener.handle(payload, 0);
+  await listener.idle();
+}
+
+/** Throw when the listener skipped or failed anything: a figure over dropped events would be a lie. */
+export function assertClean(listener: GatewayListener, phase: string): void {
+  const stats = listener.stats();
+  if (stats.failed > 0 || stats.malformed > 0) {
+    throw new Error(`${phase}: the listener failed ${stats.failed} and skipped ${stats.malformed} malformed event(s); the figure would not be valid`);
+  }
+}

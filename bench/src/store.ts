@@ -1,0 +1,115 @@
+/**
+ * The Redis the benchmark measures: a private `redis-server` it starts (and
+ * may FLUSHDB between phases), or the one in REDIS_URL (then every phase
+ * writes under its own unique prefix, which is deleted afterwards, and memory
+ * is measured with MEMORY USAGE over the prefix's keys instead of used_memory).
+ */
+import { Redis } from 'ioredis';
+import { killAllSync, startRedisServer, type RedisServer } from '@sake/redis-server';
+
+/** A connection to the measured Redis plus what the benchmark needs to manage it. */
+export class BenchRedis {
+  /** `redis://…` of the measured server. */
+  readonly url: string;
+  /** Whether the server is the benchmark's own (FLUSHDB allowed) rather than REDIS_URL's. */
+  readonly owned: boolean;
+  /** An admin connection (INFO, FLUSHDB, SCAN, MEMORY USAGE). */
+  readonly admin: Redis;
+  /** The server's version string. */
+  readonly version: string;
+  readonly #server: RedisServer | undefined;
+  readonly #runPrefix: string;
+  #prefixes = 0;
+
+  private constructor(url: string, server: RedisServer | undefined, admin: Redis, version: string) {
+    this.url = url;
+    this.#server = server;
+    this.owned = server !== undefined;
+    this.admin = admin;
+    this.version = version;
+    this.#runPrefix = `sakebench:${process.pid.toString(36)}${Date.now().toString(36)}:`;
+  }
+
+  /** Start a private server, or connect to `url` when given. */
+  static async start(url: string | undefined): Promise<BenchRedis> {
+    let server: RedisServer | undefined;
+    if (url === undefined) {
+      server = await startRedisServer();
+      // An interrupted run must not leave a redis-server behind.
+      process.once('SIGINT', () => {
+        killAllSync();
+        process.exit(130);
+      });
+      process.once('exit', () => killAllSync());
+    }
+    const target = url ?? server!.url;
+    const admin = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+    await admin.connect();
+    const info = await admin.info('server');
+    const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    return new BenchRedis(target, server, admin, version);
+  }
+
+  /** A key prefix no other phase (or other program on REDIS_URL) uses. */
+  prefix(name: string): string {
+    return `${this.#runPrefix}${name}${++this.#prefixes}:`;
+  }
+
+  /** A new ioredis connection to the measured server. */
+  connect(): Redis {
+    return new Redis(this.url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  }
+
+  /**
+   * Empty the store between phases: FLUSHDB on the private server (nothing
+   * else lives there); on REDIS_URL, delete the keys under `prefixes` only.
+   */
+  async reset(prefixes: readonly string[]): Promise<void> {
+    if (this.owned) {
+      await this.admin.flushdb();
+      return;
+    }
+    for (const prefix of prefixes) await this.#unlinkPrefix(prefix);
+  }
+
+  /**
+   * Bytes the data under `prefix` occupies: `used_memory` on the private
+   * server (call it before and after a load; the caller takes the delta), the
+   * sum of `MEMORY USAGE` over the prefix's keys on REDIS_URL (already a delta).
+   */
+  async memory(prefix: string): Promise<number> {
+    if (this.owned) {
+      const info = await this.admin.info('memory');
+      return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+    }
+    let total = 0;
+    await this.#scan(prefix, async (keys) => {
+      const pipeline = this.admin.pipeline();
+      for (const key of keys) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+      for (const [error, bytes] of (await pipeline.exec()) ?? []) if (!error) total += Number(bytes);
+    });
+    return total;
+  }
+
+  /** Delete what this run wrote (REDIS_URL) and stop the private server. */
+  async stop(): Promise<void> {
+    if (!this.owned) await this.#unlinkPrefix(this.#runPrefix);
+    this.admin.disconnect();
+    await this.#server?.stop();
+  }
+
+  async #unlinkPrefix(prefix: string): Promise<void> {
+    await this.#scan(prefix, async (keys) => {
+      await this.admin.unlink(...keys);
+    });
+  }
+
+  async #scan(prefix: string, each: (keys: string[]) => Promise<void>): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await each(keys);
+    } while (cursor !== '0');
+  }
+}

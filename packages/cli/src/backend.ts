@@ -1,0 +1,65 @@
+/** Which cache a command works on: Redis (`--redis URL` / `REDIS_URL`), or a MemoryCache loaded from a backup. */
+import type { Backend } from '@sake/abc';
+import { MemoryCache } from '@sake/memory';
+import { restore } from './restore.js';
+import { maskUrl } from './secrets.js';
+import { UsageError } from './usage-error.js';
+import { openRedis, type RedisDetails } from './redis.js';
+
+/** The backend options every cache command takes. */
+export interface BackendOptions {
+  /** Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS). Falls back to `REDIS_URL`. */
+  redis?: string;
+  /** Key prefix in Redis. */
+  prefix?: string;
+  /** Migrate an older Redis key layout on open (otherwise such a store is refused). */
+  migrate?: boolean;
+  /** Load this backup into a MemoryCache instead of connecting to Redis. */
+  fromBackup?: string;
+}
+
+/** An open cache and how to describe and close it. */
+export interface OpenBackend {
+  /** The cache. */
+  cache: Backend;
+  /** `redis` or `memory`. */
+  kind: 'redis' | 'memory';
+  /** A printable description (credentials masked). */
+  label: string;
+  /** Redis-only figures (memory under the prefix, layout version). */
+  redis?: RedisDetails;
+  /** Close the cache. */
+  close(): Promise<void>;
+}
+
+/** The Redis URL to use: the option, else `REDIS_URL`, else `undefined`. */
+export function redisUrlFrom(options: BackendOptions): string | undefined {
+  const url = options.redis ?? process.env.REDIS_URL;
+  return url !== undefined && url.trim() !== '' ? url.trim() : undefined;
+}
+
+/**
+ * Open the backend a command asked for. Without Redis there is no cache that
+ * outlives a process, so unless `fromBackup` is given (and `allowBackupSource`)
+ * this is a {@link UsageError} explaining the choices.
+ */
+export async function openBackend(options: BackendOptions, allowBackupSource: boolean): Promise<OpenBackend> {
+  const url = redisUrlFrom(options);
+  if (url !== undefined && options.fromBackup !== undefined) throw new UsageError('give either --redis/REDIS_URL or --from-backup, not both');
+  if (url !== undefined) {
+    const opened = await openRedis(url, { prefix: options.prefix, migrate: options.migrate });
+    return { cache: opened.cache, kind: 'redis', label: `${maskUrl(url)} (prefix ${opened.prefix})`, redis: opened.details, close: () => opened.cache.close() };
+  }
+  if (options.fromBackup !== undefined) {
+    if (!allowBackupSource) throw new UsageError('--from-backup loads a throwaway in-memory copy; this command changes a cache, so it needs --redis URL or REDIS_URL');
+    const cache = new MemoryCache();
+    await cache.open();
+    await restore(cache, options.fromBackup);
+    return { cache, kind: 'memory', label: `in-memory copy of ${options.fromBackup}`, close: () => cache.close() };
+  }
+  throw new UsageError(
+    'no cache to work on: the in-memory cache lives only inside the process that fills it (sake demo, sake run). ' +
+      'Pass --redis URL or set REDIS_URL to use a Redis cache' +
+      (allowBackupSource ? ', or --from-backup FILE to load a backup into memory.' : '.'),
+  );
+}

@@ -1,0 +1,72 @@
+/** The Redis backend as the CLI opens it, plus the figures `sake stats` shows for it. */
+import type { Backend } from '@sake/abc';
+import { Keys, RedisCache } from '@sake/redis';
+
+/** Redis-only figures `sake stats` shows. */
+export interface RedisDetails {
+  /** Bytes used by every key under the prefix (`MEMORY USAGE` of each key found by SCAN, on every master). */
+  memoryUsedBytes(): Promise<number>;
+  /** The key layout version recorded under the prefix (`undefined` for an empty store). */
+  layoutVersion(): Promise<number | undefined>;
+}
+
+/** Options of {@link openRedis}. */
+export interface OpenRedisOptions {
+  /** Key prefix (default: @sake/redis's, `sake:`). */
+  prefix?: string | undefined;
+  /** Migrate an older key layout on open instead of refusing. */
+  migrate?: boolean | undefined;
+}
+
+/** A minimal view of an ioredis node, enough to scan and size keys. */
+interface ScanNode {
+  scan(cursor: string, matchToken: 'MATCH', pattern: string, countToken: 'COUNT', count: number): Promise<[string, string[]]>;
+  pipeline(): { memory(sub: 'USAGE', key: string): unknown; exec(): Promise<[Error | null, unknown][] | null> };
+}
+
+/**
+ * Connect a {@link RedisCache} to `url` (short timeouts: an operator's command
+ * should fail fast on an unreachable Redis, with a `BackendError`).
+ */
+export async function openRedis(url: string, options: OpenRedisOptions = {}): Promise<{ cache: Backend; prefix: string; details: RedisDetails }> {
+  const cache = new RedisCache(url, {
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    ...(options.migrate === true ? { migrate: true } : {}),
+    connectTimeoutMs: 5000,
+    // A CLI process is short-lived: orphan users are the long-running writer's job to sweep.
+    sweepIntervalMs: 0,
+  });
+  await cache.open();
+  const keys = new Keys(cache.prefix);
+  const client = cache.client;
+  const details: RedisDetails = {
+    async layoutVersion() {
+      const raw = await client.hget(keys.layout, 'version');
+      return raw === null ? undefined : Number(raw);
+    },
+    async memoryUsedBytes() {
+      const nodes: ScanNode[] = client.isCluster ? (client as unknown as { nodes(role: 'master'): ScanNode[] }).nodes('master') : [client as unknown as ScanNode];
+      let total = 0;
+      for (const node of nodes) total += await memoryUnder(node, `${cache.prefix}*`);
+      return total;
+    },
+  };
+  return { cache, prefix: cache.prefix, details };
+}
+
+/** Sum `MEMORY USAGE` over the keys matching `pattern` on one node, a SCAN window at a time. */
+async function memoryUnder(node: ScanNode, pattern: string): Promise<number> {
+  let total = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const pipeline = node.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key);
+    for (const [error, bytes] of (await pipeline.exec()) ?? []) {
+      if (error === null && typeof bytes === 'number') total += bytes;
+    }
+  } while (cursor !== '0');
+  return total;
+}

@@ -1,0 +1,36 @@
+/** Keeping credentials out of everything the CLI prints. */
+
+const secrets = new Set<string>();
+
+/**
+ * A connection URL with its password replaced by `***` (the user name is kept:
+ * it tells an operator which ACL user is in use and is not a secret).
+ * Remembers the password so {@link redact} removes it from error messages too.
+ */
+export function maskUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not parseable: we can't tell which part is the password, so show nothing of it.
+    return '<unparseable URL>';
+  }
+  if (parsed.password !== '') {
+    secrets.add(decodeURIComponent(parsed.password));
+    secrets.add(parsed.password);
+    parsed.password = '***';
+  }
+  return parsed.toString();
+}
+
+/** Remember a secret (a token) so {@link redact} removes it from anything printed. */
+export function registerSecret(secret: string): void {
+  if (secret.length > 0) secrets.add(secret);
+}
+
+/** `text` with every registered secret replaced by `***`. */
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
+}

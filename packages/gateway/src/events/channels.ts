@@ -1,0 +1,101 @@
+/** Channels and threads. */
+import { ChannelType, GatewayDispatchEvents } from 'discord-api-types/v10';
+import { mutation, type Mutation, type Snowflake } from '@sake/abc';
+import { array, object, objectsWithId, optionalSnowflake, snowflake } from '../validate.js';
+import { channelEntity } from './normalise.js';
+import type { EventTranslator, DispatchEventName, TranslateContext, TranslatorTable } from './types.js';
+
+const THREAD_TYPES: ReadonlySet<number> = new Set([ChannelType.AnnouncementThread, ChannelType.PublicThread, ChannelType.PrivateThread]);
+
+/** Remove a channel and what lives in it: its messages, invites and voice states. */
+function channelCascade(channelId: Snowflake): Mutation[] {
+  return [
+    mutation.delete('channel', { channelId }),
+    mutation.clearFor('message', 'channel', channelId),
+    mutation.clearFor('invite', 'channel', channelId),
+    mutation.clearFor('voiceState', 'channel', channelId),
+  ];
+}
+
+/** CHANNEL_CREATE / UPDATE, THREAD_CREATE / UPDATE: set the channel (DM channels are not cached). */
+function setChannel<T extends DispatchEventName>(name: string, reads: 'never' | 'forOld'): EventTranslator<T> {
+  return {
+    reads,
+    async translate(data, context) {
+      const d = object(data, name);
+      const channelId = snowflake(d, 'id', name);
+      const guildId = optionalSnowflake(d, 'guild_id', name);
+      if (guildId === undefined) return { mutations: [] };
+      const old = context.wantOld ? await context.find(() => context.cache.getGuildChannel(channelId)) : undefined;
+      return { mutations: [mutation.set('channel', channelEntity(d, guildId))], old };
+    },
+  };
+}
+
+/** CHANNEL_DELETE / THREAD_DELETE: the channel, its threads, and everything in them. */
+function deleteChannel<T extends DispatchEventName>(name: string): EventTranslator<T> {
+  return {
+    reads: 'always',
+    async translate(data, context: TranslateContext) {
+      const d = object(data, name);
+      const channelId = snowflake(d, 'id', name);
+      const guildId = optionalSnowflake(d, 'guild_id', name);
+      if (guildId === undefined) return { mutations: [] };
+      const old = context.wantOld ? await context.find(() => context.cache.getGuildChannel(channelId)) : undefined;
+      const mutations = channelCascade(channelId);
+      // Threads of a deleted channel go with it (Discord does not always send their THREAD_DELETEs).
+      for await (const channel of context.cache.iterGuildChannelsForGuild(guildId)) {
+        if (THREAD_TYPES.has(channel.type) && (channel as { parent_id?: string | null }).parent_id === channelId) {
+          mutations.push(...channelCascade(channel.id));
+        }
+      }
+      return { mutations, old };
+    },
+  };
+}
+
+/** Translators of the channel events. */
+export const channelTranslators: TranslatorTable = {
+  [GatewayDispatchEvents.ChannelCreate]: setChannel('CHANNEL_CREATE', 'never'),
+  [GatewayDispatchEvents.ChannelUpdate]: setChannel('CHANNEL_UPDATE', 'forOld'),
+  [GatewayDispatchEvents.ThreadCreate]: setChannel('THREAD_CREATE', 'never'),
+  [GatewayDispatchEvents.ThreadUpdate]: setChannel('THREAD_UPDATE', 'forOld'),
+  [GatewayDispatchEvents.ChannelDelete]: deleteChannel('CHANNEL_DELETE'),
+  [GatewayDispatchEvents.ThreadDelete]: deleteChannel('THREAD_DELETE'),
+
+  [GatewayDispatchEvents.ThreadListSync]: {
+    // The sync lists every active thread of `channel_ids` (of the guild when absent): cached threads
+    // of those parents that are not listed are gone.
+    reads: 'always',
+    async translate(data, context) {
+      const d = object(data, 'THREAD_LIST_SYNC');
+      const guildId = snowflake(d, 'guild_id', 'THREAD_LIST_SYNC');
+      const threads = objectsWithId(d, 'threads', 'id', 'THREAD_LIST_SYNC');
+      const parents =
+        d.channel_ids === undefined
+          ? undefined
+          : new Set(array(d, 'channel_ids', 'THREAD_LIST_SYNC').map((id, i) => snowflake({ id }, 'id', `THREAD_LIST_SYNC.channel_ids[${i}]`)));
+      const listed = new Set(threads.map((t) => t.id as string));
+      const mutations: Mutation[] = [];
+      for await (const channel of context.cache.iterGuildChannelsForGuild(guildId)) {
+        const parentId = (channel as { parent_id?: string | null }).parent_id ?? '';
+        if (THREAD_TYPES.has(channel.type) && !listed.has(channel.id) && (parents === undefined || parents.has(parentId))) {
+          mutations.push(...channelCascade(channel.id));
+        }
+      }
+      for (const thread of threads) mutations.push(mutation.set('channel', channelEntity(thread, guildId)));
+      return { mutations };
+    },
+  },
+
+  [GatewayDispatchEvents.ChannelPinsUpdate]: {
+    reads: 'never',
+    translate(data) {
+      const d = object(data, 'CHANNEL_PINS_UPDATE');
+      const channelId = snowflake(d, 'channel_id', 'CHANNEL_PINS_UPDATE');
+      if (optionalSnowflake(d, 'guild_id', 'CHANNEL_PINS_UPDATE') === undefined) return { mutations: [] };
+      const lastPin = d.last_pin_timestamp ?? null;
+      return { mutations: [mutation.merge('channel', { channelId }, { last_pin_timestamp: lastPin as string | null })] };
+    },
+  },
+};

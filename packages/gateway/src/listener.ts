@@ -1,0 +1,406 @@
+/**
+ * `GatewayListener`: feeds any `@sake/abc` backend from gateway dispatches.
+ *
+ * Dispatches are validated, translated into `Mutation` batches and written
+ * with `cache.apply`; events of one guild in order, different guilds
+ * concurrently. Handlers registered with `{ confirm: true }` run once their
+ * event is durably cached, with the value cached before it.
+ */
+import { WebSocketShardEvents } from '@discordjs/ws';
+/** A value or a promise of it. */
+type Awaitable<T> = T | PromiseLike<T>;
+import { GatewayDispatchEvents, GatewayOpcodes, type GatewayDispatchPayload, type GatewaySendPayload } from 'discord-api-types/v10';
+import { EntryNotFound, isSnowflake, toSnowflake, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
+import { Dispatcher, type DispatchHandler, type ErrorHandler, type HandlerOptions } from './dispatch.js';
+import { ListenerWriteError, MemberRequestError } from './errors.js';
+import { TRANSLATORS, shardOf } from './events/index.js';
+import type { DispatchEventName, EventTranslator, ListenerCache, TranslateContext, Translation } from './events/types.js';
+import { consoleLogger, type ListenerLogger } from './logger.js';
+import { MemberRequests, type MemberRequestResult } from './member-requests.js';
+import { KeyedQueue } from './queue.js';
+import { applyRules, resolveRules, type CacheRules, type ResolvedRules } from './rules.js';
+import { MalformedPayload } from './validate.js';
+
+/** A dispatch callback as `@discordjs/ws` calls it. */
+export type DispatchListener = (payload: GatewayDispatchPayload, shardId: number) => void;
+
+/**
+ * Where dispatches come from and member requests go: a `@discordjs/ws`
+ * `WebSocketManager` (or anything shaped like `@discordjs/core`'s `Gateway`).
+ */
+export interface GatewaySource {
+  /** Subscribe to dispatches. */
+  on(event: WebSocketShardEvents.Dispatch, listener: DispatchListener): unknown;
+  /** Unsubscribe (used by `detach`; sources without it are muted instead). */
+  off?(event: WebSocketShardEvents.Dispatch, listener: DispatchListener): unknown;
+  /** Send a payload through a shard. */
+  send(shardId: number, payload: GatewaySendPayload): Awaitable<void>;
+  /** The total shard count (to find a guild's shard). */
+  getShardCount(): Awaitable<number>;
+}
+
+/** A `@discordjs/core` `Client` (or anything holding a {@link GatewaySource} as `gateway`). */
+export interface GatewayClient {
+  /** The client's gateway. */
+  readonly gateway: GatewaySource;
+}
+
+/** Options of {@link GatewayListener}. */
+export interface ListenerOptions {
+  /** Where skipped payloads and failures are reported. Default: the console (warn/error). */
+  logger?: ListenerLogger;
+  /** Flush a batch once it holds this many mutations. Default 5000. */
+  maxBatchMutations?: number;
+}
+
+/** Options of {@link GatewayListener.requestMembers}. */
+export interface RequestMembersOptions {
+  /** Give up when no chunk was applied for this long (ms). Default 30 000. */
+  timeoutMs?: number;
+  /** Also fetch presences (needs the GUILD_PRESENCES intent). Default false. */
+  presences?: boolean;
+  /** Only these users (at most 100). */
+  userIds?: readonly Snowflakeish[];
+  /** Only members whose username starts with this ('' = everyone). Ignored with `userIds`. */
+  query?: string;
+  /** At most this many members (0 = no limit). Ignored with `userIds`. */
+  limit?: number;
+}
+
+/** Counters of what the listener did since it was created. */
+export interface ListenerStats {
+  /** Dispatches handed to the listener. */
+  received: number;
+  /** Dispatches whose mutations were durably applied. */
+  applied: number;
+  /** Dispatches with no cache effect (events the cache does not track, DMs). */
+  ignored: number;
+  /** Dispatches of guilds the guild filter excludes. */
+  filtered: number;
+  /** Dispatches skipped because they were malformed. */
+  malformed: number;
+  /** Dispatches whose write (or a read it needed) failed. */
+  failed: number;
+  /** Batches written. */
+  batches: number;
+  /** Mutations written. */
+  mutations: number;
+  /** Dispatches queued or being applied right now. */
+  pending: number;
+}
+
+interface Job {
+  readonly t: string;
+  readonly d: unknown;
+  readonly shardId: number;
+  readonly guildId: Snowflake | undefined;
+  /** Undefined when the event has no cache effect (unknown, or filtered out). */
+  readonly translator: EventTranslator | undefined;
+}
+
+/** The guild an event belongs to (its ordering key), when it has one. */
+function guildOf(t: string, d: unknown): Snowflake | undefined {
+  if (typeof d !== 'object' || d === null) return undefined;
+  const data = d as { id?: unknown; guild_id?: unknown };
+  const id = t === GatewayDispatchEvents.GuildCreate || t === GatewayDispatchEvents.GuildUpdate || t === GatewayDispatchEvents.GuildDelete ? data.id : data.guild_id;
+  return isSnowflake(id) ? id : undefined;
+}
+
+/** The queue key of an event: its guild, else its channel (DMs), else a shared key. */
+function keyOf(t: string, d: unknown, guildId: Snowflake | undefined): string {
+  if (guildId !== undefined) return `g:${guildId}`;
+  if (t === GatewayDispatchEvents.UserUpdate) return 'me';
+  const channelId = typeof d === 'object' && d !== null ? (d as { channel_id?: unknown }).channel_id : undefined;
+  return typeof channelId === 'string' ? `c:${channelId}` : 'global';
+}
+
+/** Translates gateway dispatches into cache writes. */
+export class GatewayListener {
+  readonly #cache: ListenerCache;
+  readonly #rules: ResolvedRules;
+  readonly #logger: ListenerLogger;
+  readonly #maxBatchMutations: number;
+  readonly #dispatcher: Dispatcher;
+  readonly #queue: KeyedQueue<Job>;
+  readonly #requests = new MemberRequests();
+  readonly #stale = new Set<Snowflake>();
+  readonly #stats: Omit<ListenerStats, 'pending'> = { received: 0, applied: 0, ignored: 0, filtered: 0, malformed: 0, failed: 0, batches: 0, mutations: 0 };
+  #source: GatewaySource | undefined;
+  #meId: Snowflake | undefined;
+  readonly #onDispatch: DispatchListener = (payload, shardId) => this.handle(payload, shardId);
+
+  /**
+   * @param cache - the backend to feed (any `@sake/abc` Backend; only `apply` and a few reads are used)
+   * @param rules - what to cache (default: everything)
+   * @param options - logger and batching
+   */
+  constructor(cache: ListenerCache, rules: CacheRules = {}, options: ListenerOptions = {}) {
+    if (typeof cache?.apply !== 'function') throw new TypeError('GatewayListener needs a cache with an apply(batch) method (a @sake/abc Backend)');
+    this.#cache = cache;
+    this.#rules = resolveRules(rules);
+    this.#logger = options.logger ?? consoleLogger;
+    this.#maxBatchMutations = options.maxBatchMutations ?? 5000;
+    this.#dispatcher = new Dispatcher(this.#logger);
+    this.#queue = new KeyedQueue((_key, jobs) => this.#run(jobs));
+  }
+
+  /** The rules in force (defaults filled in). */
+  get rules(): ResolvedRules {
+    return this.#rules;
+  }
+
+  /** Guilds whose events could not be written: their cached data may be behind until their next GUILD_CREATE. */
+  get staleGuilds(): ReadonlySet<Snowflake> {
+    return new Set(this.#stale);
+  }
+
+  /** Counters since creation. */
+  stats(): ListenerStats {
+    return { ...this.#stats, pending: this.#queue.size };
+  }
+
+  /** Resolves once every event received so far has been applied (or skipped). */
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  /**
+   * Start listening to a `WebSocketManager` (or a `@discordjs/core` `Client`).
+   * One source at a time: attaching again detaches the previous one.
+   */
+  attach(source: GatewaySource | GatewayClient): this {
+    const gateway = 'gateway' in source && typeof source.gateway === 'object' ? source.gateway : (source as GatewaySource);
+    if (typeof gateway.on !== 'function' || typeof gateway.send !== 'function') {
+      throw new TypeError('attach() needs a @discordjs/ws WebSocketManager or a @discordjs/core Client');
+    }
+    this.detach();
+    gateway.on(WebSocketShardEvents.Dispatch, this.#onDispatch);
+    this.#source = gateway;
+    return this;
+  }
+
+  /** Stop listening (events already received are still applied; pending member requests are rejected). */
+  detach(): this {
+    const source = this.#source;
+    if (!source) return this;
+    this.#source = undefined;
+    source.off?.(WebSocketShardEvents.Dispatch, this.#onDispatch);
+    this.#requests.failAll('the listener was detached');
+    return this;
+  }
+
+  /** Run `handler` on `event`: at once, or with `{ confirm: true }` after the cache applied it. */
+  on<T extends DispatchEventName>(event: T, handler: DispatchHandler<T>, options?: HandlerOptions): this;
+  /** Run `handler` when a batch could not be written (its guilds are then in {@link staleGuilds}). */
+  on(event: 'error', handler: ErrorHandler): this;
+  on(event: string, handler: (...args: never[]) => unknown, options: HandlerOptions = {}): this {
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+    if (event === 'error') this.#dispatcher.onError(handler as unknown as ErrorHandler);
+    else this.#dispatcher.on(event, handler as unknown as (data: unknown, old: unknown, shardId: number) => unknown, options.confirm === true);
+    return this;
+  }
+
+  /** Remove a handler registered with {@link on}. */
+  off<T extends DispatchEventName>(event: T, handler: DispatchHandler<T>): this;
+  /** Remove an error handler. */
+  off(event: 'error', handler: ErrorHandler): this;
+  off(event: string, handler: (...args: never[]) => unknown): this {
+    if (event === 'error') this.#dispatcher.offError(handler as unknown as ErrorHandler);
+    else this.#dispatcher.off(event, handler as unknown as (data: unknown, old: unknown, shardId: number) => unknown);
+    return this;
+  }
+
+  /**
+   * Take one dispatch from any source (a manager calls this through `attach`;
+   * a broker consumer calls it directly). Never throws: a malformed payload is
+   * logged, counted and skipped.
+   */
+  handle(payload: GatewayDispatchPayload, shardId = 0): void {
+    this.#stats.received++;
+    try {
+      if (typeof payload !== 'object' || payload === null || typeof payload.t !== 'string') {
+        this.#stats.malformed++;
+        this.#logger.warn('skipped a payload that is not a gateway dispatch', { shardId });
+        return;
+      }
+      const { t, d } = payload as { t: string; d: unknown };
+      this.#dispatcher.immediate(t, d, shardId);
+      this.#notice(t, d);
+      const guildId = guildOf(t, d);
+      const filtered = guildId !== undefined && !this.#rules.guildFilter(guildId);
+      const translator = filtered ? undefined : (TRANSLATORS as Record<string, EventTranslator | undefined>)[t];
+      if (filtered) this.#stats.filtered++;
+      else if (!translator) {
+        this.#stats.ignored++;
+        this.#logger.debug(`${t} has no cache effect`, { shardId });
+      }
+      this.#queue.push(keyOf(t, d, guildId), { t, d, shardId, guildId, translator }, t === GatewayDispatchEvents.Ready);
+    } catch (error) {
+      this.#logger.warn('failed to queue a dispatch', { error, shardId });
+    }
+  }
+
+  /**
+   * Ask Discord for a guild's members (REQUEST_GUILD_MEMBERS through the
+   * attached manager, on the guild's shard) and resolve once every chunk has
+   * been written to the cache. Rejects with `MemberRequestError` on timeout
+   * (no chunk for `timeoutMs`), on a rate limit, or when a chunk can't be
+   * written; with `TypeError` for a malformed guild id.
+   */
+  async requestMembers(guildId: Snowflakeish, options: RequestMembersOptions = {}): Promise<MemberRequestResult> {
+    const id = toSnowflake(guildId, 'guildId');
+    const source = this.#source;
+    if (!source) throw new MemberRequestError(`requestMembers(${id}) needs an attached WebSocketManager or Client: call listener.attach() first`, id);
+    if (this.#rules.members === 'none') throw new MemberRequestError(`requestMembers(${id}) is pointless: the rules cache no members (members: 'none')`, id);
+    if (!this.#rules.guildFilter(id)) throw new MemberRequestError(`requestMembers(${id}): the guild filter excludes this guild`, id);
+    const userIds = options.userIds?.map((u, i) => toSnowflake(u, `userIds[${i}]`));
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const shardId = shardOf(id, await source.getShardCount());
+    const { nonce, done } = this.#requests.start(id, timeoutMs);
+    const presences = options.presences ?? false;
+    const d = userIds
+      ? { guild_id: id, user_ids: userIds, presences, nonce }
+      : { guild_id: id, query: options.query ?? '', limit: options.limit ?? 0, presences, nonce };
+    try {
+      await source.send(shardId, { op: GatewayOpcodes.RequestGuildMembers, d });
+    } catch (error) {
+      this.#requests.fail(nonce, new MemberRequestError(`requestMembers(${id}) could not be sent on shard ${shardId}: ${String(error)}`, id, error));
+    }
+    return done;
+  }
+
+  /** Things the listener learns from a dispatch before it is queued. */
+  #notice(t: string, d: unknown): void {
+    if (typeof d !== 'object' || d === null) return;
+    if (t === GatewayDispatchEvents.Ready) {
+      const id = (d as { user?: { id?: unknown } }).user?.id;
+      if (isSnowflake(id)) this.#meId = id;
+    } else if (t === GatewayDispatchEvents.RateLimited) {
+      const meta = (d as { opcode?: unknown; retry_after?: unknown; meta?: { nonce?: unknown; guild_id?: unknown } }).meta;
+      if (typeof meta?.nonce === 'string' && this.#requests.has(meta.nonce)) {
+        const retryAfter = (d as { retry_after?: unknown }).retry_after;
+        const guild = String(meta.guild_id);
+        this.#requests.fail(meta.nonce, new MemberRequestError(`requestMembers(${guild}) was rate limited by Discord; retry after ${String(retryAfter)} s`, guild));
+      }
+    }
+  }
+
+  #context(job: Job, wantOld: boolean): TranslateContext {
+    return {
+      rules: this.#rules,
+      cache: this.#cache,
+      meId: this.#meId,
+      shardId: job.shardId,
+      wantOld,
+      isRequested: (nonce) => this.#requests.has(nonce),
+      async find(read) {
+        try {
+          return await read();
+        } catch (error) {
+          if (error instanceof EntryNotFound) return undefined;
+          throw error;
+        }
+      },
+      collect: (iterator) => iterator.toArray(),
+    };
+  }
+
+  /** Translate and write one key's jobs, in order, batching runs of events that need no reads. */
+  async #run(jobs: Job[]): Promise<void> {
+    let mutations: Mutation[] = [];
+    let ready: { job: Job; old: unknown }[] = [];
+    const flush = async (): Promise<void> => {
+      if (ready.length === 0) return;
+      const batch = mutations;
+      const done = ready;
+      mutations = [];
+      ready = [];
+      if (batch.length > 0) {
+        try {
+          await this.#cache.apply(batch);
+        } catch (error) {
+          this.#failed(done.map((r) => r.job), error);
+          return;
+        }
+        this.#stats.batches++;
+        this.#stats.mutations += batch.length;
+      }
+      for (const { job, old } of done) this.#confirm(job, old);
+    };
+
+    for (const job of jobs) {
+      const translator = job.translator;
+      if (!translator) {
+        ready.push({ job, old: undefined });
+        continue;
+      }
+      const wantOld = this.#dispatcher.hasConfirmed(job.t);
+      // A translator that reads must see every earlier event of its guild: write those first.
+      if (translator.reads === 'always' || (translator.reads === 'forOld' && wantOld)) await flush();
+      let translation: Translation;
+      try {
+        translation = await translator.translate(job.d as never, this.#context(job, wantOld));
+      } catch (error) {
+        if (error instanceof MalformedPayload) this.#malformed(job, error);
+        else {
+          await flush();
+          this.#failed([job], error);
+        }
+        continue;
+      }
+      mutations.push(...applyRules(translation.mutations, this.#rules));
+      ready.push({ job, old: translation.old });
+      if (mutations.length >= this.#maxBatchMutations) await flush();
+    }
+    await flush();
+  }
+
+  #confirm(job: Job, old: unknown): void {
+    if (job.translator) this.#stats.applied++;
+    const d = job.d as Record<string, unknown>;
+    if (job.t === GatewayDispatchEvents.GuildCreate && job.guildId !== undefined && d.unavailable !== true) this.#stale.delete(job.guildId);
+    if (job.t === GatewayDispatchEvents.GuildMembersChunk && typeof d.nonce === 'string' && this.#requests.has(d.nonce)) {
+      const members = Array.isArray(d.members) ? d.members.length : 0;
+      const notFound = Array.isArray(d.not_found) ? d.not_found : [];
+      this.#requests.applied(d.nonce, Number(d.chunk_index), Number(d.chunk_count), members, notFound);
+    }
+    this.#dispatcher.confirmed(job.t, job.d, old, job.shardId);
+  }
+
+  #malformed(job: Job, error: MalformedPayload): void {
+    this.#stats.malformed++;
+    this.#logger.warn(`skipped a malformed ${job.t}: ${error.message}`, { shardId: job.shardId });
+    const nonce = (job.d as { nonce?: unknown } | null)?.nonce;
+    if (job.t === GatewayDispatchEvents.GuildMembersChunk && typeof nonce === 'string' && this.#requests.has(nonce)) {
+      this.#requests.fail(nonce, new MemberRequestError(`a member chunk of guild ${job.guildId ?? '?'} was malformed: ${error.message}`, job.guildId ?? '', error));
+    }
+  }
+
+  #failed(jobs: Job[], cause: unknown): void {
+    this.#stats.failed += jobs.length;
+    const guildIds = new Set<Snowflake>();
+    for (const job of jobs) {
+      if (job.guildId !== undefined) guildIds.add(job.guildId);
+      // READY concerns every guild it lists.
+      if (job.t === GatewayDispatchEvents.Ready) {
+        const guilds = (job.d as { guilds?: { id?: unknown }[] }).guilds ?? [];
+        for (const g of guilds) if (isSnowflake(g?.id)) guildIds.add(g.id);
+      }
+    }
+    for (const id of guildIds) this.#stale.add(id);
+    const events = jobs.map((j) => j.t);
+    const error = new ListenerWriteError(
+      `could not write ${jobs.length} event(s) (${[...new Set(events)].join(', ')}) to the cache: ${cause instanceof Error ? cause.message : String(cause)}`,
+      [...guildIds],
+      events,
+      cause,
+    );
+    for (const job of jobs) {
+      const nonce = (job.d as { nonce?: unknown } | null)?.nonce;
+      if (job.t === GatewayDispatchEvents.GuildMembersChunk && typeof nonce === 'string') {
+        this.#requests.fail(nonce, new MemberRequestError(`a member chunk of guild ${job.guildId ?? '?'} could not be written: ${error.message}`, job.guildId ?? '', cause));
+      }
+    }
+    this.#dispatcher.error(error);
+  }
+}

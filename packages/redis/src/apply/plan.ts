@@ -1,0 +1,608 @@
+/**
+ * A batch turned into Redis work, then executed in waves:
+ *  1. one `sakeGuildOps` call per guild (atomic, in batch order), message /
+ *     invite / me writes, and their indexes;
+ *  2. from the guild results: the cross-slot indexes (member and presence
+ *     lists of users, channel/role/emoji locators, voice-channel sets, the
+ *     guild set) and one `sakeUserOps` call per user bucket; evicted messages
+ *     are looked up;
+ *  3. only when a channel limit evicted messages: their removal.
+ * Commands of one wave are issued together (auto-pipelined: one round trip
+ * per node); a wave starts when the previous one is confirmed.
+ */
+import type { InviteEntity, MessageEntity, ResourceName, UserEntity, VoiceStateEntity } from '@sake/abc';
+import {
+  childCodec,
+  guildCodec,
+  idBytes,
+  idFromBytes,
+  inviteCodec,
+  meCodec,
+  memberCodec,
+  messageCodec,
+  presenceCodec,
+  userCodec,
+  voiceStateCodec,
+} from '../codec/index.js';
+import type { MemberEntity, PresenceEntity } from '@sake/abc';
+import type { Ctx } from '../context.js';
+import { bucketOf, bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js';
+import type { Entity } from './validate.js';
+
+type Arg = string | Buffer;
+
+/** Split a long argument list: spreading hundreds of thousands of arguments overflows the stack. */
+function chunked<T>(list: readonly T[], size = 4096): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** Member bucket count for a guild of `n` members: ~64 members per bucket (listpack-sized). Same formula as the script. */
+export function memberBucketsFor(n: number): number {
+  let b = 1;
+  while (b * 64 < n && b < 65536) b *= 2;
+  return b;
+}
+
+/** What one guild op did, to read its script reply. */
+type GuildRecord =
+  | { kind: 'guild'; present: boolean }
+  | { kind: 'member' | 'presence'; op: 'set' | 'del'; userId: string }
+  | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[] }
+  | { kind: 'member' | 'presence'; op: 'clear' }
+  | { kind: 'voice'; op: 'set'; userId: string; channelId: string | null }
+  | { kind: 'voice'; op: 'del'; userId: string }
+  | { kind: 'voice'; op: 'replace'; channels: Map<string, string | null> }
+  | { kind: 'voice'; op: 'clear' }
+  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'set' | 'del'; id: string }
+  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'replace'; ids: string[] }
+  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'clear' };
+
+interface GuildGroup {
+  args: Arg[];
+  records: GuildRecord[];
+  /** Largest member count seen for the guild in this batch (sizes a new guild's buckets). */
+  memberHint: number;
+  hasChildren: boolean;
+}
+
+type Command = (ctx: Ctx) => Promise<unknown>;
+
+/** User-bucket op kinds (see user-ops.ts): runs of the same kind and parameter share one header. */
+type UserOpKind = 'U' | 'u' | 'M+' | 'M-' | 'P+' | 'P-' | 'A+' | 'A-' | 'UX' | 'MX' | 'PX' | 'SWEEP';
+
+/** Items per entry of each kind. */
+const USER_OP_WIDTH: Record<UserOpKind, number> = { U: 2, u: 1, 'M+': 1, 'M-': 1, 'P+': 1, 'P-': 1, 'A+': 3, 'A-': 2, UX: 0, MX: 0, PX: 0, SWEEP: 0 };
+
+interface UserGroup {
+  kind: UserOpKind;
+  param: Arg | undefined;
+  items: Arg[];
+}
+
+/** Serialise a bucket's groups as the script's arguments. */
+export function userOpArgs(groups: readonly UserGroup[]): Arg[] {
+  const out: Arg[] = [];
+  for (const g of groups) {
+    out.push(g.kind);
+    if (g.param !== undefined) out.push(g.param);
+    out.push(String(USER_OP_WIDTH[g.kind] === 0 ? 0 : g.items.length / USER_OP_WIDTH[g.kind]));
+    for (const item of g.items) out.push(item);
+  }
+  return out;
+}
+
+/** A message/invite write whose previous value may sit in other indexes (it moved channel, guild or author). */
+interface Overwrite {
+  resource: 'message' | 'invite';
+  id: string;
+  value: Entity;
+  previous: Promise<Buffer | null>;
+}
+
+/** The Redis work of one batch. */
+export class Plan {
+  readonly #ctx: Ctx;
+  readonly #now: number;
+  readonly #guilds = new Map<string, GuildGroup>();
+  readonly #userOps = new Map<number, UserGroup[]>();
+  /** Single-key writes of wave 1, in batch order. */
+  readonly #wave1: Command[] = [];
+  /** Channel indexes whose limit may evict: the evicted ids come back from wave 1. */
+  readonly #evictions: Array<Promise<string[]>> = [];
+  /** Message/invite writes with their previous value (SET … GET). */
+  readonly #overwrites: Overwrite[] = [];
+  /** Channel/role/emoji ids set in this batch, with every guild they were set under, in order. */
+  readonly #placed = new Map<'channel' | 'role' | 'emoji', Map<string, string[]>>();
+
+  constructor(ctx: Ctx, now: number) {
+    this.#ctx = ctx;
+    this.#now = now;
+  }
+
+  #guild(guildId: string): GuildGroup {
+    let g = this.#guilds.get(guildId);
+    if (!g) {
+      g = { args: [], records: [], memberHint: 0, hasChildren: false };
+      this.#guilds.set(guildId, g);
+    }
+    return g;
+  }
+
+  /** Queue a user-bucket op; consecutive ops of one kind (and parameter) share a group. */
+  #user(userId: string, kind: UserOpKind, param: Arg | undefined, ...items: Arg[]): void {
+    this.#userBucketOp(bucketOf(userId, this.#ctx.userBuckets), kind, param, items);
+  }
+
+  #userBucketOp(bucket: number, kind: UserOpKind, param: Arg | undefined, items: Arg[]): void {
+    let groups = this.#userOps.get(bucket);
+    if (!groups) {
+      groups = [];
+      this.#userOps.set(bucket, groups);
+    }
+    const last = groups[groups.length - 1];
+    const sameParam = last !== undefined && (last.param === param || (Buffer.isBuffer(last.param) && Buffer.isBuffer(param) && last.param.equals(param)));
+    if (last && last.kind === kind && sameParam && USER_OP_WIDTH[kind] > 0) last.items.push(...items);
+    else groups.push({ kind, param, items: [...items] });
+  }
+
+  // ── guilds ────────────────────────────────────────────────────────────
+  /** Set a guild record. */
+  setGuild(guildId: string, value: Entity): void {
+    const g = this.#guild(guildId);
+    g.args.push('G', guildCodec.encode(value as never, guildId));
+    g.records.push({ kind: 'guild', present: true });
+    if (typeof value.member_count === 'number') g.memberHint = Math.max(g.memberHint, value.member_count);
+  }
+
+  /** Delete a guild record (only the record: children have their own mutations). */
+  deleteGuild(guildId: string): void {
+    const g = this.#guild(guildId);
+    g.args.push('g');
+    g.records.push({ kind: 'guild', present: false });
+  }
+
+  // ── channels, roles, emojis, presences, voice states ──────────────────
+  #childBytes(resource: GuildHashResource, guildId: string, id: string, value: Entity): Buffer {
+    switch (resource) {
+      case 'presence':
+        return presenceCodec.encode(value as unknown as PresenceEntity, guildId);
+      case 'voiceState':
+        return voiceStateCodec.encode(value as unknown as VoiceStateEntity, guildId, id);
+      default:
+        return childCodec.encode(resource, value, id, guildId);
+    }
+  }
+
+  #childRecord(resource: GuildHashResource, op: 'set' | 'del', id: string, value?: Entity): GuildRecord {
+    if (resource === 'presence') return { kind: 'presence', op, userId: id };
+    if (resource === 'voiceState') {
+      return op === 'set' ? { kind: 'voice', op, userId: id, channelId: (value?.channel_id as string | null | undefined) ?? null } : { kind: 'voice', op, userId: id };
+    }
+    return { kind: 'located', resource, op, id };
+  }
+
+  /** Set one child; `id` is the entity id (the user id for presences and voice states). */
+  setChild(resource: GuildHashResource, guildId: string, id: string, value: Entity): void {
+    this.#place(resource, id, guildId);
+    const g = this.#guild(guildId);
+    g.hasChildren = true;
+    g.args.push('S', GUILD_CHILD_HASH[resource], idBytes(id), this.#childBytes(resource, guildId, id, value));
+    g.records.push(this.#childRecord(resource, 'set', id, value));
+  }
+
+  #place(resource: GuildHashResource, id: string, guildId: string): void {
+    if (resource !== 'channel' && resource !== 'role' && resource !== 'emoji') return;
+    const byId = this.#placed.get(resource) ?? this.#placed.set(resource, new Map()).get(resource)!;
+    const guilds = byId.get(id);
+    if (guilds) guilds.push(guildId);
+    else byId.set(id, [guildId]);
+  }
+
+  /** Delete one child. */
+  deleteChild(resource: GuildHashResource, guildId: string, id: string): void {
+    const g = this.#guild(guildId);
+    g.args.push('D', GUILD_CHILD_HASH[resource], idBytes(id));
+    g.records.push(this.#childRecord(resource, 'del', id));
+  }
+
+  /** Replace every child of `resource` in a guild. */
+  replaceChildren(resource: GuildHashResource, guildId: string, entries: Array<{ id: string; value: Entity }>): void {
+    for (const { id } of entries) this.#place(resource, id, guildId);
+    const g = this.#guild(guildId);
+    g.hasChildren = true;
+    g.args.push('R', GUILD_CHILD_HASH[resource], String(entries.length));
+    for (const { id, value } of entries) g.args.push(idBytes(id), this.#childBytes(resource, guildId, id, value));
+    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'replace', userIds: entries.map((e) => e.id) });
+    else if (resource === 'voiceState') {
+      g.records.push({ kind: 'voice', op: 'replace', channels: new Map(entries.map((e) => [e.id, (e.value.channel_id as string | null | undefined) ?? null])) });
+    } else g.records.push({ kind: 'located', resource, op: 'replace', ids: entries.map((e) => e.id) });
+  }
+
+  /** Remove every child of `resource` in a guild. */
+  clearChildren(resource: GuildHashResource, guildId: string): void {
+    const g = this.#guild(guildId);
+    g.args.push('C', GUILD_CHILD_HASH[resource]);
+    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'clear' });
+    else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
+    else g.records.push({ kind: 'located', resource, op: 'clear' });
+  }
+
+  // ── members ───────────────────────────────────────────────────────────
+  /** Set a member and its user. */
+  setMember(guildId: string, userId: string, value: Entity): void {
+    const g = this.#guild(guildId);
+    g.hasChildren = true;
+    g.memberHint = Math.max(g.memberHint, 1);
+    g.args.push('M', idBytes(userId), String(bucketSeed(userId)), memberCodec.encode(value as unknown as MemberEntity, guildId));
+    g.records.push({ kind: 'member', op: 'set', userId });
+    this.setUser(userId, value.user as Entity, undefined);
+  }
+
+  /** Delete a member (its user stays, and may become an orphan). */
+  deleteMember(guildId: string, userId: string): void {
+    const g = this.#guild(guildId);
+    g.args.push('m', idBytes(userId), String(bucketSeed(userId)));
+    g.records.push({ kind: 'member', op: 'del', userId });
+  }
+
+  /** Replace every member of a guild (and set their users). */
+  replaceMembers(guildId: string, entries: Array<{ userId: string; value: Entity }>): void {
+    const g = this.#guild(guildId);
+    g.hasChildren = true;
+    g.memberHint = Math.max(g.memberHint, entries.length);
+    g.args.push('RM', String(entries.length), '');
+    // The bucket-count hint is patched in at execution time (a later guild set may raise it).
+    const hintIndex = g.args.length - 1;
+    for (const { userId, value } of entries) {
+      g.args.push(idBytes(userId), String(bucketSeed(userId)), memberCodec.encode(value as unknown as MemberEntity, guildId));
+      this.setUser(userId, value.user as Entity, undefined);
+    }
+    g.records.push({ kind: 'member', op: 'replace', userIds: entries.map((e) => e.userId) });
+    this.#hintSlots.push([g, hintIndex]);
+  }
+
+  readonly #hintSlots: Array<[GuildGroup, number]> = [];
+
+  /** Remove every member of a guild. */
+  clearMembers(guildId: string): void {
+    const g = this.#guild(guildId);
+    g.args.push('CM');
+    g.records.push({ kind: 'member', op: 'clear' });
+  }
+
+  // ── users and me ──────────────────────────────────────────────────────
+  /** Set a user; `ttlMs` overrides the orphan TTL. */
+  setUser(userId: string, value: Entity, ttlMs: number | undefined): void {
+    this.#user(userId, 'U', ttlMs === undefined ? '' : String(Math.ceil(ttlMs)), idBytes(userId), userCodec.encode(value as unknown as UserEntity, userId));
+  }
+
+  /** Delete a user. */
+  deleteUser(userId: string): void {
+    this.#user(userId, 'u', undefined, idBytes(userId));
+  }
+
+  /** Remove every user of every bucket. */
+  clearUsers(): void {
+    for (let b = 0; b < this.#ctx.userBuckets; b++) this.#userBucketOp(b, 'UX', undefined, []);
+  }
+
+  /** Set the bot's own user. */
+  setMe(value: Entity): void {
+    const bytes = meCodec.encode(value as never);
+    this.#wave1.push((ctx) => ctx.conn.client.set(ctx.keys.me, bytes));
+  }
+
+  /** Delete the bot's own user. */
+  deleteMe(): void {
+    this.#wave1.push((ctx) => ctx.conn.client.del(ctx.keys.me));
+  }
+
+  // ── messages and invites ──────────────────────────────────────────────
+  /** Set a message, index it, and apply the channel limit. */
+  setMessage(value: Entity, ttlMs: number | undefined, channelLimit: number | undefined): void {
+    const message = value as unknown as MessageEntity;
+    const id = message.id;
+    const bytes = messageCodec.encode(message, id);
+    const expireAt = ttlMs === undefined ? undefined : this.#now + Math.ceil(ttlMs);
+    const score = expireAt === undefined ? 'inf' : String(expireAt);
+    const now = String(this.#now);
+    this.#wave1.push((ctx) => this.#setGet(ctx, 'message', id, ctx.keys.message(id), bytes, expireAt, value));
+    this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.allMessages, [now, '0', score, id]));
+    if (message.guild_id) {
+      const guildId = message.guild_id;
+      this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.messagesByGuild(guildId), [now, '0', score, id]));
+    }
+    const channelId = message.channel_id;
+    this.#wave1.push((ctx) => {
+      const evicted = ctx.conn.scripts.sakeIndexAdd(ctx.keys.messagesByChannel(channelId), [now, String(channelLimit ?? 0), score, id]);
+      if (channelLimit !== undefined) this.#evictions.push(evicted);
+      return evicted;
+    });
+    const authorId = message.author?.id;
+    if (authorId) this.#user(authorId, 'A+', undefined, idBytes(authorId), id, score);
+  }
+
+  /** Delete a message; `value` (when known) says which indexes hold it. */
+  deleteMessage(id: string, value: Entity | null): void {
+    const message = value as unknown as MessageEntity | null;
+    this.#wave1.push((ctx) => ctx.conn.client.unlink(ctx.keys.message(id)));
+    this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.allMessages, id));
+    if (message?.guild_id) {
+      const guildId = message.guild_id;
+      this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.messagesByGuild(guildId), id));
+    }
+    if (message?.channel_id) {
+      const channelId = message.channel_id;
+      this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.messagesByChannel(channelId), id));
+    }
+    const authorId = message?.author?.id;
+    if (authorId) this.#user(authorId, 'A-', undefined, idBytes(authorId), id);
+  }
+
+  /** Set an invite; it expires `ttlMs` (or its `max_age`) from now. */
+  setInvite(value: Entity, ttlMs: number | undefined): void {
+    const invite = value as unknown as InviteEntity;
+    const code = invite.code;
+    const bytes = inviteCodec.encode(invite, code);
+    const lifetime = ttlMs ?? (typeof invite.max_age === 'number' && invite.max_age > 0 ? invite.max_age * 1000 : undefined);
+    const expireAt = lifetime === undefined ? undefined : this.#now + Math.ceil(lifetime);
+    const score = expireAt === undefined ? 'inf' : String(expireAt);
+    const now = String(this.#now);
+    this.#wave1.push((ctx) => this.#setGet(ctx, 'invite', code, ctx.keys.invite(code), bytes, expireAt, value));
+    this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.allInvites, [now, '0', score, code]));
+    if (invite.guild_id) {
+      const guildId = invite.guild_id;
+      this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.invitesByGuild(guildId), [now, '0', score, code]));
+    }
+    if (invite.channel_id) {
+      const channelId = invite.channel_id;
+      this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.invitesByChannel(channelId), [now, '0', score, code]));
+    }
+  }
+
+  /** Delete an invite; `value` (when known) says which indexes hold it. */
+  deleteInvite(code: string, value: Entity | null): void {
+    const invite = value as unknown as InviteEntity | null;
+    this.#wave1.push((ctx) => ctx.conn.client.unlink(ctx.keys.invite(code)));
+    this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.allInvites, code));
+    if (invite?.guild_id) {
+      const guildId = invite.guild_id;
+      this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.invitesByGuild(guildId), code));
+    }
+    if (invite?.channel_id) {
+      const channelId = invite.channel_id;
+      this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.invitesByChannel(channelId), code));
+    }
+  }
+
+  /** SET the value and remember the previous one (to drop it from indexes it no longer belongs to). */
+  #setGet(ctx: Ctx, resource: 'message' | 'invite', id: string, key: string, bytes: Buffer, expireAt: number | undefined, value: Entity): Promise<unknown> {
+    const client = ctx.conn.client;
+    const previous = expireAt === undefined ? client.setBuffer(key, bytes, 'GET') : client.setBuffer(key, bytes, 'PXAT', expireAt, 'GET');
+    this.#overwrites.push({ resource, id, value, previous });
+    return previous;
+  }
+
+  /** Index fixes for messages/invites that moved to another channel, guild or author. */
+  async #moves(out: Command[]): Promise<void> {
+    const keys = this.#ctx.keys;
+    for (const o of this.#overwrites) {
+      const bytes = await o.previous;
+      if (!bytes) continue;
+      let old: Entity;
+      try {
+        old = (o.resource === 'message' ? messageCodec.decode(bytes, keys.message(o.id), o.id) : inviteCodec.decode(bytes, keys.invite(o.id), o.id)) as unknown as Entity;
+      } catch {
+        continue;
+      }
+      const moved = (field: string): string | undefined => {
+        const before = old[field];
+        return typeof before === 'string' && before !== o.value[field] ? before : undefined;
+      };
+      const guild = moved('guild_id');
+      const channel = moved('channel_id');
+      if (o.resource === 'message') {
+        if (guild) out.push((ctx) => ctx.conn.client.zrem(keys.messagesByGuild(guild), o.id));
+        if (channel) out.push((ctx) => ctx.conn.client.zrem(keys.messagesByChannel(channel), o.id));
+        const author = (old.author as Entity | undefined)?.id;
+        if (typeof author === 'string' && author !== (o.value.author as Entity | undefined)?.id) this.#user(author, 'A-', undefined, idBytes(author), o.id);
+      } else {
+        if (guild) out.push((ctx) => ctx.conn.client.zrem(keys.invitesByGuild(guild), o.id));
+        if (channel) out.push((ctx) => ctx.conn.client.zrem(keys.invitesByChannel(channel), o.id));
+      }
+    }
+  }
+
+  /** Read where every placed channel/role/emoji was before the batch. */
+  #readPlacements(ctx: Ctx): Promise<Array<[resource: 'channel' | 'role' | 'emoji', ids: string[], before: Array<Buffer | null>]>> {
+    return Promise.all(
+      [...this.#placed].map(async ([resource, byId]) => {
+        const ids = [...byId.keys()];
+        const parts = await Promise.all(chunked(ids).map((part) => ctx.conn.client.hmgetBuffer(ctx.keys.locator(resource), ...part.map((id) => idBytes(id)))));
+        const before = parts.flat();
+        return [resource, ids, before] as [resource: 'channel' | 'role' | 'emoji', ids: string[], before: Array<Buffer | null>];
+      }),
+    );
+  }
+
+  /** Remove channels/roles/emojis from guilds they were moved out of. */
+  #unplace(placements: Array<[resource: 'channel' | 'role' | 'emoji', ids: string[], before: Array<Buffer | null>]>, out: Command[]): void {
+    const keys = this.#ctx.keys;
+    for (const [resource, ids, before] of placements) {
+      const byId = this.#placed.get(resource)!;
+      ids.forEach((id, i) => {
+        const guilds = byId.get(id)!;
+        const last = guilds[guilds.length - 1]!;
+        const prior = before[i];
+        const stale = new Set(guilds);
+        if (prior && prior.length === 8) stale.add(idFromBytes(prior));
+        stale.delete(last);
+        for (const guildId of stale) out.push((ctx) => ctx.conn.client.hdel(keys.guildChild(guildId, resource), idBytes(id)));
+      });
+    }
+  }
+
+  // ── execution ─────────────────────────────────────────────────────────
+  /** Run the waves; resolves when everything is confirmed by Redis. */
+  async execute(): Promise<void> {
+    const ctx = this.#ctx;
+    const keys = ctx.keys;
+    for (const [g, index] of this.#hintSlots) g.args[index] = String(g.memberHint);
+
+    // Wave 1.
+    const guildEntries = [...this.#guilds];
+    const [guildReplies, , , placements] = await ctx.conn.run('apply', (c) => {
+      // Read the locators before anything of this batch can change them.
+      const before = this.#readPlacements(ctx);
+      const replies = Promise.all(
+        guildEntries.map(([guildId, g]) => ctx.conn.scripts.sakeGuildOpsBuffer(keys.guildMeta(guildId), [String(memberBucketsFor(g.memberHint)), ...g.args])),
+      );
+      const slots = guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id);
+      const single = this.#wave1.map((cmd) => cmd(ctx));
+      const slotWrites = Promise.all(chunked(slots).map((part) => c.sadd(keys.guildSlots, ...part)));
+      return Promise.all([replies, slotWrites, Promise.all(single), before]);
+    });
+
+    // Wave 2: cross-slot indexes from what the guild scripts did.
+    const wave2: Command[] = [];
+    guildEntries.forEach(([guildId, g], i) => this.#followUp(guildId, g, guildReplies[i] ?? [], wave2));
+    this.#unplace(placements, wave2);
+    await this.#moves(wave2);
+    const evictedIds = [...new Set((await Promise.all(this.#evictions)).flat())];
+    const evicted = evictedIds.length > 0 ? this.#lookUpEvicted(evictedIds) : undefined;
+    await ctx.conn.run('apply', () => Promise.all([...wave2.map((cmd) => cmd(ctx)), this.#runUserOps(), evicted]));
+
+    // Wave 3: remove what channel limits evicted.
+    if (evicted) {
+      this.#userOps.clear();
+      const found = await evicted;
+      for (const [id, message] of found) this.deleteMessage(id, message);
+      const cleanup = this.#wave1.splice(0);
+      await ctx.conn.run('apply', () => Promise.all([...cleanup.map((cmd) => cmd(ctx)), this.#runUserOps()]));
+    }
+  }
+
+  #lookUpEvicted(ids: string[]): Promise<Array<[string, Entity | null]>> {
+    const ctx = this.#ctx;
+    this.#wave1.length = 0;
+    return Promise.all(
+      ids.map(async (id): Promise<[string, Entity | null]> => {
+        const key = ctx.keys.message(id);
+        const bytes = await ctx.conn.client.getBuffer(key);
+        if (!bytes) return [id, null];
+        try {
+          return [id, messageCodec.decode(bytes, key, id) as unknown as Entity];
+        } catch {
+          // Unreadable: still delete the key and what we can of its indexes.
+          return [id, null];
+        }
+      }),
+    );
+  }
+
+  #runUserOps(): Promise<unknown> {
+    const ctx = this.#ctx;
+    const now = String(Date.now());
+    const ttl = String(ctx.userTtlMs);
+    return Promise.all([...this.#userOps].map(([bucket, groups]) => ctx.conn.scripts.sakeUserOps(ctx.keys.users(bucket), [now, ttl, ...userOpArgs(groups)])));
+  }
+
+  /** Turn one guild's script reply into index updates. */
+  #followUp(guildId: string, g: GuildGroup, replies: Buffer[][], out: Command[]): void {
+    const keys = this.#ctx.keys;
+    const gid = idBytes(guildId);
+    const members = new Map<string, boolean>();
+    const presences = new Map<string, boolean>();
+    const located = new Map<'channel' | 'role' | 'emoji', Map<string, boolean>>();
+    const voiceOld = new Map<string, Set<string>>();
+    const voiceFinal = new Map<string, string | null>();
+    let guildPresent: boolean | undefined;
+    const removedIds = (reply: Buffer[] | undefined): string[] => (reply ?? []).map((f) => idFromBytes(f));
+    const noteOldVoice = (reply: Buffer[] | undefined): string[] => {
+      const users: string[] = [];
+      const list = reply ?? [];
+      for (let i = 0; i + 1 < list.length; i += 2) {
+        const userId = idFromBytes(list[i]!);
+        users.push(userId);
+        const old = list[i + 1]!;
+        if (old.length === 0) continue;
+        try {
+          const channel = voiceStateCodec.decode(old, keys.guildChild(guildId, 'voiceState'), guildId, userId).channel_id;
+          if (channel) (voiceOld.get(userId) ?? voiceOld.set(userId, new Set()).get(userId)!).add(channel);
+        } catch {
+          // An unreadable old value: its channel index entry can't be found, nothing else to do.
+        }
+      }
+      return users;
+    };
+
+    g.records.forEach((rec, i) => {
+      const reply = replies[i];
+      switch (rec.kind) {
+        case 'guild':
+          guildPresent = rec.present;
+          break;
+        case 'member':
+        case 'presence': {
+          const state = rec.kind === 'member' ? members : presences;
+          if (rec.op === 'set' || rec.op === 'del') state.set(rec.userId, rec.op === 'set');
+          else {
+            for (const id of removedIds(reply)) state.set(id, false);
+            if (rec.op === 'replace') for (const id of rec.userIds) state.set(id, true);
+          }
+          break;
+        }
+        case 'voice': {
+          const users = noteOldVoice(reply);
+          if (rec.op === 'set') voiceFinal.set(rec.userId, rec.channelId);
+          else if (rec.op === 'del') voiceFinal.set(rec.userId, null);
+          else {
+            for (const u of users) voiceFinal.set(u, null);
+            if (rec.op === 'replace') for (const [u, c] of rec.channels) voiceFinal.set(u, c);
+          }
+          break;
+        }
+        case 'located': {
+          const state = located.get(rec.resource) ?? located.set(rec.resource, new Map()).get(rec.resource)!;
+          if (rec.op === 'set' || rec.op === 'del') state.set(rec.id, rec.op === 'set');
+          else {
+            for (const id of removedIds(reply)) state.set(id, false);
+            if (rec.op === 'replace') for (const id of rec.ids) state.set(id, true);
+          }
+          break;
+        }
+      }
+    });
+
+    if (guildPresent !== undefined) {
+      const present = guildPresent;
+      out.push((ctx) => (present ? ctx.conn.client.sadd(keys.guilds, guildId) : ctx.conn.client.srem(keys.guilds, guildId)));
+    }
+    for (const [userId, present] of members) this.#user(userId, present ? 'M+' : 'M-', gid, idBytes(userId));
+    for (const [userId, present] of presences) this.#user(userId, present ? 'P+' : 'P-', gid, idBytes(userId));
+    for (const [resource, state] of located) {
+      const set: Buffer[] = [];
+      const del: Buffer[] = [];
+      for (const [id, present] of state) {
+        if (present) set.push(idBytes(id), gid);
+        else del.push(idBytes(id));
+      }
+      for (const part of chunked(set)) out.push((ctx) => ctx.conn.client.hset(keys.locator(resource), ...part));
+      for (const part of chunked(del)) out.push((ctx) => ctx.conn.client.hdel(keys.locator(resource), ...part));
+    }
+    for (const [userId, final] of voiceFinal) {
+      const member = `${guildId}:${userId}`;
+      for (const old of voiceOld.get(userId) ?? []) {
+        if (old !== final) out.push((ctx) => ctx.conn.client.srem(keys.voiceInChannel(old), member));
+      }
+      if (final) out.push((ctx) => ctx.conn.client.sadd(keys.voiceInChannel(final), member));
+    }
+  }
+}
+
+/** Resources stored in per-guild hashes, as plan methods expect them. */
+export function isGuildHashResource(resource: ResourceName): resource is GuildHashResource {
+  return resource in GUILD_CHILD_HASH;
+}

@@ -1,0 +1,126 @@
+/**
+ * The record format: one header byte (resource code × 16 + format version),
+ * then a msgpack array `[presenceMask, ...presentFieldValues, extension?]`.
+ *
+ * Fields are stored by position in their schema (no field names), typed by
+ * kind (see kinds.ts). Fields the schema does not know, and known fields whose
+ * value has an unusual shape, go verbatim into the trailing extension map, so
+ * every payload round-trips exactly. "Implied" fields (ids already in the key,
+ * such as a member's guild id) are left out and restored from the key.
+ */
+import { InvalidDataFound, type ResourceName } from '@sake/abc';
+import { Packr } from 'msgpackr';
+import { decodeKind, encodeKind, NO_FIT } from './kinds.js';
+import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
+
+/**
+ * Plain msgpack, no records/structures learned at run time: bytes written by
+ * one process are readable by any other. Works with or without msgpackr's
+ * optional native add-on.
+ */
+const packr = new Packr({ useRecords: false, moreTypes: false, variableMapSize: true, int64AsType: 'number', mapsAsObjects: true });
+
+/** Field values known from the key, keyed by field name. */
+export type Implied = Readonly<Record<string, string>>;
+
+const NO_IMPLIED: Implied = {};
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Encode `value` as a record of `resource`, leaving out `implied` fields that match. */
+export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED): Buffer {
+  const schema = CURRENT_SCHEMA[resource];
+  const source = value as Record<string, unknown>;
+  const out: unknown[] = [0];
+  let mask = 0;
+  let ext: Record<string, unknown> | undefined;
+  const fields = schema.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const [name, kind] = fields[i]!;
+    if (!hasOwn.call(source, name)) continue;
+    const v = source[name];
+    if (implied[name] !== undefined && v === implied[name]) continue;
+    const stored = encodeKind(kind, v);
+    if (stored === NO_FIT) {
+      (ext ??= {})[name] = v;
+      continue;
+    }
+    mask += 2 ** i;
+    out.push(stored);
+  }
+  for (const name in source) {
+    if (!hasOwn.call(source, name) || schemaIndex(schema, name) >= 0) continue;
+    (ext ??= {})[name] = source[name];
+  }
+  out[0] = mask;
+  if (ext) out.push(ext);
+  const body = packr.pack(out);
+  const bytes = Buffer.allocUnsafe(body.length + 1);
+  bytes[0] = schema.header;
+  bytes.set(body, 1);
+  return bytes;
+}
+
+const indexCache = new WeakMap<Schema, Map<string, number>>();
+
+function schemaIndex(schema: Schema, name: string): number {
+  let map = indexCache.get(schema);
+  if (!map) {
+    map = new Map(schema.fields.map(([n], i) => [n, i]));
+    indexCache.set(schema, map);
+  }
+  return map.get(name) ?? -1;
+}
+
+function popcount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m > 0; m = Math.floor(m / 2)) n += m % 2;
+  return n;
+}
+
+/**
+ * Decode a record of `resource` stored under `key`. Unknown header, wrong
+ * resource, corrupt msgpack or an impossible structure → `InvalidDataFound`
+ * naming the key.
+ */
+export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: string, implied: Implied = NO_IMPLIED): T {
+  const fail = (detail: string, cause?: unknown): never => {
+    throw new InvalidDataFound(key, detail, cause === undefined ? {} : { cause });
+  };
+  if (bytes.length < 2) fail(`${bytes.length}-byte value is too short to be a sake ${resource} record`);
+  const header = bytes[0]!;
+  const schema = SCHEMA_BY_HEADER.get(header);
+  if (!schema) fail(`unknown record header 0x${header.toString(16).padStart(2, '0')} (not a sake ${resource} record, or written by a newer version)`);
+  if (schema!.resource !== resource) fail(`holds a ${schema!.resource} record where a ${resource} record was expected`);
+  let parts: unknown;
+  try {
+    parts = packr.unpack(bytes.subarray(1));
+  } catch (err) {
+    fail(`corrupt msgpack body (${(err as Error).message})`, err);
+  }
+  if (!Array.isArray(parts) || parts.length === 0) return fail('record body is not a msgpack array');
+  const mask = (parts as unknown[])[0];
+  const fields = schema!.fields;
+  if (typeof mask !== 'number' || !Number.isInteger(mask) || mask < 0 || mask >= 2 ** fields.length) fail('record has an invalid presence mask');
+  const present = popcount(mask as number);
+  const list = parts as unknown[];
+  if (list.length !== present + 1 && list.length !== present + 2) fail(`record has ${list.length - 1} values for ${present} present fields`);
+  const out: Record<string, unknown> = {};
+  for (const name in implied) out[name] = implied[name];
+  let pos = 1;
+  let m = mask as number;
+  try {
+    for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
+      if (m % 2 === 0) continue;
+      const [name, kind] = fields[i]!;
+      out[name] = decodeKind(kind, list[pos++]);
+    }
+  } catch (err) {
+    fail((err as Error).message, err);
+  }
+  if (list.length === present + 2) {
+    const ext = list[present + 1];
+    if (typeof ext !== 'object' || ext === null || Array.isArray(ext) || ext instanceof Uint8Array) fail('record has an invalid extension map');
+    Object.assign(out, ext);
+  }
+  return out as T;
+}

@@ -1,0 +1,144 @@
+/**
+ * The ioredis client a cache talks through: creation with safe defaults (no
+ * offline queue, command timeouts, auto-pipelining), the open/closed state,
+ * deadlines, and the mapping of every failure to a sake error.
+ */
+import { BackendError, CacheError, ClosedClient } from '@sake/abc';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { ClusterConnection, RedisTarget, ResolvedOptions } from './options.js';
+import { defineScripts, type ScriptCommands } from './scripts/index.js';
+
+/** Either kind of ioredis client. */
+export type Client = Redis | Cluster;
+
+function isClient(value: unknown): value is Client {
+  if (value instanceof Redis || value instanceof Cluster) return true;
+  // Another copy of ioredis: recognise it by shape.
+  const v = value as { defineCommand?: unknown; status?: unknown; pipeline?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.defineCommand === 'function' && typeof v.pipeline === 'function' && typeof v.status === 'string';
+}
+
+function isClusterTarget(value: unknown): value is ClusterConnection {
+  return typeof value === 'object' && value !== null && Array.isArray((value as ClusterConnection).clusterNodes);
+}
+
+/** Create (or adopt) the client for `target`. */
+export function createClient(target: RedisTarget, options: ResolvedOptions): { client: Client; owned: boolean } {
+  if (isClient(target)) return { client: target, owned: false };
+  const safe: RedisOptions = {
+    lazyConnect: true,
+    // ioredis' defaults queue commands forever while disconnected: fail fast instead.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: options.connectTimeoutMs,
+    enableAutoPipelining: true,
+    retryStrategy: (attempt: number) => Math.min(50 * attempt, 2000),
+  };
+  if (isClusterTarget(target)) {
+    const given: ClusterOptions = target.clusterOptions ?? {};
+    const client = new Cluster(target.clusterNodes, {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      lazyConnect: true,
+      maxRedirections: 16,
+      clusterRetryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
+      ...given,
+      redisOptions: { ...safe, ...given.redisOptions, lazyConnect: undefined, enableAutoPipelining: undefined },
+    });
+    return { client, owned: true };
+  }
+  const client = typeof target === 'string' ? new Redis(target, safe) : new Redis({ ...safe, ...target, lazyConnect: true });
+  return { client, owned: true };
+}
+
+/** Wrap any failure as a sake error; sake errors and TypeErrors pass through unchanged. */
+export function toCacheError(err: unknown, what: string): Error {
+  if (err instanceof CacheError || err instanceof TypeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new BackendError(`redis ${what} failed: ${message}`, { cause: err });
+}
+
+/** One cache's connection and its state. */
+export class Connection {
+  readonly client: Client;
+  readonly scripts: ScriptCommands;
+  readonly owned: boolean;
+  readonly timeoutMs: number;
+  #open = false;
+
+  constructor(client: Client, owned: boolean, timeoutMs: number) {
+    this.client = client;
+    this.owned = owned;
+    this.timeoutMs = timeoutMs;
+    this.scripts = defineScripts(client);
+  }
+
+  /** Whether the cache is open. */
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  /** Whether the client is a Redis Cluster client. */
+  get isCluster(): boolean {
+    return this.client instanceof Cluster || (this.client as { isCluster?: boolean }).isCluster === true;
+  }
+
+  /** Connect (owned clients) and mark open. */
+  async open(connectTimeoutMs: number): Promise<void> {
+    if (this.owned && (this.client.status === 'wait' || this.client.status === 'end' || this.client.status === 'close')) {
+      try {
+        await withDeadline(this.client.connect(), connectTimeoutMs, 'connect');
+      } catch (err) {
+        this.client.disconnect();
+        throw toCacheError(err, 'connect');
+      }
+    }
+    this.#open = true;
+  }
+
+  /** Mark closed and disconnect an owned client. */
+  async close(): Promise<void> {
+    this.#open = false;
+    if (!this.owned) return;
+    if (this.client.status === 'end') return;
+    // quit() resolves before the client reaches 'end'; a re-open must wait for that.
+    const ended = new Promise<void>((resolve) => this.client.once('end', () => resolve()));
+    try {
+      await withDeadline(this.client.quit(), this.timeoutMs, 'quit');
+      await withDeadline(ended, this.timeoutMs, 'quit');
+    } catch {
+      // Unreachable server: drop the socket instead.
+      this.client.disconnect();
+    }
+  }
+
+  /** Reject with `ClosedClient` unless open. */
+  assertOpen(): void {
+    if (!this.#open) throw new ClosedClient();
+  }
+
+  /** Run `fn` on the open connection within the command deadline, mapping failures to sake errors. */
+  async run<T>(what: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    try {
+      return await withDeadline(fn(this.client), this.timeoutMs, what);
+    } catch (err) {
+      throw toCacheError(err, what);
+    }
+  }
+
+  /** The master nodes (the single node when not a cluster): where SCAN must run. */
+  masters(): Redis[] {
+    return this.isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+  }
+}
+
+/** Reject with a `BackendError` when `promise` takes longer than `ms`. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BackendError(`redis ${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

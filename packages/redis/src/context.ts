@@ -1,0 +1,27 @@
+/** What every reader and the writer share: the connection, the key layout and store facts. */
+import type { Connection } from './connection.js';
+import type { Keys } from './keys.js';
+
+/** Shared state of one open cache. */
+export interface Ctx {
+  readonly conn: Connection;
+  readonly keys: Keys;
+  /** User bucket count of the store (from the layout record). */
+  readonly userBuckets: number;
+  /**
+   * Last seen member bucket count per guild. Only a hint: a read that misses
+   * re-reads the real count before answering "not found", and a guild is only
+   * re-bucketed by a replace that rewrites every member bucket.
+   */
+  readonly memberBucketHint: Map<string, number>;
+  /** Default orphan-user TTL in ms (0 = never). */
+  readonly userTtlMs: number;
+}
+
+/** A readable locator for an entry inside a hash: `key[id]`. */
+export function fieldLocator(key: string, id: string): string {
+  return `${key}[${id}]`;
+}
+
+/** How many entries one SCAN-family call asks for. */
+export const SCAN_COUNT = 512;

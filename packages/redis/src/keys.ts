@@ -1,0 +1,179 @@
+/**
+ * The whole Redis key layout, in one place. Every key starts with the prefix.
+ *
+ * Three families of hash tags keep multi-key writes atomic on a cluster:
+ * - `{g:<guildId>}`: everything a guild owns (record, channels, roles, emojis,
+ *   member buckets, presences, voice states). A batch's ops for one guild run
+ *   in one Lua call there.
+ * - `{u:<bucket>}`: user records and the per-user indexes (guilds a user is a
+ *   member of / has a presence in, messages by author, orphan deadlines).
+ * - untagged keys: messages, invites, `me`, and the global indexes; they are
+ *   single-key writes, kept consistent right after every batch.
+ *
+ * Binary field names (8-byte big-endian snowflakes) keep hash buckets small
+ * enough to stay listpack-encoded. See README.md for the table.
+ */
+import { idBytes } from './codec/ids.js';
+
+/** Version of this key layout; stored under {@link Keys.layout} and checked on open(). */
+export const LAYOUT_VERSION = 1;
+
+/** Child hashes of a guild, by resource. */
+export const GUILD_CHILD_HASH = {
+  channel: 'ch',
+  role: 'ro',
+  emoji: 'em',
+  presence: 'pr',
+  voiceState: 'vs',
+} as const;
+
+/** A guild child resource stored in one hash per guild (members are bucketed instead). */
+export type GuildHashResource = keyof typeof GUILD_CHILD_HASH;
+
+/** The bucket a decimal id falls in, among `buckets` buckets (same formula in Lua: last 9 digits mod n). */
+export function bucketOf(id: string, buckets: number): number {
+  return Number(id.length > 9 ? id.slice(-9) : id) % buckets;
+}
+
+/** The number the Lua scripts reduce modulo a bucket count (last 9 decimal digits, exact in a double). */
+export function bucketSeed(id: string): number {
+  return Number(id.length > 9 ? id.slice(-9) : id);
+}
+
+/** Builds every key of one cache (one prefix). */
+export class Keys {
+  /** The prefix every key starts with. */
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  /** Hash: `version` (layout version) and `userBuckets` (user bucket count). */
+  get layout(): string {
+    return `${this.prefix}layout`;
+  }
+
+  /** Set of ids of guilds with a cached guild record. */
+  get guilds(): string {
+    return `${this.prefix}guilds`;
+  }
+
+  /** Set of ids of guilds that have (or had) any data in their slot: what iterating all children walks. */
+  get guildSlots(): string {
+    return `${this.prefix}gx`;
+  }
+
+  /** The hash tag of a guild's slot. */
+  guildTag(guildId: string): string {
+    return `${this.prefix}{g:${guildId}}`;
+  }
+
+  /** Hash: `g` → guild record, `mb` → member bucket count, `mc` → member count. */
+  guildMeta(guildId: string): string {
+    return `${this.guildTag(guildId)}:meta`;
+  }
+
+  /** Hash of one member bucket of a guild: user id (8 bytes) → member record. */
+  memberBucket(guildId: string, bucket: number): string {
+    return `${this.guildTag(guildId)}:m:${bucket}`;
+  }
+
+  /** Hash of a guild's channels/roles/emojis/presences/voice states: id (8 bytes) → record. */
+  guildChild(guildId: string, resource: GuildHashResource): string {
+    return `${this.guildTag(guildId)}:${GUILD_CHILD_HASH[resource]}`;
+  }
+
+  /** Hash locating channels/roles/emojis: id (8 bytes) → guild id (8 bytes). */
+  locator(resource: 'channel' | 'role' | 'emoji'): string {
+    return `${this.prefix}loc:${GUILD_CHILD_HASH[resource]}`;
+  }
+
+  /** Set of `<guildId>:<userId>` voice states in a channel. */
+  voiceInChannel(channelId: string): string {
+    return `${this.prefix}vx:${channelId}`;
+  }
+
+  /** The hash tag of a user bucket's slot. */
+  userTag(bucket: number): string {
+    return `${this.prefix}{u:${bucket}}`;
+  }
+
+  /** Hash: user id (8 bytes) → user record. */
+  users(bucket: number): string {
+    return `${this.userTag(bucket)}:u`;
+  }
+
+  /** Hash: user id (8 bytes) → concatenated 8-byte ids of the guilds the user is a cached member of. */
+  memberGuilds(bucket: number): string {
+    return `${this.userTag(bucket)}:mg`;
+  }
+
+  /** Hash: user id (8 bytes) → concatenated 8-byte ids of the guilds the user has a cached presence in. */
+  presenceGuilds(bucket: number): string {
+    return `${this.userTag(bucket)}:pg`;
+  }
+
+  /** Sorted set of user ids (8 bytes) no member/presence/message refers to, scored by when they expire (ms). */
+  orphans(bucket: number): string {
+    return `${this.userTag(bucket)}:orph`;
+  }
+
+  /** Prefix (inside the user bucket's slot) of the per-author message index keys. */
+  authorIndexPrefix(bucket: number): string {
+    return `${this.userTag(bucket)}:ma:`;
+  }
+
+  /** Sorted set: ids of the cached messages of one author, scored by expiry (ms, +inf when none); the key ends with the hex of the 8-byte id. */
+  messagesByAuthor(bucket: number, authorId: string): string {
+    return `${this.authorIndexPrefix(bucket)}${idBytes(authorId).toString('hex')}`;
+  }
+
+  /** String: the bot's own user record. */
+  get me(): string {
+    return `${this.prefix}me`;
+  }
+
+  /** String: one message record (expires with the message's TTL). */
+  message(messageId: string): string {
+    return `${this.prefix}msg:${messageId}`;
+  }
+
+  /** Sorted set of every cached message id, scored by expiry (ms, +inf when none). */
+  get allMessages(): string {
+    return `${this.prefix}mx:all`;
+  }
+
+  /** Sorted set of a guild's cached message ids, scored by expiry. */
+  messagesByGuild(guildId: string): string {
+    return `${this.prefix}mx:g:${guildId}`;
+  }
+
+  /** Sorted set of a channel's cached message ids, scored by expiry. */
+  messagesByChannel(channelId: string): string {
+    return `${this.prefix}mx:c:${channelId}`;
+  }
+
+  /** String: one invite record (expires with the invite's max_age). */
+  invite(code: string): string {
+    return `${this.prefix}inv:${code}`;
+  }
+
+  /** Sorted set of every cached invite code, scored by expiry. */
+  get allInvites(): string {
+    return `${this.prefix}ix:all`;
+  }
+
+  /** Sorted set of a guild's cached invite codes, scored by expiry. */
+  invitesByGuild(guildId: string): string {
+    return `${this.prefix}ix:g:${guildId}`;
+  }
+
+  /** Sorted set of a channel's cached invite codes, scored by expiry. */
+  invitesByChannel(channelId: string): string {
+    return `${this.prefix}ix:c:${channelId}`;
+  }
+}
+
+/** 8-byte field name of a snowflake (re-exported here because field names are part of the layout). */
+export const fieldOf = idBytes;

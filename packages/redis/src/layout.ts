@@ -1,0 +1,81 @@
+/**
+ * The layout version check run by `open()`: a store written by an older
+ * layout is migrated (with `migrate: true`) or refused with an error naming
+ * that option; a store written by a newer layout is always refused.
+ */
+import { BackendError } from '@sake/abc';
+import type { Connection } from './connection.js';
+import { Keys, LAYOUT_VERSION } from './keys.js';
+
+/** What the layout record tells a cache about its store. */
+export interface LayoutInfo {
+  /** Number of user buckets of this store (fixed when the store is created). */
+  userBuckets: number;
+}
+
+/** One step from layout `from` to `from + 1`. */
+interface Migration {
+  readonly from: number;
+  readonly describe: string;
+  run(conn: Connection, keys: Keys, defaults: LayoutInfo): Promise<void>;
+}
+
+/**
+ * Known migrations. Layout 0 was the pre-release layout, whose layout record
+ * carried no bucket count (its data keys are those of layout 1).
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    from: 0,
+    describe: 'record the user bucket count in the layout record',
+    async run(conn, keys, defaults) {
+      await conn.client.hsetnx(keys.layout, 'userBuckets', String(defaults.userBuckets));
+    },
+  },
+];
+
+function parseVersion(raw: string | undefined, keys: Keys): number {
+  const version = Number(raw);
+  if (!Number.isInteger(version) || version < 0) {
+    throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unreadable version ${JSON.stringify(raw)}: not a sake store, or damaged`);
+  }
+  return version;
+}
+
+/** Check (and create or migrate) the layout record; resolve with the store's layout info. */
+export async function checkLayout(conn: Connection, keys: Keys, options: { migrate: boolean; userBuckets: number; log?: (m: string) => void }): Promise<LayoutInfo> {
+  const client = conn.client;
+  let record = await client.hgetall(keys.layout);
+  if (record.version === undefined) {
+    // A new store: claim it (HSETNX so two processes opening at once agree).
+    await client.hsetnx(keys.layout, 'userBuckets', String(options.userBuckets));
+    await client.hsetnx(keys.layout, 'version', String(LAYOUT_VERSION));
+    record = await client.hgetall(keys.layout);
+  }
+  let version = parseVersion(record.version, keys);
+  if (version > LAYOUT_VERSION) {
+    throw new BackendError(
+      `the store under prefix ${JSON.stringify(keys.prefix)} has key layout ${version}, newer than this @sake/redis (layout ${LAYOUT_VERSION}): upgrade @sake/redis`,
+    );
+  }
+  if (version < LAYOUT_VERSION) {
+    if (!options.migrate) {
+      throw new BackendError(
+        `the store under prefix ${JSON.stringify(keys.prefix)} has key layout ${version}, older than ${LAYOUT_VERSION}: open it with { migrate: true } to migrate it`,
+      );
+    }
+    for (; version < LAYOUT_VERSION; version++) {
+      const step = MIGRATIONS.find((m) => m.from === version);
+      if (!step) throw new BackendError(`no migration from key layout ${version}`);
+      await step.run(conn, keys, { userBuckets: options.userBuckets });
+      await client.hset(keys.layout, 'version', String(version + 1));
+      options.log?.(`migrated key layout ${version} → ${version + 1}: ${step.describe}`);
+    }
+    record = await client.hgetall(keys.layout);
+  }
+  const userBuckets = Number(record.userBuckets);
+  if (!Number.isInteger(userBuckets) || userBuckets < 1) {
+    throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unreadable userBuckets ${JSON.stringify(record.userBuckets)}`);
+  }
+  return { userBuckets };
+}

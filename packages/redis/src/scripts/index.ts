@@ -1,0 +1,32 @@
+/** The Lua scripts RedisCache registers with ioredis `defineCommand`. */
+import type { Cluster, Redis } from 'ioredis';
+import { GUILD_OPS_LUA } from './guild-ops.js';
+import { USER_OPS_LUA } from './user-ops.js';
+import { INDEX_ADD_LUA } from './zindex-add.js';
+
+type Arg = string | Buffer | number;
+
+/**
+ * The script commands, as ioredis exposes them after `defineCommand`. Arguments
+ * go in one array (ioredis flattens it), never spread: a large guild has
+ * hundreds of thousands of them.
+ */
+export interface ScriptCommands {
+  /** See guild-ops.ts. */
+  sakeGuildOpsBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[][]>;
+  /** See user-ops.ts. */
+  sakeUserOps(usersKey: string, args: readonly Arg[]): Promise<number>;
+  /** See zindex-add.ts. */
+  sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
+}
+
+/** Register the scripts on `client` (idempotent) and return it typed with them. */
+export function defineScripts(client: Redis | Cluster): ScriptCommands {
+  const c = client as unknown as Record<string, unknown>;
+  if (typeof c.sakeGuildOps !== 'function') {
+    client.defineCommand('sakeGuildOps', { numberOfKeys: 1, lua: GUILD_OPS_LUA });
+    client.defineCommand('sakeUserOps', { numberOfKeys: 1, lua: USER_OPS_LUA });
+    client.defineCommand('sakeIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD_LUA });
+  }
+  return client as unknown as ScriptCommands;
+}

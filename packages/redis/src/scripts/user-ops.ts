@@ -1,0 +1,228 @@
+/**
+ * `sakeUserOps`: apply every op a batch has for one user bucket (user records,
+ * the member/presence guild lists, the per-author message indexes) and keep
+ * the orphan schedule right: a user no member, presence or live message
+ * refers to gets a deadline in the bucket's orphan set and is deleted by a
+ * later sweep (every call sweeps a few due orphans of its bucket).
+ *
+ * KEYS[1] = the bucket's user hash. ARGV[1] = now (ms), ARGV[2] = default
+ * orphan TTL (ms, 0 = orphans never expire). Then groups, each
+ * `kind [param] n item×n`; users are named by their 8-byte id `f` (the author
+ * index key ends with hex(f)):
+ *   U ttl n (f bytes)×n     set users (ttl '' = default orphan TTL)
+ *   u n f×n                 delete users
+ *   M+ gid n f×n / M- gid n f×n   add/remove an 8-byte guild id in users' member lists
+ *   P+ gid n f×n / P- gid n f×n   same for presence lists
+ *   A+ n (f mid score)×n / A- n (f mid)×n   add/remove message ids in author indexes
+ *   UX 0 / MX 0 / PX 0      drop every user / member list / presence list of the bucket
+ *   SWEEP 0                 nothing (every call sweeps)
+ * Returns the number of users the sweep deleted.
+ */
+export const USER_OPS_LUA = `
+local users = KEYS[1]
+local tag = string.sub(users, 1, -3)
+local mg = tag .. ':mg'
+local pg = tag .. ':pg'
+local orph = tag .. ':orph'
+local now = tonumber(ARGV[1])
+local defaultTtl = tonumber(ARGV[2])
+local touched = {}
+local order = {}
+local pinned = {}
+
+local function hex(f)
+  return (string.gsub(f, '.', function(c) return string.format('%02x', string.byte(c)) end))
+end
+
+local function authorKey(f)
+  return tag .. ':ma:' .. hex(f)
+end
+
+-- ttl < 0 means "the default". A user write sets the TTL (the last one wins); index ops keep it.
+local function touch(f, ttl, isWrite)
+  if touched[f] == nil then
+    order[#order + 1] = f
+    touched[f] = ttl
+  elseif isWrite then
+    touched[f] = ttl
+  end
+end
+
+local function many(command, key, list)
+  local n = #list
+  local i = 1
+  while i <= n do
+    local last = math.min(i + 3999, n)
+    redis.call(command, key, unpack(list, i, last))
+    i = last + 1
+  end
+end
+
+local function hmget(key, fields)
+  local out = {}
+  local i = 1
+  while i <= #fields do
+    local last = math.min(i + 3999, #fields)
+    local part = redis.call('HMGET', key, unpack(fields, i, last))
+    for k = 1, #part do out[#out + 1] = part[k] end
+    i = last + 1
+  end
+  return out
+end
+
+-- Add (plus) or remove an 8-byte id g in the packed lists of users fs.
+local function editLists(key, g, fs, plus)
+  local current = hmget(key, fs)
+  local sets, dels = {}, {}
+  for k, f in ipairs(fs) do
+    local v = current[k]
+    local at = nil
+    if v then
+      for p = 1, #v, 8 do
+        if string.sub(v, p, p + 7) == g then
+          at = p
+          break
+        end
+      end
+    end
+    if plus and not at then
+      sets[#sets + 1] = f
+      sets[#sets + 1] = (v or '') .. g
+    elseif not plus and at then
+      local rest = string.sub(v, 1, at - 1) .. string.sub(v, at + 8)
+      if rest == '' then dels[#dels + 1] = f else
+        sets[#sets + 1] = f
+        sets[#sets + 1] = rest
+      end
+    end
+    touch(f, -1, false)
+    pinned[f] = plus or nil
+  end
+  if #sets > 0 then many('HSET', key, sets) end
+  if #dels > 0 then many('HDEL', key, dels) end
+end
+
+-- What keeps user f alive: 'pinned' (a member, a presence or a message without expiry),
+-- the last expiry (ms) of its live messages, or 0 when nothing refers to it.
+local function references(f)
+  if redis.call('HEXISTS', mg, f) == 1 or redis.call('HEXISTS', pg, f) == 1 then return 'pinned' end
+  local authored = authorKey(f)
+  redis.call('ZREMRANGEBYSCORE', authored, '-inf', now)
+  local last = redis.call('ZRANGE', authored, -1, -1, 'WITHSCORES')
+  if last[2] == nil then return 0 end
+  local score = tonumber(last[2])
+  if score == math.huge then return 'pinned' end
+  return score
+end
+
+local function schedule(f, ttl)
+  if redis.call('HEXISTS', users, f) == 0 then
+    redis.call('ZREM', orph, f)
+    return
+  end
+  local refs = references(f)
+  if refs == 'pinned' or ttl <= 0 then
+    redis.call('ZREM', orph, f)
+    return
+  end
+  redis.call('ZADD', orph, math.max(now, refs) + ttl, f)
+end
+
+local i = 3
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'U' then
+    local ttl = ARGV[i + 1]
+    local n = tonumber(ARGV[i + 2])
+    local list = {}
+    local t = ttl ~= '' and tonumber(ttl) or -1
+    for k = 0, n - 1 do
+      local f = ARGV[i + 3 + 2 * k]
+      list[#list + 1] = f
+      list[#list + 1] = ARGV[i + 4 + 2 * k]
+      touch(f, t, true)
+    end
+    many('HSET', users, list)
+    i = i + 3 + 2 * n
+  elseif op == 'u' then
+    local n = tonumber(ARGV[i + 1])
+    local list = {}
+    for k = 1, n do list[k] = ARGV[i + 1 + k] end
+    if n > 0 then
+      many('HDEL', users, list)
+      many('ZREM', orph, list)
+    end
+    i = i + 2 + n
+  elseif op == 'M+' or op == 'M-' or op == 'P+' or op == 'P-' then
+    local key = string.sub(op, 1, 1) == 'M' and mg or pg
+    local g = ARGV[i + 1]
+    local n = tonumber(ARGV[i + 2])
+    local fs = {}
+    for k = 1, n do fs[k] = ARGV[i + 2 + k] end
+    if n > 0 then editLists(key, g, fs, string.sub(op, 2, 2) == '+') end
+    i = i + 3 + n
+  elseif op == 'A+' then
+    local n = tonumber(ARGV[i + 1])
+    for k = 0, n - 1 do
+      local base = i + 2 + 3 * k
+      local key = authorKey(ARGV[base])
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+      redis.call('ZADD', key, ARGV[base + 2], ARGV[base + 1])
+      touch(ARGV[base], -1, false)
+    end
+    i = i + 2 + 3 * n
+  elseif op == 'A-' then
+    local n = tonumber(ARGV[i + 1])
+    for k = 0, n - 1 do
+      local base = i + 2 + 2 * k
+      redis.call('ZREM', authorKey(ARGV[base]), ARGV[base + 1])
+      touch(ARGV[base], -1, false)
+    end
+    i = i + 2 + 2 * n
+  elseif op == 'UX' then
+    redis.call('UNLINK', users, orph)
+    i = i + 2
+  elseif op == 'MX' or op == 'PX' then
+    local key = op == 'MX' and mg or pg
+    local fields = redis.call('HKEYS', key)
+    redis.call('UNLINK', key)
+    for _, f in ipairs(fields) do
+      touch(f, -1, false)
+      pinned[f] = nil
+    end
+    i = i + 2
+  elseif op == 'SWEEP' then
+    i = i + 2
+  else
+    return redis.error_reply('sakeUserOps: unknown op ' .. tostring(op))
+  end
+end
+
+-- Users just added to a member/presence list are referenced: only make sure they are not scheduled.
+local hasOrphans = redis.call('EXISTS', orph) == 1
+for _, f in ipairs(order) do
+  if pinned[f] then
+    if hasOrphans then redis.call('ZREM', orph, f) end
+  else
+    local ttl = touched[f]
+    if ttl < 0 then ttl = defaultTtl end
+    schedule(f, ttl)
+  end
+end
+
+local swept = 0
+local due = redis.call('ZRANGEBYSCORE', orph, '-inf', now, 'LIMIT', 0, 100)
+for _, f in ipairs(due) do
+  local refs = references(f)
+  if refs == 'pinned' then
+    redis.call('ZREM', orph, f)
+  elseif refs > now and defaultTtl > 0 then
+    redis.call('ZADD', orph, refs + defaultTtl, f)
+  else
+    redis.call('HDEL', users, f)
+    redis.call('ZREM', orph, f)
+    swept = swept + 1
+  end
+end
+return swept
+`;

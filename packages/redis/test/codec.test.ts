@@ -1,0 +1,107 @@
+/** The record codec: exact round trips (unknown fields included), versioning, corrupt bytes. */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { InvalidDataFound, RESOURCE_NAMES } from '@sake/abc';
+import { CURRENT_SCHEMA, decodeRecord, encodeRecord } from '@sake/redis';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { member, sf, user } from './helpers.js';
+
+const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+
+describe('record codec', () => {
+  it('round-trips a realistic member exactly, and stores it far smaller than JSON', () => {
+    const m = member(sf(), user(), { nick: 'Nick', premium_since: '2022-02-02T02:02:02+00:00', communication_disabled_until: null });
+    const { user: _u, ...stored } = m;
+    const bytes = encodeRecord('member', stored, { guild_id: m.guild_id as string });
+    expect(decodeRecord('member', bytes, 'k', { guild_id: m.guild_id as string })).toEqual(stored);
+    expect(bytes.length).toBeLessThan(JSON.stringify(stored).length / 3);
+  });
+
+  it('keeps fields the schema does not know, and known fields of an unusual shape, in the extension map', () => {
+    const u = {
+      ...user(),
+      brand_new_field: { nested: [1, 'two', null, { three: true }] },
+      avatar: 'NOT-A-HASH',
+      flags: 2 ** 40 + 1,
+      banner: 'a_0123456789abcdef0123456789abcdef',
+    };
+    const back = decodeRecord('user', encodeRecord('user', u), 'k');
+    expect(back).toEqual(u);
+    const m = { guild_id: '1', roles: ['12', 'not-an-id'], joined_at: '2021-01-01T00:00:00.123Z', deaf: false, mute: false, odd: -0.5 };
+    expect(decodeRecord('member', encodeRecord('member', m), 'k')).toEqual(m);
+  });
+
+  it('keeps implied ids out of the bytes but restores them, and stores a differing one verbatim', () => {
+    const u = user('1234567890123456789');
+    const withId = encodeRecord('user', u);
+    const implied = encodeRecord('user', u, { id: u.id as string });
+    expect(implied.length).toBeLessThan(withId.length);
+    expect(decodeRecord('user', implied, 'k', { id: u.id as string })).toEqual(u);
+    const odd = encodeRecord('user', u, { id: '5' });
+    expect(decodeRecord('user', odd, 'k', { id: '5' })).toEqual(u);
+  });
+
+  it('round-trips arbitrary JSON in every field of every resource (property)', () => {
+    for (const resource of RESOURCE_NAMES) {
+      const names = CURRENT_SCHEMA[resource].fields.map(([n]) => n);
+      const entity = fc.dictionary(fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 8 })), json, { maxKeys: 12 });
+      fc.assert(
+        fc.property(entity, (value) => {
+          expect(decodeRecord(resource, encodeRecord(resource, value), 'k')).toEqual(value);
+        }),
+        { numRuns: 150 },
+      );
+    }
+  });
+
+  it('round-trips ids, timestamps and hashes at their edges', () => {
+    const cases = ['0', '1', '18446744073709551615', '9007199254740993'];
+    for (const id of cases) expect(decodeRecord('user', encodeRecord('user', { id }), 'k')).toEqual({ id });
+    const stamps = ['1970-01-01T00:00:00+00:00', '2015-04-26T06:26:56.936000+00:00', '2099-12-31T23:59:59.999999+00:00', '2021-02-30T00:00:00+00:00'];
+    for (const joined_at of stamps) expect(decodeRecord('member', encodeRecord('member', { joined_at }), 'k')).toEqual({ joined_at });
+  });
+
+  it('rejects bytes of another resource, an unknown version, and corrupt bodies with InvalidDataFound naming the key', () => {
+    const bytes = encodeRecord('user', user());
+    const bad: Array<[string, Buffer]> = [
+      ['other resource', bytes],
+      ['unknown header', Buffer.from([0xff, 0x91, 0x00])],
+      ['newer version', Buffer.from([bytes[0]! + 1, ...bytes.subarray(1)])],
+      ['truncated', encodeRecord('member', { roles: ['1', '2'], nick: 'x' }).subarray(0, 6)],
+      ['not an array', Buffer.from([CURRENT_SCHEMA.member.header, 0xa1, 0x61])],
+      ['too short', Buffer.from([CURRENT_SCHEMA.member.header])],
+      ['empty', Buffer.alloc(0)],
+      ['json', Buffer.from('{"id":"1"}')],
+    ];
+    for (const [what, b] of bad) {
+      let err: unknown;
+      try {
+        decodeRecord('member', b, 'sake:{g:1}:m:0[42]');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, what).toBeInstanceOf(InvalidDataFound);
+      expect((err as Error).message, what).toContain('sake:{g:1}:m:0[42]');
+    }
+  });
+
+  it('works without msgpackr native acceleration, bytes identical to the default build', () => {
+    const script = `
+      import { encodeRecord, decodeRecord } from '@sake/redis';
+      const v = { id: '123456789012345678', username: 'x', avatar: '0123456789abcdef0123456789abcdef', extra: { a: [1, 2] } };
+      const b = encodeRecord('user', v);
+      const back = decodeRecord('user', b, 'k');
+      process.stdout.write(JSON.stringify({ hex: b.toString('hex'), ok: JSON.stringify(back) === JSON.stringify(back) && back.extra.a[1] === 2 }));
+    `;
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const run = (env: NodeJS.ProcessEnv): { hex: string; ok: boolean } =>
+      JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd, env: { ...process.env, ...env } }).toString());
+    const native = run({});
+    const pure = run({ MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' });
+    expect(pure.ok).toBe(true);
+    expect(pure.hex).toBe(native.hex);
+    const v = { id: '123456789012345678', username: 'x', avatar: '0123456789abcdef0123456789abcdef', extra: { a: [1, 2] } };
+    expect(encodeRecord('user', v).toString('hex')).toBe(pure.hex);
+  });
+});

@@ -1,0 +1,70 @@
+/** Shared helpers of the @sake/redis tests. */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { RedisCache, type RedisCacheOptions } from '@sake/redis';
+
+/** A prefix no other test uses, so tests can share one server. */
+export function uniquePrefix(tag = 't'): string {
+  return `sake-${tag}-${randomBytes(4).toString('hex')}:`;
+}
+
+/** The shared single-node URL from the global setup. */
+export function redisUrl(): string {
+  return inject('redisUrl');
+}
+
+/** The shared cluster's nodes as ioredis startup nodes. */
+export function clusterNodes(): Array<{ host: string; port: number }> {
+  return inject('redisClusterNodes').map((n) => {
+    const [host, port] = n.split(':');
+    return { host: host!, port: Number(port) };
+  });
+}
+
+/** A single-node cache under a fresh prefix (not opened). */
+export function singleCache(options: RedisCacheOptions = {}): RedisCache {
+  return new RedisCache(redisUrl(), { prefix: uniquePrefix(), ...options });
+}
+
+/** A cluster cache under a fresh prefix (not opened). */
+export function clusterCache(options: RedisCacheOptions = {}): RedisCache {
+  return new RedisCache({ clusterNodes: clusterNodes() }, { prefix: uniquePrefix('c'), ...options });
+}
+
+let next = 100_000_000_000_000_000n;
+/** A fresh snowflake string. */
+export function sf(): string {
+  next += 4_194_304n + BigInt(Math.floor(Math.random() * 1000));
+  return next.toString();
+}
+
+/** A realistic user payload. */
+export function user(id = sf(), extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    username: `user${id.slice(-5)}`,
+    discriminator: '0',
+    global_name: `User ${id.slice(-4)}`,
+    avatar: randomBytes(16).toString('hex'),
+    public_flags: 64,
+    ...extra,
+  };
+}
+
+/** A realistic member payload (with its user). */
+export function member(guildId: string, u = user(), extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    guild_id: guildId,
+    user: u,
+    nick: null,
+    avatar: null,
+    roles: [sf(), sf()],
+    joined_at: '2021-05-04T12:34:56.789000+00:00',
+    premium_since: null,
+    deaf: false,
+    mute: false,
+    flags: 0,
+    pending: false,
+    ...extra,
+  };
+}

@@ -127,11 +127,6 @@ export class Connection {
       throw toCacheError(err, what);
     }
   }
-
-  /** The master nodes (the single node when not a cluster): where SCAN must run. */
-  masters(): Redis[] {
-    return this.isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
-  }
 }
 
 /** Reject with a `BackendError` when `promise` takes longer than `ms`. */

@@ -174,6 +174,3 @@ export class Keys {
     return `${this.prefix}ix:c:${channelId}`;
   }
 }
-
-/** 8-byte field name of a snowflake (re-exported here because field names are part of the layout). */
-export const fieldOf = idBytes;

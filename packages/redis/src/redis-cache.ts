@@ -4,6 +4,7 @@
  * key layout is in keys.ts and README.md.
  */
 import {
+  ClosedClient,
   EntryNotFound,
   LazyCacheIterator,
   mutation,
@@ -139,10 +140,9 @@ export class RedisCache implements Backend {
     await this.#conn.close();
   }
 
+  /** The open cache's context, or `ClosedClient` (before open() completes and after close()). */
   #c(): Ctx {
-    if (!this.#ctx) this.#conn.assertOpen();
-    if (!this.#ctx) throw toCacheError(new Error('the cache is not open'), 'call');
-    this.#conn.assertOpen();
+    if (!this.#ctx || !this.#conn.isOpen) throw new ClosedClient();
     return this.#ctx;
   }
 

@@ -7,7 +7,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { member, sf, user } from './helpers.js';
 
-const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+/**
+ * Arbitrary JSON, except objects with an own `__proto__` key: msgpackr renames
+ * that key on decode (its prototype-pollution guard). Discord never sends one.
+ */
+const json = fc
+  .jsonValue({ maxDepth: 3 })
+  .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
+  .filter((v) => !JSON.stringify(v ?? null).includes('"__proto__"'));
 
 describe('record codec', () => {
   it('round-trips a realistic member exactly, and stores it far smaller than JSON', () => {
@@ -45,7 +52,8 @@ describe('record codec', () => {
   it('round-trips arbitrary JSON in every field of every resource (property)', () => {
     for (const resource of RESOURCE_NAMES) {
       const names = CURRENT_SCHEMA[resource].fields.map(([n]) => n);
-      const entity = fc.dictionary(fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 8 })), json, { maxKeys: 12 });
+      const key = fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__'));
+      const entity = fc.dictionary(key, json, { maxKeys: 12 });
       fc.assert(
         fc.property(entity, (value) => {
           expect(decodeRecord(resource, encodeRecord(resource, value), 'k')).toEqual(value);

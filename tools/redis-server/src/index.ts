@@ -149,7 +149,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     live.add(proc);
     proc.once('exit', () => live.delete(proc));
     child = proc;
-    await waitForPing(port, readyTimeoutMs, proc);
+    try {
+      await waitForPing(port, readyTimeoutMs, proc);
+    } catch (err) {
+      // A server that never became ready must not outlive the failed start.
+      proc.kill('SIGKILL');
+      await waitForExit(proc);
+      throw err;
+    }
   };
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {
     const proc = child;
@@ -158,7 +165,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     await waitForExit(proc);
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
+    throw err;
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,

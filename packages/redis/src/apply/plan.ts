@@ -324,18 +324,27 @@ export class Plan {
     if (authorId) this.#user(authorId, 'A+', undefined, idBytes(authorId), id, score);
   }
 
+  /** Remove `id` from an expiring index and drop its expired entries (an emptied index disappears). */
+  #unindex(key: (ctx: Ctx) => string, id: string): void {
+    const now = this.#now;
+    this.#wave1.push(async (ctx) => {
+      const k = key(ctx);
+      await Promise.all([ctx.conn.client.zrem(k, id), ctx.conn.client.zremrangebyscore(k, '-inf', now)]);
+    });
+  }
+
   /** Delete a message; `value` (when known) says which indexes hold it. */
   deleteMessage(id: string, value: Entity | null): void {
     const message = value as unknown as MessageEntity | null;
     this.#wave1.push((ctx) => ctx.conn.client.unlink(ctx.keys.message(id)));
-    this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.allMessages, id));
+    this.#unindex((ctx) => ctx.keys.allMessages, id);
     if (message?.guild_id) {
       const guildId = message.guild_id;
-      this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.messagesByGuild(guildId), id));
+      this.#unindex((ctx) => ctx.keys.messagesByGuild(guildId), id);
     }
     if (message?.channel_id) {
       const channelId = message.channel_id;
-      this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.messagesByChannel(channelId), id));
+      this.#unindex((ctx) => ctx.keys.messagesByChannel(channelId), id);
     }
     const authorId = message?.author?.id;
     if (authorId) this.#user(authorId, 'A-', undefined, idBytes(authorId), id);
@@ -366,14 +375,14 @@ export class Plan {
   deleteInvite(code: string, value: Entity | null): void {
     const invite = value as unknown as InviteEntity | null;
     this.#wave1.push((ctx) => ctx.conn.client.unlink(ctx.keys.invite(code)));
-    this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.allInvites, code));
+    this.#unindex((ctx) => ctx.keys.allInvites, code);
     if (invite?.guild_id) {
       const guildId = invite.guild_id;
-      this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.invitesByGuild(guildId), code));
+      this.#unindex((ctx) => ctx.keys.invitesByGuild(guildId), code);
     }
     if (invite?.channel_id) {
       const channelId = invite.channel_id;
-      this.#wave1.push((ctx) => ctx.conn.client.zrem(ctx.keys.invitesByChannel(channelId), code));
+      this.#unindex((ctx) => ctx.keys.invitesByChannel(channelId), code);
     }
   }
 

@@ -168,6 +168,9 @@ while i <= #ARGV do
       local key = authorKey(ARGV[base])
       redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
       redis.call('ZADD', key, ARGV[base + 2], ARGV[base + 1])
+      -- The index expires with its longest-lived message (see zindex-add.ts).
+      local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+      if top[2] == 'inf' then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, top[2]) end
       touch(ARGV[base], -1, false)
     end
     i = i + 2 + 3 * n

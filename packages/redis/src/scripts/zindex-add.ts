@@ -3,6 +3,9 @@
  * in ms, `inf` for none), drop expired entries, and with a limit evict the
  * smallest ids beyond it (snowflakes: shorter is smaller, then text order).
  *
+ * The index itself expires with its longest-lived entry (PEXPIREAT), so an
+ * index nobody writes to again does not outlive its entries.
+ *
  * KEYS[1] = the index. ARGV[1] = now (ms), ARGV[2] = limit (0 = none),
  * then (score, id) pairs. Returns the evicted ids.
  */
@@ -12,6 +15,8 @@ local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 for i = 3, #ARGV, 2 do redis.call('ZADD', key, ARGV[i], ARGV[i + 1]) end
+local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+if top[2] == 'inf' then redis.call('PERSIST', key) elseif top[2] then redis.call('PEXPIREAT', key, top[2]) end
 if limit <= 0 then return {} end
 local size = redis.call('ZCARD', key)
 if size <= limit then return {} end

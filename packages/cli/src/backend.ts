@@ -4,7 +4,7 @@ import { MemoryCache } from '@sake/memory';
 import { restore } from './restore.js';
 import { maskUrl } from './secrets.js';
 import { UsageError } from './usage-error.js';
-import { openRedis, type RedisDetails } from './redis.js';
+import type { RedisDetails } from './redis.js';
 
 /** The backend options every cache command takes. */
 export interface BackendOptions {
@@ -47,6 +47,8 @@ export async function openBackend(options: BackendOptions, allowBackupSource: bo
   const url = redisUrlFrom(options);
   if (url !== undefined && options.fromBackup !== undefined) throw new UsageError('give either --redis/REDIS_URL or --from-backup, not both');
   if (url !== undefined) {
+    // Loaded on demand: ioredis is not needed by commands that never touch Redis.
+    const { openRedis } = await import('./redis.js');
     const opened = await openRedis(url, { prefix: options.prefix, migrate: options.migrate });
     return { cache: opened.cache, kind: 'redis', label: `${maskUrl(url)} (prefix ${opened.prefix})`, redis: opened.details, close: () => opened.cache.close() };
   }

@@ -28,7 +28,8 @@ export function parseIntents(value: string): number {
   const text = value.trim();
   if (/^\d+$/.test(text)) {
     const n = Number(text);
-    if (!Number.isSafeInteger(n) || (n & ~ALL_BITS) !== 0) throw new InvalidArgumentError(`--intents ${text} has bits that are not gateway intents`);
+    // BigInt: JavaScript's `&` truncates to 32 bits, which would let 2^32 through as 0.
+    if (!Number.isSafeInteger(n) || (BigInt(n) & ~BigInt(ALL_BITS)) !== 0n) throw new InvalidArgumentError(`--intents ${text} has bits that are not gateway intents`);
     return n;
   }
   let bits = 0;

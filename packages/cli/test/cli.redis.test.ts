@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisCache } from '@sake/redis';
-import { dump, fill } from './fixtures.js';
+import { dropPrefix, dump, fill } from './fixtures.js';
 import { runCli } from './run-cli.js';
 
 let dir: string;
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of [prefix, other]) {
-    for await (const keys of cache.client.scanStream({ match: `${p}*`, count: 500 })) if ((keys as string[]).length > 0) await cache.client.unlink(...(keys as string[]));
+    await dropPrefix(cache.client, p);
   }
   await cache.close();
   await rm(dir, { recursive: true, force: true });
@@ -99,7 +99,7 @@ describe('sake against Redis (child process)', () => {
     expect((await runCli(['backup', file, '--redis', url, '--prefix', prefix])).code).toBe(0);
     const { readFile, writeFile } = await import('node:fs/promises');
     const bytes = await readFile(file);
-    bytes[200] ^= 0x10;
+    bytes[200] = bytes[200]! ^ 0x10;
     await writeFile(file, bytes);
     const r = await runCli(['restore', file, '--clear', '--redis', url, '--prefix', prefix]);
     expect(r.code).toBe(1);

@@ -81,7 +81,7 @@ describe('sake (child process, --from-backup)', () => {
 
   it('verify and --from-backup reject a corrupt file naming the offset (exit 1)', async () => {
     const bytes = await readFile(file);
-    bytes[bytes.length - 50] ^= 0xff;
+    bytes[bytes.length - 50] = bytes[bytes.length - 50]! ^ 0xff;
     const bad = join(dir, 'bad.sakebak');
     await writeFile(bad, bytes);
     const v = await runCli(['verify', bad]);

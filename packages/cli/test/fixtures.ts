@@ -55,3 +55,15 @@ export async function dump(cache: Cache): Promise<Record<ResourceName, unknown[]
   }
   return out;
 }
+
+/** A single-node ioredis client, as far as {@link dropPrefix} needs it. */
+interface ScanningClient {
+  scanStream(options: { match: string; count: number }): AsyncIterable<string[]>;
+  unlink(...keys: string[]): Promise<number>;
+}
+
+/** Delete every key under `prefix` (test clean-up; the tests' Redis is a single node). */
+export async function dropPrefix(client: unknown, prefix: string): Promise<void> {
+  const redis = client as ScanningClient;
+  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 })) if (keys.length > 0) await redis.unlink(...keys);
+}

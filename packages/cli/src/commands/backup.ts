@@ -6,7 +6,7 @@ import { backup } from '../backup.js';
 import { restore, verifyBackup, type RestoreProgress } from '../restore.js';
 import { createProgress } from '../progress.js';
 import { RESOURCE_SPECS } from '../resources.js';
-import type { ResourceCounts } from '../format.js';
+import { BACKUP_FORMAT_VERSION, type ResourceCounts } from '../format.js';
 import { addBackendOptions, formatBytes, info, out, withBackend } from './common.js';
 import type { BackendOptions } from '../backend.js';
 
@@ -64,7 +64,7 @@ export function registerBackupCommands(program: Command): void {
   ).action(async (file: string, options: BackendOptions & { clear?: boolean; progress: boolean }) => {
     await withBackend(options, false, async (backend) => {
       const bar = createProgress(options.progress);
-      bar.start(0, PHASE_LABEL.verify);
+      bar.start(0, PHASE_LABEL.verify, 'bytes');
       let phase: RestoreProgress['phase'] = 'verify';
       try {
         const result = await restore(backend.cache, file === '-' ? process.stdin : file, {
@@ -72,9 +72,11 @@ export function registerBackupCommands(program: Command): void {
           onProgress: (p) => {
             if (p.phase !== phase) {
               phase = p.phase;
-              bar.update(0, PHASE_LABEL[p.phase], p.total);
+              bar.update(0, PHASE_LABEL[p.phase], p.total, 'records');
             }
-            bar.update(p.records, PHASE_LABEL[p.phase], p.total);
+            // While verifying, the record count is not known yet: show bytes when the file size is.
+            if (p.phase === 'verify' && p.totalBytes !== undefined) bar.update(p.bytes, PHASE_LABEL.verify, p.totalBytes, 'bytes');
+            else bar.update(p.records, PHASE_LABEL[p.phase], p.total);
           },
         });
         bar.stop();
@@ -96,6 +98,6 @@ export function registerBackupCommands(program: Command): void {
     .argument('<file>', 'the backup file to check (- for stdin)')
     .action(async (file: string) => {
       const summary = await verifyBackup(file === '-' ? process.stdin : file);
-      out(`${file}: valid sake backup (format ${1}), written ${summary.header.createdAt} by ${summary.header.producer}: ${summary.trailer.records} entries (${countsLine(summary.trailer.counts) || 'empty'}), ${formatBytes(summary.bytes)}`);
+      out(`${file}: valid sake backup (format ${BACKUP_FORMAT_VERSION}), written ${summary.header.createdAt} by ${summary.header.producer}: ${summary.trailer.records} entries (${countsLine(summary.trailer.counts) || 'empty'}), ${formatBytes(summary.bytes)}`);
     });
 }

@@ -3,7 +3,6 @@
  * event; confirmed ones run only once the cache has durably applied it, and
  * get the value cached before the change.
  */
-import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type {
   EmojiEntity,
   GuildChannelEntity,
@@ -20,35 +19,35 @@ import type { ListenerWriteError } from './errors.js';
 import type { DispatchData, DispatchEventName } from './events/types.js';
 import type { ListenerLogger } from './logger.js';
 
-/** The value cached before an event, for the events that have one. */
+/** The value cached before an event, for the events that have one (keyed by event name). */
 export interface OldValues {
-  [GatewayDispatchEvents.Ready]: MeEntity;
-  [GatewayDispatchEvents.UserUpdate]: MeEntity;
-  [GatewayDispatchEvents.GuildUpdate]: GuildEntity;
-  [GatewayDispatchEvents.GuildDelete]: GuildEntity;
-  [GatewayDispatchEvents.GuildRoleUpdate]: RoleEntity;
-  [GatewayDispatchEvents.GuildRoleDelete]: RoleEntity;
-  [GatewayDispatchEvents.GuildEmojisUpdate]: EmojiEntity[];
-  [GatewayDispatchEvents.ChannelUpdate]: GuildChannelEntity;
-  [GatewayDispatchEvents.ChannelDelete]: GuildChannelEntity;
-  [GatewayDispatchEvents.ThreadUpdate]: GuildChannelEntity;
-  [GatewayDispatchEvents.ThreadDelete]: GuildChannelEntity;
-  [GatewayDispatchEvents.GuildMemberUpdate]: MemberEntity;
-  [GatewayDispatchEvents.GuildMemberRemove]: MemberEntity;
-  [GatewayDispatchEvents.PresenceUpdate]: PresenceEntity;
-  [GatewayDispatchEvents.VoiceStateUpdate]: VoiceStateEntity;
-  [GatewayDispatchEvents.MessageUpdate]: MessageEntity;
-  [GatewayDispatchEvents.MessageDelete]: MessageEntity;
-  [GatewayDispatchEvents.MessageDeleteBulk]: MessageEntity[];
-  [GatewayDispatchEvents.MessageReactionAdd]: MessageEntity;
-  [GatewayDispatchEvents.MessageReactionRemove]: MessageEntity;
-  [GatewayDispatchEvents.MessageReactionRemoveAll]: MessageEntity;
-  [GatewayDispatchEvents.MessageReactionRemoveEmoji]: MessageEntity;
-  [GatewayDispatchEvents.InviteDelete]: InviteEntity;
+  READY: MeEntity;
+  USER_UPDATE: MeEntity;
+  GUILD_UPDATE: GuildEntity;
+  GUILD_DELETE: GuildEntity;
+  GUILD_ROLE_UPDATE: RoleEntity;
+  GUILD_ROLE_DELETE: RoleEntity;
+  GUILD_EMOJIS_UPDATE: EmojiEntity[];
+  CHANNEL_UPDATE: GuildChannelEntity;
+  CHANNEL_DELETE: GuildChannelEntity;
+  THREAD_UPDATE: GuildChannelEntity;
+  THREAD_DELETE: GuildChannelEntity;
+  GUILD_MEMBER_UPDATE: MemberEntity;
+  GUILD_MEMBER_REMOVE: MemberEntity;
+  PRESENCE_UPDATE: PresenceEntity;
+  VOICE_STATE_UPDATE: VoiceStateEntity;
+  MESSAGE_UPDATE: MessageEntity;
+  MESSAGE_DELETE: MessageEntity;
+  MESSAGE_DELETE_BULK: MessageEntity[];
+  MESSAGE_REACTION_ADD: MessageEntity;
+  MESSAGE_REACTION_REMOVE: MessageEntity;
+  MESSAGE_REACTION_REMOVE_ALL: MessageEntity;
+  MESSAGE_REACTION_REMOVE_EMOJI: MessageEntity;
+  INVITE_DELETE: InviteEntity;
 }
 
 /** The old value type of an event (`undefined` for events without one). */
-export type OldValue<T extends DispatchEventName> = T extends keyof OldValues ? OldValues[T] : undefined;
+export type OldValue<T extends DispatchEventName> = `${T}` extends keyof OldValues ? OldValues[`${T}`] : undefined;
 
 /**
  * A handler of one dispatch event: the event's data, the value cached before

@@ -26,7 +26,7 @@ export type ListenerCache = Pick<
 export type DispatchEventName = `${GatewayDispatchPayload['t']}`;
 
 /** The `d` of the payloads whose `t` is `T` (matched by value, so string literals and enum members both work). */
-type DataOf<P, T extends string> = P extends { t: infer E; d: infer D } ? (`${E & string}` extends T ? D : never) : never;
+type DataOf<P, T extends string> = P extends { t: infer E; d: infer D } ? (`${E & string}` extends `${T}` ? D : never) : never;
 
 /** The `d` of one dispatch event. */
 export type DispatchData<T extends DispatchEventName> = DataOf<GatewayDispatchPayload, T>;

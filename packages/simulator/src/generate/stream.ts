@@ -88,7 +88,8 @@ type DispatchData<T extends GatewayDispatchPayload['t']> = Extract<GatewayDispat
 
 /** A dispatch carrying a snapshot of `d`: the world keeps changing the objects it was built from. */
 function dispatch<T extends GatewayDispatchPayload['t']>(t: T, d: DispatchData<T>): GatewayDispatchPayload {
-  return { op: GatewayOpcodes.Dispatch, t, d: structuredClone(d), s: 0 } as GatewayDispatchPayload;
+  // A JSON round trip: what the gateway would deliver, and faster than structuredClone for plain data.
+  return { op: GatewayOpcodes.Dispatch, t, d: JSON.parse(JSON.stringify(d)) as unknown, s: 0 } as GatewayDispatchPayload;
 }
 
 const UNICODE_EMOJIS = ['👍', '🍣', '🎉', '❤️', '😂'];
@@ -133,7 +134,8 @@ export class EventScript {
     const state = world.guild(guildId);
     clock.tick(2_000);
     const memberIds = [...state.members.keys()];
-    const guildMessages = [...world.messages.values()].filter((m) => m.guild_id === guildId);
+    // Only the cases that use it pay for collecting a guild's messages.
+    const guildMessages = kind === 'reactionRemove' || kind === 'reactionRemoveAll' || kind === 'reactionRemoveEmoji' ? world.guildMessages(guildId) : [];
     const textLike = [...world.textChannels(guildId), ...state.threads.values()];
     const gatewayMember = (userId: string): Omit<APIGuildMember, 'user'> => {
       const { user: _omit, guild_id: _g, ...member } = world.memberPayload(guildId, userId);
@@ -148,31 +150,31 @@ export class EventScript {
         const author = world.users.get(authorId)!;
         const mentionable = random.sample(memberIds, 5).map((id) => world.users.get(id)!);
         const message = buildMessage(random, clock, channel.id, guildId, author, mentionable);
-        world.messages.set(message.id, message);
+        world.addMessage(message);
         return dispatch(GatewayDispatchEvents.MessageCreate, { ...message, guild_id: guildId, member: gatewayMember(authorId), mentions: message.mentions });
       }
       case 'messageUpdate': {
-        const message = guildMessages.length > 0 ? random.pick(guildMessages) : undefined;
+        const message = world.pickGuildMessage(guildId);
         if (!message || !state.members.has(message.author.id)) return undefined;
         message.content = `${message.content} (edited ${random.word(4)})`;
         message.edited_timestamp = clock.iso();
         return dispatch(GatewayDispatchEvents.MessageUpdate, { ...message, guild_id: guildId, member: gatewayMember(message.author.id) });
       }
       case 'messageDelete': {
-        const message = guildMessages.length > 0 ? random.pick(guildMessages) : undefined;
+        const message = world.pickGuildMessage(guildId);
         if (!message) return undefined;
-        world.messages.delete(message.id);
+        world.deleteMessage(message.id);
         return dispatch(GatewayDispatchEvents.MessageDelete, { id: message.id, channel_id: message.channel_id, guild_id: guildId });
       }
       case 'messageDeleteBulk': {
-        const first = guildMessages.length > 0 ? random.pick(guildMessages) : undefined;
+        const first = world.pickGuildMessage(guildId);
         if (!first) return undefined;
-        const ids = random.sample(guildMessages.filter((m) => m.channel_id === first.channel_id).map((m) => m.id), 3);
-        for (const id of ids) world.messages.delete(id);
+        const ids = random.sample(world.channelMessages(first.channel_id).map((m) => m.id), 3);
+        for (const id of ids) world.deleteMessage(id);
         return dispatch(GatewayDispatchEvents.MessageDeleteBulk, { ids, channel_id: first.channel_id, guild_id: guildId });
       }
       case 'reactionAdd': {
-        const message = guildMessages.length > 0 ? random.pick(guildMessages) : undefined;
+        const message = world.pickGuildMessage(guildId);
         if (!message) return undefined;
         const userId = random.pick(memberIds);
         const custom = random.chance(0.3) && state.emojis.size > 0 ? random.pick([...state.emojis.values()]) : undefined;

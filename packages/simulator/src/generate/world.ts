@@ -68,8 +68,15 @@ export interface WorldOptions {
   presenceRatio?: number;
   /** Share of members in a voice channel. Default 0.1. */
   voiceRatio?: number;
-  /** Number of users shared between guilds (so a user is a member of several). Default a tenth of the members. */
+  /** Number of users shared between guilds (so a user is a member of several). Default 5. */
   sharedUsers?: number;
+  /**
+   * Messages remembered per channel: beyond it the oldest (smallest id) is
+   * forgotten when a new one arrives, exactly as a cache with the same
+   * per-channel limit evicts, so long streams stay bounded and the world is
+   * what such a cache should hold. Default 100 (the listener's default rule).
+   */
+  messagesPerChannel?: number;
 }
 
 /** A seeded simulated Discord. */
@@ -84,10 +91,15 @@ export class World {
   readonly users = new Map<string, APIUser>();
   /** Every guild the bot is in, by id. */
   readonly guilds = new Map<string, GuildState>();
-  /** Every message sent while the world ran, by id (deleted ones removed). */
+  /** The remembered messages, by id (deleted and forgotten ones removed). */
   readonly messages = new Map<string, APIMessage & { guild_id?: string }>();
+  /** Messages remembered per channel (see {@link WorldOptions.messagesPerChannel}). */
+  readonly messagesPerChannel: number;
+  /** Remembered message ids per channel, oldest first. */
+  readonly #channelMessages = new Map<string, string[]>();
 
   constructor(options: WorldOptions = {}) {
+    this.messagesPerChannel = options.messagesPerChannel ?? 100;
     this.random = new Random(options.seed ?? 1);
     this.clock = new SnowflakeClock(this.random);
     this.me = buildUser(this.random, this.clock, true);
@@ -202,6 +214,45 @@ export class World {
     }
   }
 
+  /** Remember a new message (forgetting its channel's oldest beyond {@link messagesPerChannel}). */
+  addMessage(message: APIMessage & { guild_id?: string }): void {
+    this.messages.set(message.id, message);
+    const ids = this.#channelMessages.get(message.channel_id) ?? [];
+    ids.push(message.id);
+    this.#channelMessages.set(message.channel_id, ids);
+    while (ids.length > this.messagesPerChannel) this.messages.delete(ids.shift() as string);
+  }
+
+  /** Forget a message (deleted). */
+  deleteMessage(messageId: string): void {
+    const message = this.messages.get(messageId);
+    if (!message) return;
+    this.messages.delete(messageId);
+    const ids = this.#channelMessages.get(message.channel_id);
+    const index = ids?.indexOf(messageId) ?? -1;
+    if (ids && index >= 0) ids.splice(index, 1);
+  }
+
+  /** The remembered messages of a channel, oldest first. */
+  channelMessages(channelId: string): (APIMessage & { guild_id?: string })[] {
+    return (this.#channelMessages.get(channelId) ?? []).map((id) => this.messages.get(id)!).filter((m) => m !== undefined);
+  }
+
+  /** A random remembered message of a guild (uniform over its channels that have messages, then over the channel's). */
+  pickGuildMessage(guildId: string): (APIMessage & { guild_id?: string }) | undefined {
+    const state = this.guild(guildId);
+    const channels = [...state.channels.keys(), ...state.threads.keys()].filter((id) => (this.#channelMessages.get(id)?.length ?? 0) > 0);
+    if (channels.length === 0) return undefined;
+    const ids = this.#channelMessages.get(this.random.pick(channels))!;
+    return this.messages.get(this.random.pick(ids));
+  }
+
+  /** The remembered messages of a guild (its channels and threads). */
+  guildMessages(guildId: string): (APIMessage & { guild_id?: string })[] {
+    const state = this.guild(guildId);
+    return [...state.channels.keys(), ...state.threads.keys()].flatMap((id) => this.channelMessages(id));
+  }
+
   /** Remove a channel or thread with everything under it (threads, messages, invites, voice states). */
   removeChannel(guildId: string, channelId: string): void {
     const state = this.guild(guildId);
@@ -210,15 +261,22 @@ export class World {
       state.channels.delete(id);
       state.threads.delete(id);
     }
-    for (const [id, message] of this.messages) if (gone.has(message.channel_id)) this.messages.delete(id);
+    for (const id of gone) {
+      for (const messageId of this.#channelMessages.get(id) ?? []) this.messages.delete(messageId);
+      this.#channelMessages.delete(id);
+    }
     for (const [code, invite] of state.invites) if (gone.has(invite.channel_id)) state.invites.delete(code);
     for (const [userId, voice] of state.voiceStates) if (voice.channel_id && gone.has(voice.channel_id)) state.voiceStates.delete(userId);
   }
 
   /** Remove a guild and its messages from the world (the bot left it). */
   removeGuild(guildId: string): void {
+    const state = this.guild(guildId);
+    for (const id of [...state.channels.keys(), ...state.threads.keys()]) {
+      for (const messageId of this.#channelMessages.get(id) ?? []) this.messages.delete(messageId);
+      this.#channelMessages.delete(id);
+    }
     this.guilds.delete(guildId);
-    for (const [id, message] of this.messages) if (message.guild_id === guildId) this.messages.delete(id);
   }
 
   /** A member joined with its user, as the gateway sends it (with `guild_id`). */

@@ -93,7 +93,7 @@ const dataset = buildIngestDataset({
   discordTimestampShare: 0.5,
   animatedAvatarShare: 0.2,
 });
-const messages = buildMessageCreates(dataset, 300, { unknownFieldShare: 0.3 });
+const messages = buildMessageCreates(dataset, 300, { unknownFieldShare: 0.3, discordTimestampShare: 0.5 });
 const expected = expectedOf(dataset, messages);
 
 describe('the bench dataset itself', () => {
@@ -107,6 +107,11 @@ describe('the bench dataset itself', () => {
     expect(dataset.guilds[0]!.chunks.length).toBeGreaterThan(0);
     expect(expected.presences.size).toBeGreaterThan(0);
     expect(expected.voiceStates.size).toBeGreaterThan(0);
+    expect([...expected.messages.values()].filter((m) => (m.embeds as unknown[]).length > 0).length).toBeGreaterThan(10);
+    // Every message must still be cached: no channel may pass the default 100-message limit.
+    const perChannel = new Map<string, number>();
+    for (const m of expected.messages.values()) perChannel.set(String(m.channel_id), (perChannel.get(String(m.channel_id)) ?? 0) + 1);
+    expect(Math.max(...perChannel.values())).toBeLessThan(100);
   });
 });
 

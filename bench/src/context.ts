@@ -1,4 +1,5 @@
 /** What every phase of the benchmark gets: the Redis, the sizes of this run, a logger. */
+import type { Profiler } from './profiler.js';
 import type { BenchRedis } from './store.js';
 
 /** How big a run is. */
@@ -11,6 +12,8 @@ export interface Sizes {
   readonly readSamples: number;
   /** Concurrent getMember calls per repetition (DESIGN §7: 10k). */
   readonly concurrentGets: number;
+  /** getMember calls awaited in turn per repetition (their rate is the concurrency baseline). */
+  readonly sequentialGets: number;
   /** Repetitions of the cheap phases (concurrency, iteration). */
   readonly reps: number;
   /** Members of each guild of the mixed-stream world. */
@@ -29,14 +32,15 @@ export interface Sizes {
 export const QUICK: Sizes = {
   ingestGuilds: [20_000, 5_000, 2_000, 1_000, 1_000, 1_000],
   ingestReps: 2,
-  readSamples: 5_000,
+  readSamples: 4_000,
   concurrentGets: 10_000,
+  sequentialGets: 2_000,
   reps: 3,
   mixedGuilds: [2_000, 1_000, 1_000, 500, 500],
-  mixedBudgetMs: 1_500,
+  mixedBudgetMs: 1_200,
   mixedMaxEvents: 60_000,
   confirmSeconds: 3,
-  ceilingOps: 300_000,
+  ceilingOps: 150_000,
 };
 
 /** `pnpm bench`: within 5 minutes. */
@@ -45,12 +49,13 @@ export const FULL: Sizes = {
   ingestReps: 3,
   readSamples: 20_000,
   concurrentGets: 10_000,
+  sequentialGets: 5_000,
   reps: 5,
   mixedGuilds: [5_000, 3_000, 2_000, 1_000, 1_000, 1_000, 1_000, 500, 500, 500, 500],
   mixedBudgetMs: 5_000,
   mixedMaxEvents: 300_000,
   confirmSeconds: 10,
-  ceilingOps: 2_000_000,
+  ceilingOps: 600_000,
 };
 
 /** The context every phase runs in. */
@@ -59,6 +64,10 @@ export interface BenchContext {
   readonly redis: BenchRedis;
   /** The run's sizes. */
   readonly sizes: Sizes;
+  /** Set by `--profile`: phases run one extra pass of the RedisCache path under it. */
+  readonly profiler: Profiler | undefined;
+  /** Set by `--diagnose`: phases report Redis command stats of an extra pass, ingest the memory by key family. */
+  readonly diagnose: boolean;
   /** Progress lines (stderr, so stdout stays the table). */
   log(message: string): void;
 }

@@ -46,7 +46,7 @@ export interface DatasetOptions {
   chunkSize?: number;
   /** Share of members (and of their users) given fields no codec knows yet. Default 0.02. */
   unknownFieldShare?: number;
-  /** Share of members whose timestamps use Discord's own format (`…936000+00:00`). Default 0.5. */
+  /** Share of members whose timestamps use Discord's own format (`…936000+00:00`, what the real gateway sends; the simulator writes `…Z`). Default 1. */
   discordTimestampShare?: number;
   /** Share of users with an animated (`a_…`) avatar hash. Default 0.05. */
   animatedAvatarShare?: number;
@@ -135,7 +135,7 @@ export function buildIngestDataset(options: DatasetOptions): IngestDataset {
   const createLimit = options.createMemberLimit ?? 250;
   const chunkSize = options.chunkSize ?? 1000;
   const unknownShare = options.unknownFieldShare ?? 0.02;
-  const discordShare = options.discordTimestampShare ?? 0.5;
+  const discordShare = options.discordTimestampShare ?? 1;
   const animatedShare = options.animatedAvatarShare ?? 0.05;
   const sharedShare = options.sharedUserShare ?? 0.05;
   const world = new World({ seed, guilds: sizes.length, membersPerGuild: Math.min(BASE_MEMBERS, ...sizes), sharedUsers: 5, presenceRatio: 0.6 });
@@ -234,7 +234,7 @@ export interface MessageOptions {
   seed?: number;
   /** Share of messages given fields no codec knows (top level and inside embeds). Default 0.1. */
   unknownFieldShare?: number;
-  /** Share of messages whose timestamps use Discord's own format. Default 0.5. */
+  /** Share of messages whose timestamps use Discord's own format. Default 1. */
   discordTimestampShare?: number;
 }
 
@@ -248,7 +248,7 @@ export function buildMessageCreates(dataset: IngestDataset, count: number, optio
   const ingested = new Map<string, MemberPayload>();
   for (const guild of dataset.guilds) for (const member of guild.members) ingested.set(`${guild.guildId}:${member.user.id}`, member);
   const unknownShare = options.unknownFieldShare ?? 0.1;
-  const discordShare = options.discordTimestampShare ?? 0.5;
+  const discordShare = options.discordTimestampShare ?? 1;
   return script.take(count).map(({ payload }) => {
     const d = payload.d as GatewayMessageCreateDispatchData & Record<string, unknown>;
     const member = ingested.get(`${String(d.guild_id)}:${d.author.id}`);

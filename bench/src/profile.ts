@@ -47,7 +47,8 @@ export function summarise(profile: CpuProfile): { functions: FunctionTime[]; tot
   const total = new Map<string, number>();
   let totalMs = 0;
   profile.samples.forEach((id, i) => {
-    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    // timeDeltas[i] is the gap before sample i: a sample lasts until the next one (as DevTools counts it).
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     totalMs += ms;
     const node = byId.get(id);
     if (!node) return;

@@ -63,7 +63,16 @@ export function formatTable(figures: readonly Figure[], m: Machine, mode: string
 export function writeResults(path: string, figures: readonly Figure[], m: Machine, mode: string): void {
   const out: Record<string, unknown> = {};
   for (const f of figures) {
-    out[f.name] = { value: f.value, baseline: f.baseline, ratio: f.ratio, unit: f.unit, target: f.target || null, met: f.met, baseline_is: f.baselineLabel };
+    out[f.name] = {
+      value: f.value,
+      baseline: f.baseline,
+      ratio: f.ratio,
+      unit: f.unit,
+      target: f.target || null,
+      met: f.met,
+      baseline_is: f.baselineLabel,
+      ...(f.notes === undefined ? {} : { notes: f.notes }),
+    };
   }
   const body = { machine: m, mode, date: new Date().toISOString(), figures: out };
   writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`);

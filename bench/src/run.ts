@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only ingest,reads,mixed,ceiling] [--out path]`:
+ * `pnpm bench [--quick] [--only ingest,reads,mixed,ceiling] [--out path] [--profile dir] [--diagnose]`:
  * measures RedisCache (through GatewayListener) beside same-run baselines and
  * prints a table; writes bench/results.json. Uses its own redis-server on a
  * free port unless REDIS_URL is set.
@@ -11,35 +11,40 @@ import { ceilingPhase } from './phases/ceiling.js';
 import { ingestPhase } from './phases/ingest.js';
 import { mixedPhase } from './phases/mixed.js';
 import { readPhase } from './phases/reads.js';
+import { Profiler } from './profiler.js';
 import { formatTable, machine, writeResults } from './report.js';
-import { BenchRedis } from './store.js';
+import { BenchRedis, SetupError } from './store.js';
 
 const PHASES = ['ingest', 'reads', 'mixed', 'ceiling'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Args {
   quick: boolean;
+  profile: string | undefined;
+  diagnose: boolean;
   only: Set<Phase>;
   out: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: new Set(PHASES), out: fileURLToPath(new URL('../results.json', import.meta.url)) };
+  const args: Args = { quick: false, profile: undefined, diagnose: false, only: new Set(PHASES), out: fileURLToPath(new URL('../results.json', import.meta.url)) };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') continue;
     if (arg === '--quick') args.quick = true;
-    else if (arg === '--only' || arg === '--out') {
+    else if (arg === '--diagnose') args.diagnose = true;
+    else if (arg === '--only' || arg === '--out' || arg === '--profile') {
       const value = argv[++i];
       if (value === undefined) throw new TypeError(`${arg} needs a value`);
       if (arg === '--out') args.out = value;
+      else if (arg === '--profile') args.profile = value;
       else {
         const names = value.split(',').map((s) => s.trim());
         for (const name of names) if (!(PHASES as readonly string[]).includes(name)) throw new TypeError(`--only: unknown phase ${name} (phases: ${PHASES.join(', ')})`);
         args.only = new Set(names as Phase[]);
       }
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: pnpm bench [--quick] [--only ingest,reads,mixed,ceiling] [--out results.json]\n(REDIS_URL=redis://… measures that server under a unique prefix instead of a private one)');
+      console.log('usage: pnpm bench [--quick] [--only ingest,reads,mixed,ceiling] [--out results.json] [--profile dir] [--diagnose]\n(REDIS_URL=redis://… measures that server under a unique prefix instead of a private one)');
       process.exit(0);
     } else throw new TypeError(`unknown argument ${arg} (try --help)`);
   }
@@ -65,8 +70,11 @@ async function main(): Promise<void> {
   const mode = args.quick ? 'quick' : 'full';
   const started = Date.now();
   const log = (message: string): void => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
-  const redis = await BenchRedis.start(process.env.REDIS_URL || undefined);
-  const context: BenchContext = { redis, sizes: args.quick ? QUICK : FULL, log };
+  const url = process.env.REDIS_URL || undefined;
+  if (args.diagnose && url !== undefined) throw new SetupError('--diagnose resets server-wide statistics: it needs the private server (unset REDIS_URL)');
+  const redis = await BenchRedis.start(url);
+  const profiler = args.profile === undefined ? undefined : new Profiler(args.profile);
+  const context: BenchContext = { redis, sizes: args.quick ? QUICK : FULL, profiler, diagnose: args.diagnose, log };
   log(`${mode} run on Redis ${redis.version} at ${redis.owned ? redis.url : 'REDIS_URL'}`);
   const figures: Figure[] = [];
   let prefixes: string[] = [];
@@ -100,6 +108,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exitCode = 1;
+  // Setup and usage errors say what to fix; anything else is a bug worth its stack.
+  const known = error instanceof SetupError || error instanceof TypeError;
+  console.error(known ? `pnpm bench: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : error);
+  // A phase that failed may leave a cache's client reconnecting forever: end here (the exit hook stops the private server).
+  process.exit(1);
 });

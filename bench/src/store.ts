@@ -7,6 +7,14 @@
 import { Redis } from 'ioredis';
 import { killAllSync, startRedisServer, type RedisServer } from '@sake/redis-server';
 
+/** A failure to set the run up (bad arguments, no Redis): reported in one line, without a stack. */
+export class SetupError extends Error {
+  override readonly name = 'SetupError';
+}
+
+/** The benchmark's own connections: fail fast, never reconnect (a run that lost its Redis is over). */
+const CLIENT_OPTIONS = { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: () => null } as const;
+
 /** A connection to the measured Redis plus what the benchmark needs to manage it. */
 export class BenchRedis {
   /** `redis://…` of the measured server. */
@@ -43,8 +51,21 @@ export class BenchRedis {
       process.once('exit', () => killAllSync());
     }
     const target = url ?? server!.url;
-    const admin = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
-    await admin.connect();
+    const admin = new Redis(target, CLIENT_OPTIONS);
+    // Errors surface through the commands that hit them; without a listener ioredis would also print each one.
+    let lastError: unknown;
+    admin.on('error', (error: unknown) => {
+      lastError = error;
+    });
+    try {
+      await admin.connect();
+    } catch (error) {
+      admin.disconnect();
+      await server?.stop();
+      const cause = lastError ?? error;
+      const where = url === undefined ? 'the private redis-server' : 'REDIS_URL';
+      throw new SetupError(`cannot reach ${where}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
     const info = await admin.info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
     return new BenchRedis(target, server, admin, version);
@@ -57,7 +78,9 @@ export class BenchRedis {
 
   /** A new ioredis connection to the measured server. */
   connect(): Redis {
-    return new Redis(this.url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+    const client = new Redis(this.url, { ...CLIENT_OPTIONS, lazyConnect: false });
+    client.on('error', () => {});
+    return client;
   }
 
   /**
@@ -89,6 +112,11 @@ export class BenchRedis {
       for (const [error, bytes] of (await pipeline.exec()) ?? []) if (!error) total += Number(bytes);
     });
     return total;
+  }
+
+  /** Delete every key under `prefix` (SCAN + UNLINK), whichever server this is. */
+  async drop(prefix: string): Promise<void> {
+    await this.#unlinkPrefix(prefix);
   }
 
   /** Delete what this run wrote (REDIS_URL) and stop the private server. */

@@ -66,7 +66,7 @@ export async function ceilingPhase(context: BenchContext): Promise<{ figure: Fig
   const key = `${prefix}hash`;
   const ops = context.sizes.ceilingOps;
   context.log(`ceiling: ${ops} pipelined HSETs from Node, then redis-benchmark…`);
-  await fromNode(context, key, Math.min(ops, 100_000)); // warm-up
+  await fromNode(context, key, Math.min(ops / 4, 100_000)); // warm-up
   const node: number[] = [];
   for (let rep = 0; rep < 3; rep++) {
     await settle();

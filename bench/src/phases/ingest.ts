@@ -7,6 +7,7 @@
 import type { RedisCache } from '@sake/redis';
 import type { BenchContext } from '../context.js';
 import { buildIngestDataset, type IngestDataset } from '../dataset.js';
+import { inspectPass, inspecting, memoryByFamily } from '../diagnose.js';
 import { figure, type Figure } from '../figures.js';
 import { NaiveStore } from '../naive.js';
 import { ingestThroughListener, listenerFor, openCache } from '../sake.js';
@@ -93,6 +94,16 @@ export async function ingestPhase(context: BenchContext): Promise<{ figures: Fig
         `naive ${(dataset.memberCount / (naive.m.ms / 1000)).toFixed(0)}/s, ${(naive.m.bytes / dataset.memberCount).toFixed(1)} B/member`,
     );
     last = { cache: sake.cache, naive: naive.store };
+  }
+
+  if (inspecting(context)) {
+    await memoryByFamily(context, last!.cache.prefix, dataset.memberCount);
+    const prefix = redis.prefix('inspect');
+    const cache = await openCache(redis.url, prefix);
+    const listener = listenerFor(cache);
+    await inspectPass(context, 'ingest', 'member', dataset.memberCount, () => ingestThroughListener(listener, dataset.guilds));
+    await cache.close();
+    await redis.drop(prefix);
   }
 
   const perSecond = (runs: Measured[]): number => median(runs.map((r) => dataset.memberCount / (r.ms / 1000)));

@@ -14,6 +14,7 @@ import { EventScript, type World } from '@sake/simulator';
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { BenchContext } from '../context.js';
 import { buildIngestDataset } from '../dataset.js';
+import { inspectPass, inspecting } from '../diagnose.js';
 import { figure, type Figure } from '../figures.js';
 import { assertClean, handleAll, ingestThroughListener, listenerFor, openCache } from '../sake.js';
 import { median, now, percentile, settle, timed } from '../stats.js';
@@ -94,16 +95,18 @@ export async function mixedPhase(context: BenchContext, oldPrefixes: readonly st
   await memory.open();
   await ingestThroughListener(listenerFor(cache), dataset.guilds);
   await ingestThroughListener(listenerFor(memory), dataset.guilds);
+  context.log(`mixed stream: ${dataset.memberCount} members loaded; warming up…`);
 
   const script = new EventScript(dataset.world);
   // Warm-up on both caches (same events, so both stay in step with the world).
-  const warm = generate(dataset.world, script, 3_000);
+  const warm = generate(dataset.world, script, 1_000);
   await handleAll(listenerFor(memory), warm);
-  await handleAll(listenerFor(cache), warm);
+  const warmMs = await timed(() => handleAll(listenerFor(cache), warm));
 
   // Throughput: blocks of events, each applied by both caches in turn, until RedisCache has spent its budget.
   const reps = 3;
-  const block = 2_500;
+  // Blocks of about a quarter of the budget at the warm-up's pace: several per repetition, whatever the speed.
+  const block = Math.max(500, Math.min(10_000, Math.round((warm.length / warmMs) * (sizes.mixedBudgetMs / 4))));
   const redisRates: number[] = [];
   const memoryRates: number[] = [];
   const kinds = new Map<string, number>();
@@ -128,6 +131,14 @@ export async function mixedPhase(context: BenchContext, oldPrefixes: readonly st
     redisRates.push(events / (redisMs / 1000));
     memoryRates.push(events / (memoryMs / 1000));
     context.log(`mixed rep ${rep + 1}/${reps}: ${redisRates.at(-1)!.toFixed(0)} events/s over ${events} events (MemoryCache ${memoryRates.at(-1)!.toFixed(0)})`);
+  }
+
+  if (inspecting(context)) {
+    const events = generate(dataset.world, script, 4 * block);
+    const onRedis = listenerFor(cache);
+    await inspectPass(context, 'mixed', 'event', events.length, () => handleAll(onRedis, events));
+    // MemoryCache sees them too, so both stay in step with the world for the confirm run.
+    await handleAll(listenerFor(memory), events);
   }
 
   const confirmEvents = generate(dataset.world, script, Math.round(CONFIRM_RATE * sizes.confirmSeconds));

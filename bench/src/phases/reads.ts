@@ -6,6 +6,7 @@
  */
 import type { BenchContext } from '../context.js';
 import { samplePairs } from '../dataset.js';
+import { inspectPass, inspecting } from '../diagnose.js';
 import { figure, type Figure } from '../figures.js';
 import { median, now, percentile, settle, timed } from '../stats.js';
 import type { Loaded } from './ingest.js';
@@ -34,6 +35,11 @@ async function pointReads(context: BenchContext, loaded: Loaded): Promise<Figure
       }
     }
   }
+  if (inspecting(context)) {
+    await inspectPass(context, 'get-member', 'call', pairs.length, async () => {
+      for (const [g, u] of pairs) await cache.getMember(g, u);
+    });
+  }
   const notes = `${pairs.length} random members, sequential awaits`;
   return [
     figure('get_member_p50_us', 'getMember p50', percentile(sake, 50), percentile(raw, 50), 'HGET + JSON.parse', 'µs', notes),
@@ -46,7 +52,7 @@ async function concurrentReads(context: BenchContext, loaded: Loaded): Promise<F
   const { cache, dataset } = loaded;
   const n = context.sizes.concurrentGets;
   // Awaiting in turn is slow by nature: a few thousand calls give its rate as well as 10k would.
-  const sequentialCalls = Math.min(n, context.sizes.readSamples);
+  const sequentialCalls = Math.min(n, context.sizes.sequentialGets);
   const concurrent: number[] = [];
   const sequential: number[] = [];
   // Warm-up: both shapes of call, untimed.
@@ -63,6 +69,10 @@ async function concurrentReads(context: BenchContext, loaded: Loaded): Promise<F
     });
     concurrent.push(n / (c / 1000));
     sequential.push(sequentialCalls / (s / 1000));
+  }
+  if (inspecting(context)) {
+    const pairs = samplePairs(dataset, n, 4242);
+    await inspectPass(context, 'concurrent-get', 'call', n, () => Promise.all(pairs.map(([g, u]) => cache.getMember(g, u))));
   }
   return figure(
     'concurrent_get_ops_per_s',
@@ -97,6 +107,11 @@ async function iteration(context: BenchContext, loaded: Loaded): Promise<Figure>
     if (rep === 0) continue;
     sakeRates.push(expected / (s / 1000));
     naiveRates.push(expected / (r / 1000));
+  }
+  if (inspecting(context)) {
+    await inspectPass(context, 'iter-members', 'member', expected, async () => {
+      for await (const member of cache.iterMembersForGuild(guild.guildId)) if (!member.user.id) throw new Error('member without user id');
+    });
   }
   return figure(
     'iter_members_per_s',

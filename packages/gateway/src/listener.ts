@@ -10,7 +10,7 @@ import { WebSocketShardEvents } from '@discordjs/ws';
 /** A value or a promise of it. */
 type Awaitable<T> = T | PromiseLike<T>;
 import { GatewayDispatchEvents, GatewayOpcodes, type GatewayDispatchPayload, type GatewaySendPayload } from 'discord-api-types/v10';
-import { EntryNotFound, isSnowflake, toSnowflake, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
+import { BackendError, EntryNotFound, isSnowflake, toSnowflake, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
 import { Dispatcher, type DispatchHandler, type ErrorHandler, type HandlerOptions } from './dispatch.js';
 import { ListenerWriteError, MemberRequestError } from './errors.js';
 import { TRANSLATORS, shardOf } from './events/index.js';
@@ -228,7 +228,8 @@ export class GatewayListener {
       this.#notice(t, d);
       const guildId = guildOf(t, d);
       const filtered = guildId !== undefined && !this.#rules.guildFilter(guildId);
-      const translator = filtered ? undefined : (TRANSLATORS as Record<string, EventTranslator | undefined>)[t];
+      // Own properties only: an event named `__proto__`, `constructor` or `toString` is unknown, not Object.prototype's.
+      const translator = filtered || !Object.hasOwn(TRANSLATORS, t) ? undefined : (TRANSLATORS as Record<string, EventTranslator | undefined>)[t];
       if (filtered) this.#stats.filtered++;
       else if (!translator) {
         this.#stats.ignored++;
@@ -308,7 +309,8 @@ export class GatewayListener {
   /** Translate and write one key's jobs, in order, batching runs of events that need no reads. */
   async #run(jobs: Job[]): Promise<void> {
     let mutations: Mutation[] = [];
-    let ready: { job: Job; old: unknown }[] = [];
+    /** Each job with the value cached before it and where its mutations start in `mutations`. */
+    let ready: { job: Job; old: unknown; from: number }[] = [];
     const flush = async (): Promise<void> => {
       if (ready.length === 0) return;
       const batch = mutations;
@@ -319,7 +321,7 @@ export class GatewayListener {
         try {
           await this.#cache.apply(batch);
         } catch (error) {
-          this.#failed(done.map((r) => r.job), error);
+          await this.#isolate(batch, done, error);
           return;
         }
         this.#stats.batches++;
@@ -331,7 +333,7 @@ export class GatewayListener {
     for (const job of jobs) {
       const translator = job.translator;
       if (!translator) {
-        ready.push({ job, old: undefined });
+        ready.push({ job, old: undefined, from: mutations.length });
         continue;
       }
       const wantOld = this.#dispatcher.hasConfirmed(job.t);
@@ -348,11 +350,42 @@ export class GatewayListener {
         }
         continue;
       }
+      ready.push({ job, old: translation.old, from: mutations.length });
       mutations.push(...applyRules(translation.mutations, this.#rules));
-      ready.push({ job, old: translation.old });
       if (mutations.length >= this.#maxBatchMutations) await flush();
     }
     await flush();
+  }
+
+  /**
+   * A batch failed. When the store itself failed (`BackendError`: unreachable,
+   * timed out) every event of the batch failed. Any other error (a `TypeError`
+   * or `InvalidDataFound` the backend raised for one event's data) belongs to
+   * one event: the events are written again one by one, so a single hostile
+   * payload can't take the valid events batched with it down.
+   */
+  async #isolate(batch: Mutation[], done: { job: Job; old: unknown; from: number }[], error: unknown): Promise<void> {
+    if (error instanceof BackendError || done.length === 1) {
+      this.#failed(
+        done.map((r) => r.job),
+        error,
+      );
+      return;
+    }
+    for (const [i, { job, old, from }] of done.entries()) {
+      const own = batch.slice(from, done[i + 1]?.from ?? batch.length);
+      if (own.length > 0) {
+        try {
+          await this.#cache.apply(own);
+        } catch (cause) {
+          this.#failed([job], cause);
+          continue;
+        }
+        this.#stats.batches++;
+        this.#stats.mutations += own.length;
+      }
+      this.#confirm(job, old);
+    }
   }
 
   #confirm(job: Job, old: unknown): void {

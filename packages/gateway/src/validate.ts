@@ -54,11 +54,15 @@ export function array(data: Json, field: string, where: string, optional = false
 
 /** Every element of the array at `data[field]` as an object carrying the snowflake `idPath` (e.g. `user.id`). */
 export function objectsWithId(data: Json, field: string, idPath: string, where: string, optional = false): Json[] {
-  return array(data, field, where, optional).map((item, index) => {
-    const element = object(item, `${where}.${field}[${index}]`);
+  const items = array(data, field, where, optional);
+  const out: Json[] = new Array<Json>(items.length);
+  // An index loop, not map(): map() skips the holes of a sparse array (from a source other than JSON).
+  for (let index = 0; index < items.length; index++) {
+    const element = object(items[index], `${where}.${field}[${index}]`);
     idOf(element, idPath, `${where}.${field}[${index}]`);
-    return element;
-  });
+    out[index] = element;
+  }
+  return out;
 }
 
 /** The snowflake at a dotted path such as `user.id`. */

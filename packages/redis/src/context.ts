@@ -1,6 +1,7 @@
 /** What every reader and the writer share: the connection, the key layout and store facts. */
 import type { Connection } from './connection.js';
 import type { Keys } from './keys.js';
+import type { MemberLoader } from './resources/member-loader.js';
 
 /** Shared state of one open cache. */
 export interface Ctx {
@@ -16,6 +17,8 @@ export interface Ctx {
   readonly memberBucketHint: Map<string, number>;
   /** Default orphan-user TTL in ms (0 = never). */
   readonly userTtlMs: number;
+  /** Coalesces member point reads per tick (single node). */
+  readonly memberLoader: MemberLoader;
 }
 
 /** A readable locator for an entry inside a hash: `key[id]`. */

@@ -16,7 +16,7 @@
 import { idBytes } from './codec/ids.js';
 
 /** Version of this key layout; stored under {@link Keys.layout} and checked on open(). */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 /** Child hashes of a guild, by resource. */
 export const GUILD_CHILD_HASH = {
@@ -79,6 +79,11 @@ export class Keys {
     return `${this.guildTag(guildId)}:m:${bucket}`;
   }
 
+  /** Hash of the tails of a member bucket's split values (see codec/split.ts): user id (8 bytes) → rest of the record. */
+  memberTails(guildId: string, bucket: number): string {
+    return `${this.memberBucket(guildId, bucket)}:t`;
+  }
+
   /** Hash of a guild's channels/roles/emojis/presences/voice states: id (8 bytes) → record. */
   guildChild(guildId: string, resource: GuildHashResource): string {
     return `${this.guildTag(guildId)}:${GUILD_CHILD_HASH[resource]}`;
@@ -102,6 +107,11 @@ export class Keys {
   /** Hash: user id (8 bytes) → user record. */
   users(bucket: number): string {
     return `${this.userTag(bucket)}:u`;
+  }
+
+  /** Hash of the tails of a user bucket's split values (see codec/split.ts). */
+  userTails(bucket: number): string {
+    return `${this.userTag(bucket)}:ut`;
   }
 
   /** Hash: user id (8 bytes) → concatenated 8-byte ids of the guilds the user is a cached member of. */

@@ -22,7 +22,8 @@ interface Migration {
 
 /**
  * Known migrations. Layout 0 was the pre-release layout, whose layout record
- * carried no bucket count (its data keys are those of layout 1).
+ * carried no bucket count (its data keys are those of layout 1). Layout 2
+ * added split values (codec/split.ts).
  */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -31,6 +32,15 @@ const MIGRATIONS: readonly Migration[] = [
     async run(conn, keys, defaults) {
       await conn.client.hsetnx(keys.layout, 'userBuckets', String(defaults.userBuckets));
     },
+  },
+  {
+    from: 1,
+    // Layout 2 stores member and user records longer than 64 bytes split (a marked head in the
+    // bucket, the rest in a tail hash) so buckets stay listpack-encoded. Every layout-1 value is
+    // a valid unsplit layout-2 value, so nothing is rewritten; layout-1 code must not read a
+    // layout-2 store (it would meet split heads), which the version bump prevents.
+    describe: 'allow split member/user values (no data rewritten)',
+    async run() {},
   },
 ];
 

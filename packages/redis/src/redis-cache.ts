@@ -27,9 +27,11 @@ import {
   type VoiceStateEntity,
 } from '@sake/abc';
 import { applyBatch, applyChecked, checkBatch } from './apply.js';
+import { runUserScripts } from './apply/user-scripts.js';
 import { Connection, createClient, toCacheError, withDeadline, type Client } from './connection.js';
 import type { Ctx } from './context.js';
 import { checkLayout } from './layout.js';
+import { MemberLoader } from './resources/member-loader.js';
 import { bucketOf, Keys } from './keys.js';
 import { resolveOptions, type RedisCacheOptions, type RedisTarget, type ResolvedOptions } from './options.js';
 import {
@@ -117,7 +119,14 @@ export class RedisCache implements Backend {
         o.connectTimeoutMs,
         'layout check',
       );
-      this.#ctx = { conn: this.#conn, keys: this.#keys, userBuckets: layout.userBuckets, memberBucketHint: new Map(), userTtlMs: o.userTtlMs };
+      this.#ctx = {
+        conn: this.#conn,
+        keys: this.#keys,
+        userBuckets: layout.userBuckets,
+        memberBucketHint: new Map(),
+        userTtlMs: o.userTtlMs,
+        memberLoader: new MemberLoader(this.#conn, this.#keys),
+      };
     } catch (err) {
       await this.#conn.close();
       throw toCacheError(err, 'open');
@@ -206,12 +215,7 @@ export class RedisCache implements Backend {
    */
   async sweepOrphanUsers(): Promise<number> {
     const ctx = this.#c();
-    const now = String(Date.now());
-    const ttl = String(ctx.userTtlMs);
-    const counts = await ctx.conn.run('sweep', () =>
-      Promise.all(Array.from({ length: ctx.userBuckets }, (_, b) => ctx.conn.scripts.sakeUserOps(ctx.keys.users(b), [now, ttl, 'SWEEP', '0']))),
-    );
-    return counts.reduce((a, n) => a + n, 0);
+    return ctx.conn.run('sweep', () => runUserScripts(ctx, Array.from({ length: ctx.userBuckets }, (_, b) => [b, ['SWEEP', '0']] as const), Date.now()));
   }
 
   // ── guilds ────────────────────────────────────────────────────────────
@@ -535,11 +539,7 @@ export class RedisCache implements Backend {
   /** See `UserCache.clearUsers`. */
   async clearUsers(): Promise<void> {
     const ctx = this.#c();
-    const now = String(Date.now());
-    const ttl = String(ctx.userTtlMs);
-    await ctx.conn.run('clearUsers', () =>
-      Promise.all(Array.from({ length: ctx.userBuckets }, (_, b) => ctx.conn.scripts.sakeUserOps(ctx.keys.users(b), [now, ttl, 'UX', '0']))),
-    );
+    await ctx.conn.run('clearUsers', () => runUserScripts(ctx, Array.from({ length: ctx.userBuckets }, (_, b) => [b, ['UX', '0']] as const), Date.now()));
   }
   /** See `MeCache.getMe`. */
   async getMe(): Promise<MeEntity> {

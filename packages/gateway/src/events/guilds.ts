@@ -1,7 +1,7 @@
 /** GUILD_CREATE / UPDATE / DELETE, roles and emojis. */
 import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import { mutation, type Mutation, type Snowflake } from '@sake/abc';
-import { idOf, object, objectsWithId, snowflake, array, type Json } from '../validate.js';
+import { idOf, object, objectsWithId, optionalSnowflake, snowflake, array, type Json } from '../validate.js';
 import { channelEntity, emojiEntity, guildEntity, memberEntity, presenceEntity, roleEntity, voiceStateEntity } from './normalise.js';
 import type { TranslateContext, TranslatorTable } from './types.js';
 
@@ -57,6 +57,8 @@ export const guildTranslators: TranslatorTable = {
       const members = objectsWithId(d, 'members', 'user.id', 'GUILD_CREATE');
       const presences = objectsWithId(d, 'presences', 'user.id', 'GUILD_CREATE', true);
       const voiceStates = objectsWithId(d, 'voice_states', 'user_id', 'GUILD_CREATE', true);
+      // A voice state is indexed by its channel: a malformed channel id is a malformed payload, not a failed write.
+      voiceStates.forEach((v, i) => optionalSnowflake(v, 'channel_id', `GUILD_CREATE.voice_states[${i}]`));
       const voiceUserIds = new Set(voiceStates.map((v) => v.user_id as string));
       return {
         mutations: [

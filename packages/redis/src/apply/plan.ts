@@ -4,7 +4,7 @@
  *     invite / me writes, and their indexes;
  *  2. from the guild results: the cross-slot indexes (member and presence
  *     lists of users, channel/role/emoji locators, voice-channel sets, the
- *     guild set) and one `sakeUserOps` call per user bucket; evicted messages
+ *     guild set) and `sakeUserOps` over the touched user buckets (user-scripts.ts); evicted messages
  *     are looked up;
  *  3. only when a channel limit evicted messages: their removal.
  * Commands of one wave are issued together (auto-pipelined: one round trip
@@ -25,6 +25,8 @@ import {
   voiceStateCodec,
 } from '../codec/index.js';
 import type { MemberEntity, PresenceEntity } from '@sake/abc';
+import { splitRecord } from '../codec/split.js';
+import { runUserScripts } from './user-scripts.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js';
 import type { Entity } from './validate.js';
@@ -49,6 +51,7 @@ export function memberBucketsFor(n: number): number {
 type GuildRecord =
   | { kind: 'guild'; present: boolean }
   | { kind: 'member' | 'presence'; op: 'set' | 'del'; userId: string }
+  | { kind: 'member'; op: 'setMany'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'clear' }
   | { kind: 'voice'; op: 'set'; userId: string; channelId: string | null }
@@ -65,6 +68,8 @@ interface GuildGroup {
   /** Largest member count seen for the guild in this batch (sizes a new guild's buckets). */
   memberHint: number;
   hasChildren: boolean;
+  /** The open `MS` run: where its count is and how long `args` was after its last member (a run continues only if nothing came between). */
+  run?: { countIndex: number; end: number; userIds: string[] };
 }
 
 type Command = (ctx: Ctx) => Promise<unknown>;
@@ -73,7 +78,7 @@ type Command = (ctx: Ctx) => Promise<unknown>;
 type UserOpKind = 'U' | 'u' | 'M+' | 'M-' | 'P+' | 'P-' | 'A+' | 'A-' | 'UX' | 'MX' | 'PX' | 'SWEEP';
 
 /** Items per entry of each kind. */
-const USER_OP_WIDTH: Record<UserOpKind, number> = { U: 2, u: 1, 'M+': 1, 'M-': 1, 'P+': 1, 'P-': 1, 'A+': 3, 'A-': 2, UX: 0, MX: 0, PX: 0, SWEEP: 0 };
+const USER_OP_WIDTH: Record<UserOpKind, number> = { U: 3, u: 1, 'M+': 1, 'M-': 1, 'P+': 1, 'P-': 1, 'A+': 3, 'A-': 2, UX: 0, MX: 0, PX: 0, SWEEP: 0 };
 
 interface UserGroup {
   kind: UserOpKind;
@@ -235,8 +240,20 @@ export class Plan {
     const g = this.#guild(guildId);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
-    g.args.push('M', idBytes(userId), String(bucketSeed(userId)), memberCodec.encode(value as unknown as MemberEntity, guildId));
-    g.records.push({ kind: 'member', op: 'set', userId });
+    const { head, tail } = splitRecord(memberCodec.encode(value as unknown as MemberEntity, guildId));
+    // Consecutive member sets of a guild become one `MS` run: one bucket-count read and one
+    // HSET per bucket in the script instead of three calls per member.
+    let run = g.run;
+    if (!run || run.end !== g.args.length) {
+      g.args.push('MS', '0');
+      run = { countIndex: g.args.length - 1, end: 0, userIds: [] };
+      g.run = run;
+      g.records.push({ kind: 'member', op: 'setMany', userIds: run.userIds });
+    }
+    g.args.push(idBytes(userId), String(bucketSeed(userId)), head, tail);
+    run.userIds.push(userId);
+    g.args[run.countIndex] = String(run.userIds.length);
+    run.end = g.args.length;
     this.setUser(userId, value.user as Entity, undefined);
   }
 
@@ -256,7 +273,8 @@ export class Plan {
     // The bucket-count hint is patched in at execution time (a later guild set may raise it).
     const hintIndex = g.args.length - 1;
     for (const { userId, value } of entries) {
-      g.args.push(idBytes(userId), String(bucketSeed(userId)), memberCodec.encode(value as unknown as MemberEntity, guildId));
+      const { head, tail } = splitRecord(memberCodec.encode(value as unknown as MemberEntity, guildId));
+      g.args.push(idBytes(userId), String(bucketSeed(userId)), head, tail);
       this.setUser(userId, value.user as Entity, undefined);
     }
     g.records.push({ kind: 'member', op: 'replace', userIds: entries.map((e) => e.userId) });
@@ -275,7 +293,8 @@ export class Plan {
   // ── users and me ──────────────────────────────────────────────────────
   /** Set a user; `ttlMs` overrides the orphan TTL. */
   setUser(userId: string, value: Entity, ttlMs: number | undefined): void {
-    this.#user(userId, 'U', ttlMs === undefined ? '' : String(Math.ceil(ttlMs)), idBytes(userId), userCodec.encode(value as unknown as UserEntity, userId));
+    const { head, tail } = splitRecord(userCodec.encode(value as unknown as UserEntity, userId));
+    this.#user(userId, 'U', ttlMs === undefined ? '' : String(Math.ceil(ttlMs)), idBytes(userId), head, tail);
   }
 
   /** Delete a user. */
@@ -291,12 +310,12 @@ export class Plan {
   /** Set the bot's own user. */
   setMe(value: Entity): void {
     const bytes = meCodec.encode(value as never);
-    this.#wave1.push((ctx) => ctx.conn.client.set(ctx.keys.me, bytes));
+    this.#wave1.push((ctx) => ctx.conn.batched.set(ctx.keys.me, bytes));
   }
 
   /** Delete the bot's own user. */
   deleteMe(): void {
-    this.#wave1.push((ctx) => ctx.conn.client.del(ctx.keys.me));
+    this.#wave1.push((ctx) => ctx.conn.batched.del(ctx.keys.me));
   }
 
   // ── messages and invites ──────────────────────────────────────────────
@@ -309,14 +328,14 @@ export class Plan {
     const score = expireAt === undefined ? 'inf' : String(expireAt);
     const now = String(this.#now);
     this.#wave1.push((ctx) => this.#setGet(ctx, 'message', id, ctx.keys.message(id), bytes, expireAt, value));
-    this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.allMessages, [now, '0', score, id]));
+    this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.allMessages, [now, '0', score, id]));
     if (message.guild_id) {
       const guildId = message.guild_id;
-      this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.messagesByGuild(guildId), [now, '0', score, id]));
+      this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.messagesByGuild(guildId), [now, '0', score, id]));
     }
     const channelId = message.channel_id;
     this.#wave1.push((ctx) => {
-      const evicted = ctx.conn.scripts.sakeIndexAdd(ctx.keys.messagesByChannel(channelId), [now, String(channelLimit ?? 0), score, id]);
+      const evicted = ctx.conn.batched.sakeIndexAdd(ctx.keys.messagesByChannel(channelId), [now, String(channelLimit ?? 0), score, id]);
       if (channelLimit !== undefined) this.#evictions.push(evicted);
       return evicted;
     });
@@ -329,14 +348,14 @@ export class Plan {
     const now = this.#now;
     this.#wave1.push(async (ctx) => {
       const k = key(ctx);
-      await Promise.all([ctx.conn.client.zrem(k, id), ctx.conn.client.zremrangebyscore(k, '-inf', now)]);
+      await Promise.all([ctx.conn.batched.zrem(k, id), ctx.conn.batched.zremrangebyscore(k, '-inf', now)]);
     });
   }
 
   /** Delete a message; `value` (when known) says which indexes hold it. */
   deleteMessage(id: string, value: Entity | null): void {
     const message = value as unknown as MessageEntity | null;
-    this.#wave1.push((ctx) => ctx.conn.client.unlink(ctx.keys.message(id)));
+    this.#wave1.push((ctx) => ctx.conn.batched.unlink(ctx.keys.message(id)));
     this.#unindex((ctx) => ctx.keys.allMessages, id);
     if (message?.guild_id) {
       const guildId = message.guild_id;
@@ -360,21 +379,21 @@ export class Plan {
     const score = expireAt === undefined ? 'inf' : String(expireAt);
     const now = String(this.#now);
     this.#wave1.push((ctx) => this.#setGet(ctx, 'invite', code, ctx.keys.invite(code), bytes, expireAt, value));
-    this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.allInvites, [now, '0', score, code]));
+    this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.allInvites, [now, '0', score, code]));
     if (invite.guild_id) {
       const guildId = invite.guild_id;
-      this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.invitesByGuild(guildId), [now, '0', score, code]));
+      this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.invitesByGuild(guildId), [now, '0', score, code]));
     }
     if (invite.channel_id) {
       const channelId = invite.channel_id;
-      this.#wave1.push((ctx) => ctx.conn.scripts.sakeIndexAdd(ctx.keys.invitesByChannel(channelId), [now, '0', score, code]));
+      this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.invitesByChannel(channelId), [now, '0', score, code]));
     }
   }
 
   /** Delete an invite; `value` (when known) says which indexes hold it. */
   deleteInvite(code: string, value: Entity | null): void {
     const invite = value as unknown as InviteEntity | null;
-    this.#wave1.push((ctx) => ctx.conn.client.unlink(ctx.keys.invite(code)));
+    this.#wave1.push((ctx) => ctx.conn.batched.unlink(ctx.keys.invite(code)));
     this.#unindex((ctx) => ctx.keys.allInvites, code);
     if (invite?.guild_id) {
       const guildId = invite.guild_id;
@@ -388,7 +407,7 @@ export class Plan {
 
   /** SET the value and remember the previous one (to drop it from indexes it no longer belongs to). */
   #setGet(ctx: Ctx, resource: 'message' | 'invite', id: string, key: string, bytes: Buffer, expireAt: number | undefined, value: Entity): Promise<unknown> {
-    const client = ctx.conn.client;
+    const client = ctx.conn.batched;
     const previous = expireAt === undefined ? client.setBuffer(key, bytes, 'GET') : client.setBuffer(key, bytes, 'PXAT', expireAt, 'GET');
     this.#overwrites.push({ resource, id, value, previous });
     return previous;
@@ -413,13 +432,13 @@ export class Plan {
       const guild = moved('guild_id');
       const channel = moved('channel_id');
       if (o.resource === 'message') {
-        if (guild) out.push((ctx) => ctx.conn.client.zrem(keys.messagesByGuild(guild), o.id));
-        if (channel) out.push((ctx) => ctx.conn.client.zrem(keys.messagesByChannel(channel), o.id));
+        if (guild) out.push((ctx) => ctx.conn.batched.zrem(keys.messagesByGuild(guild), o.id));
+        if (channel) out.push((ctx) => ctx.conn.batched.zrem(keys.messagesByChannel(channel), o.id));
         const author = (old.author as Entity | undefined)?.id;
         if (typeof author === 'string' && author !== (o.value.author as Entity | undefined)?.id) this.#user(author, 'A-', undefined, idBytes(author), o.id);
       } else {
-        if (guild) out.push((ctx) => ctx.conn.client.zrem(keys.invitesByGuild(guild), o.id));
-        if (channel) out.push((ctx) => ctx.conn.client.zrem(keys.invitesByChannel(channel), o.id));
+        if (guild) out.push((ctx) => ctx.conn.batched.zrem(keys.invitesByGuild(guild), o.id));
+        if (channel) out.push((ctx) => ctx.conn.batched.zrem(keys.invitesByChannel(channel), o.id));
       }
     }
   }
@@ -429,7 +448,7 @@ export class Plan {
     return Promise.all(
       [...this.#placed].map(async ([resource, byId]) => {
         const ids = [...byId.keys()];
-        const parts = await Promise.all(chunked(ids).map((part) => ctx.conn.client.hmgetBuffer(ctx.keys.locator(resource), ...part.map((id) => idBytes(id)))));
+        const parts = await Promise.all(chunked(ids).map((part) => ctx.conn.batched.hmgetBuffer(ctx.keys.locator(resource), ...part.map((id) => idBytes(id)))));
         const before = parts.flat();
         return [resource, ids, before] as [resource: 'channel' | 'role' | 'emoji', ids: string[], before: Array<Buffer | null>];
       }),
@@ -448,7 +467,7 @@ export class Plan {
         const stale = new Set(guilds);
         if (prior && prior.length === 8) stale.add(idFromBytes(prior));
         stale.delete(last);
-        for (const guildId of stale) out.push((ctx) => ctx.conn.client.hdel(keys.guildChild(guildId, resource), idBytes(id)));
+        for (const guildId of stale) out.push((ctx) => ctx.conn.batched.hdel(keys.guildChild(guildId, resource), idBytes(id)));
       });
     }
   }
@@ -460,28 +479,38 @@ export class Plan {
     const keys = ctx.keys;
     for (const [g, index] of this.#hintSlots) g.args[index] = String(g.memberHint);
 
-    // Wave 1.
+    // Wave 1. When no guild op needs the script's reply to know its index updates (sets and
+    // deletes of members/presences, guild records: a member chunk, a message, a presence), those
+    // updates and the user writes go out in this same wave instead of a second round trip.
     const guildEntries = [...this.#guilds];
-    const [guildReplies, , , placements] = await ctx.conn.run('apply', (c) => {
+    const early = guildEntries.every(([, g]) => g.records.every(isKnownUpFront));
+    const earlyWork: Command[] = [];
+    if (early) guildEntries.forEach(([guildId, g]) => this.#followUp(guildId, g, [], earlyWork));
+    const earlyUserOps = early ? [...this.#userOps] : [];
+    if (early) this.#userOps.clear();
+    const [guildReplies, , , placements] = await ctx.conn.run('apply', () => {
       // Read the locators before anything of this batch can change them.
       const before = this.#readPlacements(ctx);
       const replies = Promise.all(
-        guildEntries.map(([guildId, g]) => ctx.conn.scripts.sakeGuildOpsBuffer(keys.guildMeta(guildId), [String(memberBucketsFor(g.memberHint)), ...g.args])),
+        guildEntries.map(([guildId, g]) => ctx.conn.batched.sakeGuildOpsBuffer(keys.guildMeta(guildId), [String(memberBucketsFor(g.memberHint)), ...g.args])),
       );
       const slots = guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id);
       const single = this.#wave1.map((cmd) => cmd(ctx));
-      const slotWrites = Promise.all(chunked(slots).map((part) => c.sadd(keys.guildSlots, ...part)));
-      return Promise.all([replies, slotWrites, Promise.all(single), before]);
+      const slotWrites = Promise.all(chunked(slots).map((part) => ctx.conn.batched.sadd(keys.guildSlots, ...part)));
+      const indexes = early ? Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]) : undefined;
+      return Promise.all([replies, slotWrites, Promise.all(single), before, indexes]);
     });
 
-    // Wave 2: cross-slot indexes from what the guild scripts did.
+    // Wave 2: cross-slot indexes from what the guild scripts did (skipped when there is none).
     const wave2: Command[] = [];
-    guildEntries.forEach(([guildId, g], i) => this.#followUp(guildId, g, guildReplies[i] ?? [], wave2));
+    if (!early) guildEntries.forEach(([guildId, g], i) => this.#followUp(guildId, g, guildReplies[i] ?? [], wave2));
     this.#unplace(placements, wave2);
     await this.#moves(wave2);
     const evictedIds = [...new Set((await Promise.all(this.#evictions)).flat())];
     const evicted = evictedIds.length > 0 ? this.#lookUpEvicted(evictedIds) : undefined;
-    await ctx.conn.run('apply', () => Promise.all([...wave2.map((cmd) => cmd(ctx)), this.#runUserOps(), evicted]));
+    if (wave2.length > 0 || this.#userOps.size > 0 || evicted) {
+      await ctx.conn.run('apply', () => Promise.all([...wave2.map((cmd) => cmd(ctx)), this.#runUserOps(), evicted]));
+    }
 
     // Wave 3: remove what channel limits evicted.
     if (evicted) {
@@ -499,7 +528,7 @@ export class Plan {
     return Promise.all(
       ids.map(async (id): Promise<[string, Entity | null]> => {
         const key = ctx.keys.message(id);
-        const bytes = await ctx.conn.client.getBuffer(key);
+        const bytes = await ctx.conn.batched.getBuffer(key);
         if (!bytes) return [id, null];
         try {
           return [id, messageCodec.decode(bytes, key, id) as unknown as Entity];
@@ -511,11 +540,8 @@ export class Plan {
     );
   }
 
-  #runUserOps(): Promise<unknown> {
-    const ctx = this.#ctx;
-    const now = String(Date.now());
-    const ttl = String(ctx.userTtlMs);
-    return Promise.all([...this.#userOps].map(([bucket, groups]) => ctx.conn.scripts.sakeUserOps(ctx.keys.users(bucket), [now, ttl, ...userOpArgs(groups)])));
+  #runUserOps(ops: Iterable<[number, UserGroup[]]> = this.#userOps): Promise<unknown> {
+    return runUserScripts(this.#ctx, Array.from(ops, ([bucket, groups]) => [bucket, userOpArgs(groups)] as const), Date.now());
   }
 
   /** Turn one guild's script reply into index updates. */
@@ -557,6 +583,7 @@ export class Plan {
         case 'presence': {
           const state = rec.kind === 'member' ? members : presences;
           if (rec.op === 'set' || rec.op === 'del') state.set(rec.userId, rec.op === 'set');
+          else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
           else {
             for (const id of removedIds(reply)) state.set(id, false);
             if (rec.op === 'replace') for (const id of rec.userIds) state.set(id, true);
@@ -587,7 +614,7 @@ export class Plan {
 
     if (guildPresent !== undefined) {
       const present = guildPresent;
-      out.push((ctx) => (present ? ctx.conn.client.sadd(keys.guilds, guildId) : ctx.conn.client.srem(keys.guilds, guildId)));
+      out.push((ctx) => (present ? ctx.conn.batched.sadd(keys.guilds, guildId) : ctx.conn.batched.srem(keys.guilds, guildId)));
     }
     for (const [userId, present] of members) this.#user(userId, present ? 'M+' : 'M-', gid, idBytes(userId));
     for (const [userId, present] of presences) this.#user(userId, present ? 'P+' : 'P-', gid, idBytes(userId));
@@ -598,17 +625,23 @@ export class Plan {
         if (present) set.push(idBytes(id), gid);
         else del.push(idBytes(id));
       }
-      for (const part of chunked(set)) out.push((ctx) => ctx.conn.client.hset(keys.locator(resource), ...part));
-      for (const part of chunked(del)) out.push((ctx) => ctx.conn.client.hdel(keys.locator(resource), ...part));
+      for (const part of chunked(set)) out.push((ctx) => ctx.conn.batched.hset(keys.locator(resource), ...part));
+      for (const part of chunked(del)) out.push((ctx) => ctx.conn.batched.hdel(keys.locator(resource), ...part));
     }
     for (const [userId, final] of voiceFinal) {
       const member = `${guildId}:${userId}`;
       for (const old of voiceOld.get(userId) ?? []) {
-        if (old !== final) out.push((ctx) => ctx.conn.client.srem(keys.voiceInChannel(old), member));
+        if (old !== final) out.push((ctx) => ctx.conn.batched.srem(keys.voiceInChannel(old), member));
       }
-      if (final) out.push((ctx) => ctx.conn.client.sadd(keys.voiceInChannel(final), member));
+      if (final) out.push((ctx) => ctx.conn.batched.sadd(keys.voiceInChannel(final), member));
     }
   }
+}
+
+/** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */
+function isKnownUpFront(rec: GuildRecord): boolean {
+  if (rec.kind === 'guild') return true;
+  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany');
 }
 
 /** Resources stored in per-guild hashes, as plan methods expect them. */

@@ -38,8 +38,7 @@ export const childCodec = {
 /** Member record: without `user` (stored as a user) and `guild_id` (in the key). */
 export const memberCodec = {
   encode(v: MemberEntity, guildId: string): Buffer {
-    const { user: _user, ...rest } = v;
-    return encodeRecord('member', rest, { guild_id: guildId });
+    return encodeRecord('member', v, { guild_id: guildId }, 'user');
   },
   decode(b: Uint8Array, key: string, guildId: string, user: UserEntity): MemberEntity {
     const member = decodeRecord<MemberEntity>('member', b, key, { guild_id: guildId });

@@ -5,7 +5,7 @@
  * codec then keeps the value verbatim in the extension map, so nothing is lost.
  * `null` is always stored as msgpack nil.
  */
-import { idBytes, idFromBytes, isPackableId } from './ids.js';
+import { idBytes, idFromBytes, isPackableId, writeId } from './ids.js';
 
 /** How a schema field is stored. */
 export type FieldKind = 'raw' | 'id' | 'ids' | 'time' | 'hash';
@@ -17,7 +17,8 @@ export type Stored = unknown;
 export const NO_FIT: unique symbol = Symbol('no-fit');
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{6}))?\+00:00$/;
-const HASH = /^(a_)?([0-9a-f]{32})$/;
+/** An image hash: optional `a_` (animated) and 32 lowercase hex digits. */
+export const HASH = /^(a_)?([0-9a-f]{32})$/;
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
@@ -35,7 +36,7 @@ function formatTimestamp(seconds: number, micros: number | undefined): string {
  * Discord's ISO timestamps: `…+00:00` → integer seconds (≥ 0); `….ffffff+00:00`
  * → -(microseconds + 1) (< 0). Any other spelling does not fit.
  */
-function encodeTime(value: string): number | typeof NO_FIT {
+export function encodeTime(value: string): number | typeof NO_FIT {
   const m = TIMESTAMP.exec(value);
   if (!m) return NO_FIT;
   const year = +m[1]!;
@@ -55,7 +56,8 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-function decodeTime(stored: number): string {
+/** The Discord timestamp of a stored time (see encodeTime). */
+export function decodeTime(stored: number): string {
   if (stored >= 0) return formatTimestamp(stored, undefined);
   const total = -stored - 1;
   return formatTimestamp(Math.floor(total / 1_000_000), total % 1_000_000);
@@ -70,7 +72,7 @@ export function encodeKind(kind: FieldKind, value: unknown): Stored | typeof NO_
     case 'ids': {
       if (!Array.isArray(value) || !value.every(isPackableId)) return NO_FIT;
       const out = Buffer.allocUnsafe(value.length * 8);
-      value.forEach((id: string, i) => out.writeBigUInt64BE(BigInt(id), i * 8));
+      for (let i = 0; i < value.length; i++) writeId(out, i * 8, value[i] as string);
       return out;
     }
     case 'time':
@@ -78,8 +80,11 @@ export function encodeKind(kind: FieldKind, value: unknown): Stored | typeof NO_
     case 'hash': {
       const m = typeof value === 'string' ? HASH.exec(value) : null;
       if (!m) return NO_FIT;
-      const hex = Buffer.from(m[2]!, 'hex');
-      return m[1] ? Buffer.concat([Buffer.from([1]), hex]) : hex;
+      if (!m[1]) return Buffer.from(m[2]!, 'hex');
+      const out = Buffer.allocUnsafe(17);
+      out[0] = 1;
+      out.write(m[2]!, 1, 'hex');
+      return out;
     }
   }
 }

@@ -10,7 +10,10 @@
  */
 import { InvalidDataFound, type ResourceName } from '@sake/abc';
 import { Packr } from 'msgpackr';
-import { decodeKind, encodeKind, NO_FIT } from './kinds.js';
+import { isPackableId } from './ids.js';
+import { decodeKind, encodeTime, HASH, NO_FIT, type FieldKind } from './kinds.js';
+import { fastDecode } from './reader.js';
+import { RecordWriter } from './writer.js';
 import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
 
 /**
@@ -24,51 +27,113 @@ const packr = new Packr({ useRecords: false, moreTypes: false, variableMapSize: 
 export type Implied = Readonly<Record<string, string>>;
 
 const NO_IMPLIED: Implied = {};
-const hasOwn = Object.prototype.hasOwnProperty;
 
-/** Encode `value` as a record of `resource`, leaving out `implied` fields that match. */
-export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED): Buffer {
+/**
+ * Encode `value` as a record of `resource`, leaving out `implied` fields that
+ * match and the own property named `omit` (a member's `user`, stored apart).
+ */
+export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED, omit?: string): Buffer {
   const schema = CURRENT_SCHEMA[resource];
   const source = value as Record<string, unknown>;
-  const out: unknown[] = [0];
+  const w = writer;
+  w.begin();
+  let count = 1;
   let mask = 0;
   let ext: Record<string, unknown> | undefined;
   const fields = schema.fields;
-  for (let i = 0; i < fields.length; i++) {
-    const [name, kind] = fields[i]!;
-    if (!hasOwn.call(source, name)) continue;
-    const v = source[name];
-    if (implied[name] !== undefined && v === implied[name]) continue;
-    const stored = encodeKind(kind, v);
-    if (stored === NO_FIT) {
-      (ext ??= {})[name] = v;
-      continue;
+  const index = schemaIndex(schema);
+  // Walk the value's own keys once (payloads carry a fraction of the schema's fields), then
+  // emit the present ones in schema order.
+  let found = 0;
+  const slots = SLOTS;
+  const names = Object.keys(source);
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k]!;
+    if (name === omit) continue;
+    const at = index.get(name);
+    if (at === undefined) (ext ??= {})[name] = source[name];
+    else {
+      slots[at] = 1;
+      found++;
     }
-    mask += 2 ** i;
-    out.push(stored);
   }
-  for (const name in source) {
-    if (!hasOwn.call(source, name) || schemaIndex(schema, name) >= 0) continue;
-    (ext ??= {})[name] = source[name];
+  try {
+    for (let i = 0; found > 0 && i < fields.length; i++) {
+      if (slots[i] === 0) continue;
+      slots[i] = 0;
+      found--;
+      const field = fields[i]!;
+      const name = field[0];
+      const v = source[name];
+      const same = implied[name];
+      if (same !== undefined && v === same) continue;
+      if (!writeKind(w, field[1], v)) {
+        (ext ??= {})[name] = v;
+        continue;
+      }
+      mask += 2 ** i;
+      count++;
+    }
+  } catch (err) {
+    slots.fill(0);
+    throw err;
   }
-  out[0] = mask;
-  if (ext) out.push(ext);
-  const body = packr.pack(out);
-  const bytes = Buffer.allocUnsafe(body.length + 1);
-  bytes[0] = schema.header;
-  bytes.set(body, 1);
-  return bytes;
+  if (ext) {
+    w.raw(packr.pack(ext));
+    count++;
+  }
+  return w.end(schema.header, mask, count);
+}
+
+const writer = new RecordWriter((v) => packr.pack(v));
+
+/** Write `value` as `kind` (see kinds.ts); false when it does not fit and must go to the extension map. */
+function writeKind(w: RecordWriter, kind: FieldKind, value: unknown): boolean {
+  if (value === null) {
+    w.nil();
+    return true;
+  }
+  switch (kind) {
+    case 'raw':
+      w.value(value);
+      return true;
+    case 'id':
+      if (!isPackableId(value)) return false;
+      w.id(value);
+      return true;
+    case 'ids':
+      if (!Array.isArray(value)) return false;
+      for (let i = 0; i < value.length; i++) if (!isPackableId(value[i])) return false;
+      w.ids(value as string[]);
+      return true;
+    case 'time': {
+      if (typeof value !== 'string') return false;
+      const t = encodeTime(value);
+      if (t === NO_FIT) return false;
+      w.number(t);
+      return true;
+    }
+    case 'hash': {
+      const m = typeof value === 'string' ? HASH.exec(value) : null;
+      if (!m) return false;
+      w.hash(m[2]!, m[1] !== undefined);
+      return true;
+    }
+  }
 }
 
 const indexCache = new WeakMap<Schema, Map<string, number>>();
 
-function schemaIndex(schema: Schema, name: string): number {
+/** Scratch flags of the fields present in the value being encoded (all 0 between calls). */
+const SLOTS = new Uint8Array(64);
+
+function schemaIndex(schema: Schema): Map<string, number> {
   let map = indexCache.get(schema);
   if (!map) {
     map = new Map(schema.fields.map(([n], i) => [n, i]));
     indexCache.set(schema, map);
   }
-  return map.get(name) ?? -1;
+  return map;
 }
 
 function popcount(mask: number): number {
@@ -91,6 +156,8 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
   const schema = SCHEMA_BY_HEADER.get(header);
   if (!schema) fail(`unknown record header 0x${header.toString(16).padStart(2, '0')} (not a sake ${resource} record, or written by a newer version)`);
   if (schema!.resource !== resource) fail(`holds a ${schema!.resource} record where a ${resource} record was expected`);
+  const fast = fastDecode(bytes, schema!.fields, implied);
+  if (fast) return fast as T;
   let parts: unknown;
   try {
     parts = packr.unpack(bytes.subarray(1));

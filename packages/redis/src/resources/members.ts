@@ -3,12 +3,14 @@
  * id → member record), joined with the user records on read.
  */
 import type { MemberEntity, UserEntity } from '@sake/abc';
-import { idBytes, idFromBytes, memberCodec } from '../codec/index.js';
+import { idBytes, idFromBytes, memberCodec, userCodec } from '../codec/index.js';
+import { joinRecord } from '../codec/split.js';
 import { fieldLocator, type Ctx } from '../context.js';
 import { bucketOf } from '../keys.js';
 import { hscanWindows, sscanWindows } from '../scan.js';
 import { guildsOfUser } from './children.js';
-import { readUsers } from './users.js';
+import { joinTails } from './tails.js';
+import { readMemberUser, readMemberUsers } from './users.js';
 
 /** The member bucket count of a guild, read from the store (null: the guild has no members). */
 export async function readMemberBuckets(ctx: Ctx, guildId: string): Promise<number | null> {
@@ -29,12 +31,23 @@ export async function readMember(ctx: Ctx, guildId: string, userId: string): Pro
   const field = idBytes(userId);
   for (let attempt = 0; ; attempt++) {
     const key = ctx.keys.memberBucket(guildId, bucketOf(userId, buckets));
-    const [bytes, user] = await Promise.all([
-      ctx.conn.run('HGET', (c) => c.hgetBuffer(key, field)),
-      readUsers(ctx, [userId]).then((u) => u[0] ?? null),
-    ]);
-    // A member whose user entry is gone still answers, with a user carrying only its id.
-    if (bytes) return memberCodec.decode(bytes, fieldLocator(key, userId), guildId, user ?? { id: userId } as UserEntity);
+    if (!ctx.conn.isCluster) {
+      const found = await readMemberOneCall(ctx, guildId, userId, key, buckets, field);
+      if (found) return found;
+      if (attempt > 0) return null;
+      const fresh = await readMemberBuckets(ctx, guildId);
+      if (fresh === null || fresh === buckets) return null;
+      buckets = fresh;
+      continue;
+    }
+    // Both reads leave in the same tick: auto-pipelining sends them in one round trip.
+    const [head, user] = await Promise.all([ctx.conn.run('HGET', () => ctx.conn.reads.call<Buffer | null>('hgetBuffer', [key, field])), readMemberUser(ctx, userId)]);
+    if (head) {
+      const where = fieldLocator(key, userId);
+      const [bytes] = await joinTails(ctx, ctx.keys.memberTails(guildId, bucketOf(userId, buckets)), [field], [head], () => where);
+      // A member whose user entry is gone still answers, with a user carrying only its id.
+      return memberCodec.decode(bytes!, where, guildId, user ?? ({ id: userId } as UserEntity));
+    }
     if (attempt > 0) return null;
     // A miss may come from a stale bucket-count hint: re-read it once.
     const fresh = await readMemberBuckets(ctx, guildId);
@@ -43,20 +56,74 @@ export async function readMember(ctx: Ctx, guildId: string, userId: string): Pro
   }
 }
 
-/** Every member of one guild, bucket by bucket, joined with users one window at a time. */
+/** A member and its user through `sakeReadMember` (single node: one command, one reply). */
+async function readMemberOneCall(ctx: Ctx, guildId: string, userId: string, key: string, buckets: number, field: Buffer): Promise<MemberEntity | null> {
+  const userBucket = bucketOf(userId, ctx.userBuckets);
+  const userKey = ctx.keys.users(userBucket);
+  const reply = await ctx.conn.run('sakeReadMember', () =>
+    ctx.memberLoader.load(key, userId, userBucket, field),
+  );
+  if (!reply) return null;
+  const where = fieldLocator(key, userId);
+  const member = joinRecord(reply[0]!, reply[1], where);
+  const userHead = reply[2];
+  // A member whose user entry is gone still answers, with a user carrying only its id.
+  const user = userHead ? userCodec.decode(joinRecord(userHead, reply[3], fieldLocator(userKey, userId)), fieldLocator(userKey, userId), userId) : ({ id: userId } as UserEntity);
+  return memberCodec.decode(member, where, guildId, user);
+}
+
+/** Member buckets fetched per window of an iteration (~64 members each). */
+const BUCKETS_PER_WINDOW = 16;
+
+/** The `[field, value]` pairs of one member bucket (HSCAN: a listpack bucket comes back in one call). */
+async function bucketEntries(ctx: Ctx, key: string): Promise<Array<[Buffer, Buffer]>> {
+  const out: Array<[Buffer, Buffer]> = [];
+  for await (const window of hscanWindows(ctx, key)) for (const pair of window) out.push(pair);
+  return out;
+}
+
+/** One window of members: several buckets fetched together, then their users in one pipelined join. */
+async function memberWindow(ctx: Ctx, guildId: string, from: number, to: number): Promise<MemberEntity[]> {
+  const keys: string[] = [];
+  for (let b = from; b < to; b++) keys.push(ctx.keys.memberBucket(guildId, b));
+  const buckets = await Promise.all(
+    keys.map(async (key, k) => {
+      const entries = await bucketEntries(ctx, key);
+      const ids = entries.map(([field]) => idFromBytes(field));
+      const values = await joinTails(ctx, ctx.keys.memberTails(guildId, from + k), entries.map(([f]) => f), entries.map(([, v]) => v), (i) => fieldLocator(key, ids[i]!));
+      return { key, ids, values };
+    }),
+  );
+  const userIds: string[] = [];
+  for (const { ids } of buckets) for (const id of ids) userIds.push(id);
+  const users = await readMemberUsers(ctx, userIds);
+  const out: MemberEntity[] = [];
+  let n = 0;
+  for (const { key, ids, values } of buckets) {
+    for (let i = 0; i < ids.length; i++) {
+      const user = users[n++] ?? ({ id: ids[i]! } as UserEntity);
+      out.push(memberCodec.decode(values[i]!, fieldLocator(key, ids[i]!), guildId, user));
+    }
+  }
+  return out;
+}
+
+/**
+ * Every member of one guild, a window of buckets at a time, joined with users;
+ * the next window is fetched while the current one is consumed (memory stays
+ * bounded: two windows).
+ */
 export async function* iterGuildMembers(ctx: Ctx, guildId: string): AsyncGenerator<MemberEntity> {
   const buckets = await readMemberBuckets(ctx, guildId);
   if (buckets === null) return;
-  for (let b = 0; b < buckets; b++) {
-    const key = ctx.keys.memberBucket(guildId, b);
-    for await (const window of hscanWindows(ctx, key)) {
-      const userIds = window.map(([field]) => idFromBytes(field));
-      const users = await readUsers(ctx, userIds);
-      for (let i = 0; i < window.length; i++) {
-        const user = users[i] ?? ({ id: userIds[i]! } as UserEntity);
-        yield memberCodec.decode(window[i]![1], fieldLocator(key, userIds[i]!), guildId, user);
-      }
-    }
+  const windowAt = (from: number): Promise<MemberEntity[]> => memberWindow(ctx, guildId, from, Math.min(buckets, from + BUCKETS_PER_WINDOW));
+  let next: Promise<MemberEntity[]> | undefined = windowAt(0);
+  for (let from = 0; next; from += BUCKETS_PER_WINDOW) {
+    const current: Promise<MemberEntity[]> = next;
+    // Don't leave a prefetch rejecting unobserved if the consumer stops early.
+    next = from + BUCKETS_PER_WINDOW < buckets ? windowAt(from + BUCKETS_PER_WINDOW) : undefined;
+    next?.catch(() => {});
+    yield* await current;
   }
 }
 

@@ -5,9 +5,12 @@
  */
 import type { MeEntity, UserEntity } from '@sake/abc';
 import { idBytes, idFromBytes, meCodec, userCodec } from '../codec/index.js';
+import { writeId } from '../codec/ids.js';
 import { fieldLocator, type Ctx } from '../context.js';
 import { bucketOf } from '../keys.js';
 import { hscanWindows } from '../scan.js';
+import { joinRecord } from '../codec/split.js';
+import { joinTails } from './tails.js';
 
 /** Read several users (null for those absent or expired), one HMGET per bucket. */
 export async function readUsers(ctx: Ctx, userIds: readonly string[]): Promise<Array<UserEntity | null>> {
@@ -24,10 +27,11 @@ export async function readUsers(ctx: Ctx, userIds: readonly string[]): Promise<A
     [...byBucket].map(async ([bucket, indexes]) => {
       const key = ctx.keys.users(bucket);
       const fields = indexes.map((i) => idBytes(userIds[i]!));
-      const [values, deadlines] = await Promise.all([
+      const [heads, deadlines] = await Promise.all([
         ctx.conn.run('HMGET', (c) => c.hmgetBuffer(key, ...fields)),
         ctx.conn.run('ZMSCORE', (c) => c.zmscore(ctx.keys.orphans(bucket), ...fields)),
       ]);
+      const values = await joinTails(ctx, ctx.keys.userTails(bucket), fields, heads, (j) => fieldLocator(key, userIds[indexes[j]!]!));
       indexes.forEach((idx, j) => {
         const bytes = values[j];
         const deadline = deadlines[j];
@@ -39,6 +43,74 @@ export async function readUsers(ctx: Ctx, userIds: readonly string[]): Promise<A
   return out;
 }
 
+/**
+ * The users joined to members: one HMGET per user bucket and no orphan-deadline
+ * check (a member refers to its user, so that user is never a due orphan; this
+ * keeps a member read to one round trip of two plain reads).
+ */
+export async function readMemberUsers(ctx: Ctx, userIds: readonly string[]): Promise<Array<UserEntity | null>> {
+  if (!ctx.conn.isCluster) return readMemberUsersOneCall(ctx, userIds);
+  const byBucket = new Map<number, number[]>();
+  for (let i = 0; i < userIds.length; i++) {
+    const b = bucketOf(userIds[i]!, ctx.userBuckets);
+    const list = byBucket.get(b);
+    if (list) list.push(i);
+    else byBucket.set(b, [i]);
+  }
+  const out: Array<UserEntity | null> = new Array<UserEntity | null>(userIds.length).fill(null);
+  await ctx.conn.run('HMGET', () =>
+    Promise.all(
+      Array.from(byBucket, async ([bucket, indexes]) => {
+        const key = ctx.keys.users(bucket);
+        const fields = indexes.map((i) => idBytes(userIds[i]!));
+        const heads = await ctx.conn.reads.call<Array<Buffer | null>>('hmgetBuffer', [key, ...fields]);
+        const values = await joinTails(ctx, ctx.keys.userTails(bucket), fields, heads, (j) => fieldLocator(key, userIds[indexes[j]!]!));
+        for (let j = 0; j < indexes.length; j++) {
+          const bytes = values[j];
+          const idx = indexes[j]!;
+          if (bytes) out[idx] = userCodec.decode(bytes, fieldLocator(key, userIds[idx]!), userIds[idx]!);
+        }
+      }),
+    ),
+  );
+  return out;
+}
+
+/** {@link readMemberUsers} on a single node: one `sakeReadUsers` call (one reply instead of one per user bucket). */
+async function readMemberUsersOneCall(ctx: Ctx, userIds: readonly string[]): Promise<Array<UserEntity | null>> {
+  const n = userIds.length;
+  if (n === 0) return [];
+  const ids = Buffer.allocUnsafe(8 * n);
+  const buckets = Buffer.allocUnsafe(4 * n);
+  const keys = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const b = bucketOf(userIds[i]!, ctx.userBuckets);
+    writeId(ids, 8 * i, userIds[i]!);
+    buckets.writeUInt32BE(b, 4 * i);
+    keys[i] = ctx.keys.users(b);
+  }
+  const flat = await ctx.conn.run('sakeReadUsers', () => ctx.conn.reads.call<Array<Buffer | null>>('sakeReadUsersBuffer', [ctx.keys.prefix, ids, buckets]));
+  const out = new Array<UserEntity | null>(n);
+  for (let i = 0; i < n; i++) {
+    const head = flat[2 * i];
+    const where = fieldLocator(keys[i]!, userIds[i]!);
+    out[i] = head ? userCodec.decode(joinRecord(head, flat[2 * i + 1], where), where, userIds[i]!) : null;
+  }
+  return out;
+}
+
+/** The user joined to one member (see {@link readMemberUsers}), or null. */
+export async function readMemberUser(ctx: Ctx, userId: string): Promise<UserEntity | null> {
+  const bucket = bucketOf(userId, ctx.userBuckets);
+  const key = ctx.keys.users(bucket);
+  const field = idBytes(userId);
+  const head = await ctx.conn.run('HGET', () => ctx.conn.reads.call<Buffer | null>('hgetBuffer', [key, field]));
+  if (!head) return null;
+  const where = fieldLocator(key, userId);
+  const [bytes] = await joinTails(ctx, ctx.keys.userTails(bucket), [field], [head], () => where);
+  return userCodec.decode(bytes!, where, userId);
+}
+
 /** Every cached user, bucket by bucket. */
 export async function* iterUsers(ctx: Ctx): AsyncGenerator<UserEntity> {
   const now = Date.now();
@@ -48,11 +120,10 @@ export async function* iterUsers(ctx: Ctx): AsyncGenerator<UserEntity> {
       (await ctx.conn.run('ZRANGEBYSCORE', (c) => c.zrangebyscoreBuffer(ctx.keys.orphans(b), '-inf', now))).map((f) => f.toString('hex')),
     );
     for await (const window of hscanWindows(ctx, key)) {
-      for (const [field, value] of window) {
-        if (due.has(field.toString('hex'))) continue;
-        const id = idFromBytes(field);
-        yield userCodec.decode(value, fieldLocator(key, id), id);
-      }
+      const live = window.filter(([field]) => !due.has(field.toString('hex')));
+      const ids = live.map(([field]) => idFromBytes(field));
+      const values = await joinTails(ctx, ctx.keys.userTails(b), live.map(([f]) => f), live.map(([, v]) => v), (i) => fieldLocator(key, ids[i]!));
+      for (let i = 0; i < live.length; i++) yield userCodec.decode(values[i]!, fieldLocator(key, ids[i]!), ids[i]!);
     }
   }
 }

@@ -9,8 +9,12 @@
  *   S res field bytes             set a child (res = ch/ro/em/pr/vs)
  *   D res field                   delete a child
  *   R res n (field bytes)×n       replace all children of res   C res        clear them
- *   M field seed bytes            set a member                  m field seed delete one
- *   RM n count (field seed bytes)×n   replace all members (count sizes the buckets)
+ *   M field seed head tail        set a member                  m field seed delete one
+ *   MS n (field seed head tail)×n set a run of members (what a member chunk is)
+ *   RM n count (field seed head tail)×n   replace all members (count sizes the buckets)
+ * A member record longer than 64 bytes comes as a marked head and a tail
+ * (codec/split.ts): the head goes to the bucket, the tail to the bucket's
+ * tail hash (`…:m:N:t`); `tail` is '' for a record stored in one piece.
  *   CM                            clear all members
  * Returns one reply per op: {} or, for ops that remove what the caller can't
  * know (R, C, RM, CM), the removed fields; for voice states (res = vs) every
@@ -44,11 +48,33 @@ end
 local function hsetMany(key, pairs)
   local n = #pairs
   local i = 1
+  local added = 0
   while i <= n do
     local last = math.min(i + 1999, n)
-    redis.call('HSET', key, unpack(pairs, i, last))
+    added = added + redis.call('HSET', key, unpack(pairs, i, last))
     i = last + 1
   end
+  return added
+end
+
+local function hdelMany(key, fields)
+  local n = #fields
+  local i = 1
+  while i <= n do
+    local last = math.min(i + 3999, n)
+    redis.call('HDEL', key, unpack(fields, i, last))
+    i = last + 1
+  end
+end
+
+local function push(map, k, a, b)
+  local list = map[k]
+  if not list then
+    list = {}
+    map[k] = list
+  end
+  list[#list + 1] = a
+  if b then list[#list + 1] = b end
 end
 
 local function removeAll(res, keep)
@@ -82,7 +108,7 @@ local function removeMembers(keep)
       for i = 1, #fields do
         if not keep or not keep[fields[i]] then removed[#removed + 1] = fields[i] end
       end
-      redis.call('UNLINK', key)
+      redis.call('UNLINK', key, key .. ':t')
     end
   end
   return removed
@@ -131,27 +157,62 @@ while i <= #ARGV do
     i = i + 2
   elseif op == 'M' then
     local nb = memberBuckets()
-    if redis.call('HSET', memberKey(nb, ARGV[i + 2]), ARGV[i + 1], ARGV[i + 3]) == 1 then
-      redis.call('HINCRBY', meta, 'mc', 1)
+    local key = memberKey(nb, ARGV[i + 2])
+    local f = ARGV[i + 1]
+    local tail = ARGV[i + 4]
+    local added = redis.call('HSET', key, f, ARGV[i + 3])
+    if added == 1 then redis.call('HINCRBY', meta, 'mc', 1) end
+    if tail ~= '' then
+      redis.call('HSET', key .. ':t', f, tail)
+    elseif added == 0 then
+      redis.call('HDEL', key .. ':t', f)
     end
-    i = i + 4
+    i = i + 5
+  elseif op == 'MS' then
+    local n = tonumber(ARGV[i + 1])
+    local nb = memberBuckets()
+    -- The same member twice in one run: only its last value counts.
+    local last = {}
+    for k = 0, n - 1 do last[ARGV[i + 2 + 4 * k]] = k end
+    local heads, tails, whole = {}, {}, {}
+    for k = 0, n - 1 do
+      local base = i + 2 + 4 * k
+      local f = ARGV[base]
+      if last[f] == k then
+        local b = tonumber(ARGV[base + 1]) % nb
+        push(heads, b, f, ARGV[base + 2])
+        if ARGV[base + 3] ~= '' then push(tails, b, f, ARGV[base + 3]) else push(whole, b, f) end
+      end
+    end
+    local added = 0
+    for b, list in pairs(heads) do added = added + hsetMany(tag .. ':m:' .. b, list) end
+    for b, list in pairs(tails) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
+    for b, list in pairs(whole) do
+      local tk = tag .. ':m:' .. b .. ':t'
+      if redis.call('EXISTS', tk) == 1 then hdelMany(tk, list) end
+    end
+    if added ~= 0 then redis.call('HINCRBY', meta, 'mc', added) end
+    i = i + 2 + 4 * n
   elseif op == 'm' then
     local nb = tonumber(redis.call('HGET', meta, 'mb'))
-    if nb and redis.call('HDEL', memberKey(nb, ARGV[i + 2]), ARGV[i + 1]) == 1 then
-      redis.call('HINCRBY', meta, 'mc', -1)
+    if nb then
+      local key = memberKey(nb, ARGV[i + 2])
+      if redis.call('HDEL', key, ARGV[i + 1]) == 1 then redis.call('HINCRBY', meta, 'mc', -1) end
+      redis.call('HDEL', key .. ':t', ARGV[i + 1])
     end
     i = i + 3
   elseif op == 'RM' then
     local n = tonumber(ARGV[i + 1])
     local count = math.max(n, tonumber(ARGV[i + 2]))
     local keep = {}
-    for k = 0, n - 1 do keep[ARGV[i + 3 + 3 * k]] = true end
+    for k = 0, n - 1 do keep[ARGV[i + 3 + 4 * k]] = true end
     out = removeMembers(keep)
     local nb = bucketsFor(count)
     redis.call('HSET', meta, 'mb', nb, 'mc', n)
     local byBucket = {}
+    local tailsByBucket = {}
     for k = 0, n - 1 do
-      local base = i + 3 + 3 * k
+      local base = i + 3 + 4 * k
       local b = tonumber(ARGV[base + 1]) % nb
       local list = byBucket[b]
       if not list then
@@ -160,9 +221,19 @@ while i <= #ARGV do
       end
       list[#list + 1] = ARGV[base]
       list[#list + 1] = ARGV[base + 2]
+      if ARGV[base + 3] ~= '' then
+        local tails = tailsByBucket[b]
+        if not tails then
+          tails = {}
+          tailsByBucket[b] = tails
+        end
+        tails[#tails + 1] = ARGV[base]
+        tails[#tails + 1] = ARGV[base + 3]
+      end
     end
     for b, list in pairs(byBucket) do hsetMany(tag .. ':m:' .. b, list) end
-    i = i + 3 + 3 * n
+    for b, list in pairs(tailsByBucket) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
+    i = i + 3 + 4 * n
   elseif op == 'CM' then
     out = removeMembers(nil)
     redis.call('HSET', meta, 'mc', 0)

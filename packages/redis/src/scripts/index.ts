@@ -1,6 +1,7 @@
 /** The Lua scripts RedisCache registers with ioredis `defineCommand`. */
 import type { Cluster, Redis } from 'ioredis';
 import { GUILD_OPS_LUA } from './guild-ops.js';
+import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA } from './read-member.js';
 import { USER_OPS_LUA } from './user-ops.js';
 import { INDEX_ADD_LUA } from './zindex-add.js';
 
@@ -14,8 +15,10 @@ type Arg = string | Buffer | number;
 export interface ScriptCommands {
   /** See guild-ops.ts. */
   sakeGuildOpsBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[][]>;
-  /** See user-ops.ts. */
+  /** See user-ops.ts: one bucket (a cluster slot). */
   sakeUserOps(usersKey: string, args: readonly Arg[]): Promise<number>;
+  /** See user-ops.ts: `keyCount` bucket keys, then the arguments (single node only: the keys span slots). */
+  sakeUserOpsMany(keyCount: number, keysAndArgs: readonly Arg[]): Promise<number>;
   /** See zindex-add.ts. */
   sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
 }
@@ -26,7 +29,11 @@ export function defineScripts(client: Redis | Cluster): ScriptCommands {
   if (typeof c.sakeGuildOps !== 'function') {
     client.defineCommand('sakeGuildOps', { numberOfKeys: 1, lua: GUILD_OPS_LUA });
     client.defineCommand('sakeUserOps', { numberOfKeys: 1, lua: USER_OPS_LUA });
+    client.defineCommand('sakeUserOpsMany', { lua: USER_OPS_LUA });
     client.defineCommand('sakeIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD_LUA });
+    client.defineCommand('sakeReadMember', { numberOfKeys: 4, lua: READ_MEMBER_LUA });
+    client.defineCommand('sakeReadUsers', { numberOfKeys: 0, lua: READ_USERS_LUA });
+    client.defineCommand('sakeReadMembers', { numberOfKeys: 0, lua: READ_MEMBERS_LUA });
   }
   return client as unknown as ScriptCommands;
 }

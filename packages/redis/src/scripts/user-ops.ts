@@ -5,11 +5,17 @@
  * refers to gets a deadline in the bucket's orphan set and is deleted by a
  * later sweep (every call sweeps a few due orphans of its bucket).
  *
- * KEYS[1] = the bucket's user hash. ARGV[1] = now (ms), ARGV[2] = default
- * orphan TTL (ms, 0 = orphans never expire). Then groups, each
+ * KEYS = the user hashes of one or more buckets (one slot on a cluster: one
+ * bucket; on a single node, a bounded group of buckets per call, which cuts
+ * the per-call cost that dominated a large ingest). ARGV[1] = now (ms),
+ * ARGV[2] = default orphan TTL (ms, 0 = orphans never expire), then for each
+ * key in turn: the number of its arguments and those arguments, groups each
  * `kind [param] n item×n`; users are named by their 8-byte id `f` (the author
  * index key ends with hex(f)):
- *   U ttl n (f bytes)×n     set users (ttl '' = default orphan TTL)
+ *   U ttl n (f head tail)×n set users (ttl '' = default orphan TTL); a record
+ *                           longer than 64 bytes comes as a marked head and a
+ *                           tail (codec/split.ts), kept in the tail hash ':ut'
+ *                           ('' = stored in one piece)
  *   u n f×n                 delete users
  *   M+ gid n f×n / M- gid n f×n   add/remove an 8-byte guild id in users' member lists
  *   P+ gid n f×n / P- gid n f×n   same for presence lists
@@ -19,16 +25,11 @@
  * Returns the number of users the sweep deleted.
  */
 export const USER_OPS_LUA = `
-local users = KEYS[1]
-local tag = string.sub(users, 1, -3)
-local mg = tag .. ':mg'
-local pg = tag .. ':pg'
-local orph = tag .. ':orph'
 local now = tonumber(ARGV[1])
 local defaultTtl = tonumber(ARGV[2])
-local touched = {}
-local order = {}
-local pinned = {}
+-- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
+local users, tag, mg, pg, orph, ut
+local touched, order, pinned
 
 local function hex(f)
   return (string.gsub(f, '.', function(c) return string.format('%02x', string.byte(c)) end))
@@ -128,28 +129,50 @@ local function schedule(f, ttl)
   redis.call('ZADD', orph, math.max(now, refs) + ttl, f)
 end
 
-local i = 3
-while i <= #ARGV do
+local function runBucket(usersKey, i, stop)
+users = usersKey
+tag = string.sub(users, 1, -3)
+mg = tag .. ':mg'
+pg = tag .. ':pg'
+orph = tag .. ':orph'
+ut = tag .. ':ut'
+touched = {}
+order = {}
+pinned = {}
+while i < stop do
   local op = ARGV[i]
   if op == 'U' then
     local ttl = ARGV[i + 1]
     local n = tonumber(ARGV[i + 2])
     local list = {}
+    local tails = {}
+    local whole = {}
     local t = ttl ~= '' and tonumber(ttl) or -1
     for k = 0, n - 1 do
-      local f = ARGV[i + 3 + 2 * k]
+      local base = i + 3 + 3 * k
+      local f = ARGV[base]
       list[#list + 1] = f
-      list[#list + 1] = ARGV[i + 4 + 2 * k]
+      list[#list + 1] = ARGV[base + 1]
+      if ARGV[base + 2] ~= '' then
+        tails[#tails + 1] = f
+        tails[#tails + 1] = ARGV[base + 2]
+      else
+        whole[#whole + 1] = f
+      end
       touch(f, t, true)
     end
     many('HSET', users, list)
-    i = i + 3 + 2 * n
+    if #tails > 0 then many('HSET', ut, tails) end
+    -- A user stored split before and whole now leaves no stale tail.
+    if #whole > 0 and redis.call('EXISTS', ut) == 1 then many('HDEL', ut, whole) end
+    i = i + 3 + 3 * n
   elseif op == 'u' then
     local n = tonumber(ARGV[i + 1])
     local list = {}
     for k = 1, n do list[k] = ARGV[i + 1 + k] end
     if n > 0 then
       many('HDEL', users, list)
+      many('HDEL', ut, list)
       many('ZREM', orph, list)
     end
     i = i + 2 + n
@@ -183,7 +206,7 @@ while i <= #ARGV do
     end
     i = i + 2 + 2 * n
   elseif op == 'UX' then
-    redis.call('UNLINK', users, orph)
+    redis.call('UNLINK', users, orph, ut)
     i = i + 2
   elseif op == 'MX' or op == 'PX' then
     local key = op == 'MX' and mg or pg
@@ -197,7 +220,7 @@ while i <= #ARGV do
   elseif op == 'SWEEP' then
     i = i + 2
   else
-    return redis.error_reply('sakeUserOps: unknown op ' .. tostring(op))
+    return nil, 'sakeUserOps: unknown op ' .. tostring(op)
   end
 end
 
@@ -223,9 +246,22 @@ for _, f in ipairs(due) do
     redis.call('ZADD', orph, refs + defaultTtl, f)
   else
     redis.call('HDEL', users, f)
+    redis.call('HDEL', ut, f)
     redis.call('ZREM', orph, f)
     swept = swept + 1
   end
 end
 return swept
+end
+
+local total = 0
+local pos = 3
+for k = 1, #KEYS do
+  local count = tonumber(ARGV[pos])
+  local swept, err = runBucket(KEYS[k], pos + 1, pos + 1 + count)
+  if err then return redis.error_reply(err) end
+  total = total + swept
+  pos = pos + 1 + count
+end
+return total
 `;

@@ -140,13 +140,14 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
    * never sees it. Returns the sequence numbers assigned.
    */
   dispatch(payload: GatewayDispatchPayload, shardId?: number): number[] {
-    const data = payload.d as { id?: unknown; guild_id?: unknown };
+    // A test may push hostile payloads (`d` null, a number, …): route those to every shard instead of throwing.
+    const data = (typeof payload.d === 'object' && payload.d !== null ? payload.d : {}) as { id?: unknown; guild_id?: unknown };
     // GUILD_CREATE/UPDATE/DELETE carry the guild as `id`, every other guild event as `guild_id`.
     const guildId = payload.t === GatewayDispatchEvents.GuildCreate || payload.t === GatewayDispatchEvents.GuildUpdate || payload.t === GatewayDispatchEvents.GuildDelete ? data.id : data.guild_id;
     const targets =
       shardId !== undefined
         ? [shardId]
-        : typeof guildId === 'string'
+        : typeof guildId === 'string' && /^[0-9]{1,20}$/.test(guildId)
           ? [this.shardFor(guildId)]
           : Array.from({ length: this.shardCount }, (_, i) => i);
     const seqs: number[] = [];

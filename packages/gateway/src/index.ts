@@ -11,7 +11,7 @@ export type { DispatchHandler, ErrorHandler, HandlerOptions, OldValue, OldValues
 export type { DispatchData, DispatchEventName, EventTranslator, ListenerCache, TranslateContext, Translation, TranslatorTable } from './events/types.js';
 export { TRANSLATORS, shardOf } from './events/index.js';
 export { DEFAULT_RULES, applyRules, resolveRules } from './rules.js';
-export type { CacheRules, MemberPolicy, MessageRule, ResolvedRules } from './rules.js';
+export type { CacheRules, MemberPolicy, MemberRequestPolicy, MessageRule, ResolvedRules } from './rules.js';
 export { ListenerWriteError, MemberRequestError } from './errors.js';
 export { MalformedPayload } from './validate.js';
 export { consoleLogger } from './logger.js';

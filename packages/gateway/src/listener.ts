@@ -391,13 +391,25 @@ export class GatewayListener {
   #confirm(job: Job, old: unknown): void {
     if (job.translator) this.#stats.applied++;
     const d = job.d as Record<string, unknown>;
-    if (job.t === GatewayDispatchEvents.GuildCreate && job.guildId !== undefined && d.unavailable !== true) this.#stale.delete(job.guildId);
+    if (job.t === GatewayDispatchEvents.GuildCreate && job.guildId !== undefined && d.unavailable !== true) {
+      this.#stale.delete(job.guildId);
+      this.#autoRequestMembers(job.guildId, d.large === true);
+    }
     if (job.t === GatewayDispatchEvents.GuildMembersChunk && typeof d.nonce === 'string' && this.#requests.has(d.nonce)) {
       const members = Array.isArray(d.members) ? d.members.length : 0;
       const notFound = Array.isArray(d.not_found) ? d.not_found : [];
       this.#requests.applied(d.nonce, Number(d.chunk_index), Number(d.chunk_count), members, notFound);
     }
     this.#dispatcher.confirmed(job.t, job.d, old, job.shardId);
+  }
+
+  /** Fill a guild's members after its snapshot, as the `requestMembers` rule says. */
+  #autoRequestMembers(guildId: Snowflake, large: boolean): void {
+    const policy = this.#rules.requestMembers;
+    if (policy === false || (policy === 'large' && !large) || !this.#source || !this.#rules.guildFilter(guildId)) return;
+    this.requestMembers(guildId).catch((error: unknown) => {
+      this.#logger.warn(`automatic member request for guild ${guildId} failed: ${error instanceof Error ? error.message : String(error)}`, {});
+    });
   }
 
   #malformed(job: Job, error: MalformedPayload): void {

@@ -51,7 +51,17 @@ export interface CacheRules {
   userRetentionMs?: number;
   /** Only guilds this returns true for are cached (their events are still dispatched). Default: every guild. */
   guildFilter?: (guildId: Snowflake) => boolean;
+  /**
+   * Request a guild's members (REQUEST_GUILD_MEMBERS) after its GUILD_CREATE is written:
+   * `large` for guilds Discord marks `large` (their GUILD_CREATE carries only some members, so the
+   * snapshot's member replace leaves the rest to a request), `all` for every guild, `false` never.
+   * Needs an attached manager and the GuildMembers intent. Default `false`, as in discord.js.
+   */
+  requestMembers?: MemberRequestPolicy;
 }
+
+/** When the listener requests a guild's members by itself (see {@link CacheRules.requestMembers}). */
+export type MemberRequestPolicy = 'large' | 'all' | false;
 
 /** {@link CacheRules} with every default filled in. */
 export interface ResolvedRules {
@@ -60,10 +70,11 @@ export interface ResolvedRules {
   readonly messages: MessageRule | false;
   readonly userRetentionMs: number | undefined;
   readonly guildFilter: (guildId: Snowflake) => boolean;
+  readonly requestMembers: MemberRequestPolicy;
 }
 
 /** Cache everything, 100 messages per channel, no expiry. */
-export const DEFAULT_RULES: Required<Omit<CacheRules, 'userRetentionMs' | 'guildFilter'>> = {
+export const DEFAULT_RULES: Required<Omit<CacheRules, 'userRetentionMs' | 'guildFilter' | 'requestMembers'>> = {
   guilds: true,
   channels: true,
   roles: true,
@@ -88,6 +99,9 @@ export function resolveRules(rules: CacheRules = {}): ResolvedRules {
     if (ttlMs !== undefined && !(ttlMs > 0)) throw new TypeError(`rules.messages.ttlMs must be a positive number, got ${String(ttlMs)}`);
     messages = ttlMs === undefined ? { perChannel } : { perChannel, ttlMs };
   }
+  const requestMembers = rules.requestMembers ?? false;
+  if (![false, 'large', 'all'].includes(requestMembers)) throw new TypeError(`rules.requestMembers must be 'large', 'all' or false, got ${String(requestMembers)}`);
+  if (requestMembers !== false && r.members === 'none') throw new TypeError(`rules.requestMembers needs members cached (rules.members is 'none')`);
   if (rules.userRetentionMs !== undefined && !(rules.userRetentionMs > 0)) {
     throw new TypeError(`rules.userRetentionMs must be a positive number, got ${String(rules.userRetentionMs)}`);
   }
@@ -111,6 +125,7 @@ export function resolveRules(rules: CacheRules = {}): ResolvedRules {
     messages,
     userRetentionMs: rules.userRetentionMs,
     guildFilter: rules.guildFilter ?? (() => true),
+    requestMembers,
   };
 }
 

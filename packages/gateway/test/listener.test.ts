@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendError, EntryNotFound, type Mutation } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
 import { GatewayListener, ListenerWriteError, MemberRequestError, type GatewaySource } from '@sake/gateway';
-import { G, G2, channel, dispatch, member, message, presence, recordingLogger, seedGuild } from './fixtures.js';
+import { G, G2, channel, dispatch, guild, member, message, presence, recordingLogger, seedGuild } from './fixtures.js';
 
 async function openCache(): Promise<MemoryCache> {
   const cache = new MemoryCache();
@@ -283,6 +283,24 @@ describe('requestMembers', () => {
     const error = await listener.requestMembers(G, { timeoutMs: 50 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MemberRequestError);
     expect((error as Error).message).toMatch(new RegExp(`requestMembers\\(${G}\\) timed out after 50 ms: no chunk arrived`));
+  });
+
+  it("requests a large guild's members after its GUILD_CREATE when the rule says so, and only then", async () => {
+    const snapshot = (id: string, large: boolean) => dispatch('GUILD_CREATE', { ...guild(id), large, members: [member('5')], channels: [], threads: [], roles: [], emojis: [], presences: [], voice_states: [], member_count: 2, joined_at: '2024-01-01T00:00:00.000Z' });
+    for (const [policy, expected] of [[false, []], ['large', [G]], ['all', [G, G2]]] as const) {
+      const listener = new GatewayListener(await openCache(), { requestMembers: policy });
+      const source = fakeSource();
+      listener.attach(source);
+      listener.handle(snapshot(G, true));
+      listener.handle(snapshot(G2, false));
+      await listener.idle();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(source.sent.map((s) => s.payload.d.guild_id)).toEqual(expected);
+      expect(source.sent.every((s) => s.payload.op === 8)).toBe(true);
+      listener.detach();
+    }
+    expect(() => new GatewayListener(new MemoryCache(), { requestMembers: 'sometimes' as never })).toThrow(TypeError);
+    expect(() => new GatewayListener(new MemoryCache(), { requestMembers: 'all', members: 'none' })).toThrow(TypeError);
   });
 
   it('rejects when Discord rate-limits the request, or the listener is detached', async () => {

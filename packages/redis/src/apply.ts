@@ -24,7 +24,7 @@ export function applyBatch(ctx: Ctx, batch: readonly Mutation[]): Promise<void> 
 import type { Ctx } from './context.js';
 import { bucketOf } from './keys.js';
 import { guildsOfUser, readGuildChild, readLocated } from './resources/children.js';
-import { liveIds, readExpiring } from './resources/expiring.js';
+import { liveIds, readExpiring, readExpiry } from './resources/expiring.js';
 import { readGuild } from './resources/guilds.js';
 import { readMember } from './resources/members.js';
 import { readMe, readUsers } from './resources/users.js';
@@ -34,6 +34,11 @@ interface Tracked {
   resource: ResourceName;
   key: AnyKey;
   value: Entity | null;
+  /**
+   * Messages/invites that a merge rewrites: when the stored entry expires (epoch ms; null = never;
+   * undefined = not known), so the rewrite keeps that expiry instead of dropping it.
+   */
+  expireAt?: number | null;
 }
 
 /** Whether a clearFor works inside the guild's slot (no pre-read needed). */
@@ -127,9 +132,12 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
   const scopedClears = checked.filter((m): m is Extract<Checked, { type: 'clearFor' }> => m.type === 'clearFor' && !isGuildLocalClear(m));
   /** Resources whose in-batch writes must be followed because a scoped clear may remove them. */
   const followWrites = new Set<ResourceName>(scopedClears.map((m) => m.resource));
+  /** Merged messages/invites: their expiry is pre-read along with their value. */
+  const expiryOf = new Set<string>();
   for (const m of checked) {
     if (m.type === 'merge') {
       follow(m.resource, m.key);
+      if (m.resource === 'message' || m.resource === 'invite') expiryOf.add(keyString(m.resource, m.key));
       if (m.resource === 'member' && typeof m.patch.user === 'object' && m.patch.user !== null) follow('user', { userId: m.key.userId! });
     } else if (m.type === 'delete' && needsValueOnDelete.has(m.resource)) follow(m.resource, m.key);
   }
@@ -143,19 +151,30 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
   }
   if (tracked.size > 0) {
     const entries = [...tracked.values()];
-    const values = await Promise.all(entries.map((t) => readValue(ctx, t.resource, t.key)));
+    const expiring = entries.filter((t) => expiryOf.has(keyString(t.resource, t.key)));
+    const [values, expiries] = await Promise.all([
+      Promise.all(entries.map((t) => readValue(ctx, t.resource, t.key))),
+      Promise.all(expiring.map((t) => readExpiry(ctx, t.resource as 'message' | 'invite', t.key.messageId ?? t.key.code!))),
+    ]);
     entries.forEach((t, i) => (t.value = values[i]!));
+    expiring.forEach((t, i) => {
+      if (t.value !== null && expiries[i] !== undefined) t.expireAt = expiries[i];
+    });
   }
 
   // Simulate and plan.
   const plan = new Plan(ctx, Date.now());
-  const track = (resource: ResourceName, key: AnyKey, value: Entity | null): void => {
+  const track = (resource: ResourceName, key: AnyKey, value: Entity | null, expireAt?: number | null): void => {
     const k = keyString(resource, key);
     const t = tracked.get(k);
-    if (t) t.value = value;
-    else if (followWrites.has(resource) && value !== null) tracked.set(k, { resource, key, value });
+    if (t) {
+      t.value = value;
+      t.expireAt = expireAt;
+    } else if (followWrites.has(resource) && value !== null) tracked.set(k, { resource, key, value, expireAt });
   };
-  const setEntity = (resource: ResourceName, key: AnyKey, value: Entity, ttlMs?: number, channelLimit?: number): void => {
+  /** `ttlMs` null: a message/invite that must not expire (a merge of one stored without expiry). */
+  const setEntity = (resource: ResourceName, key: AnyKey, value: Entity, ttlMs?: number | null, channelLimit?: number): void => {
+    let expireAt: number | null | undefined;
     switch (resource) {
       case 'guild':
         plan.setGuild(key.guildId!, value);
@@ -165,16 +184,16 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
         track('user', { userId: key.userId! }, value.user as Entity);
         break;
       case 'user':
-        plan.setUser(key.userId!, value, ttlMs);
+        plan.setUser(key.userId!, value, ttlMs ?? undefined);
         break;
       case 'me':
         plan.setMe(value);
         break;
       case 'message':
-        plan.setMessage(value, ttlMs, channelLimit);
+        expireAt = plan.setMessage(value, ttlMs ?? undefined, channelLimit);
         break;
       case 'invite':
-        plan.setInvite(value, ttlMs);
+        expireAt = plan.setInvite(value, ttlMs);
         break;
       default:
         if (isGuildHashResource(resource)) {
@@ -182,7 +201,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
           plan.setChild(resource, (key.guildId ?? value.guild_id) as string, id, value);
         }
     }
-    track(resource, key, value);
+    track(resource, key, value, expireAt);
   };
   const deleteEntity = (resource: ResourceName, key: AnyKey, current: Entity | null): void => {
     switch (resource) {
@@ -238,7 +257,13 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
         if (re.type === 'set' && keyString(m.resource, re.key) !== keyString(m.resource, m.key)) {
           throw new TypeError(`merge of ${m.resource} ${JSON.stringify(m.key)}: the patch changes the entry's key`);
         }
-        setEntity(m.resource, m.key, merged);
+        // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it).
+        let keepTtlMs: number | null | undefined;
+        if (m.resource === 'message' || m.resource === 'invite') {
+          const expireAt = tracked.get(keyString(m.resource, m.key))?.expireAt;
+          keepTtlMs = expireAt === undefined || expireAt === null ? expireAt : Math.max(1, expireAt - plan.now);
+        }
+        setEntity(m.resource, m.key, merged, keepTtlMs);
         break;
       }
       case 'delete':

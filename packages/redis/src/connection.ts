@@ -3,7 +3,7 @@
  * offline queue, command timeouts, auto-pipelining), the open/closed state,
  * deadlines, and the mapping of every failure to a sake error.
  */
-import { BackendError, CacheError, ClosedClient } from '@sake/abc';
+import { BackendError, CacheError, ClosedClient, InvalidDataFound } from '@sake/abc';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ClusterConnection, RedisTarget, ResolvedOptions } from './options.js';
 import { ReadBatcher } from './read-batcher.js';
@@ -56,10 +56,17 @@ export function createClient(target: RedisTarget, options: ResolvedOptions): { c
   return { client, owned: true };
 }
 
-/** Wrap any failure as a sake error; sake errors and TypeErrors pass through unchanged. */
-export function toCacheError(err: unknown, what: string): Error {
+/**
+ * Wrap any failure as a sake error; sake errors and TypeErrors pass through unchanged.
+ * A `WRONGTYPE` reply on a call that names its `key` means another program put a value of another
+ * Redis type there: that is unreadable data under the key (`InvalidDataFound`), not a broken backend.
+ */
+export function toCacheError(err: unknown, what: string, key?: string): Error {
   if (err instanceof CacheError || err instanceof TypeError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  if (key !== undefined && /\bWRONGTYPE\b/.test(message)) {
+    return new InvalidDataFound(key, `a value of the wrong Redis type (${what}: ${message})`, { cause: err });
+  }
   return new BackendError(`redis ${what} failed: ${message}`, { cause: err });
 }
 
@@ -140,18 +147,19 @@ export class Connection {
    * A client the cache created has ioredis' `commandTimeout` on every command, so no second timer
    * is armed per call (a timer and a `Promise.race` per read was a measurable share of a point
    * read); an adopted client keeps its own settings, so its calls get a deadline here.
+   * `key` names what the call reads, so a `WRONGTYPE` reply becomes `InvalidDataFound` naming it.
    */
-  run<T>(what: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  run<T>(what: string, fn: (client: Client) => Promise<T>, key?: string): Promise<T> {
     let pending: Promise<T>;
     try {
       this.assertOpen();
       pending = fn(this.client);
     } catch (err) {
-      return Promise.reject(err instanceof ClosedClient ? err : toCacheError(err, what));
+      return Promise.reject(err instanceof ClosedClient ? err : toCacheError(err, what, key));
     }
     if (!this.owned) pending = withDeadline(pending, this.timeoutMs, what);
     return pending.catch((err: unknown) => {
-      throw toCacheError(err, what);
+      throw toCacheError(err, what, key);
     });
   }
 }

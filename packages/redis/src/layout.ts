@@ -57,6 +57,16 @@ export async function checkLayout(conn: Connection, keys: Keys, options: { migra
   const client = conn.client;
   let record = await client.hgetall(keys.layout);
   if (record.version === undefined) {
+    // No layout record but data under the prefix: the record was lost (e.g. Redis restarted empty
+    // while a running cache kept writing before re-asserting it). Claiming the store with our own
+    // bucket count could read that data with another count than it was written with: refuse.
+    // One EXISTS per key: on a cluster they are in different slots.
+    const held = await Promise.all([keys.guilds, keys.guildSlots, keys.me].map((k) => client.exists(k)));
+    if (held.some((n) => n > 0)) {
+      throw new BackendError(
+        `the store under prefix ${JSON.stringify(keys.prefix)} holds data but no layout record ${JSON.stringify(keys.layout)}: its user bucket count is unknown; retry once the process writing it has re-recorded its layout, or clear the prefix`,
+      );
+    }
     // A new store: claim it (HSETNX so two processes opening at once agree).
     await client.hsetnx(keys.layout, 'userBuckets', String(options.userBuckets));
     await client.hsetnx(keys.layout, 'version', String(LAYOUT_VERSION));
@@ -88,4 +98,21 @@ export async function checkLayout(conn: Connection, keys: Keys, options: { migra
     throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unreadable userBuckets ${JSON.stringify(record.userBuckets)}`);
   }
   return { userBuckets };
+}
+
+/**
+ * Re-record the layout of a store this cache already opened (after a reconnect: Redis may have come
+ * back empty, layout record included). Resolves with a description of the conflict when the record
+ * now names another layout or bucket count than `expected` (another process claimed the store first),
+ * or null when it matches.
+ */
+export async function reassertLayout(conn: Connection, keys: Keys, expected: LayoutInfo): Promise<string | null> {
+  const client = conn.client;
+  await client.hsetnx(keys.layout, 'userBuckets', String(expected.userBuckets));
+  await client.hsetnx(keys.layout, 'version', String(LAYOUT_VERSION));
+  const record = await client.hgetall(keys.layout);
+  if (record.version !== String(LAYOUT_VERSION) || record.userBuckets !== String(expected.userBuckets)) {
+    return `the layout record ${JSON.stringify(keys.layout)} now holds version ${JSON.stringify(record.version)} / userBuckets ${JSON.stringify(record.userBuckets)}, but this cache was opened with layout ${LAYOUT_VERSION} / ${expected.userBuckets} user buckets (the store was re-created by another process after a restart): close and reopen the cache`;
+  }
+  return null;
 }

@@ -4,6 +4,7 @@
  * key layout is in keys.ts and README.md.
  */
 import {
+  BackendError,
   ClosedClient,
   EntryNotFound,
   LazyCacheIterator,
@@ -30,7 +31,7 @@ import { applyBatch, applyChecked, checkBatch } from './apply.js';
 import { runUserScripts } from './apply/user-scripts.js';
 import { Connection, createClient, toCacheError, withDeadline, type Client } from './connection.js';
 import type { Ctx } from './context.js';
-import { checkLayout } from './layout.js';
+import { checkLayout, reassertLayout } from './layout.js';
 import { MemberLoader } from './resources/member-loader.js';
 import { bucketOf, Keys } from './keys.js';
 import { resolveOptions, type RedisCacheOptions, type RedisTarget, type ResolvedOptions } from './options.js';
@@ -71,6 +72,10 @@ export class RedisCache implements Backend {
   #ctx: Ctx | undefined;
   #opening: Promise<void> | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
+  /** Why the store's layout record no longer matches this cache (see {@link reassertLayout}), or undefined. */
+  #layoutConflict: string | undefined;
+  /** Re-records the layout whenever the client (re)connects after open(). */
+  readonly #onReady = (): void => this.#reassertLayout();
 
   /**
    * @param target - a `redis://`/`rediss://` URL, ioredis options, `{ clusterNodes, clusterOptions }`,
@@ -127,6 +132,11 @@ export class RedisCache implements Backend {
         userTtlMs: o.userTtlMs,
         memberLoader: new MemberLoader(this.#conn, this.#keys),
       };
+      this.#layoutConflict = undefined;
+      // Redis may come back empty after a restart, layout record included: re-record it on every
+      // reconnect, before the writes that follow (commands on one connection run in order), so a
+      // process opening the store later reads it with the bucket count its data was written with.
+      this.#conn.client.on('ready', this.#onReady);
     } catch (err) {
       await this.#conn.close();
       throw toCacheError(err, 'open');
@@ -146,13 +156,29 @@ export class RedisCache implements Backend {
     this.#sweepTimer = undefined;
     if (!this.#ctx) return;
     this.#ctx = undefined;
+    this.#conn.client.off('ready', this.#onReady);
     await this.#conn.close();
   }
 
   /** The open cache's context, or `ClosedClient` (before open() completes and after close()). */
   #c(): Ctx {
     if (!this.#ctx || !this.#conn.isOpen) throw new ClosedClient();
+    if (this.#layoutConflict !== undefined) throw new BackendError(this.#layoutConflict);
     return this.#ctx;
+  }
+
+  #reassertLayout(): void {
+    const ctx = this.#ctx;
+    if (!ctx) return;
+    reassertLayout(this.#conn, this.#keys, { userBuckets: ctx.userBuckets }).then(
+      (conflict) => {
+        if (conflict === null || this.#ctx !== ctx) return;
+        this.#layoutConflict = conflict;
+        this.#options.logger?.warn(conflict);
+      },
+      // Lost again before it went through: the next 'ready' retries.
+      (err: unknown) => this.#options.logger?.warn(`could not re-record the key layout after a reconnect: ${(err as Error).message}`),
+    );
   }
 
   async #get<T>(what: string, read: (ctx: Ctx) => Promise<T | null>): Promise<T> {
@@ -187,7 +213,7 @@ export class RedisCache implements Backend {
     const ctx = this.#c();
     let cursor = '0';
     do {
-      const [next, members] = await ctx.conn.run('SSCAN', (c) => c.sscan(key, cursor, 'COUNT', 512));
+      const [next, members] = await ctx.conn.run('SSCAN', (c) => c.sscan(key, cursor, 'COUNT', 512), key);
       cursor = next;
       if (members.length > 0) yield members;
     } while (cursor !== '0');
@@ -197,7 +223,7 @@ export class RedisCache implements Backend {
     const ctx = this.#c();
     let cursor = '0';
     do {
-      const [next, flat] = await ctx.conn.run('ZSCAN', (c) => c.zscan(key, cursor, 'COUNT', 512));
+      const [next, flat] = await ctx.conn.run('ZSCAN', (c) => c.zscan(key, cursor, 'COUNT', 512), key);
       cursor = next;
       const ids = flat.filter((_, i) => i % 2 === 0);
       if (ids.length > 0) yield ids;
@@ -430,7 +456,7 @@ export class RedisCache implements Backend {
     const c = toSnowflake(channelId, 'channelId');
     return this.#iter(
       (ctx) => iterVoiceStatesForChannel(ctx, c),
-      (ctx) => ctx.conn.run('SCARD', (client) => client.scard(ctx.keys.voiceInChannel(c))),
+      (ctx) => ctx.conn.run('SCARD', (client) => client.scard(ctx.keys.voiceInChannel(c)), ctx.keys.voiceInChannel(c)),
     );
   }
   /** See `RefVoiceStateCache.clearVoiceStatesForChannel`. */

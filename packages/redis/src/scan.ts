@@ -8,7 +8,7 @@ import type { Ctx } from './context.js';
 export async function* hscanWindows(ctx: Ctx, key: string): AsyncGenerator<Array<[Buffer, Buffer]>> {
   let cursor = '0';
   do {
-    const [next, flat] = await ctx.conn.run('HSCAN', (c) => c.hscanBuffer(key, cursor, 'COUNT', 512));
+    const [next, flat] = await ctx.conn.run('HSCAN', (c) => c.hscanBuffer(key, cursor, 'COUNT', 512), key);
     cursor = next.toString();
     const window: Array<[Buffer, Buffer]> = [];
     for (let i = 0; i + 1 < flat.length; i += 2) window.push([flat[i]!, flat[i + 1]!]);
@@ -21,7 +21,7 @@ export async function* sscanWindows(ctx: Ctx, key: string): AsyncGenerator<strin
   let cursor = '0';
   const seen = new Set<string>();
   do {
-    const [next, members] = await ctx.conn.run('SSCAN', (c) => c.sscan(key, cursor, 'COUNT', 512));
+    const [next, members] = await ctx.conn.run('SSCAN', (c) => c.sscan(key, cursor, 'COUNT', 512), key);
     cursor = next;
     // SCAN may return an element twice: yield each once.
     const fresh = members.filter((m) => !seen.has(m));
@@ -34,7 +34,7 @@ export async function* sscanWindows(ctx: Ctx, key: string): AsyncGenerator<strin
 export async function* zscanLiveWindows(ctx: Ctx, key: string, now: number): AsyncGenerator<string[]> {
   let cursor = '0';
   do {
-    const [next, flat] = await ctx.conn.run('ZSCAN', (c) => c.zscan(key, cursor, 'COUNT', 512));
+    const [next, flat] = await ctx.conn.run('ZSCAN', (c) => c.zscan(key, cursor, 'COUNT', 512), key);
     cursor = next;
     const window: string[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {

@@ -65,6 +65,21 @@ for (const [name, make] of [
       await expect(cache.getMember(guildId, id)).resolves.toEqual({ ...shrunk, roles: (target.roles as string[]).slice(0, 9) });
       await cache.close();
     });
+
+    it('a user set whole and then split in one batch keeps its tail (and a __proto__ key round-trips)', async () => {
+      const cache = make();
+      await cache.open();
+      const id = sf();
+      const whole = user(id);
+      const split = user(id, { bio: 'x'.repeat(100_000) + '🍣é', odd: JSON.parse('{"__proto__": {"polluted": "yes"}}') as unknown });
+      await cache.apply([mutation.set('user', whole as never), mutation.set('user', split as never)]);
+      await expect(cache.getUser(id)).resolves.toEqual(split);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      // And the other way round: the last value wins, no stale marked head.
+      await cache.apply([mutation.set('user', split as never), mutation.set('user', whole as never)]);
+      await expect(cache.getUser(id)).resolves.toEqual(whole);
+      await cache.close();
+    });
   });
 }
 

@@ -319,8 +319,13 @@ export class Plan {
   }
 
   // ── messages and invites ──────────────────────────────────────────────
-  /** Set a message, index it, and apply the channel limit. */
-  setMessage(value: Entity, ttlMs: number | undefined, channelLimit: number | undefined): void {
+  /** The time this plan's writes are stamped with (epoch ms). */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** Set a message, index it, and apply the channel limit; returns when it expires (undefined: never). */
+  setMessage(value: Entity, ttlMs: number | undefined, channelLimit: number | undefined): number | undefined {
     const message = value as unknown as MessageEntity;
     const id = message.id;
     const bytes = messageCodec.encode(message, id);
@@ -341,6 +346,7 @@ export class Plan {
     });
     const authorId = message.author?.id;
     if (authorId) this.#user(authorId, 'A+', undefined, idBytes(authorId), id, score);
+    return expireAt;
   }
 
   /** Remove `id` from an expiring index and drop its expired entries (an emptied index disappears). */
@@ -369,12 +375,15 @@ export class Plan {
     if (authorId) this.#user(authorId, 'A-', undefined, idBytes(authorId), id);
   }
 
-  /** Set an invite; it expires `ttlMs` (or its `max_age`) from now. */
-  setInvite(value: Entity, ttlMs: number | undefined): void {
+  /**
+   * Set an invite; it expires `ttlMs` (or, when undefined, its `max_age`) from now; null: never.
+   * Returns when it expires (undefined: never).
+   */
+  setInvite(value: Entity, ttlMs: number | null | undefined): number | undefined {
     const invite = value as unknown as InviteEntity;
     const code = invite.code;
     const bytes = inviteCodec.encode(invite, code);
-    const lifetime = ttlMs ?? (typeof invite.max_age === 'number' && invite.max_age > 0 ? invite.max_age * 1000 : undefined);
+    const lifetime = ttlMs === null ? undefined : (ttlMs ?? (typeof invite.max_age === 'number' && invite.max_age > 0 ? invite.max_age * 1000 : undefined));
     const expireAt = lifetime === undefined ? undefined : this.#now + Math.ceil(lifetime);
     const score = expireAt === undefined ? 'inf' : String(expireAt);
     const now = String(this.#now);
@@ -388,6 +397,7 @@ export class Plan {
       const channelId = invite.channel_id;
       this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.invitesByChannel(channelId), [now, '0', score, code]));
     }
+    return expireAt;
   }
 
   /** Delete an invite; `value` (when known) says which indexes hold it. */

@@ -9,6 +9,20 @@
 import { idFromBytes } from './ids.js';
 import { decodeTime, type FieldKind } from './kinds.js';
 
+/**
+ * `obj[key] = value` as an own property even for `__proto__` (a plain assignment would set the
+ * object's prototype instead), so a payload's `__proto__` key round-trips like JSON.parse made it.
+ */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** Every own key of `from` into `to` (see {@link setOwn}). */
+export function assignOwn(to: Record<string, unknown>, from: Record<string, unknown>): void {
+  for (const key of Object.keys(from)) setOwn(to, key, from[key]);
+}
+
 /** Thrown inside the reader to give up on the fast path. */
 const SLOW: unique symbol = Symbol('slow');
 
@@ -93,9 +107,9 @@ class Reader {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
       const k = this.value();
-      // Non-string keys and `__proto__` (which msgpackr renames) take the general path.
-      if (typeof k !== 'string' || k === '__proto__') throw SLOW;
-      out[k] = this.value();
+      // Non-string keys take the general path. `__proto__` (which msgpackr renames) is kept as an own key.
+      if (typeof k !== 'string') throw SLOW;
+      setOwn(out, k, this.value());
     }
     return out;
   }
@@ -264,7 +278,7 @@ export function fastDecode(bytes: Uint8Array, fields: ReadonlyArray<readonly [st
       if (r.pos >= r.buf.length) return undefined;
       const b = r.buf[r.pos]!;
       if (!((b >= 0x80 && b < 0x90) || b === 0xde || b === 0xdf)) return undefined;
-      Object.assign(out, r.value());
+      assignOwn(out, r.value() as Record<string, unknown>);
     } else if (n !== present + 1) return undefined;
     if (r.pos !== r.buf.length) return undefined;
     return out;

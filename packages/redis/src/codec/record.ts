@@ -12,7 +12,7 @@ import { InvalidDataFound, type ResourceName } from '@sake/abc';
 import { Packr } from 'msgpackr';
 import { isPackableId } from './ids.js';
 import { decodeKind, encodeTime, HASH, NO_FIT, type FieldKind } from './kinds.js';
-import { fastDecode } from './reader.js';
+import { assignOwn, fastDecode, setOwn } from './reader.js';
 import { RecordWriter } from './writer.js';
 import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
 
@@ -51,7 +51,7 @@ export function encodeRecord(resource: ResourceName, value: object, implied: Imp
     const name = names[k]!;
     if (name === omit) continue;
     const at = index.get(name);
-    if (at === undefined) (ext ??= {})[name] = source[name];
+    if (at === undefined) setOwn((ext ??= {}), name, source[name]);
     else {
       slots[at] = 1;
       found++;
@@ -68,7 +68,7 @@ export function encodeRecord(resource: ResourceName, value: object, implied: Imp
       const same = implied[name];
       if (same !== undefined && v === same) continue;
       if (!writeKind(w, field[1], v)) {
-        (ext ??= {})[name] = v;
+        setOwn((ext ??= {}), name, v);
         continue;
       }
       mask += 2 ** i;
@@ -187,7 +187,7 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
   if (list.length === present + 2) {
     const ext = list[present + 1];
     if (typeof ext !== 'object' || ext === null || Array.isArray(ext) || ext instanceof Uint8Array) fail('record has an invalid extension map');
-    Object.assign(out, ext);
+    assignOwn(out, ext as Record<string, unknown>);
   }
   return out as T;
 }

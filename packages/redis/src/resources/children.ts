@@ -36,14 +36,14 @@ export function decodeChild<R extends GuildHashResource>(resource: R, bytes: Uin
 
 /** The guild a channel/role/emoji belongs to, or null when not cached. */
 export async function locate(ctx: Ctx, resource: LocatedResource, id: string): Promise<string | null> {
-  const bytes = await ctx.conn.run('HGET', (c) => c.hgetBuffer(ctx.keys.locator(resource), idBytes(id)));
+  const bytes = await ctx.conn.run('HGET', (c) => c.hgetBuffer(ctx.keys.locator(resource), idBytes(id)), ctx.keys.locator(resource));
   return bytes && bytes.length === 8 ? idFromBytes(bytes) : null;
 }
 
 /** One child of one guild, or null. */
 export async function readGuildChild<R extends GuildHashResource>(ctx: Ctx, resource: R, guildId: string, id: string): Promise<ChildEntityMap[R] | null> {
   const key = ctx.keys.guildChild(guildId, resource);
-  const bytes = await ctx.conn.run('HGET', (c) => c.hgetBuffer(key, idBytes(id)));
+  const bytes = await ctx.conn.run('HGET', (c) => c.hgetBuffer(key, idBytes(id)), key);
   return bytes ? decodeChild(resource, bytes, key, id, guildId) : null;
 }
 
@@ -70,13 +70,13 @@ export async function* iterAllChildren<R extends GuildHashResource>(ctx: Ctx, re
 
 /** Number of children of `resource` in one guild. */
 export function countGuildChildren(ctx: Ctx, resource: GuildHashResource, guildId: string): Promise<number> {
-  return ctx.conn.run('HLEN', (c) => c.hlen(ctx.keys.guildChild(guildId, resource)));
+  return ctx.conn.run('HLEN', (c) => c.hlen(ctx.keys.guildChild(guildId, resource)), ctx.keys.guildChild(guildId, resource));
 }
 
 /** Number of children of `resource` in every guild. */
 export async function countAllChildren(ctx: Ctx, resource: GuildHashResource): Promise<number> {
   if (resource === 'channel' || resource === 'role' || resource === 'emoji') {
-    return ctx.conn.run('HLEN', (c) => c.hlen(ctx.keys.locator(resource)));
+    return ctx.conn.run('HLEN', (c) => c.hlen(ctx.keys.locator(resource)), ctx.keys.locator(resource));
   }
   let total = 0;
   for await (const guildIds of sscanWindows(ctx, ctx.keys.guildSlots)) {
@@ -90,7 +90,7 @@ export async function countAllChildren(ctx: Ctx, resource: GuildHashResource): P
 export async function guildsOfUser(ctx: Ctx, list: 'presence' | 'member', userId: string): Promise<string[]> {
   const bucket = bucketOf(userId, ctx.userBuckets);
   const key = list === 'presence' ? ctx.keys.presenceGuilds(bucket) : ctx.keys.memberGuilds(bucket);
-  const packed = await ctx.conn.run('HGET', (c) => c.hgetBuffer(key, idBytes(userId)));
+  const packed = await ctx.conn.run('HGET', (c) => c.hgetBuffer(key, idBytes(userId)), key);
   return packed ? idsFromPacked(packed) : [];
 }
 

@@ -23,9 +23,21 @@ function keyOf(ctx: Ctx, resource: ExpiringResource, id: string): string {
 /** One message/invite, or null. */
 export async function readExpiring<R extends ExpiringResource>(ctx: Ctx, resource: R, id: string): Promise<ExpiringEntityMap[R] | null> {
   const key = keyOf(ctx, resource, id);
-  const bytes = await ctx.conn.run('GET', (c) => c.getBuffer(key));
+  const bytes = await ctx.conn.run('GET', (c) => c.getBuffer(key), key);
   if (!bytes) return null;
   return (resource === 'message' ? messageCodec.decode(bytes, key, id) : inviteCodec.decode(bytes, key, id)) as ExpiringEntityMap[R];
+}
+
+/**
+ * When a message/invite key expires: epoch ms, null when it has no expiry, undefined when it is absent.
+ * PTTL rather than PEXPIRETIME so Redis 6 works too; the few ms between the reply and `Date.now()`
+ * only move the expiry that much later.
+ */
+export async function readExpiry(ctx: Ctx, resource: ExpiringResource, id: string): Promise<number | null | undefined> {
+  const key = keyOf(ctx, resource, id);
+  const ms = await ctx.conn.run('PTTL', (c) => c.pttl(key), key);
+  if (ms === -2) return undefined;
+  return ms < 0 ? null : Date.now() + ms;
 }
 
 /** Every live entry of an index. */
@@ -39,10 +51,10 @@ export async function* iterIndex<R extends ExpiringResource>(ctx: Ctx, resource:
 /** The ids of every live entry of an index (for clears). */
 export async function liveIds(ctx: Ctx, indexKey: string): Promise<string[]> {
   const now = Date.now();
-  return ctx.conn.run('ZRANGEBYSCORE', (c) => c.zrangebyscore(indexKey, `(${now}`, '+inf'));
+  return ctx.conn.run('ZRANGEBYSCORE', (c) => c.zrangebyscore(indexKey, `(${now}`, '+inf'), indexKey);
 }
 
 /** Number of live entries of an index. */
 export function countIndex(ctx: Ctx, indexKey: string): Promise<number> {
-  return ctx.conn.run('ZCOUNT', (c) => c.zcount(indexKey, `(${Date.now()}`, '+inf'));
+  return ctx.conn.run('ZCOUNT', (c) => c.zcount(indexKey, `(${Date.now()}`, '+inf'), indexKey);
 }

@@ -7,7 +7,7 @@ import { sscanWindows } from '../scan.js';
 /** The cached guild, or null. */
 export async function readGuild(ctx: Ctx, guildId: string): Promise<GuildEntity | null> {
   const key = ctx.keys.guildMeta(guildId);
-  const bytes = await ctx.conn.run('HGET', (c) => c.hgetBuffer(key, 'g'));
+  const bytes = await ctx.conn.run('HGET', (c) => c.hgetBuffer(key, 'g'), key);
   return bytes ? guildCodec.decode(bytes, fieldLocator(key, 'g'), guildId) : null;
 }
 
@@ -21,5 +21,5 @@ export async function* iterGuilds(ctx: Ctx): AsyncGenerator<GuildEntity> {
 
 /** Number of cached guilds. */
 export function countGuilds(ctx: Ctx): Promise<number> {
-  return ctx.conn.run('SCARD', (c) => c.scard(ctx.keys.guilds));
+  return ctx.conn.run('SCARD', (c) => c.scard(ctx.keys.guilds), ctx.keys.guilds);
 }

@@ -14,7 +14,7 @@ import { readMemberUser, readMemberUsers } from './users.js';
 
 /** The member bucket count of a guild, read from the store (null: the guild has no members). */
 export async function readMemberBuckets(ctx: Ctx, guildId: string): Promise<number | null> {
-  const raw = await ctx.conn.run('HGET', (c) => c.hget(ctx.keys.guildMeta(guildId), 'mb'));
+  const raw = await ctx.conn.run('HGET', (c) => c.hget(ctx.keys.guildMeta(guildId), 'mb'), ctx.keys.guildMeta(guildId));
   const n = raw === null ? null : Number(raw);
   if (n === null || !Number.isInteger(n) || n < 1) {
     ctx.memberBucketHint.delete(guildId);
@@ -41,7 +41,7 @@ export async function readMember(ctx: Ctx, guildId: string, userId: string): Pro
       continue;
     }
     // Both reads leave in the same tick: auto-pipelining sends them in one round trip.
-    const [head, user] = await Promise.all([ctx.conn.run('HGET', () => ctx.conn.reads.call<Buffer | null>('hgetBuffer', [key, field])), readMemberUser(ctx, userId)]);
+    const [head, user] = await Promise.all([ctx.conn.run('HGET', () => ctx.conn.reads.call<Buffer | null>('hgetBuffer', [key, field]), key), readMemberUser(ctx, userId)]);
     if (head) {
       const where = fieldLocator(key, userId);
       const [bytes] = await joinTails(ctx, ctx.keys.memberTails(guildId, bucketOf(userId, buckets)), [field], [head], () => where);
@@ -143,7 +143,7 @@ export async function* iterMembersForUser(ctx: Ctx, userId: string): AsyncGenera
 
 /** Number of members of one guild (kept by the write script). */
 export async function countGuildMembers(ctx: Ctx, guildId: string): Promise<number> {
-  const raw = await ctx.conn.run('HGET', (c) => c.hget(ctx.keys.guildMeta(guildId), 'mc'));
+  const raw = await ctx.conn.run('HGET', (c) => c.hget(ctx.keys.guildMeta(guildId), 'mc'), ctx.keys.guildMeta(guildId));
   return Math.max(0, Number(raw ?? 0) || 0);
 }
 

@@ -28,8 +28,8 @@ export async function readUsers(ctx: Ctx, userIds: readonly string[]): Promise<A
       const key = ctx.keys.users(bucket);
       const fields = indexes.map((i) => idBytes(userIds[i]!));
       const [heads, deadlines] = await Promise.all([
-        ctx.conn.run('HMGET', (c) => c.hmgetBuffer(key, ...fields)),
-        ctx.conn.run('ZMSCORE', (c) => c.zmscore(ctx.keys.orphans(bucket), ...fields)),
+        ctx.conn.run('HMGET', (c) => c.hmgetBuffer(key, ...fields), key),
+        ctx.conn.run('ZMSCORE', (c) => c.zmscore(ctx.keys.orphans(bucket), ...fields), ctx.keys.orphans(bucket)),
       ]);
       const values = await joinTails(ctx, ctx.keys.userTails(bucket), fields, heads, (j) => fieldLocator(key, userIds[indexes[j]!]!));
       indexes.forEach((idx, j) => {
@@ -104,7 +104,7 @@ export async function readMemberUser(ctx: Ctx, userId: string): Promise<UserEnti
   const bucket = bucketOf(userId, ctx.userBuckets);
   const key = ctx.keys.users(bucket);
   const field = idBytes(userId);
-  const head = await ctx.conn.run('HGET', () => ctx.conn.reads.call<Buffer | null>('hgetBuffer', [key, field]));
+  const head = await ctx.conn.run('HGET', () => ctx.conn.reads.call<Buffer | null>('hgetBuffer', [key, field]), key);
   if (!head) return null;
   const where = fieldLocator(key, userId);
   const [bytes] = await joinTails(ctx, ctx.keys.userTails(bucket), [field], [head], () => where);
@@ -117,7 +117,7 @@ export async function* iterUsers(ctx: Ctx): AsyncGenerator<UserEntity> {
   for (let b = 0; b < ctx.userBuckets; b++) {
     const key = ctx.keys.users(b);
     const due = new Set(
-      (await ctx.conn.run('ZRANGEBYSCORE', (c) => c.zrangebyscoreBuffer(ctx.keys.orphans(b), '-inf', now))).map((f) => f.toString('hex')),
+      (await ctx.conn.run('ZRANGEBYSCORE', (c) => c.zrangebyscoreBuffer(ctx.keys.orphans(b), '-inf', now), ctx.keys.orphans(b))).map((f) => f.toString('hex')),
     );
     for await (const window of hscanWindows(ctx, key)) {
       const live = window.filter(([field]) => !due.has(field.toString('hex')));
@@ -131,13 +131,13 @@ export async function* iterUsers(ctx: Ctx): AsyncGenerator<UserEntity> {
 /** Number of cached users (may include expired orphans not yet swept). */
 export async function countUsers(ctx: Ctx): Promise<number> {
   const counts = await Promise.all(
-    Array.from({ length: ctx.userBuckets }, (_, b) => ctx.conn.run('HLEN', (c) => c.hlen(ctx.keys.users(b)))),
+    Array.from({ length: ctx.userBuckets }, (_, b) => ctx.conn.run('HLEN', (c) => c.hlen(ctx.keys.users(b)), ctx.keys.users(b))),
   );
   return counts.reduce((a, n) => a + n, 0);
 }
 
 /** The bot's own user, or null. */
 export async function readMe(ctx: Ctx): Promise<MeEntity | null> {
-  const bytes = await ctx.conn.run('GET', (c) => c.getBuffer(ctx.keys.me));
+  const bytes = await ctx.conn.run('GET', (c) => c.getBuffer(ctx.keys.me), ctx.keys.me);
   return bytes ? meCodec.decode(bytes, ctx.keys.me) : null;
 }

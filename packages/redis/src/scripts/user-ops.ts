@@ -148,16 +148,22 @@ while i < stop do
     local tails = {}
     local whole = {}
     local t = ttl ~= '' and tonumber(ttl) or -1
+    -- The same user twice in one group (written whole, then split, or the reverse): only its
+    -- last value counts, or the whole write's HDEL below would drop the split write's tail.
+    local last = {}
+    for k = 0, n - 1 do last[ARGV[i + 3 + 3 * k]] = k end
     for k = 0, n - 1 do
       local base = i + 3 + 3 * k
       local f = ARGV[base]
-      list[#list + 1] = f
-      list[#list + 1] = ARGV[base + 1]
-      if ARGV[base + 2] ~= '' then
-        tails[#tails + 1] = f
-        tails[#tails + 1] = ARGV[base + 2]
-      else
-        whole[#whole + 1] = f
+      if last[f] == k then
+        list[#list + 1] = f
+        list[#list + 1] = ARGV[base + 1]
+        if ARGV[base + 2] ~= '' then
+          tails[#tails + 1] = f
+          tails[#tails + 1] = ARGV[base + 2]
+        else
+          whole[#whole + 1] = f
+        end
       end
       touch(f, t, true)
     end

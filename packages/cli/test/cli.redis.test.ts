@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { RedisCache } from '@sake/redis';
+import { LAYOUT_VERSION, RedisCache } from '@sake/redis';
 import { dropPrefix, dump, fill } from './fixtures.js';
 import { runCli } from './run-cli.js';
 
@@ -41,7 +41,7 @@ describe('sake against Redis (child process)', () => {
     const stats = JSON.parse(r.stdout) as { counts: Record<string, number>; total: number; redis: { memoryUsedBytes: number; layoutVersion: number } };
     for (const [resource, entries] of Object.entries(original)) expect(stats.counts[resource]).toBe(entries.length);
     expect(stats.total).toBe(total());
-    expect(stats.redis.layoutVersion).toBe(1);
+    expect(stats.redis.layoutVersion).toBe(LAYOUT_VERSION);
     expect(stats.redis.memoryUsedBytes).toBeGreaterThan(1000);
   });
 

@@ -9,7 +9,7 @@
  *   S res field bytes             set a child (res = ch/ro/em/pr/vs)
  *   D res field                   delete a child
  *   R res n (field bytes)×n       replace all children of res   C res        clear them
- *   M field seed head tail        set a member                  m field seed delete one
+ *   m field seed                  delete one member
  *   MS n (field seed head tail)×n set a run of members (what a member chunk is)
  *   RM n count (field seed head tail)×n   replace all members (count sizes the buckets)
  * A member record longer than 64 bytes comes as a marked head and a tail
@@ -155,19 +155,6 @@ while i <= #ARGV do
   elseif op == 'C' then
     out = removeAll(ARGV[i + 1], nil)
     i = i + 2
-  elseif op == 'M' then
-    local nb = memberBuckets()
-    local key = memberKey(nb, ARGV[i + 2])
-    local f = ARGV[i + 1]
-    local tail = ARGV[i + 4]
-    local added = redis.call('HSET', key, f, ARGV[i + 3])
-    if added == 1 then redis.call('HINCRBY', meta, 'mc', 1) end
-    if tail ~= '' then
-      redis.call('HSET', key .. ':t', f, tail)
-    elseif added == 0 then
-      redis.call('HDEL', key .. ':t', f)
-    end
-    i = i + 5
   elseif op == 'MS' then
     local n = tonumber(ARGV[i + 1])
     local nb = memberBuckets()

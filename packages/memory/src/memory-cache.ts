@@ -2,7 +2,7 @@ import {
   ClosedClient,
   EntryNotFound,
   LazyCacheIterator,
-  RESOURCE_SCOPES,
+  checkMutation,
   keyOf,
   scopeIdOf,
   toInviteCode,
@@ -14,7 +14,6 @@ import {
   type GuildChannelEntity,
   type GuildEntity,
   type InviteEntity,
-  type KeyMap,
   type MeEntity,
   type MemberEntity,
   type MessageEntity,
@@ -57,42 +56,6 @@ function storeKey(resource: ResourceName, key: Record<string, string>): string {
       return ME_KEY;
     default:
       return Object.values(key)[0]!;
-  }
-}
-
-/** Validate (and normalise) every id of a typed key; TypeError on the first bad one. */
-function checkKey<R extends ResourceName>(resource: R, key: KeyMap[R]): KeyMap[R] {
-  if (typeof key !== 'object' || key === null) throw new TypeError(`${resource} key must be an object`);
-  const out: Record<string, string> = {};
-  for (const [field, value] of Object.entries(key as Record<string, unknown>)) {
-    out[field] = field === 'code' ? toInviteCode(value, field) : toSnowflake(value, field);
-  }
-  return out as KeyMap[R];
-}
-
-/** The raw field holding an entity's parent id for one index. */
-function parentField(resource: ResourceName, scope: string, value: Record<string, unknown>): unknown {
-  switch (scope) {
-    case 'guild':
-      return value.guild_id;
-    case 'channel':
-      return value.channel_id;
-    case 'user':
-      return resource === 'voiceState' ? value.user_id : (value.user as { id?: unknown } | undefined)?.id;
-    default:
-      return (value.author as { id?: unknown } | undefined)?.id;
-  }
-}
-
-/**
- * Validate the parent ids an entity (or a patch) carries: they become index
- * keys, so a malformed one is a TypeError like a malformed key.
- */
-function checkParents(resource: ResourceName, value: unknown): void {
-  if (typeof value !== 'object' || value === null) throw new TypeError(`${resource} value must be an object`);
-  for (const scope of (RESOURCE_SCOPES as Record<string, readonly string[] | undefined>)[resource] ?? []) {
-    const id = parentField(resource, scope, value as Record<string, unknown>);
-    if (id !== undefined && id !== null) toSnowflake(id, `${resource} ${scope} id`);
   }
 }
 
@@ -157,43 +120,24 @@ export class MemoryCache implements Backend {
   /** Apply a batch in order. The whole batch is validated first, so a bad mutation changes nothing. */
   async apply(batch: readonly Mutation[]): Promise<void> {
     if (!Array.isArray(batch)) throw new TypeError('batch must be an array of mutations');
-    const checked = batch.map((m) => this.#check(m));
+    const checked = batch.map((m, i) => this.#check(m, i));
     this.#assertAlive();
     for (const m of checked) this.#applyOne(m);
   }
 
-  /** Validate one mutation's ids and shape; returns it with normalised keys. */
-  #check(m: Mutation): Mutation {
-    if (typeof m !== 'object' || m === null || !(m.resource in this.#stores)) {
-      throw new TypeError(`not a mutation of a known resource: ${JSON.stringify(m)?.slice(0, 200)}`);
-    }
-    switch (m.type) {
-      case 'set':
-        checkKey(m.resource, keyOf(m.resource, m.value as never) as never);
-        checkParents(m.resource, m.value);
-        if (m.resource === 'member') toSnowflake((m.value as MemberEntity).user?.id, 'member.user.id');
-        return m;
+  /** Validate one mutation (the shared `checkMutation`); returns it with its ids normalised. */
+  #check(m: Mutation, index: number): Mutation {
+    const checked = checkMutation(m, index);
+    switch (checked.type) {
       case 'merge':
-        checkParents(m.resource, m.patch);
-        return { ...m, key: checkKey(m.resource, m.key as never) } as Mutation;
       case 'delete':
-        return { ...m, key: checkKey(m.resource, m.key as never) } as Mutation;
-      case 'replaceForGuild': {
-        const guildId = toSnowflake(m.guildId, 'guildId');
-        if (!Array.isArray(m.values)) throw new TypeError('replaceForGuild values must be an array');
-        for (const value of m.values) {
-          checkKey(m.resource, keyOf(m.resource, value as never) as never);
-          checkParents(m.resource, value);
-          if ((value as { guild_id?: unknown }).guild_id !== guildId) {
-            throw new TypeError(`replaceForGuild(${m.resource}, ${guildId}) got a value of another guild`);
-          }
-        }
-        return { ...m, guildId } as Mutation;
-      }
+        return { ...m, key: checked.key } as Mutation;
+      case 'replaceForGuild':
+        return { ...m, guildId: checked.guildId } as Mutation;
       case 'clearFor':
-        return { ...m, id: toSnowflake(m.id, 'id') } as Mutation;
+        return { ...m, id: checked.id } as Mutation;
       default:
-        throw new TypeError(`unknown mutation type ${JSON.stringify((m as { type?: unknown }).type)}`);
+        return m;
     }
   }
 

@@ -1,0 +1,163 @@
+/**
+ * Checking a write batch before any I/O, shared by every backend: each id
+ * canonical (a `TypeError` otherwise), each resource, scope and option known
+ * and sane. A backend calls {@link checkMutation} on every mutation of a batch
+ * first, so a bad batch changes nothing.
+ */
+import { GUILD_CHILD_RESOURCES, RESOURCE_NAMES, RESOURCE_SCOPES, keyOf, type KeyMap, type ResourceName } from './entities.js';
+import { toInviteCode, toSnowflake } from './ids.js';
+import type { Mutation } from './mutations.js';
+
+/** A plain entity object. */
+export type CheckedEntity = Record<string, unknown>;
+
+/** Key of any resource as a plain record of canonical ids. */
+export type CheckedKey = Record<string, string>;
+
+/** A validated mutation, ids canonical. */
+export type CheckedMutation =
+  | { type: 'set'; resource: ResourceName; key: CheckedKey; value: CheckedEntity; ttlMs?: number; channelLimit?: number }
+  | { type: 'merge'; resource: ResourceName; key: CheckedKey; patch: CheckedEntity; upsert: boolean }
+  | { type: 'delete'; resource: ResourceName; key: CheckedKey }
+  | { type: 'replaceForGuild'; resource: ResourceName; guildId: string; values: Array<{ key: CheckedKey; value: CheckedEntity }> }
+  | { type: 'clearFor'; resource: ResourceName; scope: string; id: string };
+
+/** The key fields of each resource. */
+export const KEY_FIELDS: { readonly [R in ResourceName]: ReadonlyArray<keyof KeyMap[R] & string> } = {
+  guild: ['guildId'],
+  channel: ['channelId'],
+  emoji: ['emojiId'],
+  role: ['roleId'],
+  member: ['guildId', 'userId'],
+  presence: ['guildId', 'userId'],
+  voiceState: ['guildId', 'userId'],
+  message: ['messageId'],
+  invite: ['code'],
+  user: ['userId'],
+  me: [],
+};
+
+function checkKey(resource: ResourceName, key: unknown, where: string): CheckedKey {
+  if (typeof key !== 'object' || key === null) throw new TypeError(`${where}: key must be an object`);
+  const out: CheckedKey = {};
+  for (const field of KEY_FIELDS[resource]) {
+    const v = (key as Record<string, unknown>)[field];
+    out[field] = field === 'code' ? toInviteCode(v, `${where}: key.code`) : toSnowflake(v, `${where}: key.${field}`);
+  }
+  return out;
+}
+
+function checkValue(resource: ResourceName, value: unknown, where: string): { key: CheckedKey; value: CheckedEntity } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${where}: value must be an entity object`);
+  const entity = value as CheckedEntity;
+  const key = checkKey(resource, keyOf(resource, value as never), where);
+  const optionalId = (v: unknown, name: string): void => {
+    if (v !== undefined && v !== null) toSnowflake(v, `${where}: ${name}`);
+  };
+  switch (resource) {
+    case 'member': {
+      const user = entity.user as CheckedEntity | undefined;
+      if (typeof user !== 'object' || user === null) throw new TypeError(`${where}: a member must carry its user`);
+      break;
+    }
+    case 'message':
+      toSnowflake(entity.channel_id, `${where}: message.channel_id`);
+      optionalId(entity.guild_id, 'message.guild_id');
+      optionalId((entity.author as CheckedEntity | undefined)?.id, 'message.author.id');
+      break;
+    case 'invite':
+      optionalId(entity.guild_id, 'invite.guild_id');
+      optionalId(entity.channel_id, 'invite.channel_id');
+      break;
+    case 'voiceState':
+      optionalId(entity.channel_id, 'voiceState.channel_id');
+      break;
+    case 'channel':
+    case 'role':
+    case 'emoji':
+    case 'presence':
+      toSnowflake(entity.guild_id, `${where}: ${resource}.guild_id`);
+      break;
+    default:
+      break;
+  }
+  return { key, value: entity };
+}
+
+/** The raw field of an entity (or patch) holding its parent id for one index. */
+function parentField(resource: ResourceName, scope: string, value: CheckedEntity): unknown {
+  switch (scope) {
+    case 'guild':
+      return value.guild_id;
+    case 'channel':
+      return value.channel_id;
+    case 'user':
+      return resource === 'voiceState' ? value.user_id : (value.user as CheckedEntity | undefined)?.id;
+    default:
+      return (value.author as CheckedEntity | undefined)?.id;
+  }
+}
+
+/** A patch may move an entry to another parent: the ids it carries become index keys, so they are checked too. */
+function checkPatchIds(resource: ResourceName, patch: CheckedEntity, where: string): void {
+  for (const scope of (RESOURCE_SCOPES as Record<string, readonly string[] | undefined>)[resource] ?? []) {
+    const id = parentField(resource, scope, patch);
+    if (id !== undefined && id !== null) toSnowflake(id, `${where}: patch ${scope} id`);
+  }
+}
+
+function positive(v: unknown, name: string, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new TypeError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Validate one mutation (throws TypeError). */
+export function checkMutation(m: Mutation, index: number): CheckedMutation {
+  const where = `batch[${index}]`;
+  if (typeof m !== 'object' || m === null) throw new TypeError(`${where}: not a mutation`);
+  const resource = m.resource as ResourceName;
+  if (!RESOURCE_NAMES.includes(resource)) throw new TypeError(`${where}: unknown resource ${JSON.stringify(resource)}`);
+  switch (m.type) {
+    case 'set': {
+      const { key, value } = checkValue(resource, m.value, where);
+      return {
+        type: 'set',
+        resource,
+        key,
+        value,
+        ttlMs: positive(m.ttlMs, `${where}: ttlMs`, false),
+        channelLimit: positive(m.channelLimit, `${where}: channelLimit`, true),
+      };
+    }
+    case 'merge': {
+      if (typeof m.patch !== 'object' || m.patch === null) throw new TypeError(`${where}: patch must be an object`);
+      checkPatchIds(resource, m.patch as CheckedEntity, where);
+      return { type: 'merge', resource, key: checkKey(resource, m.key, where), patch: m.patch as CheckedEntity, upsert: m.upsert === true };
+    }
+    case 'delete':
+      return { type: 'delete', resource, key: checkKey(resource, m.key, where) };
+    case 'replaceForGuild': {
+      if (!GUILD_CHILD_RESOURCES.includes(resource as never)) throw new TypeError(`${where}: replaceForGuild is not defined for ${resource}`);
+      const guildId = toSnowflake(m.guildId, `${where}: guildId`);
+      if (!Array.isArray(m.values)) throw new TypeError(`${where}: values must be an array`);
+      const values = m.values.map((v, i) => {
+        const checked = checkValue(resource, v, `${where}.values[${i}]`);
+        if (checked.value.guild_id !== undefined && checked.value.guild_id !== guildId) {
+          throw new TypeError(`${where}.values[${i}]: guild_id ${String(checked.value.guild_id)} is not the replaced guild ${guildId}`);
+        }
+        return checked;
+      });
+      return { type: 'replaceForGuild', resource, guildId, values };
+    }
+    case 'clearFor': {
+      const scopes = (RESOURCE_SCOPES as Record<string, readonly string[] | undefined>)[resource];
+      if (!scopes || !scopes.includes(m.scope)) throw new TypeError(`${where}: ${resource} has no ${JSON.stringify(m.scope)} index`);
+      return { type: 'clearFor', resource, scope: m.scope, id: toSnowflake(m.id, `${where}: id`) };
+    }
+    default:
+      throw new TypeError(`${where}: unknown mutation type ${JSON.stringify((m as { type?: unknown }).type)}`);
+  }
+}

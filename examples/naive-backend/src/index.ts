@@ -128,6 +128,8 @@ function validate(m: Mutation): void {
         ? [m.guildId, ...m.values.flatMap((v) => [(v as RoleEntity).id, (v as RoleEntity).guild_id])]
         : m.type === 'clearFor'
           ? [m.id]
-          : [...Object.values(m.key), ...(m.type === 'merge' && 'guild_id' in m.patch ? [m.patch.guild_id] : [])];
+          : m.type === 'removeRole'
+            ? [m.guildId, m.roleId]
+            : [...Object.values(m.key), ...(m.type === 'merge' && 'guild_id' in m.patch ? [m.patch.guild_id] : [])];
   for (const id of ids) toSnowflake(id);
 }

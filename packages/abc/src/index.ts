@@ -9,6 +9,7 @@ export * from './ids.js';
 export * from './iterator.js';
 export * from './entities.js';
 export * from './mutations.js';
+export * from './reactions.js';
 export * from './validate.js';
 export type * from './resource.js';
 export type * from './guilds.js';

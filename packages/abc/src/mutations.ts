@@ -9,6 +9,7 @@
  */
 import type { EntityMap, GuildChildResource, KeyMap, ResourceName, ScopeMap, ScopedResource } from './entities.js';
 import type { Snowflake } from './ids.js';
+import type { ReactionChange } from './reactions.js';
 
 /**
  * Write (insert or overwrite) one entry.
@@ -43,6 +44,35 @@ export interface MergeMutation<R extends ResourceName = ResourceName> {
   readonly key: KeyMap[R];
   readonly patch: Partial<EntityMap[R]>;
   readonly upsert?: boolean;
+  /** When `upsert` creates the entry: its time to live, as {@link SetMutation.ttlMs} (a merge into an existing entry keeps its expiry). */
+  readonly ttlMs?: number;
+  /** When `upsert` creates a message: its channel's limit, as {@link SetMutation.channelLimit}. */
+  readonly channelLimit?: number;
+}
+
+/**
+ * Change the reactions of a cached message (the MESSAGE_REACTION_* events)
+ * with {@link applyReactionChange}. An absent message stays absent; the
+ * message keeps its expiry. The backend reads and writes the message itself,
+ * so the listener needs no read (and no round trip) per reaction.
+ */
+export interface ReactMutation {
+  readonly type: 'react';
+  readonly resource: 'message';
+  readonly key: KeyMap['message'];
+  readonly change: ReactionChange;
+}
+
+/**
+ * Take `roleId` out of the `roles` of every cached member of `guildId`
+ * (GUILD_ROLE_DELETE: Discord strips a deleted role from its members without
+ * sending member updates). Members without the role are left untouched.
+ */
+export interface RemoveRoleMutation {
+  readonly type: 'removeRole';
+  readonly resource: 'member';
+  readonly guildId: Snowflake;
+  readonly roleId: Snowflake;
 }
 
 /** Remove one entry (absent entries are not an error). */
@@ -78,7 +108,30 @@ export type Mutation =
   | { [R in ResourceName]: MergeMutation<R> }[ResourceName]
   | { [R in ResourceName]: DeleteMutation<R> }[ResourceName]
   | { [R in GuildChildResource]: ReplaceForGuildMutation<R> }[GuildChildResource]
-  | { [R in ScopedResource]: ClearForMutation<R> }[ScopedResource];
+  | { [R in ScopedResource]: ClearForMutation<R> }[ScopedResource]
+  | ReactMutation
+  | RemoveRoleMutation;
+
+/** Options of {@link CacheWriter.apply}. */
+export interface ApplyOptions {
+  /**
+   * Indexes into the batch of `set`, `merge`, `delete` and `react` mutations
+   * whose entry the caller wants as it was just before that mutation (what
+   * confirmed handlers get as the old value). Honoured only by backends with
+   * {@link CacheWriter.reportsOld}.
+   */
+  readonly old?: readonly number[];
+}
+
+/** What {@link CacheWriter.apply} reports when asked for old values. */
+export interface ApplyResult {
+  /**
+   * One value per index of {@link ApplyOptions.old}, in that order: the entry
+   * as its `get*` would have returned it right before that mutation (earlier
+   * mutations of the batch applied), or `undefined` when it was absent.
+   */
+  readonly old: readonly unknown[];
+}
 
 /** A backend that can be fed by the gateway listener. */
 export interface CacheWriter {
@@ -88,8 +141,15 @@ export interface CacheWriter {
    * mutations may then have been applied: a batch is atomic only where the
    * backend documents it), `ClosedClient` after `close()`, and `TypeError`
    * for a mutation with malformed ids (before any I/O).
+   *
+   * With `options.old`, a backend that {@link reportsOld} resolves with the
+   * entries as they were before the listed mutations, read inside the same
+   * write, so confirmed handlers cost no extra round trip. Other backends
+   * ignore the option and resolve with nothing.
    */
-  apply(batch: readonly Mutation[]): Promise<void>;
+  apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void>;
+  /** `true` when {@link apply} honours {@link ApplyOptions.old}. */
+  readonly reportsOld?: boolean;
 }
 
 /** Helpers that build well-typed mutations. */
@@ -99,8 +159,16 @@ export const mutation = {
     return { type: 'set', resource, value, ...options } as Mutation;
   },
   /** A {@link MergeMutation}. */
-  merge<R extends ResourceName>(resource: R, key: KeyMap[R], patch: Partial<EntityMap[R]>, upsert = false): Mutation {
-    return { type: 'merge', resource, key, patch, upsert } as Mutation;
+  merge<R extends ResourceName>(resource: R, key: KeyMap[R], patch: Partial<EntityMap[R]>, upsert = false, options: { ttlMs?: number; channelLimit?: number } = {}): Mutation {
+    return { type: 'merge', resource, key, patch, upsert, ...options } as Mutation;
+  },
+  /** A {@link ReactMutation}. */
+  react(messageId: Snowflake, change: ReactionChange): Mutation {
+    return { type: 'react', resource: 'message', key: { messageId }, change };
+  },
+  /** A {@link RemoveRoleMutation}. */
+  removeRole(guildId: Snowflake, roleId: Snowflake): Mutation {
+    return { type: 'removeRole', resource: 'member', guildId, roleId };
   },
   /** A {@link DeleteMutation}. */
   delete<R extends ResourceName>(resource: R, key: KeyMap[R]): Mutation {

@@ -7,6 +7,7 @@
 import { GUILD_CHILD_RESOURCES, RESOURCE_NAMES, RESOURCE_SCOPES, keyOf, type KeyMap, type ResourceName } from './entities.js';
 import { toInviteCode, toSnowflake } from './ids.js';
 import type { Mutation } from './mutations.js';
+import type { ReactionChange } from './reactions.js';
 
 /** A plain entity object. */
 export type CheckedEntity = Record<string, unknown>;
@@ -17,7 +18,9 @@ export type CheckedKey = Record<string, string>;
 /** A validated mutation, ids canonical. */
 export type CheckedMutation =
   | { type: 'set'; resource: ResourceName; key: CheckedKey; value: CheckedEntity; ttlMs?: number; channelLimit?: number }
-  | { type: 'merge'; resource: ResourceName; key: CheckedKey; patch: CheckedEntity; upsert: boolean }
+  | { type: 'merge'; resource: ResourceName; key: CheckedKey; patch: CheckedEntity; upsert: boolean; ttlMs?: number; channelLimit?: number }
+  | { type: 'react'; resource: 'message'; key: CheckedKey; change: ReactionChange }
+  | { type: 'removeRole'; resource: 'member'; guildId: string; roleId: string }
   | { type: 'delete'; resource: ResourceName; key: CheckedKey }
   | { type: 'replaceForGuild'; resource: ResourceName; guildId: string; values: Array<{ key: CheckedKey; value: CheckedEntity }> }
   | { type: 'clearFor'; resource: ResourceName; scope: string; id: string };
@@ -114,6 +117,24 @@ function positive(v: unknown, name: string, integer: boolean): number | undefine
   return v;
 }
 
+function checkReactionChange(change: unknown, where: string): ReactionChange {
+  if (typeof change !== 'object' || change === null) throw new TypeError(`${where}: change must be an object`);
+  const c = change as Record<string, unknown>;
+  if (c.op === 'removeAll') return { op: 'removeAll' };
+  if (c.op !== 'add' && c.op !== 'remove' && c.op !== 'removeEmoji') throw new TypeError(`${where}: unknown reaction op ${JSON.stringify(c.op)}`);
+  const emoji = c.emoji as Record<string, unknown> | null | undefined;
+  if (typeof emoji !== 'object' || emoji === null || (typeof emoji.id !== 'string' && typeof emoji.name !== 'string')) {
+    throw new TypeError(`${where}: change.emoji needs an id or a name`);
+  }
+  if (typeof emoji.id === 'string') toSnowflake(emoji.id, `${where}: change.emoji.id`);
+  if (c.op === 'removeEmoji') return change as ReactionChange;
+  if (typeof c.burst !== 'boolean' || typeof c.me !== 'boolean') throw new TypeError(`${where}: change.burst and change.me must be booleans`);
+  if (c.burstColors !== undefined && (!Array.isArray(c.burstColors) || !c.burstColors.every((x) => typeof x === 'string'))) {
+    throw new TypeError(`${where}: change.burstColors must be an array of strings`);
+  }
+  return change as ReactionChange;
+}
+
 /** Validate one mutation (throws TypeError). */
 export function checkMutation(m: Mutation, index: number): CheckedMutation {
   const where = `batch[${index}]`;
@@ -135,7 +156,23 @@ export function checkMutation(m: Mutation, index: number): CheckedMutation {
     case 'merge': {
       if (typeof m.patch !== 'object' || m.patch === null) throw new TypeError(`${where}: patch must be an object`);
       checkPatchIds(resource, m.patch as CheckedEntity, where);
-      return { type: 'merge', resource, key: checkKey(resource, m.key, where), patch: m.patch as CheckedEntity, upsert: m.upsert === true };
+      return {
+        type: 'merge',
+        resource,
+        key: checkKey(resource, m.key, where),
+        patch: m.patch as CheckedEntity,
+        upsert: m.upsert === true,
+        ttlMs: positive(m.ttlMs, `${where}: ttlMs`, false),
+        channelLimit: positive(m.channelLimit, `${where}: channelLimit`, true),
+      };
+    }
+    case 'react': {
+      if (resource !== 'message') throw new TypeError(`${where}: react is defined for messages only`);
+      return { type: 'react', resource, key: checkKey(resource, m.key, where), change: checkReactionChange(m.change, where) };
+    }
+    case 'removeRole': {
+      if (resource !== 'member') throw new TypeError(`${where}: removeRole is defined for members only`);
+      return { type: 'removeRole', resource, guildId: toSnowflake(m.guildId, `${where}: guildId`), roleId: toSnowflake(m.roleId, `${where}: roleId`) };
     }
     case 'delete':
       return { type: 'delete', resource, key: checkKey(resource, m.key, where) };

@@ -10,7 +10,8 @@ import { WebSocketShardEvents } from '@discordjs/ws';
 /** A value or a promise of it. */
 type Awaitable<T> = T | PromiseLike<T>;
 import { GatewayDispatchEvents, GatewayOpcodes, type GatewayDispatchPayload, type GatewaySendPayload } from 'discord-api-types/v10';
-import { BackendError, EntryNotFound, isSnowflake, toSnowflake, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
+import { BackendError, EntryNotFound, isSnowflake, toSnowflake, type ApplyResult, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
+import { readOld } from './old-values.js';
 import { Dispatcher, type DispatchHandler, type ErrorHandler, type HandlerOptions } from './dispatch.js';
 import { ListenerWriteError, MemberRequestError } from './errors.js';
 import { TRANSLATORS, shardOf } from './events/index.js';
@@ -18,7 +19,7 @@ import type { DispatchEventName, EventTranslator, ListenerCache, TranslateContex
 import { consoleLogger, type ListenerLogger } from './logger.js';
 import { MemberRequests, type MemberRequestResult } from './member-requests.js';
 import { KeyedQueue } from './queue.js';
-import { applyRules, resolveRules, type CacheRules, type ResolvedRules } from './rules.js';
+import { resolveRules, type CacheRules, type ResolvedRules } from './rules.js';
 import { MalformedPayload } from './validate.js';
 
 /** A dispatch callback as `@discordjs/ws` calls it. */
@@ -96,6 +97,30 @@ interface Job {
   readonly guildId: Snowflake | undefined;
   /** Undefined when the event has no cache effect (unknown, or filtered out). */
   readonly translator: EventTranslator | undefined;
+}
+
+/** An event translated and waiting for its batch to be written. */
+interface Pending {
+  readonly job: Job;
+  /** The value cached before the event (filled in after the write when the backend reports it). */
+  old: unknown;
+  /** Where the event's mutations start in the batch. */
+  readonly from: number;
+  /** Batch indexes whose previous entries the backend is asked to report. */
+  readonly oldAt?: number[];
+  /** The old value is a list (MESSAGE_DELETE_BULK): the entries found. */
+  readonly oldIsList?: boolean;
+}
+
+/** Positions in `kept` (the mutations the rules keep, in order) of `all[oldOf]`: a dropped mutation has no old value. */
+function wantedPositions(all: readonly Mutation[], kept: readonly Mutation[], oldOf: number | readonly number[]): number[] {
+  const want = typeof oldOf === 'number' ? [oldOf] : oldOf;
+  const out: number[] = [];
+  for (const i of want) {
+    const at = kept.indexOf(all[i]!);
+    if (at >= 0) out.push(at);
+  }
+  return out;
 }
 
 /** The guild an event belongs to (its ordering key), when it has one. */
@@ -294,6 +319,18 @@ export class GatewayListener {
       shardId: job.shardId,
       wantOld,
       isRequested: (nonce) => this.#requests.has(nonce),
+      resolveMeId: async () => {
+        if (this.#meId !== undefined) return this.#meId;
+        try {
+          const me = await this.#cache.getMe();
+          // Remember it: without READY (a broker consumer) every reaction would read it again.
+          if (isSnowflake(me.id)) this.#meId ??= me.id;
+          return me.id;
+        } catch (error) {
+          if (error instanceof EntryNotFound) return undefined;
+          throw error;
+        }
+      },
       async find(read) {
         try {
           return await read();
@@ -306,11 +343,17 @@ export class GatewayListener {
     };
   }
 
-  /** Translate and write one key's jobs, in order, batching runs of events that need no reads. */
+  /**
+   * Translate and write one key's jobs, in order, as few batches as possible:
+   * only a translator that reads (`reads: 'always'`, or `'forOld'` when a
+   * confirmed handler wants the old value) makes the listener write what came
+   * before it first. Old values come from inside the write when the backend
+   * `reportsOld`; otherwise they are read just before their event is written.
+   */
   async #run(jobs: Job[]): Promise<void> {
     let mutations: Mutation[] = [];
-    /** Each job with the value cached before it and where its mutations start in `mutations`. */
-    let ready: { job: Job; old: unknown; from: number }[] = [];
+    let ready: Pending[] = [];
+    const reportsOld = this.#cache.reportsOld === true;
     const flush = async (): Promise<void> => {
       if (ready.length === 0) return;
       const batch = mutations;
@@ -318,12 +361,16 @@ export class GatewayListener {
       mutations = [];
       ready = [];
       if (batch.length > 0) {
+        const wanted: number[] = [];
+        for (const r of done) if (r.oldAt) wanted.push(...r.oldAt);
+        let result: ApplyResult | void;
         try {
-          await this.#cache.apply(batch);
+          result = await this.#cache.apply(batch, wanted.length > 0 ? { old: wanted } : undefined);
         } catch (error) {
           await this.#isolate(batch, done, error);
           return;
         }
+        if (wanted.length > 0) this.#fillOld(done, result, wanted.length);
         this.#stats.batches++;
         this.#stats.mutations += batch.length;
       }
@@ -350,11 +397,47 @@ export class GatewayListener {
         }
         continue;
       }
-      ready.push({ job, old: translation.old, from: mutations.length });
-      mutations.push(...applyRules(translation.mutations, this.#rules));
+      const own = translation.mutations.filter((m) => this.#rules.resources.has(m.resource));
+      const oldOf = wantOld ? translation.oldOf : undefined;
+      // Positions in `own` of the mutations whose previous entry makes the old value.
+      const wanted = oldOf === undefined ? [] : wantedPositions(translation.mutations, own, oldOf);
+      let old: unknown = translation.old;
+      let oldAt: number[] | undefined;
+      if (oldOf !== undefined && !reportsOld) {
+        // The backend can't report old values: write what came before, then read them.
+        await flush();
+        try {
+          const values = await Promise.all(wanted.map((i) => readOld(this.#cache, own[i]!)));
+          old = typeof oldOf === 'number' ? values[0] : values.filter((v) => v !== undefined);
+        } catch (error) {
+          this.#failed([job], error);
+          continue;
+        }
+      } else if (oldOf !== undefined) {
+        oldAt = wanted.map((i) => mutations.length + i);
+        old = typeof oldOf === 'number' ? undefined : [];
+      }
+      ready.push({ job, old, from: mutations.length, oldAt, oldIsList: typeof oldOf !== 'number' && oldOf !== undefined });
+      for (const m of own) mutations.push(m);
       if (mutations.length >= this.#maxBatchMutations) await flush();
     }
     await flush();
+  }
+
+  /** Hand each pending event its old value(s) from `result` (in the order their indexes were asked for). */
+  #fillOld(done: Pending[], result: ApplyResult | void, asked: number): void {
+    const values = result?.old;
+    if (!values || values.length !== asked) {
+      this.#logger.warn(`the cache reports old values (reportsOld) but apply returned ${values?.length ?? 'none'} for ${asked} asked: confirmed handlers get undefined`, {});
+      return;
+    }
+    let at = 0;
+    for (const r of done) {
+      if (!r.oldAt) continue;
+      const mine = values.slice(at, at + r.oldAt.length);
+      at += r.oldAt.length;
+      r.old = r.oldIsList ? mine.filter((v) => v !== undefined) : mine[0];
+    }
   }
 
   /**
@@ -364,7 +447,7 @@ export class GatewayListener {
    * one event: the events are written again one by one, so a single hostile
    * payload can't take the valid events batched with it down.
    */
-  async #isolate(batch: Mutation[], done: { job: Job; old: unknown; from: number }[], error: unknown): Promise<void> {
+  async #isolate(batch: Mutation[], done: Pending[], error: unknown): Promise<void> {
     if (error instanceof BackendError || done.length === 1) {
       this.#failed(
         done.map((r) => r.job),
@@ -372,11 +455,14 @@ export class GatewayListener {
       );
       return;
     }
-    for (const [i, { job, old, from }] of done.entries()) {
+    for (const [i, pending] of done.entries()) {
+      const { job, from } = pending;
       const own = batch.slice(from, done[i + 1]?.from ?? batch.length);
       if (own.length > 0) {
+        const wanted = pending.oldAt?.map((at) => at - from) ?? [];
         try {
-          await this.#cache.apply(own);
+          const result = await this.#cache.apply(own, wanted.length > 0 ? { old: wanted } : undefined);
+          if (wanted.length > 0) this.#fillOld([pending], result, wanted.length);
         } catch (cause) {
           this.#failed([job], cause);
           continue;
@@ -384,7 +470,7 @@ export class GatewayListener {
         this.#stats.batches++;
         this.#stats.mutations += own.length;
       }
-      this.#confirm(job, old);
+      this.#confirm(job, pending.old);
     }
   }
 

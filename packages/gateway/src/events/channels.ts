@@ -18,16 +18,15 @@ function channelCascade(channelId: Snowflake): Mutation[] {
 }
 
 /** CHANNEL_CREATE / UPDATE, THREAD_CREATE / UPDATE: set the channel (DM channels are not cached). */
-function setChannel<T extends DispatchEventName>(name: string, reads: 'never' | 'forOld'): EventTranslator<T> {
+function setChannel<T extends DispatchEventName>(name: string): EventTranslator<T> {
   return {
-    reads,
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, name);
-      const channelId = snowflake(d, 'id', name);
+      snowflake(d, 'id', name);
       const guildId = optionalSnowflake(d, 'guild_id', name);
       if (guildId === undefined) return { mutations: [] };
-      const old = context.wantOld ? await context.find(() => context.cache.getGuildChannel(channelId)) : undefined;
-      return { mutations: [mutation.set('channel', channelEntity(d, guildId))], old };
+      return { mutations: [mutation.set('channel', channelEntity(d, guildId))], oldOf: 0 };
     },
   };
 }
@@ -41,7 +40,6 @@ function deleteChannel<T extends DispatchEventName>(name: string): EventTranslat
       const channelId = snowflake(d, 'id', name);
       const guildId = optionalSnowflake(d, 'guild_id', name);
       if (guildId === undefined) return { mutations: [] };
-      const old = context.wantOld ? await context.find(() => context.cache.getGuildChannel(channelId)) : undefined;
       const mutations = channelCascade(channelId);
       // Threads of a deleted channel go with it (Discord does not always send their THREAD_DELETEs).
       for await (const channel of context.cache.iterGuildChannelsForGuild(guildId)) {
@@ -49,17 +47,17 @@ function deleteChannel<T extends DispatchEventName>(name: string): EventTranslat
           mutations.push(...channelCascade(channel.id));
         }
       }
-      return { mutations, old };
+      return { mutations, oldOf: 0 };
     },
   };
 }
 
 /** Translators of the channel events. */
 export const channelTranslators: TranslatorTable = {
-  [GatewayDispatchEvents.ChannelCreate]: setChannel('CHANNEL_CREATE', 'never'),
-  [GatewayDispatchEvents.ChannelUpdate]: setChannel('CHANNEL_UPDATE', 'forOld'),
-  [GatewayDispatchEvents.ThreadCreate]: setChannel('THREAD_CREATE', 'never'),
-  [GatewayDispatchEvents.ThreadUpdate]: setChannel('THREAD_UPDATE', 'forOld'),
+  [GatewayDispatchEvents.ChannelCreate]: setChannel('CHANNEL_CREATE'),
+  [GatewayDispatchEvents.ChannelUpdate]: setChannel('CHANNEL_UPDATE'),
+  [GatewayDispatchEvents.ThreadCreate]: setChannel('THREAD_CREATE'),
+  [GatewayDispatchEvents.ThreadUpdate]: setChannel('THREAD_UPDATE'),
   [GatewayDispatchEvents.ChannelDelete]: deleteChannel('CHANNEL_DELETE'),
   [GatewayDispatchEvents.ThreadDelete]: deleteChannel('THREAD_DELETE'),
 

@@ -75,29 +75,27 @@ export const guildTranslators: TranslatorTable = {
   },
 
   [GatewayDispatchEvents.GuildUpdate]: {
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'GUILD_UPDATE');
       const guildId = snowflake(d, 'id', 'GUILD_UPDATE');
       const roles = d.roles === undefined ? undefined : objectsWithId(d, 'roles', 'id', 'GUILD_UPDATE');
       const emojis = d.emojis === undefined ? undefined : objectsWithId(d, 'emojis', 'id', 'GUILD_UPDATE');
-      const old = context.wantOld ? await context.find(() => context.cache.getGuild(guildId)) : undefined;
       const mutations: Mutation[] = [mutation.merge('guild', { guildId }, guildEntity(d), true)];
       if (roles) mutations.push(mutation.replaceForGuild('role', guildId, roles.map((r) => roleEntity(r, guildId))));
       if (emojis) mutations.push(mutation.replaceForGuild('emoji', guildId, emojis.map((e) => emojiEntity(e, guildId))));
-      return { mutations, old };
+      return { mutations, oldOf: 0 };
     },
   },
 
   [GatewayDispatchEvents.GuildDelete]: {
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'GUILD_DELETE');
       const guildId = snowflake(d, 'id', 'GUILD_DELETE');
-      const old = context.wantOld ? await context.find(() => context.cache.getGuild(guildId)) : undefined;
       // `unavailable: true` is an outage: the data stays. Without it the bot left or was removed.
-      if (d.unavailable === true) return { mutations: [markUnavailable(guildId)], old };
-      return { mutations: guildCascade(guildId), old };
+      if (d.unavailable === true) return { mutations: [markUnavailable(guildId)], oldOf: 0 };
+      return { mutations: guildCascade(guildId), oldOf: 0 };
     },
   },
 
@@ -113,34 +111,24 @@ export const guildTranslators: TranslatorTable = {
   },
 
   [GatewayDispatchEvents.GuildRoleUpdate]: {
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'GUILD_ROLE_UPDATE');
       const guildId = snowflake(d, 'guild_id', 'GUILD_ROLE_UPDATE');
       const role = object(d.role, 'GUILD_ROLE_UPDATE.role');
-      const roleId = snowflake(role, 'id', 'GUILD_ROLE_UPDATE.role');
-      const old = context.wantOld ? await context.find(() => context.cache.getRole(roleId)) : undefined;
-      return { mutations: [mutation.set('role', roleEntity(role, guildId))], old };
+      snowflake(role, 'id', 'GUILD_ROLE_UPDATE.role');
+      return { mutations: [mutation.set('role', roleEntity(role, guildId))], oldOf: 0 };
     },
   },
 
   [GatewayDispatchEvents.GuildRoleDelete]: {
-    // Discord strips a deleted role from its members without sending member updates: do it here.
-    reads: 'always',
-    async translate(data, context) {
+    // Discord strips a deleted role from its members without sending member updates: the backend does it.
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'GUILD_ROLE_DELETE');
       const guildId = snowflake(d, 'guild_id', 'GUILD_ROLE_DELETE');
       const roleId = snowflake(d, 'role_id', 'GUILD_ROLE_DELETE');
-      const old = context.wantOld ? await context.find(() => context.cache.getRole(roleId)) : undefined;
-      const mutations: Mutation[] = [mutation.delete('role', { roleId })];
-      if (context.rules.resources.has('member')) {
-        for await (const member of context.cache.iterMembersForGuild(guildId)) {
-          if (!member.roles.includes(roleId)) continue;
-          const roles = member.roles.filter((id) => id !== roleId);
-          mutations.push(mutation.merge('member', { guildId, userId: member.user.id }, { roles }));
-        }
-      }
-      return { mutations, old };
+      return { mutations: [mutation.delete('role', { roleId }), mutation.removeRole(guildId, roleId)], oldOf: 0 };
     },
   },
 

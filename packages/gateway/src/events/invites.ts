@@ -28,13 +28,12 @@ export const inviteTranslators: TranslatorTable = {
   },
 
   [GatewayDispatchEvents.InviteDelete]: {
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'INVITE_DELETE');
       const inviteCode = code(d, 'INVITE_DELETE');
       snowflake(d, 'channel_id', 'INVITE_DELETE');
-      const old = context.wantOld ? await context.find(() => context.cache.getInvite(inviteCode)) : undefined;
-      return { mutations: [mutation.delete('invite', { code: inviteCode })], old };
+      return { mutations: [mutation.delete('invite', { code: inviteCode })], oldOf: 0 };
     },
   },
 };

@@ -26,7 +26,6 @@ export const meTranslators: TranslatorTable = {
         if (!Number.isInteger(id) || !Number.isInteger(count) || (count as number) < 1) throw new MalformedPayload('READY.shard must be [shardId, shardCount]');
         shard = [id as number, count as number];
       }
-      const old = context.wantOld ? await context.find(() => context.cache.getMe()) : undefined;
       const mutations: Mutation[] = [mutation.set('me', d.user as MeEntity)];
       for (const guildId of listed) mutations.push(mutation.merge('guild', { guildId }, { unavailable: true }));
       if (shard && context.rules.resources.has('guild')) {
@@ -34,17 +33,16 @@ export const meTranslators: TranslatorTable = {
           if (!listed.has(guild.id) && shardOf(guild.id, shard[1]) === shard[0]) mutations.push(...guildCascade(guild.id));
         }
       }
-      return { mutations, old };
+      return { mutations, oldOf: 0 };
     },
   },
 
   [GatewayDispatchEvents.UserUpdate]: {
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'USER_UPDATE');
       idOf(d, 'id', 'USER_UPDATE');
-      const old = context.wantOld ? await context.find(() => context.cache.getMe()) : undefined;
-      return { mutations: [mutation.set('me', d as unknown as MeEntity)], old };
+      return { mutations: [mutation.set('me', d as unknown as MeEntity)], oldOf: 0 };
     },
   },
 };

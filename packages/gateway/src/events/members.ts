@@ -19,30 +19,28 @@ export const memberTranslators: TranslatorTable = {
 
   [GatewayDispatchEvents.GuildMemberUpdate]: {
     // A partial member: merged into the cached one (created when absent); its user is merged into the user.
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'GUILD_MEMBER_UPDATE');
       const guildId = snowflake(d, 'guild_id', 'GUILD_MEMBER_UPDATE');
       const userId = idOf(d, 'user.id', 'GUILD_MEMBER_UPDATE');
-      const old = context.wantOld ? await context.find(() => context.cache.getMember(guildId, userId)) : undefined;
-      return { mutations: [mutation.merge('member', { guildId, userId }, memberEntity(d, guildId), true)], old };
+      return { mutations: [mutation.merge('member', { guildId, userId }, memberEntity(d, guildId), true)], oldOf: 0 };
     },
   },
 
   [GatewayDispatchEvents.GuildMemberRemove]: {
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'GUILD_MEMBER_REMOVE');
       const guildId = snowflake(d, 'guild_id', 'GUILD_MEMBER_REMOVE');
       const userId = idOf(d, 'user.id', 'GUILD_MEMBER_REMOVE');
-      const old = context.wantOld ? await context.find(() => context.cache.getMember(guildId, userId)) : undefined;
       return {
         mutations: [
           mutation.delete('member', { guildId, userId }),
           mutation.delete('presence', { guildId, userId }),
           mutation.delete('voiceState', { guildId, userId }),
         ],
-        old,
+        oldOf: 0,
       };
     },
   },

@@ -1,6 +1,6 @@
 /** Messages: create, update, delete, bulk delete. */
 import { GatewayDispatchEvents } from 'discord-api-types/v10';
-import { mutation, type MessageEntity, type Mutation, type Snowflake } from '@sake/abc';
+import { mutation, type Mutation, type Snowflake } from '@sake/abc';
 import { array, idOf, object, optionalSnowflake, snowflake, string, type Json } from '../validate.js';
 import { memberEntity, messageEntity } from './normalise.js';
 import type { TranslateContext, TranslatorTable } from './types.js';
@@ -28,6 +28,16 @@ function author(d: Json, guildId: Snowflake | undefined, context: TranslateConte
   return [mutation.set('user', user as never, ttl === undefined ? {} : { ttlMs: ttl })];
 }
 
+/** Whether a message payload has every field a stored message needs. */
+function isFullMessage(d: Json): boolean {
+  try {
+    checkFullMessage(d, 'MESSAGE_UPDATE');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Check the fields a message must have to be stored whole. */
 function checkFullMessage(d: Json, where: string): void {
   snowflake(d, 'id', where);
@@ -50,54 +60,41 @@ export const messageTranslators: TranslatorTable = {
   },
 
   [GatewayDispatchEvents.MessageUpdate]: {
-    // Merge into the cached message; an uncached one is stored only when the update is complete.
-    reads: 'always',
-    async translate(data, context) {
+    // Merged into the cached message by the backend; an uncached one is stored only when the update is complete.
+    reads: 'never',
+    translate(data, context) {
       const d = object(data, 'MESSAGE_UPDATE');
       const messageId = snowflake(d, 'id', 'MESSAGE_UPDATE');
       snowflake(d, 'channel_id', 'MESSAGE_UPDATE');
       const guildId = optionalSnowflake(d, 'guild_id', 'MESSAGE_UPDATE');
-      const old = await context.find(() => context.cache.getMessage(messageId));
-      const complete = (() => {
-        try {
-          checkFullMessage(d, 'MESSAGE_UPDATE');
-          return true;
-        } catch {
-          return false;
-        }
-      })();
+      const complete = isFullMessage(d);
       const mutations: Mutation[] = [];
-      if (old !== undefined) mutations.push(mutation.merge('message', { messageId }, messageEntity(d)));
-      else if (complete) mutations.push(...setMessage(d, context));
+      const rule = context.rules.messages;
+      if (rule !== false) {
+        // An upsert creates the message under the message rule, as MESSAGE_CREATE would; a merge keeps its expiry.
+        const options = complete ? { channelLimit: rule.perChannel, ...(rule.ttlMs === undefined ? {} : { ttlMs: rule.ttlMs }) } : {};
+        mutations.push(mutation.merge('message', { messageId }, messageEntity(d), complete, options));
+      }
       if (complete) mutations.push(...author(d, guildId, context));
-      return { mutations, old };
+      return { mutations, oldOf: rule === false ? undefined : 0 };
     },
   },
 
   [GatewayDispatchEvents.MessageDelete]: {
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'MESSAGE_DELETE');
       const messageId = snowflake(d, 'id', 'MESSAGE_DELETE');
-      const old = context.wantOld ? await context.find(() => context.cache.getMessage(messageId)) : undefined;
-      return { mutations: [mutation.delete('message', { messageId })], old };
+      return { mutations: [mutation.delete('message', { messageId })], oldOf: 0 };
     },
   },
 
   [GatewayDispatchEvents.MessageDeleteBulk]: {
-    reads: 'forOld',
-    async translate(data, context) {
+    reads: 'never',
+    translate(data) {
       const d = object(data, 'MESSAGE_DELETE_BULK');
       const ids = array(d, 'ids', 'MESSAGE_DELETE_BULK').map((id, i) => snowflake({ id }, 'id', `MESSAGE_DELETE_BULK.ids[${i}]`));
-      let old: MessageEntity[] | undefined;
-      if (context.wantOld) {
-        old = [];
-        for (const id of ids) {
-          const message = await context.find(() => context.cache.getMessage(id));
-          if (message) old.push(message);
-        }
-      }
-      return { mutations: ids.map((messageId) => mutation.delete('message', { messageId })), old };
+      return { mutations: ids.map((messageId) => mutation.delete('message', { messageId })), oldOf: ids.map((_, i) => i) };
     },
   },
 };

@@ -7,6 +7,7 @@ import type { ResolvedRules } from '../rules.js';
 export type ListenerCache = Pick<
   Backend,
   | 'apply'
+  | 'reportsOld'
   | 'getGuild'
   | 'iterGuilds'
   | 'getGuildChannel'
@@ -39,6 +40,8 @@ export interface TranslateContext {
   readonly cache: ListenerCache;
   /** The bot's own user id, once READY was seen (for reactions' `me`). */
   readonly meId: Snowflake | undefined;
+  /** The bot's own user id: from READY, else read once from the cached me (a broker consumer may never see READY). */
+  resolveMeId(): Promise<Snowflake | undefined>;
   /** The shard the event came from. */
   readonly shardId: number;
   /** Whether a confirmed handler wants the value cached before this event (read it only then). */
@@ -54,16 +57,26 @@ export interface TranslateContext {
 /** A translated event: the mutations to apply and, when asked, the value cached before. */
 export interface Translation {
   readonly mutations: Mutation[];
+  /** The value cached before, when the translator read it itself. */
   readonly old?: unknown;
+  /**
+   * Where the old value comes from without a read here: the entry of
+   * `mutations[oldOf]` as it was just before that mutation, or for a list the
+   * entries found before each listed mutation. The backend reports it from
+   * inside the write (`CacheWriter.reportsOld`), or the listener reads it.
+   */
+  readonly oldOf?: number | readonly number[];
 }
 
 /**
  * One event's translator.
  *
  * `reads` says when it reads the cache: `always` (it needs the current value
- * to compute the change), `forOld` (only to hand confirmed handlers the old
- * value) or `never`. Before a reading translator runs, the listener writes
- * the events queued before it, so reads see them.
+ * to compute the change), `forOld` (only to hand confirmed handlers an old
+ * value that no single mutation's entry gives) or `never`. Before a reading
+ * translator runs, the listener writes the events queued before it, so reads
+ * see them. Translators prefer `oldOf` and backend-side mutations (`react`,
+ * `removeRole`, merge upserts) to reads: a read costs a flush and a round trip.
  */
 export interface EventTranslator<T extends DispatchEventName = DispatchEventName> {
   readonly reads: 'always' | 'forOld' | 'never';

@@ -223,6 +223,8 @@ for (const [name, make] of [
       expect(old[9]).toEqual(beforeA);
       expect(old[9]).not.toBe(old[1]);
       expect(old[2]).toEqual(setA);
+      // A copy, not the caller's object: changing the batch afterwards must not change the report.
+      expect(old[2]).not.toBe(setA);
       expect(old[3]).toEqual(beforeMsg);
       expect(old[0]).toEqual({
         ...beforeMsg,

@@ -3,24 +3,26 @@
  *
  * 1. Validate every mutation (TypeError before any I/O).
  * 2. Pre-read what the batch can't be planned without (only when it holds
- *    such mutations): current values of merge targets, where a deleted
- *    channel/role/emoji/message/invite is indexed, and the members of a
- *    non-guild scope that a `clearFor` empties.
+ *    such mutations), in one wave of reads issued together: current values
+ *    of merge and react targets (messages/invites with their expiry), where a
+ *    deleted channel/role/emoji/message/invite is indexed, the members of a
+ *    non-guild scope that a `clearFor` empties, the members holding a role a
+ *    `removeRole` strips, and the entries whose old value the caller asked
+ *    for. Only a scoped clear of messages/invites needs a second wave (the
+ *    values of the entries its index lists).
  * 3. Simulate the batch in order over those entries (so a merge after a set
  *    in the same batch sees the set), turning every mutation into plain
- *    set/delete/replace/clear ops of a {@link Plan}.
+ *    set/delete/replace/clear ops of a {@link Plan}: a react becomes a set of
+ *    the message, a removeRole becomes sets of the members holding the role.
+ *    Old values are copied out of the simulation just before their mutation.
  * 4. Execute the plan (see plan.ts): per-guild ops are atomic, in one Lua call
  *    per guild; cross-slot indexes are written right after, before `apply`
  *    resolves.
  */
-import { scopeIdOf, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
+import { applyReactionChange, scopeIdOf, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
+import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
 import { checkMutation, keyString, type AnyKey, type Checked, type Entity } from './apply/validate.js';
-
-/** Apply a batch of mutations in order; see the module comment. */
-export function applyBatch(ctx: Ctx, batch: readonly Mutation[]): Promise<void> {
-  return applyChecked(ctx, checkBatch(batch));
-}
 import type { Ctx } from './context.js';
 import { bucketOf } from './keys.js';
 import { guildsOfUser, readGuildChild, readLocated } from './resources/children.js';
@@ -28,6 +30,11 @@ import { liveIds, readExpiring, readExpiry } from './resources/expiring.js';
 import { readGuild } from './resources/guilds.js';
 import { readMember } from './resources/members.js';
 import { readMe, readUsers } from './resources/users.js';
+
+/** Apply a batch of mutations in order; see the module comment. */
+export function applyBatch(ctx: Ctx, batch: readonly Mutation[]): Promise<void> {
+  return applyChecked(ctx, checkBatch(batch)).then(() => undefined);
+}
 
 /** An entry the simulation follows: its resource, key and value (null = absent). */
 interface Tracked {
@@ -117,10 +124,46 @@ export function checkBatch(batch: readonly Mutation[]): Checked[] {
   return batch.map((m, i) => checkMutation(m, i));
 }
 
-/** Apply a batch already validated by {@link checkBatch}. */
-export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> {
+/** Mutation types whose entry's old value can be asked for (the others have no single entry). */
+const REPORTS_OLD = new Set<Checked['type']>(['set', 'merge', 'delete', 'react']);
+
+/** Validate `ApplyOptions.old` against a checked batch (TypeError before any I/O). */
+export function checkOldIndexes(checked: readonly Checked[], old: unknown): readonly number[] {
+  if (!Array.isArray(old)) throw new TypeError('apply() options.old must be an array of batch indexes');
+  for (const i of old as unknown[]) {
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= checked.length) {
+      throw new TypeError(`apply() options.old: ${String(i)} is not an index of the batch (0..${checked.length - 1})`);
+    }
+    if (!REPORTS_OLD.has(checked[i]!.type)) throw new TypeError(`apply() options.old: batch[${i}] is a ${checked[i]!.type}, which has no old value`);
+  }
+  return old as number[];
+}
+
+/** The ttl that keeps an expiry `expireAt` (epoch ms; null: never; undefined: not known) when an entry is rewritten. */
+function keptTtl(expireAt: number | null | undefined, now: number): number | null | undefined {
+  return expireAt === undefined || expireAt === null ? expireAt : Math.max(1, expireAt - now);
+}
+
+/**
+ * Apply a batch already validated by {@link checkBatch}. With `old` (batch
+ * indexes checked by {@link checkOldIndexes}) it resolves with the entries as
+ * they were just before those mutations (undefined: absent), in `old`'s order.
+ */
+export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[]): Promise<unknown[] | undefined> {
   ctx.conn.assertOpen();
-  if (checked.length === 0) return;
+  const oldValues: unknown[] | undefined = old === undefined ? undefined : new Array<unknown>(old.length).fill(undefined);
+  if (checked.length === 0) return oldValues;
+
+  /** Batch index → positions in the result that want its old value (only built when old values are asked for). */
+  let oldAt: Map<number, number[]> | undefined;
+  if (old !== undefined && old.length > 0) {
+    oldAt = new Map();
+    old.forEach((i, pos) => {
+      const list = oldAt!.get(i);
+      if (list) list.push(pos);
+      else oldAt!.set(i, [pos]);
+    });
+  }
 
   // What to pre-read.
   const tracked = new Map<string, Tracked>();
@@ -130,36 +173,83 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
   };
   const needsValueOnDelete = new Set<ResourceName>(['channel', 'role', 'emoji', 'message', 'invite']);
   const scopedClears = checked.filter((m): m is Extract<Checked, { type: 'clearFor' }> => m.type === 'clearFor' && !isGuildLocalClear(m));
-  /** Resources whose in-batch writes must be followed because a scoped clear may remove them. */
+  /** Resources whose in-batch writes must be followed because a scoped clear or a removeRole may rewrite them. */
   const followWrites = new Set<ResourceName>(scopedClears.map((m) => m.resource));
-  /** Merged messages/invites: their expiry is pre-read along with their value. */
+  /** Merged and reacted messages/invites: their expiry is pre-read along with their value. */
   const expiryOf = new Set<string>();
-  for (const m of checked) {
-    if (m.type === 'merge') {
+  /** Guild → roles that removeRole mutations strip from its members. */
+  const roleScans = new Map<string, Set<string>>();
+  for (let i = 0; i < checked.length; i++) {
+    const m = checked[i]!;
+    switch (m.type) {
+      case 'merge':
+        follow(m.resource, m.key);
+        if (m.resource === 'message' || m.resource === 'invite') expiryOf.add(keyString(m.resource, m.key));
+        if (m.resource === 'member' && typeof m.patch.user === 'object' && m.patch.user !== null) follow('user', { userId: m.key.userId! });
+        break;
+      case 'react':
+        follow('message', m.key);
+        expiryOf.add(keyString('message', m.key));
+        break;
+      case 'delete':
+        if (needsValueOnDelete.has(m.resource)) follow(m.resource, m.key);
+        break;
+      case 'removeRole': {
+        const roles = roleScans.get(m.guildId);
+        if (roles) roles.add(m.roleId);
+        else roleScans.set(m.guildId, new Set([m.roleId]));
+        break;
+      }
+      default:
+        break;
+    }
+    if (oldAt?.has(i) && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
       follow(m.resource, m.key);
-      if (m.resource === 'message' || m.resource === 'invite') expiryOf.add(keyString(m.resource, m.key));
-      if (m.resource === 'member' && typeof m.patch.user === 'object' && m.patch.user !== null) follow('user', { userId: m.key.userId! });
-    } else if (m.type === 'delete' && needsValueOnDelete.has(m.resource)) follow(m.resource, m.key);
+      // getMember joins the member with the user entry as it is then: follow the user too.
+      if (m.resource === 'member') follow('user', { userId: m.key.userId! });
+    }
   }
+  if (roleScans.size > 0) {
+    // Members written earlier in the batch may hold the role, and the rewrite of a holder sets its user.
+    followWrites.add('member');
+    followWrites.add('user');
+  }
+
   const scopeTargets = new Map<Checked, AnyKey[]>();
-  if (scopedClears.length > 0) {
-    const found = await Promise.all(scopedClears.map((m) => scopeKeys(ctx, m)));
-    scopedClears.forEach((m, i) => {
-      scopeTargets.set(m, found[i]!);
-      if (m.resource === 'message' || m.resource === 'invite') for (const key of found[i]!) follow(m.resource, key);
-    });
-  }
-  if (tracked.size > 0) {
+  if (tracked.size > 0 || scopedClears.length > 0 || roleScans.size > 0) {
+    // One wave: every read below is issued in the same tick (the connection pipelines them).
     const entries = [...tracked.values()];
     const expiring = entries.filter((t) => expiryOf.has(keyString(t.resource, t.key)));
-    const [values, expiries] = await Promise.all([
+    const scans = [...roleScans];
+    const [values, expiries, found, holders] = await Promise.all([
       Promise.all(entries.map((t) => readValue(ctx, t.resource, t.key))),
       Promise.all(expiring.map((t) => readExpiry(ctx, t.resource as 'message' | 'invite', t.key.messageId ?? t.key.code!))),
+      Promise.all(scopedClears.map((m) => scopeKeys(ctx, m))),
+      Promise.all(scans.map(([guildId, roles]) => readRoleHolders(ctx, guildId, roles))),
     ]);
     entries.forEach((t, i) => (t.value = values[i]!));
     expiring.forEach((t, i) => {
       if (t.value !== null && expiries[i] !== undefined) t.expireAt = expiries[i];
     });
+    scans.forEach(([guildId], i) => trackHolders(tracked, guildId, holders[i]!));
+    // A scoped clear of messages/invites needs the values of the entries its index lists (to
+    // unindex them): a second wave, only for those not read already.
+    const more: Tracked[] = [];
+    scopedClears.forEach((m, i) => {
+      scopeTargets.set(m, found[i]!);
+      if (m.resource !== 'message' && m.resource !== 'invite') return;
+      for (const key of found[i]!) {
+        const k = keyString(m.resource, key);
+        if (tracked.has(k)) continue;
+        const t: Tracked = { resource: m.resource, key, value: null };
+        tracked.set(k, t);
+        more.push(t);
+      }
+    });
+    if (more.length > 0) {
+      const moreValues = await Promise.all(more.map((t) => readValue(ctx, t.resource, t.key)));
+      more.forEach((t, i) => (t.value = moreValues[i]!));
+    }
   }
 
   // Simulate and plan.
@@ -236,20 +326,36 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
     }
     track(resource, key, null);
   };
+  /**
+   * The user a rewritten member carries: the user entry as the batch has it so far when it is
+   * followed (a user set earlier in the batch must not be overwritten by the member's stale copy),
+   * else the member's own.
+   */
+  const currentUser = (userId: string, member: Entity | null): Entity | undefined =>
+    tracked.get(keyString('user', { userId }))?.value ?? (member?.user as Entity | undefined);
 
-  for (const m of checked) {
+  for (let i = 0; i < checked.length; i++) {
+    const m = checked[i]!;
+    if (oldAt !== undefined) {
+      const positions = oldAt.get(i);
+      if (positions !== undefined && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
+        const value = oldValue(tracked, m.resource, m.key);
+        // One copy per position: the caller may change one without affecting the others.
+        for (const pos of positions) oldValues![pos] = value === undefined ? undefined : structuredClone(value);
+      }
+    }
     switch (m.type) {
       case 'set':
         setEntity(m.resource, m.key, m.value, m.ttlMs, m.channelLimit);
         break;
       case 'merge': {
-        const current = tracked.get(keyString(m.resource, m.key))?.value ?? null;
+        const t = tracked.get(keyString(m.resource, m.key));
+        const current = t?.value ?? null;
         if (current === null && !m.upsert) break;
         const merged: Entity = { ...(current ?? {}), ...m.patch };
         if (m.resource === 'member') {
           const patchUser = m.patch.user as Entity | undefined;
-          const storedUser = tracked.get(keyString('user', { userId: m.key.userId! }))?.value ?? null;
-          merged.user = { ...(storedUser ?? {}), ...((current?.user as Entity | undefined) ?? {}), ...(patchUser ?? {}) };
+          merged.user = { ...(currentUser(m.key.userId!, current) ?? {}), ...(patchUser ?? {}) };
           if (merged.guild_id === undefined) merged.guild_id = m.key.guildId;
         }
         // An upsert must produce a storable entity: validate it like a set (TypeError before any write).
@@ -257,13 +363,39 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
         if (re.type === 'set' && keyString(m.resource, re.key) !== keyString(m.resource, m.key)) {
           throw new TypeError(`merge of ${m.resource} ${JSON.stringify(m.key)}: the patch changes the entry's key`);
         }
-        // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it).
-        let keepTtlMs: number | null | undefined;
-        if (m.resource === 'message' || m.resource === 'invite') {
-          const expireAt = tracked.get(keyString(m.resource, m.key))?.expireAt;
-          keepTtlMs = expireAt === undefined || expireAt === null ? expireAt : Math.max(1, expireAt - plan.now);
+        if (current === null) {
+          // The upsert creates the entry: it gets the mutation's ttl and channel limit, as a set would.
+          setEntity(m.resource, m.key, merged, m.ttlMs, m.channelLimit);
+          break;
         }
+        // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it).
+        const keepTtlMs = m.resource === 'message' || m.resource === 'invite' ? keptTtl(t?.expireAt, plan.now) : undefined;
         setEntity(m.resource, m.key, merged, keepTtlMs);
+        break;
+      }
+      case 'react': {
+        const t = tracked.get(keyString('message', m.key));
+        if (!t || t.value === null) break;
+        const reactions = applyReactionChange(t.value.reactions as Parameters<typeof applyReactionChange>[0], m.change);
+        setEntity('message', m.key, { ...t.value, reactions }, keptTtl(t.expireAt, plan.now));
+        break;
+      }
+      case 'removeRole': {
+        // Holders as the batch has them so far: pre-read ones and members written earlier in the
+        // batch (followed). Snapshot first: the rewrites below add tracked users.
+        const holders: Tracked[] = [];
+        for (const t of tracked.values()) {
+          if (t.resource !== 'member' || t.value === null || t.key.guildId !== m.guildId) continue;
+          const roles = t.value.roles;
+          if (Array.isArray(roles) && roles.includes(m.roleId)) holders.push(t);
+        }
+        for (const t of holders) {
+          const member = t.value!;
+          const value: Entity = { ...member, roles: (member.roles as unknown[]).filter((r) => r !== m.roleId) };
+          const user = currentUser(t.key.userId!, member);
+          if (user !== undefined) value.user = user;
+          setEntity('member', t.key, value);
+        }
         break;
       }
       case 'delete':
@@ -312,4 +444,29 @@ export async function applyChecked(ctx: Ctx, checked: Checked[]): Promise<void> 
     }
   }
   await plan.execute();
+  return oldValues;
+}
+
+/**
+ * An entry as its `get*` would return it at this point of the simulation (undefined: absent):
+ * a member is joined with its user entry as the batch has it (a user carrying only its id when
+ * that entry is gone, as `getMember` answers).
+ */
+function oldValue(tracked: Map<string, Tracked>, resource: ResourceName, key: AnyKey): Entity | undefined {
+  const value = tracked.get(keyString(resource, key))?.value ?? null;
+  if (value === null) return undefined;
+  if (resource !== 'member') return value;
+  const user = tracked.get(keyString('user', { userId: key.userId! }))?.value ?? null;
+  return { ...value, user: user ?? { id: key.userId! } };
+}
+
+/** Follow the role holders a removeRole pre-read found (entries already followed keep their own read). */
+function trackHolders(tracked: Map<string, Tracked>, guildId: string, holders: readonly RoleHolder[]): void {
+  for (const h of holders) {
+    const key = { guildId, userId: h.userId };
+    const k = keyString('member', key);
+    if (!tracked.has(k)) tracked.set(k, { resource: 'member', key, value: h.member });
+    const uk = keyString('user', { userId: h.userId });
+    if (!tracked.has(uk)) tracked.set(uk, { resource: 'user', key: { userId: h.userId }, value: h.user });
+  }
 }

@@ -11,6 +11,8 @@ import {
   mutation,
   toInviteCode,
   toSnowflake,
+  type ApplyOptions,
+  type ApplyResult,
   type Backend,
   type CacheIterator,
   type EmojiEntity,
@@ -27,7 +29,7 @@ import {
   type UserEntity,
   type VoiceStateEntity,
 } from '@sake/abc';
-import { applyBatch, applyChecked, checkBatch } from './apply.js';
+import { applyBatch, applyChecked, checkBatch, checkOldIndexes } from './apply.js';
 import { runUserScripts } from './apply/user-scripts.js';
 import { Connection, createClient, toCacheError, withDeadline, type Client } from './connection.js';
 import type { Ctx } from './context.js';
@@ -195,11 +197,23 @@ export class RedisCache implements Backend {
     );
   }
 
-  /** Apply a batch of mutations (see apply.ts); per-guild ops of the batch are atomic. */
-  async apply(batch: readonly Mutation[]): Promise<void> {
-    // Malformed ids are a TypeError before anything else, even on a closed cache.
+  /** `apply` reports old values (`ApplyOptions.old`), read in the same pre-read wave as the batch's own reads. */
+  readonly reportsOld = true;
+
+  /**
+   * Apply a batch of mutations (see apply.ts); per-guild ops of the batch are atomic. With
+   * `options.old`, resolves with the listed entries as they were just before their mutation.
+   */
+  async apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void> {
+    // Malformed ids (and old indexes) are a TypeError before anything else, even on a closed cache.
     const checked = checkBatch(batch);
-    await applyChecked(this.#c(), checked);
+    const old = options?.old === undefined ? undefined : checkOldIndexes(checked, options.old);
+    const ctx = this.#c();
+    if (old === undefined) {
+      await applyChecked(ctx, checked);
+      return;
+    }
+    return { old: (await applyChecked(ctx, checked, old))! };
   }
 
   async #applyWindows(windows: AsyncIterable<string[]>, toMutation: (id: string) => Mutation): Promise<void> {

@@ -1,0 +1,78 @@
+/**
+ * The pre-read of a `removeRole`: the cached members of a guild that hold one
+ * of the deleted roles, joined with their users (the rewrite sets the member
+ * and its user, so it needs the whole member as `getMember` returns it).
+ *
+ * Only role holders are decoded and joined: a record that contains neither
+ * the role's 8-byte id nor its decimal string can't hold the role, whatever
+ * its encoding (packed id list, or verbatim strings in the extension map), so
+ * most members of a large guild are skipped without decoding and no user of a
+ * member that keeps its roles is read.
+ */
+import type { UserEntity } from '@sake/abc';
+import { idBytes, idFromBytes, memberCodec } from '../codec/index.js';
+import { fieldLocator, type Ctx } from '../context.js';
+import { readMemberBuckets } from '../resources/members.js';
+import { joinTails } from '../resources/tails.js';
+import { readMemberUsers } from '../resources/users.js';
+import { hscanWindows } from '../scan.js';
+import type { Entity } from './validate.js';
+
+/** A role holder found by {@link readRoleHolders}. */
+export interface RoleHolder {
+  readonly userId: string;
+  /** The member joined with its user (a user carrying only its id when the user entry is gone), as `getMember` returns it. */
+  readonly member: Entity;
+  /** The stored user, or null when it is absent. */
+  readonly user: Entity | null;
+}
+
+/** Member buckets scanned together (bounds the raw replies held at once; ~64 members per bucket). */
+const BUCKETS_PER_WAVE = 256;
+
+/** The `[field, value]` pairs of one member bucket (a listpack bucket comes back in one HSCAN). */
+async function bucketEntries(ctx: Ctx, key: string): Promise<Array<[Buffer, Buffer]>> {
+  const out: Array<[Buffer, Buffer]> = [];
+  for await (const window of hscanWindows(ctx, key)) for (const pair of window) out.push(pair);
+  return out;
+}
+
+/** The cached members of `guildId` whose `roles` hold any of `roleIds`, joined with their users. */
+export async function readRoleHolders(ctx: Ctx, guildId: string, roleIds: ReadonlySet<string>): Promise<RoleHolder[]> {
+  const buckets = await readMemberBuckets(ctx, guildId);
+  if (buckets === null) return [];
+  const needles: Buffer[] = [];
+  for (const roleId of roleIds) needles.push(idBytes(roleId), Buffer.from(roleId, 'latin1'));
+  const found: Array<{ userId: string; member: Entity }> = [];
+  for (let from = 0; from < buckets; from += BUCKETS_PER_WAVE) {
+    const to = Math.min(buckets, from + BUCKETS_PER_WAVE);
+    const scans: Array<Promise<void>> = [];
+    for (let b = from; b < to; b++) {
+      const key = ctx.keys.memberBucket(guildId, b);
+      scans.push(
+        (async () => {
+          const entries = await bucketEntries(ctx, key);
+          if (entries.length === 0) return;
+          const fields = entries.map(([f]) => f);
+          const values = await joinTails(ctx, ctx.keys.memberTails(guildId, b), fields, entries.map(([, v]) => v), (i) => fieldLocator(key, idFromBytes(fields[i]!)));
+          for (let i = 0; i < values.length; i++) {
+            const bytes = values[i]!;
+            const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+            if (!needles.some((n) => view.indexOf(n) >= 0)) continue;
+            const userId = idFromBytes(fields[i]!);
+            const member = memberCodec.decode(bytes, fieldLocator(key, userId), guildId, { id: userId } as UserEntity) as unknown as Entity;
+            const roles = member.roles;
+            if (Array.isArray(roles) && roles.some((r) => typeof r === 'string' && roleIds.has(r))) found.push({ userId, member });
+          }
+        })(),
+      );
+    }
+    await Promise.all(scans);
+  }
+  if (found.length === 0) return [];
+  const users = await readMemberUsers(ctx, found.map((f) => f.userId));
+  return found.map(({ userId, member }, i) => {
+    const user = (users[i] ?? null) as Entity | null;
+    return { userId, member: { ...member, user: user ?? { id: userId } }, user };
+  });
+}

@@ -8,8 +8,8 @@
 import { runConformance } from '@sake/conformance';
 import type { TestBody, TestRunner } from '@sake/conformance';
 import { MemoryCache } from '@sake/memory';
-import { BackendError, ClosedClient, EntryNotFound, LazyCacheIterator } from '@sake/abc';
-import type { CacheIterator, Mutation } from '@sake/abc';
+import { BackendError, ClosedClient, EntryNotFound, LazyCacheIterator, keyOf, mutation } from '@sake/abc';
+import type { ApplyOptions, ApplyResult, CacheIterator, MemberEntity, Mutation } from '@sake/abc';
 import { describe, expect, it } from 'vitest';
 
 type Hook = () => void | Promise<void>;
@@ -71,7 +71,20 @@ function broken(make: (real: MemoryCache) => Overrides): () => MemoryCache {
   };
 }
 
-const good = collect((runner) => runConformance('MemoryCache', () => new MemoryCache(), { runner, timeoutMs: 2_000 }));
+const good = collect((runner) => runConformance('MemoryCache', () => new MemoryCache(), { runner, timeoutMs: 2_000, reportsOld: true }));
+
+const WRITER = 'writer (apply)';
+const REACT = `${WRITER} > react > `;
+const REMOVE_ROLE = `${WRITER} > removeRole > `;
+const UPSERT = `${WRITER} > merge upsert options > `;
+const OLD = `${WRITER} > old values > `;
+
+/** Apply a batch one mutation at a time, replacing each mutation `swap` handles. */
+function stepwise(real: MemoryCache, swap: (m: Mutation) => Promise<boolean>) {
+  return async (batch: readonly Mutation[]): Promise<void> => {
+    for (const m of batch) if (!(await swap(m))) await real.apply([m]);
+  };
+}
 
 interface Mutant {
   what: string;
@@ -175,12 +188,139 @@ const MUTANTS: Mutant[] = [
     factory: broken((real) => ({ clearEmojisForGuild: async () => real.clearEmojis() })),
     caughtBy: ["emoji (Emojis) > clearEmojisForGuild removes that parent's entries and leaves other parents alone"],
   },
+  {
+    what: 'apply ignores react mutations',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[], options?: ApplyOptions) => real.apply(batch.filter((m) => m.type !== 'react'), options?.old ? { old: [] } : undefined),
+    })),
+    caughtBy: [
+      `${REACT}react add counts normal and burst reactions per emoji, with the me flags, in first-added order`,
+      `${REACT}react remove decrements, clears the me flag it names, and drops a reaction whose count reaches 0`,
+      `${REACT}react removeEmoji drops one emoji (custom ones by id) and removeAll drops every reaction`,
+      `${REACT}react on an absent message leaves it absent (and still changes a cached one in the same batch)`,
+      `${REACT}react keeps the message's expiry`,
+    ],
+  },
+  {
+    what: 'react counts super reactions as normal ones',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[]) =>
+        real.apply(batch.map((m) => (m.type === 'react' && (m.change.op === 'add' || m.change.op === 'remove') ? { ...m, change: { ...m.change, burst: false } } : m))),
+    })),
+    caughtBy: [
+      `${REACT}react add counts normal and burst reactions per emoji, with the me flags, in first-added order`,
+      `${REACT}react remove decrements, clears the me flag it names, and drops a reaction whose count reaches 0`,
+    ],
+  },
+  {
+    what: "react ignores the bot's own reactions (me flags)",
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[]) =>
+        real.apply(batch.map((m) => (m.type === 'react' && (m.change.op === 'add' || m.change.op === 'remove') ? { ...m, change: { ...m.change, me: false } } : m))),
+    })),
+    caughtBy: [
+      `${REACT}react add counts normal and burst reactions per emoji, with the me flags, in first-added order`,
+      `${REACT}react remove decrements, clears the me flag it names, and drops a reaction whose count reaches 0`,
+    ],
+  },
+  {
+    what: 'apply ignores removeRole',
+    factory: broken((real) => ({ apply: (batch: readonly Mutation[]) => real.apply(batch.filter((m) => m.type !== 'removeRole')) })),
+    caughtBy: [
+      `${REMOVE_ROLE}removeRole takes the role out of the guild's members that have it, and nothing else`,
+      `${REMOVE_ROLE}members stripped of a role are still joined with their current user`,
+      `${REMOVE_ROLE}removeRole applies in batch order`,
+    ],
+  },
+  {
+    what: 'removeRole strips the role from members of every guild',
+    factory: broken((real) => ({
+      apply: stepwise(real, async (m) => {
+        if (m.type !== 'removeRole') return false;
+        const holders = (await real.iterMembers().toArray()).filter((x) => x.roles.includes(m.roleId));
+        await real.apply(holders.map((x) => mutation.set('member', { ...x, roles: x.roles.filter((r) => r !== m.roleId) })));
+        return true;
+      }),
+    })),
+    caughtBy: [`${REMOVE_ROLE}removeRole takes the role out of the guild's members that have it, and nothing else`],
+  },
+  {
+    what: 'a merge that upserts ignores ttlMs and channelLimit',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[]) => real.apply(batch.map((m) => (m.type === 'merge' ? { ...m, ttlMs: undefined, channelLimit: undefined } : m))),
+    })),
+    caughtBy: [
+      `${UPSERT}merge with upsert and channelLimit creates the message and evicts the oldest of its channel`,
+      `${UPSERT}merge with upsert and ttlMs creates a message that expires`,
+    ],
+  },
+  {
+    what: 'a merge into an existing message is written as a set (its ttlMs and channelLimit apply, its expiry is lost)',
+    factory: broken((real) => ({
+      apply: stepwise(real, async (m) => {
+        if (m.type !== 'merge' || m.resource !== 'message') return false;
+        const current = await real.getMessage(m.key.messageId).catch(() => undefined);
+        if (current === undefined) return false;
+        await real.apply([mutation.set('message', { ...current, ...m.patch }, { ttlMs: m.ttlMs, channelLimit: m.channelLimit })]);
+        return true;
+      }),
+    })),
+    caughtBy: [
+      `${UPSERT}channelLimit on a merge into an existing message evicts nothing (it applies only when the merge creates)`,
+      `${UPSERT}a merge into an existing message keeps its expiry (its ttlMs is ignored)`,
+    ],
+  },
+  {
+    what: 'apply resolves without old values',
+    factory: broken((real) => ({ apply: async (batch: readonly Mutation[]) => void (await real.apply(batch)) })),
+    caughtBy: [
+      `${OLD}set, merge and delete report the entry as it was just before them, in the order asked`,
+      `${OLD}a merge after a set of the same key in one batch reports the set's value`,
+      `${OLD}react reports the message as it was before each reaction change; an absent one as undefined`,
+      `${OLD}a member's old value is joined with its user, as getMember returns it`,
+    ],
+  },
+  {
+    what: 'apply reports old values as they were before the whole batch',
+    factory: broken((real) => ({
+      apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
+        const wanted = options?.old ?? [];
+        if (wanted.length === 0) return real.apply(batch);
+        // A merge with an empty patch changes nothing and reports the entry as it is now.
+        const probes = wanted.map((i) => {
+          const m = batch[i]!;
+          const key = m.type === 'set' ? keyOf(m.resource, m.value as never) : (m as { key: object }).key;
+          return { type: 'merge', resource: m.resource, key, patch: {}, upsert: false } as Mutation;
+        });
+        const before = await real.apply(probes, { old: probes.map((_, i) => i) });
+        await real.apply(batch);
+        return before;
+      },
+    })),
+    caughtBy: [
+      `${OLD}set, merge and delete report the entry as it was just before them, in the order asked`,
+      `${OLD}a merge after a set of the same key in one batch reports the set's value`,
+      `${OLD}react reports the message as it was before each reaction change; an absent one as undefined`,
+    ],
+  },
+  {
+    what: "a member's old value is reported without its user joined",
+    factory: broken((real) => ({
+      apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
+        const result = await real.apply(batch, options);
+        if (!result) return result;
+        const old = result.old.map((v) => (v && typeof v === 'object' && 'user' in v && 'roles' in v ? { ...(v as MemberEntity), user: { id: (v as MemberEntity).user.id } } : v));
+        return { old } satisfies ApplyResult;
+      },
+    })),
+    caughtBy: [`${OLD}a member's old value is joined with its user, as getMember returns it`],
+  },
 ];
 
 describe('the conformance suite catches broken backends', () => {
   for (const mutant of MUTANTS) {
     it(mutant.what, async () => {
-      const bad = collect((runner) => runConformance('MemoryCache', mutant.factory, { runner, timeoutMs: 2_000 }));
+      const bad = collect((runner) => runConformance('MemoryCache', mutant.factory, { runner, timeoutMs: 2_000, reportsOld: true }));
       for (const name of mutant.caughtBy) {
         const check = bad.get(name);
         const control = good.get(name);
@@ -192,6 +332,28 @@ describe('the conformance suite catches broken backends', () => {
       }
     });
   }
+});
+
+describe('the reportsOld switch', () => {
+  const name = `${OLD}not checked: options.reportsOld is not set, so the backend must not declare reportsOld either`;
+  const suiteFor = (factory: () => MemoryCache) => collect((runner) => runConformance('MemoryCache', factory, { runner, timeoutMs: 2_000 })).get(name);
+
+  it('passes for a backend that does not report old values', async () => {
+    const check = suiteFor(broken(() => ({ reportsOld: undefined })));
+    expect(check).toBeDefined();
+    await run(check as Collected);
+  });
+
+  it('fails for a backend that declares reportsOld when the suite was not told', async () => {
+    await expect(run(suiteFor(() => new MemoryCache()) as Collected)).rejects.toThrow(/pass \{ reportsOld: true \}/);
+  });
+
+  it("fails the old-value tests when the option is set but the backend doesn't declare it", async () => {
+    const check = collect((runner) => runConformance('MemoryCache', broken(() => ({ reportsOld: false })), { runner, timeoutMs: 2_000, reportsOld: true })).get(
+      `${OLD}a merge after a set of the same key in one batch reports the set's value`,
+    );
+    await expect(run(check as Collected)).rejects.toThrow(/backend's reportsOld is false/);
+  });
 });
 
 describe('the unreachable-store check', () => {

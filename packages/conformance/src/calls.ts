@@ -4,7 +4,7 @@
  * test covers every resource; a missing method fails the test with its name.
  */
 import type { CacheIterator, Mutation } from '@sake/abc';
-import { check, fail } from './assert.js';
+import { check, fail, show } from './assert.js';
 
 type AnyMethod = (...args: unknown[]) => unknown;
 
@@ -44,4 +44,18 @@ export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 /** `backend.apply(batch)`. */
 export function apply(backend: object, ...batch: Mutation[]): Promise<void> {
   return call<void>(backend, 'apply', batch);
+}
+
+/**
+ * `backend.apply(batch, { old })`, checking that it resolved with an
+ * `ApplyResult` holding one old value per requested index; returns them.
+ */
+export async function applyReporting(backend: object, batch: readonly Mutation[], old: readonly number[]): Promise<readonly unknown[]> {
+  const result = await call<unknown>(backend, 'apply', batch, { old });
+  const values = (result as { old?: unknown } | null | undefined)?.old;
+  check(
+    Array.isArray(values) && values.length === old.length,
+    `apply(batch, { old: [${old.join(', ')}] }) must resolve with { old } holding ${old.length} value(s), got ${show(result)}`,
+  );
+  return values;
 }

@@ -54,7 +54,11 @@ export const meTests: TestGroup = (factory, options) => defineGroup('me', factor
 /** Lifecycle tests: open/close/isAlive, ClosedClient on every method, reopen, unreachable store. */
 export const lifecycleTests: TestGroup = (factory, options) => defineGroup('lifecycle', factory, options, lifecycleBody);
 
-/** Write-contract tests: batch order, empty and multi-resource batches, validation before writing. */
+/**
+ * Write-contract tests: batch order, empty and multi-resource batches, validation before writing;
+ * merge-upsert `ttlMs`/`channelLimit`, `react` (with messages), `removeRole` (with members), and
+ * old values reported by `apply` (with `reportsOld`).
+ */
 export const writerTests: TestGroup = (factory, options) => defineGroup('writer (apply)', factory, options, writerBody);
 
 /** Every resource family's group, by resource name. */

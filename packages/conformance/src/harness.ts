@@ -18,6 +18,7 @@ export interface Resolved<B extends ConformanceBackend> {
   readonly resources: ReadonlySet<ResourceName>;
   readonly refs: boolean;
   readonly reopen: boolean;
+  readonly reportsOld: boolean;
   readonly corrupt: ConformanceOptions<B>['corrupt'];
   readonly unreachable: ConformanceOptions<B>['unreachable'];
   readonly runner: TestRunner;
@@ -30,6 +31,7 @@ export function resolveOptions<B extends ConformanceBackend>(options: Conformanc
     resources: new Set(options.resources ?? RESOURCE_NAMES),
     refs: options.refs ?? true,
     reopen: options.reopen ?? true,
+    reportsOld: options.reportsOld ?? false,
     corrupt: options.corrupt,
     unreachable: options.unreachable,
     runner: options.runner ?? vitestRunner,

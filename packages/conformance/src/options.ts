@@ -48,6 +48,15 @@ export interface ConformanceOptions<B extends ConformanceBackend = ConformanceBa
   /** Whether a closed backend can be opened again and still holds its data (default `true`). */
   reopen?: boolean;
   /**
+   * Whether the backend's `apply(batch, { old })` reports old values — set it
+   * when the backend declares `reportsOld: true` (`CacheWriter.reportsOld`).
+   * Default `false`: the old-value tests are not registered (a backend may
+   * leave old values to the listener's own reads), and one test checks instead
+   * that the backend does not declare `reportsOld`, so a backend that claims
+   * the capability can't skip its tests by omission.
+   */
+  reportsOld?: boolean;
+  /**
    * Overwrite the stored bytes of one entry with something unreadable. When
    * given, the suite checks that `get…` and iteration reject with
    * `InvalidDataFound` for that entry.

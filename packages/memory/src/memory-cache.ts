@@ -1,12 +1,14 @@
 import {
   ClosedClient,
   EntryNotFound,
-  LazyCacheIterator,
+  applyReactionChange,
   checkMutation,
   keyOf,
   scopeIdOf,
   toInviteCode,
   toSnowflake,
+  type ApplyOptions,
+  type ApplyResult,
   type Backend,
   type CacheIterator,
   type EmojiEntity,
@@ -19,12 +21,14 @@ import {
   type MessageEntity,
   type Mutation,
   type PresenceEntity,
+  type ReactionChange,
   type ResourceName,
   type RoleEntity,
   type Snowflakeish,
   type UserEntity,
   type VoiceStateEntity,
 } from '@sake/abc';
+import { copy } from './copy.js';
 import { IndexedStore, type ScopeReader } from './store.js';
 
 /** Options of {@link MemoryCache}. */
@@ -44,6 +48,37 @@ type StoredMember = Omit<MemberEntity, 'user'> & { user: { id: string } };
 type Stored = { [R in ResourceName]: R extends 'member' ? StoredMember : EntityMap[R] };
 
 const ME_KEY = 'me';
+
+/** The mutation types whose old value {@link ApplyOptions.old} may ask for. */
+const REPORTABLE: ReadonlySet<Mutation['type']> = new Set(['set', 'merge', 'delete', 'react']);
+
+/**
+ * A {@link CacheIterator} over a synchronous source. Memory has nothing to
+ * await, so `toArray()` collects the source directly instead of going
+ * through an async generator per entry (what the listener's reads use).
+ */
+class SyncSourceIterator<T> implements CacheIterator<T> {
+  readonly #source: () => Iterable<T>;
+  readonly #count: () => number;
+
+  constructor(source: () => Iterable<T>, count: () => number) {
+    this.#source = source;
+    this.#count = count;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    // The source runs on the first next(), so errors surface while iterating.
+    yield* this.#source();
+  }
+
+  async len(): Promise<number> {
+    return this.#count();
+  }
+
+  async toArray(): Promise<T[]> {
+    return Array.from(this.#source());
+  }
+}
 
 /** The string a store files an entry under, from its typed key. */
 function storeKey(resource: ResourceName, key: Record<string, string>): string {
@@ -73,9 +108,11 @@ function scoped<V>(resource: 'channel' | 'emoji' | 'role' | 'presence' | 'voiceS
  * conformance suite checks other backends against.
  *
  * Values are deep-copied on the way in and out, so callers can't change the
- * cache by mutating what they passed or got.
+ * cache by mutating what they passed or got (old values from `apply` too).
  */
 export class MemoryCache implements Backend {
+  /** `apply` honours {@link ApplyOptions.old}: old values are read in the same synchronous pass as the writes. */
+  readonly reportsOld = true;
   readonly #options: MemoryCacheOptions;
   readonly #now: () => number;
   #alive = false;
@@ -117,12 +154,73 @@ export class MemoryCache implements Backend {
 
   // ----- writes ---------------------------------------------------------------------------
 
-  /** Apply a batch in order. The whole batch is validated first, so a bad mutation changes nothing. */
-  async apply(batch: readonly Mutation[]): Promise<void> {
+  /**
+   * Apply a batch in order. The whole batch (and `options.old`) is validated
+   * first, so a bad mutation changes nothing. With `options.old`, resolves
+   * with copies of the listed mutations' entries as they were just before
+   * each of them (see {@link ApplyResult}).
+   */
+  async apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void> {
     if (!Array.isArray(batch)) throw new TypeError('batch must be an array of mutations');
     const checked = batch.map((m, i) => this.#check(m, i));
+    const wanted = options?.old;
+    if (wanted === undefined || wanted.length === 0) {
+      this.#assertAlive();
+      for (const m of checked) this.#applyOne(m);
+      return;
+    }
+    const reported = this.#checkOld(checked, wanted);
     this.#assertAlive();
-    for (const m of checked) this.#applyOne(m);
+    const found = new Map<number, unknown>();
+    for (let i = 0; i < checked.length; i++) {
+      const m = checked[i]!;
+      if (reported.has(i)) found.set(i, this.#current(m));
+      this.#applyOne(m);
+    }
+    // An index listed twice gets two copies, so no two results share an object.
+    const given = new Set<number>();
+    return {
+      old: wanted.map((i) => {
+        const value = found.get(i);
+        if (!given.has(i)) {
+          given.add(i);
+          return value;
+        }
+        return copy(value);
+      }),
+    };
+  }
+
+  /** The indexes of `options.old`, each checked to name a set/merge/delete/react of the batch (a `TypeError` otherwise). */
+  #checkOld(batch: readonly Mutation[], wanted: readonly number[]): ReadonlySet<number> {
+    if (!Array.isArray(wanted)) throw new TypeError('options.old must be an array of batch indexes');
+    const out = new Set<number>();
+    for (const i of wanted) {
+      const m = Number.isInteger(i) ? batch[i] : undefined;
+      if (m === undefined) throw new TypeError(`options.old: ${String(i)} is not an index of the batch (length ${batch.length})`);
+      if (!REPORTABLE.has(m.type)) throw new TypeError(`options.old: batch[${i}] is a ${m.type} mutation, which has no old value`);
+      out.add(i);
+    }
+    return out;
+  }
+
+  /** The entry a set/merge/delete/react mutation is about, as its `get*` would return it now (a copy), or `undefined`. */
+  #current(m: Mutation): unknown {
+    let key: string;
+    switch (m.type) {
+      case 'set':
+        key = storeKey(m.resource, keyOf(m.resource, m.value as never) as Record<string, string>);
+        break;
+      case 'merge':
+      case 'delete':
+      case 'react':
+        key = storeKey(m.resource, m.key as Record<string, string>);
+        break;
+      default:
+        return undefined;
+    }
+    const stored = this.#stores[m.resource].get(key);
+    return stored === undefined ? undefined : this.#read(m.resource, stored);
   }
 
   /** Validate one mutation (the shared `checkMutation`); returns it with its ids normalised. */
@@ -131,7 +229,10 @@ export class MemoryCache implements Backend {
     switch (checked.type) {
       case 'merge':
       case 'delete':
+      case 'react':
         return { ...m, key: checked.key } as Mutation;
+      case 'removeRole':
+        return { ...m, guildId: checked.guildId, roleId: checked.roleId } as Mutation;
       case 'replaceForGuild':
         return { ...m, guildId: checked.guildId } as Mutation;
       case 'clearFor':
@@ -144,10 +245,16 @@ export class MemoryCache implements Backend {
   #applyOne(m: Mutation): void {
     switch (m.type) {
       case 'set':
-        this.#set(m.resource, structuredClone(m.value), m.ttlMs, m.channelLimit);
+        this.#set(m.resource, copy(m.value), m.ttlMs, m.channelLimit);
         return;
       case 'merge':
-        this.#merge(m.resource, m.key as Record<string, string>, structuredClone(m.patch), m.upsert === true);
+        this.#merge(m.resource, m.key as Record<string, string>, copy(m.patch), m.upsert === true, m.ttlMs, m.channelLimit);
+        return;
+      case 'react':
+        this.#react(m.key.messageId, copy(m.change));
+        return;
+      case 'removeRole':
+        this.#removeRole(m.guildId, m.roleId);
         return;
       case 'delete':
         this.#delete(m.resource, storeKey(m.resource, m.key as Record<string, string>));
@@ -156,7 +263,7 @@ export class MemoryCache implements Backend {
         const store = this.#stores[m.resource] as IndexedStore<unknown>;
         const keep = new Set(m.values.map((v) => storeKey(m.resource, keyOf(m.resource, v as never) as Record<string, string>)));
         for (const key of store.keysFor('guild', m.guildId)) if (!keep.has(key)) this.#delete(m.resource, key);
-        for (const value of m.values) this.#set(m.resource, structuredClone(value));
+        for (const value of m.values) this.#set(m.resource, copy(value));
         return;
       }
       case 'clearFor': {
@@ -194,14 +301,14 @@ export class MemoryCache implements Backend {
     for (const key of keys.slice(0, keys.length - limit)) store.delete(key);
   }
 
-  #merge(resource: ResourceName, key: Record<string, string>, patch: Record<string, unknown>, upsert: boolean): void {
+  #merge(resource: ResourceName, key: Record<string, string>, patch: Record<string, unknown>, upsert: boolean, ttlMs?: number, channelLimit?: number): void {
     const k = storeKey(resource, key);
     const store = this.#stores[resource] as unknown as IndexedStore<Record<string, unknown>>;
     const current = store.get(k);
     if (current === undefined) {
       if (!upsert) return;
       // The key fields win over whatever the patch says, so an upsert can't land under another key.
-      this.#set(resource, { ...patch, ...this.#keyFields(resource, key, patch) } as never);
+      this.#set(resource, { ...patch, ...this.#keyFields(resource, key, patch) } as never, ttlMs, channelLimit);
       return;
     }
     if (resource === 'member') {
@@ -210,10 +317,31 @@ export class MemoryCache implements Backend {
         const user = this.#stores.user.get(key.userId!) ?? { id: key.userId! };
         this.#stores.user.set(key.userId!, { ...user, ...userPatch, id: key.userId! } as UserEntity, undefined);
       }
-      store.set(k, { ...current, ...rest, guild_id: key.guildId, user: { id: key.userId } }, store.expiresAt(k));
+      store.update(k, { ...current, ...rest, guild_id: key.guildId, user: { id: key.userId } });
       return;
     }
-    store.set(k, { ...current, ...patch, ...this.#keyFields(resource, key, patch) }, store.expiresAt(k));
+    // update() keeps the expiry: ttlMs/channelLimit only apply when the merge creates the entry.
+    store.update(k, { ...current, ...patch, ...this.#keyFields(resource, key, patch) });
+  }
+
+  /** Count a reaction change into a cached message; an absent message stays absent, a present one keeps its expiry. */
+  #react(messageId: string, change: ReactionChange): void {
+    const store = this.#stores.message;
+    const current = store.get(messageId);
+    if (current === undefined) return;
+    // applyReactionChange copies the reaction it changes and shares the others, which the store never mutates.
+    store.update(messageId, { ...current, reactions: applyReactionChange(current.reactions, change) });
+  }
+
+  /** Take `roleId` out of the guild's members that have it, through the guild index (other members are not rewritten). */
+  #removeRole(guildId: string, roleId: string): void {
+    const store = this.#stores.member;
+    for (const key of store.keysFor('guild', guildId)) {
+      const member = store.get(key);
+      // A member upserted from a partial patch may have no roles array at all.
+      if (member === undefined || !Array.isArray(member.roles) || !member.roles.includes(roleId)) continue;
+      store.update(key, { ...member, roles: member.roles.filter((r) => r !== roleId) });
+    }
   }
 
   /** The entity fields that carry a key's ids. */
@@ -257,9 +385,9 @@ export class MemoryCache implements Backend {
     if (resource === 'member') {
       const member = stored as StoredMember;
       const user = this.#stores.user.get(member.user.id) ?? member.user;
-      return structuredClone({ ...member, user }) as EntityMap[R];
+      return { ...copy(member), user: copy(user) } as EntityMap[R];
     }
-    return structuredClone(stored) as EntityMap[R];
+    return copy(stored) as EntityMap[R];
   }
 
   async #get<R extends ResourceName>(resource: R, key: string): Promise<EntityMap[R]> {
@@ -278,18 +406,21 @@ export class MemoryCache implements Backend {
     const store = this.#stores[resource];
     const keys = (): string[] => (scope === undefined ? store.keys() : store.keysFor(scope, parent!));
     const self = this;
-    return new LazyCacheIterator<EntityMap[R]>(
-      async function* () {
+    return new SyncSourceIterator<EntityMap[R]>(
+      function* () {
         self.#assertAlive();
         for (const key of keys()) {
+          // Checked per entry: a close() between two entries of a `for await` ends the iteration.
           self.#assertAlive();
           const stored = store.get(key);
           if (stored !== undefined) yield self.#read(resource, stored);
         }
       },
-      async () => {
+      () => {
         this.#assertAlive();
-        return keys().filter((key) => store.get(key) !== undefined).length;
+        let count = 0;
+        for (const key of keys()) if (store.get(key) !== undefined) count++;
+        return count;
       },
     );
   }

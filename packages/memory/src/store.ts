@@ -59,6 +59,24 @@ export class IndexedStore<V> {
     this.#entries.set(key, { value, expiresAt, parents });
   }
 
+  /**
+   * Replace the value of an existing entry, keeping its expiry (merges and
+   * reactions do). The entry is re-filed only when a parent id changed, so
+   * rewriting many entries of one parent (a role removed from every member
+   * of a guild) leaves the indexes alone. No-op when the key is absent.
+   */
+  update(key: string, value: V): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    for (const [scope, read] of this.#scopes) {
+      if (read(value) !== entry.parents.get(scope)) {
+        this.set(key, value, entry.expiresAt);
+        return;
+      }
+    }
+    entry.value = value;
+  }
+
   /** Change only the expiry of an existing entry. */
   setExpiry(key: string, expiresAt: number | undefined): void {
     const entry = this.#entries.get(key);

@@ -14,6 +14,7 @@ import type { ConformanceBackend } from '../options.js';
 import { SPECS, clearName, deleteName, getName, iterName, keyArgs, keyOfEntity } from '../specs.js';
 import type { IterableResource, ResourceSpec } from '../specs.js';
 import { expectValue, put } from './ops.js';
+import { writeContractTests } from './writes.js';
 
 function implemented<B extends ConformanceBackend>(h: Harness<B>): ResourceSpec[] {
   return (Object.keys(SPECS) as IterableResource[]).filter((r) => h.has(r)).map((r) => SPECS[r]);
@@ -218,4 +219,6 @@ export function writerBody<B extends ConformanceBackend>(ctx: GroupContext<B>): 
       await expectValue(b, SPECS.member, { ...m, user: newer }, 'after [set member, set user] in one batch');
     });
   }
+
+  writeContractTests(ctx);
 }

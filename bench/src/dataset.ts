@@ -156,6 +156,16 @@ export function buildIngestDataset(options: DatasetOptions): IngestDataset {
     for (const userId of state.members.keys()) if (pool.length < 5000 && touch.chance(0.05)) pool.push(world.users.get(userId)!);
   });
 
+  // Discord's timestamp format goes into the world itself, so the event stream's members (MESSAGE_CREATE
+  // authors, member updates) carry the same values as the ingested ones, as on the real gateway.
+  for (const guildId of guildIds) {
+    for (const member of world.guild(guildId).members.values()) {
+      if (!touch.chance(discordShare)) continue;
+      member.joined_at = discordTimestamp(member.joined_at!);
+      if (member.premium_since) member.premium_since = discordTimestamp(member.premium_since);
+    }
+  }
+
   const touchedUsers = new Set<string>();
   for (const user of world.users.values()) {
     if (touchedUsers.has(user.id)) continue;
@@ -173,10 +183,6 @@ export function buildIngestDataset(options: DatasetOptions): IngestDataset {
     for (const member of members) {
       users.add(member.user.id);
       const m = member as MemberPayload & Record<string, unknown>;
-      if (touch.chance(discordShare)) {
-        m.joined_at = discordTimestamp(m.joined_at!);
-        if (m.premium_since) m.premium_since = discordTimestamp(m.premium_since);
-      }
       if (touch.chance(unknownShare)) addUnknownFields(m, touch);
     }
     if (touch.chance(0.5)) addUnknownFields(create, touch);

@@ -118,6 +118,31 @@ async function scopeKeys(ctx: Ctx, m: Extract<Checked, { type: 'clearFor' }>): P
   }
 }
 
+/** Deep equality of two JSON-like values (plain objects, arrays, primitives), key order ignored. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(x, k)) continue;
+    // An absent field and an `undefined` one are the same to a JSON store.
+    if (x[k] === undefined) continue;
+    n++;
+    if (!Object.hasOwn(y, k) || !sameJson(x[k], y[k])) return false;
+  }
+  let m = 0;
+  for (const k in y) if (Object.hasOwn(y, k) && y[k] !== undefined) m++;
+  return n === m;
+}
+
 /** Validate a batch (TypeError before any I/O); see the module comment. */
 export function checkBatch(batch: readonly Mutation[]): Checked[] {
   if (!Array.isArray(batch)) throw new TypeError('apply() takes an array of mutations');
@@ -368,6 +393,10 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
           setEntity(m.resource, m.key, merged, m.ttlMs, m.channelLimit);
           break;
         }
+        // Most merges change nothing (the author's member sent with every message): no rewrite, no
+        // encoding, no Redis work. The stored entry, its expiry and its indexes are already right.
+        const before = m.resource === 'member' ? { ...current, user: currentUser(m.key.userId!, current) } : current;
+        if (sameJson(merged, before)) break;
         // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it).
         const keepTtlMs = m.resource === 'message' || m.resource === 'invite' ? keptTtl(t?.expireAt, plan.now) : undefined;
         setEntity(m.resource, m.key, merged, keepTtlMs);

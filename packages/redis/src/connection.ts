@@ -153,7 +153,9 @@ export class Connection {
     let pending: Promise<T>;
     try {
       this.assertOpen();
-      pending = fn(this.client);
+      // Through the per-tick batcher: the many reads one apply issues at once (pre-reads of merge
+      // targets and their users) leave as one pipeline, not one socket write each.
+      pending = fn(this.batched);
     } catch (err) {
       return Promise.reject(err instanceof ClosedClient ? err : toCacheError(err, what, key));
     }

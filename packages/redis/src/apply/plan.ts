@@ -116,6 +116,10 @@ export class Plan {
   readonly #wave1: Command[] = [];
   /** Channel indexes whose limit may evict: the evicted ids come back from wave 1. */
   readonly #evictions: Array<Promise<string[]>> = [];
+  /** Open index-add groups of wave 1 (see {@link Plan.#indexAdd}): `limit|key` → (score, id) pairs. */
+  readonly #indexGroups = new Map<string, string[]>();
+  /** Open index-removal groups of wave 1 (see {@link Plan.#unindex}): key → ids. */
+  readonly #removeGroups = new Map<string, string[]>();
   /** Message/invite writes with their previous value (SET … GET). */
   readonly #overwrites: Overwrite[] = [];
   /** Channel/role/emoji ids set in this batch, with every guild they were set under, in order. */
@@ -331,32 +335,59 @@ export class Plan {
     const bytes = messageCodec.encode(message, id);
     const expireAt = ttlMs === undefined ? undefined : this.#now + Math.ceil(ttlMs);
     const score = expireAt === undefined ? 'inf' : String(expireAt);
-    const now = String(this.#now);
+    const keys = this.#ctx.keys;
     this.#wave1.push((ctx) => this.#setGet(ctx, 'message', id, ctx.keys.message(id), bytes, expireAt, value));
-    this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.allMessages, [now, '0', score, id]));
-    if (message.guild_id) {
-      const guildId = message.guild_id;
-      this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.messagesByGuild(guildId), [now, '0', score, id]));
-    }
-    const channelId = message.channel_id;
-    this.#wave1.push((ctx) => {
-      const evicted = ctx.conn.batched.sakeIndexAdd(ctx.keys.messagesByChannel(channelId), [now, String(channelLimit ?? 0), score, id]);
-      if (channelLimit !== undefined) this.#evictions.push(evicted);
-      return evicted;
-    });
+    this.#indexAdd(keys.allMessages, undefined, score, id);
+    if (message.guild_id) this.#indexAdd(keys.messagesByGuild(message.guild_id), undefined, score, id);
+    this.#indexAdd(keys.messagesByChannel(message.channel_id), channelLimit, score, id);
     const authorId = message.author?.id;
     if (authorId) this.#user(authorId, 'A+', undefined, idBytes(authorId), id, score);
     return expireAt;
   }
 
+  /**
+   * Add `id` to an expiring index (with a channel `limit`, evicting the smallest ids beyond it). Adds
+   * to one index go out as one script call per batch: the first add places the call in wave 1 and
+   * later adds join its arguments (three calls per message were most of the mixed stream's Redis
+   * time). A removal from any index closes the open groups, so a later add can't overtake it.
+   */
+  #indexAdd(key: string, limit: number | undefined, score: string, id: string): void {
+    this.#removeGroups.clear();
+    const name = `${limit ?? 0}|${key}`;
+    let pairs = this.#indexGroups.get(name);
+    if (pairs === undefined) {
+      const group: string[] = [];
+      pairs = group;
+      this.#indexGroups.set(name, group);
+      const now = String(this.#now);
+      this.#wave1.push((ctx) => {
+        const evicted = ctx.conn.batched.sakeIndexAdd(key, [now, String(limit ?? 0), ...group]);
+        if (limit !== undefined) this.#evictions.push(evicted);
+        return evicted;
+      });
+    }
+    pairs.push(score, id);
+  }
+
   /** Remove `id` from an expiring index and drop its expired entries (an emptied index disappears). */
   #unindex(key: (ctx: Ctx) => string, id: string): void {
-    const now = this.#now;
-    this.#wave1.push(async (ctx) => {
-      const k = key(ctx);
-      await Promise.all([ctx.conn.batched.zrem(k, id), ctx.conn.batched.zremrangebyscore(k, '-inf', now)]);
-    });
+    // Removals from one index share one ZREM (and one prune) per batch, as adds share one call: a
+    // channel delete or a bulk delete removes hundreds of messages from the same few indexes.
+    this.#indexGroups.clear();
+    const k = key(this.#ctx);
+    let ids = this.#removeGroups.get(k);
+    if (ids === undefined) {
+      const group: string[] = [];
+      ids = group;
+      this.#removeGroups.set(k, group);
+      const now = this.#now;
+      this.#wave1.push(async (ctx) => {
+        await Promise.all([ctx.conn.batched.zrem(k, ...group), ctx.conn.batched.zremrangebyscore(k, '-inf', now)]);
+      });
+    }
+    ids.push(id);
   }
+
 
   /** Delete a message; `value` (when known) says which indexes hold it. */
   deleteMessage(id: string, value: Entity | null): void {
@@ -386,17 +417,11 @@ export class Plan {
     const lifetime = ttlMs === null ? undefined : (ttlMs ?? (typeof invite.max_age === 'number' && invite.max_age > 0 ? invite.max_age * 1000 : undefined));
     const expireAt = lifetime === undefined ? undefined : this.#now + Math.ceil(lifetime);
     const score = expireAt === undefined ? 'inf' : String(expireAt);
-    const now = String(this.#now);
+    const keys = this.#ctx.keys;
     this.#wave1.push((ctx) => this.#setGet(ctx, 'invite', code, ctx.keys.invite(code), bytes, expireAt, value));
-    this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.allInvites, [now, '0', score, code]));
-    if (invite.guild_id) {
-      const guildId = invite.guild_id;
-      this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.invitesByGuild(guildId), [now, '0', score, code]));
-    }
-    if (invite.channel_id) {
-      const channelId = invite.channel_id;
-      this.#wave1.push((ctx) => ctx.conn.batched.sakeIndexAdd(ctx.keys.invitesByChannel(channelId), [now, '0', score, code]));
-    }
+    this.#indexAdd(keys.allInvites, undefined, score, code);
+    if (invite.guild_id) this.#indexAdd(keys.invitesByGuild(invite.guild_id), undefined, score, code);
+    if (invite.channel_id) this.#indexAdd(keys.invitesByChannel(invite.channel_id), undefined, score, code);
     return expireAt;
   }
 
@@ -510,6 +535,9 @@ export class Plan {
       const indexes = early ? Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]) : undefined;
       return Promise.all([replies, slotWrites, Promise.all(single), before, indexes]);
     });
+    // Wave 1 has gone out with its index groups: later removals (evictions) start new ones.
+    this.#indexGroups.clear();
+    this.#removeGroups.clear();
 
     // Wave 2: cross-slot indexes from what the guild scripts did (skipped when there is none).
     const wave2: Command[] = [];

@@ -318,6 +318,20 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
     }
     track(resource, key, value, expireAt);
   };
+  /**
+   * An edit or a reaction rewrites a stored message in place when it stays in the same channel,
+   * guild and author and its expiry is known: one SET, no index or author-list writes and no
+   * previous value to decode (they are what they were). Returns false when a full set is needed.
+   */
+  const rewriteMessage = (key: AnyKey, value: Entity, t: Tracked | undefined): boolean => {
+    const before = t?.value;
+    if (!t || !before || t.expireAt === undefined) return false;
+    const authorOf = (v: Entity): unknown => (v.author as Entity | undefined)?.id;
+    if (before.channel_id !== value.channel_id || before.guild_id !== value.guild_id || authorOf(before) !== authorOf(value)) return false;
+    plan.rewriteMessage(value, t.expireAt);
+    track('message', key, value, t.expireAt);
+    return true;
+  };
   const deleteEntity = (resource: ResourceName, key: AnyKey, current: Entity | null): void => {
     switch (resource) {
       case 'guild':
@@ -397,6 +411,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         // encoding, no Redis work. The stored entry, its expiry and its indexes are already right.
         const before = m.resource === 'member' ? { ...current, user: currentUser(m.key.userId!, current) } : current;
         if (sameJson(merged, before)) break;
+        if (m.resource === 'message' && rewriteMessage(m.key, merged, t)) break;
         // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it).
         const keepTtlMs = m.resource === 'message' || m.resource === 'invite' ? keptTtl(t?.expireAt, plan.now) : undefined;
         setEntity(m.resource, m.key, merged, keepTtlMs);
@@ -406,7 +421,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         const t = tracked.get(keyString('message', m.key));
         if (!t || t.value === null) break;
         const reactions = applyReactionChange(t.value.reactions as Parameters<typeof applyReactionChange>[0], m.change);
-        setEntity('message', m.key, { ...t.value, reactions }, keptTtl(t.expireAt, plan.now));
+        const reacted = { ...t.value, reactions };
+        if (!rewriteMessage(m.key, reacted, t)) setEntity('message', m.key, reacted, keptTtl(t.expireAt, plan.now));
         break;
       }
       case 'removeRole': {

@@ -369,6 +369,19 @@ export class Plan {
     pairs.push(score, id);
   }
 
+  /**
+   * Rewrite a stored message whose channel, guild and author are unchanged: the value only, with
+   * the expiry it has (`expireAt` epoch ms; null: none). Its indexes and author list already hold it.
+   */
+  rewriteMessage(value: Entity, expireAt: number | null): void {
+    const message = value as unknown as MessageEntity;
+    const bytes = messageCodec.encode(message, message.id);
+    const key = this.#ctx.keys.message(message.id);
+    // At least 1 ms ahead: an entry that expired since it was read must not come back without an expiry.
+    const at = expireAt === null ? undefined : Math.max(expireAt, this.#now + 1);
+    this.#wave1.push((ctx) => (at === undefined ? ctx.conn.batched.set(key, bytes) : ctx.conn.batched.set(key, bytes, 'PXAT', at)));
+  }
+
   /** Remove `id` from an expiring index and drop its expired entries (an emptied index disappears). */
   #unindex(key: (ctx: Ctx) => string, id: string): void {
     // Removals from one index share one ZREM (and one prune) per batch, as adds share one call: a

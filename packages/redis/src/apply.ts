@@ -86,6 +86,34 @@ async function readValue(ctx: Ctx, resource: ResourceName, key: AnyKey): Promise
   return ((await read()) ?? null) as Entity | null;
 }
 
+/**
+ * Read the tracked entries. A user that is also followed as a member (a member merge carrying its
+ * user: every message author) comes from the member read, which joins it, instead of a second
+ * read of its bucket; it is read on its own only when the member is absent.
+ */
+function readValues(ctx: Ctx, entries: readonly Tracked[]): Promise<Array<Entity | null>> {
+  const memberReads = new Map<string, Promise<Entity | null>>();
+  const reads: Array<Promise<Entity | null> | undefined> = entries.map((t) => {
+    if (t.resource === 'user') return undefined;
+    const read = readValue(ctx, t.resource, t.key);
+    if (t.resource === 'member' && !memberReads.has(t.key.userId!)) memberReads.set(t.key.userId!, read);
+    return read;
+  });
+  entries.forEach((t, i) => {
+    if (reads[i] !== undefined) return;
+    const viaMember = memberReads.get(t.key.userId!);
+    reads[i] =
+      viaMember === undefined
+        ? readValue(ctx, 'user', t.key)
+        : viaMember.then((member) => {
+            const user = member?.user as Entity | undefined;
+            // A member joined with a bare `{ id }` has no user entry behind it: read the bucket to be sure.
+            return user !== undefined && Object.keys(user).length > 1 ? { ...user } : readValue(ctx, 'user', t.key);
+          });
+  });
+  return Promise.all(reads as Array<Promise<Entity | null>>);
+}
+
 /** Keys a non-guild-scoped clearFor empties, as stored before the batch. */
 async function scopeKeys(ctx: Ctx, m: Extract<Checked, { type: 'clearFor' }>): Promise<AnyKey[]> {
   const keys = ctx.keys;
@@ -247,7 +275,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
     const expiring = entries.filter((t) => expiryOf.has(keyString(t.resource, t.key)));
     const scans = [...roleScans];
     const [values, expiries, found, holders] = await Promise.all([
-      Promise.all(entries.map((t) => readValue(ctx, t.resource, t.key))),
+      readValues(ctx, entries),
       Promise.all(expiring.map((t) => readExpiry(ctx, t.resource as 'message' | 'invite', t.key.messageId ?? t.key.code!))),
       Promise.all(scopedClears.map((m) => scopeKeys(ctx, m))),
       Promise.all(scans.map(([guildId, roles]) => readRoleHolders(ctx, guildId, roles))),

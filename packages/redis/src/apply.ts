@@ -322,10 +322,13 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       case 'guild':
         plan.setGuild(key.guildId!, value);
         break;
-      case 'member':
-        plan.setMember(key.guildId!, key.userId!, value);
+      case 'member': {
+        // Only a user the batch followed is known as stored; any other is written with its member.
+        const stored = tracked.get(keyString('user', { userId: key.userId! }))?.value;
+        plan.setMember(key.guildId!, key.userId!, value, stored == null || !sameJson(value.user, stored));
         track('user', { userId: key.userId! }, value.user as Entity);
         break;
+      }
       case 'user':
         plan.setUser(key.userId!, value, ttlMs ?? undefined);
         break;

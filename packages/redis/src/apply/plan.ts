@@ -240,7 +240,7 @@ export class Plan {
 
   // ── members ───────────────────────────────────────────────────────────
   /** Set a member and its user. */
-  setMember(guildId: string, userId: string, value: Entity): void {
+  setMember(guildId: string, userId: string, value: Entity, withUser = true): void {
     const g = this.#guild(guildId);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
@@ -258,7 +258,8 @@ export class Plan {
     run.userIds.push(userId);
     g.args[run.countIndex] = String(run.userIds.length);
     run.end = g.args.length;
-    this.setUser(userId, value.user as Entity, undefined);
+    // A member rewrite that leaves its user as stored (a role change) skips the user's encoding and bucket write.
+    if (withUser) this.setUser(userId, value.user as Entity, undefined);
   }
 
   /** Delete a member (its user stays, and may become an orphan). */

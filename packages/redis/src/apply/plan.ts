@@ -106,6 +106,16 @@ interface Overwrite {
   previous: Promise<Buffer | null>;
 }
 
+/** Adds to (or removals from) one expiring index that go out as one command. */
+interface IndexGroup {
+  /** The channel limit the adds evict with. */
+  readonly limit: number | undefined;
+  /** The ids in the group (a later opposite op on one of them starts a new group). */
+  readonly ids: Set<string>;
+  /** The command's arguments: (score, id) pairs for adds, ids for removals. */
+  readonly args: string[];
+}
+
 /** The Redis work of one batch. */
 export class Plan {
   readonly #ctx: Ctx;
@@ -115,11 +125,11 @@ export class Plan {
   /** Single-key writes of wave 1, in batch order. */
   readonly #wave1: Command[] = [];
   /** Channel indexes whose limit may evict: the evicted ids come back from wave 1. */
-  readonly #evictions: Array<Promise<string[]>> = [];
-  /** Open index-add groups of wave 1 (see {@link Plan.#indexAdd}): `limit|key` → (score, id) pairs. */
-  readonly #indexGroups = new Map<string, string[]>();
-  /** Open index-removal groups of wave 1 (see {@link Plan.#unindex}): key → ids. */
-  readonly #removeGroups = new Map<string, string[]>();
+  readonly #evictions: Array<{ readonly index: string; readonly evicted: Promise<string[]> }> = [];
+  /** Open index-add groups of wave 1 (see {@link Plan.#indexAdd}), by index key. */
+  readonly #indexGroups = new Map<string, IndexGroup>();
+  /** Open index-removal groups of wave 1 (see {@link Plan.#unindex}), by index key. */
+  readonly #removeGroups = new Map<string, IndexGroup>();
   /** Message/invite writes with their previous value (SET … GET). */
   readonly #overwrites: Overwrite[] = [];
   /** Channel/role/emoji ids set in this batch, with every guild they were set under, in order. */
@@ -350,25 +360,33 @@ export class Plan {
    * Add `id` to an expiring index (with a channel `limit`, evicting the smallest ids beyond it). Adds
    * to one index go out as one script call per batch: the first add places the call in wave 1 and
    * later adds join its arguments (three calls per message were most of the mixed stream's Redis
-   * time). A removal from any index closes the open groups, so a later add can't overtake it.
+   * time). An add never overtakes a queued removal of the same id, nor a removal an add (a new group starts).
    */
   #indexAdd(key: string, limit: number | undefined, score: string, id: string): void {
-    this.#removeGroups.clear();
-    const name = `${limit ?? 0}|${key}`;
-    let pairs = this.#indexGroups.get(name);
-    if (pairs === undefined) {
-      const group: string[] = [];
-      pairs = group;
-      this.#indexGroups.set(name, group);
+    // A removal of this id from this index, queued earlier, must not be overtaken; nor, under a
+    // channel limit, any removal (what is evicted depends on how many ids are in the index then).
+    const removals = this.#removeGroups.get(key);
+    if (removals !== undefined && (limit !== undefined || removals.ids.has(id))) {
+      this.#removeGroups.delete(key);
+      this.#indexGroups.delete(key);
+    }
+    let group = this.#indexGroups.get(key);
+    if (group !== undefined && group.limit !== limit) group = undefined;
+    if (group === undefined) {
+      const created: IndexGroup = { limit, ids: new Set(), args: [] };
+      group = created;
+      this.#indexGroups.set(key, created);
       const now = String(this.#now);
       this.#wave1.push((ctx) => {
-        const evicted = ctx.conn.batched.sakeIndexAdd(key, [now, String(limit ?? 0), ...group]);
-        if (limit !== undefined) this.#evictions.push(evicted);
+        const evicted = ctx.conn.batched.sakeIndexAdd(key, [now, String(limit ?? 0), ...created.args]);
+        if (limit !== undefined) this.#evictions.push({ index: key, evicted });
         return evicted;
       });
     }
-    pairs.push(score, id);
+    group.ids.add(id);
+    group.args.push(score, id);
   }
+
 
   /**
    * Rewrite a stored message whose channel, guild and author are unchanged: the value only, with
@@ -387,20 +405,28 @@ export class Plan {
   #unindex(key: (ctx: Ctx) => string, id: string): void {
     // Removals from one index share one ZREM (and one prune) per batch, as adds share one call: a
     // channel delete or a bulk delete removes hundreds of messages from the same few indexes.
-    this.#indexGroups.clear();
     const k = key(this.#ctx);
-    let ids = this.#removeGroups.get(k);
-    if (ids === undefined) {
-      const group: string[] = [];
-      ids = group;
-      this.#removeGroups.set(k, group);
+    // An add of this id to this index, queued earlier, must not be overtaken; under a channel limit
+    // no add may be (the removal changes what a later add evicts).
+    const adds = this.#indexGroups.get(k);
+    if (adds !== undefined && (adds.limit !== undefined || adds.ids.has(id))) {
+      this.#indexGroups.delete(k);
+      this.#removeGroups.delete(k);
+    }
+    let group = this.#removeGroups.get(k);
+    if (group === undefined) {
+      const created: IndexGroup = { limit: undefined, ids: new Set(), args: [] };
+      group = created;
+      this.#removeGroups.set(k, created);
       const now = this.#now;
       this.#wave1.push(async (ctx) => {
-        await Promise.all([ctx.conn.batched.zrem(k, ...group), ctx.conn.batched.zremrangebyscore(k, '-inf', now)]);
+        await Promise.all([ctx.conn.batched.zrem(k, ...created.args), ctx.conn.batched.zremrangebyscore(k, '-inf', now)]);
       });
     }
-    ids.push(id);
+    group.ids.add(id);
+    group.args.push(id);
   }
+
 
 
   /** Delete a message; `value` (when known) says which indexes hold it. */
@@ -465,7 +491,12 @@ export class Plan {
   /** Index fixes for messages/invites that moved to another channel, guild or author. */
   async #moves(out: Command[]): Promise<void> {
     const keys = this.#ctx.keys;
-    for (const o of this.#overwrites) {
+    // An entry set several times in one batch ends where its last value says: every value it had
+    // before is compared with that one (comparing each with the next would undo a move back).
+    const last = new Map<string, Entity>();
+    for (const o of this.#overwrites) last.set(`${o.resource}:${o.id}`, o.value);
+    for (const overwrite of this.#overwrites) {
+      const o = { ...overwrite, value: last.get(`${overwrite.resource}:${overwrite.id}`)! };
       const bytes = await o.previous;
       if (!bytes) continue;
       let old: Entity;
@@ -558,8 +589,9 @@ export class Plan {
     if (!early) guildEntries.forEach(([guildId, g], i) => this.#followUp(guildId, g, guildReplies[i] ?? [], wave2));
     this.#unplace(placements, wave2);
     await this.#moves(wave2);
-    const evictedIds = [...new Set((await Promise.all(this.#evictions)).flat())];
-    const evicted = evictedIds.length > 0 ? this.#lookUpEvicted(evictedIds) : undefined;
+    const evictedFrom = new Map<string, string>();
+    for (const { index, evicted } of this.#evictions) for (const id of await evicted) evictedFrom.set(id, index);
+    const evicted = evictedFrom.size > 0 ? this.#lookUpEvicted(evictedFrom) : undefined;
     if (wave2.length > 0 || this.#userOps.size > 0 || evicted) {
       await ctx.conn.run('apply', () => Promise.all([...wave2.map((cmd) => cmd(ctx)), this.#runUserOps(), evicted]));
     }
@@ -568,29 +600,38 @@ export class Plan {
     if (evicted) {
       this.#userOps.clear();
       const found = await evicted;
-      for (const [id, message] of found) this.deleteMessage(id, message);
+      for (const entry of found) if (entry !== undefined) this.deleteMessage(entry[0], entry[1]);
       const cleanup = this.#wave1.splice(0);
       await ctx.conn.run('apply', () => Promise.all([...cleanup.map((cmd) => cmd(ctx)), this.#runUserOps()]));
     }
   }
 
-  #lookUpEvicted(ids: string[]): Promise<Array<[string, Entity | null]>> {
+  /**
+   * The messages a channel limit evicted, to delete them with their other indexes. One the batch
+   * set again after its eviction (back in that channel's index, or now in another channel) is
+   * kept: evictions come back from wave 1, after every write of the batch.
+   */
+  #lookUpEvicted(evictedFrom: ReadonlyMap<string, string>): Promise<Array<[string, Entity | null] | undefined>> {
     const ctx = this.#ctx;
     this.#wave1.length = 0;
     return Promise.all(
-      ids.map(async (id): Promise<[string, Entity | null]> => {
+      Array.from(evictedFrom, async ([id, index]): Promise<[string, Entity | null] | undefined> => {
         const key = ctx.keys.message(id);
-        const bytes = await ctx.conn.batched.getBuffer(key);
+        const [bytes, score] = await Promise.all([ctx.conn.batched.getBuffer(key), ctx.conn.batched.zscore(index, id)]);
+        if (score !== null) return undefined;
         if (!bytes) return [id, null];
+        let message: Entity;
         try {
-          return [id, messageCodec.decode(bytes, key, id) as unknown as Entity];
+          message = messageCodec.decode(bytes, key, id) as unknown as Entity;
         } catch {
           // Unreadable: still delete the key and what we can of its indexes.
           return [id, null];
         }
+        return ctx.keys.messagesByChannel(String(message.channel_id)) === index ? [id, message] : undefined;
       }),
     );
   }
+
 
   #runUserOps(ops: Iterable<[number, UserGroup[]]> = this.#userOps): Promise<unknown> {
     return runUserScripts(this.#ctx, Array.from(ops, ([bucket, groups]) => [bucket, userOpArgs(groups)] as const), Date.now());

@@ -1,5 +1,5 @@
 /** The Redis backend as the CLI opens it, plus the figures `sake stats` shows for it. */
-import type { Backend } from '@sake/abc';
+import { BackendError, type Backend } from '@sake/abc';
 import { Keys, RedisCache } from '@sake/redis';
 
 /** Redis-only figures `sake stats` shows. */
@@ -39,19 +39,36 @@ export async function openRedis(url: string, options: OpenRedisOptions = {}): Pr
   await cache.open();
   const keys = new Keys(cache.prefix);
   const client = cache.client;
+  // These go through the cache's client directly, outside the cache's own deadlines: give them one.
   const details: RedisDetails = {
     async layoutVersion() {
-      const raw = await client.hget(keys.layout, 'version');
+      const raw = await within(client.hget(keys.layout, 'version'), 'HGET of the layout record');
       return raw === null ? undefined : Number(raw);
     },
     async memoryUsedBytes() {
       const nodes: ScanNode[] = client.isCluster ? (client as unknown as { nodes(role: 'master'): ScanNode[] }).nodes('master') : [client as unknown as ScanNode];
       let total = 0;
-      for (const node of nodes) total += await memoryUnder(node, `${cache.prefix}*`);
+      for (const node of nodes) total += await within(memoryUnder(node, `${cache.prefix}*`), 'MEMORY USAGE scan');
       return total;
     },
   };
   return { cache, prefix: cache.prefix, details };
+}
+
+/** How long a direct command of the CLI may take before it is a `BackendError`. */
+const DIRECT_TIMEOUT_MS = 30_000;
+
+/** `promise`, or a `BackendError` after {@link DIRECT_TIMEOUT_MS}. */
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BackendError(`redis ${what} timed out after ${DIRECT_TIMEOUT_MS} ms`)), DIRECT_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Sum `MEMORY USAGE` over the keys matching `pattern` on one node, a SCAN window at a time. */

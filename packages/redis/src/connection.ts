@@ -31,7 +31,8 @@ export function createClient(target: RedisTarget, options: ResolvedOptions): { c
     // ioredis' defaults queue commands forever while disconnected: fail fast instead.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs,
+    // No ioredis commandTimeout: it arms a timer per command (a tenth of the mixed stream's CPU).
+    // Every call of the cache runs under one shared watchdog instead (Deadlines, below).
     connectTimeout: options.connectTimeoutMs,
     // Measured (README, "Performance levers"): ioredis' auto-pipelining defers every command to
     // a setImmediate hop (~30 µs per sequential read). Reads are batched per tick by
@@ -84,6 +85,7 @@ export class Connection {
     this.client = client;
     this.owned = owned;
     this.timeoutMs = timeoutMs;
+    this.#deadlines = new Deadlines(timeoutMs);
     this.scripts = defineScripts(client);
     this.reads = new ReadBatcher(client, this.isCluster);
     const reads = this.reads;
@@ -159,10 +161,71 @@ export class Connection {
     } catch (err) {
       return Promise.reject(err instanceof ClosedClient ? err : toCacheError(err, what, key));
     }
-    if (!this.owned) pending = withDeadline(pending, this.timeoutMs, what);
-    return pending.catch((err: unknown) => {
-      throw toCacheError(err, what, key);
+    return this.#deadlines.watch(pending, what, key);
+  }
+
+  readonly #deadlines: Deadlines;
+}
+
+/** A call waiting for Redis, with when it times out. */
+interface Watched {
+  readonly at: number;
+  readonly what: string;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The deadlines of every pending call of one connection, checked by one
+ * interval timer (running only while calls are pending) instead of a timer
+ * per command. A call is rejected with `BackendError` at most a tenth of the
+ * timeout (capped at 250 ms) after its deadline; its reply, if one still
+ * comes, is ignored.
+ */
+export class Deadlines {
+  readonly #ms: number;
+  readonly #tickMs: number;
+  readonly #pending = new Set<Watched>();
+  #timer: NodeJS.Timeout | undefined;
+
+  /** @param ms - the deadline of each call */
+  constructor(ms: number) {
+    this.#ms = ms;
+    this.#tickMs = Math.max(5, Math.min(250, Math.ceil(ms / 10)));
+  }
+
+  /** `promise`, rejected with `BackendError` once it is `ms` old; its own errors become sake errors (see {@link toCacheError}). */
+  watch<T>(promise: Promise<T>, what: string, key?: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry: Watched = { at: Date.now() + this.#ms, what, reject };
+      this.#pending.add(entry);
+      if (this.#timer === undefined) {
+        this.#timer = setInterval(() => this.#check(), this.#tickMs);
+        this.#timer.unref();
+      }
+      promise.then(
+        (value) => {
+          this.#pending.delete(entry);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.#pending.delete(entry);
+          reject(toCacheError(err, what, key));
+        },
+      );
     });
+  }
+
+  #check(): void {
+    const now = Date.now();
+    for (const entry of this.#pending) {
+      if (entry.at > now) continue;
+      this.#pending.delete(entry);
+      entry.reject(new BackendError(`redis ${entry.what} timed out after ${this.#ms} ms`));
+    }
+    if (this.#pending.size === 0) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
   }
 }
 

@@ -172,7 +172,7 @@ export class RedisCache implements Backend {
   #reassertLayout(): void {
     const ctx = this.#ctx;
     if (!ctx) return;
-    reassertLayout(this.#conn, this.#keys, { userBuckets: ctx.userBuckets }).then(
+    withDeadline(reassertLayout(this.#conn, this.#keys, { userBuckets: ctx.userBuckets }), this.#options.commandTimeoutMs, 'layout').then(
       (conflict) => {
         if (conflict === null || this.#ctx !== ctx) return;
         this.#layoutConflict = conflict;

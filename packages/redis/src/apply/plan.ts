@@ -10,7 +10,7 @@
  * Commands of one wave are issued together (auto-pipelined: one round trip
  * per node); a wave starts when the previous one is confirmed.
  */
-import type { InviteEntity, MessageEntity, ResourceName, UserEntity, VoiceStateEntity } from '@sake/abc';
+import type { InviteEntity, MessageEntity, ResourceName, VoiceStateEntity } from '@sake/abc';
 import {
   childCodec,
   guildCodec,
@@ -18,14 +18,13 @@ import {
   idFromBytes,
   inviteCodec,
   meCodec,
-  memberCodec,
   messageCodec,
   presenceCodec,
-  userCodec,
   voiceStateCodec,
 } from '../codec/index.js';
-import type { MemberEntity, PresenceEntity } from '@sake/abc';
-import { splitRecord } from '../codec/split.js';
+import type { PresenceEntity } from '@sake/abc';
+import { encodeEntry } from '../codec/record.js';
+import { EntryList } from '../codec/writer.js';
 import { runUserScripts } from './user-scripts.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js';
@@ -68,8 +67,18 @@ interface GuildGroup {
   /** Largest member count seen for the guild in this batch (sizes a new guild's buckets). */
   memberHint: number;
   hasChildren: boolean;
-  /** The open `MS` run: where its count is and how long `args` was after its last member (a run continues only if nothing came between). */
-  run?: { countIndex: number; end: number; userIds: string[] };
+  /** The open `MS` run: where its count is and how long `args` was after it (a run continues only if nothing came between). */
+  run?: MemberRun;
+  /** `{ guild_id }`: what member records leave out. */
+  implied: { guild_id: string };
+}
+
+/** A run of member sets: one `MS` op whose members are packed into one argument. */
+interface MemberRun {
+  countIndex: number;
+  end: number;
+  userIds: string[];
+  list: EntryList;
 }
 
 type Command = (ctx: Ctx) => Promise<unknown>;
@@ -84,6 +93,8 @@ interface UserGroup {
   kind: UserOpKind;
   param: Arg | undefined;
   items: Arg[];
+  /** Packed kinds (U, M±, P±): the entries, sent as one argument. */
+  list?: EntryList;
 }
 
 /** Serialise a bucket's groups as the script's arguments. */
@@ -92,6 +103,10 @@ export function userOpArgs(groups: readonly UserGroup[]): Arg[] {
   for (const g of groups) {
     out.push(g.kind);
     if (g.param !== undefined) out.push(g.param);
+    if (g.list) {
+      out.push(String(g.list.n), g.list.bytes());
+      continue;
+    }
     out.push(String(USER_OP_WIDTH[g.kind] === 0 ? 0 : g.items.length / USER_OP_WIDTH[g.kind]));
     for (const item of g.items) out.push(item);
   }
@@ -129,7 +144,7 @@ export class Plan {
   #guild(guildId: string): GuildGroup {
     let g = this.#guilds.get(guildId);
     if (!g) {
-      g = { args: [], records: [], memberHint: 0, hasChildren: false };
+      g = { args: [], records: [], memberHint: 0, hasChildren: false, implied: { guild_id: guildId } };
       this.#guilds.set(guildId, g);
     }
     return g;
@@ -138,6 +153,21 @@ export class Plan {
   /** Queue a user-bucket op; consecutive ops of one kind (and parameter) share a group. */
   #user(userId: string, kind: UserOpKind, param: Arg | undefined, ...items: Arg[]): void {
     this.#userBucketOp(bucketOf(userId, this.#ctx.userBuckets), kind, param, items);
+  }
+
+  /** The packed entry list of a user-bucket op (U, M±, P±) to append to: the bucket's last group when it has the same kind and parameter. */
+  #userList(userId: string, kind: UserOpKind, param: Arg | undefined): EntryList {
+    const bucket = bucketOf(userId, this.#ctx.userBuckets);
+    let groups = this.#userOps.get(bucket);
+    if (!groups) {
+      groups = [];
+      this.#userOps.set(bucket, groups);
+    }
+    const last = groups[groups.length - 1];
+    if (last?.list && last.kind === kind && (last.param === param || (Buffer.isBuffer(last.param) && Buffer.isBuffer(param) && last.param.equals(param)))) return last.list;
+    const list = new EntryList();
+    groups.push({ kind, param, items: [], list });
+    return list;
   }
 
   #userBucketOp(bucket: number, kind: UserOpKind, param: Arg | undefined, items: Arg[]): void {
@@ -240,20 +270,19 @@ export class Plan {
     const g = this.#guild(guildId);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
-    const { head, tail } = splitRecord(memberCodec.encode(value as unknown as MemberEntity, guildId));
     // Consecutive member sets of a guild become one `MS` run: one bucket-count read and one
-    // HSET per bucket in the script instead of three calls per member.
+    // HSET per bucket in the script instead of three calls per member, and the members packed
+    // into one argument (count and bytes filled in by execute()).
     let run = g.run;
     if (!run || run.end !== g.args.length) {
-      g.args.push('MS', '0');
-      run = { countIndex: g.args.length - 1, end: 0, userIds: [] };
+      g.args.push('MS', '0', '');
+      run = { countIndex: g.args.length - 2, end: g.args.length, userIds: [], list: new EntryList(4096) };
       g.run = run;
+      this.#memberRuns.push([g, run]);
       g.records.push({ kind: 'member', op: 'setMany', userIds: run.userIds });
     }
-    g.args.push(idBytes(userId), String(bucketSeed(userId)), head, tail);
+    encodeEntry('member', value, g.implied, 'user', run.list, userId, bucketSeed(userId));
     run.userIds.push(userId);
-    g.args[run.countIndex] = String(run.userIds.length);
-    run.end = g.args.length;
     this.setUser(userId, value.user as Entity, undefined);
   }
 
@@ -272,16 +301,18 @@ export class Plan {
     g.args.push('RM', String(entries.length), '');
     // The bucket-count hint is patched in at execution time (a later guild set may raise it).
     const hintIndex = g.args.length - 1;
+    const list = new EntryList(4096);
     for (const { userId, value } of entries) {
-      const { head, tail } = splitRecord(memberCodec.encode(value as unknown as MemberEntity, guildId));
-      g.args.push(idBytes(userId), String(bucketSeed(userId)), head, tail);
+      encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId));
       this.setUser(userId, value.user as Entity, undefined);
     }
+    g.args.push(list.bytes());
     g.records.push({ kind: 'member', op: 'replace', userIds: entries.map((e) => e.userId) });
     this.#hintSlots.push([g, hintIndex]);
   }
 
   readonly #hintSlots: Array<[GuildGroup, number]> = [];
+  readonly #memberRuns: Array<[GuildGroup, MemberRun]> = [];
 
   /** Remove every member of a guild. */
   clearMembers(guildId: string): void {
@@ -293,8 +324,7 @@ export class Plan {
   // ── users and me ──────────────────────────────────────────────────────
   /** Set a user; `ttlMs` overrides the orphan TTL. */
   setUser(userId: string, value: Entity, ttlMs: number | undefined): void {
-    const { head, tail } = splitRecord(userCodec.encode(value as unknown as UserEntity, userId));
-    this.#user(userId, 'U', ttlMs === undefined ? '' : String(Math.ceil(ttlMs)), idBytes(userId), head, tail);
+    encodeEntry('user', value, { id: userId }, undefined, this.#userList(userId, 'U', ttlMs === undefined ? '' : String(Math.ceil(ttlMs))), userId);
   }
 
   /** Delete a user. */
@@ -488,6 +518,10 @@ export class Plan {
     const ctx = this.#ctx;
     const keys = ctx.keys;
     for (const [g, index] of this.#hintSlots) g.args[index] = String(g.memberHint);
+    for (const [g, run] of this.#memberRuns) {
+      g.args[run.countIndex] = String(run.list.n);
+      g.args[run.countIndex + 1] = run.list.bytes();
+    }
 
     // Wave 1. When no guild op needs the script's reply to know its index updates (sets and
     // deletes of members/presences, guild records: a member chunk, a message, a presence), those
@@ -626,8 +660,8 @@ export class Plan {
       const present = guildPresent;
       out.push((ctx) => (present ? ctx.conn.batched.sadd(keys.guilds, guildId) : ctx.conn.batched.srem(keys.guilds, guildId)));
     }
-    for (const [userId, present] of members) this.#user(userId, present ? 'M+' : 'M-', gid, idBytes(userId));
-    for (const [userId, present] of presences) this.#user(userId, present ? 'P+' : 'P-', gid, idBytes(userId));
+    for (const [userId, present] of members) this.#userList(userId, present ? 'M+' : 'M-', gid).id(userId);
+    for (const [userId, present] of presences) this.#userList(userId, present ? 'P+' : 'P-', gid).id(userId);
     for (const [resource, state] of located) {
       const set: Buffer[] = [];
       const del: Buffer[] = [];

@@ -13,7 +13,7 @@ import { Packr } from 'msgpackr';
 import { isPackableId } from './ids.js';
 import { decodeKind, encodeTime, HASH, NO_FIT, type FieldKind } from './kinds.js';
 import { assignOwn, fastDecode, setOwn } from './reader.js';
-import { RecordWriter } from './writer.js';
+import { RecordWriter, type EntryList } from './writer.js';
 import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
 
 /**
@@ -34,6 +34,25 @@ const NO_IMPLIED: Implied = {};
  */
 export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED, omit?: string): Buffer {
   const schema = CURRENT_SCHEMA[resource];
+  const count = writeBody(schema, value, implied, omit);
+  return writer.end(schema.header, lastMask, count);
+}
+
+/**
+ * Encode like {@link encodeRecord} and append the result to `out` as a packed entry keyed by the
+ * 8-byte form of `id` (and `seed`, when given): see {@link RecordWriter.endEntry}. Same bytes.
+ */
+export function encodeEntry(resource: ResourceName, value: object, implied: Implied, omit: string | undefined, out: EntryList, id: string, seed?: number): void {
+  const schema = CURRENT_SCHEMA[resource];
+  const count = writeBody(schema, value, implied, omit);
+  writer.endEntry(schema.header, lastMask, count, out, id, seed);
+}
+
+/** Presence mask of the last {@link writeBody}. */
+let lastMask = 0;
+
+/** Write a record's values into the writer; returns the array length (the mask is left in `lastMask`). */
+function writeBody(schema: Schema, value: object, implied: Implied, omit: string | undefined): number {
   const source = value as Record<string, unknown>;
   const w = writer;
   w.begin();
@@ -82,7 +101,8 @@ export function encodeRecord(resource: ResourceName, value: object, implied: Imp
     w.raw(packr.pack(ext));
     count++;
   }
-  return w.end(schema.header, mask, count);
+  lastMask = mask;
+  return count;
 }
 
 const writer = new RecordWriter((v) => packr.pack(v));

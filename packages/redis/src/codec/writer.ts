@@ -17,6 +17,8 @@ export class RecordWriter {
   #buf: Buffer = Buffer.allocUnsafe(8192);
   #pos = 0;
   #start = 0;
+  /** The writer's own buffer while it writes into an {@link EntryList}'s. */
+  #scratch: Buffer | undefined;
   readonly #packNested: NestedPacker;
 
   constructor(packNested: NestedPacker) {
@@ -27,6 +29,26 @@ export class RecordWriter {
   begin(): void {
     this.#start = 16;
     this.#pos = 16;
+  }
+
+  /**
+   * Start a record written straight into `out`'s buffer, finished by {@link endEntry} (or
+   * abandoned by {@link detach}): no copy from a scratch buffer afterwards.
+   */
+  beginEntry(out: EntryList): void {
+    out.reserve(ENTRY_ROOM + 64);
+    this.#scratch ??= this.#buf;
+    this.#buf = out.buf;
+    this.#start = out.pos + ENTRY_ROOM;
+    this.#pos = this.#start;
+  }
+
+  /** Give up a record started with {@link beginEntry} (after an error): back to the scratch buffer. */
+  detach(): void {
+    if (this.#scratch) {
+      this.#buf = this.#scratch;
+      this.#scratch = undefined;
+    }
   }
 
   #room(n: number): void {
@@ -214,7 +236,7 @@ export class RecordWriter {
   }
 
   /**
-   * Finish like {@link end}, but append the record to `out` as one packed entry (see
+   * Finish a record started with {@link beginEntry}: it becomes one packed entry of `out` (see
    * {@link EntryList}): the 8-byte `id`, the 4-byte `seed` when given, the 4-byte stored length,
    * then the record as stored — split records (over 64 bytes) with the split marker in front,
    * so the head is the entry's first 64 bytes and the tail the rest (codec/split.ts), no copy
@@ -222,23 +244,29 @@ export class RecordWriter {
    */
   endEntry(header: number, mask: number, count: number, out: EntryList, id: string, seed: number | undefined): void {
     const s = this.#prefix(header, mask, count);
-    const length = this.#pos - s;
+    const o = this.#buf;
+    const end = this.#pos;
+    const length = end - s;
     const split = length > MAX_PIECE;
     const stored = split ? length + 1 : length;
-    const at = out.reserve((seed === undefined ? 12 : 16) + stored);
-    const o = out.buf;
-    writeId(o, at, id);
-    let p = at + 8;
+    // The entry's own header goes right in front of the record, then the entry moves down to
+    // where `out` ends (a memmove inside one buffer: the gap is what the record prefix left).
+    let p = s - (seed === undefined ? 12 : 16) - (split ? 1 : 0);
+    const e = p;
+    writeId(o, p, id);
+    p += 8;
     if (seed !== undefined) {
-      o.writeUInt32BE(seed, p);
+      u32(o, p, seed);
       p += 4;
     }
-    o.writeUInt32BE(stored, p);
+    u32(o, p, stored);
     p += 4;
-    if (split) o[p++] = SPLIT_MARK;
-    this.#buf.copy(o, p, s, this.#pos);
-    out.pos = p + length;
+    if (split) o[p] = SPLIT_MARK;
+    if (e !== out.pos) o.copyWithin(out.pos, e, end);
+    out.buf = o;
+    out.pos += end - e;
     out.n++;
+    this.detach();
   }
 
   /** Write the header byte, array header and mask in front of the values; returns where the record starts. */
@@ -277,6 +305,16 @@ export class RecordWriter {
     b[--s] = header;
     return s;
   }
+}
+
+/** Room left in front of a record written into an EntryList: its entry header (≤ 17 bytes) and the record prefix (≤ 15). */
+const ENTRY_ROOM = 33;
+
+function u32(b: Buffer, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 255;
+  b[at + 2] = (v >>> 8) & 255;
+  b[at + 3] = v & 255;
 }
 
 /** Longest value kept in one piece (codec/split.ts). */

@@ -200,11 +200,14 @@ while i <= #ARGV do
       end
     end
     local added = 0
-    for b, list in pairs(heads) do added = added + hsetMany(tag .. ':m:' .. b, list) end
+    for b, list in pairs(heads) do
+      local new = hsetMany(tag .. ':m:' .. b, list)
+      added = added + new
+      -- Stale tails of members now stored whole: one HDEL per bucket, and none when every member
+      -- of the bucket was new (a tail never outlives its head: every delete drops both).
+      if whole[b] and new * 2 < #list then hdelMany(tag .. ':m:' .. b .. ':t', whole[b]) end
+    end
     for b, list in pairs(tails) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
-    -- Stale tails of members now stored whole: one HDEL per bucket (no EXISTS first: the tail
-    -- hash exists in most buckets, and HDEL of a missing key is as cheap as EXISTS).
-    for b, list in pairs(whole) do hdelMany(tag .. ':m:' .. b .. ':t', list) end
     if added ~= 0 then redis.call('HINCRBY', meta, 'mc', added) end
     i = i + 3
   elseif op == 'm' then

@@ -52,14 +52,17 @@ local function touch(f, ttl, isWrite)
   end
 end
 
+-- Run command over list in parts; returns the sum of the replies (HSET: fields added).
 local function many(command, key, list)
   local n = #list
   local i = 1
+  local total = 0
   while i <= n do
     local last = math.min(i + 3999, n)
-    redis.call(command, key, unpack(list, i, last))
+    total = total + redis.call(command, key, unpack(list, i, last))
     i = last + 1
   end
+  return total
 end
 
 local function hmget(key, fields)
@@ -186,11 +189,12 @@ while i < stop do
       end
       touch(f, t, true)
     end
-    many('HSET', users, list)
+    local new = many('HSET', users, list)
     if #tails > 0 then many('HSET', ut, tails) end
-    -- A user stored split before and whole now leaves no stale tail (one HDEL: an EXISTS first
-    -- would cost a call of its own, and the tail hash exists in most buckets).
-    if #whole > 0 then many('HDEL', ut, whole) end
+    -- A user stored split before and whole now leaves no stale tail: one HDEL (an EXISTS first
+    -- would cost a call of its own, the tail hash exists in most buckets), and none when every
+    -- user was new (a tail never outlives its head: every delete drops both).
+    if #whole > 0 and new * 2 < #list then many('HDEL', ut, whole) end
     i = i + 4
   elseif op == 'u' then
     local n = tonumber(ARGV[i + 1])

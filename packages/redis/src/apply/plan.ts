@@ -523,15 +523,17 @@ export class Plan {
       g.args[run.countIndex + 1] = run.list.bytes();
     }
 
-    // Wave 1. When no guild op needs the script's reply to know its index updates (sets and
-    // deletes of members/presences, guild records: a member chunk, a message, a presence), those
-    // updates and the user writes go out in this same wave instead of a second round trip.
+    // Wave 1. The index updates the guild ops imply by themselves (as if the scripts removed
+    // nothing) and the user writes go out in this same wave. Only what the scripts' replies add
+    // (fields a replace or clear removed, old voice channels) needs a second round trip, after
+    // them; a batch whose ops are all known up front (a member chunk, a message, a presence),
+    // or whose replace ops removed nothing (a new guild's GUILD_CREATE), has none.
     const guildEntries = [...this.#guilds];
     const early = guildEntries.every(([, g]) => g.records.every(isKnownUpFront));
     const earlyWork: Command[] = [];
-    if (early) guildEntries.forEach(([guildId, g]) => this.#followUp(guildId, g, [], earlyWork));
-    const earlyUserOps = early ? [...this.#userOps] : [];
-    if (early) this.#userOps.clear();
+    const bases = guildEntries.map(([guildId, g]) => this.#followUp(guildId, g, [], earlyWork));
+    const earlyUserOps = [...this.#userOps];
+    this.#userOps.clear();
     const [guildReplies, , , placements] = await ctx.conn.run('apply', () => {
       // Read the locators before anything of this batch can change them.
       const before = this.#readPlacements(ctx);
@@ -541,13 +543,13 @@ export class Plan {
       const slots = guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id);
       const single = this.#wave1.map((cmd) => cmd(ctx));
       const slotWrites = Promise.all(chunked(slots).map((part) => ctx.conn.batched.sadd(keys.guildSlots, ...part)));
-      const indexes = early ? Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]) : undefined;
+      const indexes = Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]);
       return Promise.all([replies, slotWrites, Promise.all(single), before, indexes]);
     });
 
     // Wave 2: cross-slot indexes from what the guild scripts did (skipped when there is none).
     const wave2: Command[] = [];
-    if (!early) guildEntries.forEach(([guildId, g], i) => this.#followUp(guildId, g, guildReplies[i] ?? [], wave2));
+    if (!early) guildEntries.forEach(([guildId, g], i) => this.#followUp(guildId, g, guildReplies[i] ?? [], wave2, bases[i]));
     this.#unplace(placements, wave2);
     await this.#moves(wave2);
     const evictedIds = [...new Set((await Promise.all(this.#evictions)).flat())];
@@ -589,7 +591,7 @@ export class Plan {
   }
 
   /** Turn one guild's script reply into index updates. */
-  #followUp(guildId: string, g: GuildGroup, replies: Buffer[][], out: Command[]): void {
+  #followUp(guildId: string, g: GuildGroup, replies: Buffer[][], out: Command[], base?: IndexState): IndexState {
     const keys = this.#ctx.keys;
     const gid = idBytes(guildId);
     const members = new Map<string, boolean>();
@@ -656,16 +658,20 @@ export class Plan {
       }
     });
 
-    if (guildPresent !== undefined) {
+    // With `base` (what was already written from the ops alone, before the replies were known),
+    // only what the replies changed is written.
+    if (guildPresent !== undefined && base?.guildPresent !== guildPresent) {
       const present = guildPresent;
       out.push((ctx) => (present ? ctx.conn.batched.sadd(keys.guilds, guildId) : ctx.conn.batched.srem(keys.guilds, guildId)));
     }
-    for (const [userId, present] of members) this.#userList(userId, present ? 'M+' : 'M-', gid).id(userId);
-    for (const [userId, present] of presences) this.#userList(userId, present ? 'P+' : 'P-', gid).id(userId);
+    for (const [userId, present] of members) if (base?.members.get(userId) !== present) this.#userList(userId, present ? 'M+' : 'M-', gid).id(userId);
+    for (const [userId, present] of presences) if (base?.presences.get(userId) !== present) this.#userList(userId, present ? 'P+' : 'P-', gid).id(userId);
     for (const [resource, state] of located) {
       const set: Buffer[] = [];
       const del: Buffer[] = [];
+      const before = base?.located.get(resource);
       for (const [id, present] of state) {
+        if (before?.get(id) === present) continue;
         if (present) set.push(idBytes(id), gid);
         else del.push(idBytes(id));
       }
@@ -677,9 +683,19 @@ export class Plan {
       for (const old of voiceOld.get(userId) ?? []) {
         if (old !== final) out.push((ctx) => ctx.conn.batched.srem(keys.voiceInChannel(old), member));
       }
-      if (final) out.push((ctx) => ctx.conn.batched.sadd(keys.voiceInChannel(final), member));
+      if (final && base?.voiceFinal.get(userId) !== final) out.push((ctx) => ctx.conn.batched.sadd(keys.voiceInChannel(final), member));
     }
+    return { guildPresent, members, presences, located, voiceFinal };
   }
+}
+
+/** The index state a guild's ops lead to (see Plan#followUp). */
+interface IndexState {
+  guildPresent: boolean | undefined;
+  members: Map<string, boolean>;
+  presences: Map<string, boolean>;
+  located: Map<'channel' | 'role' | 'emoji', Map<string, boolean>>;
+  voiceFinal: Map<string, string | null>;
 }
 
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */

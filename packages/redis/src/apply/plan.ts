@@ -165,7 +165,8 @@ export class Plan {
     }
     const last = groups[groups.length - 1];
     if (last?.list && last.kind === kind && (last.param === param || (Buffer.isBuffer(last.param) && Buffer.isBuffer(param) && last.param.equals(param)))) return last.list;
-    const list = new EntryList();
+    // Sized for a typical batch's share of one bucket: a few records, or a few 8-byte ids.
+    const list = new EntryList(kind === 'U' ? 512 : 64);
     groups.push({ kind, param, items: [], list });
     return list;
   }

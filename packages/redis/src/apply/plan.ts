@@ -39,6 +39,28 @@ function chunked<T>(list: readonly T[], size = 4096): T[][] {
   return out;
 }
 
+/** Largest piece of packed member entries per argument: under Redis' 32 KB "big argument" size. */
+const PIECE_BYTES = 16 * 1024;
+
+/** Packed member entries (id8, seed u32, length u32, bytes) cut at entry boundaries into pieces of at most ~PIECE_BYTES. */
+function pieces(list: EntryList): Buffer[] {
+  const bytes = list.bytes();
+  if (bytes.length <= PIECE_BYTES) return [bytes];
+  const out: Buffer[] = [];
+  let start = 0;
+  let p = 0;
+  while (p < bytes.length) {
+    const next = p + 16 + bytes.readUInt32BE(p + 12);
+    if (next - start > PIECE_BYTES && p > start) {
+      out.push(bytes.subarray(start, p));
+      start = p;
+    }
+    p = next;
+  }
+  out.push(bytes.subarray(start));
+  return out;
+}
+
 /** Member bucket count for a guild of `n` members: ~64 members per bucket (listpack-sized). Same formula as the script. */
 export function memberBucketsFor(n: number): number {
   let b = 1;
@@ -276,7 +298,7 @@ export class Plan {
     // into one argument (count and bytes filled in by execute()).
     let run = g.run;
     if (!run || run.end !== g.args.length) {
-      g.args.push('MS', '0', '');
+      g.args.push('MS', '0', '0');
       run = { countIndex: g.args.length - 2, end: g.args.length, userIds: [], list: new EntryList(4096) };
       g.run = run;
       this.#memberRuns.push([g, run]);
@@ -307,7 +329,8 @@ export class Plan {
       encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId));
       this.setUser(userId, value.user as Entity, undefined);
     }
-    g.args.push(list.bytes());
+    const parts = pieces(list);
+    g.args.push(String(parts.length), ...parts);
     g.records.push({ kind: 'member', op: 'replace', userIds: entries.map((e) => e.userId) });
     this.#hintSlots.push([g, hintIndex]);
   }
@@ -519,9 +542,13 @@ export class Plan {
     const ctx = this.#ctx;
     const keys = ctx.keys;
     for (const [g, index] of this.#hintSlots) g.args[index] = String(g.memberHint);
-    for (const [g, run] of this.#memberRuns) {
+    // Last run first: splicing a run's pieces in moves only what comes after it.
+    for (let r = this.#memberRuns.length - 1; r >= 0; r--) {
+      const [g, run] = this.#memberRuns[r]!;
+      const parts = pieces(run.list);
       g.args[run.countIndex] = String(run.list.n);
-      g.args[run.countIndex + 1] = run.list.bytes();
+      g.args[run.countIndex + 1] = String(parts.length);
+      g.args.splice(run.countIndex + 2, 0, ...parts);
     }
 
     // Wave 1. The index updates the guild ops imply by themselves (as if the scripts removed

@@ -10,9 +10,11 @@
  *   D res field                   delete a child
  *   R res n (field bytes)×n       replace all children of res   C res        clear them
  *   m field seed                  delete one member
- *   MS n members                  set a run of members (what a member chunk is)
- *   RM n count members            replace all members (count sizes the buckets)
- * `members` is ONE argument packing n entries (codec/writer.ts EntryList):
+ *   MS n k members×k              set a run of members (what a member chunk is)
+ *   RM n count k members×k        replace all members (count sizes the buckets)
+ * `members` are k arguments packing n entries between them (codec/writer.ts EntryList; split
+ * at entry boundaries into pieces under 32 KB, Redis' big-argument size, whose query buffer
+ * would otherwise stay allocated for a while after the call):
  * field (8-byte id), seed (u32 BE), stored length L (u32 BE), then L bytes:
  * the record, or for a record longer than 64 bytes (codec/split.ts) its
  * marked 64-byte head followed by its tail. The head goes to the bucket, the
@@ -74,23 +76,30 @@ local function u32(s, p)
   return ((a * 256 + b) * 256 + c) * 256 + d
 end
 
--- Unpack n packed member entries: fields, seeds, heads, tails ('' = stored in one piece).
-local function readMembers(blob, n)
+-- Unpack the member entries packed in ARGV[first .. first + count - 1]: fields, seeds, heads,
+-- tails ('' = stored in one piece).
+local function readMembers(first, count)
   local fs, seeds, heads, tails = {}, {}, {}, {}
-  local p = 1
-  for k = 1, n do
-    fs[k] = string.sub(blob, p, p + 7)
-    seeds[k] = u32(blob, p + 8)
-    local len = u32(blob, p + 12)
-    local s = p + 16
-    if len > 64 then
-      heads[k] = string.sub(blob, s, s + 63)
-      tails[k] = string.sub(blob, s + 64, s + len - 1)
-    else
-      heads[k] = string.sub(blob, s, s + len - 1)
-      tails[k] = ''
+  local k = 0
+  for a = first, first + count - 1 do
+    local blob = ARGV[a]
+    local size = #blob
+    local p = 1
+    while p <= size do
+      k = k + 1
+      fs[k] = string.sub(blob, p, p + 7)
+      seeds[k] = u32(blob, p + 8)
+      local len = u32(blob, p + 12)
+      local s = p + 16
+      if len > 64 then
+        heads[k] = string.sub(blob, s, s + 63)
+        tails[k] = string.sub(blob, s + 64, s + len - 1)
+      else
+        heads[k] = string.sub(blob, s, s + len - 1)
+        tails[k] = ''
+      end
+      p = s + len
     end
-    p = s + len
   end
   return fs, seeds, heads, tails
 end
@@ -185,7 +194,8 @@ while i <= #ARGV do
     i = i + 2
   elseif op == 'MS' then
     local n = tonumber(ARGV[i + 1])
-    local fs, seeds, hs, ts = readMembers(ARGV[i + 2], n)
+    local pieces = tonumber(ARGV[i + 2])
+    local fs, seeds, hs, ts = readMembers(i + 3, pieces)
     local nb = memberBuckets()
     -- The same member twice in one run: only its last value counts.
     local last = {}
@@ -209,7 +219,7 @@ while i <= #ARGV do
     end
     for b, list in pairs(tails) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
     if added ~= 0 then redis.call('HINCRBY', meta, 'mc', added) end
-    i = i + 3
+    i = i + 3 + pieces
   elseif op == 'm' then
     local nb = tonumber(redis.call('HGET', meta, 'mb'))
     if nb then
@@ -221,7 +231,8 @@ while i <= #ARGV do
   elseif op == 'RM' then
     local n = tonumber(ARGV[i + 1])
     local count = math.max(n, tonumber(ARGV[i + 2]))
-    local fs, seeds, hs, ts = readMembers(ARGV[i + 3], n)
+    local pieces = tonumber(ARGV[i + 3])
+    local fs, seeds, hs, ts = readMembers(i + 4, pieces)
     local keep = {}
     for k = 1, n do keep[fs[k]] = true end
     out = removeMembers(keep)
@@ -236,7 +247,7 @@ while i <= #ARGV do
     end
     for b, list in pairs(byBucket) do hsetMany(tag .. ':m:' .. b, list) end
     for b, list in pairs(tailsByBucket) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
-    i = i + 4
+    i = i + 4 + pieces
   elseif op == 'CM' then
     out = removeMembers(nil)
     redis.call('HSET', meta, 'mc', 0)

@@ -299,7 +299,7 @@ export class Plan {
     let run = g.run;
     if (!run || run.end !== g.args.length) {
       g.args.push('MS', '0', '0');
-      run = { countIndex: g.args.length - 2, end: g.args.length, userIds: [], list: new EntryList(4096) };
+      run = { countIndex: g.args.length - 2, end: g.args.length, userIds: [], list: new EntryList(1024) };
       g.run = run;
       this.#memberRuns.push([g, run]);
       g.records.push({ kind: 'member', op: 'setMany', userIds: run.userIds });
@@ -324,7 +324,7 @@ export class Plan {
     g.args.push('RM', String(entries.length), '');
     // The bucket-count hint is patched in at execution time (a later guild set may raise it).
     const hintIndex = g.args.length - 1;
-    const list = new EntryList(4096);
+    const list = new EntryList(1024);
     for (const { userId, value } of entries) {
       encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId));
       this.setUser(userId, value.user as Entity, undefined);

@@ -56,18 +56,54 @@ export function array(data: Json, field: string, where: string, optional = false
 export function objectsWithId(data: Json, field: string, idPath: string, where: string, optional = false): Json[] {
   const items = array(data, field, where, optional);
   const out: Json[] = new Array<Json>(items.length);
+  const parts = pathParts(idPath);
   // An index loop, not map(): map() skips the holes of a sparse array (from a source other than JSON).
   for (let index = 0; index < items.length; index++) {
-    const element = object(items[index], `${where}.${field}[${index}]`);
-    idOf(element, idPath, `${where}.${field}[${index}]`);
-    out[index] = element;
+    const element = items[index];
+    // The error's location is only spelled out for a bad element (a member chunk has 1000 good ones).
+    if (!isObject(element) || !hasIdAt(element, parts)) idOf(object(element, `${where}.${field}[${index}]`), idPath, `${where}.${field}[${index}]`);
+    out[index] = element as Json;
   }
   return out;
 }
 
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether `data` carries a snowflake at the path `parts` (what {@link idOf} accepts). */
+function hasIdAt(data: Json, parts: readonly string[]): boolean {
+  let current = data;
+  const last = parts.length - 1;
+  for (let i = 0; i < last; i++) {
+    const next = current[parts[i]!];
+    if (!isObject(next)) return false;
+    current = next;
+  }
+  return isSnowflake(current[parts[last]!]);
+}
+
+const PATHS = new Map<string, readonly string[]>();
+
+/** `path` split at its dots (cached: a handful of literal paths). */
+function pathParts(path: string): readonly string[] {
+  let parts = PATHS.get(path);
+  if (!parts) {
+    parts = path.split('.');
+    if (PATHS.size < 64) PATHS.set(path, parts);
+  }
+  return parts;
+}
+
 /** The snowflake at a dotted path such as `user.id`. */
 export function idOf(data: Json, path: string, where: string): Snowflake {
-  const parts = path.split('.');
+  const parts = pathParts(path);
+  if (hasIdAt(data, parts)) {
+    let current = data;
+    for (let i = 0; i < parts.length - 1; i++) current = current[parts[i]!] as Json;
+    return current[parts[parts.length - 1]!] as Snowflake;
+  }
+  // Not there: walk again, naming where it breaks.
   let current: Json = data;
   let at = where;
   for (const part of parts.slice(0, -1)) {

@@ -10,7 +10,7 @@
  * Commands of one wave are issued together (auto-pipelined: one round trip
  * per node); a wave starts when the previous one is confirmed.
  */
-import type { InviteEntity, MessageEntity, ResourceName, UserEntity, VoiceStateEntity } from '@sake/abc';
+import type { InviteEntity, MessageEntity, ResourceName, VoiceStateEntity } from '@sake/abc';
 import {
   childCodec,
   guildCodec,
@@ -18,14 +18,13 @@ import {
   idFromBytes,
   inviteCodec,
   meCodec,
-  memberCodec,
   messageCodec,
   presenceCodec,
-  userCodec,
   voiceStateCodec,
 } from '../codec/index.js';
-import type { MemberEntity, PresenceEntity } from '@sake/abc';
-import { splitRecord } from '../codec/split.js';
+import type { PresenceEntity } from '@sake/abc';
+import { encodeEntry } from '../codec/record.js';
+import { EntryList } from '../codec/writer.js';
 import { runUserScripts } from './user-scripts.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js';
@@ -37,6 +36,28 @@ type Arg = string | Buffer;
 function chunked<T>(list: readonly T[], size = 4096): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** Largest piece of packed member entries per argument: under Redis' 32 KB "big argument" size. */
+const PIECE_BYTES = 16 * 1024;
+
+/** Packed member entries (id8, seed u32, length u32, bytes) cut at entry boundaries into pieces of at most ~PIECE_BYTES. */
+function pieces(list: EntryList): Buffer[] {
+  const bytes = list.bytes();
+  if (bytes.length <= PIECE_BYTES) return [bytes];
+  const out: Buffer[] = [];
+  let start = 0;
+  let p = 0;
+  while (p < bytes.length) {
+    const next = p + 16 + bytes.readUInt32BE(p + 12);
+    if (next - start > PIECE_BYTES && p > start) {
+      out.push(bytes.subarray(start, p));
+      start = p;
+    }
+    p = next;
+  }
+  out.push(bytes.subarray(start));
   return out;
 }
 
@@ -68,8 +89,18 @@ interface GuildGroup {
   /** Largest member count seen for the guild in this batch (sizes a new guild's buckets). */
   memberHint: number;
   hasChildren: boolean;
-  /** The open `MS` run: where its count is and how long `args` was after its last member (a run continues only if nothing came between). */
-  run?: { countIndex: number; end: number; userIds: string[] };
+  /** The open `MS` run: where its count is and how long `args` was after it (a run continues only if nothing came between). */
+  run?: MemberRun;
+  /** `{ guild_id }`: what member records leave out. */
+  implied: { guild_id: string };
+}
+
+/** A run of member sets: one `MS` op whose members are packed into one argument. */
+interface MemberRun {
+  countIndex: number;
+  end: number;
+  userIds: string[];
+  list: EntryList;
 }
 
 type Command = (ctx: Ctx) => Promise<unknown>;
@@ -84,6 +115,8 @@ interface UserGroup {
   kind: UserOpKind;
   param: Arg | undefined;
   items: Arg[];
+  /** Packed kinds (U, M±, P±): the entries, sent as one argument. */
+  list?: EntryList;
 }
 
 /** Serialise a bucket's groups as the script's arguments. */
@@ -92,6 +125,10 @@ export function userOpArgs(groups: readonly UserGroup[]): Arg[] {
   for (const g of groups) {
     out.push(g.kind);
     if (g.param !== undefined) out.push(g.param);
+    if (g.list) {
+      out.push(String(g.list.n), g.list.bytes());
+      continue;
+    }
     out.push(String(USER_OP_WIDTH[g.kind] === 0 ? 0 : g.items.length / USER_OP_WIDTH[g.kind]));
     for (const item of g.items) out.push(item);
   }
@@ -143,7 +180,7 @@ export class Plan {
   #guild(guildId: string): GuildGroup {
     let g = this.#guilds.get(guildId);
     if (!g) {
-      g = { args: [], records: [], memberHint: 0, hasChildren: false };
+      g = { args: [], records: [], memberHint: 0, hasChildren: false, implied: { guild_id: guildId } };
       this.#guilds.set(guildId, g);
     }
     return g;
@@ -152,6 +189,22 @@ export class Plan {
   /** Queue a user-bucket op; consecutive ops of one kind (and parameter) share a group. */
   #user(userId: string, kind: UserOpKind, param: Arg | undefined, ...items: Arg[]): void {
     this.#userBucketOp(bucketOf(userId, this.#ctx.userBuckets), kind, param, items);
+  }
+
+  /** The packed entry list of a user-bucket op (U, M±, P±) to append to: the bucket's last group when it has the same kind and parameter. */
+  #userList(userId: string, kind: UserOpKind, param: Arg | undefined): EntryList {
+    const bucket = bucketOf(userId, this.#ctx.userBuckets);
+    let groups = this.#userOps.get(bucket);
+    if (!groups) {
+      groups = [];
+      this.#userOps.set(bucket, groups);
+    }
+    const last = groups[groups.length - 1];
+    if (last?.list && last.kind === kind && (last.param === param || (Buffer.isBuffer(last.param) && Buffer.isBuffer(param) && last.param.equals(param)))) return last.list;
+    // Sized for a typical batch's share of one bucket: a few records, or a few 8-byte ids.
+    const list = new EntryList(kind === 'U' ? 512 : 64);
+    groups.push({ kind, param, items: [], list });
+    return list;
   }
 
   #userBucketOp(bucket: number, kind: UserOpKind, param: Arg | undefined, items: Arg[]): void {
@@ -254,20 +307,19 @@ export class Plan {
     const g = this.#guild(guildId);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
-    const { head, tail } = splitRecord(memberCodec.encode(value as unknown as MemberEntity, guildId));
     // Consecutive member sets of a guild become one `MS` run: one bucket-count read and one
-    // HSET per bucket in the script instead of three calls per member.
+    // HSET per bucket in the script instead of three calls per member, and the members packed
+    // into one argument (count and bytes filled in by execute()).
     let run = g.run;
     if (!run || run.end !== g.args.length) {
-      g.args.push('MS', '0');
-      run = { countIndex: g.args.length - 1, end: 0, userIds: [] };
+      g.args.push('MS', '0', '0');
+      run = { countIndex: g.args.length - 2, end: g.args.length, userIds: [], list: new EntryList(1024) };
       g.run = run;
+      this.#memberRuns.push([g, run]);
       g.records.push({ kind: 'member', op: 'setMany', userIds: run.userIds });
     }
-    g.args.push(idBytes(userId), String(bucketSeed(userId)), head, tail);
+    encodeEntry('member', value, g.implied, 'user', run.list, userId, bucketSeed(userId));
     run.userIds.push(userId);
-    g.args[run.countIndex] = String(run.userIds.length);
-    run.end = g.args.length;
     // A member rewrite that leaves its user as stored (a role change) skips the user's encoding and bucket write.
     if (withUser) this.setUser(userId, value.user as Entity, undefined);
   }
@@ -287,16 +339,19 @@ export class Plan {
     g.args.push('RM', String(entries.length), '');
     // The bucket-count hint is patched in at execution time (a later guild set may raise it).
     const hintIndex = g.args.length - 1;
+    const list = new EntryList(1024);
     for (const { userId, value } of entries) {
-      const { head, tail } = splitRecord(memberCodec.encode(value as unknown as MemberEntity, guildId));
-      g.args.push(idBytes(userId), String(bucketSeed(userId)), head, tail);
+      encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId));
       this.setUser(userId, value.user as Entity, undefined);
     }
+    const parts = pieces(list);
+    g.args.push(String(parts.length), ...parts);
     g.records.push({ kind: 'member', op: 'replace', userIds: entries.map((e) => e.userId) });
     this.#hintSlots.push([g, hintIndex]);
   }
 
   readonly #hintSlots: Array<[GuildGroup, number]> = [];
+  readonly #memberRuns: Array<[GuildGroup, MemberRun]> = [];
 
   /** Remove every member of a guild. */
   clearMembers(guildId: string): void {
@@ -308,8 +363,7 @@ export class Plan {
   // ── users and me ──────────────────────────────────────────────────────
   /** Set a user; `ttlMs` overrides the orphan TTL. */
   setUser(userId: string, value: Entity, ttlMs: number | undefined): void {
-    const { head, tail } = splitRecord(userCodec.encode(value as unknown as UserEntity, userId));
-    this.#user(userId, 'U', ttlMs === undefined ? '' : String(Math.ceil(ttlMs)), idBytes(userId), head, tail);
+    encodeEntry('user', value, { id: userId }, undefined, this.#userList(userId, 'U', ttlMs === undefined ? '' : String(Math.ceil(ttlMs))), userId);
   }
 
   /** Delete a user. */
@@ -558,16 +612,26 @@ export class Plan {
     const ctx = this.#ctx;
     const keys = ctx.keys;
     for (const [g, index] of this.#hintSlots) g.args[index] = String(g.memberHint);
+    // Last run first: splicing a run's pieces in moves only what comes after it.
+    for (let r = this.#memberRuns.length - 1; r >= 0; r--) {
+      const [g, run] = this.#memberRuns[r]!;
+      const parts = pieces(run.list);
+      g.args[run.countIndex] = String(run.list.n);
+      g.args[run.countIndex + 1] = String(parts.length);
+      g.args.splice(run.countIndex + 2, 0, ...parts);
+    }
 
-    // Wave 1. When no guild op needs the script's reply to know its index updates (sets and
-    // deletes of members/presences, guild records: a member chunk, a message, a presence), those
-    // updates and the user writes go out in this same wave instead of a second round trip.
+    // Wave 1. The index updates the guild ops imply by themselves (as if the scripts removed
+    // nothing) and the user writes go out in this same wave. Only what the scripts' replies add
+    // (fields a replace or clear removed, old voice channels) needs a second round trip, after
+    // them; a batch whose ops are all known up front (a member chunk, a message, a presence),
+    // or whose replace ops removed nothing (a new guild's GUILD_CREATE), has none.
     const guildEntries = [...this.#guilds];
     const early = guildEntries.every(([, g]) => g.records.every(isKnownUpFront));
     const earlyWork: Command[] = [];
-    if (early) guildEntries.forEach(([guildId, g]) => this.#followUp(guildId, g, [], earlyWork));
-    const earlyUserOps = early ? [...this.#userOps] : [];
-    if (early) this.#userOps.clear();
+    const bases = guildEntries.map(([guildId, g]) => this.#followUp(guildId, g, [], earlyWork));
+    const earlyUserOps = [...this.#userOps];
+    this.#userOps.clear();
     const [guildReplies, , , placements] = await ctx.conn.run('apply', () => {
       // Read the locators before anything of this batch can change them.
       const before = this.#readPlacements(ctx);
@@ -577,7 +641,7 @@ export class Plan {
       const slots = guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id);
       const single = this.#wave1.map((cmd) => cmd(ctx));
       const slotWrites = Promise.all(chunked(slots).map((part) => ctx.conn.batched.sadd(keys.guildSlots, ...part)));
-      const indexes = early ? Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]) : undefined;
+      const indexes = Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]);
       return Promise.all([replies, slotWrites, Promise.all(single), before, indexes]);
     });
     // Wave 1 has gone out with its index groups: later removals (evictions) start new ones.
@@ -586,7 +650,7 @@ export class Plan {
 
     // Wave 2: cross-slot indexes from what the guild scripts did (skipped when there is none).
     const wave2: Command[] = [];
-    if (!early) guildEntries.forEach(([guildId, g], i) => this.#followUp(guildId, g, guildReplies[i] ?? [], wave2));
+    if (!early) guildEntries.forEach(([guildId, g], i) => this.#followUp(guildId, g, guildReplies[i] ?? [], wave2, bases[i]));
     this.#unplace(placements, wave2);
     await this.#moves(wave2);
     const evictedFrom = new Map<string, string>();
@@ -638,7 +702,7 @@ export class Plan {
   }
 
   /** Turn one guild's script reply into index updates. */
-  #followUp(guildId: string, g: GuildGroup, replies: Buffer[][], out: Command[]): void {
+  #followUp(guildId: string, g: GuildGroup, replies: Buffer[][], out: Command[], base?: IndexState): IndexState {
     const keys = this.#ctx.keys;
     const gid = idBytes(guildId);
     const members = new Map<string, boolean>();
@@ -705,16 +769,20 @@ export class Plan {
       }
     });
 
-    if (guildPresent !== undefined) {
+    // With `base` (what was already written from the ops alone, before the replies were known),
+    // only what the replies changed is written.
+    if (guildPresent !== undefined && base?.guildPresent !== guildPresent) {
       const present = guildPresent;
       out.push((ctx) => (present ? ctx.conn.batched.sadd(keys.guilds, guildId) : ctx.conn.batched.srem(keys.guilds, guildId)));
     }
-    for (const [userId, present] of members) this.#user(userId, present ? 'M+' : 'M-', gid, idBytes(userId));
-    for (const [userId, present] of presences) this.#user(userId, present ? 'P+' : 'P-', gid, idBytes(userId));
+    for (const [userId, present] of members) if (base?.members.get(userId) !== present) this.#userList(userId, present ? 'M+' : 'M-', gid).id(userId);
+    for (const [userId, present] of presences) if (base?.presences.get(userId) !== present) this.#userList(userId, present ? 'P+' : 'P-', gid).id(userId);
     for (const [resource, state] of located) {
       const set: Buffer[] = [];
       const del: Buffer[] = [];
+      const before = base?.located.get(resource);
       for (const [id, present] of state) {
+        if (before?.get(id) === present) continue;
         if (present) set.push(idBytes(id), gid);
         else del.push(idBytes(id));
       }
@@ -726,9 +794,19 @@ export class Plan {
       for (const old of voiceOld.get(userId) ?? []) {
         if (old !== final) out.push((ctx) => ctx.conn.batched.srem(keys.voiceInChannel(old), member));
       }
-      if (final) out.push((ctx) => ctx.conn.batched.sadd(keys.voiceInChannel(final), member));
+      if (final && base?.voiceFinal.get(userId) !== final) out.push((ctx) => ctx.conn.batched.sadd(keys.voiceInChannel(final), member));
     }
+    return { guildPresent, members, presences, located, voiceFinal };
   }
+}
+
+/** The index state a guild's ops lead to (see Plan#followUp). */
+interface IndexState {
+  guildPresent: boolean | undefined;
+  members: Map<string, boolean>;
+  presences: Map<string, boolean>;
+  located: Map<'channel' | 'role' | 'emoji', Map<string, boolean>>;
+  voiceFinal: Map<string, string | null>;
 }
 
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */

@@ -24,21 +24,27 @@ export async function runUserScripts(ctx: Ctx, work: ReadonlyArray<readonly [buc
   if (ctx.conn.isCluster) {
     for (const [bucket, args] of work) calls.push(scripts.sakeUserOps(ctx.keys.users(bucket), [...head, String(args.length), ...args]));
   } else {
-    let keys: string[] = [];
-    let argv: Arg[] = [];
-    const flush = (): void => {
-      if (keys.length === 0) return;
-      calls.push(scripts.sakeUserOpsMany(keys.length, [...keys, ...head, ...argv]));
-      keys = [];
-      argv = [];
-    };
-    for (const [bucket, args] of work) {
-      if (keys.length >= BUCKETS_PER_CALL || (keys.length > 0 && argv.length + args.length > ARGS_PER_CALL)) flush();
-      keys.push(ctx.keys.users(bucket));
-      argv.push(String(args.length));
-      for (const a of args) argv.push(a);
+    // One argument array per call, built in place (keys, now/TTL, then each bucket's count and
+    // arguments): no intermediate arrays to copy (they were a visible share of an ingest's garbage).
+    let start = 0;
+    while (start < work.length) {
+      let end = start;
+      let argc = 0;
+      while (end < work.length && end - start < BUCKETS_PER_CALL && (end === start || argc + 1 + work[end]![1].length <= ARGS_PER_CALL)) {
+        argc += 1 + work[end]![1].length;
+        end++;
+      }
+      const out: Arg[] = [];
+      for (let k = start; k < end; k++) out.push(ctx.keys.users(work[k]![0]));
+      out.push(head[0]!, head[1]!);
+      for (let k = start; k < end; k++) {
+        const args = work[k]![1];
+        out.push(String(args.length));
+        for (let i = 0; i < args.length; i++) out.push(args[i]!);
+      }
+      calls.push(scripts.sakeUserOpsMany(end - start, out));
+      start = end;
     }
-    flush();
   }
   const swept = await Promise.all(calls);
   return swept.reduce((a, n) => a + n, 0);

@@ -11,9 +11,9 @@
 import { InvalidDataFound, type ResourceName } from '@sake/abc';
 import { Packr } from 'msgpackr';
 import { isPackableId } from './ids.js';
-import { decodeKind, encodeTime, HASH, NO_FIT, type FieldKind } from './kinds.js';
+import { decodeKind, encodeTime, NO_FIT, type FieldKind } from './kinds.js';
 import { assignOwn, fastDecode, setOwn } from './reader.js';
-import { RecordWriter } from './writer.js';
+import { RecordWriter, type EntryList } from './writer.js';
 import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
 
 /**
@@ -34,98 +34,246 @@ const NO_IMPLIED: Implied = {};
  */
 export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED, omit?: string): Buffer {
   const schema = CURRENT_SCHEMA[resource];
+  writer.begin();
+  const count = writeBody(schema, value, implied, omit);
+  return writer.end(schema.header, lastMask, count);
+}
+
+/**
+ * Encode like {@link encodeRecord} and append the result to `out` as a packed entry keyed by the
+ * 8-byte form of `id` (and `seed`, when given): see {@link RecordWriter.endEntry}. Same bytes.
+ */
+export function encodeEntry(resource: ResourceName, value: object, implied: Implied, omit: string | undefined, out: EntryList, id: string, seed?: number): void {
+  const schema = CURRENT_SCHEMA[resource];
+  writer.beginEntry(out);
+  let count: number;
+  try {
+    count = writeBody(schema, value, implied, omit);
+  } catch (err) {
+    writer.detach();
+    throw err;
+  }
+  writer.endEntry(schema.header, lastMask, count, out, id, seed);
+}
+
+/** Presence mask of the last {@link writeBody}. */
+let lastMask = 0;
+
+/** Numeric field kinds (the schema's `FieldKind`s, for a switch on integers). */
+const RAW = 0;
+const ID = 1;
+const IDS = 2;
+const TIME = 3;
+const HASH_KIND = 4;
+const KIND_CODE: Record<FieldKind, number> = { raw: RAW, id: ID, ids: IDS, time: TIME, hash: HASH_KIND };
+
+/**
+ * The fields of a value with one particular key list (payloads of one kind nearly always come
+ * with the same keys in the same order): the schema positions present, in schema order, and the
+ * keys the schema does not know, in key order.
+ */
+interface Shape {
+  readonly keys: readonly string[];
+  readonly omit: string | undefined;
+  readonly order: readonly number[];
+  readonly unknown: readonly string[];
+}
+
+/** A schema prepared for encoding, with the last few key lists seen. */
+interface Prepared {
+  readonly names: readonly string[];
+  readonly kinds: readonly number[];
+  /** 2^i: the mask bit of field i. */
+  readonly bits: readonly number[];
+  readonly index: ReadonlyMap<string, number>;
+  readonly shapes: Shape[];
+}
+
+/** Key lists remembered per schema. */
+const SHAPES_KEPT = 8;
+
+const prepared = new WeakMap<Schema, Prepared>();
+
+function prepare(schema: Schema): Prepared {
+  let p = prepared.get(schema);
+  if (!p) {
+    p = {
+      names: schema.fields.map(([name]) => name),
+      kinds: schema.fields.map(([, kind]) => KIND_CODE[kind]),
+      bits: schema.fields.map((_, i) => 2 ** i),
+      index: schemaIndex(schema),
+      shapes: [],
+    };
+    prepared.set(schema, p);
+  }
+  return p;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The shape of a value whose own keys are `keys` (cached: a hit costs one comparison of the key lists). */
+function shapeOf(p: Prepared, keys: string[], omit: string | undefined): Shape {
+  const shapes = p.shapes;
+  for (let i = 0; i < shapes.length; i++) {
+    const s = shapes[i]!;
+    if (s.omit === omit && sameKeys(s.keys, keys)) return s;
+  }
+  const order: number[] = [];
+  const unknown: string[] = [];
+  for (const name of keys) {
+    if (name === omit) continue;
+    const at = p.index.get(name);
+    if (at === undefined) unknown.push(name);
+    else order.push(at);
+  }
+  order.sort((a, b) => a - b);
+  const shape: Shape = { keys, omit, order, unknown };
+  if (shapes.length >= SHAPES_KEPT) shapes.pop();
+  shapes.unshift(shape);
+  return shape;
+}
+
+/** Write a record's values into the writer (after its begin); returns the array length (the mask is left in `lastMask`). */
+function writeBody(schema: Schema, value: object, implied: Implied, omit: string | undefined): number {
   const source = value as Record<string, unknown>;
   const w = writer;
-  w.begin();
   let count = 1;
   let mask = 0;
   let ext: Record<string, unknown> | undefined;
-  const fields = schema.fields;
-  const index = schemaIndex(schema);
-  // Walk the value's own keys once (payloads carry a fraction of the schema's fields), then
-  // emit the present ones in schema order.
-  let found = 0;
-  const slots = SLOTS;
-  const names = Object.keys(source);
-  for (let k = 0; k < names.length; k++) {
-    const name = names[k]!;
-    if (name === omit) continue;
-    const at = index.get(name);
-    if (at === undefined) setOwn((ext ??= {}), name, source[name]);
-    else {
-      slots[at] = 1;
-      found++;
+  const p = prepare(schema);
+  // The value's own keys, matched to the schema once per key list (see Shape): unknown keys go to
+  // the extension map in key order, then the present fields are written in schema order.
+  const shape = shapeOf(p, Object.keys(source), omit);
+  const unknown = shape.unknown;
+  for (let k = 0; k < unknown.length; k++) setOwn((ext ??= {}), unknown[k]!, source[unknown[k]!]);
+  const order = shape.order;
+  const names = p.names;
+  const kinds = p.kinds;
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j]!;
+    const name = names[i]!;
+    const v = source[name];
+    const same = implied[name];
+    if (same !== undefined && v === same) continue;
+    if (!writeKind(w, kinds[i]!, v)) {
+      setOwn((ext ??= {}), name, v);
+      continue;
     }
-  }
-  try {
-    for (let i = 0; found > 0 && i < fields.length; i++) {
-      if (slots[i] === 0) continue;
-      slots[i] = 0;
-      found--;
-      const field = fields[i]!;
-      const name = field[0];
-      const v = source[name];
-      const same = implied[name];
-      if (same !== undefined && v === same) continue;
-      if (!writeKind(w, field[1], v)) {
-        setOwn((ext ??= {}), name, v);
-        continue;
-      }
-      mask += 2 ** i;
-      count++;
-    }
-  } catch (err) {
-    slots.fill(0);
-    throw err;
+    mask += p.bits[i]!;
+    count++;
   }
   if (ext) {
     w.raw(packr.pack(ext));
     count++;
   }
-  return w.end(schema.header, mask, count);
+  lastMask = mask;
+  return count;
 }
 
 const writer = new RecordWriter((v) => packr.pack(v));
 
-/** Write `value` as `kind` (see kinds.ts); false when it does not fit and must go to the extension map. */
-function writeKind(w: RecordWriter, kind: FieldKind, value: unknown): boolean {
+/** Write `value` as `kind` (a KIND_CODE; see kinds.ts); false when it does not fit and must go to the extension map. */
+function writeKind(w: RecordWriter, kind: number, value: unknown): boolean {
   if (value === null) {
     w.nil();
     return true;
   }
   switch (kind) {
-    case 'raw':
+    case RAW:
       w.value(value);
       return true;
-    case 'id':
+    case ID:
       if (!isPackableId(value)) return false;
       w.id(value);
       return true;
-    case 'ids':
+    case IDS:
       if (!Array.isArray(value)) return false;
       for (let i = 0; i < value.length; i++) if (!isPackableId(value[i])) return false;
       w.ids(value as string[]);
       return true;
-    case 'time': {
+    case TIME: {
       if (typeof value !== 'string') return false;
-      const t = encodeTime(value);
+      const t = fastTime(value);
       if (t === NO_FIT) return false;
       w.number(t);
       return true;
     }
-    case 'hash': {
-      const m = typeof value === 'string' ? HASH.exec(value) : null;
-      if (!m) return false;
-      w.hash(m[2]!, m[1] !== undefined);
+    default: {
+      // HASH_KIND: optional `a_` and 32 lowercase hex digits (kinds.ts HASH), checked without a regex.
+      if (typeof value !== 'string') return false;
+      const n = value.length;
+      const animated = n === 34 && value.charCodeAt(0) === 97 && value.charCodeAt(1) === 95;
+      if (n !== 32 && !animated) return false;
+      for (let i = animated ? 2 : 0; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+      }
+      w.hash(animated ? value.slice(2) : value, animated);
       return true;
     }
   }
 }
 
+/** The two decimal digits at `i` of `s` as a number, or -1. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * kinds.ts `encodeTime` without a regex for the two spellings Discord sends
+ * (`YYYY-MM-DDTHH:MM:SS+00:00` and `….ffffff+00:00`), same result; anything
+ * else goes to `encodeTime` itself.
+ */
+function fastTime(s: string): number | typeof NO_FIT {
+  const n = s.length;
+  if (
+    (n !== 25 && n !== 32) ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58 ||
+    (n === 32 && s.charCodeAt(19) !== 46) ||
+    s.charCodeAt(n - 6) !== 43 ||
+    s.charCodeAt(n - 5) !== 48 ||
+    s.charCodeAt(n - 4) !== 48 ||
+    s.charCodeAt(n - 3) !== 58 ||
+    s.charCodeAt(n - 2) !== 48 ||
+    s.charCodeAt(n - 1) !== 48
+  ) {
+    return encodeTime(s);
+  }
+  const century = two(s, 0);
+  const years = two(s, 2);
+  const month = two(s, 5);
+  const day = two(s, 8);
+  const hour = two(s, 11);
+  const minute = two(s, 14);
+  const second = two(s, 17);
+  const f1 = n === 32 ? two(s, 20) : 0;
+  const f2 = n === 32 ? two(s, 22) : 0;
+  const f3 = n === 32 ? two(s, 24) : 0;
+  if ((century | years | month | day | hour | minute | second | f1 | f2 | f3) < 0) return encodeTime(s);
+  const year = century * 100 + years;
+  const micros = f1 * 10000 + f2 * 100 + f3;
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NO_FIT;
+  const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+  return n === 25 ? seconds : -(seconds * 1_000_000 + micros) - 1;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 const indexCache = new WeakMap<Schema, Map<string, number>>();
 
-/** Scratch flags of the fields present in the value being encoded (all 0 between calls). */
-const SLOTS = new Uint8Array(64);
 
 function schemaIndex(schema: Schema): Map<string, number> {
   let map = indexCache.get(schema);

@@ -10,11 +10,15 @@
  *   D res field                   delete a child
  *   R res n (field bytes)×n       replace all children of res   C res        clear them
  *   m field seed                  delete one member
- *   MS n (field seed head tail)×n set a run of members (what a member chunk is)
- *   RM n count (field seed head tail)×n   replace all members (count sizes the buckets)
- * A member record longer than 64 bytes comes as a marked head and a tail
- * (codec/split.ts): the head goes to the bucket, the tail to the bucket's
- * tail hash (`…:m:N:t`); `tail` is '' for a record stored in one piece.
+ *   MS n k members×k              set a run of members (what a member chunk is)
+ *   RM n count k members×k        replace all members (count sizes the buckets)
+ * `members` are k arguments packing n entries between them (codec/writer.ts EntryList; split
+ * at entry boundaries into pieces under 32 KB, Redis' big-argument size, whose query buffer
+ * would otherwise stay allocated for a while after the call):
+ * field (8-byte id), seed (u32 BE), stored length L (u32 BE), then L bytes:
+ * the record, or for a record longer than 64 bytes (codec/split.ts) its
+ * marked 64-byte head followed by its tail. The head goes to the bucket, the
+ * tail to the bucket's tail hash (`…:m:N:t`).
  *   CM                            clear all members
  * Returns one reply per op: {} or, for ops that remove what the caller can't
  * know (R, C, RM, CM), the removed fields; for voice states (res = vs) every
@@ -65,6 +69,39 @@ local function hdelMany(key, fields)
     redis.call('HDEL', key, unpack(fields, i, last))
     i = last + 1
   end
+end
+
+local function u32(s, p)
+  local a, b, c, d = string.byte(s, p, p + 3)
+  return ((a * 256 + b) * 256 + c) * 256 + d
+end
+
+-- Unpack the member entries packed in ARGV[first .. first + count - 1]: fields, seeds, heads,
+-- tails ('' = stored in one piece).
+local function readMembers(first, count)
+  local fs, seeds, heads, tails = {}, {}, {}, {}
+  local k = 0
+  for a = first, first + count - 1 do
+    local blob = ARGV[a]
+    local size = #blob
+    local p = 1
+    while p <= size do
+      k = k + 1
+      fs[k] = string.sub(blob, p, p + 7)
+      seeds[k] = u32(blob, p + 8)
+      local len = u32(blob, p + 12)
+      local s = p + 16
+      if len > 64 then
+        heads[k] = string.sub(blob, s, s + 63)
+        tails[k] = string.sub(blob, s + 64, s + len - 1)
+      else
+        heads[k] = string.sub(blob, s, s + len - 1)
+        tails[k] = ''
+      end
+      p = s + len
+    end
+  end
+  return fs, seeds, heads, tails
 end
 
 local function push(map, k, a, b)
@@ -157,29 +194,32 @@ while i <= #ARGV do
     i = i + 2
   elseif op == 'MS' then
     local n = tonumber(ARGV[i + 1])
+    local pieces = tonumber(ARGV[i + 2])
+    local fs, seeds, hs, ts = readMembers(i + 3, pieces)
     local nb = memberBuckets()
     -- The same member twice in one run: only its last value counts.
     local last = {}
-    for k = 0, n - 1 do last[ARGV[i + 2 + 4 * k]] = k end
+    for k = 1, n do last[fs[k]] = k end
     local heads, tails, whole = {}, {}, {}
-    for k = 0, n - 1 do
-      local base = i + 2 + 4 * k
-      local f = ARGV[base]
+    for k = 1, n do
+      local f = fs[k]
       if last[f] == k then
-        local b = tonumber(ARGV[base + 1]) % nb
-        push(heads, b, f, ARGV[base + 2])
-        if ARGV[base + 3] ~= '' then push(tails, b, f, ARGV[base + 3]) else push(whole, b, f) end
+        local b = seeds[k] % nb
+        push(heads, b, f, hs[k])
+        if ts[k] ~= '' then push(tails, b, f, ts[k]) else push(whole, b, f) end
       end
     end
     local added = 0
-    for b, list in pairs(heads) do added = added + hsetMany(tag .. ':m:' .. b, list) end
-    for b, list in pairs(tails) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
-    for b, list in pairs(whole) do
-      local tk = tag .. ':m:' .. b .. ':t'
-      if redis.call('EXISTS', tk) == 1 then hdelMany(tk, list) end
+    for b, list in pairs(heads) do
+      local new = hsetMany(tag .. ':m:' .. b, list)
+      added = added + new
+      -- Stale tails of members now stored whole: one HDEL per bucket, and none when every member
+      -- of the bucket was new (a tail never outlives its head: every delete drops both).
+      if whole[b] and new * 2 < #list then hdelMany(tag .. ':m:' .. b .. ':t', whole[b]) end
     end
+    for b, list in pairs(tails) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
     if added ~= 0 then redis.call('HINCRBY', meta, 'mc', added) end
-    i = i + 2 + 4 * n
+    i = i + 3 + pieces
   elseif op == 'm' then
     local nb = tonumber(redis.call('HGET', meta, 'mb'))
     if nb then
@@ -191,36 +231,23 @@ while i <= #ARGV do
   elseif op == 'RM' then
     local n = tonumber(ARGV[i + 1])
     local count = math.max(n, tonumber(ARGV[i + 2]))
+    local pieces = tonumber(ARGV[i + 3])
+    local fs, seeds, hs, ts = readMembers(i + 4, pieces)
     local keep = {}
-    for k = 0, n - 1 do keep[ARGV[i + 3 + 4 * k]] = true end
+    for k = 1, n do keep[fs[k]] = true end
     out = removeMembers(keep)
     local nb = bucketsFor(count)
     redis.call('HSET', meta, 'mb', nb, 'mc', n)
     local byBucket = {}
     local tailsByBucket = {}
-    for k = 0, n - 1 do
-      local base = i + 3 + 4 * k
-      local b = tonumber(ARGV[base + 1]) % nb
-      local list = byBucket[b]
-      if not list then
-        list = {}
-        byBucket[b] = list
-      end
-      list[#list + 1] = ARGV[base]
-      list[#list + 1] = ARGV[base + 2]
-      if ARGV[base + 3] ~= '' then
-        local tails = tailsByBucket[b]
-        if not tails then
-          tails = {}
-          tailsByBucket[b] = tails
-        end
-        tails[#tails + 1] = ARGV[base]
-        tails[#tails + 1] = ARGV[base + 3]
-      end
+    for k = 1, n do
+      local b = seeds[k] % nb
+      push(byBucket, b, fs[k], hs[k])
+      if ts[k] ~= '' then push(tailsByBucket, b, fs[k], ts[k]) end
     end
     for b, list in pairs(byBucket) do hsetMany(tag .. ':m:' .. b, list) end
     for b, list in pairs(tailsByBucket) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
-    i = i + 3 + 4 * n
+    i = i + 4 + pieces
   elseif op == 'CM' then
     out = removeMembers(nil)
     redis.call('HSET', meta, 'mc', 0)

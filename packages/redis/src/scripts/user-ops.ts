@@ -12,13 +12,16 @@
  * key in turn: the number of its arguments and those arguments, groups each
  * `kind [param] n item×n`; users are named by their 8-byte id `f` (the author
  * index key ends with hex(f)):
- *   U ttl n (f head tail)×n set users (ttl '' = default orphan TTL); a record
- *                           longer than 64 bytes comes as a marked head and a
- *                           tail (codec/split.ts), kept in the tail hash ':ut'
- *                           ('' = stored in one piece)
+ *   U ttl n users           set users (ttl '' = default orphan TTL); `users` is
+ *                           ONE argument packing n entries (codec/writer.ts
+ *                           EntryList): f, stored length L (u32 BE), L bytes:
+ *                           the record, or for a record longer than 64 bytes
+ *                           (codec/split.ts) its marked 64-byte head followed
+ *                           by its tail, kept in the tail hash ':ut'
  *   u n f×n                 delete users
- *   M+ gid n f×n / M- gid n f×n   add/remove an 8-byte guild id in users' member lists
- *   P+ gid n f×n / P- gid n f×n   same for presence lists
+ *   M+ gid n fs / M- gid n fs   add/remove an 8-byte guild id in users' member
+ *                           lists; `fs` is ONE argument: n packed 8-byte ids
+ *   P+ gid n fs / P- gid n fs   same for presence lists
  *   A+ n (f mid score)×n / A- n (f mid)×n   add/remove message ids in author indexes
  *   UX 0 / MX 0 / PX 0      drop every user / member list / presence list of the bucket
  *   SWEEP 0                 nothing (every call sweeps)
@@ -49,14 +52,17 @@ local function touch(f, ttl, isWrite)
   end
 end
 
+-- Run command over list in parts; returns the sum of the replies (HSET: fields added).
 local function many(command, key, list)
   local n = #list
   local i = 1
+  local total = 0
   while i <= n do
     local last = math.min(i + 3999, n)
-    redis.call(command, key, unpack(list, i, last))
+    total = total + redis.call(command, key, unpack(list, i, last))
     i = last + 1
   end
+  return total
 end
 
 local function hmget(key, fields)
@@ -144,34 +150,52 @@ while i < stop do
   if op == 'U' then
     local ttl = ARGV[i + 1]
     local n = tonumber(ARGV[i + 2])
+    local blob = ARGV[i + 3]
     local list = {}
     local tails = {}
     local whole = {}
     local t = ttl ~= '' and tonumber(ttl) or -1
+    local fs, heads, rests = {}, {}, {}
+    local p = 1
+    for k = 1, n do
+      fs[k] = string.sub(blob, p, p + 7)
+      local a, b, c, d = string.byte(blob, p + 8, p + 11)
+      local len = ((a * 256 + b) * 256 + c) * 256 + d
+      local s = p + 12
+      if len > 64 then
+        heads[k] = string.sub(blob, s, s + 63)
+        rests[k] = string.sub(blob, s + 64, s + len - 1)
+      else
+        heads[k] = string.sub(blob, s, s + len - 1)
+        rests[k] = false
+      end
+      p = s + len
+    end
     -- The same user twice in one group (written whole, then split, or the reverse): only its
     -- last value counts, or the whole write's HDEL below would drop the split write's tail.
     local last = {}
-    for k = 0, n - 1 do last[ARGV[i + 3 + 3 * k]] = k end
-    for k = 0, n - 1 do
-      local base = i + 3 + 3 * k
-      local f = ARGV[base]
+    for k = 1, n do last[fs[k]] = k end
+    for k = 1, n do
+      local f = fs[k]
       if last[f] == k then
         list[#list + 1] = f
-        list[#list + 1] = ARGV[base + 1]
-        if ARGV[base + 2] ~= '' then
+        list[#list + 1] = heads[k]
+        if rests[k] then
           tails[#tails + 1] = f
-          tails[#tails + 1] = ARGV[base + 2]
+          tails[#tails + 1] = rests[k]
         else
           whole[#whole + 1] = f
         end
       end
       touch(f, t, true)
     end
-    many('HSET', users, list)
+    local new = many('HSET', users, list)
     if #tails > 0 then many('HSET', ut, tails) end
-    -- A user stored split before and whole now leaves no stale tail.
-    if #whole > 0 and redis.call('EXISTS', ut) == 1 then many('HDEL', ut, whole) end
-    i = i + 3 + 3 * n
+    -- A user stored split before and whole now leaves no stale tail: one HDEL (an EXISTS first
+    -- would cost a call of its own, the tail hash exists in most buckets), and none when every
+    -- user was new (a tail never outlives its head: every delete drops both).
+    if #whole > 0 and new * 2 < #list then many('HDEL', ut, whole) end
+    i = i + 4
   elseif op == 'u' then
     local n = tonumber(ARGV[i + 1])
     local list = {}
@@ -186,10 +210,11 @@ while i < stop do
     local key = string.sub(op, 1, 1) == 'M' and mg or pg
     local g = ARGV[i + 1]
     local n = tonumber(ARGV[i + 2])
+    local packed = ARGV[i + 3]
     local fs = {}
-    for k = 1, n do fs[k] = ARGV[i + 2 + k] end
+    for k = 1, n do fs[k] = string.sub(packed, 8 * k - 7, 8 * k) end
     if n > 0 then editLists(key, g, fs, string.sub(op, 2, 2) == '+') end
-    i = i + 3 + n
+    i = i + 4
   elseif op == 'A+' then
     local n = tonumber(ARGV[i + 1])
     for k = 0, n - 1 do
@@ -243,6 +268,8 @@ for _, f in ipairs(order) do
 end
 
 local swept = 0
+-- No orphan set before this call: nothing is due (what schedule() just added expires after now).
+if not hasOrphans then return 0 end
 local due = redis.call('ZRANGEBYSCORE', orph, '-inf', now, 'LIMIT', 0, 100)
 for _, f in ipairs(due) do
   local refs = references(f)

@@ -48,7 +48,8 @@ import {
 } from './resources/children.js';
 import { countIndex, iterIndex, readExpiring } from './resources/expiring.js';
 import { countGuilds, iterGuilds, readGuild } from './resources/guilds.js';
-import { countAllMembers, countGuildMembers, iterAllMembers, iterGuildMembers, iterMembersForUser, readMember } from './resources/members.js';
+import { allMemberWindows, countAllMembers, countGuildMembers, guildMemberWindows, iterMembersForUser, readMember } from './resources/members.js';
+import { WindowIterator } from './resources/window-iterator.js';
 import { countUsers, iterUsers, readMe, readUsers } from './resources/users.js';
 
 /** How many mutations a clear… applies per batch. */
@@ -190,6 +191,14 @@ export class RedisCache implements Backend {
 
   #iter<T>(source: (ctx: Ctx) => AsyncIterable<T>, count: (ctx: Ctx) => Promise<number>): CacheIterator<T> {
     return new LazyCacheIterator(
+      () => source(this.#c()),
+      () => count(this.#c()),
+    );
+  }
+
+  /** {@link #iter} for sources that produce whole windows of entries (see window-iterator.ts). */
+  #iterWindows<T>(source: (ctx: Ctx) => AsyncIterable<readonly T[]>, count: (ctx: Ctx) => Promise<number>): CacheIterator<T> {
+    return new WindowIterator(
       () => source(this.#c()),
       () => count(this.#c()),
     );
@@ -360,7 +369,7 @@ export class RedisCache implements Backend {
   }
   /** See `MemberCache.iterMembers`. */
   iterMembers(): CacheIterator<MemberEntity> {
-    return this.#iter(iterAllMembers, countAllMembers);
+    return this.#iterWindows(allMemberWindows, countAllMembers);
   }
   /** See `MemberCache.clearMembers`. */
   clearMembers(): Promise<void> {
@@ -369,7 +378,7 @@ export class RedisCache implements Backend {
   /** See `RefMemberCache.iterMembersForGuild`. */
   iterMembersForGuild(guildId: Snowflakeish): CacheIterator<MemberEntity> {
     const g = toSnowflake(guildId, 'guildId');
-    return this.#iter((ctx) => iterGuildMembers(ctx, g), (ctx) => countGuildMembers(ctx, g));
+    return this.#iterWindows((ctx) => guildMemberWindows(ctx, g), (ctx) => countGuildMembers(ctx, g));
   }
   /** See `RefMemberCache.clearMembersForGuild`. */
   async clearMembersForGuild(guildId: Snowflakeish): Promise<void> {

@@ -4,14 +4,15 @@
  * together (10k concurrent promises) become `sakeReadMembers` calls of up to
  * {@link MAX_PER_CALL} members each, instead of one command (and one
  * reply-parsing round in ioredis) per member. A member's tail hash is its
- * bucket key + `:t` (keys.ts).
+ * bucket key + `:t` (keys.ts). Each read answers its packed member
+ * (scripts/read-member.ts: member and user, tails joined) or null.
  */
 import { writeId } from '../codec/ids.js';
 import type { Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
 
-/** Raw stored pieces of one member read: member head, tail, user head, tail. */
-export type MemberPieces = [Buffer | null, Buffer | null, Buffer | null, Buffer | null];
+/** One packed member (see `PACKED_MEMBER` in scripts/read-member.ts). */
+export type PackedMember = Buffer;
 
 /** Most members one `sakeReadMembers` call reads (bounds the time Redis spends in one call). */
 const MAX_PER_CALL = 1000;
@@ -21,7 +22,7 @@ interface Request {
   userId: string;
   userBucket: number;
   field: Buffer;
-  resolve(pieces: MemberPieces | null): void;
+  resolve(pieces: PackedMember | null): void;
   reject(err: unknown): void;
 }
 
@@ -37,8 +38,8 @@ export class MemberLoader {
   }
 
   /** The stored pieces of a member (`null`: no such member in that bucket). */
-  load(memberKey: string, userId: string, userBucket: number, field: Buffer): Promise<MemberPieces | null> {
-    return new Promise<MemberPieces | null>((resolve, reject) => {
+  load(memberKey: string, userId: string, userBucket: number, field: Buffer): Promise<PackedMember | null> {
+    return new Promise<PackedMember | null>((resolve, reject) => {
       this.#queue.push({ memberKey, userId, userBucket, field, resolve, reject });
       if (this.#queue.length === 1) queueMicrotask(() => this.#flush());
     });
@@ -51,7 +52,7 @@ export class MemberLoader {
       const r = queue[0]!;
       const userKey = this.#keys.users(r.userBucket);
       this.#conn.reads
-        .call<MemberPieces | null>('sakeReadMemberBuffer', [r.memberKey, `${r.memberKey}:t`, userKey, this.#keys.userTails(r.userBucket), r.field])
+        .call<PackedMember | null>('sakeReadMemberBuffer', [r.memberKey, `${r.memberKey}:t`, userKey, this.#keys.userTails(r.userBucket), r.field])
         .then(r.resolve, r.reject);
       return;
     }
@@ -64,12 +65,23 @@ export class MemberLoader {
         blob.writeUInt32BE(r.userBucket, 8);
         args.push(r.memberKey, blob);
       }
-      this.#conn.reads.call<Array<Buffer | null>>('sakeReadMembersBuffer', args).then(
-        (flat) => {
-          part.forEach((r, i) => {
-            const head = flat[4 * i] ?? null;
-            r.resolve(head ? [head, flat[4 * i + 1] ?? null, flat[4 * i + 2] ?? null, flat[4 * i + 3] ?? null] : null);
-          });
+      this.#conn.reads.call<Buffer>('sakeReadMembersBuffer', args).then(
+        (blob) => {
+          // Per member: a found byte, then (when found) its packed member: 14-byte header + field + member + user.
+          let pos = 0;
+          for (const r of part) {
+            if (pos >= blob.length) {
+              r.reject(new Error('sakeReadMembers answered fewer members than asked'));
+              continue;
+            }
+            if (blob[pos++] === 0) {
+              r.resolve(null);
+              continue;
+            }
+            const end = pos + 14 + blob[pos + 1]! + blob.readUInt32BE(pos + 6) + blob.readUInt32BE(pos + 10);
+            r.resolve(blob.subarray(pos, end));
+            pos = end;
+          }
         },
         (err: unknown) => {
           for (const r of part) r.reject(err);

@@ -2,9 +2,10 @@
  * Reading members: records in per-guild bucket hashes (`{g:<id>}:m:<n>`, user
  * id → member record), joined with the user records on read.
  */
-import type { MemberEntity, UserEntity } from '@sake/abc';
-import { idBytes, idFromBytes, memberCodec, userCodec } from '../codec/index.js';
-import { joinRecord } from '../codec/split.js';
+import { InvalidDataFound, type MemberEntity, type UserEntity } from '@sake/abc';
+import { idBytes, idFromBytes, memberCodec } from '../codec/index.js';
+import { decodeAt } from '../codec/decode-at.js';
+import type { Implied } from '../codec/record.js';
 import { fieldLocator, type Ctx } from '../context.js';
 import { bucketOf } from '../keys.js';
 import { hscanWindows, sscanWindows } from '../scan.js';
@@ -58,18 +59,43 @@ export async function readMember(ctx: Ctx, guildId: string, userId: string): Pro
 
 /** A member and its user through `sakeReadMember` (single node: one command, one reply). */
 async function readMemberOneCall(ctx: Ctx, guildId: string, userId: string, key: string, buckets: number, field: Buffer): Promise<MemberEntity | null> {
-  const userBucket = bucketOf(userId, ctx.userBuckets);
-  const userKey = ctx.keys.users(userBucket);
-  const reply = await ctx.conn.run('sakeReadMember', () =>
-    ctx.memberLoader.load(key, userId, userBucket, field),
-  );
-  if (!reply) return null;
-  const where = fieldLocator(key, userId);
-  const member = joinRecord(reply[0]!, reply[1], where);
-  const userHead = reply[2];
+  void buckets;
+  const packed = await ctx.conn.run('sakeReadMember', () => ctx.memberLoader.load(key, userId, bucketOf(userId, ctx.userBuckets), field));
+  return packed ? decodePacked(ctx, packed, 0, guildId, { guild_id: guildId }, () => key) : null;
+}
+
+/** End of the packed member {@link decodePacked} read last. */
+let packedEnd = 0;
+
+/**
+ * The member (joined with its user) packed at `pos` of `blob` by one of the
+ * scripts of scripts/read-member.ts; sets {@link packedEnd}. `memberKey(bucket)`
+ * names its bucket for errors (only built for one).
+ */
+function decodePacked(ctx: Ctx, blob: Buffer, pos: number, guildId: string, implied: Implied, memberKey: (bucket: number) => string): MemberEntity {
+  const flags = blob[pos]!;
+  const fieldLength = blob[pos + 1]!;
+  const bucket = blob.readUInt32BE(pos + 2);
+  const m0 = pos + 14 + fieldLength;
+  const u0 = m0 + blob.readUInt32BE(pos + 6);
+  const end = u0 + blob.readUInt32BE(pos + 10);
+  if (end > blob.length) throw new InvalidDataFound(memberKey(bucket), 'truncated member read reply');
+  packedEnd = end;
+  if (fieldLength !== 8) throw new InvalidDataFound(memberKey(bucket), `a member field of ${fieldLength} bytes (not an 8-byte user id)`);
+  const userId = idFromBytes(blob, pos + 14);
+  const memberWhere = (): string => fieldLocator(memberKey(bucket), userId);
+  if (flags & 1) throw new InvalidDataFound(memberWhere(), 'split value whose tail is missing');
+  let user: UserEntity;
   // A member whose user entry is gone still answers, with a user carrying only its id.
-  const user = userHead ? userCodec.decode(joinRecord(userHead, reply[3], fieldLocator(userKey, userId)), fieldLocator(userKey, userId), userId) : ({ id: userId } as UserEntity);
-  return memberCodec.decode(member, where, guildId, user);
+  if (flags & 2) user = { id: userId } as UserEntity;
+  else {
+    const userWhere = (): string => fieldLocator(ctx.keys.users(bucketOf(userId, ctx.userBuckets)), userId);
+    if (flags & 4) throw new InvalidDataFound(userWhere(), 'split value whose tail is missing');
+    user = decodeAt<UserEntity>('user', blob, u0, end, userWhere, { id: userId });
+  }
+  const member = decodeAt<MemberEntity>('member', blob, m0, u0, memberWhere, implied);
+  member.user = user;
+  return member;
 }
 
 /** Member buckets fetched per window of an iteration (~64 members each). */
@@ -82,8 +108,32 @@ async function bucketEntries(ctx: Ctx, key: string): Promise<Array<[Buffer, Buff
   return out;
 }
 
-/** One window of members: several buckets fetched together, then their users in one pipelined join. */
-async function memberWindow(ctx: Ctx, guildId: string, from: number, to: number): Promise<MemberEntity[]> {
+/**
+ * One window of members on a single node: `sakeReadMemberWindow` reads the
+ * buckets, their tails and their users in one command with one packed reply.
+ * A `WRONGTYPE` failure (a foreign value under one of the keys) is retried
+ * through the per-command path, whose error names the key.
+ */
+async function memberWindowOneCall(ctx: Ctx, guildId: string, from: number, to: number): Promise<MemberEntity[]> {
+  const base = `${ctx.keys.guildTag(guildId)}:m:`;
+  let blob: Buffer;
+  try {
+    blob = await ctx.conn.run('sakeReadMemberWindow', () =>
+      ctx.conn.reads.call<Buffer>('sakeReadMemberWindowBuffer', [ctx.keys.prefix, base, from, to, ctx.userBuckets]),
+    );
+  } catch (err) {
+    if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) return memberWindowPerSlot(ctx, guildId, from, to);
+    throw err;
+  }
+  const out: MemberEntity[] = [];
+  const implied = { guild_id: guildId };
+  const memberKey = (bucket: number): string => `${base}${bucket}`;
+  for (let pos = 0; pos < blob.length; pos = packedEnd) out.push(decodePacked(ctx, blob, pos, guildId, implied, memberKey));
+  return out;
+}
+
+/** One window of members (cluster): several buckets fetched together, then their users in one pipelined join. */
+async function memberWindowPerSlot(ctx: Ctx, guildId: string, from: number, to: number): Promise<MemberEntity[]> {
   const keys: string[] = [];
   for (let b = from; b < to; b++) keys.push(ctx.keys.memberBucket(guildId, b));
   const buckets = await Promise.all(
@@ -111,27 +161,38 @@ async function memberWindow(ctx: Ctx, guildId: string, from: number, to: number)
 /**
  * Every member of one guild, a window of buckets at a time, joined with users;
  * the next window is fetched while the current one is consumed (memory stays
- * bounded: two windows).
+ * bounded: two windows). Yields whole windows (see window-iterator.ts).
  */
-export async function* iterGuildMembers(ctx: Ctx, guildId: string): AsyncGenerator<MemberEntity> {
+export async function* guildMemberWindows(ctx: Ctx, guildId: string): AsyncGenerator<MemberEntity[]> {
   const buckets = await readMemberBuckets(ctx, guildId);
   if (buckets === null) return;
-  const windowAt = (from: number): Promise<MemberEntity[]> => memberWindow(ctx, guildId, from, Math.min(buckets, from + BUCKETS_PER_WINDOW));
+  const window = ctx.conn.isCluster ? memberWindowPerSlot : memberWindowOneCall;
+  const windowAt = (from: number): Promise<MemberEntity[]> => window(ctx, guildId, from, Math.min(buckets, from + BUCKETS_PER_WINDOW));
   let next: Promise<MemberEntity[]> | undefined = windowAt(0);
   for (let from = 0; next; from += BUCKETS_PER_WINDOW) {
     const current: Promise<MemberEntity[]> = next;
     // Don't leave a prefetch rejecting unobserved if the consumer stops early.
     next = from + BUCKETS_PER_WINDOW < buckets ? windowAt(from + BUCKETS_PER_WINDOW) : undefined;
     next?.catch(() => {});
-    yield* await current;
+    yield await current;
+  }
+}
+
+/** Every member of one guild (see {@link guildMemberWindows}). */
+export async function* iterGuildMembers(ctx: Ctx, guildId: string): AsyncGenerator<MemberEntity> {
+  for await (const window of guildMemberWindows(ctx, guildId)) yield* window;
+}
+
+/** Every member of every guild, in windows. */
+export async function* allMemberWindows(ctx: Ctx): AsyncGenerator<MemberEntity[]> {
+  for await (const guildIds of sscanWindows(ctx, ctx.keys.guildSlots)) {
+    for (const guildId of guildIds) yield* guildMemberWindows(ctx, guildId);
   }
 }
 
 /** Every member of every guild. */
 export async function* iterAllMembers(ctx: Ctx): AsyncGenerator<MemberEntity> {
-  for await (const guildIds of sscanWindows(ctx, ctx.keys.guildSlots)) {
-    for (const guildId of guildIds) yield* iterGuildMembers(ctx, guildId);
-  }
+  for await (const window of allMemberWindows(ctx)) yield* window;
 }
 
 /** The members of one user across guilds. */

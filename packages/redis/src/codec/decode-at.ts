@@ -1,0 +1,23 @@
+/**
+ * Decoding records in place, out of a larger reply (the packed member replies
+ * of scripts/read-member.ts): no slice, no copy, and the entry's locator is
+ * built only when the record turns out to be unreadable. The bytes and the
+ * errors are the same as {@link decodeRecord}'s: anything the fast reader does
+ * not take goes through it.
+ */
+import type { ResourceName } from '@sake/abc';
+import { fastDecodeAt } from './reader.js';
+import { decodeRecord, type Implied } from './record.js';
+import { SCHEMA_BY_HEADER } from './schemas.js';
+
+/** Decode the record of `resource` at `buf[start, end)`; `where()` names the entry for an error. */
+export function decodeAt<T>(resource: ResourceName, buf: Buffer, start: number, end: number, where: () => string, implied: Implied): T {
+  if (end - start >= 2) {
+    const schema = SCHEMA_BY_HEADER.get(buf[start]!);
+    if (schema !== undefined && schema.resource === resource) {
+      const fast = fastDecodeAt(buf, start, end, schema.fields, implied);
+      if (fast) return fast as T;
+    }
+  }
+  return decodeRecord<T>(resource, buf.subarray(start, end), where(), implied);
+}

@@ -10,8 +10,11 @@ import { fastDecodeAt } from './reader.js';
 import { decodeRecord, type Implied } from './record.js';
 import { SCHEMA_BY_HEADER } from './schemas.js';
 
-/** Decode the record of `resource` at `buf[start, end)`; `where()` names the entry for an error. */
-export function decodeAt<T>(resource: ResourceName, buf: Buffer, start: number, end: number, where: () => string, implied: Implied): T {
+/**
+ * Decode the record of `resource` at `buf[start, end)`; an error names the entry `keyOf(id)[id]`
+ * (`keyOf` is only called then: no locator string and no closure per record).
+ */
+export function decodeAt<T>(resource: ResourceName, buf: Buffer, start: number, end: number, implied: Implied, keyOf: (id: string) => string, id: string): T {
   if (end - start >= 2) {
     const schema = SCHEMA_BY_HEADER.get(buf[start]!);
     if (schema !== undefined && schema.resource === resource) {
@@ -19,5 +22,5 @@ export function decodeAt<T>(resource: ResourceName, buf: Buffer, start: number, 
       if (fast) return fast as T;
     }
   }
-  return decodeRecord<T>(resource, buf.subarray(start, end), where(), implied);
+  return decodeRecord<T>(resource, buf.subarray(start, end), `${keyOf(id)}[${id}]`, implied);
 }

@@ -62,6 +62,36 @@ function fastTime(stored: number): string {
   return micros < 0 ? `${hms}+00:00` : `${hms}.${D3[Math.floor(micros / 1000)]}${D3[micros % 1000]}+00:00`;
 }
 
+/** Buffer's native slicing methods (present on every Node Buffer; not in its typings). */
+interface NativeSlices {
+  utf8Slice(start: number, end: number): string;
+  hexSlice(start: number, end: number): string;
+}
+
+/** Slots of {@link listedId}'s cache (a power of two). */
+const ID_SLOTS = 4096;
+const slotHi = new Int32Array(ID_SLOTS);
+const slotLo = new Int32Array(ID_SLOTS);
+const slotId: Array<string | undefined> = new Array<string | undefined>(ID_SLOTS).fill(undefined);
+
+/**
+ * {@link idFromBytes} for ids in lists (a member's roles): the same few role ids come back on
+ * every member of a guild, so their decimal strings are kept in a small direct-mapped cache keyed
+ * by the id's exact 64 bits (a slot holds the last id that hashed there).
+ */
+function listedId(buf: Buffer, at: number): string {
+  const hi = (buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!;
+  const lo = (buf[at + 4]! << 24) | (buf[at + 5]! << 16) | (buf[at + 6]! << 8) | buf[at + 7]!;
+  const slot = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 20;
+  const cached = slotId[slot];
+  if (cached !== undefined && slotHi[slot] === hi && slotLo[slot] === lo) return cached;
+  const id = idFromBytes(buf, at);
+  slotHi[slot] = hi;
+  slotLo[slot] = lo;
+  slotId[slot] = id;
+  return id;
+}
+
 class Reader {
   buf: Buffer = Buffer.alloc(0);
   pos = 0;
@@ -130,7 +160,8 @@ class Reader {
 
   str(n: number): string {
     this.need(n);
-    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    // Buffer's own utf8Slice: what toString('utf8', …) ends in, without its argument handling.
+    const s = (this.buf as unknown as NativeSlices).utf8Slice(this.pos, this.pos + n);
     this.pos += n;
     return s;
   }
@@ -266,12 +297,12 @@ class Reader {
       case 'ids': {
         if (n % 8 !== 0) throw SLOW;
         const out = new Array<string>(n / 8);
-        for (let i = 0; i < out.length; i++) out[i] = idFromBytes(this.buf, at + i * 8);
+        for (let i = 0; i < out.length; i++) out[i] = listedId(this.buf, at + i * 8);
         return out;
       }
       case 'hash':
-        if (n === 16) return this.buf.toString('hex', at, at + 16);
-        if (n === 17 && this.buf[at] === 1) return `a_${this.buf.toString('hex', at + 1, at + 17)}`;
+        if (n === 16) return (this.buf as unknown as NativeSlices).hexSlice(at, at + 16);
+        if (n === 17 && this.buf[at] === 1) return `a_${(this.buf as unknown as NativeSlices).hexSlice(at + 1, at + 17)}`;
         throw SLOW;
     }
     throw SLOW;

@@ -10,6 +10,7 @@
 import { writeId } from '../codec/ids.js';
 import type { Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
+import { packedLength } from './members.js';
 
 /** One packed member (see `PACKED_MEMBER` in scripts/read-member.ts). */
 export type PackedMember = Buffer;
@@ -67,7 +68,7 @@ export class MemberLoader {
       }
       this.#conn.reads.call<Buffer>('sakeReadMembersBuffer', args).then(
         (blob) => {
-          // Per member: a found byte, then (when found) its packed member: 14-byte header + field + member + user.
+          // Per member: a found byte, then (when found) its packed member (scripts/read-member.ts).
           let pos = 0;
           for (const r of part) {
             if (pos >= blob.length) {
@@ -78,7 +79,7 @@ export class MemberLoader {
               r.resolve(null);
               continue;
             }
-            const end = pos + 14 + blob[pos + 1]! + blob.readUInt32BE(pos + 6) + blob.readUInt32BE(pos + 10);
+            const end = pos + packedLength(blob, pos);
             r.resolve(blob.subarray(pos, end));
             pos = end;
           }

@@ -61,45 +61,68 @@ export async function readMember(ctx: Ctx, guildId: string, userId: string): Pro
 async function readMemberOneCall(ctx: Ctx, guildId: string, userId: string, key: string, buckets: number, field: Buffer): Promise<MemberEntity | null> {
   void buckets;
   const packed = await ctx.conn.run('sakeReadMember', () => ctx.memberLoader.load(key, userId, bucketOf(userId, ctx.userBuckets), field));
-  return packed ? decodePacked(ctx, packed, 0, guildId, { guild_id: guildId }, () => key) : null;
+  return packed ? decodePacked(packed, 0, { guild_id: guildId }, () => key, (id) => userKey(ctx, id)) : null;
 }
 
-/** End of the packed member {@link decodePacked} read last. */
+/** The user bucket key of a user id (names a user entry in errors). */
+function userKey(ctx: Ctx, userId: string): string {
+  return ctx.keys.users(bucketOf(userId, ctx.userBuckets));
+}
+
+/** End of the packed member {@link decodePacked} or {@link packedLength} read last. */
 let packedEnd = 0;
+
+/** Length of the packed member at `pos` (header included). */
+export function packedLength(blob: Buffer, pos: number): number {
+  const flags = blob[pos]!;
+  if (flags & 32) return 14 + blob[pos + 1]! + blob.readUInt32BE(pos + 2) + blob.readUInt32BE(pos + 6);
+  return 6 + blob[pos + 1]! + ((blob[pos + 2]! << 8) | blob[pos + 3]!) + ((blob[pos + 4]! << 8) | blob[pos + 5]!);
+}
 
 /**
  * The member (joined with its user) packed at `pos` of `blob` by one of the
- * scripts of scripts/read-member.ts; sets {@link packedEnd}. `memberKey(bucket)`
- * names its bucket for errors (only built for one).
+ * scripts of scripts/read-member.ts (see `PACKED_MEMBER` there); sets
+ * {@link packedEnd}. `memberKey(id)` / `userKeyOf(id)` name the member's bucket and its user's for
+ * errors (only called for one).
  */
-function decodePacked(ctx: Ctx, blob: Buffer, pos: number, guildId: string, implied: Implied, memberKey: (bucket: number) => string): MemberEntity {
+function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: (userId: string) => string, userKeyOf: (userId: string) => string): MemberEntity {
   const flags = blob[pos]!;
   const fieldLength = blob[pos + 1]!;
-  const bucket = blob.readUInt32BE(pos + 2);
-  const m0 = pos + 14 + fieldLength;
-  const u0 = m0 + blob.readUInt32BE(pos + 6);
-  const end = u0 + blob.readUInt32BE(pos + 10);
-  if (end > blob.length) throw new InvalidDataFound(memberKey(bucket), 'truncated member read reply');
+  let m0: number;
+  let u0: number;
+  let end: number;
+  if (flags & 32) {
+    m0 = pos + 14 + fieldLength;
+    u0 = m0 + blob.readUInt32BE(pos + 2);
+    end = u0 + blob.readUInt32BE(pos + 6);
+  } else {
+    m0 = pos + 6 + fieldLength;
+    u0 = m0 + ((blob[pos + 2]! << 8) | blob[pos + 3]!);
+    end = u0 + ((blob[pos + 4]! << 8) | blob[pos + 5]!);
+  }
+  if (end > blob.length) throw new InvalidDataFound(memberKey(''), 'truncated member read reply');
   packedEnd = end;
-  if (fieldLength !== 8) throw new InvalidDataFound(memberKey(bucket), `a member field of ${fieldLength} bytes (not an 8-byte user id)`);
-  const userId = idFromBytes(blob, pos + 14);
-  const memberWhere = (): string => fieldLocator(memberKey(bucket), userId);
-  if (flags & 1) throw new InvalidDataFound(memberWhere(), 'split value whose tail is missing');
+  if (fieldLength !== 8) throw new InvalidDataFound(memberKey(''), `a member field of ${fieldLength} bytes (not an 8-byte user id)`);
+  const userId = idFromBytes(blob, m0 - 8);
+  if (flags & 1) throw new InvalidDataFound(fieldLocator(memberKey(userId), userId), 'split value whose tail is missing');
   let user: UserEntity;
   // A member whose user entry is gone still answers, with a user carrying only its id.
   if (flags & 2) user = { id: userId } as UserEntity;
   else {
-    const userWhere = (): string => fieldLocator(ctx.keys.users(bucketOf(userId, ctx.userBuckets)), userId);
-    if (flags & 4) throw new InvalidDataFound(userWhere(), 'split value whose tail is missing');
-    user = decodeAt<UserEntity>('user', blob, u0, end, userWhere, { id: userId });
+    if (flags & 4) throw new InvalidDataFound(fieldLocator(userKeyOf(userId), userId), 'split value whose tail is missing');
+    // Flag 16: a split head followed by its tail; the record starts after the marker byte.
+    user = decodeAt<UserEntity>('user', blob, flags & 16 ? u0 + 1 : u0, end, { id: userId }, userKeyOf, userId);
   }
-  const member = decodeAt<MemberEntity>('member', blob, m0, u0, memberWhere, implied);
+  const member = decodeAt<MemberEntity>('member', blob, flags & 8 ? m0 + 1 : m0, u0, implied, memberKey, userId);
   member.user = user;
   return member;
 }
 
 /** Member buckets fetched per window of an iteration (~64 members each). */
-const BUCKETS_PER_WINDOW = 16;
+const BUCKETS_PER_WINDOW = 8;
+
+/** Windows requested ahead of the one being consumed (Redis reads the next ones while this process decodes). */
+const WINDOWS_AHEAD = 3;
 
 /** The `[field, value]` pairs of one member bucket (HSCAN: a listpack bucket comes back in one call). */
 async function bucketEntries(ctx: Ctx, key: string): Promise<Array<[Buffer, Buffer]>> {
@@ -127,8 +150,19 @@ async function memberWindowOneCall(ctx: Ctx, guildId: string, from: number, to: 
   }
   const out: MemberEntity[] = [];
   const implied = { guild_id: guildId };
-  const memberKey = (bucket: number): string => `${base}${bucket}`;
-  for (let pos = 0; pos < blob.length; pos = packedEnd) out.push(decodePacked(ctx, blob, pos, guildId, implied, memberKey));
+  let bucket = from;
+  const memberKey = (): string => `${base}${bucket}`;
+  const userKeyOf = (id: string): string => userKey(ctx, id);
+  for (let pos = 0; pos < blob.length; ) {
+    if (blob[pos] === 255) {
+      // A bucket marker: the members after it are in that bucket.
+      bucket = blob.readUInt32BE(pos + 1);
+      pos += 5;
+      continue;
+    }
+    out.push(decodePacked(blob, pos, implied, memberKey, userKeyOf));
+    pos = packedEnd;
+  }
   return out;
 }
 
@@ -168,12 +202,21 @@ export async function* guildMemberWindows(ctx: Ctx, guildId: string): AsyncGener
   if (buckets === null) return;
   const window = ctx.conn.isCluster ? memberWindowPerSlot : memberWindowOneCall;
   const windowAt = (from: number): Promise<MemberEntity[]> => window(ctx, guildId, from, Math.min(buckets, from + BUCKETS_PER_WINDOW));
-  let next: Promise<MemberEntity[]> | undefined = windowAt(0);
-  for (let from = 0; next; from += BUCKETS_PER_WINDOW) {
-    const current: Promise<MemberEntity[]> = next;
-    // Don't leave a prefetch rejecting unobserved if the consumer stops early.
-    next = from + BUCKETS_PER_WINDOW < buckets ? windowAt(from + BUCKETS_PER_WINDOW) : undefined;
-    next?.catch(() => {});
+  const pending: Array<Promise<MemberEntity[]>> = [];
+  let from = 0;
+  const fill = (): void => {
+    while (pending.length <= WINDOWS_AHEAD && from < buckets) {
+      const next = windowAt(from);
+      // Don't leave a prefetch rejecting unobserved if the consumer stops early.
+      next.catch(() => {});
+      pending.push(next);
+      from += BUCKETS_PER_WINDOW;
+    }
+  };
+  fill();
+  while (pending.length > 0) {
+    const current = pending.shift()!;
+    fill();
     yield await current;
   }
 }

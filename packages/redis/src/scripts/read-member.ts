@@ -9,31 +9,55 @@
  */
 
 /**
- * One member in a packed reply: a 14-byte header `flags u8, fieldLength u8,
- * bucket u32be, memberLength u32be, userLength u32be`, then the field (the
- * user's 8-byte id), the member record and the user record. Flags: 1 = the
- * member head is marked split but its tail is missing (the member bytes are the
- * head), 2 = no user entry, 4 = the user head is marked split but its tail is
- * missing (the user bytes are the head). `bucket` is the member bucket (0 for
- * point reads, whose caller knows it).
+ * One member in a packed reply: a header, the field (the user's 8-byte id),
+ * the member bytes and the user bytes. The header is `flags u8` then, when
+ * flag 32 is clear, `memberLength u16be, userLength u16be` (6 bytes with the
+ * field length byte: `flags, fieldLength, mLen u16, uLen u16`), or when flag
+ * 32 is set `fieldLength u8, memberLength u32be, userLength u32be` (10 bytes).
+ * Flags: 1 = the member head is marked split but its tail is missing (the
+ * member bytes are the head), 2 = no user entry, 4 = the user head is marked
+ * split but its tail is missing (the user bytes are the head), 8 = the member
+ * bytes are a split head followed by its tail (the record starts after the
+ * marker byte), 16 = the same for the user bytes, 32 = long lengths. Head and
+ * tail are emitted side by side so the record is contiguous without Lua
+ * building a joined string. A byte 255 where a header would start is a bucket
+ * marker instead: `255, bucket u32be`; the members after it are in that member
+ * bucket (iteration only: a point read's caller knows its bucket).
  */
-export const PACKED_MEMBER = 'flags, fieldLength, bucket, memberLength, userLength';
+export const PACKED_MEMBER = 'see above';
 
-/** Lua shared by the scripts: `userOf(f)` reads the user of 8-byte id `f` (joined), `pack` packs one member. */
+/**
+ * Lua shared by the scripts: `userOf(ukey, f)` reads the user of 8-byte id `f`
+ * (head, tail, flags), `put` appends one packed member to `out` as pieces
+ * (`table.concat` joins them once; `string.char` for the header is much
+ * cheaper than `struct.pack` per member).
+ */
 const COMMON_LUA = `
-local byte, sub, spack = string.byte, string.sub, struct.pack
+local byte, sub, char, spack = string.byte, string.sub, string.char, struct.pack
 local function userOf(ukey, f)
   local u = redis.call('HGET', ukey, f)
-  if not u then return '', 2 end
+  if not u then return '', '', 2 end
   if byte(u, 1) == 255 then
     local t = redis.call('HGET', ukey .. 't', f)
-    if t then return sub(u, 2) .. t, 0 end
-    return u, 4
+    if t then return u, t, 16 end
+    return u, '', 4
   end
-  return u, 0
+  return u, '', 0
 end
-local function pack(flags, f, bucket, m, u)
-  return spack('>BBI4I4I4', flags, #f, bucket, #m, #u) .. f .. m .. u
+local function put(out, n, flags, f, m, mt, u, ut)
+  local ml, ul = #m + #mt, #u + #ut
+  if ml < 65536 and ul < 65536 and #f < 256 then
+    local mlo, ulo = ml % 256, ul % 256
+    out[n + 1] = char(flags, #f, (ml - mlo) / 256, mlo, (ul - ulo) / 256, ulo)
+  else
+    out[n + 1] = spack('>BI4I4I4', flags + 32, #f, ml, ul)
+  end
+  out[n + 2] = f
+  out[n + 3] = m
+  out[n + 4] = mt
+  out[n + 5] = u
+  out[n + 6] = ut
+  return n + 6
 end
 `;
 
@@ -47,13 +71,15 @@ export const READ_MEMBER_LUA = `${COMMON_LUA}
 local f = ARGV[1]
 local m = redis.call('HGET', KEYS[1], f)
 if not m then return false end
-local flags = 0
+local flags, mt = 0, ''
 if byte(m, 1) == 255 then
-  local t = redis.call('HGET', KEYS[2], f)
-  if t then m = sub(m, 2) .. t else flags = 1 end
+  mt = redis.call('HGET', KEYS[2], f)
+  if mt then flags = 8 else flags, mt = 1, '' end
 end
-local u, uf = userOf(KEYS[3], f)
-return pack(flags + uf, f, 0, m, u)
+local u, ut, uf = userOf(KEYS[3], f)
+local out = {}
+put(out, 0, flags + uf, f, m, mt, u, ut)
+return table.concat(out)
 `;
 
 /**
@@ -91,7 +117,7 @@ return out
  */
 export const READ_MEMBERS_LUA = `${COMMON_LUA}
 local prefix = ARGV[1]
-local out = {}
+local out, o = {}, 0
 local n = (#ARGV - 1) / 2
 for i = 1, n do
   local mkey = ARGV[2 * i]
@@ -99,15 +125,18 @@ for i = 1, n do
   local f = sub(blob, 1, 8)
   local m = redis.call('HGET', mkey, f)
   if m then
-    local flags = 0
+    local flags, mt = 0, ''
     if byte(m, 1) == 255 then
-      local t = redis.call('HGET', mkey .. ':t', f)
-      if t then m = sub(m, 2) .. t else flags = 1 end
+      mt = redis.call('HGET', mkey .. ':t', f)
+      if mt then flags = 8 else flags, mt = 1, '' end
     end
-    local u, uf = userOf(prefix .. '{u:' .. struct.unpack('>I4', blob, 9) .. '}:u', f)
-    out[i] = '\\1' .. pack(flags + uf, f, 0, m, u)
+    local u, ut, uf = userOf(prefix .. '{u:' .. struct.unpack('>I4', blob, 9) .. '}:u', f)
+    o = o + 1
+    out[o] = '\\1'
+    o = put(out, o, flags + uf, f, m, mt, u, ut)
   else
-    out[i] = '\\0'
+    o = o + 1
+    out[o] = '\\0'
   end
 end
 return table.concat(out)
@@ -129,6 +158,10 @@ local out, n, ukeys = {}, 0, {}
 for b = first, last do
   local key = base .. b
   local flat = redis.call('HGETALL', key)
+  if #flat > 0 then
+    n = n + 1
+    out[n] = spack('>BI4', 255, b)
+  end
   local split = {}
   for i = 2, #flat, 2 do
     if byte(flat[i], 1) == 255 then split[#split + 1] = flat[i - 1] end
@@ -140,12 +173,12 @@ for b = first, last do
   end
   for i = 1, #flat, 2 do
     local f, m = flat[i], flat[i + 1]
-    local flags = 0
+    local flags, mt = 0, ''
     if byte(m, 1) == 255 then
-      local t = tails[f]
-      if t then m = sub(m, 2) .. t else flags = 1 end
+      mt = tails[f]
+      if mt then flags = 8 else flags, mt = 1, '' end
     end
-    local u, uf = '', 2
+    local u, ut, uf = '', '', 2
     if #f == 8 then
       local b1, b2, b3, b4, b5, b6, b7, b8 = byte(f, 1, 8)
       local x = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
@@ -157,10 +190,9 @@ for b = first, last do
         ukey = prefix .. '{u:' .. ubk .. '}:u'
         ukeys[ubk] = ukey
       end
-      u, uf = userOf(ukey, f)
+      u, ut, uf = userOf(ukey, f)
     end
-    n = n + 1
-    out[n] = pack(flags + uf, f, b, m, u)
+    n = put(out, n, flags + uf, f, m, mt, u, ut)
   end
 end
 return table.concat(out)

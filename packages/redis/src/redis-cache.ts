@@ -48,7 +48,8 @@ import {
 } from './resources/children.js';
 import { countIndex, iterIndex, readExpiring } from './resources/expiring.js';
 import { countGuilds, iterGuilds, readGuild } from './resources/guilds.js';
-import { allMemberWindows, countAllMembers, countGuildMembers, guildMemberWindows, iterMembersForUser, readMember } from './resources/members.js';
+import { allMemberWindows, countAllMembers, countGuildMembers, getMemberEntity, guildMemberWindows, iterMembersForUser } from './resources/members.js';
+import { isPackableId } from './codec/ids.js';
 import { WindowIterator } from './resources/window-iterator.js';
 import { countUsers, iterUsers, readMe, readUsers } from './resources/users.js';
 
@@ -358,10 +359,15 @@ export class RedisCache implements Backend {
 
   // ── members ───────────────────────────────────────────────────────────
   /** See `MemberCache.getMember`. */
-  async getMember(guildId: Snowflakeish, userId: Snowflakeish): Promise<MemberEntity> {
-    const g = toSnowflake(guildId, 'guildId');
-    const u = toSnowflake(userId, 'userId');
-    return this.#get(`member ${u} of guild ${g}`, (ctx) => readMember(ctx, g, u));
+  getMember(guildId: Snowflakeish, userId: Snowflakeish): Promise<MemberEntity> {
+    try {
+      // A canonical decimal id is what toSnowflake returns unchanged; it checks everything else.
+      const g = isPackableId(guildId) ? guildId : toSnowflake(guildId, 'guildId');
+      const u = isPackableId(userId) ? userId : toSnowflake(userId, 'userId');
+      return getMemberEntity(this.#c(), g, u, `member ${u} of guild ${g}`);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   /** See `MemberCache.deleteMember`. */
   async deleteMember(guildId: Snowflakeish, userId: Snowflakeish): Promise<void> {

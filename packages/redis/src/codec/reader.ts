@@ -275,6 +275,15 @@ class Reader {
     throw SLOW;
   }
 
+  /** A field of `kind`, or null for nil (what generated decoders call per field). */
+  field(kind: FieldKind): unknown {
+    if (this.pos < this.end && this.buf[this.pos] === 0xc0) {
+      this.pos++;
+      return null;
+    }
+    return this.typed(kind);
+  }
+
   /** A field of `kind` (never nil: the caller checks). */
   typed(kind: FieldKind): unknown {
     if (kind === 'raw') return this.value();
@@ -320,6 +329,75 @@ export function fastDecode(bytes: Uint8Array, fields: ReadonlyArray<readonly [st
   return fastDecodeAt(buf, 0, buf.length, fields, implied);
 }
 
+/** A decoder generated for one schema, one set of implied keys and one presence mask (see {@link shapeDecoder}). */
+type ShapeDecoder = (r: Reader, implied: Readonly<Record<string, string>>) => Record<string, unknown>;
+
+/** A generated decoder and the implied keys (in order) it was generated for. */
+interface Shape {
+  readonly implied: readonly string[];
+  readonly decode: ShapeDecoder | null;
+}
+
+/** Generated decoders by field list, then by mask. */
+const shapes = new WeakMap<object, Map<number, Shape[]>>();
+let shapeCount = 0;
+
+/** Most shapes generated in all (beyond: the generic loop). */
+const MAX_SHAPES = 4096;
+
+/** Whether `implied` has exactly the keys `keys`, in that order (no allocation). */
+function sameKeys(implied: Readonly<Record<string, string>>, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const name in implied) if (keys[i++] !== name) return false;
+  return i === keys.length;
+}
+
+/**
+ * A function that reads the present fields of `mask` in order and builds the
+ * object with one literal (implied keys first, then fields in schema order:
+ * the same keys in the same order as the generic loop), so every record of
+ * that shape gets its final hidden class at once instead of one transition per
+ * property. Field names come from the schemas (constants), quoted with JSON.
+ * Null: use the generic loop.
+ */
+function shapeDecoder(fields: ReadonlyArray<readonly [string, FieldKind]>, implied: Readonly<Record<string, string>>, mask: number): ShapeDecoder | null {
+  let byMask = shapes.get(fields);
+  if (!byMask) {
+    byMask = new Map();
+    shapes.set(fields, byMask);
+  }
+  let list = byMask.get(mask);
+  if (list) for (const shape of list) if (sameKeys(implied, shape.implied)) return shape.decode;
+  if (shapeCount >= MAX_SHAPES) return null;
+  const keys: string[] = [];
+  const reads: string[] = [];
+  const props: string[] = [];
+  for (const name in implied) {
+    keys.push(name);
+    props.push(`${JSON.stringify(name)}: implied[${JSON.stringify(name)}]`);
+  }
+  const names = new Set(keys);
+  let duplicate = false;
+  let m = mask;
+  for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
+    if (m % 2 === 0) continue;
+    const [name, kind] = fields[i]!;
+    reads.push(`const v${i} = r.field(${JSON.stringify(kind)});`);
+    props.push(`${JSON.stringify(name)}: v${i}`);
+    if (names.has(name)) duplicate = true;
+    names.add(name);
+  }
+  // A stored field that is also implied: the generic loop's assignment order is the reference.
+  const decode = duplicate ? null : (new Function('r', 'implied', `${reads.join('\n')}\nreturn { ${props.join(', ')} };`) as ShapeDecoder);
+  if (!list) {
+    list = [];
+    byMask.set(mask, list);
+  }
+  list.push({ implied: keys, decode });
+  shapeCount++;
+  return decode;
+}
+
 /**
  * {@link fastDecode} of the record at `buf[start, end)` (its header byte at `start`), without
  * slicing it out first: iteration decodes many records out of one reply.
@@ -346,25 +424,28 @@ export function fastDecodeAt(
     } else return undefined;
     const mask = r.uint();
     if (mask >= 2 ** fields.length) return undefined;
-    const out: Record<string, unknown> = {};
-    for (const name in implied) out[name] = implied[name];
     let present = 0;
-    let m = mask;
-    for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
-      if (m % 2 === 0) continue;
-      present++;
-      const field = fields[i]!;
-      if (r.pos < r.end && r.buf[r.pos] === 0xc0) {
-        r.pos++;
-        out[field[0]] = null;
-      } else out[field[0]] = r.typed(field[1]);
+    for (let m = mask; m > 0; m = Math.floor(m / 2)) present += m % 2;
+    if (n !== present + 1 && n !== present + 2) return undefined;
+    const decode = shapeDecoder(fields, implied, mask);
+    let out: Record<string, unknown>;
+    if (decode) out = decode(r, implied);
+    else {
+      out = {};
+      for (const name in implied) out[name] = implied[name];
+      let m = mask;
+      for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
+        if (m % 2 === 0) continue;
+        const field = fields[i]!;
+        out[field[0]] = r.field(field[1]);
+      }
     }
     if (n === present + 2) {
       if (r.pos >= r.end) return undefined;
       const b = r.buf[r.pos]!;
       if (!((b >= 0x80 && b < 0x90) || b === 0xde || b === 0xdf)) return undefined;
       assignOwn(out, r.value() as Record<string, unknown>);
-    } else if (n !== present + 1) return undefined;
+    }
     if (r.pos !== r.end) return undefined;
     return out;
   } catch (err) {

@@ -148,7 +148,7 @@ let packedEnd = 0;
 /** Length of the packed member at `pos` (header included). */
 export function packedLength(blob: Buffer, pos: number): number {
   const flags = blob[pos]!;
-  if (flags & 32) return 14 + blob[pos + 1]! + blob.readUInt32BE(pos + 2) + blob.readUInt32BE(pos + 6);
+  if (flags & 32) return 13 + blob.readUInt32BE(pos + 1) + blob.readUInt32BE(pos + 5) + blob.readUInt32BE(pos + 9);
   return 6 + blob[pos + 1]! + ((blob[pos + 2]! << 8) | blob[pos + 3]!) + ((blob[pos + 4]! << 8) | blob[pos + 5]!);
 }
 
@@ -160,15 +160,17 @@ export function packedLength(blob: Buffer, pos: number): number {
  */
 function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: KeyOf, ctx: Ctx): MemberEntity {
   const flags = blob[pos]!;
-  const fieldLength = blob[pos + 1]!;
+  let fieldLength: number;
   let m0: number;
   let u0: number;
   let end: number;
   if (flags & 32) {
-    m0 = pos + 14 + fieldLength;
-    u0 = m0 + blob.readUInt32BE(pos + 2);
-    end = u0 + blob.readUInt32BE(pos + 6);
+    fieldLength = blob.readUInt32BE(pos + 1);
+    m0 = pos + 13 + fieldLength;
+    u0 = m0 + blob.readUInt32BE(pos + 5);
+    end = u0 + blob.readUInt32BE(pos + 9);
   } else {
+    fieldLength = blob[pos + 1]!;
     m0 = pos + 6 + fieldLength;
     u0 = m0 + ((blob[pos + 2]! << 8) | blob[pos + 3]!);
     end = u0 + ((blob[pos + 4]! << 8) | blob[pos + 5]!);

@@ -13,7 +13,7 @@
  * the member bytes and the user bytes. The header is `flags u8` then, when
  * flag 32 is clear, `memberLength u16be, userLength u16be` (6 bytes with the
  * field length byte: `flags, fieldLength, mLen u16, uLen u16`), or when flag
- * 32 is set `fieldLength u8, memberLength u32be, userLength u32be` (10 bytes).
+ * 32 is set `fieldLength u32be, memberLength u32be, userLength u32be` (13 bytes).
  * Flags: 1 = the member head is marked split but its tail is missing (the
  * member bytes are the head), 2 = no user entry, 4 = the user head is marked
  * split but its tail is missing (the user bytes are the head), 8 = the member

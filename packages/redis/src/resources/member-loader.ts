@@ -21,7 +21,7 @@ export type PackedCallback = (blob: Buffer | null, pos: number) => void;
 /** The single-member script as the client exposes it (scripts/index.ts defines it). */
 interface ReadMemberCommand {
   sakeReadMemberBuffer(memberKey: string, tailKey: string, userKey: string, userTailKey: string, field: Buffer): Promise<Buffer | null>;
-  sakeReadMembersBuffer(args: ReadonlyArray<string | Buffer>): Promise<Buffer>;
+  sakeReadMembersBuffer(args: ReadonlyArray<string | Buffer | number>): Promise<Buffer>;
 }
 
 /** Most members one `sakeReadMembers` call reads (bounds the time Redis spends in one call). */
@@ -61,44 +61,68 @@ export class MemberLoader {
       this.#readOne(queue[0]!);
       return;
     }
-    for (let start = 0; start < queue.length; start += MAX_PER_CALL) {
-      const part = queue.slice(start, start + MAX_PER_CALL);
-      // ARGV: prefix, 12 bytes per member (8-byte user id + 4-byte user bucket) in one string, then the bucket keys.
-      const blob = Buffer.allocUnsafe(12 * part.length);
-      const args: Array<string | Buffer> = new Array<string | Buffer>(part.length + 2);
-      args[0] = this.#keys.prefix;
-      args[1] = blob;
-      for (let i = 0; i < part.length; i++) {
-        const r = part[i]!;
-        writeId(blob, 12 * i, r.userId);
-        blob.writeUInt32BE(r.userBucket, 12 * i + 8);
-        args[i + 2] = r.memberKey;
+    // Reads of the same member bucket go next to each other (Redis scans each bucket once while it
+    // is in cache, and each bucket key is one argument), then in calls of at most MAX_PER_CALL.
+    const groups = new Map<string, Request[]>();
+    for (const r of queue) {
+      const group = groups.get(r.memberKey);
+      if (group) group.push(r);
+      else groups.set(r.memberKey, [r]);
+    }
+    let part: Request[] = [];
+    let args: Array<string | Buffer | number> = [];
+    const send = (): void => {
+      if (part.length > 0) this.#readMany(part, args);
+      part = [];
+      args = [];
+    };
+    for (const [key, group] of groups) {
+      for (let at = 0; at < group.length; ) {
+        const take = Math.min(group.length - at, MAX_PER_CALL - part.length);
+        args.push(key, take);
+        for (let i = 0; i < take; i++) part.push(group[at + i]!);
+        at += take;
+        if (part.length === MAX_PER_CALL) send();
       }
-      const answer = (reply: Buffer): void => {
-        // Per member: a found byte, then (when found) its packed member (scripts/read-member.ts).
-        let pos = 0;
-        for (const r of part) {
-          if (pos >= reply.length) {
-            r.reject(new Error('sakeReadMembers answered fewer members than asked'));
-            continue;
-          }
-          if (reply[pos++] === 0) {
-            r.resolve(null, 0);
-            continue;
-          }
-          const at = pos;
-          pos += packedLength(reply, at);
-          r.resolve(reply, at);
+    }
+    send();
+  }
+
+  /** One `sakeReadMembers` call for `part`, whose bucket keys and counts are `groups`. */
+  #readMany(part: Request[], groups: Array<string | Buffer | number>): void {
+    const client = this.#conn.client as unknown as ReadMemberCommand;
+    // ARGV: prefix, 12 bytes per member (8-byte user id + 4-byte user bucket) in one string, then (bucket key, count) pairs.
+    const blob = Buffer.allocUnsafe(12 * part.length);
+    for (let i = 0; i < part.length; i++) {
+      const r = part[i]!;
+      writeId(blob, 12 * i, r.userId);
+      blob.writeUInt32BE(r.userBucket, 12 * i + 8);
+    }
+    const args: Array<string | Buffer | number> = [this.#keys.prefix, blob, ...groups];
+    const answer = (reply: Buffer): void => {
+      // Per member: a found byte, then (when found) its packed member (scripts/read-member.ts).
+      let pos = 0;
+      for (const r of part) {
+        if (pos >= reply.length) {
+          r.reject(new Error('sakeReadMembers answered fewer members than asked'));
+          continue;
         }
-      };
-      const fail = (err: unknown): void => {
-        for (const r of part) r.reject(err);
-      };
-      try {
-        client.sakeReadMembersBuffer(args).then(answer, fail);
-      } catch (err) {
-        fail(err);
+        if (reply[pos++] === 0) {
+          r.resolve(null, 0);
+          continue;
+        }
+        const at = pos;
+        pos += packedLength(reply, at);
+        r.resolve(reply, at);
       }
+    };
+    const fail = (err: unknown): void => {
+      for (const r of part) r.reject(err);
+    };
+    try {
+      client.sakeReadMembersBuffer(args).then(answer, fail);
+    } catch (err) {
+      fail(err);
     }
   }
 

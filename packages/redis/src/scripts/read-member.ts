@@ -112,36 +112,42 @@ return out
  * `sakeReadMembers`: many point reads of members (with their users) issued in
  * the same tick, in one command. ARGV[1] = the key prefix, ARGV[2] = 12 bytes
  * per member (8-byte user id + 4-byte user bucket, big-endian) back to back,
- * then each member's bucket key. Returns one string: per member, a byte 1
- * followed by its packed member, or a byte 0 when there is no such member.
- * User bucket keys are built once per bucket.
+ * then pairs (member bucket key, number of the next members in it). Returns
+ * one string: per member in order, a byte 1 followed by its packed member, or a
+ * byte 0 when there is no such member. User bucket keys are built once per
+ * bucket.
  */
 export const READ_MEMBERS_LUA = `${COMMON_LUA}
 local prefix, ids = ARGV[1], ARGV[2]
-local out, o, ukeys = {}, 0, {}
-for i = 1, #ARGV - 2 do
-  local mkey = ARGV[i + 2]
-  local f = sub(ids, 12 * i - 11, 12 * i - 4)
-  local m = redis.call('HGET', mkey, f)
-  o = o + 1
-  if m then
-    local flags, mt = 0, ''
-    if byte(m, 1) == 255 then
-      mt = redis.call('HGET', mkey .. ':t', f)
-      if mt then flags = 8 else flags, mt = 1, '' end
+local out, o, ukeys, i = {}, 0, {}, 0
+for g = 3, #ARGV, 2 do
+  local mkey = ARGV[g]
+  local tkey = false
+  for _ = 1, tonumber(ARGV[g + 1]) do
+    i = i + 1
+    local f = sub(ids, 12 * i - 11, 12 * i - 4)
+    local m = redis.call('HGET', mkey, f)
+    o = o + 1
+    if m then
+      local flags, mt = 0, ''
+      if byte(m, 1) == 255 then
+        tkey = tkey or (mkey .. ':t')
+        mt = redis.call('HGET', tkey, f)
+        if mt then flags = 8 else flags, mt = 1, '' end
+      end
+      local b1, b2, b3, b4 = byte(ids, 12 * i - 3, 12 * i)
+      local ubk = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+      local ukey = ukeys[ubk]
+      if not ukey then
+        ukey = prefix .. '{u:' .. ubk .. '}:u'
+        ukeys[ubk] = ukey
+      end
+      local u, ut, uf = userOf(ukey, f)
+      out[o] = '\\1'
+      o = put(out, o, flags + uf, f, m, mt, u, ut)
+    else
+      out[o] = '\\0'
     end
-    local b1, b2, b3, b4 = byte(ids, 12 * i - 3, 12 * i)
-    local ubk = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
-    local ukey = ukeys[ubk]
-    if not ukey then
-      ukey = prefix .. '{u:' .. ubk .. '}:u'
-      ukeys[ubk] = ukey
-    end
-    local u, ut, uf = userOf(ukey, f)
-    out[o] = '\\1'
-    o = put(out, o, flags + uf, f, m, mt, u, ut)
-  else
-    out[o] = '\\0'
   end
 end
 return table.concat(out)

@@ -123,13 +123,13 @@ for (const [name, make] of [
       }
     });
 
-    it('a value of the wrong Redis type under a member bucket is InvalidDataFound naming that key while iterating', async () => {
+    it('a value of the wrong Redis type under a member bucket is InvalidDataFound naming that key, iterated and read', async () => {
       const cache = make();
       await cache.open();
       try {
         const guildId = sf();
-        const members = Array.from({ length: 20 }, () => member(guildId));
-        await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: 20 } as never), mutation.replaceForGuild('member', guildId, members as never)]);
+        const members = Array.from({ length: 200 }, () => member(guildId));
+        await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: 200 } as never), mutation.replaceForGuild('member', guildId, members as never)]);
         const keys = new Keys(cache.prefix);
         const memberBuckets = Number(await cache.client.hget(keys.guildMeta(guildId), 'mb'));
         const key = keys.memberBucket(guildId, memberBuckets - 1);
@@ -138,6 +138,14 @@ for (const [name, make] of [
         const err = await cache.iterMembersForGuild(guildId).toArray().catch((e: unknown) => e);
         expect(err).toBeInstanceOf(InvalidDataFound);
         expect((err as Error).message).toContain(key);
+        // Point reads of a member in that bucket, alone and together with others, name it too.
+        const inIt = members.map((m) => (m.user as { id: string }).id).find((id) => bucketOf(id, memberBuckets) === memberBuckets - 1);
+        expect(inIt).toBeDefined();
+        for (const read of [() => cache.getMember(guildId, inIt!), () => Promise.all(members.map((m) => cache.getMember(guildId, (m.user as { id: string }).id)))]) {
+          const e = await read().catch((x: unknown) => x);
+          expect(e).toBeInstanceOf(InvalidDataFound);
+          expect((e as Error).message).toContain(key);
+        }
       } finally {
         await cache.close();
       }

@@ -11,7 +11,7 @@
  */
 import { writeId } from '../codec/ids.js';
 import { SPLIT_MARK } from '../codec/split.js';
-import type { Connection } from '../connection.js';
+import { toCacheError, type Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
 import { packedLength } from './members.js';
 
@@ -117,7 +117,9 @@ export class MemberLoader {
       }
     };
     const fail = (err: unknown): void => {
-      for (const r of part) r.reject(err);
+      // A foreign value under one of the keys: read each one alone, so the error names its key.
+      if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) for (const r of part) this.#readOne(r);
+      else for (const r of part) r.reject(err);
     };
     try {
       client.sakeReadMembersBuffer(args).then(answer, fail);
@@ -148,6 +150,11 @@ export class MemberLoader {
       failed = true;
       r.reject(err);
     };
+    // A WRONGTYPE reply names the key it came from (InvalidDataFound), as every other read does.
+    const failAt =
+      (key: string) =>
+      (err: unknown): void =>
+        fail(toCacheError(err, 'HGET', key));
     const answer = (userTail: Buffer | null): void => {
       if (!head) {
         r.resolve(null, 0);
@@ -158,7 +165,7 @@ export class MemberLoader {
     const arrived = (): void => {
       if (--left > 0 || failed) return;
       if (head && user && user.length > 0 && user[0] === SPLIT_MARK) {
-        client.hgetBuffer(`${userKey}t`, field).then(answer, fail);
+        client.hgetBuffer(`${userKey}t`, field).then(answer, failAt(`${userKey}t`));
         return;
       }
       answer(null);
@@ -169,15 +176,15 @@ export class MemberLoader {
       client.hgetBuffer(r.memberKey, field).then((v) => {
         head = v;
         arrived();
-      }, fail);
+      }, failAt(r.memberKey));
       client.hgetBuffer(`${r.memberKey}:t`, field).then((v) => {
         tail = v;
         arrived();
-      }, fail);
+      }, failAt(`${r.memberKey}:t`));
       client.hgetBuffer(userKey, field).then((v) => {
         user = v;
         arrived();
-      }, fail);
+      }, failAt(userKey));
     } catch (err) {
       fail(err);
     } finally {

@@ -91,7 +91,7 @@ export function getMemberEntity(ctx: Ctx, guildId: string, userId: string, what:
         // A miss may come from a stale bucket-count hint: the general path re-reads it.
         readMemberAfterMiss(ctx, guildId, userId, buckets).then((found) => (found ? resolve(found) : reject(new EntryNotFound(`${what} is not cached`))), reject);
       },
-      (err) => reject(toCacheError(err, 'sakeReadMember')),
+      (err) => reject(toCacheError(err, 'getMember')),
     );
   });
 }

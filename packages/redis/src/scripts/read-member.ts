@@ -122,11 +122,18 @@ local prefix, ids = ARGV[1], ARGV[2]
 local out, o, ukeys, i = {}, 0, {}, 0
 for g = 3, #ARGV, 2 do
   local mkey = ARGV[g]
+  local count = tonumber(ARGV[g + 1])
+  local fields = {}
+  for j = 1, count do
+    local k = i + j
+    fields[j] = sub(ids, 12 * k - 11, 12 * k - 4)
+  end
+  -- One HMGET for the members of this bucket (the loader groups a call's reads by bucket).
+  local heads = redis.call('HMGET', mkey, unpack(fields))
   local tkey = false
-  for _ = 1, tonumber(ARGV[g + 1]) do
+  for j = 1, count do
     i = i + 1
-    local f = sub(ids, 12 * i - 11, 12 * i - 4)
-    local m = redis.call('HGET', mkey, f)
+    local f, m = fields[j], heads[j]
     o = o + 1
     if m then
       local flags, mt = 0, ''

@@ -364,7 +364,7 @@ export class RedisCache implements Backend {
       // A canonical decimal id is what toSnowflake returns unchanged; it checks everything else.
       const g = isPackableId(guildId) ? guildId : toSnowflake(guildId, 'guildId');
       const u = isPackableId(userId) ? userId : toSnowflake(userId, 'userId');
-      return getMemberEntity(this.#c(), g, u, `member ${u} of guild ${g}`);
+      return getMemberEntity(this.#c(), g, u);
     } catch (err) {
       return Promise.reject(err);
     }

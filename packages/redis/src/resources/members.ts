@@ -59,17 +59,17 @@ export async function readMember(ctx: Ctx, guildId: string, userId: string): Pro
 }
 
 /**
- * `getMember`: the member joined with its user, or `EntryNotFound` naming `what`. On a single node
+ * `getMember`: the member joined with its user, or `EntryNotFound` naming it. On a single node
  * with a client the cache created and a known bucket count, the reply callback decodes and settles
  * the caller's promise directly (one promise instead of one per async step: each step was a
  * measurable share of a point read's latency). Everything else goes through {@link readMember}.
  */
-export function getMemberEntity(ctx: Ctx, guildId: string, userId: string, what: string): Promise<MemberEntity> {
+export function getMemberEntity(ctx: Ctx, guildId: string, userId: string): Promise<MemberEntity> {
   const buckets = ctx.memberBucketHint.get(guildId);
   const conn = ctx.conn;
   if (buckets === undefined || conn.isCluster || !conn.owned || !conn.isOpen) {
     return readMember(ctx, guildId, userId).then((found) => {
-      if (found === null) throw new EntryNotFound(`${what} is not cached`);
+      if (found === null) throw notCached(guildId, userId);
       return found;
     });
   }
@@ -89,11 +89,16 @@ export function getMemberEntity(ctx: Ctx, guildId: string, userId: string, what:
           return;
         }
         // A miss may come from a stale bucket-count hint: the general path re-reads it.
-        readMemberAfterMiss(ctx, guildId, userId, buckets).then((found) => (found ? resolve(found) : reject(new EntryNotFound(`${what} is not cached`))), reject);
+        readMemberAfterMiss(ctx, guildId, userId, buckets).then((found) => (found ? resolve(found) : reject(notCached(guildId, userId))), reject);
       },
       (err) => reject(toCacheError(err, 'getMember')),
     );
   });
+}
+
+/** The error of a member that is not cached (its message built only then). */
+function notCached(guildId: string, userId: string): EntryNotFound {
+  return new EntryNotFound(`member ${userId} of guild ${guildId} is not cached`);
 }
 
 /** After a miss with `buckets` as the bucket count: re-read the count and, if it changed, read again. */

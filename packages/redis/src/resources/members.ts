@@ -300,21 +300,11 @@ export async function* guildMemberWindows(ctx: Ctx, guildId: string): AsyncGener
   }
 }
 
-/** Every member of one guild (see {@link guildMemberWindows}). */
-export async function* iterGuildMembers(ctx: Ctx, guildId: string): AsyncGenerator<MemberEntity> {
-  for await (const window of guildMemberWindows(ctx, guildId)) yield* window;
-}
-
 /** Every member of every guild, in windows. */
 export async function* allMemberWindows(ctx: Ctx): AsyncGenerator<MemberEntity[]> {
   for await (const guildIds of sscanWindows(ctx, ctx.keys.guildSlots)) {
     for (const guildId of guildIds) yield* guildMemberWindows(ctx, guildId);
   }
-}
-
-/** Every member of every guild. */
-export async function* iterAllMembers(ctx: Ctx): AsyncGenerator<MemberEntity> {
-  for await (const window of allMemberWindows(ctx)) yield* window;
 }
 
 /** The members of one user across guilds. */

@@ -87,8 +87,8 @@ return table.concat(out)
  * with three arguments. ARGV[1] = the key prefix, ARGV[2] = the users' 8-byte
  * ids back to back, ARGV[3] = their user buckets as 4-byte big-endian
  * integers. Returns {head|nil, tail|nil} per user, flattened; a tail is read
- * only for a head marked split. (Used by clear paths; iteration uses
- * `sakeReadMemberWindow`.)
+ * only for a head marked split. (Used by the per-command window path, which
+ * a `sakeReadMemberWindow` call falls back to after a `WRONGTYPE`.)
  */
 export const READ_USERS_LUA = `
 local prefix = ARGV[1]

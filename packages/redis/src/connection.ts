@@ -8,6 +8,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { ClusterConnection, RedisTarget, ResolvedOptions } from './options.js';
 import { ReadBatcher } from './read-batcher.js';
 import { defineScripts, type ScriptCommands } from './scripts/index.js';
+import { READ_MEMBER_WINDOW_LUA } from './scripts/read-member.js';
 
 /** Either kind of ioredis client. */
 export type Client = Redis | Cluster;
@@ -87,6 +88,10 @@ export class Connection {
     this.timeoutMs = timeoutMs;
     this.#deadlines = new Deadlines(timeoutMs);
     this.scripts = defineScripts(client);
+    if (typeof (client as unknown as Record<string, unknown>).sakeReadMemberWindow !== 'function') {
+      client.defineCommand('sakeReadMemberWindow', { numberOfKeys: 0, lua: READ_MEMBER_WINDOW_LUA });
+    }
+    this.isCluster = client instanceof Cluster || (client as { isCluster?: boolean }).isCluster === true;
     this.reads = new ReadBatcher(client, this.isCluster);
     const reads = this.reads;
     // The same client API, each command sent through the per-tick batcher: a write wave of many
@@ -105,10 +110,8 @@ export class Connection {
     return this.#open;
   }
 
-  /** Whether the client is a Redis Cluster client. */
-  get isCluster(): boolean {
-    return this.client instanceof Cluster || (this.client as { isCluster?: boolean }).isCluster === true;
-  }
+  /** Whether the client is a Redis Cluster client (fixed: read on every point read). */
+  readonly isCluster: boolean;
 
   /** Connect (owned clients) and mark open. */
   async open(connectTimeoutMs: number): Promise<void> {

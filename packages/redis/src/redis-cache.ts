@@ -50,7 +50,9 @@ import {
 } from './resources/children.js';
 import { countIndex, iterIndex, readExpiring } from './resources/expiring.js';
 import { countGuilds, iterGuilds, readGuild } from './resources/guilds.js';
-import { countAllMembers, countGuildMembers, iterAllMembers, iterGuildMembers, iterMembersForUser, readMember } from './resources/members.js';
+import { allMemberWindows, countAllMembers, countGuildMembers, getMemberEntity, guildMemberWindows, iterMembersForUser } from './resources/members.js';
+import { isPackableId } from './codec/ids.js';
+import { WindowIterator } from './resources/window-iterator.js';
 import { countUsers, iterUsers, readMe, readUsers } from './resources/users.js';
 
 /** How many mutations a clear… applies per batch. */
@@ -192,6 +194,14 @@ export class RedisCache implements Backend {
 
   #iter<T>(source: (ctx: Ctx) => AsyncIterable<T>, count: (ctx: Ctx) => Promise<number>): CacheIterator<T> {
     return new LazyCacheIterator(
+      () => source(this.#c()),
+      () => count(this.#c()),
+    );
+  }
+
+  /** {@link #iter} for sources that produce whole windows of entries (see window-iterator.ts). */
+  #iterWindows<T>(source: (ctx: Ctx) => AsyncIterable<readonly T[]>, count: (ctx: Ctx) => Promise<number>): CacheIterator<T> {
+    return new WindowIterator(
       () => source(this.#c()),
       () => count(this.#c()),
     );
@@ -363,10 +373,15 @@ export class RedisCache implements Backend {
 
   // ── members ───────────────────────────────────────────────────────────
   /** See `MemberCache.getMember`. */
-  async getMember(guildId: Snowflakeish, userId: Snowflakeish): Promise<MemberEntity> {
-    const g = toSnowflake(guildId, 'guildId');
-    const u = toSnowflake(userId, 'userId');
-    return this.#get(`member ${u} of guild ${g}`, (ctx) => readMember(ctx, g, u));
+  getMember(guildId: Snowflakeish, userId: Snowflakeish): Promise<MemberEntity> {
+    try {
+      // A canonical decimal id is what toSnowflake returns unchanged; it checks everything else.
+      const g = isPackableId(guildId) ? guildId : toSnowflake(guildId, 'guildId');
+      const u = isPackableId(userId) ? userId : toSnowflake(userId, 'userId');
+      return getMemberEntity(this.#c(), g, u);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   /** See `MemberCache.deleteMember`. */
   async deleteMember(guildId: Snowflakeish, userId: Snowflakeish): Promise<void> {
@@ -374,7 +389,7 @@ export class RedisCache implements Backend {
   }
   /** See `MemberCache.iterMembers`. */
   iterMembers(): CacheIterator<MemberEntity> {
-    return this.#iter(iterAllMembers, countAllMembers);
+    return this.#iterWindows(allMemberWindows, countAllMembers);
   }
   /** See `MemberCache.clearMembers`. */
   clearMembers(): Promise<void> {
@@ -383,7 +398,7 @@ export class RedisCache implements Backend {
   /** See `RefMemberCache.iterMembersForGuild`. */
   iterMembersForGuild(guildId: Snowflakeish): CacheIterator<MemberEntity> {
     const g = toSnowflake(guildId, 'guildId');
-    return this.#iter((ctx) => iterGuildMembers(ctx, g), (ctx) => countGuildMembers(ctx, g));
+    return this.#iterWindows((ctx) => guildMemberWindows(ctx, g), (ctx) => countGuildMembers(ctx, g));
   }
   /** See `RefMemberCache.clearMembersForGuild`. */
   async clearMembersForGuild(guildId: Snowflakeish): Promise<void> {

@@ -61,8 +61,11 @@ export function idFromBytes(bytes: Uint8Array, offset = 0): string {
   const r = hi * 967296 + lo;
   const q = hi * 4294 + Math.floor(r / 1e6);
   const rem = r % 1e6;
-  return `${q}${String(rem).padStart(6, '0')}`;
+  return `${q}${PAD3[Math.floor(rem / 1000)]}${PAD3[rem % 1000]}`;
 }
+
+/** `000`…`999`: the low six digits of an id without padStart. */
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 /** Split a packed list of 8-byte ids into decimal strings (a trailing partial id is ignored). */
 export function idsFromPacked(bytes: Uint8Array): string[] {

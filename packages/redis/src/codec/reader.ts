@@ -26,17 +26,85 @@ export function assignOwn(to: Record<string, unknown>, from: Record<string, unkn
 /** Thrown inside the reader to give up on the fast path. */
 const SLOW: unique symbol = Symbol('slow');
 
+/** Two-digit strings `00`…`99` and three-digit strings `000`…`999` (timestamps without padStart). */
+const D2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const D3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/** `YYYY-MM-DDT` by day number since the epoch (a day's prefix is computed once). */
+const dayPrefixes = new Map<number, string>();
+
+/** Latest second {@link fastTime} formats itself (9999-12-31T23:59:59); later or odd values go through kinds.ts. */
+const MAX_FAST_SECOND = 253402300799;
+
+/**
+ * {@link decodeTime} without a Date and six paddings per value: the same string (timestamps were the
+ * largest share of decoding a member). Anything outside 1970–9999 or not an integer goes through it.
+ */
+function fastTime(stored: number): string {
+  let seconds: number;
+  let micros = -1;
+  if (stored >= 0) seconds = stored;
+  else {
+    const total = -stored - 1;
+    seconds = Math.floor(total / 1_000_000);
+    micros = total % 1_000_000;
+  }
+  if (!Number.isInteger(stored) || seconds > MAX_FAST_SECOND) return decodeTime(stored);
+  const day = Math.floor(seconds / 86400);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = decodeTime(day * 86400).slice(0, 11);
+    if (dayPrefixes.size >= 100_000) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  const s = seconds - day * 86400;
+  const hms = `${prefix}${D2[Math.floor(s / 3600)]}:${D2[Math.floor(s / 60) % 60]}:${D2[s % 60]}`;
+  return micros < 0 ? `${hms}+00:00` : `${hms}.${D3[Math.floor(micros / 1000)]}${D3[micros % 1000]}+00:00`;
+}
+
+/** Buffer's native slicing methods (present on every Node Buffer; not in its typings). */
+interface NativeSlices {
+  utf8Slice(start: number, end: number): string;
+  hexSlice(start: number, end: number): string;
+}
+
+/** Slots of {@link listedId}'s cache (a power of two). */
+const ID_SLOTS = 4096;
+const slotHi = new Int32Array(ID_SLOTS);
+const slotLo = new Int32Array(ID_SLOTS);
+const slotId: Array<string | undefined> = new Array<string | undefined>(ID_SLOTS).fill(undefined);
+
+/**
+ * {@link idFromBytes} for ids in lists (a member's roles): the same few role ids come back on
+ * every member of a guild, so their decimal strings are kept in a small direct-mapped cache keyed
+ * by the id's exact 64 bits (a slot holds the last id that hashed there).
+ */
+function listedId(buf: Buffer, at: number): string {
+  const hi = (buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!;
+  const lo = (buf[at + 4]! << 24) | (buf[at + 5]! << 16) | (buf[at + 6]! << 8) | buf[at + 7]!;
+  const slot = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 20;
+  const cached = slotId[slot];
+  if (cached !== undefined && slotHi[slot] === hi && slotLo[slot] === lo) return cached;
+  const id = idFromBytes(buf, at);
+  slotHi[slot] = hi;
+  slotLo[slot] = lo;
+  slotId[slot] = id;
+  return id;
+}
+
 class Reader {
   buf: Buffer = Buffer.alloc(0);
   pos = 0;
+  /** End (exclusive) of the record being read. */
+  end = 0;
 
   u8(): number {
-    if (this.pos >= this.buf.length) throw SLOW;
+    if (this.pos >= this.end) throw SLOW;
     return this.buf[this.pos++]!;
   }
 
   need(n: number): void {
-    if (this.pos + n > this.buf.length) throw SLOW;
+    if (this.pos + n > this.end) throw SLOW;
   }
 
   uint(): number {
@@ -92,7 +160,8 @@ class Reader {
 
   str(n: number): string {
     this.need(n);
-    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    // Buffer's own utf8Slice: what toString('utf8', …) ends in, without its argument handling.
+    const s = (this.buf as unknown as NativeSlices).utf8Slice(this.pos, this.pos + n);
     this.pos += n;
     return s;
   }
@@ -206,6 +275,15 @@ class Reader {
     throw SLOW;
   }
 
+  /** A field of `kind`, or null for nil (what generated decoders call per field). */
+  field(kind: FieldKind): unknown {
+    if (this.pos < this.end && this.buf[this.pos] === 0xc0) {
+      this.pos++;
+      return null;
+    }
+    return this.typed(kind);
+  }
+
   /** A field of `kind` (never nil: the caller checks). */
   typed(kind: FieldKind): unknown {
     if (kind === 'raw') return this.value();
@@ -214,7 +292,7 @@ class Reader {
       if (b < 0x80 || b >= 0xe0 || (b >= 0xcc && b <= 0xcf) || (b >= 0xd0 && b <= 0xd3)) {
         this.pos--;
         const t = this.value() as number;
-        return decodeTime(t);
+        return fastTime(t);
       }
       throw SLOW;
     }
@@ -228,12 +306,12 @@ class Reader {
       case 'ids': {
         if (n % 8 !== 0) throw SLOW;
         const out = new Array<string>(n / 8);
-        for (let i = 0; i < out.length; i++) out[i] = idFromBytes(this.buf, at + i * 8);
+        for (let i = 0; i < out.length; i++) out[i] = listedId(this.buf, at + i * 8);
         return out;
       }
       case 'hash':
-        if (n === 16) return this.buf.toString('hex', at, at + 16);
-        if (n === 17 && this.buf[at] === 1) return `a_${this.buf.toString('hex', at + 1, at + 17)}`;
+        if (n === 16) return (this.buf as unknown as NativeSlices).hexSlice(at, at + 16);
+        if (n === 17 && this.buf[at] === 1) return `a_${(this.buf as unknown as NativeSlices).hexSlice(at + 1, at + 17)}`;
         throw SLOW;
     }
     throw SLOW;
@@ -247,9 +325,94 @@ const reader = new Reader();
  * `undefined` when the general path must handle it.
  */
 export function fastDecode(bytes: Uint8Array, fields: ReadonlyArray<readonly [string, FieldKind]>, implied: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return fastDecodeAt(buf, 0, buf.length, fields, implied);
+}
+
+/** A decoder generated for one schema, one set of implied keys and one presence mask (see {@link shapeDecoder}). */
+type ShapeDecoder = (r: Reader, implied: Readonly<Record<string, string>>) => Record<string, unknown>;
+
+/** A generated decoder and the implied keys (in order) it was generated for. */
+interface Shape {
+  readonly implied: readonly string[];
+  readonly decode: ShapeDecoder | null;
+}
+
+/** Generated decoders by field list, then by mask. */
+const shapes = new WeakMap<object, Map<number, Shape[]>>();
+let shapeCount = 0;
+
+/** Most shapes generated in all (beyond: the generic loop). */
+const MAX_SHAPES = 4096;
+
+/** Whether `implied` has exactly the keys `keys`, in that order (no allocation). */
+function sameKeys(implied: Readonly<Record<string, string>>, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const name in implied) if (keys[i++] !== name) return false;
+  return i === keys.length;
+}
+
+/**
+ * A function that reads the present fields of `mask` in order and builds the
+ * object with one literal (implied keys first, then fields in schema order:
+ * the same keys in the same order as the generic loop), so every record of
+ * that shape gets its final hidden class at once instead of one transition per
+ * property. Field names come from the schemas (constants), quoted with JSON.
+ * Null: use the generic loop.
+ */
+function shapeDecoder(fields: ReadonlyArray<readonly [string, FieldKind]>, implied: Readonly<Record<string, string>>, mask: number): ShapeDecoder | null {
+  let byMask = shapes.get(fields);
+  if (!byMask) {
+    byMask = new Map();
+    shapes.set(fields, byMask);
+  }
+  let list = byMask.get(mask);
+  if (list) for (const shape of list) if (sameKeys(implied, shape.implied)) return shape.decode;
+  if (shapeCount >= MAX_SHAPES) return null;
+  const keys: string[] = [];
+  const reads: string[] = [];
+  const props: string[] = [];
+  for (const name in implied) {
+    keys.push(name);
+    props.push(`${JSON.stringify(name)}: implied[${JSON.stringify(name)}]`);
+  }
+  const names = new Set(keys);
+  let duplicate = false;
+  let m = mask;
+  for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
+    if (m % 2 === 0) continue;
+    const [name, kind] = fields[i]!;
+    reads.push(`const v${i} = r.field(${JSON.stringify(kind)});`);
+    props.push(`${JSON.stringify(name)}: v${i}`);
+    if (names.has(name)) duplicate = true;
+    names.add(name);
+  }
+  // A stored field that is also implied: the generic loop's assignment order is the reference.
+  const decode = duplicate ? null : (new Function('r', 'implied', `${reads.join('\n')}\nreturn { ${props.join(', ')} };`) as ShapeDecoder);
+  if (!list) {
+    list = [];
+    byMask.set(mask, list);
+  }
+  list.push({ implied: keys, decode });
+  shapeCount++;
+  return decode;
+}
+
+/**
+ * {@link fastDecode} of the record at `buf[start, end)` (its header byte at `start`), without
+ * slicing it out first: iteration decodes many records out of one reply.
+ */
+export function fastDecodeAt(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fields: ReadonlyArray<readonly [string, FieldKind]>,
+  implied: Readonly<Record<string, string>>,
+): Record<string, unknown> | undefined {
   const r = reader;
-  r.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  r.pos = 1;
+  r.buf = buf;
+  r.pos = start + 1;
+  r.end = end;
   try {
     const h = r.u8();
     let n: number;
@@ -261,26 +424,29 @@ export function fastDecode(bytes: Uint8Array, fields: ReadonlyArray<readonly [st
     } else return undefined;
     const mask = r.uint();
     if (mask >= 2 ** fields.length) return undefined;
-    const out: Record<string, unknown> = {};
-    for (const name in implied) out[name] = implied[name];
     let present = 0;
-    let m = mask;
-    for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
-      if (m % 2 === 0) continue;
-      present++;
-      const field = fields[i]!;
-      if (r.buf[r.pos] === 0xc0) {
-        r.pos++;
-        out[field[0]] = null;
-      } else out[field[0]] = r.typed(field[1]);
+    for (let m = mask; m > 0; m = Math.floor(m / 2)) present += m % 2;
+    if (n !== present + 1 && n !== present + 2) return undefined;
+    const decode = shapeDecoder(fields, implied, mask);
+    let out: Record<string, unknown>;
+    if (decode) out = decode(r, implied);
+    else {
+      out = {};
+      for (const name in implied) out[name] = implied[name];
+      let m = mask;
+      for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
+        if (m % 2 === 0) continue;
+        const field = fields[i]!;
+        out[field[0]] = r.field(field[1]);
+      }
     }
     if (n === present + 2) {
-      if (r.pos >= r.buf.length) return undefined;
+      if (r.pos >= r.end) return undefined;
       const b = r.buf[r.pos]!;
       if (!((b >= 0x80 && b < 0x90) || b === 0xde || b === 0xdf)) return undefined;
       assignOwn(out, r.value() as Record<string, unknown>);
-    } else if (n !== present + 1) return undefined;
-    if (r.pos !== r.buf.length) return undefined;
+    }
+    if (r.pos !== r.end) return undefined;
     return out;
   } catch (err) {
     if (err === SLOW) return undefined;

@@ -4,14 +4,25 @@
  * together (10k concurrent promises) become `sakeReadMembers` calls of up to
  * {@link MAX_PER_CALL} members each, instead of one command (and one
  * reply-parsing round in ioredis) per member. A member's tail hash is its
- * bucket key + `:t` (keys.ts).
+ * bucket key + `:t` (keys.ts). Each read answers the reply holding its packed
+ * member (scripts/read-member.ts: member and user, tails joined) and where in
+ * it the member starts, or null. Nothing is allocated per read beyond its
+ * queue entry: ids are written into one buffer per call.
  */
 import { writeId } from '../codec/ids.js';
-import type { Connection } from '../connection.js';
+import { SPLIT_MARK } from '../codec/split.js';
+import { toCacheError, type Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
+import { packedLength } from './members.js';
 
-/** Raw stored pieces of one member read: member head, tail, user head, tail. */
-export type MemberPieces = [Buffer | null, Buffer | null, Buffer | null, Buffer | null];
+/** Gets a read's reply: the packed member at `pos` of `blob`, or `blob` null when there is no such member. */
+export type PackedCallback = (blob: Buffer | null, pos: number) => void;
+
+/** The single-member script as the client exposes it (scripts/index.ts defines it). */
+interface ReadMemberCommand {
+  sakeReadMemberBuffer(memberKey: string, tailKey: string, userKey: string, userTailKey: string, field: Buffer): Promise<Buffer | null>;
+  sakeReadMembersBuffer(args: ReadonlyArray<string | Buffer | number>): Promise<Buffer>;
+}
 
 /** Most members one `sakeReadMembers` call reads (bounds the time Redis spends in one call). */
 const MAX_PER_CALL = 1000;
@@ -20,8 +31,7 @@ interface Request {
   memberKey: string;
   userId: string;
   userBucket: number;
-  field: Buffer;
-  resolve(pieces: MemberPieces | null): void;
+  resolve: PackedCallback;
   reject(err: unknown): void;
 }
 
@@ -30,51 +40,206 @@ export class MemberLoader {
   readonly #conn: Connection;
   readonly #keys: Keys;
   #queue: Request[] = [];
+  readonly #flushNow = (): void => this.#flush();
 
   constructor(conn: Connection, keys: Keys) {
     this.#conn = conn;
     this.#keys = keys;
   }
 
-  /** The stored pieces of a member (`null`: no such member in that bucket). */
-  load(memberKey: string, userId: string, userBucket: number, field: Buffer): Promise<MemberPieces | null> {
-    return new Promise<MemberPieces | null>((resolve, reject) => {
-      this.#queue.push({ memberKey, userId, userBucket, field, resolve, reject });
-      if (this.#queue.length === 1) queueMicrotask(() => this.#flush());
-    });
+  /** Read one member (see {@link PackedCallback}); `reject` gets the client's error as is. */
+  request(memberKey: string, userId: string, userBucket: number, resolve: PackedCallback, reject: (err: unknown) => void): void {
+    this.#queue.push({ memberKey, userId, userBucket, resolve, reject });
+    if (this.#queue.length === 1) queueMicrotask(this.#flushNow);
   }
 
   #flush(): void {
     const queue = this.#queue;
     this.#queue = [];
+    const client = this.#conn.client as unknown as ReadMemberCommand;
     if (queue.length === 1) {
-      const r = queue[0]!;
-      const userKey = this.#keys.users(r.userBucket);
-      this.#conn.reads
-        .call<MemberPieces | null>('sakeReadMemberBuffer', [r.memberKey, `${r.memberKey}:t`, userKey, this.#keys.userTails(r.userBucket), r.field])
-        .then(r.resolve, r.reject);
+      this.#readOne(queue[0]!);
       return;
     }
-    for (let start = 0; start < queue.length; start += MAX_PER_CALL) {
-      const part = queue.slice(start, start + MAX_PER_CALL);
-      const args: Array<string | Buffer> = [this.#keys.prefix];
-      for (const r of part) {
-        const blob = Buffer.allocUnsafe(12);
-        writeId(blob, 0, r.userId);
-        blob.writeUInt32BE(r.userBucket, 8);
-        args.push(r.memberKey, blob);
+    // Reads of the same member bucket go next to each other (Redis scans each bucket once while it
+    // is in cache, and each bucket key is one argument), then in calls of at most MAX_PER_CALL.
+    const groups = new Map<string, Request[]>();
+    for (const r of queue) {
+      const group = groups.get(r.memberKey);
+      if (group) group.push(r);
+      else groups.set(r.memberKey, [r]);
+    }
+    let part: Request[] = [];
+    let args: Array<string | Buffer | number> = [];
+    const send = (): void => {
+      if (part.length > 0) this.#readMany(part, args);
+      part = [];
+      args = [];
+    };
+    for (const [key, group] of groups) {
+      for (let at = 0; at < group.length; ) {
+        const take = Math.min(group.length - at, MAX_PER_CALL - part.length);
+        args.push(key, take);
+        for (let i = 0; i < take; i++) part.push(group[at + i]!);
+        at += take;
+        if (part.length === MAX_PER_CALL) send();
       }
-      this.#conn.reads.call<Array<Buffer | null>>('sakeReadMembersBuffer', args).then(
-        (flat) => {
-          part.forEach((r, i) => {
-            const head = flat[4 * i] ?? null;
-            r.resolve(head ? [head, flat[4 * i + 1] ?? null, flat[4 * i + 2] ?? null, flat[4 * i + 3] ?? null] : null);
-          });
-        },
-        (err: unknown) => {
-          for (const r of part) r.reject(err);
-        },
-      );
+    }
+    send();
+  }
+
+  /** One `sakeReadMembers` call for `part`, whose bucket keys and counts are `groups`. */
+  #readMany(part: Request[], groups: Array<string | Buffer | number>): void {
+    const client = this.#conn.client as unknown as ReadMemberCommand;
+    // ARGV: prefix, 12 bytes per member (8-byte user id + 4-byte user bucket) in one string, then (bucket key, count) pairs.
+    const blob = Buffer.allocUnsafe(12 * part.length);
+    for (let i = 0; i < part.length; i++) {
+      const r = part[i]!;
+      writeId(blob, 12 * i, r.userId);
+      blob.writeUInt32BE(r.userBucket, 12 * i + 8);
+    }
+    const args: Array<string | Buffer | number> = [this.#keys.prefix, blob, ...groups];
+    const answer = (reply: Buffer): void => {
+      // Per member: a found byte, then (when found) its packed member (scripts/read-member.ts).
+      let pos = 0;
+      for (const r of part) {
+        if (pos >= reply.length) {
+          r.reject(new Error('sakeReadMembers answered fewer members than asked'));
+          continue;
+        }
+        if (reply[pos++] === 0) {
+          r.resolve(null, 0);
+          continue;
+        }
+        const at = pos;
+        pos += packedLength(reply, at);
+        r.resolve(reply, at);
+      }
+    };
+    const fail = (err: unknown): void => {
+      // A foreign value under one of the keys: read each one alone, so the error names its key.
+      if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) for (const r of part) this.#readOne(r);
+      else for (const r of part) r.reject(err);
+    };
+    try {
+      client.sakeReadMembersBuffer(args).then(answer, fail);
+    } catch (err) {
+      fail(err);
     }
   }
+
+  /**
+   * A lone read without Lua: the member head, its tail and the user head as three HGETs in one
+   * socket write (the socket is corked around them), answered together; a fourth HGET only for a
+   * user head marked split (~5 % of users). Running a script costs Redis several times a plain
+   * HGET, and a point read is a round trip waiting on it. The pieces are packed as the scripts
+   * pack them, so one decoder serves both.
+   */
+  #readOne(r: Request): void {
+    const client = this.#conn.client as unknown as BufferReads;
+    const field = Buffer.allocUnsafe(8);
+    writeId(field, 0, r.userId);
+    const userKey = this.#keys.users(r.userBucket);
+    let head: Buffer | null = null;
+    let tail: Buffer | null = null;
+    let user: Buffer | null = null;
+    let left = 3;
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      r.reject(err);
+    };
+    // A WRONGTYPE reply names the key it came from (InvalidDataFound), as every other read does.
+    const failAt =
+      (key: string) =>
+      (err: unknown): void =>
+        fail(toCacheError(err, 'HGET', key));
+    const answer = (userTail: Buffer | null): void => {
+      if (!head) {
+        r.resolve(null, 0);
+        return;
+      }
+      r.resolve(packPieces(field, head, tail, user, userTail), 0);
+    };
+    const arrived = (): void => {
+      if (--left > 0 || failed) return;
+      if (head && user && user.length > 0 && user[0] === SPLIT_MARK) {
+        client.hgetBuffer(`${userKey}t`, field).then(answer, failAt(`${userKey}t`));
+        return;
+      }
+      answer(null);
+    };
+    const stream = (this.#conn.client as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
+    stream?.cork?.();
+    try {
+      client.hgetBuffer(r.memberKey, field).then((v) => {
+        head = v;
+        arrived();
+      }, failAt(r.memberKey));
+      client.hgetBuffer(`${r.memberKey}:t`, field).then((v) => {
+        tail = v;
+        arrived();
+      }, failAt(`${r.memberKey}:t`));
+      client.hgetBuffer(userKey, field).then((v) => {
+        user = v;
+        arrived();
+      }, failAt(userKey));
+    } catch (err) {
+      fail(err);
+    } finally {
+      stream?.uncork?.();
+    }
+  }
+}
+
+/** Plain reads returning Buffers. */
+interface BufferReads {
+  hgetBuffer(key: string, field: Buffer): Promise<Buffer | null>;
+}
+
+/**
+ * The packed form (scripts/read-member.ts, `PACKED_MEMBER`) of a member read piece by piece:
+ * `tail` counts only for a head marked split, `userTail` only for a user head marked split.
+ */
+function packPieces(field: Buffer, head: Buffer, tail: Buffer | null, user: Buffer | null, userTail: Buffer | null): Buffer {
+  let flags = 0;
+  let mt: Buffer | null = null;
+  if (head[0] === SPLIT_MARK) {
+    if (tail) {
+      flags |= 8;
+      mt = tail;
+    } else flags |= 1;
+  }
+  let ut: Buffer | null = null;
+  if (!user) flags |= 2;
+  else if (user[0] === SPLIT_MARK) {
+    if (userTail) {
+      flags |= 16;
+      ut = userTail;
+    } else flags |= 4;
+  }
+  const ml = head.length + (mt ? mt.length : 0);
+  const ul = user ? user.length + (ut ? ut.length : 0) : 0;
+  const long = ml > 0xffff || ul > 0xffff;
+  const headerLength = long ? 13 : 6;
+  const out = Buffer.allocUnsafe(headerLength + field.length + ml + ul);
+  if (long) {
+    out[0] = flags | 32;
+    out.writeUInt32BE(field.length, 1);
+    out.writeUInt32BE(ml, 5);
+    out.writeUInt32BE(ul, 9);
+  } else {
+    out[0] = flags;
+    out[1] = field.length;
+    out.writeUInt16BE(ml, 2);
+    out.writeUInt16BE(ul, 4);
+  }
+  let at = headerLength;
+  at += field.copy(out, at);
+  at += head.copy(out, at);
+  if (mt) at += mt.copy(out, at);
+  if (user) at += user.copy(out, at);
+  if (ut) ut.copy(out, at);
+  return out;
 }

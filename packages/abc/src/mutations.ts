@@ -150,6 +150,12 @@ export interface CacheWriter {
   apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void>;
   /** `true` when {@link apply} honours {@link ApplyOptions.old}. */
   readonly reportsOld?: boolean;
+  /**
+   * Optional: call `handler` when the backend finds that its store lost what
+   * it had acknowledged (e.g. Redis restarted without persistence), so a
+   * writer can resynchronise. Returns a function that unsubscribes.
+   */
+  onStoreReset?(handler: (reason: string) => void): () => void;
 }
 
 /** Helpers that build well-typed mutations. */

@@ -38,6 +38,10 @@ export interface GatewaySource {
   send(shardId: number, payload: GatewaySendPayload): Awaitable<void>;
   /** The total shard count (to find a guild's shard). */
   getShardCount(): Awaitable<number>;
+  /** Close every shard, ending its session (with `connect`: how the listener forces a fresh IDENTIFY). */
+  destroy?(): Awaitable<void>;
+  /** Connect every shard (a fresh IDENTIFY after `destroy`). */
+  connect?(): Awaitable<void>;
 }
 
 /** A `@discordjs/core` `Client` (or anything holding a {@link GatewaySource} as `gateway`). */
@@ -88,6 +92,8 @@ export interface ListenerStats {
   mutations: number;
   /** Dispatches queued or being applied right now. */
   pending: number;
+  /** Times the cache reported its store lost (see {@link GatewayListener.resync}). */
+  storeResets: number;
 }
 
 interface Job {
@@ -149,7 +155,11 @@ export class GatewayListener {
   readonly #queue: KeyedQueue<Job>;
   readonly #requests = new MemberRequests();
   readonly #stale = new Set<Snowflake>();
-  readonly #stats: Omit<ListenerStats, 'pending'> = { received: 0, applied: 0, ignored: 0, filtered: 0, malformed: 0, failed: 0, batches: 0, mutations: 0 };
+  readonly #stats: Omit<ListenerStats, 'pending'> = { received: 0, applied: 0, ignored: 0, filtered: 0, malformed: 0, failed: 0, batches: 0, mutations: 0, storeResets: 0 };
+  /** Guilds the listener has seen available (READY's list, GUILD_CREATE) and not left since. */
+  readonly #knownGuilds = new Set<Snowflake>();
+  #unsubscribeReset: (() => void) | undefined;
+  #resyncing: Promise<void> | undefined;
   #source: GatewaySource | undefined;
   #meId: Snowflake | undefined;
   readonly #onDispatch: DispatchListener = (payload, shardId) => this.handle(payload, shardId);
@@ -201,7 +211,46 @@ export class GatewayListener {
     this.detach();
     gateway.on(WebSocketShardEvents.Dispatch, this.#onDispatch);
     this.#source = gateway;
+    // A cache that can tell when its store lost everything (Redis restarted empty) gets a resync.
+    this.#unsubscribeReset = this.#cache.onStoreReset?.((reason) => {
+      this.#stats.storeResets++;
+      void this.resync(reason);
+    });
     return this;
+  }
+
+  /**
+   * Bring the cache back after it lost data it had acknowledged (the cache's
+   * `onStoreReset`, while attached, calls this; a broker consumer may call it
+   * itself): every known guild is marked stale, pending member requests are
+   * rejected, and the attached source's shards are closed and connected again
+   * for a fresh IDENTIFY, whose READY and GUILD_CREATEs refill the cache and
+   * clear the stale marks. Without a source that can reconnect, the guilds
+   * stay stale until their next GUILD_CREATE. Resolves once the shards are
+   * connecting again (not once the cache is full).
+   */
+  resync(reason = 'requested'): Promise<void> {
+    if (this.#resyncing) return this.#resyncing;
+    const run = async (): Promise<void> => {
+      for (const id of this.#knownGuilds) this.#stale.add(id);
+      this.#requests.failAll(`the cache lost its data (${reason}); the guild's members come back with its next GUILD_CREATE`);
+      const source = this.#source;
+      if (!source?.destroy || !source.connect) {
+        this.#logger.warn(`the cache lost its data (${reason}); ${this.#knownGuilds.size} guild(s) are stale until their next GUILD_CREATE (the source can't reconnect its shards)`, {});
+        return;
+      }
+      this.#logger.warn(`the cache lost its data (${reason}); reconnecting every shard for a fresh session`, {});
+      try {
+        await source.destroy();
+        await source.connect();
+      } catch (error) {
+        this.#logger.error(`could not reconnect the shards after the cache lost its data: ${error instanceof Error ? error.message : String(error)}`, { error });
+      }
+    };
+    this.#resyncing = run().finally(() => {
+      this.#resyncing = undefined;
+    });
+    return this.#resyncing;
   }
 
   /** Stop listening (events already received are still applied; pending member requests are rejected). */
@@ -209,6 +258,8 @@ export class GatewayListener {
     const source = this.#source;
     if (!source) return this;
     this.#source = undefined;
+    this.#unsubscribeReset?.();
+    this.#unsubscribeReset = undefined;
     source.off?.(WebSocketShardEvents.Dispatch, this.#onDispatch);
     this.#requests.failAll('the listener was detached');
     return this;
@@ -298,9 +349,17 @@ export class GatewayListener {
   /** Things the listener learns from a dispatch before it is queued. */
   #notice(t: string, d: unknown): void {
     if (typeof d !== 'object' || d === null) return;
-    if (t === GatewayDispatchEvents.Ready) {
+    if (t === GatewayDispatchEvents.GuildCreate) {
+      const id = (d as { id?: unknown }).id;
+      if (isSnowflake(id)) this.#knownGuilds.add(id);
+    } else if (t === GatewayDispatchEvents.GuildDelete) {
+      const data = d as { id?: unknown; unavailable?: unknown };
+      if (isSnowflake(data.id) && data.unavailable !== true) this.#knownGuilds.delete(data.id);
+    } else if (t === GatewayDispatchEvents.Ready) {
       const id = (d as { user?: { id?: unknown } }).user?.id;
       if (isSnowflake(id)) this.#meId = id;
+      const guilds = (d as { guilds?: unknown }).guilds;
+      if (Array.isArray(guilds)) for (const g of guilds) if (isSnowflake((g as { id?: unknown } | null)?.id)) this.#knownGuilds.add((g as { id: Snowflake }).id);
     } else if (t === GatewayDispatchEvents.RateLimited) {
       const meta = (d as { opcode?: unknown; retry_after?: unknown; meta?: { nonce?: unknown; guild_id?: unknown } }).meta;
       if (typeof meta?.nonce === 'string' && this.#requests.has(meta.nonce)) {

@@ -3,6 +3,7 @@
  * layout is migrated (with `migrate: true`) or refused with an error naming
  * that option; a store written by a newer layout is always refused.
  */
+import { randomBytes } from 'node:crypto';
 import { BackendError } from '@sake/abc';
 import type { Connection } from './connection.js';
 import { Keys, LAYOUT_VERSION } from './keys.js';
@@ -11,6 +12,17 @@ import { Keys, LAYOUT_VERSION } from './keys.js';
 export interface LayoutInfo {
   /** Number of user buckets of this store (fixed when the store is created). */
   userBuckets: number;
+  /**
+   * A random id the layout record gets when the store is created (or first seen without one). A
+   * record that comes back with another epoch, or not at all, means the store was re-created
+   * since: Redis restarted empty, and what this cache had written is gone.
+   */
+  epoch?: string;
+}
+
+/** A fresh store epoch. */
+function newEpoch(): string {
+  return randomBytes(8).toString('hex');
 }
 
 /** One step from layout `from` to `from + 1`. */
@@ -97,22 +109,49 @@ export async function checkLayout(conn: Connection, keys: Keys, options: { migra
   if (!Number.isInteger(userBuckets) || userBuckets < 1) {
     throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unreadable userBuckets ${JSON.stringify(record.userBuckets)}`);
   }
-  return { userBuckets };
+  // Stores created before epochs existed get one now (HSETNX: every process opening it agrees).
+  let epoch = record.epoch;
+  if (epoch === undefined) {
+    await client.hsetnx(keys.layout, 'epoch', newEpoch());
+    epoch = (await client.hget(keys.layout, 'epoch')) ?? undefined;
+  }
+  return { userBuckets, ...(epoch === undefined ? {} : { epoch }) };
+}
+
+/** What {@link reassertLayout} found. */
+export interface ReassertResult {
+  /** Why this cache can't go on with the store (another layout or bucket count now), or null. */
+  readonly conflict: string | null;
+  /** Set when the store was re-created since this cache opened it (its data is gone): why it is known. */
+  readonly reset: string | null;
+  /** The store's epoch now (what to expect at the next reconnect). */
+  readonly epoch: string | undefined;
 }
 
 /**
  * Re-record the layout of a store this cache already opened (after a reconnect: Redis may have come
- * back empty, layout record included). Resolves with a description of the conflict when the record
- * now names another layout or bucket count than `expected` (another process claimed the store first),
- * or null when it matches.
+ * back empty, layout record included). Reports a conflict when the record now names another layout
+ * or bucket count than `expected` (another process claimed the store first), and a reset when the
+ * record was missing or carries another epoch than the one this cache opened (the store was
+ * re-created: what was written before is gone).
  */
-export async function reassertLayout(conn: Connection, keys: Keys, expected: LayoutInfo): Promise<string | null> {
+export async function reassertLayout(conn: Connection, keys: Keys, expected: LayoutInfo): Promise<ReassertResult> {
   const client = conn.client;
-  await client.hsetnx(keys.layout, 'userBuckets', String(expected.userBuckets));
+  const created = await client.hsetnx(keys.layout, 'userBuckets', String(expected.userBuckets));
   await client.hsetnx(keys.layout, 'version', String(LAYOUT_VERSION));
+  await client.hsetnx(keys.layout, 'epoch', newEpoch());
   const record = await client.hgetall(keys.layout);
   if (record.version !== String(LAYOUT_VERSION) || record.userBuckets !== String(expected.userBuckets)) {
-    return `the layout record ${JSON.stringify(keys.layout)} now holds version ${JSON.stringify(record.version)} / userBuckets ${JSON.stringify(record.userBuckets)}, but this cache was opened with layout ${LAYOUT_VERSION} / ${expected.userBuckets} user buckets (the store was re-created by another process after a restart): close and reopen the cache`;
+    return {
+      conflict: `the layout record ${JSON.stringify(keys.layout)} now holds version ${JSON.stringify(record.version)} / userBuckets ${JSON.stringify(record.userBuckets)}, but this cache was opened with layout ${LAYOUT_VERSION} / ${expected.userBuckets} user buckets (the store was re-created by another process after a restart): close and reopen the cache`,
+      reset: null,
+      epoch: record.epoch,
+    };
   }
-  return null;
+  let reset: string | null = null;
+  if (created === 1) reset = `the layout record ${JSON.stringify(keys.layout)} was gone after a reconnect: Redis lost the store (restarted without persistence?)`;
+  else if (expected.epoch !== undefined && record.epoch !== expected.epoch) {
+    reset = `the layout record ${JSON.stringify(keys.layout)} carries another store epoch after a reconnect: the store was re-created (Redis restarted without persistence?)`;
+  }
+  return { conflict: null, reset, epoch: record.epoch };
 }

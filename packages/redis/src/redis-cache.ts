@@ -80,6 +80,9 @@ export class RedisCache implements Backend {
   #layoutConflict: string | undefined;
   /** Re-records the layout whenever the client (re)connects after open(). */
   readonly #onReady = (): void => this.#reassertLayout();
+  /** The store epoch this cache knows (see `LayoutInfo.epoch`). */
+  #epoch: string | undefined;
+  readonly #resetHandlers = new Set<(reason: string) => void>();
 
   /**
    * @param target - a `redis://`/`rediss://` URL, ioredis options, `{ clusterNodes, clusterOptions }`,
@@ -137,6 +140,7 @@ export class RedisCache implements Backend {
         memberLoader: new MemberLoader(this.#conn, this.#keys),
       };
       this.#layoutConflict = undefined;
+      this.#epoch = layout.epoch;
       // Redis may come back empty after a restart, layout record included: re-record it on every
       // reconnect, before the writes that follow (commands on one connection run in order), so a
       // process opening the store later reads it with the bucket count its data was written with.
@@ -174,15 +178,40 @@ export class RedisCache implements Backend {
   #reassertLayout(): void {
     const ctx = this.#ctx;
     if (!ctx) return;
-    withDeadline(reassertLayout(this.#conn, this.#keys, { userBuckets: ctx.userBuckets }), this.#options.commandTimeoutMs, 'layout').then(
-      (conflict) => {
-        if (conflict === null || this.#ctx !== ctx) return;
-        this.#layoutConflict = conflict;
-        this.#options.logger?.warn(conflict);
+    const expected = { userBuckets: ctx.userBuckets, ...(this.#epoch === undefined ? {} : { epoch: this.#epoch }) };
+    withDeadline(reassertLayout(this.#conn, this.#keys, expected), this.#options.commandTimeoutMs, 'layout').then(
+      ({ conflict, reset, epoch }) => {
+        if (this.#ctx !== ctx) return;
+        if (conflict !== null) {
+          this.#layoutConflict = conflict;
+          this.#options.logger?.warn(conflict);
+          return;
+        }
+        if (reset === null) return;
+        this.#epoch = epoch;
+        ctx.memberBucketHint.clear();
+        this.#options.logger?.warn(reset);
+        for (const handler of this.#resetHandlers) {
+          try {
+            handler(reset);
+          } catch (err) {
+            this.#options.logger?.warn(`a store reset handler threw: ${(err as Error).message}`);
+          }
+        }
       },
       // Lost again before it went through: the next 'ready' retries.
       (err: unknown) => this.#options.logger?.warn(`could not re-record the key layout after a reconnect: ${(err as Error).message}`),
     );
+  }
+
+  /**
+   * Call `handler` when this cache finds, on a reconnect, that its store was re-created (Redis came
+   * back empty: the layout record is missing or carries another epoch). What was cached is gone;
+   * `GatewayListener` resynchronises on it. Returns a function that unsubscribes.
+   */
+  onStoreReset(handler: (reason: string) => void): () => void {
+    this.#resetHandlers.add(handler);
+    return () => void this.#resetHandlers.delete(handler);
   }
 
   async #get<T>(what: string, read: (ctx: Ctx) => Promise<T | null>): Promise<T> {

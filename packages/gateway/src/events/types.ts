@@ -8,6 +8,7 @@ export type ListenerCache = Pick<
   Backend,
   | 'apply'
   | 'reportsOld'
+  | 'onStoreReset'
   | 'getGuild'
   | 'iterGuilds'
   | 'getGuildChannel'

@@ -19,7 +19,7 @@ import type { DispatchEventName, EventTranslator, ListenerCache, TranslateContex
 import { consoleLogger, type ListenerLogger } from './logger.js';
 import { MemberRequests, type MemberRequestResult } from './member-requests.js';
 import { KeyedQueue } from './queue.js';
-import { resolveRules, type CacheRules, type ResolvedRules } from './rules.js';
+import { applyRules, resolveRules, type CacheRules, type ResolvedRules } from './rules.js';
 import { MalformedPayload } from './validate.js';
 
 /** A dispatch callback as `@discordjs/ws` calls it. */
@@ -456,7 +456,7 @@ export class GatewayListener {
         }
         continue;
       }
-      const own = translation.mutations.filter((m) => this.#rules.resources.has(m.resource));
+      const own = applyRules(translation.mutations, this.#rules);
       const oldOf = wantOld ? translation.oldOf : undefined;
       // Positions in `own` of the mutations whose previous entry makes the old value.
       const wanted = oldOf === undefined ? [] : wantedPositions(translation.mutations, own, oldOf);

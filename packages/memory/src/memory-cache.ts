@@ -167,7 +167,8 @@ export class MemoryCache implements Backend {
     if (wanted === undefined || wanted.length === 0) {
       this.#assertAlive();
       for (const m of checked) this.#applyOne(m);
-      return;
+      // Asked for no old value: report none (as RedisCache does), rather than nothing.
+      return wanted === undefined ? undefined : { old: [] };
     }
     const reported = this.#checkOld(checked, wanted);
     this.#assertAlive();
@@ -308,7 +309,10 @@ export class MemoryCache implements Backend {
     if (current === undefined) {
       if (!upsert) return;
       // The key fields win over whatever the patch says, so an upsert can't land under another key.
-      this.#set(resource, { ...patch, ...this.#keyFields(resource, key, patch) } as never, ttlMs, channelLimit);
+      const created = { ...patch, ...this.#keyFields(resource, key, patch) };
+      // A member's user is merged into the cached user (the member is new, its user may not be).
+      if (resource === 'member') created.user = { ...this.#stores.user.get(key.userId!), ...(created.user as object) };
+      this.#set(resource, created as never, ttlMs, channelLimit);
       return;
     }
     if (resource === 'member') {

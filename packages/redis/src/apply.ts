@@ -238,7 +238,10 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       case 'merge':
         follow(m.resource, m.key);
         if (m.resource === 'message' || m.resource === 'invite') expiryOf.add(keyString(m.resource, m.key));
-        if (m.resource === 'member' && typeof m.patch.user === 'object' && m.patch.user !== null) follow('user', { userId: m.key.userId! });
+        // Always follow a merged member's user: the merge rewrites it, and must write it as the batch has
+        // it by then (a replace or a set of another guild's member may have changed it), not as it was read.
+        // It costs no read of its own: readValues takes it from the member read.
+        if (m.resource === 'member') follow('user', { userId: m.key.userId! });
         break;
       case 'react':
         follow('message', m.key);
@@ -490,7 +493,11 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         }
         const replacing = new Map(m.values.map((v) => [keyString(m.resource, v.key), v]));
         for (const [k, t] of tracked) {
-          if (t.resource === m.resource && guildOf(t) === m.guildId) t.value = replacing.get(k)?.value ?? null;
+          if (t.resource !== m.resource) continue;
+          // A replaced entry is what the replace says, also one that was absent (no guild to match on yet).
+          const replaced = replacing.get(k);
+          if (replaced !== undefined) t.value = replaced.value;
+          else if (guildOf(t) === m.guildId) t.value = null;
         }
         if (followWrites.has(m.resource)) for (const v of m.values) track(m.resource, v.key, v.value);
         break;
@@ -513,6 +520,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
           const current = tracked.get(k)?.value ?? null;
           // Messages and invites need their value to find their indexes; without one they are already gone.
           if ((m.resource === 'message' || m.resource === 'invite') && current === null) continue;
+          // Listed under the scope before the batch, but moved out of it by an earlier mutation of the batch.
+          if (current !== null && scopeIdOf(m.resource as ScopedResource, m.scope as never, current as never) !== m.id) continue;
           deleteEntity(m.resource, key, current);
         }
         break;

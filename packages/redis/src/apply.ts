@@ -287,6 +287,43 @@ function sameJsonWithUser(x: Entity, current: Entity, user: unknown): boolean {
   return n === m;
 }
 
+/** Whether `x` is a plain (non-array) object. */
+function isRecord(x: unknown): x is Entity {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Whether `{ ...current, ...patch }` is {@link sameJson} to `current` (its keys but `skip`), checked
+ * per patch key: a defined patch field must equal the current one, an undefined one must meet an
+ * absent or undefined field.
+ */
+function patchChangesNothing(current: Entity, patch: Entity, skip?: string): boolean {
+  for (const k in patch) {
+    if (!Object.hasOwn(patch, k) || k === skip) continue;
+    const v = patch[k];
+    if (v === undefined) {
+      if (Object.hasOwn(current, k) && current[k] !== undefined) return false;
+    } else if (!Object.hasOwn(current, k) || !sameJson(v, current[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a member merge would leave the member as it is: the merged member (`{ ...current,
+ * ...patch }`, its user `{ ...user, ...patch.user }`, its guild_id filled in when absent) is
+ * {@link sameJson} to `{ ...current, user }`, `user` being the member's user as the batch has it.
+ * False (compare the built entities) for any patch user but an object, null or undefined.
+ */
+function memberMergeChangesNothing(current: Entity, patch: Entity, user: unknown): boolean {
+  if (!isRecord(user)) return false;
+  const patchUser = patch.user;
+  if (patchUser !== undefined && patchUser !== null && !isRecord(patchUser)) return false;
+  // The merged member gets a guild_id when it would have none; the current one would then lack it.
+  if ((Object.hasOwn(patch, 'guild_id') ? patch.guild_id : current.guild_id) === undefined) return false;
+  if (!patchChangesNothing(current, patch, 'user')) return false;
+  return patchUser === undefined || patchUser === null || patchChangesNothing(user, patchUser);
+}
+
 /** Validate a batch (TypeError before any I/O); see the module comment. */
 export function checkBatch(batch: readonly Mutation[]): Checked[] {
   if (!Array.isArray(batch)) throw new TypeError('apply() takes an array of mutations');
@@ -534,6 +571,10 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         const t = tracked.get(m.resource, m.key);
         const current = t?.value ?? null;
         if (current === null && !m.upsert) break;
+        // Most merges change nothing (the author's member sent with every message): no rewrite, no
+        // encoding, no Redis work. Found without building the merged entity: what the merged
+        // entity would be compared with below is the stored one, already checked when it was written.
+        if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId!, current)) : patchChangesNothing(current, m.patch))) break;
         const merged: Entity = { ...(current ?? {}), ...m.patch };
         if (m.resource === 'member') {
           const patchUser = m.patch.user as Entity | undefined;

@@ -153,33 +153,50 @@ function guildOf(t: Tracked): string | undefined {
   return t.key.guildId ?? (t.value?.guild_id as string | undefined);
 }
 
-async function readValue(ctx: Ctx, resource: ResourceName, key: AnyKey): Promise<Entity | null> {
-  const read = async (): Promise<unknown> => {
-    switch (resource) {
-      case 'guild':
-        return readGuild(ctx, key.guildId!);
-      case 'channel':
-        return readLocated(ctx, 'channel', key.channelId!);
-      case 'role':
-        return readLocated(ctx, 'role', key.roleId!);
-      case 'emoji':
-        return readLocated(ctx, 'emoji', key.emojiId!);
-      case 'member':
-        return readMember(ctx, key.guildId!, key.userId!);
-      case 'presence':
-      case 'voiceState':
-        return readGuildChild(ctx, resource, key.guildId!, key.userId!);
-      case 'message':
-        return readExpiring(ctx, 'message', key.messageId!);
-      case 'invite':
-        return readExpiring(ctx, 'invite', key.code!);
-      case 'user':
-        return (await readUsers(ctx, [key.userId!]))[0];
-      case 'me':
-        return readMe(ctx);
-    }
-  };
-  return ((await read()) ?? null) as Entity | null;
+function readValue(ctx: Ctx, resource: ResourceName, key: AnyKey): Promise<Entity | null> {
+  // The readers' promises, with absent as null (no async wrapper per entry: a batch reads thousands).
+  let read: Promise<unknown>;
+  switch (resource) {
+    case 'guild':
+      read = readGuild(ctx, key.guildId!);
+      break;
+    case 'channel':
+      read = readLocated(ctx, 'channel', key.channelId!);
+      break;
+    case 'role':
+      read = readLocated(ctx, 'role', key.roleId!);
+      break;
+    case 'emoji':
+      read = readLocated(ctx, 'emoji', key.emojiId!);
+      break;
+    case 'member':
+      read = readMember(ctx, key.guildId!, key.userId!);
+      break;
+    case 'presence':
+    case 'voiceState':
+      read = readGuildChild(ctx, resource, key.guildId!, key.userId!);
+      break;
+    case 'message':
+      read = readExpiring(ctx, 'message', key.messageId!);
+      break;
+    case 'invite':
+      read = readExpiring(ctx, 'invite', key.code!);
+      break;
+    case 'user':
+      read = readUsers(ctx, [key.userId!]).then((users) => users[0]);
+      break;
+    case 'me':
+      read = readMe(ctx);
+      break;
+    default:
+      read = Promise.resolve(undefined);
+  }
+  return read.then(orNull);
+}
+
+/** A read's value with absent (undefined) as null. */
+function orNull(value: unknown): Entity | null {
+  return (value ?? null) as Entity | null;
 }
 
 /**

@@ -46,6 +46,102 @@ interface Tracked {
    * undefined = not known), so the rewrite keeps that expiry instead of dropping it.
    */
   expireAt?: number | null;
+  /** A merged or reacted message/invite: its expiry is pre-read along with its value. */
+  wantsExpiry?: boolean;
+}
+
+/** The resources whose key is two ids (guild, user). */
+function isPairKeyed(resource: ResourceName): boolean {
+  return resource === 'member' || resource === 'presence' || resource === 'voiceState';
+}
+
+/** The one id of a resource keyed by one id ('' for `me`, or when absent: as {@link keyString} has it). */
+function soleId(resource: ResourceName, key: AnyKey): string {
+  switch (resource) {
+    case 'guild':
+      return key.guildId ?? '';
+    case 'channel':
+      return key.channelId ?? '';
+    case 'emoji':
+      return key.emojiId ?? '';
+    case 'role':
+      return key.roleId ?? '';
+    case 'message':
+      return key.messageId ?? '';
+    case 'invite':
+      return key.code ?? '';
+    case 'user':
+      return key.userId ?? '';
+    default:
+      return '';
+  }
+}
+
+/** Whether two keys of `resource` name the same entry (what equal {@link keyString}s say). */
+function sameKey(resource: ResourceName, a: AnyKey, b: AnyKey): boolean {
+  if (isPairKeyed(resource)) return (a.guildId ?? '') === (b.guildId ?? '') && (a.userId ?? '') === (b.userId ?? '');
+  return soleId(resource, a) === soleId(resource, b);
+}
+
+/**
+ * The entries the simulation follows, by resource and key ids: nested maps of the ids themselves
+ * (no key string built per lookup), plus each resource's entries and all entries in the order they
+ * were first followed. Entries are never removed (an absent one has value null).
+ */
+class TrackedEntries {
+  readonly #byId = new Map<ResourceName, Map<string, Tracked>>();
+  readonly #byPair = new Map<ResourceName, Map<string, Map<string, Tracked>>>();
+  readonly #ofResource = new Map<ResourceName, Tracked[]>();
+  readonly #all: Tracked[] = [];
+
+  get size(): number {
+    return this.#all.length;
+  }
+
+  get(resource: ResourceName, key: AnyKey): Tracked | undefined {
+    if (isPairKeyed(resource)) return this.#byPair.get(resource)?.get(key.guildId ?? '')?.get(key.userId ?? '');
+    return this.#byId.get(resource)?.get(soleId(resource, key));
+  }
+
+  /** The followed user entry of `userId`. */
+  user(userId: string): Tracked | undefined {
+    return this.#byId.get('user')?.get(userId);
+  }
+
+  /** Follow `t` (its resource and key not followed yet). */
+  add(t: Tracked): void {
+    if (isPairKeyed(t.resource)) {
+      let guilds = this.#byPair.get(t.resource);
+      if (!guilds) this.#byPair.set(t.resource, (guilds = new Map()));
+      const guildId = t.key.guildId ?? '';
+      let users = guilds.get(guildId);
+      if (!users) guilds.set(guildId, (users = new Map()));
+      users.set(t.key.userId ?? '', t);
+    } else {
+      let ids = this.#byId.get(t.resource);
+      if (!ids) this.#byId.set(t.resource, (ids = new Map()));
+      ids.set(soleId(t.resource, t.key), t);
+    }
+    const list = this.#ofResource.get(t.resource);
+    if (list) list.push(t);
+    else this.#ofResource.set(t.resource, [t]);
+    this.#all.push(t);
+  }
+
+  /** Every followed entry, in the order first followed. */
+  all(): readonly Tracked[] {
+    return this.#all;
+  }
+
+  /** The followed entries of `resource`, in the order first followed. */
+  of(resource: ResourceName): readonly Tracked[] {
+    return this.#ofResource.get(resource) ?? [];
+  }
+
+  /** The followed entries of a pair-keyed resource in one guild, in the order first followed. */
+  inGuild(resource: ResourceName, guildId: string): Iterable<Tracked> {
+    return this.#byPair.get(resource)?.get(guildId)?.values() ?? [];
+  }
 }
 
 /** Whether a clearFor works inside the guild's slot (no pre-read needed). */
@@ -57,33 +153,50 @@ function guildOf(t: Tracked): string | undefined {
   return t.key.guildId ?? (t.value?.guild_id as string | undefined);
 }
 
-async function readValue(ctx: Ctx, resource: ResourceName, key: AnyKey): Promise<Entity | null> {
-  const read = async (): Promise<unknown> => {
-    switch (resource) {
-      case 'guild':
-        return readGuild(ctx, key.guildId!);
-      case 'channel':
-        return readLocated(ctx, 'channel', key.channelId!);
-      case 'role':
-        return readLocated(ctx, 'role', key.roleId!);
-      case 'emoji':
-        return readLocated(ctx, 'emoji', key.emojiId!);
-      case 'member':
-        return readMember(ctx, key.guildId!, key.userId!);
-      case 'presence':
-      case 'voiceState':
-        return readGuildChild(ctx, resource, key.guildId!, key.userId!);
-      case 'message':
-        return readExpiring(ctx, 'message', key.messageId!);
-      case 'invite':
-        return readExpiring(ctx, 'invite', key.code!);
-      case 'user':
-        return (await readUsers(ctx, [key.userId!]))[0];
-      case 'me':
-        return readMe(ctx);
-    }
-  };
-  return ((await read()) ?? null) as Entity | null;
+function readValue(ctx: Ctx, resource: ResourceName, key: AnyKey): Promise<Entity | null> {
+  // The readers' promises, with absent as null (no async wrapper per entry: a batch reads thousands).
+  let read: Promise<unknown>;
+  switch (resource) {
+    case 'guild':
+      read = readGuild(ctx, key.guildId!);
+      break;
+    case 'channel':
+      read = readLocated(ctx, 'channel', key.channelId!);
+      break;
+    case 'role':
+      read = readLocated(ctx, 'role', key.roleId!);
+      break;
+    case 'emoji':
+      read = readLocated(ctx, 'emoji', key.emojiId!);
+      break;
+    case 'member':
+      read = readMember(ctx, key.guildId!, key.userId!);
+      break;
+    case 'presence':
+    case 'voiceState':
+      read = readGuildChild(ctx, resource, key.guildId!, key.userId!);
+      break;
+    case 'message':
+      read = readExpiring(ctx, 'message', key.messageId!);
+      break;
+    case 'invite':
+      read = readExpiring(ctx, 'invite', key.code!);
+      break;
+    case 'user':
+      read = readUsers(ctx, [key.userId!]).then((users) => users[0]);
+      break;
+    case 'me':
+      read = readMe(ctx);
+      break;
+    default:
+      read = Promise.resolve(undefined);
+  }
+  return read.then(orNull);
+}
+
+/** A read's value with absent (undefined) as null. */
+function orNull(value: unknown): Entity | null {
+  return (value ?? null) as Entity | null;
 }
 
 /**
@@ -171,6 +284,44 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return n === m;
 }
 
+
+/** Whether `x` is a plain (non-array) object. */
+function isRecord(x: unknown): x is Entity {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Whether `{ ...current, ...patch }` is {@link sameJson} to `current` (its keys but `skip`), checked
+ * per patch key: a defined patch field must equal the current one, an undefined one must meet an
+ * absent or undefined field.
+ */
+function patchChangesNothing(current: Entity, patch: Entity, skip?: string): boolean {
+  for (const k in patch) {
+    if (!Object.hasOwn(patch, k) || k === skip) continue;
+    const v = patch[k];
+    if (v === undefined) {
+      if (Object.hasOwn(current, k) && current[k] !== undefined) return false;
+    } else if (!Object.hasOwn(current, k) || !sameJson(v, current[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a member merge would leave the member as it is: the merged member (`{ ...current,
+ * ...patch }`, its user `{ ...user, ...patch.user }`, its guild_id filled in when absent) is
+ * {@link sameJson} to `{ ...current, user }`, `user` being the member's user as the batch has it.
+ * False (compare the built entities) for any patch user but an object, null or undefined.
+ */
+function memberMergeChangesNothing(current: Entity, patch: Entity, user: unknown): boolean {
+  if (!isRecord(user)) return false;
+  const patchUser = patch.user;
+  if (patchUser !== undefined && patchUser !== null && !isRecord(patchUser)) return false;
+  // The merged member gets a guild_id when it would have none; the current one would then lack it.
+  if ((Object.hasOwn(patch, 'guild_id') ? patch.guild_id : current.guild_id) === undefined) return false;
+  if (!patchChangesNothing(current, patch, 'user')) return false;
+  return patchUser === undefined || patchUser === null || patchChangesNothing(user, patchUser);
+}
+
 /** Validate a batch (TypeError before any I/O); see the module comment. */
 export function checkBatch(batch: readonly Mutation[]): Checked[] {
   if (!Array.isArray(batch)) throw new TypeError('apply() takes an array of mutations');
@@ -219,33 +370,31 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
   }
 
   // What to pre-read.
-  const tracked = new Map<string, Tracked>();
-  const follow = (resource: ResourceName, key: AnyKey): void => {
-    const k = keyString(resource, key);
-    if (!tracked.has(k)) tracked.set(k, { resource, key, value: null });
+  const tracked = new TrackedEntries();
+  const follow = (resource: ResourceName, key: AnyKey): Tracked => {
+    let t = tracked.get(resource, key);
+    if (!t) tracked.add((t = { resource, key, value: null }));
+    return t;
   };
   const needsValueOnDelete = new Set<ResourceName>(['channel', 'role', 'emoji', 'message', 'invite']);
   const scopedClears = checked.filter((m): m is Extract<Checked, { type: 'clearFor' }> => m.type === 'clearFor' && !isGuildLocalClear(m));
   /** Resources whose in-batch writes must be followed because a scoped clear or a removeRole may rewrite them. */
   const followWrites = new Set<ResourceName>(scopedClears.map((m) => m.resource));
-  /** Merged and reacted messages/invites: their expiry is pre-read along with their value. */
-  const expiryOf = new Set<string>();
   /** Guild → roles that removeRole mutations strip from its members. */
   const roleScans = new Map<string, Set<string>>();
   for (let i = 0; i < checked.length; i++) {
     const m = checked[i]!;
     switch (m.type) {
       case 'merge':
-        follow(m.resource, m.key);
-        if (m.resource === 'message' || m.resource === 'invite') expiryOf.add(keyString(m.resource, m.key));
+        if (m.resource === 'message' || m.resource === 'invite') follow(m.resource, m.key).wantsExpiry = true;
+        else follow(m.resource, m.key);
         // Always follow a merged member's user: the merge rewrites it, and must write it as the batch has
         // it by then (a replace or a set of another guild's member may have changed it), not as it was read.
         // It costs no read of its own: readValues takes it from the member read.
         if (m.resource === 'member') follow('user', { userId: m.key.userId! });
         break;
       case 'react':
-        follow('message', m.key);
-        expiryOf.add(keyString('message', m.key));
+        follow('message', m.key).wantsExpiry = true;
         break;
       case 'delete':
         if (needsValueOnDelete.has(m.resource)) follow(m.resource, m.key);
@@ -274,8 +423,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
   const scopeTargets = new Map<Checked, AnyKey[]>();
   if (tracked.size > 0 || scopedClears.length > 0 || roleScans.size > 0) {
     // One wave: every read below is issued in the same tick (the connection pipelines them).
-    const entries = [...tracked.values()];
-    const expiring = entries.filter((t) => expiryOf.has(keyString(t.resource, t.key)));
+    const entries = tracked.all().slice();
+    const expiring = entries.filter((t) => t.wantsExpiry === true);
     const scans = [...roleScans];
     const [values, expiries, found, holders] = await Promise.all([
       readValues(ctx, entries),
@@ -295,10 +444,9 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       scopeTargets.set(m, found[i]!);
       if (m.resource !== 'message' && m.resource !== 'invite') return;
       for (const key of found[i]!) {
-        const k = keyString(m.resource, key);
-        if (tracked.has(k)) continue;
+        if (tracked.get(m.resource, key)) continue;
         const t: Tracked = { resource: m.resource, key, value: null };
-        tracked.set(k, t);
+        tracked.add(t);
         more.push(t);
       }
     });
@@ -311,12 +459,11 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
   // Simulate and plan.
   const plan = new Plan(ctx, Date.now());
   const track = (resource: ResourceName, key: AnyKey, value: Entity | null, expireAt?: number | null): void => {
-    const k = keyString(resource, key);
-    const t = tracked.get(k);
+    const t = tracked.get(resource, key);
     if (t) {
       t.value = value;
       t.expireAt = expireAt;
-    } else if (followWrites.has(resource) && value !== null) tracked.set(k, { resource, key, value, expireAt });
+    } else if (followWrites.has(resource) && value !== null) tracked.add({ resource, key, value, expireAt });
   };
   /** `ttlMs` null: a message/invite that must not expire (a merge of one stored without expiry). */
   const setEntity = (resource: ResourceName, key: AnyKey, value: Entity, ttlMs?: number | null, channelLimit?: number): void => {
@@ -327,7 +474,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         break;
       case 'member': {
         // Only a user the batch followed is known as stored; any other is written with its member.
-        const stored = tracked.get(keyString('user', { userId: key.userId! }))?.value;
+        const stored = tracked.user(key.userId!)?.value;
         plan.setMember(key.guildId!, key.userId!, value, stored == null || !sameJson(value.user, stored));
         track('user', { userId: key.userId! }, value.user as Entity);
         break;
@@ -405,7 +552,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
    * else the member's own.
    */
   const currentUser = (userId: string, member: Entity | null): Entity | undefined =>
-    tracked.get(keyString('user', { userId }))?.value ?? (member?.user as Entity | undefined);
+    tracked.user(userId)?.value ?? (member?.user as Entity | undefined);
 
   for (let i = 0; i < checked.length; i++) {
     const m = checked[i]!;
@@ -422,9 +569,13 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         setEntity(m.resource, m.key, m.value, m.ttlMs, m.channelLimit);
         break;
       case 'merge': {
-        const t = tracked.get(keyString(m.resource, m.key));
+        const t = tracked.get(m.resource, m.key);
         const current = t?.value ?? null;
         if (current === null && !m.upsert) break;
+        // Most merges change nothing (the author's member sent with every message): no rewrite, no
+        // encoding, no Redis work. Found without building the merged entity: what the merged
+        // entity would be compared with below is the stored one, already checked when it was written.
+        if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId!, current)) : patchChangesNothing(current, m.patch))) break;
         const merged: Entity = { ...(current ?? {}), ...m.patch };
         if (m.resource === 'member') {
           const patchUser = m.patch.user as Entity | undefined;
@@ -433,7 +584,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         }
         // An upsert must produce a storable entity: validate it like a set (TypeError before any write).
         const re = checkMutation({ type: 'set', resource: m.resource, value: merged } as Mutation, -1);
-        if (re.type === 'set' && keyString(m.resource, re.key) !== keyString(m.resource, m.key)) {
+        if (re.type === 'set' && !sameKey(m.resource, re.key, m.key)) {
           throw new TypeError(`merge of ${m.resource} ${JSON.stringify(m.key)}: the patch changes the entry's key`);
         }
         if (current === null) {
@@ -441,10 +592,6 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
           setEntity(m.resource, m.key, merged, m.ttlMs, m.channelLimit);
           break;
         }
-        // Most merges change nothing (the author's member sent with every message): no rewrite, no
-        // encoding, no Redis work. The stored entry, its expiry and its indexes are already right.
-        const before = m.resource === 'member' ? { ...current, user: currentUser(m.key.userId!, current) } : current;
-        if (sameJson(merged, before)) break;
         if (m.resource === 'message' && rewriteMessage(m.key, merged, t)) break;
         // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it).
         const keepTtlMs = m.resource === 'message' || m.resource === 'invite' ? keptTtl(t?.expireAt, plan.now) : undefined;
@@ -452,7 +599,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         break;
       }
       case 'react': {
-        const t = tracked.get(keyString('message', m.key));
+        const t = tracked.get('message', m.key);
         if (!t || t.value === null) break;
         const reactions = applyReactionChange(t.value.reactions as Parameters<typeof applyReactionChange>[0], m.change);
         const reacted = { ...t.value, reactions };
@@ -463,8 +610,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         // Holders as the batch has them so far: pre-read ones and members written earlier in the
         // batch (followed). Snapshot first: the rewrites below add tracked users.
         const holders: Tracked[] = [];
-        for (const t of tracked.values()) {
-          if (t.resource !== 'member' || t.value === null || t.key.guildId !== m.guildId) continue;
+        for (const t of tracked.inGuild('member', m.guildId)) {
+          if (t.value === null) continue;
           const roles = t.value.roles;
           if (Array.isArray(roles) && roles.includes(m.roleId)) holders.push(t);
         }
@@ -478,7 +625,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         break;
       }
       case 'delete':
-        deleteEntity(m.resource, m.key, tracked.get(keyString(m.resource, m.key))?.value ?? null);
+        deleteEntity(m.resource, m.key, tracked.get(m.resource, m.key)?.value ?? null);
         break;
       case 'replaceForGuild': {
         if (m.resource === 'member') {
@@ -492,10 +639,9 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
           );
         }
         const replacing = new Map(m.values.map((v) => [keyString(m.resource, v.key), v]));
-        for (const [k, t] of tracked) {
-          if (t.resource !== m.resource) continue;
+        for (const t of tracked.of(m.resource)) {
           // A replaced entry is what the replace says, also one that was absent (no guild to match on yet).
-          const replaced = replacing.get(k);
+          const replaced = replacing.get(keyString(m.resource, t.key));
           if (replaced !== undefined) t.value = replaced.value;
           else if (guildOf(t) === m.guildId) t.value = null;
         }
@@ -506,18 +652,18 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         if (isGuildLocalClear(m)) {
           if (m.resource === 'member') plan.clearMembers(m.id);
           else if (isGuildHashResource(m.resource)) plan.clearChildren(m.resource, m.id);
-          for (const t of tracked.values()) if (t.resource === m.resource && guildOf(t) === m.id) t.value = null;
+          for (const t of tracked.of(m.resource)) if (guildOf(t) === m.id) t.value = null;
           break;
         }
         const targets = new Map<string, AnyKey>();
         for (const key of scopeTargets.get(m) ?? []) targets.set(keyString(m.resource, key), key);
-        for (const [k, t] of tracked) {
-          if (t.resource === m.resource && t.value !== null && scopeIdOf(m.resource as ScopedResource, m.scope as never, t.value as never) === m.id) {
-            targets.set(k, t.key);
+        for (const t of tracked.of(m.resource)) {
+          if (t.value !== null && scopeIdOf(m.resource as ScopedResource, m.scope as never, t.value as never) === m.id) {
+            targets.set(keyString(m.resource, t.key), t.key);
           }
         }
-        for (const [k, key] of targets) {
-          const current = tracked.get(k)?.value ?? null;
+        for (const key of targets.values()) {
+          const current = tracked.get(m.resource, key)?.value ?? null;
           // Messages and invites need their value to find their indexes; without one they are already gone.
           if ((m.resource === 'message' || m.resource === 'invite') && current === null) continue;
           // Listed under the scope before the batch, but moved out of it by an earlier mutation of the batch.
@@ -537,21 +683,19 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
  * a member is joined with its user entry as the batch has it (a user carrying only its id when
  * that entry is gone, as `getMember` answers).
  */
-function oldValue(tracked: Map<string, Tracked>, resource: ResourceName, key: AnyKey): Entity | undefined {
-  const value = tracked.get(keyString(resource, key))?.value ?? null;
+function oldValue(tracked: TrackedEntries, resource: ResourceName, key: AnyKey): Entity | undefined {
+  const value = tracked.get(resource, key)?.value ?? null;
   if (value === null) return undefined;
   if (resource !== 'member') return value;
-  const user = tracked.get(keyString('user', { userId: key.userId! }))?.value ?? null;
+  const user = tracked.user(key.userId!)?.value ?? null;
   return { ...value, user: user ?? { id: key.userId! } };
 }
 
 /** Follow the role holders a removeRole pre-read found (entries already followed keep their own read). */
-function trackHolders(tracked: Map<string, Tracked>, guildId: string, holders: readonly RoleHolder[]): void {
+function trackHolders(tracked: TrackedEntries, guildId: string, holders: readonly RoleHolder[]): void {
   for (const h of holders) {
     const key = { guildId, userId: h.userId };
-    const k = keyString('member', key);
-    if (!tracked.has(k)) tracked.set(k, { resource: 'member', key, value: h.member });
-    const uk = keyString('user', { userId: h.userId });
-    if (!tracked.has(uk)) tracked.set(uk, { resource: 'user', key: { userId: h.userId }, value: h.user });
+    if (!tracked.get('member', key)) tracked.add({ resource: 'member', key, value: h.member });
+    if (!tracked.user(h.userId)) tracked.add({ resource: 'user', key: { userId: h.userId }, value: h.user });
   }
 }

@@ -547,11 +547,12 @@ export class Plan {
     const keys = this.#ctx.keys;
     // An entry set several times in one batch ends where its last value says: every value it had
     // before is compared with that one (comparing each with the next would undo a move back).
-    const last = new Map<string, Entity>();
-    for (const o of this.#overwrites) last.set(`${o.resource}:${o.id}`, o.value);
+    // One map per resource, by id (no key string per entry).
+    const last = { message: new Map<string, Entity>(), invite: new Map<string, Entity>() };
+    for (const o of this.#overwrites) last[o.resource].set(o.id, o.value);
     for (const overwrite of this.#overwrites) {
-      const o = { ...overwrite, value: last.get(`${overwrite.resource}:${overwrite.id}`)! };
-      const bytes = await o.previous;
+      const o = { resource: overwrite.resource, id: overwrite.id, value: last[overwrite.resource].get(overwrite.id)! };
+      const bytes = await overwrite.previous;
       if (!bytes) continue;
       let old: Entity;
       try {

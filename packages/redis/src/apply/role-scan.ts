@@ -57,8 +57,10 @@ export async function readRoleHolders(ctx: Ctx, guildId: string, roleIds: Readon
           const values = await joinTails(ctx, ctx.keys.memberTails(guildId, b), fields, entries.map(([, v]) => v), (i) => fieldLocator(key, idFromBytes(fields[i]!)));
           for (let i = 0; i < values.length; i++) {
             const bytes = values[i]!;
-            const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-            if (!needles.some((n) => view.indexOf(n) >= 0)) continue;
+            const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+            let mayHold = false;
+            for (let n = 0; n < needles.length && !mayHold; n++) mayHold = view.indexOf(needles[n]!) >= 0;
+            if (!mayHold) continue;
             const userId = idFromBytes(fields[i]!);
             const member = memberCodec.decode(bytes, fieldLocator(key, userId), guildId, { id: userId } as UserEntity) as unknown as Entity;
             const roles = member.roles;
@@ -73,6 +75,9 @@ export async function readRoleHolders(ctx: Ctx, guildId: string, roleIds: Readon
   const users = await readMemberUsers(ctx, found.map((f) => f.userId));
   return found.map(({ userId, member }, i) => {
     const user = (users[i] ?? null) as Entity | null;
-    return { userId, member: { ...member, user: user ?? { id: userId } }, user };
+    // The member was decoded for this scan alone (with a placeholder user in the user's place):
+    // set its user in place rather than copy it.
+    member.user = user ?? { id: userId };
+    return { userId, member, user };
   });
 }

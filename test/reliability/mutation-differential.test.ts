@@ -6,6 +6,11 @@
 // tests go through the listener, which never produces most of these interleavings; this is where a
 // Redis batch plan that reorders, drops or double-applies work shows up. A failure prints the seed
 // and the batch: SAKE_MUT_SEED=<seed> npx vitest run test/reliability/mutation-differential.test.ts
+// (SAKE_MUT_BATCHES=<n> for longer runs, SAKE_MUT_FULL=1 to print the whole failing batch).
+// Known divergence, left open: RedisCache applies channel-limit evictions after the batch's other
+// writes, so within one batch a message evicted by a set can be brought back by a later merge or
+// react of the same batch, and its old value still reported (MemoryCache evicts at once). Seeds 8
+// and 12 with 150 batches show it.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { mutation, type ApplyResult, type Backend, type Mutation } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
@@ -45,9 +50,12 @@ function world() {
   const roles = guilds.flatMap((g) => [sf(), sf(), sf()].map((id) => ({ id, guild: g })));
   const emojis = guilds.map((g) => ({ id: sf(), guild: g }));
   const users = Array.from({ length: 6 }, () => sf());
-  const messages = Array.from({ length: 8 }, () => sf());
+  // A message keeps its channel, as on Discord (re-setting one into another channel is a move no gateway
+  // event makes; RedisCache then evicts by the channel count from before the move: a known limitation).
+  const messageChannels = new Map(Array.from({ length: 20 }, (_, i) => [sf(), channels[i % channels.length]!] as const));
+  const messages = [...messageChannels.keys()];
   const invites = ['inviteA', 'inviteB', 'inviteC'];
-  return { guilds, channels, roles, emojis, users, messages, invites };
+  return { guilds, channels, roles, emojis, users, messages, messageChannels, invites };
 }
 
 type World = ReturnType<typeof world>;
@@ -61,7 +69,7 @@ function member(w: World, r: Random, guild: string, userId: string): Record<stri
 }
 
 function message(w: World, r: Random, id: string): Record<string, unknown> {
-  const channel = r.pick(w.channels);
+  const channel = w.messageChannels.get(id)!;
   return { id, channel_id: channel.id, guild_id: channel.guild, author: user(r.pick(w.users), r), content: `c${r.int(6)}`, timestamp: '2024-01-02T03:04:05.000000+00:00', edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 0 };
 }
 

@@ -6,7 +6,7 @@
  * member bucket. No timings.
  */
 import { EntryNotFound, InvalidDataFound, mutation } from '@sake/abc';
-import { Keys } from '@sake/redis';
+import { Keys, type RedisCache } from '@sake/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { clusterCache, member, redisUrl, sf, singleCache, user } from './helpers.js';
@@ -31,22 +31,38 @@ function bucketOf(id: string, n: number): number {
 
 const byUser = (list: ReadonlyArray<Record<string, unknown>>): Map<string, Record<string, unknown>> => new Map(list.map((m) => [(m.user as { id: string }).id, m]));
 
+/** Store a guild with `members` in `cache`; returns its key helper and the store's user bucket count. */
+async function storeGuild(cache: RedisCache, guildId: string, members: readonly Record<string, unknown>[]): Promise<{ keys: Keys; userBuckets: number }> {
+  await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: members.length } as never), mutation.replaceForGuild('member', guildId, members as never)]);
+  const keys = new Keys(cache.prefix);
+  return { keys, userBuckets: Number(await cache.client.hget(keys.layout, 'userBuckets')) };
+}
+
+/** Run `body` on a fresh open cache, closing it afterwards whatever happens. */
+async function withCache(make: () => RedisCache, body: (cache: RedisCache) => Promise<void>): Promise<void> {
+  const cache = make();
+  await cache.open();
+  try {
+    await body(cache);
+  } finally {
+    await cache.close();
+  }
+}
+
 for (const [name, make] of [
   ['single node', singleCache],
   ['cluster', clusterCache],
 ] as const) {
   describe(`member reads (${name})`, () => {
     it('return members whose member or user record is longer than 64 KiB, alone, together and iterated', async () => {
-      const cache = make();
-      await cache.open();
-      try {
+      await withCache(make, async (cache) => {
         const guildId = sf();
         const bigUser = member(guildId, user(sf(), { bio: 'b'.repeat(70_000) }));
         const bigMember = member(guildId, user(), { note: 'n'.repeat(70_000) });
         const both = member(guildId, user(sf(), { bio: 'é'.repeat(40_000) }), { note: '✨'.repeat(20_000) });
         const small = Array.from({ length: 40 }, () => member(guildId));
         const all = [bigUser, bigMember, both, ...small];
-        await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: all.length } as never), mutation.replaceForGuild('member', guildId, all as never)]);
+        await storeGuild(cache, guildId, all);
         for (const m of all) await expect(cache.getMember(guildId, (m.user as { id: string }).id)).resolves.toEqual(m);
         const together = await Promise.all(all.map((m) => cache.getMember(guildId, (m.user as { id: string }).id)));
         expect(together).toEqual(all);
@@ -58,20 +74,14 @@ for (const [name, make] of [
         }
         expect(seen).toBe(all.length);
         await expect(cache.getMember(guildId, sf())).rejects.toBeInstanceOf(EntryNotFound);
-      } finally {
-        await cache.close();
-      }
+      });
     });
 
     it('a member whose user is gone answers with a user carrying only its id, alone, together and iterated', async () => {
-      const cache = make();
-      await cache.open();
-      try {
+      await withCache(make, async (cache) => {
         const guildId = sf();
         const members = Array.from({ length: 5 }, () => member(guildId));
-        await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: 5 } as never), mutation.replaceForGuild('member', guildId, members as never)]);
-        const keys = new Keys(cache.prefix);
-        const userBuckets = Number(await cache.client.hget(keys.layout, 'userBuckets'));
+        const { keys, userBuckets } = await storeGuild(cache, guildId, members);
         const gone = (members[0]!.user as { id: string }).id;
         await cache.client.hdel(keys.users(bucketOf(gone, userBuckets)), id8(gone));
         const expected = { ...members[0]!, user: { id: gone } };
@@ -79,20 +89,14 @@ for (const [name, make] of [
         const together = await Promise.all(members.map((m) => cache.getMember(guildId, (m.user as { id: string }).id)));
         expect(together[0]).toEqual(expected);
         expect(byUser((await cache.iterMembersForGuild(guildId).toArray()) as never).get(gone)).toEqual(expected);
-      } finally {
-        await cache.close();
-      }
+      });
     });
 
     it('a split head whose tail is missing is InvalidDataFound naming the entry, alone, together and iterated', async () => {
-      const cache = make();
-      await cache.open();
-      try {
+      await withCache(make, async (cache) => {
         const guildId = sf();
         const members = Array.from({ length: 5 }, () => member(guildId));
-        await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: 5 } as never), mutation.replaceForGuild('member', guildId, members as never)]);
-        const keys = new Keys(cache.prefix);
-        const userBuckets = Number(await cache.client.hget(keys.layout, 'userBuckets'));
+        const { keys, userBuckets } = await storeGuild(cache, guildId, members);
         const memberBuckets = Number(await cache.client.hget(keys.guildMeta(guildId), 'mb'));
         const [a, b] = members.map((m) => (m.user as { id: string }).id);
         const head = Buffer.alloc(64, 1);
@@ -118,19 +122,14 @@ for (const [name, make] of [
         }
         const iterated = await cache.iterMembersForGuild(guildId).toArray().catch((e: unknown) => e);
         expect(iterated).toBeInstanceOf(InvalidDataFound);
-      } finally {
-        await cache.close();
-      }
+      });
     });
 
     it('a value of the wrong Redis type under a member bucket is InvalidDataFound naming that key, iterated and read', async () => {
-      const cache = make();
-      await cache.open();
-      try {
+      await withCache(make, async (cache) => {
         const guildId = sf();
         const members = Array.from({ length: 200 }, () => member(guildId));
-        await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: 200 } as never), mutation.replaceForGuild('member', guildId, members as never)]);
-        const keys = new Keys(cache.prefix);
+        const { keys } = await storeGuild(cache, guildId, members);
         const memberBuckets = Number(await cache.client.hget(keys.guildMeta(guildId), 'mb'));
         const key = keys.memberBucket(guildId, memberBuckets - 1);
         await cache.client.del(key);
@@ -146,27 +145,21 @@ for (const [name, make] of [
           expect(e).toBeInstanceOf(InvalidDataFound);
           expect((e as Error).message).toContain(key);
         }
-      } finally {
-        await cache.close();
-      }
+      });
     });
 
     it('stopping an iteration early stops it cleanly, and a new pass starts over', async () => {
-      const cache = make();
-      await cache.open();
-      try {
+      await withCache(make, async (cache) => {
         const guildId = sf();
         const members = Array.from({ length: 300 }, () => member(guildId));
-        await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: 300 } as never), mutation.replaceForGuild('member', guildId, members as never)]);
+        await storeGuild(cache, guildId, members);
         const it = cache.iterMembersForGuild(guildId);
         let n = 0;
         for await (const _ of it) if (++n === 10) break;
         expect(n).toBe(10);
         await expect(it.toArray()).resolves.toHaveLength(300);
         await expect(it.len()).resolves.toBe(300);
-      } finally {
-        await cache.close();
-      }
+      });
     });
   });
 }

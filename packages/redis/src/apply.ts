@@ -414,6 +414,17 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       if (m.resource === 'member') follow('user', { userId: m.key.userId! });
     }
   }
+  // Channels whose limit a message set of this batch applies: when the batch also reads messages (a
+  // merge, a react, a delete or an old value), their indexes are read too, so the simulation evicts
+  // what the index script will evict and a later mutation of the batch sees the message gone.
+  const limitedChannels = new Set<string>();
+  if (tracked.of('message').length > 0) {
+    for (const m of checked) {
+      if (m.resource !== 'message' || (m.type !== 'set' && m.type !== 'merge') || m.channelLimit === undefined) continue;
+      const channelId = m.type === 'set' ? m.value.channel_id : m.upsert ? m.patch.channel_id : undefined;
+      if (typeof channelId === 'string') limitedChannels.add(channelId);
+    }
+  }
   if (roleScans.size > 0) {
     // Members written earlier in the batch may hold the role, and the rewrite of a holder sets its user.
     followWrites.add('member');
@@ -421,17 +432,22 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
   }
 
   const scopeTargets = new Map<Checked, AnyKey[]>();
+  /** Live message ids of each limited channel's index, kept up to date by the simulation. */
+  const channelMessages = new Map<string, Set<string>>();
   if (tracked.size > 0 || scopedClears.length > 0 || roleScans.size > 0) {
     // One wave: every read below is issued in the same tick (the connection pipelines them).
     const entries = tracked.all().slice();
     const expiring = entries.filter((t) => t.wantsExpiry === true);
     const scans = [...roleScans];
-    const [values, expiries, found, holders] = await Promise.all([
+    const channels = [...limitedChannels];
+    const [values, expiries, found, holders, indexed] = await Promise.all([
       readValues(ctx, entries),
       Promise.all(expiring.map((t) => readExpiry(ctx, t.resource as 'message' | 'invite', t.key.messageId ?? t.key.code!))),
       Promise.all(scopedClears.map((m) => scopeKeys(ctx, m))),
       Promise.all(scans.map(([guildId, roles]) => readRoleHolders(ctx, guildId, roles))),
+      Promise.all(channels.map((channelId) => liveIds(ctx, ctx.keys.messagesByChannel(channelId)))),
     ]);
+    channels.forEach((channelId, i) => channelMessages.set(channelId, new Set(indexed[i]!)));
     entries.forEach((t, i) => (t.value = values[i]!));
     expiring.forEach((t, i) => {
       if (t.value !== null && expiries[i] !== undefined) t.expireAt = expiries[i];
@@ -465,6 +481,26 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       t.expireAt = expireAt;
     } else if (followWrites.has(resource) && value !== null) tracked.add({ resource, key, value, expireAt });
   };
+  /**
+   * A message set into a limited channel whose index was read: evict as the index script will (the
+   * smallest ids beyond the limit, this message included), so later mutations of the batch find the
+   * evicted ones gone.
+   */
+  const simulateChannelLimit = (messageId: string, value: Entity, channelLimit: number | undefined): void => {
+    const ids = channelMessages.get(value.channel_id as string);
+    if (ids === undefined) return;
+    for (const [channelId, other] of channelMessages) if (channelId !== value.channel_id) other.delete(messageId);
+    ids.add(messageId);
+    if (channelLimit === undefined || ids.size <= channelLimit) return;
+    const bySnowflake = [...ids].sort((a, b) => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0));
+    for (const evicted of bySnowflake.slice(0, ids.size - channelLimit)) {
+      ids.delete(evicted);
+      // A message the batch knows is deleted here, with its guild and author indexes (a later delete
+      // of it would find nothing to unindex). One it does not know is left to the eviction wave.
+      const t = tracked.get('message', { messageId: evicted });
+      if (t?.value) deleteEntity('message', t.key, t.value);
+    }
+  };
   /** `ttlMs` null: a message/invite that must not expire (a merge of one stored without expiry). */
   const setEntity = (resource: ResourceName, key: AnyKey, value: Entity, ttlMs?: number | null, channelLimit?: number): void => {
     let expireAt: number | null | undefined;
@@ -487,7 +523,10 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         break;
       case 'message':
         expireAt = plan.setMessage(value, ttlMs ?? undefined, channelLimit);
-        break;
+        // Track the value first: the eviction below may be of this very message.
+        track(resource, key, value, expireAt);
+        simulateChannelLimit(key.messageId!, value, channelLimit);
+        return;
       case 'invite':
         expireAt = plan.setInvite(value, ttlMs);
         break;
@@ -528,6 +567,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         plan.deleteMe();
         break;
       case 'message':
+        if (typeof current?.channel_id === 'string') channelMessages.get(current.channel_id)?.delete(key.messageId!);
         plan.deleteMessage(key.messageId!, current);
         break;
       case 'invite':

@@ -142,6 +142,38 @@ export function idTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s: R
       await expectAllTypeErrors(b, attempts);
     });
   }
+
+  if (s.resource === 'message') {
+    test('apply rejects react with a malformed message id or reaction change with TypeError before any I/O', async (h) => {
+      const b = await h.closed();
+      const good = { op: 'add', emoji: { id: null, name: '👍' }, burst: false, me: false };
+      const attempts: { what: string; batch: Mutation[] }[] = BAD_SNOWFLAKES.map((v) => ({
+        what: `react messageId=${show(v)}`,
+        batch: [{ type: 'react', resource: 'message', key: { messageId: v }, change: good } as never],
+      }));
+      const key = keyOfEntity(s, s.build(h.parents()));
+      const badChanges: unknown[] = [
+        null,
+        { op: 'explode' },
+        { op: 'add', emoji: {}, burst: false, me: false },
+        { op: 'add', emoji: { id: '*', name: 'x' }, burst: false, me: false },
+        { op: 'remove', emoji: { name: 'x' } },
+      ];
+      for (const change of badChanges) attempts.push({ what: `react change=${show(change)}`, batch: [{ type: 'react', resource: 'message', key, change } as never] });
+      await expectAllTypeErrors(b, attempts);
+    });
+  }
+
+  if (s.resource === 'member') {
+    test('apply rejects removeRole with malformed guild or role ids with TypeError before any I/O', async (h) => {
+      const b = await h.closed();
+      const attempts: { what: string; batch: Mutation[] }[] = BAD_SNOWFLAKES.flatMap((v) => [
+        { what: `removeRole guildId=${show(v)}`, batch: [{ type: 'removeRole', resource: 'member', guildId: v, roleId: '1' } as never] },
+        { what: `removeRole roleId=${show(v)}`, batch: [{ type: 'removeRole', resource: 'member', guildId: '1', roleId: v } as never] },
+      ]);
+      await expectAllTypeErrors(b, attempts);
+    });
+  }
 }
 
 /** The value field holding an entry's own id (`id`, `code`), or `guild_id` for entries keyed by guild and user. */

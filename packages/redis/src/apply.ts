@@ -260,7 +260,7 @@ async function scopeKeys(ctx: Ctx, m: Extract<Checked, { type: 'clearFor' }>): P
 }
 
 /** Deep equality of two JSON-like values (plain objects, arrays, primitives), key order ignored. */
-export function sameJson(a: unknown, b: unknown): boolean {
+function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {

@@ -22,7 +22,7 @@
 import { applyReactionChange, scopeIdOf, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
-import { checkMutation, keyString, type AnyKey, type Checked, type Entity } from './apply/validate.js';
+import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
 import type { Ctx } from './context.js';
 import { bucketOf } from './keys.js';
 import { guildsOfUser, readGuildChild, readLocated } from './resources/children.js';
@@ -48,33 +48,6 @@ interface Tracked {
   expireAt?: number | null;
   /** A merged or reacted message/invite: its expiry is pre-read along with its value. */
   wantsExpiry?: boolean;
-}
-
-/** The resources whose key is two ids (guild, user). */
-function isPairKeyed(resource: ResourceName): boolean {
-  return resource === 'member' || resource === 'presence' || resource === 'voiceState';
-}
-
-/** The one id of a resource keyed by one id ('' for `me`, or when absent: as {@link keyString} has it). */
-function soleId(resource: ResourceName, key: AnyKey): string {
-  switch (resource) {
-    case 'guild':
-      return key.guildId ?? '';
-    case 'channel':
-      return key.channelId ?? '';
-    case 'emoji':
-      return key.emojiId ?? '';
-    case 'role':
-      return key.roleId ?? '';
-    case 'message':
-      return key.messageId ?? '';
-    case 'invite':
-      return key.code ?? '';
-    case 'user':
-      return key.userId ?? '';
-    default:
-      return '';
-  }
 }
 
 /** Whether two keys of `resource` name the same entry (what equal {@link keyString}s say). */

@@ -6,32 +6,39 @@ import type { CheckedKey, ResourceName } from '@sake/abc';
 
 export { checkMutation, type CheckedEntity as Entity, type CheckedKey as AnyKey, type CheckedMutation as Checked } from '@sake/abc';
 
+/** The resources whose key is two ids (guild, user). */
+export function isPairKeyed(resource: ResourceName): boolean {
+  return resource === 'member' || resource === 'presence' || resource === 'voiceState';
+}
+
+/** The one id of a resource keyed by one id ('' for `me`, or when absent). */
+export function soleId(resource: ResourceName, key: CheckedKey): string {
+  switch (resource) {
+    case 'guild':
+      return key.guildId ?? '';
+    case 'channel':
+      return key.channelId ?? '';
+    case 'emoji':
+      return key.emojiId ?? '';
+    case 'role':
+      return key.roleId ?? '';
+    case 'message':
+      return key.messageId ?? '';
+    case 'invite':
+      return key.code ?? '';
+    case 'user':
+      return key.userId ?? '';
+    default:
+      return '';
+  }
+}
+
 /**
  * Stable string form of a resource key (for maps): the resource and its key fields (`KEY_FIELDS`
  * order) joined by `|`, an absent field as the empty string. Written out per resource: building it
  * with `map`/`join` was a measurable share of applying a batch.
  */
 export function keyString(resource: ResourceName, key: CheckedKey): string {
-  switch (resource) {
-    case 'member':
-    case 'presence':
-    case 'voiceState':
-      return `${resource}|${key.guildId ?? ''}|${key.userId ?? ''}`;
-    case 'guild':
-      return `guild|${key.guildId ?? ''}`;
-    case 'channel':
-      return `channel|${key.channelId ?? ''}`;
-    case 'emoji':
-      return `emoji|${key.emojiId ?? ''}`;
-    case 'role':
-      return `role|${key.roleId ?? ''}`;
-    case 'message':
-      return `message|${key.messageId ?? ''}`;
-    case 'invite':
-      return `invite|${key.code ?? ''}`;
-    case 'user':
-      return `user|${key.userId ?? ''}`;
-    default:
-      return `${resource}|`;
-  }
+  if (isPairKeyed(resource)) return `${resource}|${key.guildId ?? ''}|${key.userId ?? ''}`;
+  return `${resource}|${soleId(resource, key)}`;
 }

@@ -10,8 +10,8 @@ import { WebSocketShardEvents } from '@discordjs/ws';
 /** A value or a promise of it. */
 type Awaitable<T> = T | PromiseLike<T>;
 import { GatewayDispatchEvents, GatewayOpcodes, type GatewayDispatchPayload, type GatewaySendPayload } from 'discord-api-types/v10';
-import { BackendError, EntryNotFound, isSnowflake, toSnowflake, type ApplyResult, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
-import { readOld } from './old-values.js';
+import { BackendError, isSnowflake, toSnowflake, type ApplyResult, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
+import { orAbsent, readOld } from './old-values.js';
 import { Dispatcher, type DispatchHandler, type ErrorHandler, type HandlerOptions } from './dispatch.js';
 import { ListenerWriteError, MemberRequestError } from './errors.js';
 import { TRANSLATORS, shardOf } from './events/index.js';
@@ -380,24 +380,12 @@ export class GatewayListener {
       isRequested: (nonce) => this.#requests.has(nonce),
       resolveMeId: async () => {
         if (this.#meId !== undefined) return this.#meId;
-        try {
-          const me = await this.#cache.getMe();
-          // Remember it: without READY (a broker consumer) every reaction would read it again.
-          if (isSnowflake(me.id)) this.#meId ??= me.id;
-          return me.id;
-        } catch (error) {
-          if (error instanceof EntryNotFound) return undefined;
-          throw error;
-        }
+        const me = await orAbsent(() => this.#cache.getMe());
+        // Remember it: without READY (a broker consumer) every reaction would read it again.
+        if (me !== undefined && isSnowflake(me.id)) this.#meId ??= me.id;
+        return me?.id;
       },
-      async find(read) {
-        try {
-          return await read();
-        } catch (error) {
-          if (error instanceof EntryNotFound) return undefined;
-          throw error;
-        }
-      },
+      find: orAbsent,
       collect: (iterator) => iterator.toArray(),
     };
   }

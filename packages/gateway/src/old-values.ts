@@ -20,35 +20,42 @@ function keyOfMutation(m: Mutation): Record<string, string> | undefined {
   }
 }
 
-/** Read the entry `m` writes as it is now (`undefined` when absent or when no reader exists for it). */
-export async function readOld(cache: ListenerCache, m: Mutation): Promise<unknown> {
-  const key = keyOfMutation(m);
-  if (key === undefined) return undefined;
+/** Run a read; `EntryNotFound` becomes `undefined`, any other error propagates. */
+export async function orAbsent<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    switch (m.resource) {
-      case 'guild':
-        return await cache.getGuild(key.guildId!);
-      case 'channel':
-        return await cache.getGuildChannel(key.channelId!);
-      case 'role':
-        return await cache.getRole(key.roleId!);
-      case 'member':
-        return await cache.getMember(key.guildId!, key.userId!);
-      case 'presence':
-        return await cache.getPresence(key.guildId!, key.userId!);
-      case 'voiceState':
-        return await cache.getVoiceState(key.guildId!, key.userId!);
-      case 'message':
-        return await cache.getMessage(key.messageId!);
-      case 'invite':
-        return await cache.getInvite(key.code!);
-      case 'me':
-        return await cache.getMe();
-      default:
-        return undefined;
-    }
+    return await read();
   } catch (error) {
     if (error instanceof EntryNotFound) return undefined;
     throw error;
   }
+}
+
+/** Read the entry `m` writes as it is now (`undefined` when absent or when no reader exists for it). */
+export function readOld(cache: ListenerCache, m: Mutation): Promise<unknown> {
+  const key = keyOfMutation(m);
+  if (key === undefined) return Promise.resolve(undefined);
+  return orAbsent((): Promise<unknown> => {
+    switch (m.resource) {
+      case 'guild':
+        return cache.getGuild(key.guildId!);
+      case 'channel':
+        return cache.getGuildChannel(key.channelId!);
+      case 'role':
+        return cache.getRole(key.roleId!);
+      case 'member':
+        return cache.getMember(key.guildId!, key.userId!);
+      case 'presence':
+        return cache.getPresence(key.guildId!, key.userId!);
+      case 'voiceState':
+        return cache.getVoiceState(key.guildId!, key.userId!);
+      case 'message':
+        return cache.getMessage(key.messageId!);
+      case 'invite':
+        return cache.getInvite(key.code!);
+      case 'me':
+        return cache.getMe();
+      default:
+        return Promise.resolve(undefined);
+    }
+  });
 }

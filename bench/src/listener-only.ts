@@ -1,24 +1,37 @@
 /**
- * `node bench/dist/listener-only.js [events]`: the mixed stream through the
- * listener into MemoryCache only — the listener's own cost, for profiling
- * (`node --cpu-prof`) without Redis in the picture.
+ * `node bench/dist/listener-only.js [events] [--redis]`: the mixed stream
+ * through the listener into MemoryCache — the listener's own cost — or, with
+ * `--redis`, into a RedisCache on a private redis-server, for profiling
+ * (`node --cpu-prof`) one path without the other in the picture.
  */
 import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
 import { buildIngestDataset } from './dataset.js';
-import { handleAll, ingestThroughListener, listenerFor } from './sake.js';
+import { handleAll, ingestThroughListener, listenerFor, openCache } from './sake.js';
 import { now } from './stats.js';
+import { BenchRedis } from './store.js';
 
-const total = Number(process.argv[2] ?? 30_000);
+const args = process.argv.slice(2);
+const total = Number(args.find((a) => /^\d+$/.test(a)) ?? 30_000);
+const onRedis = args.includes('--redis');
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
-const memory = new MemoryCache();
-await memory.open();
-await ingestThroughListener(listenerFor(memory), dataset.guilds);
-const script = new EventScript(dataset.world);
-const events = [...script.take(total)].map((e) => e.payload);
-const listener = listenerFor(memory);
-const t0 = now();
-await handleAll(listener, events);
-const ms = now() - t0;
-console.log(`${events.length} events in ${ms.toFixed(0)} ms: ${((events.length / ms) * 1000).toFixed(0)} events/s`, listener.stats());
-await memory.close();
+const redis = onRedis ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
+const cache = redis ? await openCache(redis.url, redis.prefix('listener-only')) : new MemoryCache();
+if (!redis) await cache.open();
+try {
+  await ingestThroughListener(listenerFor(cache), dataset.guilds);
+  const script = new EventScript(dataset.world);
+  const events = [...script.take(total)].map((e) => e.payload);
+  const listener = listenerFor(cache);
+  const profile = process.env.SAKE_PROFILE ? new (await import("./profiler.js")).Profiler(process.env.SAKE_PROFILE) : undefined;
+  const t0 = now();
+  const cpu0 = process.cpuUsage();
+  await (profile ? profile.run(onRedis ? "redis" : "memory", () => handleAll(listener, events)) : handleAll(listener, events));
+  const ms = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const perEvent = ((cpu.user + cpu.system) / events.length).toFixed(1);
+  console.log(`${events.length} events in ${ms.toFixed(0)} ms: ${((events.length / ms) * 1000).toFixed(0)} events/s, Node CPU ${perEvent} µs/event`, listener.stats());
+} finally {
+  await cache.close();
+  await redis?.stop();
+}

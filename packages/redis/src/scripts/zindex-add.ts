@@ -21,14 +21,28 @@ if limit <= 0 then return {} end
 local size = redis.call('ZCARD', key)
 if size <= limit then return {} end
 local ids = redis.call('ZRANGE', key, 0, -1)
-table.sort(ids, function(a, b)
-  if #a ~= #b then return #a < #b end
-  return a < b
-end)
+local excess = size - limit
 local evicted = {}
-for i = 1, size - limit do
-  evicted[i] = ids[i]
-  redis.call('ZREM', key, ids[i])
+if excess > 8 then
+  table.sort(ids, function(a, b)
+    if #a ~= #b then return #a < #b end
+    return a < b
+  end)
+  for i = 1, excess do evicted[i] = ids[i] end
+else
+  -- Usually one id over the limit: a linear pass per evicted id beats sorting the whole index
+  -- (a sort of 101 ids cost ~60 us of Redis time per message).
+  local n = #ids
+  for j = 1, excess do
+    local best, at = nil, 0
+    for i = 1, n do
+      local id = ids[i]
+      if id and (not best or #id < #best or (#id == #best and id < best)) then best = id; at = i end
+    end
+    ids[at] = false
+    evicted[j] = best
+  end
 end
+redis.call('ZREM', key, unpack(evicted))
 return evicted
 `;

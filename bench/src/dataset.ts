@@ -64,6 +64,8 @@ export interface IngestDataset {
   readonly memberCount: number;
   /** Distinct users over every guild. */
   readonly userCount: number;
+  /** The READY that starts the session (the bot's user, its guilds unavailable until their GUILD_CREATE). */
+  readonly ready: GatewayDispatchPayload;
 }
 
 const BASE_MEMBERS = 50;
@@ -217,7 +219,16 @@ export function buildIngestDataset(options: DatasetOptions): IngestDataset {
     guilds.push({ guildId, create: dispatch(GatewayDispatchEvents.GuildCreate, createPayload), chunks, members });
     memberCount += members.length;
   }
-  return { world, guilds, memberCount, userCount: users.size };
+  const ready = dispatch(GatewayDispatchEvents.Ready, {
+    v: 10,
+    user: world.me,
+    guilds: guildIds.map((id) => ({ id, unavailable: true })),
+    session_id: 'bench',
+    resume_gateway_url: 'wss://gateway.invalid',
+    shard: [0, 1],
+    application: { id: world.me.id, flags: 0 },
+  });
+  return { world, guilds, memberCount, userCount: users.size, ready };
 }
 
 /** Every (guild, user) pair of a dataset, in ingest order. */

@@ -28,8 +28,13 @@ export function listenerFor(cache: ConstructorParameters<typeof GatewayListener>
   return new GatewayListener(cache, rules, { logger: benchLogger });
 }
 
-/** Hand every guild's GUILD_CREATE and member chunks to the listener and wait until they are applied. */
-export async function ingestThroughListener(listener: GatewayListener, guilds: readonly GuildPayloads[]): Promise<void> {
+/**
+ * Hand the session's READY (when given), then every guild's GUILD_CREATE and member chunks, to the
+ * listener and wait until they are applied. READY stores the bot's user, as in a real session: without
+ * it, every reaction event would make the listener look the bot's id up in the cache.
+ */
+export async function ingestThroughListener(listener: GatewayListener, guilds: readonly GuildPayloads[], ready?: GatewayDispatchPayload): Promise<void> {
+  if (ready) listener.handle(ready, 0);
   for (const guild of guilds) {
     listener.handle(guild.create, 0);
     for (const chunk of guild.chunks) listener.handle(chunk, 0);

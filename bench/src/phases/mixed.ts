@@ -93,8 +93,8 @@ export async function mixedPhase(context: BenchContext, oldPrefixes: readonly st
   const cache: RedisCache = await openCache(redis.url, prefix);
   const memory = new MemoryCache();
   await memory.open();
-  await ingestThroughListener(listenerFor(cache), dataset.guilds);
-  await ingestThroughListener(listenerFor(memory), dataset.guilds);
+  await ingestThroughListener(listenerFor(cache), dataset.guilds, dataset.ready);
+  await ingestThroughListener(listenerFor(memory), dataset.guilds, dataset.ready);
   context.log(`mixed stream: ${dataset.memberCount} members loaded; warming up…`);
 
   const script = new EventScript(dataset.world);

@@ -1,5 +1,5 @@
 /**
- * `node bench/dist/listener-only.js [events] [--redis]`: the mixed stream
+ * `node bench/dist/listener-only.js [events] [--redis] [--confirm]`: the mixed stream
  * through the listener into MemoryCache — the listener's own cost — or, with
  * `--redis`, into a RedisCache on a private redis-server, for profiling
  * (`node --cpu-prof`) one path without the other in the picture.
@@ -14,6 +14,8 @@ import { BenchRedis } from './store.js';
 const args = process.argv.slice(2);
 const total = Number(args.find((a) => /^\d+$/.test(a)) ?? 30_000);
 const onRedis = args.includes('--redis');
+// With --confirm, a confirmed handler on every event (they get old values, as in the confirm-latency run).
+const confirm = args.includes('--confirm');
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onRedis ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
 const cache = redis ? await openCache(redis.url, redis.prefix('listener-only')) : new MemoryCache();
@@ -23,6 +25,7 @@ try {
   const script = new EventScript(dataset.world);
   const events = [...script.take(total)].map((e) => e.payload);
   const listener = listenerFor(cache);
+  if (confirm) for (const name of new Set(events.map((e) => e.t))) listener.on(name, () => {}, { confirm: true });
   const profile = process.env.SAKE_PROFILE ? new (await import("./profiler.js")).Profiler(process.env.SAKE_PROFILE) : undefined;
   const redisCpu = async (): Promise<number> => {
     const info = redis ? await redis.admin.info('cpu') : '';
@@ -31,10 +34,12 @@ try {
   // The slow log then holds only this run's commands (a profiling aid: SLOWLOG GET after the run).
   if (redis) await redis.admin.slowlog('RESET');
   const redisCpu0 = await redisCpu();
+  await (globalThis as { __heapStart?: () => Promise<void> }).__heapStart?.();
   const t0 = now();
   const cpu0 = process.cpuUsage();
   await (profile ? profile.run(onRedis ? "redis" : "memory", () => handleAll(listener, events)) : handleAll(listener, events));
   const ms = now() - t0;
+  await (globalThis as { __heapStop?: () => Promise<void> }).__heapStop?.();
   const cpu = process.cpuUsage(cpu0);
   const perEvent = ((cpu.user + cpu.system) / events.length).toFixed(1);
   const redisPerEvent = redis ? `, redis-server CPU ${(((await redisCpu()) - redisCpu0) * 1e6 / events.length).toFixed(1)} µs/event` : '';

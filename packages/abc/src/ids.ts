@@ -75,3 +75,24 @@ export function compareSnowflakes(a: Snowflake, b: Snowflake): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The `count` smallest snowflakes of `ids` (by {@link compareSnowflakes}), smallest first: what a
+ * channel limit evicts. A few passes over the ids when `count` is small (one id over the limit is
+ * the usual case), a sort otherwise.
+ */
+export function smallestSnowflakes(ids: Iterable<Snowflake>, count: number): Snowflake[] {
+  const all = Array.isArray(ids) ? (ids as Snowflake[]) : [...ids];
+  if (count <= 0) return [];
+  if (count >= all.length) return [...all].sort(compareSnowflakes);
+  if (count > 8) return [...all].sort(compareSnowflakes).slice(0, count);
+  const out: Snowflake[] = [];
+  const taken = new Set<number>();
+  for (let k = 0; k < count; k++) {
+    let best = -1;
+    for (let i = 0; i < all.length; i++) if (!taken.has(i) && (best < 0 || compareSnowflakes(all[i]!, all[best]!) < 0)) best = i;
+    taken.add(best);
+    out.push(all[best]!);
+  }
+  return out;
+}

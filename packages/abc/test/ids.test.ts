@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LazyCacheIterator, compareSnowflakes, isSnowflake, keyOf, toInviteCode, toSnowflake } from '@sake/abc';
+import { LazyCacheIterator, compareSnowflakes, isSnowflake, keyOf, smallestSnowflakes, toInviteCode, toSnowflake } from '@sake/abc';
+import fc from 'fast-check';
 
 describe('toSnowflake', () => {
   it('accepts decimal strings and bigints in the u64 range', () => {
@@ -71,5 +72,25 @@ describe('LazyCacheIterator', () => {
     });
     await expect(failing.toArray()).rejects.toThrow('boom');
     await expect(failing.len()).rejects.toThrow('count boom');
+  });
+});
+
+describe('smallestSnowflakes', () => {
+  const snowflake = fc.bigInt({ min: 0n, max: 18446744073709551615n }).map((n) => n.toString());
+
+  it('is the first `count` of the ids in snowflake order, for any count (selection and sort paths)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(snowflake, { maxLength: 40 }), fc.nat({ max: 45 }), (ids, count) => {
+        const expected = [...ids].sort(compareSnowflakes).slice(0, count);
+        expect(smallestSnowflakes(ids, count)).toEqual(expected);
+        expect(smallestSnowflakes(new Set(ids), count)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('leaves its input alone', () => {
+    const ids = ['30', '4', '1000', '20'];
+    expect(smallestSnowflakes(ids, 2)).toEqual(['4', '20']);
+    expect(ids).toEqual(['30', '4', '1000', '20']);
   });
 });

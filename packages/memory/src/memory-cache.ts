@@ -5,6 +5,7 @@ import {
   checkMutation,
   keyOf,
   scopeIdOf,
+  smallestSnowflakes,
   toInviteCode,
   toSnowflake,
   type ApplyOptions,
@@ -298,8 +299,7 @@ export class MemoryCache implements Backend {
     const store = this.#stores.message;
     const keys = store.keysFor('channel', channelId);
     if (keys.length <= limit) return;
-    keys.sort((a, b) => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0));
-    for (const key of keys.slice(0, keys.length - limit)) store.delete(key);
+    for (const key of smallestSnowflakes(keys, keys.length - limit)) store.delete(key);
   }
 
   #merge(resource: ResourceName, key: Record<string, string>, patch: Record<string, unknown>, upsert: boolean, ttlMs?: number, channelLimit?: number): void {

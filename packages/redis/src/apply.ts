@@ -19,7 +19,7 @@
  *    per guild; cross-slot indexes are written right after, before `apply`
  *    resolves.
  */
-import { applyReactionChange, scopeIdOf, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
+import { applyReactionChange, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
 import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
@@ -465,8 +465,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
     for (const [channelId, other] of channelMessages) if (channelId !== value.channel_id) other.delete(messageId);
     ids.add(messageId);
     if (channelLimit === undefined || ids.size <= channelLimit) return;
-    const bySnowflake = [...ids].sort((a, b) => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0));
-    for (const evicted of bySnowflake.slice(0, ids.size - channelLimit)) {
+    for (const evicted of smallestSnowflakes(ids, ids.size - channelLimit)) {
       ids.delete(evicted);
       // A message the batch knows is deleted here, with its guild and author indexes (a later delete
       // of it would find nothing to unindex). One it does not know is left to the eviction wave.

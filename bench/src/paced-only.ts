@@ -1,7 +1,8 @@
 /**
- * `node bench/dist/paced-only.js [events] [--memory]`: the confirm-latency run alone (the mixed stream offered at
- * 5k events/s with confirm handlers on every event) into a RedisCache on a private redis-server, printing the
- * latency percentiles and the listener's batching — for whoever works on `confirm_p99_ms`.
+ * `node bench/dist/paced-only.js [events] [--rate N] [--memory] [--timer]`: the confirm-latency run alone — the
+ * mixed stream offered at 5k (or N) events/s with confirm handlers on every event — into a RedisCache on a private
+ * redis-server (or MemoryCache), printing the latency percentiles, the listener's batching and the socket writes per
+ * batch: for whoever works on `confirm_p99_ms`.
  */
 import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
@@ -11,9 +12,12 @@ import { now, percentile } from './stats.js';
 import { BenchRedis } from './store.js';
 
 const args = process.argv.slice(2);
-const total = Number(args.find((a) => /^\d+$/.test(a)) ?? 15_000);
-const rate = 5_000;
+const total = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--rate') ?? 15_000);
+const rateArg = args.indexOf('--rate');
+const rate = rateArg >= 0 ? Number(args[rateArg + 1]) : 5_000;
 const onMemory = args.includes('--memory');
+// The bench's producer spins on setImmediate (tight pacing, but a busy core); --timer hands events over every ~1 ms instead.
+const timerPaced = args.includes('--timer');
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onMemory ? undefined : await BenchRedis.start(process.env.REDIS_URL);
 const cache = redis ? await openCache(redis.url, redis.prefix('paced-only')) : new MemoryCache();
@@ -35,6 +39,18 @@ try {
       { confirm: true },
     );
   }
+  // Socket writes of the cache's connection (each a syscall, the dominant per-batch cost on a small VM).
+  let socketWrites = 0;
+  const stream = (cache as { client?: { stream?: { _writev?: (...a: unknown[]) => unknown; _write?: (...a: unknown[]) => unknown } } }).client?.stream;
+  for (const method of ['_writev', '_write'] as const) {
+    const original = stream?.[method];
+    if (stream && original) {
+      stream[method] = (...a: unknown[]) => {
+        socketWrites++;
+        return original.apply(stream, a);
+      };
+    }
+  }
   const cpu0 = process.cpuUsage();
   let i = 0;
   while (i < events.length) {
@@ -43,7 +59,7 @@ try {
       sentAt.set(events[i]!.d, now());
       listener.handle(events[i]!, 0);
     }
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => (timerPaced ? setTimeout(resolve, 1) : setImmediate(resolve)));
   }
   await listener.idle();
   const cpu = process.cpuUsage(cpu0);
@@ -51,7 +67,7 @@ try {
   const stats = listener.stats();
   console.log(
     `${events.length} events at ${rate}/s: p50 ${percentile(ms, 50).toFixed(2)} ms, p90 ${percentile(ms, 90).toFixed(2)}, p99 ${percentile(ms, 99).toFixed(2)}, max ${Math.max(...ms).toFixed(1)}; ` +
-      `${stats.batches} batches (${(events.length / stats.batches).toFixed(1)} events each); Node CPU ${((cpu.user + cpu.system) / events.length).toFixed(1)} µs/event`,
+      `${stats.batches} batches (${(events.length / stats.batches).toFixed(1)} events each); Node CPU ${((cpu.user + cpu.system) / events.length).toFixed(1)} µs/event; ${(socketWrites / stats.batches).toFixed(1)} socket writes per batch`,
   );
   // The slowest events and what they were.
   const slow = [...latencies].sort((a, b) => b[1] - a[1]).slice(0, 8);

@@ -50,7 +50,8 @@ export class MemberLoader {
   /** Read one member (see {@link PackedCallback}); `reject` gets the client's error as is. */
   request(memberKey: string, userId: string, userBucket: number, resolve: PackedCallback, reject: (err: unknown) => void): void {
     this.#queue.push({ memberKey, userId, userBucket, resolve, reject });
-    if (this.#queue.length === 1) queueMicrotask(this.#flushNow);
+    // Sent with the tick's other commands, in one socket write (read-batcher.ts).
+    if (this.#queue.length === 1) this.#conn.reads.defer(this.#flushNow);
   }
 
   #flush(): void {

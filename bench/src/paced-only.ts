@@ -1,5 +1,5 @@
 /**
- * `node bench/dist/paced-only.js [events] [--rate N] [--memory] [--timer]`: the confirm-latency run alone — the
+ * `node bench/dist/paced-only.js [events] [--rate N] [--memory] [--timer] [--profile DIR]`: the confirm-latency run alone — the
  * mixed stream offered at 5k (or N) events/s with confirm handlers on every event — into a RedisCache on a private
  * redis-server (or MemoryCache), printing the latency percentiles, the listener's batching and the socket writes per
  * batch: for whoever works on `confirm_p99_ms`.
@@ -8,16 +8,19 @@ import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
 import { buildIngestDataset } from './dataset.js';
 import { ingestThroughListener, listenerFor, openCache } from './sake.js';
+import { Profiler } from './profiler.js';
 import { now, percentile } from './stats.js';
 import { BenchRedis } from './store.js';
 
 const args = process.argv.slice(2);
-const total = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--rate') ?? 15_000);
+const total = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--rate' && args[i - 1] !== '--profile') ?? 15_000);
 const rateArg = args.indexOf('--rate');
 const rate = rateArg >= 0 ? Number(args[rateArg + 1]) : 5_000;
 const onMemory = args.includes('--memory');
 // The bench's producer spins on setImmediate (tight pacing, but a busy core); --timer hands events over every ~1 ms instead.
 const timerPaced = args.includes('--timer');
+const profileAt = args.indexOf('--profile');
+const profiler = profileAt >= 0 ? new Profiler(args[profileAt + 1]!) : undefined;
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onMemory ? undefined : await BenchRedis.start(process.env.REDIS_URL);
 const cache = redis ? await openCache(redis.url, redis.prefix('paced-only')) : new MemoryCache();
@@ -52,16 +55,19 @@ try {
     }
   }
   const cpu0 = process.cpuUsage();
-  let i = 0;
-  while (i < events.length) {
-    const due = Math.min(events.length, Math.floor(((now() - start) * rate) / 1000) + 1);
-    for (; i < due; i++) {
-      sentAt.set(events[i]!.d, now());
-      listener.handle(events[i]!, 0);
+  const offer = async (): Promise<void> => {
+    let i = 0;
+    while (i < events.length) {
+      const due = Math.min(events.length, Math.floor(((now() - start) * rate) / 1000) + 1);
+      for (; i < due; i++) {
+        sentAt.set(events[i]!.d, now());
+        listener.handle(events[i]!, 0);
+      }
+      await new Promise<void>((resolve) => (timerPaced ? setTimeout(resolve, 1) : setImmediate(resolve)));
     }
-    await new Promise<void>((resolve) => (timerPaced ? setTimeout(resolve, 1) : setImmediate(resolve)));
-  }
-  await listener.idle();
+    await listener.idle();
+  };
+  await (profiler ? profiler.run('paced', offer) : offer());
   const cpu = process.cpuUsage(cpu0);
   const ms = latencies.map((l) => l[1]);
   const stats = listener.stats();

@@ -27,6 +27,7 @@ try {
   const listener = listenerFor(cache);
   if (confirm) for (const name of new Set(events.map((e) => e.t))) listener.on(name, () => {}, { confirm: true });
   const profile = process.env.SAKE_PROFILE ? new (await import("./profiler.js")).Profiler(process.env.SAKE_PROFILE) : undefined;
+  const netIn = async (): Promise<number> => Number(/total_net_input_bytes:(\d+)/.exec(redis ? await redis.admin.info('stats') : '')?.[1] ?? 0);
   const redisCpu = async (): Promise<number> => {
     const info = redis ? await redis.admin.info('cpu') : '';
     return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
@@ -34,6 +35,7 @@ try {
   // The slow log then holds only this run's commands (a profiling aid: SLOWLOG GET after the run).
   if (redis) await redis.admin.slowlog('RESET');
   const redisCpu0 = await redisCpu();
+  const netIn0 = await netIn();
   await (globalThis as { __heapStart?: () => Promise<void> }).__heapStart?.();
   const t0 = now();
   const cpu0 = process.cpuUsage();
@@ -42,7 +44,9 @@ try {
   await (globalThis as { __heapStop?: () => Promise<void> }).__heapStop?.();
   const cpu = process.cpuUsage(cpu0);
   const perEvent = ((cpu.user + cpu.system) / events.length).toFixed(1);
-  const redisPerEvent = redis ? `, redis-server CPU ${(((await redisCpu()) - redisCpu0) * 1e6 / events.length).toFixed(1)} µs/event` : '';
+  const redisPerEvent = redis
+    ? `, redis-server CPU ${((((await redisCpu()) - redisCpu0) * 1e6) / events.length).toFixed(1)} µs/event, ${(((await netIn()) - netIn0) / events.length).toFixed(0)} bytes sent per event`
+    : '';
   console.log(`${events.length} events in ${ms.toFixed(0)} ms: ${((events.length / ms) * 1000).toFixed(0)} events/s, Node CPU ${perEvent} µs/event${redisPerEvent}`, listener.stats());
 } finally {
   await cache.close();

@@ -136,6 +136,13 @@ export function userOpArgs(groups: readonly UserGroup[]): Arg[] {
 }
 
 /** A message/invite write whose previous value may sit in other indexes (it moved channel, guild or author). */
+/** A batch's value writes on a single node, in order: the arguments of one `sakeValues` call (see {@link Plan.#valueWrite}). */
+interface ValueGroup {
+  readonly args: Arg[];
+  /** The `S` writes, in order: the call answers their previous values. */
+  readonly sets: Array<Omit<Overwrite, 'previous'>>;
+}
+
 interface Overwrite {
   resource: 'message' | 'invite';
   id: string;
@@ -167,6 +174,8 @@ export class Plan {
   readonly #indexGroups = new Map<string, IndexGroup>();
   /** Open index-removal groups of wave 1 (see {@link Plan.#unindex}), by index key. */
   readonly #removeGroups = new Map<string, IndexGroup>();
+  /** The open group of value writes of wave 1 (single node; see {@link Plan.#valueWrite}). */
+  #values: ValueGroup | undefined;
   /** Message/invite writes with their previous value (SET … GET). */
   readonly #overwrites: Overwrite[] = [];
   /** Channel/role/emoji ids set in this batch, with every guild they were set under, in order. */
@@ -401,7 +410,7 @@ export class Plan {
     const expireAt = ttlMs === undefined ? undefined : this.#now + Math.ceil(ttlMs);
     const score = expireAt === undefined ? 'inf' : String(expireAt);
     const keys = this.#ctx.keys;
-    this.#wave1.push((ctx) => this.#setGet(ctx, 'message', id, ctx.keys.message(id), bytes, expireAt, value));
+    this.#valueWrite('S', keys.message(id), bytes, expireAt, { resource: 'message', id, value });
     this.#indexAdd(keys.allMessages, undefined, score, id);
     if (message.guild_id) this.#indexAdd(keys.messagesByGuild(message.guild_id), undefined, score, id);
     this.#indexAdd(keys.messagesByChannel(message.channel_id), channelLimit, score, id);
@@ -452,7 +461,7 @@ export class Plan {
     const key = this.#ctx.keys.message(message.id);
     // At least 1 ms ahead: an entry that expired since it was read must not come back without an expiry.
     const at = expireAt === null ? undefined : Math.max(expireAt, this.#now + 1);
-    this.#wave1.push((ctx) => (at === undefined ? ctx.conn.batched.set(key, bytes) : ctx.conn.batched.set(key, bytes, 'PXAT', at)));
+    this.#valueWrite('W', key, bytes, at);
   }
 
   /** Remove `id` from an expiring index and drop its expired entries (an emptied index disappears). */
@@ -486,7 +495,7 @@ export class Plan {
   /** Delete a message; `value` (when known) says which indexes hold it. */
   deleteMessage(id: string, value: Entity | null): void {
     const message = value as unknown as MessageEntity | null;
-    this.#wave1.push((ctx) => ctx.conn.batched.unlink(ctx.keys.message(id)));
+    this.#valueWrite('D', this.#ctx.keys.message(id));
     this.#unindex((ctx) => ctx.keys.allMessages, id);
     if (message?.guild_id) {
       const guildId = message.guild_id;
@@ -512,7 +521,7 @@ export class Plan {
     const expireAt = lifetime === undefined ? undefined : this.#now + Math.ceil(lifetime);
     const score = expireAt === undefined ? 'inf' : String(expireAt);
     const keys = this.#ctx.keys;
-    this.#wave1.push((ctx) => this.#setGet(ctx, 'invite', code, ctx.keys.invite(code), bytes, expireAt, value));
+    this.#valueWrite('S', keys.invite(code), bytes, expireAt, { resource: 'invite', id: code, value });
     this.#indexAdd(keys.allInvites, undefined, score, code);
     if (invite.guild_id) this.#indexAdd(keys.invitesByGuild(invite.guild_id), undefined, score, code);
     if (invite.channel_id) this.#indexAdd(keys.invitesByChannel(invite.channel_id), undefined, score, code);
@@ -522,7 +531,7 @@ export class Plan {
   /** Delete an invite; `value` (when known) says which indexes hold it. */
   deleteInvite(code: string, value: Entity | null): void {
     const invite = value as unknown as InviteEntity | null;
-    this.#wave1.push((ctx) => ctx.conn.batched.unlink(ctx.keys.invite(code)));
+    this.#valueWrite('D', this.#ctx.keys.invite(code));
     this.#unindex((ctx) => ctx.keys.allInvites, code);
     if (invite?.guild_id) {
       const guildId = invite.guild_id;
@@ -534,12 +543,40 @@ export class Plan {
     }
   }
 
-  /** SET the value and remember the previous one (to drop it from indexes it no longer belongs to). */
-  #setGet(ctx: Ctx, resource: 'message' | 'invite', id: string, key: string, bytes: Buffer, expireAt: number | undefined, value: Entity): Promise<unknown> {
-    const client = ctx.conn.batched;
-    const previous = expireAt === undefined ? client.setBuffer(key, bytes, 'GET') : client.setBuffer(key, bytes, 'PXAT', expireAt, 'GET');
-    this.#overwrites.push({ resource, id, value, previous });
-    return previous;
+  /**
+   * Write a value key in wave 1, in batch order: `S` sets it and remembers the previous value (to
+   * drop the entry from indexes it no longer belongs to), `W` sets it, `D` deletes it; `at` is the
+   * expiry (epoch ms). On a single node a batch's value writes are one `sakeValues` call, placed
+   * where the first of them was (nothing else in a batch touches these keys, so only their order
+   * among themselves matters); on a cluster each is a command of its own.
+   */
+  #valueWrite(op: 'S' | 'W' | 'D', key: string, bytes?: Buffer, at?: number, overwrite?: Omit<Overwrite, 'previous'>): void {
+    if (this.#ctx.conn.isCluster) {
+      this.#wave1.push((ctx) => {
+        const client = ctx.conn.batched;
+        if (op === 'D') return client.unlink(key);
+        if (op === 'W') return at === undefined ? client.set(key, bytes!) : client.set(key, bytes!, 'PXAT', at);
+        const previous = at === undefined ? client.setBuffer(key, bytes!, 'GET') : client.setBuffer(key, bytes!, 'PXAT', at, 'GET');
+        this.#overwrites.push({ ...overwrite!, previous });
+        return previous;
+      });
+      return;
+    }
+    let group = this.#values;
+    if (group === undefined) {
+      const created: ValueGroup = { args: [], sets: [] };
+      group = created;
+      this.#values = created;
+      this.#wave1.push((ctx) => {
+        const reply = ctx.conn.batched.sakeValuesBuffer(created.args);
+        // A failed call fails the wave through `reply`; the overwrites are then never looked at.
+        created.sets.forEach((set, j) => this.#overwrites.push({ ...set, previous: reply.then((r) => r[j] ?? null, () => null) }));
+        return reply;
+      });
+    }
+    if (op === 'D') group.args.push('D', key);
+    else group.args.push(op, key, bytes!, at === undefined ? '0' : String(at));
+    if (op === 'S') group.sets.push(overwrite!);
   }
 
   /** Index fixes for messages/invites that moved to another channel, guild or author. */
@@ -645,9 +682,10 @@ export class Plan {
       const indexes = Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]);
       return Promise.all([replies, slotWrites, Promise.all(single), before, indexes]);
     });
-    // Wave 1 has gone out with its index groups: later removals (evictions) start new ones.
+    // Wave 1 has gone out with its index and value groups: later removals (evictions) start new ones.
     this.#indexGroups.clear();
     this.#removeGroups.clear();
+    this.#values = undefined;
 
     // Wave 2: cross-slot indexes from what the guild scripts did (skipped when there is none).
     const wave2: Command[] = [];
@@ -679,6 +717,7 @@ export class Plan {
   #lookUpEvicted(evictedFrom: ReadonlyMap<string, string>): Promise<Array<[string, Entity | null] | undefined>> {
     const ctx = this.#ctx;
     this.#wave1.length = 0;
+    this.#values = undefined;
     return Promise.all(
       Array.from(evictedFrom, async ([id, index]): Promise<[string, Entity | null] | undefined> => {
         const key = ctx.keys.message(id);

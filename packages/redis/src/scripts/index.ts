@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { GUILD_OPS_LUA } from './guild-ops.js';
 import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA } from './read-member.js';
 import { USER_OPS_LUA } from './user-ops.js';
+import { VALUES_LUA } from './values.js';
 import { INDEX_ADD_LUA } from './zindex-add.js';
 
 type Arg = string | Buffer | number;
@@ -21,6 +22,8 @@ export interface ScriptCommands {
   sakeUserOpsMany(keyCount: number, keysAndArgs: readonly Arg[]): Promise<number>;
   /** See zindex-add.ts. */
   sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
+  /** See values.ts (single node only: the keys span slots). */
+  sakeValuesBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
 }
 
 /** Register the scripts on `client` (idempotent) and return it typed with them. */
@@ -31,6 +34,7 @@ export function defineScripts(client: Redis | Cluster): ScriptCommands {
     client.defineCommand('sakeUserOps', { numberOfKeys: 1, lua: USER_OPS_LUA });
     client.defineCommand('sakeUserOpsMany', { lua: USER_OPS_LUA });
     client.defineCommand('sakeIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD_LUA });
+    client.defineCommand('sakeValues', { numberOfKeys: 0, lua: VALUES_LUA });
     client.defineCommand('sakeReadMember', { numberOfKeys: 4, lua: READ_MEMBER_LUA });
     client.defineCommand('sakeReadUsers', { numberOfKeys: 0, lua: READ_USERS_LUA });
     client.defineCommand('sakeReadMembers', { numberOfKeys: 0, lua: READ_MEMBERS_LUA });

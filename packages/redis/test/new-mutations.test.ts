@@ -4,7 +4,7 @@
  * (`reportsOld`), each also against mutations earlier in the same batch. Runs
  * on a single node and on the cluster.
  */
-import { EntryNotFound, mutation, type ApplyResult, type Mutation } from '@sake/abc';
+import { EntryNotFound, InvalidDataFound, mutation, type ApplyResult, type Mutation } from '@sake/abc';
 import { Keys, type RedisCache } from '@sake/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterCache, member, sf, singleCache, user } from './helpers.js';
@@ -187,6 +187,38 @@ for (const [name, make] of [
       expect(after.filter((m) => m.roles.includes(r))).toEqual([]);
       const byId = new Map(all.map((m) => [(m.user as { id: string }).id, m]));
       for (const m of after) expect(m.roles).toEqual((byId.get(m.user.id)!.roles as string[]).filter((x) => x !== r));
+    });
+
+    it('removeRole scans a guild of more buckets than one scan call covers, split records included', async () => {
+      const cache = await fresh();
+      const g = sf();
+      const r = sf();
+      // 4 500 members: 128 member buckets (two scan calls of 64); every fifth member holds the role
+      // behind nine others, so its record is split and the role id sits in the stored tail.
+      const all = Array.from({ length: 4_500 }, (_, i) =>
+        member(g, user(), { roles: i % 5 === 0 ? [...Array.from({ length: 9 }, () => sf()), r] : [sf()] }),
+      );
+      await cache.apply([mutation.set('guild', { id: g, name: 'big', member_count: all.length } as never), mutation.replaceForGuild('member', g, all as never)]);
+      await cache.apply([mutation.removeRole(g, r)]);
+      const after = await cache.iterMembersForGuild(g).toArray();
+      expect(after).toHaveLength(all.length);
+      const byId = new Map(all.map((m) => [(m.user as { id: string }).id, m]));
+      for (const m of after) expect(m.roles).toEqual((byId.get(m.user.id)!.roles as string[]).filter((x) => x !== r));
+    });
+
+    it('removeRole over a member bucket holding a foreign value is InvalidDataFound naming that key', async () => {
+      const cache = await fresh();
+      const g = sf();
+      const r = sf();
+      // 200 members: 4 buckets, scanned by one call; the foreign value is in the third.
+      const all = Array.from({ length: 200 }, () => member(g, user(), { roles: [r] }));
+      await cache.apply([mutation.set('guild', { id: g, name: 'g', member_count: all.length } as never), mutation.replaceForGuild('member', g, all as never)]);
+      const key = new Keys(cache.prefix).memberBucket(g, 2);
+      await cache.client.del(key);
+      await cache.client.set(key, 'not a hash');
+      const failure = cache.apply([mutation.removeRole(g, r)]);
+      await expect(failure).rejects.toBeInstanceOf(InvalidDataFound);
+      await expect(failure).rejects.toThrow(key);
     });
 
     it('old values: the entries as get* returned them just before each listed mutation', async () => {

@@ -1,7 +1,7 @@
 /** The Lua scripts RedisCache registers with ioredis `defineCommand`. */
 import type { Cluster, Redis } from 'ioredis';
 import { GUILD_OPS_LUA } from './guild-ops.js';
-import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA } from './read-member.js';
+import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA, ROLE_HOLDERS_LUA } from './read-member.js';
 import { USER_OPS_LUA } from './user-ops.js';
 import { VALUES_LUA } from './values.js';
 import { INDEX_ADD_LUA } from './zindex-add.js';
@@ -22,6 +22,8 @@ export interface ScriptCommands {
   sakeUserOpsMany(keyCount: number, keysAndArgs: readonly Arg[]): Promise<number>;
   /** See zindex-add.ts. */
   sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
+  /** See read-member.ts: the guild's meta key routes the call; the buckets are built in its slot. */
+  sakeRoleHoldersBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[]>;
   /** See values.ts (single node only: the keys span slots). */
   sakeValuesBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
 }
@@ -38,6 +40,7 @@ export function defineScripts(client: Redis | Cluster): ScriptCommands {
     client.defineCommand('sakeReadMember', { numberOfKeys: 4, lua: READ_MEMBER_LUA });
     client.defineCommand('sakeReadUsers', { numberOfKeys: 0, lua: READ_USERS_LUA });
     client.defineCommand('sakeReadMembers', { numberOfKeys: 0, lua: READ_MEMBERS_LUA });
+    client.defineCommand('sakeRoleHolders', { numberOfKeys: 1, lua: ROLE_HOLDERS_LUA });
   }
   return client as unknown as ScriptCommands;
 }

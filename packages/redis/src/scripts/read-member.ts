@@ -215,3 +215,52 @@ for b = first, last do
 end
 return table.concat(out)
 `;
+
+/**
+ * `sakeRoleHolders`: the members of some member buckets of one guild whose record may hold a
+ * role (a `removeRole`'s pre-read), found in Redis so that a guild's other members never leave
+ * it. KEYS[1] = the guild's meta hash (its slot is the guild's: every key built here is in it);
+ * ARGV[1] = the guild's member bucket key without the number (`P{g:G}:m:`), ARGV[2] and ARGV[3]
+ * = the first and last bucket + 1, then the needles (a role's 8-byte id and its decimal string: a
+ * record that contains neither can't hold the role, whatever its encoding). Returns `{field,
+ * head, tail, …}` for each member whose record (head and tail joined) contains a needle, and for
+ * each split head whose tail is missing (tail '': the caller reports it, as every read does).
+ */
+export const ROLE_HOLDERS_LUA = `
+local find, sub, byte = string.find, string.sub, string.byte
+local base, first, last = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) - 1
+local out = {}
+for b = first, last do
+  local key = base .. b
+  local flat = redis.call('HGETALL', key)
+  local tails = nil
+  for i = 1, #flat, 2 do
+    local f, v = flat[i], flat[i + 1]
+    local record, tail = v, ''
+    local candidate = false
+    if byte(v, 1) == 255 then
+      if not tails then
+        tails = {}
+        local t = redis.call('HGETALL', key .. ':t')
+        for j = 1, #t, 2 do tails[t[j]] = t[j + 1] end
+      end
+      tail = tails[f]
+      if tail then record = sub(v, 2) .. tail else tail, candidate = '', true end
+    end
+    if not candidate then
+      for n = 4, #ARGV do
+        if find(record, ARGV[n], 1, true) then
+          candidate = true
+          break
+        end
+      end
+    end
+    if candidate then
+      out[#out + 1] = f
+      out[#out + 1] = v
+      out[#out + 1] = tail
+    end
+  end
+end
+return out
+`;

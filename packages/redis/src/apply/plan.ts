@@ -135,7 +135,6 @@ export function userOpArgs(groups: readonly UserGroup[]): Arg[] {
   return out;
 }
 
-/** A message/invite write whose previous value may sit in other indexes (it moved channel, guild or author). */
 /** A batch's value writes on a single node, in order: the arguments of one `sakeValues` call (see {@link Plan.#valueWrite}). */
 interface ValueGroup {
   readonly args: Arg[];
@@ -143,6 +142,7 @@ interface ValueGroup {
   readonly sets: Array<Omit<Overwrite, 'previous'>>;
 }
 
+/** A message/invite write whose previous value may sit in other indexes (it moved channel, guild or author). */
 interface Overwrite {
   resource: 'message' | 'invite';
   id: string;

@@ -17,10 +17,7 @@ export function inspecting(context: BenchContext): boolean {
 /** Run `fn` (an untimed pass over `units` units of work, each a `unit`) under the inspections that are on; the profile is `<name>.cpuprofile`. */
 export async function inspectPass<T>(context: BenchContext, name: string, unit: string, units: number, fn: () => Promise<T>): Promise<T> {
   const admin = context.redis.admin;
-  const cpu = async (): Promise<number> => {
-    const info = await admin.info('cpu');
-    return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
-  };
+  const cpu = (): Promise<number> => context.redis.cpuSeconds();
   let cpuBefore = 0;
   if (context.diagnose) {
     await admin.config('RESETSTAT');

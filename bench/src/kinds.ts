@@ -28,10 +28,6 @@ const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1
 const cache = await openCache(redis.url, redis.prefix('kinds'));
 const memory = new MemoryCache();
 await memory.open();
-const redisCpu = async (): Promise<number> => {
-  const info = await redis.admin.info('cpu');
-  return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
-};
 try {
   await ingestThroughListener(listenerFor(cache), dataset.guilds, dataset.ready);
   await ingestThroughListener(listenerFor(memory), dataset.guilds, dataset.ready);
@@ -58,13 +54,13 @@ try {
     }
     const n = events.length;
     const cpu0 = process.cpuUsage();
-    const redis0 = await redisCpu();
+    const redis0 = await redis.cpuSeconds();
     const t0 = performance.now();
     const run = (): Promise<void> => handleAll(listenerFor(cache), events);
     await (profiler ? profiler.run(kind, run) : run());
     const wallUs = ((performance.now() - t0) * 1000) / n;
     const cpu = process.cpuUsage(cpu0);
-    const redisUs = (((await redisCpu()) - redis0) * 1e6) / n;
+    const redisUs = (((await redis.cpuSeconds()) - redis0) * 1e6) / n;
     const memory0 = process.cpuUsage();
     await handleAll(listenerFor(memory), events);
     const memoryCpu = process.cpuUsage(memory0);

@@ -114,6 +114,18 @@ export class BenchRedis {
     return total;
   }
 
+  /** CPU seconds the server has used so far (user + system, INFO cpu): take a delta around the work. */
+  async cpuSeconds(): Promise<number> {
+    const info = await this.admin.info('cpu');
+    return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
+  }
+
+  /** Bytes the server has read from its clients so far (INFO stats): take a delta around the work. */
+  async inputBytes(): Promise<number> {
+    const info = await this.admin.info('stats');
+    return Number(/total_net_input_bytes:(\d+)/.exec(info)?.[1] ?? 0);
+  }
+
   /** Delete every key under `prefix` (SCAN + UNLINK), whichever server this is. */
   async drop(prefix: string): Promise<void> {
     await this.#unlinkPrefix(prefix);

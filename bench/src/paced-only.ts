@@ -16,6 +16,7 @@ const args = process.argv.slice(2);
 const total = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--rate' && args[i - 1] !== '--profile') ?? 15_000);
 const rateArg = args.indexOf('--rate');
 const rate = rateArg >= 0 ? Number(args[rateArg + 1]) : 5_000;
+if (!(rate > 0) || !(total > 0)) throw new TypeError(`paced-only: --rate and the event count must be positive numbers, got rate ${args[rateArg + 1]} and count ${total}`);
 const onMemory = args.includes('--memory');
 // The bench's producer spins on setImmediate (tight pacing, but a busy core); --timer hands events over every ~1 ms instead.
 const timerPaced = args.includes('--timer');

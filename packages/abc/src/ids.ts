@@ -82,8 +82,9 @@ export function compareSnowflakes(a: Snowflake, b: Snowflake): number {
  * the usual case), a sort otherwise.
  */
 export function smallestSnowflakes(ids: Iterable<Snowflake>, count: number): Snowflake[] {
+  if (!Number.isInteger(count) || count < 0) throw new TypeError(`count must be a non-negative integer, got ${describe(count)}`);
   const all = Array.isArray(ids) ? (ids as Snowflake[]) : [...ids];
-  if (count <= 0) return [];
+  if (count === 0) return [];
   if (count >= all.length) return [...all].sort(compareSnowflakes);
   if (count > 8) return [...all].sort(compareSnowflakes).slice(0, count);
   const out: Snowflake[] = [];

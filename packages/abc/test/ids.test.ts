@@ -88,6 +88,10 @@ describe('smallestSnowflakes', () => {
     );
   });
 
+  it.each([-1, 1.5, Number.NaN, '2'])('rejects a count of %s with a TypeError', (count) => {
+    expect(() => smallestSnowflakes(['1'], count as number)).toThrow(TypeError);
+  });
+
   it('leaves its input alone', () => {
     const ids = ['30', '4', '1000', '20'];
     expect(smallestSnowflakes(ids, 2)).toEqual(['4', '20']);

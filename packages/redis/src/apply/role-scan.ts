@@ -14,10 +14,9 @@ import { idBytes, idFromBytes, memberCodec } from '../codec/index.js';
 import { joinRecord } from '../codec/split.js';
 import { bucketOf } from '../keys.js';
 import { fieldLocator, type Ctx } from '../context.js';
-import { readMemberBuckets } from '../resources/members.js';
+import { bucketEntries, readMemberBuckets } from '../resources/members.js';
 import { joinTails } from '../resources/tails.js';
 import { readMemberUsers } from '../resources/users.js';
-import { hscanWindows } from '../scan.js';
 import type { Entity } from './validate.js';
 
 /** A role holder found by {@link readRoleHolders}. */
@@ -34,13 +33,6 @@ const BUCKETS_PER_WAVE = 256;
 
 /** Member buckets one `sakeRoleHolders` call scans (~4 000 members: a few ms of Redis time per call). */
 const BUCKETS_PER_CALL = 64;
-
-/** The `[field, value]` pairs of one member bucket (a listpack bucket comes back in one HSCAN). */
-async function bucketEntries(ctx: Ctx, key: string): Promise<Array<[Buffer, Buffer]>> {
-  const out: Array<[Buffer, Buffer]> = [];
-  for await (const window of hscanWindows(ctx, key)) for (const pair of window) out.push(pair);
-  return out;
-}
 
 /** A scanned member that may hold a role: decoded, kept when its `roles` really hold one. */
 function keepHolder(found: Array<{ userId: string; member: Entity }>, guildId: string, key: string, field: Buffer, record: Uint8Array, roleIds: ReadonlySet<string>): void {

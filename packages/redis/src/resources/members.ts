@@ -205,7 +205,7 @@ const BUCKETS_PER_WINDOW = 8;
 const WINDOWS_AHEAD = 3;
 
 /** The `[field, value]` pairs of one member bucket (HSCAN: a listpack bucket comes back in one call). */
-async function bucketEntries(ctx: Ctx, key: string): Promise<Array<[Buffer, Buffer]>> {
+export async function bucketEntries(ctx: Ctx, key: string): Promise<Array<[Buffer, Buffer]>> {
   const out: Array<[Buffer, Buffer]> = [];
   for await (const window of hscanWindows(ctx, key)) for (const pair of window) out.push(pair);
   return out;

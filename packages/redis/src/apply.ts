@@ -316,6 +316,32 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
   return old as number[];
 }
 
+/**
+ * Add the role ids the batch's member values and patches carry that this process's copies of their
+ * guilds' role dictionaries lack (see resources/roles.ts); undefined when there are none.
+ */
+function addNewRoles(ctx: Ctx, checked: readonly Checked[]): Promise<unknown> | undefined {
+  let added: Map<string, Set<string>> | undefined;
+  const note = (guildId: string, value: Entity): void => {
+    const roles = value.roles;
+    if (!Array.isArray(roles) || roles.length === 0) return;
+    added ??= new Map();
+    let set = added.get(guildId);
+    if (!set) added.set(guildId, (set = new Set()));
+    ctx.roles.of(guildId).missing(roles, set);
+  };
+  for (const m of checked) {
+    if (m.resource !== 'member') continue;
+    if (m.type === 'set') note(m.key.guildId!, m.value);
+    else if (m.type === 'merge') note(m.key.guildId!, m.patch);
+    else if (m.type === 'replaceForGuild') for (const v of m.values) note(m.guildId, v.value);
+  }
+  if (!added) return undefined;
+  const calls: Array<Promise<void>> = [];
+  for (const [guildId, roles] of added) if (roles.size > 0) calls.push(ctx.roles.add(guildId, roles));
+  return calls.length > 0 ? Promise.all(calls) : undefined;
+}
+
 /** The ttl that keeps an expiry `expireAt` (epoch ms; null: never; undefined: not known) when an entry is rewritten. */
 function keptTtl(expireAt: number | null | undefined, now: number): number | null | undefined {
   return expireAt === undefined || expireAt === null ? expireAt : Math.max(1, expireAt - now);
@@ -404,6 +430,11 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
     followWrites.add('user');
   }
 
+  // Roles new to a guild's role dictionary are added to it (atomically, in Redis) while the batch
+  // pre-reads, so every member of the batch is encoded with role indexes.
+  const registering = addNewRoles(ctx, checked);
+  registering?.catch(() => {});
+
   const scopeTargets = new Map<Checked, AnyKey[]>();
   /** Live message ids of each limited channel's index, kept up to date by the simulation. */
   const channelMessages = new Map<string, Set<string>>();
@@ -444,6 +475,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       more.forEach((t, i) => (t.value = moreValues[i]!));
     }
   }
+
+  if (registering) await registering;
 
   // Simulate and plan.
   const plan = new Plan(ctx, Date.now());

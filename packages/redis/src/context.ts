@@ -2,6 +2,7 @@
 import type { Connection } from './connection.js';
 import type { Keys } from './keys.js';
 import type { MemberLoader } from './resources/member-loader.js';
+import type { RoleDictionaries } from './resources/roles.js';
 
 /** Shared state of one open cache. */
 export interface Ctx {
@@ -19,6 +20,8 @@ export interface Ctx {
   readonly userTtlMs: number;
   /** Coalesces member point reads per tick (single node). */
   readonly memberLoader: MemberLoader;
+  /** This process's copies of the guilds' role dictionaries (member records refer to roles by index). */
+  readonly roles: RoleDictionaries;
 }
 
 /** A readable locator for an entry inside a hash: `key[id]`. */

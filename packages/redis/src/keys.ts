@@ -16,7 +16,7 @@
 import { idBytes } from './codec/ids.js';
 
 /** Version of this key layout; stored under {@link Keys.layout} and checked on open(). */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /** Child hashes of a guild, by resource. */
 export const GUILD_CHILD_HASH = {
@@ -77,6 +77,15 @@ export class Keys {
   /** Hash of one member bucket of a guild: user id (8 bytes) → member record. */
   memberBucket(guildId: string, bucket: number): string {
     return `${this.guildTag(guildId)}:m:${bucket}`;
+  }
+
+  /**
+   * String: the guild's role dictionary, the 8-byte ids of every role a stored member held, in
+   * first-seen order (member records refer to roles by index in it; see codec/roles.ts).
+   * Append-only: never rewritten, and left in place when the guild's data is deleted.
+   */
+  roleDictionary(guildId: string): string {
+    return `${this.guildTag(guildId)}:rd`;
   }
 
   /** Hash of the tails of a member bucket's split values (see codec/split.ts): user id (8 bytes) → rest of the record. */

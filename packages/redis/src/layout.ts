@@ -35,7 +35,8 @@ interface Migration {
 /**
  * Known migrations. Layout 0 was the pre-release layout, whose layout record
  * carried no bucket count (its data keys are those of layout 1). Layout 2
- * added split values (codec/split.ts).
+ * added split values (codec/split.ts); layout 3 the guilds' role dictionaries
+ * (codec/roles.ts).
  */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -52,6 +53,14 @@ const MIGRATIONS: readonly Migration[] = [
     // a valid unsplit layout-2 value, so nothing is rewritten; layout-1 code must not read a
     // layout-2 store (it would meet split heads), which the version bump prevents.
     describe: 'allow split member/user values (no data rewritten)',
+    async run() {},
+  },
+  {
+    from: 2,
+    // Layout 3 writes member records (schema v2) whose roles are indexes into the guild's role
+    // dictionary (`{g:G}:rd`). Version-1 member records stay readable and are rewritten as v2
+    // when they next change; layout-2 code can't read v2 records, which the version bump prevents.
+    describe: 'allow member records that refer to roles by index into a per-guild role dictionary (no data rewritten)',
     async run() {},
   },
 ];

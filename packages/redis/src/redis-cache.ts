@@ -50,6 +50,7 @@ import {
 } from './resources/children.js';
 import { countIndex, iterIndex, readExpiring } from './resources/expiring.js';
 import { countGuilds, iterGuilds, readGuild } from './resources/guilds.js';
+import { RoleDictionaries } from './resources/roles.js';
 import { allMemberWindows, countAllMembers, countGuildMembers, getMemberEntity, guildMemberWindows, iterMembersForUser } from './resources/members.js';
 import { isPackableId } from './codec/ids.js';
 import { WindowIterator } from './resources/window-iterator.js';
@@ -138,6 +139,7 @@ export class RedisCache implements Backend {
         memberBucketHint: new Map(),
         userTtlMs: o.userTtlMs,
         memberLoader: new MemberLoader(this.#conn, this.#keys),
+        roles: new RoleDictionaries(this.#conn, this.#keys),
       };
       this.#layoutConflict = undefined;
       this.#epoch = layout.epoch;
@@ -190,6 +192,7 @@ export class RedisCache implements Backend {
         if (reset === null) return;
         this.#epoch = epoch;
         ctx.memberBucketHint.clear();
+        ctx.roles.clear();
         this.#options.logger?.warn(reset);
         for (const handler of this.#resetHandlers) {
           try {

@@ -124,9 +124,9 @@ describe('split values keep buckets compact (single node)', () => {
   });
 });
 
-describe('layout 1 → 2', () => {
+describe('layout 1 → 3', () => {
   it('refuses a layout-1 store naming { migrate: true }, migrates it without rewriting data, and reads its values', async () => {
-    expect(LAYOUT_VERSION).toBe(2);
+    expect(LAYOUT_VERSION).toBe(3);
     const prefix = uniquePrefix('l1');
     const keys = new Keys(prefix);
     // A layout-1 store: written by this code (unsplit values are layout-1 values), then marked as layout 1.
@@ -141,11 +141,11 @@ describe('layout 1 → 2', () => {
     const refused = new RedisCache(redisUrl(), { prefix });
     const err = await refused.open().then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
-    expect((err as Error).message).toMatch(/layout 1, older than 2: open it with \{ migrate: true \}/);
+    expect((err as Error).message).toMatch(/layout 1, older than 3: open it with \{ migrate: true \}/);
 
     const migrating = new RedisCache(redisUrl(), { prefix, migrate: true });
     await migrating.open();
-    expect(await admin.hget(keys.layout, 'version')).toBe('2');
+    expect(await admin.hget(keys.layout, 'version')).toBe('3');
     await expect(migrating.getMember(guildId, (m.user as { id: string }).id)).resolves.toEqual(m);
     await migrating.close();
   });

@@ -327,7 +327,7 @@ export class Plan {
       this.#memberRuns.push([g, run]);
       g.records.push({ kind: 'member', op: 'setMany', userIds: run.userIds });
     }
-    encodeEntry('member', value, g.implied, 'user', run.list, userId, bucketSeed(userId));
+    encodeEntry('member', value, g.implied, 'user', run.list, userId, bucketSeed(userId), this.#ctx.roles.of(guildId));
     run.userIds.push(userId);
     // A member rewrite that leaves its user as stored (a role change) skips the user's encoding and bucket write.
     if (withUser) this.setUser(userId, value.user as Entity, undefined);
@@ -349,8 +349,9 @@ export class Plan {
     // The bucket-count hint is patched in at execution time (a later guild set may raise it).
     const hintIndex = g.args.length - 1;
     const list = new EntryList(1024);
+    const roles = this.#ctx.roles.of(guildId);
     for (const { userId, value } of entries) {
-      encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId));
+      encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId), roles);
       this.setUser(userId, value.user as Entity, undefined);
     }
     const parts = pieces(list);

@@ -3,16 +3,21 @@
  * of the deleted roles, joined with their users (the rewrite sets the member
  * and its user, so it needs the whole member as `getMember` returns it).
  *
- * Only role holders are decoded and joined: a record that contains neither
- * the role's 8-byte id nor its decimal string can't hold the role, whatever
- * its encoding (packed id list, or verbatim strings in the extension map), so
- * most members of a large guild are skipped without decoding and no user of a
- * member that keeps its roles is read.
+ * Only role holders are decoded and joined: a version-2 record holds its
+ * roles as indexes into the guild's role dictionary, in its first field; any
+ * other record that contains neither the role's 8-byte id nor its decimal
+ * string can't hold the role, whatever its encoding (packed id list, or
+ * verbatim strings in the extension map). So most members of a large guild
+ * are skipped without decoding and no user of a member that keeps its roles
+ * is read.
  */
 import { InvalidDataFound, type UserEntity } from '@sake/abc';
 import { idBytes, idFromBytes, memberCodec } from '../codec/index.js';
+import { UnknownRoleIndex, type RoleDictionary } from '../codec/roles.js';
+import { decodeWithRoles } from '../resources/roles.js';
 import { joinRecord } from '../codec/split.js';
 import { bucketOf } from '../keys.js';
+import { CURRENT_SCHEMA } from '../codec/schemas.js';
 import { fieldLocator, type Ctx } from '../context.js';
 import { bucketEntries, readMemberBuckets } from '../resources/members.js';
 import { joinTails } from '../resources/tails.js';
@@ -34,35 +39,61 @@ const BUCKETS_PER_WAVE = 256;
 /** Member buckets one `sakeRoleHolders` call scans (~4 000 members: a few ms of Redis time per call). */
 const BUCKETS_PER_CALL = 64;
 
+/** A member the scan found that may hold a role, not decoded yet. */
+interface Candidate {
+  readonly key: string;
+  readonly field: Buffer;
+  readonly record: Uint8Array;
+}
+
+/** Decode the candidates (with the guild's role dictionary) and keep those whose `roles` really hold one of `roleIds`. */
+function keepHolders(ctx: Ctx, guildId: string, candidates: readonly Candidate[], roleIds: ReadonlySet<string>): Holders | Promise<Holders> {
+  if (candidates.length === 0) return [];
+  return decodeWithRoles(ctx.roles, guildId, () => candidates[0]!.key, (roles) => {
+    const found: Holders = [];
+    for (const c of candidates) keepHolder(found, guildId, c.key, c.field, c.record, roleIds, roles);
+    return found;
+  });
+}
+
+type Holders = Array<{ userId: string; member: Entity }>;
+
 /** A scanned member that may hold a role: decoded, kept when its `roles` really hold one. */
-function keepHolder(found: Array<{ userId: string; member: Entity }>, guildId: string, key: string, field: Buffer, record: Uint8Array, roleIds: ReadonlySet<string>): void {
+function keepHolder(found: Holders, guildId: string, key: string, field: Buffer, record: Uint8Array, roleIds: ReadonlySet<string>, roles: RoleDictionary): void {
   const userId = idFromBytes(field);
-  const member = memberCodec.decode(record, fieldLocator(key, userId), guildId, { id: userId } as UserEntity) as unknown as Entity;
-  const roles = member.roles;
-  if (Array.isArray(roles) && roles.some((r) => typeof r === 'string' && roleIds.has(r))) found.push({ userId, member });
+  const where = fieldLocator(key, userId);
+  let member: Entity;
+  try {
+    member = memberCodec.decode(record, where, guildId, { id: userId } as UserEntity, roles) as unknown as Entity;
+  } catch (err) {
+    if (err instanceof UnknownRoleIndex) err.where = where;
+    throw err;
+  }
+  const held = member.roles;
+  if (Array.isArray(held) && held.some((r) => typeof r === 'string' && roleIds.has(r))) found.push({ userId, member });
 }
 
 /**
  * The scan in Redis: `sakeRoleHolders` calls over the guild's buckets (all in its slot), which
- * answer only the members whose record contains a needle: a 100k-member guild's members no
+ * answer only the members whose roles field holds one of the `indexes` or whose record contains
+ * a needle: a 100k-member guild's members no
  * longer cross the wire and Node for a role delete (each was read and searched here before).
  */
-async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, needles: readonly Buffer[], roleIds: ReadonlySet<string>): Promise<Array<{ userId: string; member: Entity }>> {
-  const calls: Array<Promise<Array<{ userId: string; member: Entity }>>> = [];
+async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, indexes: readonly number[], needles: readonly Buffer[], roleIds: ReadonlySet<string>): Promise<Holders> {
+  const calls: Array<Promise<Holders>> = [];
   for (let from = 0; from < buckets; from += BUCKETS_PER_CALL) {
     const to = Math.min(buckets, from + BUCKETS_PER_CALL);
-    const args = [`${ctx.keys.guildTag(guildId)}:m:`, String(from), String(to), ...needles];
+    const args = [`${ctx.keys.guildTag(guildId)}:m:`, String(from), String(to), String(indexes.length), ...indexes.map(String), ...needles];
     calls.push(
       ctx.conn.run('sakeRoleHolders', () => ctx.conn.batched.sakeRoleHoldersBuffer(ctx.keys.guildMeta(guildId), args), ctx.keys.memberBucket(guildId, from)).then((flat) => {
-        const found: Array<{ userId: string; member: Entity }> = [];
+        const candidates: Candidate[] = [];
         for (let i = 0; i + 2 < flat.length; i += 3) {
           const field = flat[i]!;
           // The reply does not say the bucket: it follows from the user id, as for every member.
           const key = ctx.keys.memberBucket(guildId, bucketOf(idFromBytes(field), buckets));
-          const record = joinRecord(flat[i + 1]!, flat[i + 2]!, fieldLocator(key, idFromBytes(field)));
-          keepHolder(found, guildId, key, field, record, roleIds);
+          candidates.push({ key, field, record: joinRecord(flat[i + 1]!, flat[i + 2]!, fieldLocator(key, idFromBytes(field))) });
         }
-        return found;
+        return keepHolders(ctx, guildId, candidates, roleIds);
       }),
     );
   }
@@ -70,8 +101,8 @@ async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, needles: 
 }
 
 /** The scan in Node (the fallback when a bucket holds a foreign value: these reads name the key in their error). */
-async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: readonly Buffer[], roleIds: ReadonlySet<string>): Promise<Array<{ userId: string; member: Entity }>> {
-  const found: Array<{ userId: string; member: Entity }> = [];
+async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: readonly Buffer[], roleIds: ReadonlySet<string>): Promise<Holders> {
+  const found: Holders = [];
   for (let from = 0; from < buckets; from += BUCKETS_PER_WAVE) {
     const to = Math.min(buckets, from + BUCKETS_PER_WAVE);
     const scans: Array<Promise<void>> = [];
@@ -83,13 +114,17 @@ async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: r
           if (entries.length === 0) return;
           const fields = entries.map(([f]) => f);
           const values = await joinTails(ctx, ctx.keys.memberTails(guildId, b), fields, entries.map(([, v]) => v), (i) => fieldLocator(key, idFromBytes(fields[i]!)));
+          // This fallback only runs after a foreign value broke the script: every version-2 record
+          // is decoded here (their roles are indexes, not needles); older ones only with a needle.
+          const candidates: Candidate[] = [];
           for (let i = 0; i < values.length; i++) {
             const bytes = values[i]!;
             const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-            let mayHold = false;
+            let mayHold = view[0] === CURRENT_SCHEMA.member.header;
             for (let n = 0; n < needles.length && !mayHold; n++) mayHold = view.indexOf(needles[n]!) >= 0;
-            if (mayHold) keepHolder(found, guildId, key, fields[i]!, bytes, roleIds);
+            if (mayHold) candidates.push({ key, field: fields[i]!, record: bytes });
           }
+          found.push(...(await keepHolders(ctx, guildId, candidates, roleIds)));
         })(),
       );
     }
@@ -100,13 +135,20 @@ async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: r
 
 /** The cached members of `guildId` whose `roles` hold any of `roleIds`, joined with their users. */
 export async function readRoleHolders(ctx: Ctx, guildId: string, roleIds: ReadonlySet<string>): Promise<RoleHolder[]> {
-  const buckets = await readMemberBuckets(ctx, guildId);
+  // The dictionary is read along with the bucket count: a role another process added to it has an
+  // index this copy may not know yet.
+  const [buckets, roles] = await Promise.all([readMemberBuckets(ctx, guildId), ctx.roles.refresh(guildId)]);
   if (buckets === null) return [];
   const needles: Buffer[] = [];
-  for (const roleId of roleIds) needles.push(idBytes(roleId), Buffer.from(roleId, 'latin1'));
-  let found: Array<{ userId: string; member: Entity }>;
+  const indexes: number[] = [];
+  for (const roleId of roleIds) {
+    needles.push(idBytes(roleId), Buffer.from(roleId, 'latin1'));
+    const at = roles.indexOf(roleId);
+    if (at >= 0) indexes.push(at);
+  }
+  let found: Holders;
   try {
-    found = await scanInRedis(ctx, guildId, buckets, needles, roleIds);
+    found = await scanInRedis(ctx, guildId, buckets, indexes, needles, roleIds);
   } catch (err) {
     if (!(err instanceof InvalidDataFound) || !/\bWRONGTYPE\b/.test(err.message)) throw err;
     found = await scanInNode(ctx, guildId, buckets, needles, roleIds);

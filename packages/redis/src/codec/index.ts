@@ -17,9 +17,11 @@ import type {
   VoiceStateEntity,
 } from '@sake/abc';
 import { decodeRecord, encodeRecord } from './record.js';
+import type { RoleDictionary } from './roles.js';
 
 export { decodeRecord, encodeRecord } from './record.js';
 export { idBytes, idFromBytes, idsFromPacked } from './ids.js';
+export { RoleDictionary, UnknownRoleIndex } from './roles.js';
 
 /** Guild record (its id is in the key). */
 export const guildCodec = {
@@ -35,13 +37,16 @@ export const childCodec = {
     decodeRecord<T>(resource, b, key, { id, guild_id: guildId }),
 };
 
-/** Member record: without `user` (stored as a user) and `guild_id` (in the key). */
+/**
+ * Member record: without `user` (stored as a user) and `guild_id` (in the key); roles as indexes
+ * into the guild's role dictionary `roles` (see roles.ts).
+ */
 export const memberCodec = {
-  encode(v: MemberEntity, guildId: string): Buffer {
-    return encodeRecord('member', v, { guild_id: guildId }, 'user');
+  encode(v: MemberEntity, guildId: string, roles?: RoleDictionary): Buffer {
+    return encodeRecord('member', v, { guild_id: guildId }, 'user', roles);
   },
-  decode(b: Uint8Array, key: string, guildId: string, user: UserEntity): MemberEntity {
-    const member = decodeRecord<MemberEntity>('member', b, key, { guild_id: guildId });
+  decode(b: Uint8Array, key: string, guildId: string, user: UserEntity, roles?: RoleDictionary): MemberEntity {
+    const member = decodeRecord<MemberEntity>('member', b, key, { guild_id: guildId }, roles);
     member.user = user;
     return member;
   },

@@ -6,9 +6,14 @@
  * `null` is always stored as msgpack nil.
  */
 import { idBytes, idFromBytes, isPackableId, writeId } from './ids.js';
+import { roleIndexLength, writeRoleIndex, type RoleDictionary } from './roles.js';
 
-/** How a schema field is stored. */
-export type FieldKind = 'raw' | 'id' | 'ids' | 'time' | 'hash';
+/**
+ * How a schema field is stored. `roles`: a list of role ids as indexes into
+ * the guild's role dictionary (see roles.ts); a list with a role the
+ * dictionary does not hold does not fit.
+ */
+export type FieldKind = 'raw' | 'id' | 'ids' | 'time' | 'hash' | 'roles';
 
 /** Stored form of a field value: what msgpack writes. */
 export type Stored = unknown;
@@ -64,9 +69,19 @@ export function decodeTime(stored: number): string {
 }
 
 /** Encode `value` for `kind`; {@link NO_FIT} when it must be kept verbatim instead. */
-export function encodeKind(kind: FieldKind, value: unknown): Stored | typeof NO_FIT {
+export function encodeKind(kind: FieldKind, value: unknown, roles?: RoleDictionary): Stored | typeof NO_FIT {
   if (value === null || kind === 'raw') return value;
   switch (kind) {
+    case 'roles': {
+      const indexes = roleIndexes(value, roles);
+      if (!indexes) return NO_FIT;
+      let n = 0;
+      for (const i of indexes) n += roleIndexLength(i);
+      const out = Buffer.allocUnsafe(n);
+      let at = 0;
+      for (const i of indexes) at = writeRoleIndex(out, at, i);
+      return out;
+    }
     case 'id':
       return isPackableId(value) ? idBytes(value) : NO_FIT;
     case 'ids': {
@@ -89,10 +104,54 @@ export function encodeKind(kind: FieldKind, value: unknown): Stored | typeof NO_
   }
 }
 
-/** Decode a stored field; throws a `TypeError` describing the problem when the bytes can't be of this kind. */
-export function decodeKind(kind: FieldKind, stored: unknown): unknown {
+/** The dictionary indexes of a list of role ids, or undefined when it is not one or a role is not in `roles`. */
+export function roleIndexes(value: unknown, roles: RoleDictionary | undefined): number[] | undefined {
+  if (!roles || !Array.isArray(value)) return undefined;
+  const out = new Array<number>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const v: unknown = value[i];
+    const at = typeof v === 'string' ? roles.indexOf(v) : -1;
+    if (at < 0) return undefined;
+    out[i] = at;
+  }
+  return out;
+}
+
+/** The role ids of a stored `roles` field (see {@link roleIndexes}); `UnknownRoleIndex` from `roles` when it is behind. */
+export function decodeRoleIndexes(bytes: Uint8Array, start: number, end: number, roles: RoleDictionary | undefined): string[] | undefined {
+  const out: string[] = [];
+  let v = 0;
+  let shift = 0;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    v += (b & 0x7f) * 2 ** shift;
+    if (b & 0x80) {
+      shift += 7;
+      if (shift > 28) return undefined;
+      continue;
+    }
+    if (!roles) return undefined;
+    out.push(roles.idAt(v));
+    v = 0;
+    shift = 0;
+  }
+  return shift === 0 ? out : undefined;
+}
+
+/**
+ * Decode a stored field; throws a `TypeError` describing the problem when the bytes can't be of this
+ * kind (and passes on `UnknownRoleIndex` when `roles` is behind the stored dictionary).
+ */
+export function decodeKind(kind: FieldKind, stored: unknown, roles?: RoleDictionary): unknown {
   if (stored === null || kind === 'raw') return stored;
   switch (kind) {
+    case 'roles':
+      if (stored instanceof Uint8Array) {
+        if (!roles) throw new TypeError('a role index list read without its guild\'s role dictionary');
+        const ids = decodeRoleIndexes(stored, 0, stored.length, roles);
+        if (ids) return ids;
+      }
+      break;
     case 'id':
       if (stored instanceof Uint8Array && stored.length === 8) return idFromBytes(stored);
       break;

@@ -7,7 +7,8 @@
  * decoding a member + user ~2× faster, which is what iteration is bound by.
  */
 import { idFromBytes } from './ids.js';
-import { decodeTime, type FieldKind } from './kinds.js';
+import { decodeRoleIndexes, decodeTime, type FieldKind } from './kinds.js';
+import type { RoleDictionary } from './roles.js';
 
 /**
  * `obj[key] = value` as an own property even for `__proto__` (a plain assignment would set the
@@ -97,6 +98,8 @@ class Reader {
   pos = 0;
   /** End (exclusive) of the record being read. */
   end = 0;
+  /** The role dictionary of the record's guild (`roles` fields). */
+  roles: RoleDictionary | undefined = undefined;
 
   u8(): number {
     if (this.pos >= this.end) throw SLOW;
@@ -309,6 +312,12 @@ class Reader {
         for (let i = 0; i < out.length; i++) out[i] = listedId(this.buf, at + i * 8);
         return out;
       }
+      case 'roles': {
+        // An index beyond the dictionary throws UnknownRoleIndex through to the caller (not SLOW).
+        const ids = decodeRoleIndexes(this.buf, at, at + n, this.roles);
+        if (!ids) throw SLOW;
+        return ids;
+      }
       case 'hash':
         if (n === 16) return (this.buf as unknown as NativeSlices).hexSlice(at, at + 16);
         if (n === 17 && this.buf[at] === 1) return `a_${(this.buf as unknown as NativeSlices).hexSlice(at + 1, at + 17)}`;
@@ -324,9 +333,14 @@ const reader = new Reader();
  * Decode the body of a record (after its header byte) with `fields`, or
  * `undefined` when the general path must handle it.
  */
-export function fastDecode(bytes: Uint8Array, fields: ReadonlyArray<readonly [string, FieldKind]>, implied: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
+export function fastDecode(
+  bytes: Uint8Array,
+  fields: ReadonlyArray<readonly [string, FieldKind]>,
+  implied: Readonly<Record<string, string>>,
+  roles?: RoleDictionary,
+): Record<string, unknown> | undefined {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return fastDecodeAt(buf, 0, buf.length, fields, implied);
+  return fastDecodeAt(buf, 0, buf.length, fields, implied, roles);
 }
 
 /** A decoder generated for one schema, one set of implied keys and one presence mask (see {@link shapeDecoder}). */
@@ -408,9 +422,11 @@ export function fastDecodeAt(
   end: number,
   fields: ReadonlyArray<readonly [string, FieldKind]>,
   implied: Readonly<Record<string, string>>,
+  roles?: RoleDictionary,
 ): Record<string, unknown> | undefined {
   const r = reader;
   r.buf = buf;
+  r.roles = roles;
   r.pos = start + 1;
   r.end = end;
   try {
@@ -453,6 +469,7 @@ export function fastDecodeAt(
     throw err;
   } finally {
     r.buf = EMPTY;
+    r.roles = undefined;
   }
 }
 

@@ -11,9 +11,10 @@
 import { InvalidDataFound, type ResourceName } from '@sake/abc';
 import { Packr } from 'msgpackr';
 import { isPackableId } from './ids.js';
-import { decodeKind, encodeTime, NO_FIT, type FieldKind } from './kinds.js';
+import { decodeKind, encodeTime, NO_FIT, roleIndexes, type FieldKind } from './kinds.js';
 import { assignOwn, fastDecode, setOwn } from './reader.js';
 import { RecordWriter, type EntryList } from './writer.js';
+import { UnknownRoleIndex, type RoleDictionary } from './roles.js';
 import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
 
 /**
@@ -31,11 +32,13 @@ const NO_IMPLIED: Implied = {};
 /**
  * Encode `value` as a record of `resource`, leaving out `implied` fields that
  * match and the own property named `omit` (a member's `user`, stored apart).
+ * `roles`: the guild's role dictionary (members; without it, or for a role it
+ * does not hold, the roles are kept verbatim in the extension map).
  */
-export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED, omit?: string): Buffer {
+export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED, omit?: string, roles?: RoleDictionary): Buffer {
   const schema = CURRENT_SCHEMA[resource];
   writer.begin();
-  const count = writeBody(schema, value, implied, omit);
+  const count = writeBody(schema, value, implied, omit, roles);
   return writer.end(schema.header, lastMask, count);
 }
 
@@ -43,12 +46,21 @@ export function encodeRecord(resource: ResourceName, value: object, implied: Imp
  * Encode like {@link encodeRecord} and append the result to `out` as a packed entry keyed by the
  * 8-byte form of `id` (and `seed`, when given): see {@link RecordWriter.endEntry}. Same bytes.
  */
-export function encodeEntry(resource: ResourceName, value: object, implied: Implied, omit: string | undefined, out: EntryList, id: string, seed?: number): void {
+export function encodeEntry(
+  resource: ResourceName,
+  value: object,
+  implied: Implied,
+  omit: string | undefined,
+  out: EntryList,
+  id: string,
+  seed?: number,
+  roles?: RoleDictionary,
+): void {
   const schema = CURRENT_SCHEMA[resource];
   writer.beginEntry(out);
   let count: number;
   try {
-    count = writeBody(schema, value, implied, omit);
+    count = writeBody(schema, value, implied, omit, roles);
   } catch (err) {
     writer.detach();
     throw err;
@@ -65,7 +77,8 @@ const ID = 1;
 const IDS = 2;
 const TIME = 3;
 const HASH_KIND = 4;
-const KIND_CODE: Record<FieldKind, number> = { raw: RAW, id: ID, ids: IDS, time: TIME, hash: HASH_KIND };
+const ROLES = 5;
+const KIND_CODE: Record<FieldKind, number> = { raw: RAW, id: ID, ids: IDS, time: TIME, hash: HASH_KIND, roles: ROLES };
 
 /**
  * The fields of a value with one particular key list (payloads of one kind nearly always come
@@ -138,7 +151,7 @@ function shapeOf(p: Prepared, keys: string[], omit: string | undefined): Shape {
 }
 
 /** Write a record's values into the writer (after its begin); returns the array length (the mask is left in `lastMask`). */
-function writeBody(schema: Schema, value: object, implied: Implied, omit: string | undefined): number {
+function writeBody(schema: Schema, value: object, implied: Implied, omit: string | undefined, roles: RoleDictionary | undefined): number {
   const source = value as Record<string, unknown>;
   const w = writer;
   let count = 1;
@@ -159,7 +172,7 @@ function writeBody(schema: Schema, value: object, implied: Implied, omit: string
     const v = source[name];
     const same = implied[name];
     if (same !== undefined && v === same) continue;
-    if (!writeKind(w, kinds[i]!, v)) {
+    if (!writeKind(w, kinds[i]!, v, roles)) {
       setOwn((ext ??= {}), name, v);
       continue;
     }
@@ -177,7 +190,7 @@ function writeBody(schema: Schema, value: object, implied: Implied, omit: string
 const writer = new RecordWriter((v) => packr.pack(v));
 
 /** Write `value` as `kind` (a KIND_CODE; see kinds.ts); false when it does not fit and must go to the extension map. */
-function writeKind(w: RecordWriter, kind: number, value: unknown): boolean {
+function writeKind(w: RecordWriter, kind: number, value: unknown, roles: RoleDictionary | undefined): boolean {
   if (value === null) {
     w.nil();
     return true;
@@ -195,6 +208,12 @@ function writeKind(w: RecordWriter, kind: number, value: unknown): boolean {
       for (let i = 0; i < value.length; i++) if (!isPackableId(value[i])) return false;
       w.ids(value as string[]);
       return true;
+    case ROLES: {
+      const indexes = roleIndexes(value, roles);
+      if (!indexes) return false;
+      w.roleIndexes(indexes);
+      return true;
+    }
     case TIME: {
       if (typeof value !== 'string') return false;
       const t = fastTime(value);
@@ -293,9 +312,10 @@ function popcount(mask: number): number {
 /**
  * Decode a record of `resource` stored under `key`. Unknown header, wrong
  * resource, corrupt msgpack or an impossible structure → `InvalidDataFound`
- * naming the key.
+ * naming the key; a role index beyond `roles` → {@link UnknownRoleIndex}
+ * (refresh the dictionary and decode again).
  */
-export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: string, implied: Implied = NO_IMPLIED): T {
+export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: string, implied: Implied = NO_IMPLIED, roles?: RoleDictionary): T {
   const fail = (detail: string, cause?: unknown): never => {
     throw new InvalidDataFound(key, detail, cause === undefined ? {} : { cause });
   };
@@ -304,7 +324,7 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
   const schema = SCHEMA_BY_HEADER.get(header);
   if (!schema) fail(`unknown record header 0x${header.toString(16).padStart(2, '0')} (not a sake ${resource} record, or written by a newer version)`);
   if (schema!.resource !== resource) fail(`holds a ${schema!.resource} record where a ${resource} record was expected`);
-  const fast = fastDecode(bytes, schema!.fields, implied);
+  const fast = fastDecode(bytes, schema!.fields, implied, roles);
   if (fast) return fast as T;
   let parts: unknown;
   try {
@@ -327,9 +347,10 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
     for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
       if (m % 2 === 0) continue;
       const [name, kind] = fields[i]!;
-      out[name] = decodeKind(kind, list[pos++]);
+      out[name] = decodeKind(kind, list[pos++], roles);
     }
   } catch (err) {
+    if (err instanceof UnknownRoleIndex) throw err;
     fail((err as Error).message, err);
   }
   if (list.length === present + 2) {

@@ -8,6 +8,7 @@
  * copying its result behind the header (the largest JS cost of an ingest).
  */
 import { writeId } from './ids.js';
+import { roleIndexLength, writeRoleIndex } from './roles.js';
 
 /** Encodes a nested value (object/array/other) as plain msgpack. */
 export type NestedPacker = (value: unknown) => Uint8Array;
@@ -70,6 +71,17 @@ export class RecordWriter {
     this.#room(list.length * 8);
     for (let i = 0; i < list.length; i++) writeId(this.#buf, this.#pos + i * 8, list[i]!);
     this.#pos += list.length * 8;
+  }
+
+  /** A binary of role dictionary indexes (roles.ts `writeRoleIndex` each). */
+  roleIndexes(indexes: readonly number[]): void {
+    let n = 0;
+    for (let i = 0; i < indexes.length; i++) n += roleIndexLength(indexes[i]!);
+    this.#binHeader(n);
+    this.#room(n);
+    let at = this.#pos;
+    for (let i = 0; i < indexes.length; i++) at = writeRoleIndex(this.#buf, at, indexes[i]!);
+    this.#pos = at;
   }
 
   /** A binary of one 8-byte id. */

@@ -13,6 +13,8 @@ import { hscanWindows, sscanWindows } from '../scan.js';
 import { guildsOfUser } from './children.js';
 import { joinTails } from './tails.js';
 import { readMemberUser, readMemberUsers } from './users.js';
+import { decodeWithRoles, settleWith } from './roles.js';
+import { UnknownRoleIndex, type RoleDictionary } from '../codec/roles.js';
 
 /** The member bucket count of a guild, read from the store (null: the guild has no members). */
 export async function readMemberBuckets(ctx: Ctx, guildId: string): Promise<number | null> {
@@ -48,7 +50,7 @@ export async function readMember(ctx: Ctx, guildId: string, userId: string): Pro
       const where = fieldLocator(key, userId);
       const [bytes] = await joinTails(ctx, ctx.keys.memberTails(guildId, bucketOf(userId, buckets)), [field], [head], () => where);
       // A member whose user entry is gone still answers, with a user carrying only its id.
-      return memberCodec.decode(bytes!, where, guildId, user ?? ({ id: userId } as UserEntity));
+      return decodeWithRoles(ctx.roles, guildId, () => where, (roles) => memberCodec.decode(bytes!, where, guildId, user ?? ({ id: userId } as UserEntity), roles));
     }
     if (attempt > 0) return null;
     // A miss may come from a stale bucket-count hint: re-read it once.
@@ -82,7 +84,11 @@ export function getMemberEntity(ctx: Ctx, guildId: string, userId: string): Prom
       (blob, pos) => {
         if (blob) {
           try {
-            resolve(decodePacked(blob, pos, { guild_id: guildId }, key, ctx));
+            settleWith(
+              decodeWithRoles(ctx.roles, guildId, () => key, (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles)),
+              resolve,
+              reject,
+            );
           } catch (err) {
             reject(err);
           }
@@ -120,7 +126,8 @@ function readMemberOneCall(ctx: Ctx, guildId: string, userId: string, key: strin
           bucketOf(userId, ctx.userBuckets),
           (blob, pos) => {
             try {
-              resolve(blob ? decodePacked(blob, pos, { guild_id: guildId }, key, ctx) : null);
+              if (!blob) resolve(null);
+              else settleWith(decodeWithRoles(ctx.roles, guildId, () => key, (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles)), resolve, reject);
             } catch (err) {
               reject(err);
             }
@@ -161,9 +168,10 @@ export function packedLength(blob: Buffer, pos: number): number {
  * The member (joined with its user) packed at `pos` of `blob` by one of the
  * scripts of scripts/read-member.ts (see `PACKED_MEMBER` there); sets
  * {@link packedEnd}. `memberKey` names the member's bucket for errors (a
- * function: only called for one).
+ * function: only called for one). `roles`: the guild's role dictionary
+ * (`UnknownRoleIndex`, naming the entry, when it is behind: see roles.ts).
  */
-function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: KeyOf, ctx: Ctx): MemberEntity {
+function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: KeyOf, ctx: Ctx, roles: RoleDictionary): MemberEntity {
   const flags = blob[pos]!;
   let fieldLength: number;
   let m0: number;
@@ -193,7 +201,13 @@ function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: Ke
     // Flag 16: a split head followed by its tail; the record starts after the marker byte.
     user = decodeAt<UserEntity>('user', blob, flags & 16 ? u0 + 1 : u0, end, { id: userId }, userKeyOf(ctx), userId);
   }
-  const member = decodeAt<MemberEntity>('member', blob, flags & 8 ? m0 + 1 : m0, u0, implied, memberKey, userId);
+  let member: MemberEntity;
+  try {
+    member = decodeAt<MemberEntity>('member', blob, flags & 8 ? m0 + 1 : m0, u0, implied, memberKey, userId, roles);
+  } catch (err) {
+    if (err instanceof UnknownRoleIndex) err.where = fieldLocator(keyOf(memberKey, userId), userId);
+    throw err;
+  }
   member.user = user;
   return member;
 }
@@ -228,21 +242,24 @@ async function memberWindowOneCall(ctx: Ctx, guildId: string, from: number, to: 
     if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) return memberWindowPerSlot(ctx, guildId, from, to);
     throw err;
   }
-  const out: MemberEntity[] = [];
   const implied = { guild_id: guildId };
-  let bucket = from;
-  const memberKey = (): string => `${base}${bucket}`;
-  for (let pos = 0; pos < blob.length; ) {
-    if (blob[pos] === 255) {
-      // A bucket marker: the members after it are in that bucket.
-      bucket = blob.readUInt32BE(pos + 1);
-      pos += 5;
-      continue;
+  const decodeAll = (roles: RoleDictionary): MemberEntity[] => {
+    const out: MemberEntity[] = [];
+    let bucket = from;
+    const memberKey = (): string => `${base}${bucket}`;
+    for (let pos = 0; pos < blob.length; ) {
+      if (blob[pos] === 255) {
+        // A bucket marker: the members after it are in that bucket.
+        bucket = blob.readUInt32BE(pos + 1);
+        pos += 5;
+        continue;
+      }
+      out.push(decodePacked(blob, pos, implied, memberKey, ctx, roles));
+      pos = packedEnd;
     }
-    out.push(decodePacked(blob, pos, implied, memberKey, ctx));
-    pos = packedEnd;
-  }
-  return out;
+    return out;
+  };
+  return decodeWithRoles(ctx.roles, guildId, () => `${base}${from}`, decodeAll);
 }
 
 /** One window of members (cluster): several buckets fetched together, then their users in one pipelined join. */
@@ -260,15 +277,23 @@ async function memberWindowPerSlot(ctx: Ctx, guildId: string, from: number, to: 
   const userIds: string[] = [];
   for (const { ids } of buckets) for (const id of ids) userIds.push(id);
   const users = await readMemberUsers(ctx, userIds);
-  const out: MemberEntity[] = [];
-  let n = 0;
-  for (const { key, ids, values } of buckets) {
-    for (let i = 0; i < ids.length; i++) {
-      const user = users[n++] ?? ({ id: ids[i]! } as UserEntity);
-      out.push(memberCodec.decode(values[i]!, fieldLocator(key, ids[i]!), guildId, user));
+  return decodeWithRoles(ctx.roles, guildId, () => keys[0]!, (roles) => {
+    const out: MemberEntity[] = [];
+    let n = 0;
+    for (const { key, ids, values } of buckets) {
+      for (let i = 0; i < ids.length; i++) {
+        const user = users[n++] ?? ({ id: ids[i]! } as UserEntity);
+        const where = fieldLocator(key, ids[i]!);
+        try {
+          out.push(memberCodec.decode(values[i]!, where, guildId, user, roles));
+        } catch (err) {
+          if (err instanceof UnknownRoleIndex) err.where = where;
+          throw err;
+        }
+      }
     }
-  }
-  return out;
+    return out;
+  });
 }
 
 /**

@@ -221,14 +221,45 @@ return table.concat(out)
  * role (a `removeRole`'s pre-read), found in Redis so that a guild's other members never leave
  * it. KEYS[1] = the guild's meta hash (its slot is the guild's: every key built here is in it);
  * ARGV[1] = the guild's member bucket key without the number (`P{g:G}:m:`), ARGV[2] and ARGV[3]
- * = the first and last bucket + 1, then the needles (a role's 8-byte id and its decimal string: a
- * record that contains neither can't hold the role, whatever its encoding). Returns `{field,
- * head, tail, …}` for each member whose record (head and tail joined) contains a needle, and for
- * each split head whose tail is missing (tail '': the caller reports it, as every read does).
+ * = the first and last bucket + 1, ARGV[4] = k, ARGV[5 … 4+k] = the roles' indexes in the guild's
+ * role dictionary, then the needles (a role's 8-byte id and its decimal string). A version-2
+ * record (header 0x52) with its `roles` field in place (first, as dictionary indexes) is a
+ * candidate when an index matches; any other record when it contains a needle (a version-1
+ * record's packed ids, or verbatim strings in the extension map: a record that contains neither
+ * can't hold the role, whatever its encoding). A version-2 record this can't parse is a
+ * candidate too (Node decodes it and reports what is wrong). Returns `{field, head, tail, …}` for
+ * each candidate, and for each split head whose tail is missing (tail '': the caller reports it,
+ * as every read does).
  */
 export const ROLE_HOLDERS_LUA = `
 local find, sub, byte = string.find, string.sub, string.byte
 local base, first, last = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) - 1
+local k = tonumber(ARGV[4])
+local wanted = {}
+for i = 5, 4 + k do wanted[tonumber(ARGV[i])] = true end
+local needles = 5 + k
+-- The span of a version-2 record's positional roles: start, stop; false when it has none in
+-- place; nil when the record can't be parsed.
+local function roleSpan(r)
+  local pos = 3
+  local h = byte(r, 2)
+  if h == 0xdc then pos = 5 elseif not h or h < 0x90 or h > 0x9f then return nil end
+  local m, mask = byte(r, pos), nil
+  if not m then return nil end
+  if m < 0x80 then mask, pos = m, pos + 1
+  elseif m == 0xcc then mask, pos = byte(r, pos + 1), pos + 2
+  elseif m == 0xcd then mask, pos = byte(r, pos + 2), pos + 3
+  elseif m == 0xce then mask, pos = byte(r, pos + 4), pos + 5
+  else return nil end
+  if not mask then return nil end
+  if mask % 2 == 0 then return false end
+  local b, n = byte(r, pos), nil
+  if b == 0xc4 then n, pos = byte(r, pos + 1), pos + 2
+  elseif b == 0xc5 then n, pos = (byte(r, pos + 1) or 0) * 256 + (byte(r, pos + 2) or 0), pos + 3
+  else return nil end
+  if not n or pos + n - 1 > #r then return nil end
+  return pos, pos + n - 1
+end
 local out = {}
 for b = first, last do
   local key = base .. b
@@ -238,6 +269,7 @@ for b = first, last do
     local f, v = flat[i], flat[i + 1]
     local record, tail = v, ''
     local candidate = false
+    local missing = false
     if byte(v, 1) == 255 then
       if not tails then
         tails = {}
@@ -245,13 +277,32 @@ for b = first, last do
         for j = 1, #t, 2 do tails[t[j]] = t[j + 1] end
       end
       tail = tails[f]
-      if tail then record = sub(v, 2) .. tail else tail, candidate = '', true end
+      if tail then record = sub(v, 2) .. tail else tail, candidate, missing = '', true, true end
     end
-    if not candidate then
-      for n = 4, #ARGV do
-        if find(record, ARGV[n], 1, true) then
-          candidate = true
-          break
+    if not missing then
+      local s, e = nil, nil
+      if byte(record, 1) == 0x52 then
+        s, e = roleSpan(record)
+        if s == nil then candidate = true end
+      end
+      if s then
+        local x, shift = 0, 1
+        for p = s, e do
+          local c = byte(record, p)
+          if c >= 128 then
+            x, shift = x + (c - 128) * shift, shift * 128
+          else
+            x = x + c * shift
+            if wanted[x] then candidate = true break end
+            x, shift = 0, 1
+          end
+        end
+      elseif not candidate then
+        for n = needles, #ARGV do
+          if find(record, ARGV[n], 1, true) then
+            candidate = true
+            break
+          end
         end
       end
     end

@@ -1,0 +1,108 @@
+/**
+ * This process's copies of the guilds' role dictionaries (codec/roles.ts):
+ * kept per guild, extended from Redis when a record refers to an index the
+ * copy does not have, and grown through `sakeRoleDictionary` before a write
+ * encodes a role that is new to the guild.
+ */
+import { InvalidDataFound } from '@sake/abc';
+import { idBytes } from '../codec/ids.js';
+import { RoleDictionary, UnknownRoleIndex } from '../codec/roles.js';
+import type { Connection } from '../connection.js';
+import type { Keys } from '../keys.js';
+
+/** The role dictionaries of the guilds this cache has met. */
+export class RoleDictionaries {
+  readonly #conn: Connection;
+  readonly #keys: Keys;
+  readonly #byGuild = new Map<string, RoleDictionary>();
+  /** A refresh in flight per guild: concurrent readers share it. */
+  readonly #refreshing = new Map<string, Promise<RoleDictionary>>();
+
+  constructor(conn: Connection, keys: Keys) {
+    this.#conn = conn;
+    this.#keys = keys;
+  }
+
+  /** The copy of a guild's dictionary (empty until something extends it). */
+  of(guildId: string): RoleDictionary {
+    let dict = this.#byGuild.get(guildId);
+    if (!dict) {
+      dict = new RoleDictionary();
+      this.#byGuild.set(guildId, dict);
+    }
+    return dict;
+  }
+
+  /** Forget every copy (the store was re-created: its dictionaries may be new ones). */
+  clear(): void {
+    this.#byGuild.clear();
+  }
+
+  /** Read what the stored dictionary has beyond the copy (one GETRANGE). */
+  refresh(guildId: string): Promise<RoleDictionary> {
+    let pending = this.#refreshing.get(guildId);
+    if (!pending) {
+      const dict = this.of(guildId);
+      const known = dict.size;
+      const key = this.#keys.roleDictionary(guildId);
+      pending = this.#conn
+        .run('GETRANGE', (c) => c.getrangeBuffer(key, known * 8, -1), key)
+        .then((bytes) => this.#extend(guildId, key, known, bytes))
+        .finally(() => this.#refreshing.delete(guildId));
+      this.#refreshing.set(guildId, pending);
+    }
+    return pending;
+  }
+
+  /** Make sure the stored dictionary of `guildId` holds `roleIds` (atomically appended when absent) and the copy knows them. */
+  async add(guildId: string, roleIds: ReadonlySet<string>): Promise<void> {
+    const dict = this.of(guildId);
+    const known = dict.size;
+    const key = this.#keys.roleDictionary(guildId);
+    const packed = Buffer.allocUnsafe(roleIds.size * 8);
+    let at = 0;
+    for (const id of roleIds) {
+      idBytes(id).copy(packed, at);
+      at += 8;
+    }
+    const rest = await this.#conn.run('sakeRoleDictionary', () => this.#conn.scripts.sakeRoleDictionaryBuffer(key, known, packed), key);
+    this.#extend(guildId, key, known, rest);
+  }
+
+  #extend(guildId: string, key: string, from: number, bytes: Buffer): RoleDictionary {
+    if (bytes.length % 8 !== 0) throw new InvalidDataFound(key, `a role dictionary of ${from * 8 + bytes.length} bytes (not a multiple of 8)`);
+    const dict = this.of(guildId);
+    // Another refresh or add may have extended the copy meanwhile: take only what is new to it.
+    dict.extendAt(from, bytes);
+    return dict;
+  }
+}
+
+/** Settle a promise's callbacks with a value or promise from {@link decodeWithRoles}. */
+export function settleWith<T>(value: T | Promise<T>, resolve: (v: T) => void, reject: (err: unknown) => void): void {
+  if (value instanceof Promise) value.then(resolve, reject);
+  else resolve(value);
+}
+
+/**
+ * Run `decode` (a synchronous decode of bytes already read) with the guild's dictionary; when a
+ * record refers to a role the copy does not have yet, refresh it and decode once more. Still
+ * unknown after that: the record refers to no stored role, `InvalidDataFound` naming `key`.
+ */
+export function decodeWithRoles<T>(roles: RoleDictionaries, guildId: string, key: () => string, decode: (dict: RoleDictionary) => T): T | Promise<T> {
+  try {
+    return decode(roles.of(guildId));
+  } catch (err) {
+    if (!(err instanceof UnknownRoleIndex)) throw err;
+    return roles.refresh(guildId).then((dict) => {
+      try {
+        return decode(dict);
+      } catch (again) {
+        if (again instanceof UnknownRoleIndex) {
+          throw new InvalidDataFound(again.where ?? key(), `refers to role index ${again.index}, beyond the guild's role dictionary (${dict.size} roles)`, { cause: again });
+        }
+        throw again;
+      }
+    });
+  }
+}

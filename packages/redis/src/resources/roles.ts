@@ -65,7 +65,11 @@ export class RoleDictionaries {
       idBytes(id).copy(packed, at);
       at += 8;
     }
-    const rest = await this.#conn.run('sakeRoleDictionary', () => this.#conn.scripts.sakeRoleDictionaryBuffer(key, known, packed), key);
+    const rest = await this.#conn.run('sakeRoleDictionary', () => this.#conn.scripts.sakeRoleDictionaryBuffer(key, known, packed), key).catch((err: unknown) => {
+      // The script refuses a dictionary that can't be one (see scripts/role-dictionary.ts).
+      if (err instanceof Error && err.message.includes('sake: role dictionary')) throw new InvalidDataFound(key, `a role dictionary of the wrong length (${err.message})`, { cause: err });
+      throw err;
+    });
     this.#extend(guildId, key, known, rest);
   }
 

@@ -1,0 +1,184 @@
+/**
+ * Layout 3: member records refer to their roles by index into the guild's
+ * append-only role dictionary (`{g:G}:rd`). Two processes meeting new roles
+ * at once agree on the indexes; a process whose copy is behind refreshes it;
+ * version-1 records (8-byte role ids) stay readable, findable by removeRole
+ * and become version 2 when rewritten; a record or dictionary that can't be
+ * right is `InvalidDataFound` naming its key.
+ */
+import { InvalidDataFound, mutation } from '@sake/abc';
+import { Keys, RedisCache } from '@sake/redis';
+import { Redis } from 'ioredis';
+import { pack } from 'msgpackr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterCache, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+
+let admin: Redis;
+beforeAll(() => {
+  admin = new Redis(redisUrl());
+});
+afterAll(() => {
+  admin.disconnect();
+});
+
+/** The 8 big-endian bytes of a snowflake. */
+function id8(id: string): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(id));
+  return b;
+}
+
+/** Where a stored member record's first field (its roles, in version 2) starts: after header, array and mask. */
+function firstField(stored: Buffer): number {
+  const mask = stored[2]!;
+  return mask < 0x80 ? 3 : mask === 0xcc ? 4 : mask === 0xcd ? 5 : 7;
+}
+
+function userIdOf(m: Record<string, unknown>): string {
+  return (m.user as { id: string }).id;
+}
+
+async function opened(cache: RedisCache): Promise<RedisCache> {
+  await cache.open();
+  return cache;
+}
+
+for (const [name, make] of [
+  ['single node', singleCache],
+  ['cluster', clusterCache],
+] as const) {
+  describe(`role dictionary (${name})`, () => {
+    it('two caches adding new roles at once agree on them: each reads the other\'s members, and a fresh cache reads both', async () => {
+      const prefix = uniquePrefix('rd');
+      const [a, b] = await Promise.all([opened(make({ prefix })), opened(make({ prefix }))]);
+      const guildId = sf();
+      const shared = sf();
+      const fromA = Array.from({ length: 20 }, () => member(guildId, user(), { roles: [shared, sf(), sf()] }));
+      const fromB = Array.from({ length: 20 }, () => member(guildId, user(), { roles: [sf(), shared, sf()] }));
+      // Interleaved batches from both, issued together: each meets roles new to its copy and to the store.
+      await Promise.all(fromA.map((m, i) => Promise.all([a.apply([mutation.set('member', m as never)]), b.apply([mutation.set('member', fromB[i] as never)])])));
+      for (const m of [...fromA, ...fromB]) {
+        await expect(a.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
+        await expect(b.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
+      }
+      const fresh = await opened(make({ prefix }));
+      const all = await fresh.iterMembersForGuild(guildId).toArray();
+      expect(all).toHaveLength(40);
+      expect(new Map(all.map((m) => [m.user!.id, m]))).toEqual(new Map([...fromA, ...fromB].map((m) => [userIdOf(m), m])));
+      await Promise.all([a.close(), b.close(), fresh.close()]);
+    });
+
+    it('a cache whose copy is behind finds holders of a role another cache added (removeRole) and reads the rest right', async () => {
+      const prefix = uniquePrefix('rd');
+      const [a, b] = await Promise.all([opened(make({ prefix })), opened(make({ prefix }))]);
+      const guildId = sf();
+      const [r1, r2, r3] = [sf(), sf(), sf()];
+      const first = member(guildId, user(), { roles: [r1] });
+      await a.apply([mutation.set('member', first as never)]);
+      await expect(b.getMember(guildId, userIdOf(first))).resolves.toEqual(first);
+      // b's copy now knows r1 only; a adds r2 and r3.
+      const holders = Array.from({ length: 5 }, () => member(guildId, user(), { roles: [r2, r3] }));
+      const others = Array.from({ length: 5 }, () => member(guildId, user(), { roles: [r3] }));
+      await a.apply([...holders, ...others].map((m) => mutation.set('member', m as never)));
+      await b.apply([mutation.removeRole(guildId, r2)]);
+      for (const m of holders) await expect(b.getMember(guildId, userIdOf(m))).resolves.toEqual({ ...m, roles: [r3] });
+      for (const m of others) await expect(a.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('keeps the dictionary when the guild and its members go: indexes mean the same roles afterwards', async () => {
+      const prefix = uniquePrefix('rd');
+      const [a, b] = await Promise.all([opened(make({ prefix })), opened(make({ prefix }))]);
+      const guildId = sf();
+      const roles = [sf(), sf()];
+      const m = member(guildId, user(), { roles });
+      await a.apply([mutation.set('member', m as never)]);
+      await expect(b.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
+      await a.clearMembersForGuild(guildId);
+      await a.deleteGuild(guildId);
+      // b's copy still maps indexes 0 and 1 to roles[0] and roles[1]: a member written after the
+      // clear with those roles in the other order must come back in that order.
+      const again = member(guildId, user(), { roles: [roles[1], roles[0]] });
+      await a.apply([mutation.set('member', again as never)]);
+      await expect(b.getMember(guildId, userIdOf(again))).resolves.toEqual(again);
+      await Promise.all([a.close(), b.close()]);
+    });
+  });
+}
+
+describe('role dictionary: stored bytes (single node)', () => {
+  it('stores roles as one-byte indexes, the dictionary in first-seen order, each role once', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    const guildId = sf();
+    const roles = Array.from({ length: 10 }, () => sf());
+    const m1 = member(guildId, user(), { roles: roles.slice(0, 6) });
+    const m2 = member(guildId, user(), { roles: [...roles.slice(4), roles[0]!] });
+    await cache.apply([mutation.set('member', m1 as never), mutation.set('member', m2 as never)]);
+    expect(await admin.getBuffer(keys.roleDictionary(guildId))).toEqual(Buffer.concat(roles.map(id8)));
+    const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
+    const stored = await admin.hgetBuffer(keys.memberBucket(guildId, Number(userIdOf(m1).slice(-9)) % mb), id8(userIdOf(m1)));
+    expect(stored![0]).toBe(0x52);
+    // Header, array, mask, then the roles field first: bin8 of 6 one-byte indexes 0…5.
+    const at = firstField(stored!);
+    expect([...stored!.subarray(at, at + 8)]).toEqual([0xc4, 6, 0, 1, 2, 3, 4, 5]);
+    await cache.close();
+  });
+
+  it('reads version-1 records (8-byte role ids), finds their holders, and rewrites them as version 2', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    const guildId = sf();
+    const [r1, r2] = [sf(), sf()];
+    const m = member(guildId, user(), { roles: [r1, r2], nick: 'old' });
+    await cache.apply([mutation.set('member', m as never)]);
+    const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
+    const bucket = keys.memberBucket(guildId, Number(userIdOf(m).slice(-9)) % mb);
+    // The same member as layout 2 wrote it: header 0x51, fields nick (bit 1), avatar (2), roles (4: packed
+    // ids), joined_at (5: -(µs since the epoch) - 1), premium_since (6), deaf, mute, flags, pending (7–10).
+    expect(m.joined_at).toBe('2021-05-04T12:34:56.789000+00:00');
+    const joined = -(Date.UTC(2021, 4, 4, 12, 34, 56) * 1000 + 789000) - 1;
+    const v1 = [0b11111110110, 'old', null, Buffer.concat([id8(r1), id8(r2)]), joined, null, m.deaf, m.mute, m.flags, m.pending];
+    await admin.hset(bucket, id8(userIdOf(m)), Buffer.concat([Buffer.from([0x51]), pack(v1)]));
+    const fresh = await opened(singleCache({ prefix: cache.prefix }));
+    await expect(fresh.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
+    await fresh.apply([mutation.removeRole(guildId, r1)]);
+    await expect(fresh.getMember(guildId, userIdOf(m))).resolves.toEqual({ ...m, roles: [r2] });
+    expect((await admin.hgetBuffer(bucket, id8(userIdOf(m))))![0]).toBe(0x52);
+    await Promise.all([cache.close(), fresh.close()]);
+  });
+
+  it('a record referring to an index beyond the dictionary is InvalidDataFound naming the entry, for a get and an iteration', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    const guildId = sf();
+    const m = member(guildId, user(), { roles: [sf()] });
+    await cache.apply([mutation.set('member', m as never)]);
+    const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
+    const bucket = keys.memberBucket(guildId, Number(userIdOf(m).slice(-9)) % mb);
+    const stored = (await admin.hgetBuffer(bucket, id8(userIdOf(m))))!;
+    const at = firstField(stored);
+    expect([...stored.subarray(at, at + 3)]).toEqual([0xc4, 1, 0]);
+    stored[at + 2] = 9;
+    await admin.hset(bucket, id8(userIdOf(m)), stored);
+    const fresh = await opened(singleCache({ prefix: cache.prefix }));
+    const err = await fresh.getMember(guildId, userIdOf(m)).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidDataFound);
+    expect((err as InvalidDataFound).message).toContain(`${bucket}[${userIdOf(m)}]`);
+    expect((err as InvalidDataFound).message).toMatch(/role index 9/);
+    await expect(fresh.iterMembersForGuild(guildId).toArray()).rejects.toThrow(InvalidDataFound);
+    await Promise.all([cache.close(), fresh.close()]);
+  });
+
+  it('a dictionary whose length is not a multiple of 8 is InvalidDataFound naming it, and is left as it is', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    const guildId = sf();
+    await admin.set(keys.roleDictionary(guildId), Buffer.from('12345'));
+    const err = await cache.apply([mutation.set('member', member(guildId) as never)]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidDataFound);
+    expect((err as Error).message).toContain(keys.roleDictionary(guildId));
+    expect(await admin.get(keys.roleDictionary(guildId))).toBe('12345');
+    await cache.close();
+  });
+});

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export * from './copy.js';
 export * from './ids.js';
 export * from './iterator.js';
 export * from './entities.js';

@@ -4,6 +4,7 @@
  * every backend must count the same way.
  */
 import type { APIReaction } from 'discord-api-types/v10';
+import { copyEntity } from './copy.js';
 
 /** The emoji of a reaction as the gateway sends it: custom emojis by id, unicode ones by name. */
 export interface ReactionEmoji {
@@ -62,7 +63,7 @@ export function applyReactionChange(reactions: readonly APIReaction[] | undefine
   if (change.op === 'add') {
     const base: APIReaction =
       at >= 0
-        ? structuredClone(out[at]!)
+        ? copyEntity(out[at]!)
         : { count: 0, count_details: { burst: 0, normal: 0 }, me: false, me_burst: false, emoji: { ...change.emoji } as APIReaction['emoji'], burst_colors: [] };
     base.count += 1;
     if (change.burst) {
@@ -78,7 +79,7 @@ export function applyReactionChange(reactions: readonly APIReaction[] | undefine
     return out;
   }
   if (at < 0) return out;
-  const reaction = structuredClone(out[at]!);
+  const reaction = copyEntity(out[at]!);
   reaction.count = Math.max(0, reaction.count - 1);
   if (change.burst) {
     reaction.count_details.burst = Math.max(0, reaction.count_details.burst - 1);

@@ -2,6 +2,7 @@ import {
   ClosedClient,
   EntryNotFound,
   applyReactionChange,
+  copyEntity,
   checkMutation,
   keyOf,
   scopeIdOf,
@@ -29,7 +30,6 @@ import {
   type UserEntity,
   type VoiceStateEntity,
 } from '@sake/abc';
-import { copy } from './copy.js';
 import { IndexedStore, type ScopeReader } from './store.js';
 
 /** Options of {@link MemoryCache}. */
@@ -188,7 +188,7 @@ export class MemoryCache implements Backend {
           given.add(i);
           return value;
         }
-        return copy(value);
+        return copyEntity(value);
       }),
     };
   }
@@ -247,13 +247,13 @@ export class MemoryCache implements Backend {
   #applyOne(m: Mutation): void {
     switch (m.type) {
       case 'set':
-        this.#set(m.resource, copy(m.value), m.ttlMs, m.channelLimit);
+        this.#set(m.resource, copyEntity(m.value), m.ttlMs, m.channelLimit);
         return;
       case 'merge':
-        this.#merge(m.resource, m.key as Record<string, string>, copy(m.patch), m.upsert === true, m.ttlMs, m.channelLimit);
+        this.#merge(m.resource, m.key as Record<string, string>, copyEntity(m.patch), m.upsert === true, m.ttlMs, m.channelLimit);
         return;
       case 'react':
-        this.#react(m.key.messageId, copy(m.change));
+        this.#react(m.key.messageId, copyEntity(m.change));
         return;
       case 'removeRole':
         this.#removeRole(m.guildId, m.roleId);
@@ -265,7 +265,7 @@ export class MemoryCache implements Backend {
         const store = this.#stores[m.resource] as IndexedStore<unknown>;
         const keep = new Set(m.values.map((v) => storeKey(m.resource, keyOf(m.resource, v as never) as Record<string, string>)));
         for (const key of store.keysFor('guild', m.guildId)) if (!keep.has(key)) this.#delete(m.resource, key);
-        for (const value of m.values) this.#set(m.resource, copy(value));
+        for (const value of m.values) this.#set(m.resource, copyEntity(value));
         return;
       }
       case 'clearFor': {
@@ -389,9 +389,9 @@ export class MemoryCache implements Backend {
     if (resource === 'member') {
       const member = stored as StoredMember;
       const user = this.#stores.user.get(member.user.id) ?? member.user;
-      return { ...copy(member), user: copy(user) } as EntityMap[R];
+      return { ...copyEntity(member), user: copyEntity(user) } as EntityMap[R];
     }
-    return copy(stored) as EntityMap[R];
+    return copyEntity(stored) as EntityMap[R];
   }
 
   async #get<R extends ResourceName>(resource: R, key: string): Promise<EntityMap[R]> {

@@ -19,7 +19,7 @@
  *    per guild; cross-slot indexes are written right after, before `apply`
  *    resolves.
  */
-import { applyReactionChange, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
+import { applyReactionChange, copyEntity, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
 import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
@@ -606,7 +606,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       if (positions !== undefined && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
         const value = oldValue(tracked, m.resource, m.key);
         // One copy per position: the caller may change one without affecting the others.
-        for (const pos of positions) oldValues![pos] = value === undefined ? undefined : structuredClone(value);
+        for (const pos of positions) oldValues![pos] = value === undefined ? undefined : copyEntity(value);
       }
     }
     switch (m.type) {

@@ -182,3 +182,36 @@ describe('role dictionary: stored bytes (single node)', () => {
     await cache.close();
   });
 });
+
+describe('role dictionary copies (single node)', () => {
+  it('keeps at most maxCopies, drops the least recently used, and re-reads a dropped one when it is needed', async () => {
+    const { RoleDictionaries } = await import('../src/resources/roles.js');
+    const { Connection, createClient } = await import('../src/connection.js');
+    const { resolveOptions } = await import('../src/options.js');
+    const prefix = uniquePrefix('rdc');
+    const keys = new Keys(prefix);
+    const options = resolveOptions({ prefix });
+    const { client, owned } = createClient(redisUrl(), options);
+    const conn = new Connection(client, owned, options.commandTimeoutMs);
+    await conn.open(options.connectTimeoutMs);
+    const copies = new RoleDictionaries(conn, keys, 2);
+    const [g1, g2, g3] = [sf(), sf(), sf()];
+    const roles = [sf(), sf()];
+    await copies.add(g1, new Set(roles));
+    const first = copies.of(g1);
+    expect([first.idAt(0), first.idAt(1)]).toEqual(roles);
+    copies.of(g2);
+    copies.of(g1); // g1 used last: g2 is the oldest now
+    copies.of(g3);
+    expect(copies.size).toBe(2);
+    expect(copies.of(g1)).toBe(first);
+    copies.of(g2);
+    copies.of(g3); // g1 dropped
+    const again = copies.of(g1);
+    expect(again).not.toBe(first);
+    expect(again.size).toBe(0);
+    await copies.refresh(g1);
+    expect([again.idAt(0), again.idAt(1)]).toEqual(roles);
+    await conn.close();
+  });
+});

@@ -10,32 +10,58 @@ import { RoleDictionary, UnknownRoleIndex } from '../codec/roles.js';
 import type { Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
 
-/** The role dictionaries of the guilds this cache has met. */
+/**
+ * Copies kept at most (least recently used dropped first). A copy costs ~100 bytes per role; a
+ * process that reads every guild of a large store would otherwise keep every guild's. A dropped
+ * copy is read again on its next use (an empty copy is a prefix of any dictionary).
+ */
+const MAX_COPIES = 10_000;
+
+/** The role dictionaries of the guilds this cache has met (the {@link MAX_COPIES} used last). */
 export class RoleDictionaries {
   readonly #conn: Connection;
   readonly #keys: Keys;
+  /** In order of last use, oldest first. */
   readonly #byGuild = new Map<string, RoleDictionary>();
+  #lastGuild: string | undefined;
+  #last: RoleDictionary | undefined;
+  readonly #max: number;
   /** A refresh in flight per guild: concurrent readers share it. */
   readonly #refreshing = new Map<string, Promise<RoleDictionary>>();
 
-  constructor(conn: Connection, keys: Keys) {
+  /** @param maxCopies - copies kept (default {@link MAX_COPIES}) */
+  constructor(conn: Connection, keys: Keys, maxCopies = MAX_COPIES) {
     this.#conn = conn;
     this.#keys = keys;
+    this.#max = maxCopies;
   }
 
   /** The copy of a guild's dictionary (empty until something extends it). */
   of(guildId: string): RoleDictionary {
+    // Runs of the same guild (a member chunk) skip the bookkeeping.
+    if (guildId === this.#lastGuild) return this.#last!;
     let dict = this.#byGuild.get(guildId);
-    if (!dict) {
+    if (dict) this.#byGuild.delete(guildId);
+    else {
       dict = new RoleDictionary();
-      this.#byGuild.set(guildId, dict);
+      if (this.#byGuild.size >= this.#max) this.#byGuild.delete(this.#byGuild.keys().next().value!);
     }
+    this.#byGuild.set(guildId, dict);
+    this.#lastGuild = guildId;
+    this.#last = dict;
     return dict;
+  }
+
+  /** Copies held now. */
+  get size(): number {
+    return this.#byGuild.size;
   }
 
   /** Forget every copy (the store was re-created: its dictionaries may be new ones). */
   clear(): void {
     this.#byGuild.clear();
+    this.#lastGuild = undefined;
+    this.#last = undefined;
   }
 
   /** Read what the stored dictionary has beyond the copy (one GETRANGE). */

@@ -1,19 +1,25 @@
 /**
- * `node bench/dist/paced-only.js [events] [--rate N] [--memory] [--timer] [--profile DIR]`: the confirm-latency run alone — the
- * mixed stream offered at 5k (or N) events/s with confirm handlers on every event — into a RedisCache on a private
- * redis-server (or MemoryCache), printing the latency percentiles, the listener's batching and the socket writes per
- * batch: for whoever works on `confirm_p99_ms`.
+ * `node bench/dist/paced-only.js [events] [--rate N] [--warm N] [--memory] [--timer] [--profile DIR]`: the
+ * confirm-latency run alone — the mixed stream offered at 5k (or N) events/s with confirm handlers on every event —
+ * into a RedisCache on a private redis-server (or MemoryCache), printing the latency percentiles, the listener's
+ * batching, the socket writes per batch and the percentiles per half second (a backlog shows as a run of slow
+ * windows): for whoever works on `confirm_p99_ms`. `--warm N` first applies N events untimed (default 5000), as the
+ * bench's confirm run comes after its throughput runs: without it the first second measures the JIT.
  */
 import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
 import { buildIngestDataset } from './dataset.js';
-import { ingestThroughListener, listenerFor, openCache } from './sake.js';
+import { handleAll, ingestThroughListener, listenerFor, openCache } from './sake.js';
 import { Profiler } from './profiler.js';
 import { now, percentile } from './stats.js';
 import { BenchRedis } from './store.js';
 
 const args = process.argv.slice(2);
-const total = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--rate' && args[i - 1] !== '--profile') ?? 15_000);
+const valued = new Set(['--rate', '--profile', '--warm']);
+const total = Number(args.find((a, i) => /^\d+$/.test(a) && !valued.has(args[i - 1]!)) ?? 15_000);
+const warmArg = args.indexOf('--warm');
+const warmCount = warmArg >= 0 ? Number(args[warmArg + 1]) : 5_000;
+if (!Number.isInteger(warmCount) || warmCount < 0) throw new TypeError(`paced-only: --warm must be a whole number of events, got ${args[warmArg + 1]}`);
 const rateArg = args.indexOf('--rate');
 const rate = rateArg >= 0 ? Number(args[rateArg + 1]) : 5_000;
 if (!(rate > 0) || !(total > 0)) throw new TypeError(`paced-only: --rate and the event count must be positive numbers, got rate ${args[rateArg + 1]} and count ${total}`);
@@ -28,7 +34,9 @@ const cache = redis ? await openCache(redis.url, redis.prefix('paced-only')) : n
 if (!redis) await cache.open();
 try {
   await ingestThroughListener(listenerFor(cache), dataset.guilds, dataset.ready);
-  const events = [...new EventScript(dataset.world).take(total)].map((e) => e.payload);
+  const script = new EventScript(dataset.world);
+  if (warmCount > 0) await handleAll(listenerFor(cache), [...script.take(warmCount)].map((e) => e.payload));
+  const events = [...script.take(total)].map((e) => e.payload);
   const listener = listenerFor(cache);
   const sentAt = new Map<unknown, number>();
   const latencies: Array<[at: number, ms: number, t: string]> = [];
@@ -76,6 +84,13 @@ try {
     `${events.length} events at ${rate}/s: p50 ${percentile(ms, 50).toFixed(2)} ms, p90 ${percentile(ms, 90).toFixed(2)}, p99 ${percentile(ms, 99).toFixed(2)}, max ${Math.max(...ms).toFixed(1)}; ` +
       `${stats.batches} batches (${(events.length / stats.batches).toFixed(1)} events each); Node CPU ${((cpu.user + cpu.system) / events.length).toFixed(1)} µs/event; ${(socketWrites / stats.batches).toFixed(1)} socket writes per batch`,
   );
+  // Percentiles per half second of offering: a backlog shows as a run of slow windows.
+  const windows: string[] = [];
+  for (let from = 0; from < (events.length / rate) * 1000; from += 500) {
+    const inWindow = latencies.filter(([at]) => at >= from && at < from + 500).map(([, l]) => l);
+    if (inWindow.length > 0) windows.push(`${(from / 1000).toFixed(1)}s ${percentile(inWindow, 50).toFixed(1)}/${percentile(inWindow, 99).toFixed(1)}`);
+  }
+  console.log(`  p50/p99 ms per half second: ${windows.join(', ')}`);
   // The slowest events and what they were.
   const slow = [...latencies].sort((a, b) => b[1] - a[1]).slice(0, 8);
   for (const [at, l, t] of slow) console.log(`  ${l.toFixed(1)} ms  ${t} at ${at.toFixed(0)} ms`);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidDataFound, RESOURCE_NAMES } from '@sake/abc';
 import { CURRENT_SCHEMA, decodeRecord, encodeRecord } from '@sake/redis';
 import fc from 'fast-check';
+import { pack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { member, sf, user } from './helpers.js';
 
@@ -111,5 +112,57 @@ describe('record codec', () => {
     expect(pure.hex).toBe(native.hex);
     const v = { id: '123456789012345678', username: 'x', avatar: '0123456789abcdef0123456789abcdef', extra: { a: [1, 2] } };
     expect(encodeRecord('user', v).toString('hex')).toBe(pure.hex);
+  });
+
+  it('codes nulls and usual values without a value byte (coded member and user records), and keeps -0 apart from the usual 0', () => {
+    const m = { roles: [], nick: null, avatar: null, joined_at: '2021-05-04T12:34:56+00:00', premium_since: null, deaf: false, mute: false, flags: 0, pending: false };
+    const bytes = encodeRecord('member', m);
+    // Header, 4 code bytes, then the two values that follow: roles (an empty list: no dictionary,
+    // so verbatim in the extension map) and joined_at (5 bytes as a uint32 of seconds).
+    expect(bytes[0]).toBe(CURRENT_SCHEMA.member.header);
+    expect(bytes.length).toBeLessThanOrEqual(1 + 4 + 5 + 8);
+    expect(decodeRecord('member', bytes, 'k')).toEqual(m);
+    const u = { ...user(), discriminator: '0', bot: false, flags: 0, public_flags: 0 };
+    const usual = encodeRecord('user', u);
+    const unusual = encodeRecord('user', { ...u, discriminator: '1234', bot: true, flags: 1, public_flags: 64 });
+    expect(unusual.length - usual.length).toBeGreaterThanOrEqual(2 + 5 + 1 + 1 + 1 + 1 - 4);
+    expect(decodeRecord('user', usual, 'k')).toEqual(u);
+    const negativeZero = decodeRecord<{ flags: number }>('user', encodeRecord('user', { ...u, flags: -0 }), 'k');
+    expect(Object.is(negativeZero.flags, -0)).toBe(true);
+  });
+
+  it('refuses coded records whose codes can\'t be right, naming the key', () => {
+    const good = encodeRecord('member', { nick: 'x', deaf: true, joined_at: '2021-05-04T12:34:56+00:00' });
+    const at = (i: number): [number, number] => [1 + (i >> 2), (i & 3) * 2];
+    const withCode = (i: number, code: number): Buffer => {
+      const b = Buffer.from(good);
+      const [byte, shift] = at(i);
+      b[byte] = (b[byte]! & ~(3 << shift)) | (code << shift);
+      return b;
+    };
+    const nickAt = CURRENT_SCHEMA.member.fields.findIndex(([n]) => n === 'nick');
+    const bad: Array<[string, Buffer]> = [
+      // nick has no usual value.
+      ['usual value of a field without one', withCode(nickAt, 2)],
+      // Field 14 does not exist (member records have 14 fields: 0–13).
+      ['code for a field past the schema', withCode(14, 3)],
+      ['fewer values than codes', Buffer.concat([good.subarray(0, 5), Buffer.from([0xa1, 0x78])])],
+      ['trailing bytes that are not an extension map', Buffer.concat([good, Buffer.from([0x01])])],
+    ];
+    for (const [what, b] of bad) {
+      let err: unknown;
+      try {
+        decodeRecord('member', b, 'sake:{g:1}:m:0[42]');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, what).toBeInstanceOf(InvalidDataFound);
+      expect((err as Error).message, what).toContain('sake:{g:1}:m:0[42]');
+    }
+  });
+
+  it('reads version-1 user records (a msgpack array: mask, values) as written by key layout 2', () => {
+    const v1 = Buffer.concat([Buffer.from([0xa1]), pack([0b110110, 'someone', '0', null, 7])]);
+    expect(decodeRecord('user', v1, 'k', { id: '42' })).toEqual({ id: '42', username: 'someone', discriminator: '0', avatar: null, bot: 7 });
   });
 });

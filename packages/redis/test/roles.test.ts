@@ -28,10 +28,13 @@ function id8(id: string): Buffer {
   return b;
 }
 
-/** Where a stored member record's first field (its roles, in version 2) starts: after header, array and mask. */
+/**
+ * Where a stored version-2 member record's roles value starts: after the header byte and its 4 code
+ * bytes (codec/schemas.ts); the roles field (field 0) must be coded 3, "a value follows".
+ */
 function firstField(stored: Buffer): number {
-  const mask = stored[2]!;
-  return mask < 0x80 ? 3 : mask === 0xcc ? 4 : mask === 0xcd ? 5 : 7;
+  expect(stored[1]! & 3).toBe(3);
+  return 5;
 }
 
 function userIdOf(m: Record<string, unknown>): string {

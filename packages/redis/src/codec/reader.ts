@@ -9,6 +9,7 @@
 import { idFromBytes } from './ids.js';
 import { decodeRoleIndexes, decodeTime, type FieldKind } from './kinds.js';
 import type { RoleDictionary } from './roles.js';
+import type { FieldSpec } from './schemas.js';
 
 /**
  * `obj[key] = value` as an own property even for `__proto__` (a plain assignment would set the
@@ -335,7 +336,7 @@ const reader = new Reader();
  */
 export function fastDecode(
   bytes: Uint8Array,
-  fields: ReadonlyArray<readonly [string, FieldKind]>,
+  fields: readonly FieldSpec[],
   implied: Readonly<Record<string, string>>,
   roles?: RoleDictionary,
 ): Record<string, unknown> | undefined {
@@ -374,7 +375,7 @@ function sameKeys(implied: Readonly<Record<string, string>>, keys: readonly stri
  * property. Field names come from the schemas (constants), quoted with JSON.
  * Null: use the generic loop.
  */
-function shapeDecoder(fields: ReadonlyArray<readonly [string, FieldKind]>, implied: Readonly<Record<string, string>>, mask: number): ShapeDecoder | null {
+function shapeDecoder(fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>, mask: number): ShapeDecoder | null {
   let byMask = shapes.get(fields);
   if (!byMask) {
     byMask = new Map();
@@ -420,7 +421,7 @@ export function fastDecodeAt(
   buf: Buffer,
   start: number,
   end: number,
-  fields: ReadonlyArray<readonly [string, FieldKind]>,
+  fields: readonly FieldSpec[],
   implied: Readonly<Record<string, string>>,
   roles?: RoleDictionary,
 ): Record<string, unknown> | undefined {
@@ -474,3 +475,138 @@ export function fastDecodeAt(
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A generated decoder of coded records for one code signature (see {@link codedDecoder}). */
+type CodedDecoder = (r: Reader, implied: Readonly<Record<string, string>>, usual: readonly unknown[]) => Record<string, unknown>;
+
+/** Generated coded-record decoders by field list, then by code signature (the code bytes as one number). */
+const codedShapes = new WeakMap<object, Map<number, Array<{ readonly implied: readonly string[]; readonly decode: CodedDecoder | null }>>>();
+
+/** Code bytes taken as one exact number (a signature); coded schemas with more than 6 code bytes use the generic loop. */
+const MAX_SIGNATURE_BYTES = 6;
+
+/** The usual values of a field list, by position (undefined where a field has none). */
+const usualOf = new WeakMap<object, unknown[]>();
+function usualValues(fields: readonly FieldSpec[]): unknown[] {
+  let out = usualOf.get(fields);
+  if (!out) {
+    out = fields.map((f) => f[2]);
+    usualOf.set(fields, out);
+  }
+  return out;
+}
+
+/** The code (0–3) of field `i` in the code bytes at `at`. */
+function codeAt(buf: Buffer, at: number, i: number): number {
+  return (buf[at + (i >> 2)]! >> ((i & 3) * 2)) & 3;
+}
+
+/**
+ * A function that reads the code-3 fields of one code signature in order and builds the object
+ * with one literal (implied keys first, then fields in schema order, as the generic loop does);
+ * null when a code can't be right (the generic path reports it) or a field is also implied.
+ */
+function codedDecoder(fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>, buf: Buffer, at: number, signature: number): CodedDecoder | null {
+  let bySignature = codedShapes.get(fields);
+  if (!bySignature) {
+    bySignature = new Map();
+    codedShapes.set(fields, bySignature);
+  }
+  let list = bySignature.get(signature);
+  if (list) for (const shape of list) if (sameKeys(implied, shape.implied)) return shape.decode;
+  if (shapeCount >= MAX_SHAPES) return null;
+  const keys: string[] = [];
+  const reads: string[] = [];
+  const props: string[] = [];
+  for (const name in implied) {
+    keys.push(name);
+    props.push(`${JSON.stringify(name)}: implied[${JSON.stringify(name)}]`);
+  }
+  const names = new Set(keys);
+  let valid = true;
+  for (let i = 0; i < fields.length; i++) {
+    const code = codeAt(buf, at, i);
+    if (code === 0) continue;
+    const [name, kind, usual] = fields[i]!;
+    if (names.has(name)) valid = false;
+    names.add(name);
+    if (code === 1) props.push(`${JSON.stringify(name)}: null`);
+    else if (code === 2) {
+      if (usual === undefined) valid = false;
+      props.push(`${JSON.stringify(name)}: usual[${i}]`);
+    } else {
+      reads.push(`const v${i} = r.field(${JSON.stringify(kind)});`);
+      props.push(`${JSON.stringify(name)}: v${i}`);
+    }
+  }
+  const decode = valid ? (new Function('r', 'implied', 'usual', `${reads.join('\n')}\nreturn { ${props.join(', ')} };`) as CodedDecoder) : null;
+  if (!list) {
+    list = [];
+    bySignature.set(signature, list);
+  }
+  list.push({ implied: keys, decode });
+  shapeCount++;
+  return decode;
+}
+
+/**
+ * {@link fastDecodeAt} for a coded record (schemas.ts `Schema.coded`): the code bytes, the values
+ * of the code-3 fields, then the extension map when bytes remain; `undefined` for anything the
+ * general path must handle (or report).
+ */
+export function fastDecodeCodedAt(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fields: readonly FieldSpec[],
+  implied: Readonly<Record<string, string>>,
+  roles?: RoleDictionary,
+): Record<string, unknown> | undefined {
+  const n = (fields.length + 3) >> 2;
+  const at = start + 1;
+  if (at + n > end) return undefined;
+  // Padding bits after the last field must be clear.
+  if (fields.length % 4 !== 0 && buf[at + n - 1]! >> ((fields.length % 4) * 2) !== 0) return undefined;
+  const r = reader;
+  r.buf = buf;
+  r.pos = at + n;
+  r.end = end;
+  r.roles = roles;
+  try {
+    const usual = usualValues(fields);
+    let out: Record<string, unknown> | undefined;
+    if (n <= MAX_SIGNATURE_BYTES) {
+      let signature = 0;
+      for (let k = n - 1; k >= 0; k--) signature = signature * 256 + buf[at + k]!;
+      const decode = codedDecoder(fields, implied, buf, at, signature);
+      if (decode) out = decode(r, implied, usual);
+    }
+    if (!out) {
+      out = {};
+      for (const name in implied) out[name] = implied[name];
+      for (let i = 0; i < fields.length; i++) {
+        const code = codeAt(buf, at, i);
+        if (code === 0) continue;
+        const field = fields[i]!;
+        if (code === 1) out[field[0]] = null;
+        else if (code === 2) {
+          if (field[2] === undefined) return undefined;
+          out[field[0]] = field[2];
+        } else out[field[0]] = r.field(field[1]);
+      }
+    }
+    if (r.pos < r.end) {
+      const b = r.buf[r.pos]!;
+      if (!((b >= 0x80 && b < 0x90) || b === 0xde || b === 0xdf)) return undefined;
+      assignOwn(out, r.value() as Record<string, unknown>);
+    }
+    if (r.pos !== r.end) return undefined;
+    return out;
+  } catch (err) {
+    if (err === SLOW) return undefined;
+    throw err;
+  } finally {
+    r.buf = EMPTY;
+    r.roles = undefined;
+  }
+}

@@ -12,7 +12,7 @@ import { InvalidDataFound, type ResourceName } from '@sake/abc';
 import { Packr } from 'msgpackr';
 import { isPackableId } from './ids.js';
 import { decodeKind, encodeTime, NO_FIT, roleIndexes, type FieldKind } from './kinds.js';
-import { assignOwn, fastDecode, setOwn } from './reader.js';
+import { assignOwn, fastDecode, fastDecodeCodedAt, setOwn } from './reader.js';
 import { RecordWriter, type EntryList } from './writer.js';
 import { UnknownRoleIndex, type RoleDictionary } from './roles.js';
 import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
@@ -39,7 +39,7 @@ export function encodeRecord(resource: ResourceName, value: object, implied: Imp
   const schema = CURRENT_SCHEMA[resource];
   writer.begin();
   const count = writeBody(schema, value, implied, omit, roles);
-  return writer.end(schema.header, lastMask, count);
+  return schema.coded ? writer.endCoded(schema.header, codes, codeLength) : writer.end(schema.header, lastMask, count);
 }
 
 /**
@@ -65,11 +65,16 @@ export function encodeEntry(
     writer.detach();
     throw err;
   }
-  writer.endEntry(schema.header, lastMask, count, out, id, seed);
+  if (schema.coded) writer.endEntryCoded(schema.header, codes, codeLength, out, id, seed);
+  else writer.endEntry(schema.header, lastMask, count, out, id, seed);
 }
 
-/** Presence mask of the last {@link writeBody}. */
+/** Presence mask of the last {@link writeBody} (array records). */
 let lastMask = 0;
+
+/** Code bytes of the last {@link writeBody} of a coded record (schemas.ts `Schema.coded`), and how many. */
+const codes = new Uint8Array(16);
+let codeLength = 0;
 
 /** Numeric field kinds (the schema's `FieldKind`s, for a switch on integers). */
 const RAW = 0;
@@ -98,6 +103,9 @@ interface Prepared {
   readonly kinds: readonly number[];
   /** 2^i: the mask bit of field i. */
   readonly bits: readonly number[];
+  /** Whether field i has a usual value (coded records), and the value. */
+  readonly hasUsual: readonly boolean[];
+  readonly usual: readonly unknown[];
   readonly index: ReadonlyMap<string, number>;
   readonly shapes: Shape[];
 }
@@ -114,6 +122,8 @@ function prepare(schema: Schema): Prepared {
       names: schema.fields.map(([name]) => name),
       kinds: schema.fields.map(([, kind]) => KIND_CODE[kind]),
       bits: schema.fields.map((_, i) => 2 ** i),
+      hasUsual: schema.fields.map((f) => f.length > 2 && f[2] !== undefined),
+      usual: schema.fields.map((f) => f[2]),
       index: schemaIndex(schema),
       shapes: [],
     };
@@ -150,8 +160,15 @@ function shapeOf(p: Prepared, keys: string[], omit: string | undefined): Shape {
   return shape;
 }
 
-/** Write a record's values into the writer (after its begin); returns the array length (the mask is left in `lastMask`). */
+/**
+ * Write a record's values into the writer (after its begin); returns the array length (the mask is
+ * left in `lastMask`; a coded record's codes in `codes`).
+ */
 function writeBody(schema: Schema, value: object, implied: Implied, omit: string | undefined, roles: RoleDictionary | undefined): number {
+  if (schema.coded) {
+    writeCodedBody(schema, value, implied, omit, roles);
+    return 0;
+  }
   const source = value as Record<string, unknown>;
   const w = writer;
   let count = 1;
@@ -185,6 +202,44 @@ function writeBody(schema: Schema, value: object, implied: Implied, omit: string
   }
   lastMask = mask;
   return count;
+}
+
+/**
+ * The values of a coded record: a null or a field's usual value is a code and no byte; every other
+ * known value is written and coded 3; what does not fit goes to the extension map, written last.
+ */
+function writeCodedBody(schema: Schema, value: object, implied: Implied, omit: string | undefined, roles: RoleDictionary | undefined): void {
+  const source = value as Record<string, unknown>;
+  const w = writer;
+  const p = prepare(schema);
+  const n = (schema.fields.length + 3) >> 2;
+  codes.fill(0, 0, n);
+  codeLength = n;
+  let ext: Record<string, unknown> | undefined;
+  const shape = shapeOf(p, Object.keys(source), omit);
+  const unknown = shape.unknown;
+  for (let k = 0; k < unknown.length; k++) setOwn((ext ??= {}), unknown[k]!, source[unknown[k]!]);
+  const order = shape.order;
+  const names = p.names;
+  const kinds = p.kinds;
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j]!;
+    const name = names[i]!;
+    const v = source[name];
+    const same = implied[name];
+    if (same !== undefined && v === same) continue;
+    let code: number;
+    // Object.is: a -0 is not the usual 0 (it must come back as -0).
+    if (v === null) code = 1;
+    else if (p.hasUsual[i] && Object.is(v, p.usual[i])) code = 2;
+    else if (writeKind(w, kinds[i]!, v, roles)) code = 3;
+    else {
+      setOwn((ext ??= {}), name, v);
+      continue;
+    }
+    codes[i >> 2]! |= code << ((i & 3) * 2);
+  }
+  if (ext) w.raw(packr.pack(ext));
 }
 
 const writer = new RecordWriter((v) => packr.pack(v));
@@ -324,6 +379,7 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
   const schema = SCHEMA_BY_HEADER.get(header);
   if (!schema) fail(`unknown record header 0x${header.toString(16).padStart(2, '0')} (not a sake ${resource} record, or written by a newer version)`);
   if (schema!.resource !== resource) fail(`holds a ${schema!.resource} record where a ${resource} record was expected`);
+  if (schema!.coded) return decodeCoded<T>(schema!, bytes, implied, roles, fail);
   const fast = fastDecode(bytes, schema!.fields, implied, roles);
   if (fast) return fast as T;
   let parts: unknown;
@@ -358,5 +414,55 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
     if (typeof ext !== 'object' || ext === null || Array.isArray(ext) || ext instanceof Uint8Array) fail('record has an invalid extension map');
     assignOwn(out, ext as Record<string, unknown>);
   }
+  return out as T;
+}
+
+/** Whether `v` can be a record's extension map. */
+function isExtension(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** {@link decodeRecord} of a coded record (schemas.ts `Schema.coded`): the fast reader, else msgpackr value by value, which also names what is wrong. */
+function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, roles: RoleDictionary | undefined, fail: (detail: string, cause?: unknown) => never): T {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fast = fastDecodeCodedAt(buf, 0, buf.length, schema.fields, implied, roles);
+  if (fast) return fast as T;
+  const fields = schema.fields;
+  const n = (fields.length + 3) >> 2;
+  if (buf.length < 1 + n) fail(`${buf.length}-byte value is too short for the ${n} code bytes of a ${schema.resource} record`);
+  if (fields.length % 4 !== 0 && buf[n]! >> ((fields.length % 4) * 2) !== 0) fail('record has codes for fields its schema does not have');
+  let values: unknown[] = [];
+  try {
+    if (buf.length > 1 + n) values = packr.unpackMultiple(buf.subarray(1 + n)) as unknown[];
+  } catch (err) {
+    fail(`corrupt msgpack body (${(err as Error).message})`, err);
+  }
+  const out: Record<string, unknown> = {};
+  for (const name in implied) out[name] = implied[name];
+  let pos = 0;
+  try {
+    for (let i = 0; i < fields.length; i++) {
+      const code = (buf[1 + (i >> 2)]! >> ((i & 3) * 2)) & 3;
+      if (code === 0) continue;
+      const [name, kind, usual] = fields[i]!;
+      if (code === 1) out[name] = null;
+      else if (code === 2) {
+        if (usual === undefined) fail(`record codes field ${name} as its usual value, which it does not have`);
+        out[name] = usual;
+      } else {
+        if (pos >= values.length) fail(`record has fewer values than its codes name`);
+        out[name] = decodeKind(kind, values[pos++], roles);
+      }
+    }
+  } catch (err) {
+    if (err instanceof UnknownRoleIndex || err instanceof InvalidDataFound) throw err;
+    fail((err as Error).message, err);
+  }
+  if (pos < values.length) {
+    const ext = values[pos++];
+    if (!isExtension(ext)) fail('record has an invalid extension map');
+    assignOwn(out, ext as Record<string, unknown>);
+  }
+  if (pos !== values.length) fail(`record has ${values.length - pos} values beyond its codes and extension map`);
   return out as T;
 }

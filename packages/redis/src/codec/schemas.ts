@@ -7,8 +7,11 @@
 import type { ResourceName } from '@sake/abc';
 import type { FieldKind } from './kinds.js';
 
-/** One positional field. */
-export type FieldSpec = readonly [name: string, kind: FieldKind];
+/**
+ * One positional field; `usual` (coded records only) is the value it nearly always has
+ * (`false`, `0`, `'0'`), stored as a code and no value byte.
+ */
+export type FieldSpec = readonly [name: string, kind: FieldKind, usual?: unknown];
 
 /** A record structure: the header byte that marks it and its fields in order. */
 export interface Schema {
@@ -20,6 +23,14 @@ export interface Schema {
   readonly header: number;
   /** Positional fields (at most 53: the presence mask is a double-precision integer). */
   readonly fields: readonly FieldSpec[];
+  /**
+   * How the record is laid out after its header byte. False (version-1 records): a msgpack
+   * array `[presenceMask, ...values, extension?]`. True: `ceil(fields / 4)` code bytes, 2 bits
+   * per field (field i in byte ⌊i/4⌋, bits 2·(i mod 4) and up: 0 absent, 1 null, 2 its `usual`
+   * value, 3 a value follows), then the values of the code-3 fields in order, then the
+   * extension map when bytes remain (see record.ts).
+   */
+  readonly coded: boolean;
 }
 
 /** Stable code of each resource in the header byte (never reorder). */
@@ -111,26 +122,37 @@ const FIELDS: Record<ResourceName, FieldSpec[]> = {
 };
 
 /**
- * Member records, version 2 (key layout 3): `roles` first, as indexes into the guild's role
- * dictionary (roles.ts), so a record is ~30 bytes shorter and a role search reads one field at a
- * known place; a list with a role outside the dictionary goes to the extension map as before.
+ * Member records, version 2 (key layout 3): coded; `roles` first, as indexes into the guild's
+ * role dictionary (roles.ts), so a record is ~35 bytes shorter and a role search reads one field
+ * at a known place; a list with a role outside the dictionary goes to the extension map as before.
  */
 const MEMBER_V2: FieldSpec[] = [
   ['roles', 'roles'], ['guild_id', 'id'], ['nick', 'raw'], ['avatar', 'hash'], ['banner', 'hash'], ['joined_at', 'time'],
-  ['premium_since', 'time'], ['deaf', 'raw'], ['mute', 'raw'], ['flags', 'raw'], ['pending', 'raw'],
+  ['premium_since', 'time'], ['deaf', 'raw', false], ['mute', 'raw', false], ['flags', 'raw', 0], ['pending', 'raw', false],
   ['communication_disabled_until', 'time'], ['avatar_decoration_data', 'raw'], ['permissions', 'raw'],
 ];
 
-function schema(resource: ResourceName, version: number, fields: FieldSpec[] = FIELDS[resource]): Schema {
-  return { resource, version, header: RESOURCE_CODE[resource] * 16 + version, fields };
+/** The usual values of user fields (coded user records). */
+const USUAL_USER: Readonly<Record<string, unknown>> = {
+  discriminator: '0', bot: false, system: false, flags: 0, public_flags: 0, mfa_enabled: false, verified: false,
+};
+
+/** User records, version 2 (key layout 3): coded, with the usual values of the flags and booleans. */
+const USER_V2: FieldSpec[] = USER.map(([name, kind]): FieldSpec => (name in USUAL_USER ? [name, kind, USUAL_USER[name]] : [name, kind]));
+
+function schema(resource: ResourceName, version: number, fields: readonly FieldSpec[] = FIELDS[resource], coded = false): Schema {
+  return { resource, version, header: RESOURCE_CODE[resource] * 16 + version, fields, coded };
 }
 
 /** Schemas older than the current one of their resource: still read, never written. */
-const OLD_SCHEMAS: readonly Schema[] = [schema('member', 1)];
+const OLD_SCHEMAS: readonly Schema[] = [schema('member', 1), schema('user', 1)];
 
 /** The schema new values of each resource are written with. */
 export const CURRENT_SCHEMA: Record<ResourceName, Schema> = Object.fromEntries(
-  (Object.keys(FIELDS) as ResourceName[]).map((r) => [r, r === 'member' ? schema(r, 2, MEMBER_V2) : schema(r, 1)]),
+  (Object.keys(FIELDS) as ResourceName[]).map((r) => [
+    r,
+    r === 'member' ? schema(r, 2, MEMBER_V2, true) : r === 'user' ? schema(r, 2, USER_V2, true) : schema(r, 1),
+  ]),
 ) as Record<ResourceName, Schema>;
 
 /** Every schema that can be read, by header byte (old versions stay here when a new one is added). */

@@ -241,7 +241,15 @@ export class RecordWriter {
    * written since `begin`.
    */
   end(header: number, mask: number, count: number): Buffer {
-    const s = this.#prefix(header, mask, count);
+    return this.#endAt(this.#prefix(header, mask, count));
+  }
+
+  /** Finish a coded record (schemas.ts `Schema.coded`): the header byte and the first `n` bytes of `codes` in front of the values. */
+  endCoded(header: number, codes: Uint8Array, n: number): Buffer {
+    return this.#endAt(this.#prefixCoded(header, codes, n));
+  }
+
+  #endAt(s: number): Buffer {
     const out = Buffer.allocUnsafe(this.#pos - s);
     this.#buf.copy(out, 0, s, this.#pos);
     return out;
@@ -255,7 +263,15 @@ export class RecordWriter {
    * of either.
    */
   endEntry(header: number, mask: number, count: number, out: EntryList, id: string, seed: number | undefined): void {
-    const s = this.#prefix(header, mask, count);
+    this.#endEntryAt(this.#prefix(header, mask, count), out, id, seed);
+  }
+
+  /** {@link endEntry} for a coded record (see {@link endCoded}). */
+  endEntryCoded(header: number, codes: Uint8Array, n: number, out: EntryList, id: string, seed: number | undefined): void {
+    this.#endEntryAt(this.#prefixCoded(header, codes, n), out, id, seed);
+  }
+
+  #endEntryAt(s: number, out: EntryList, id: string, seed: number | undefined): void {
     const o = this.#buf;
     const end = this.#pos;
     const length = end - s;
@@ -279,6 +295,15 @@ export class RecordWriter {
     out.pos += end - e;
     out.n++;
     this.detach();
+  }
+
+  /** Write the header byte and `n` code bytes in front of the values; returns where the record starts. */
+  #prefixCoded(header: number, codes: Uint8Array, n: number): number {
+    const b = this.#buf;
+    let s = this.#start - n;
+    for (let k = 0; k < n; k++) b[s + k] = codes[k]!;
+    b[--s] = header;
+    return s;
   }
 
   /** Write the header byte, array header and mask in front of the values; returns where the record starts. */

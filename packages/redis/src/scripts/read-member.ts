@@ -246,8 +246,8 @@ return table.concat(out)
  * ARGV[1] = the guild's member bucket key without the number (`P{g:G}:m:`), ARGV[2] and ARGV[3]
  * = the first and last bucket + 1, ARGV[4] = k, ARGV[5 … 4+k] = the roles' indexes in the guild's
  * role dictionary, then the needles (a role's 8-byte id and its decimal string). A version-2
- * record (header 0x52) with its `roles` field in place (first, as dictionary indexes) is a
- * candidate when an index matches; any other record when it contains a needle (a version-1
+ * record (header 0x52, coded: see codec/schemas.ts) with its `roles` field in place (field 0, as
+ * dictionary indexes) is a candidate when an index matches; any other record when it contains a needle (a version-1
  * record's packed ids, or verbatim strings in the extension map: a record that contains neither
  * can't hold the role, whatever its encoding). A version-2 record this can't parse is a
  * candidate too (Node decodes it and reports what is wrong). Returns `{field, head, tail, …}` for
@@ -261,21 +261,15 @@ local k = tonumber(ARGV[4])
 local wanted = {}
 for i = 5, 4 + k do wanted[tonumber(ARGV[i])] = true end
 local needles = 5 + k
--- The span of a version-2 record's positional roles: start, stop; false when it has none in
--- place; nil when the record can't be parsed.
+-- The span of a version-2 member record's roles field: start, stop; false when its roles are not
+-- in place (absent, or kept verbatim in the extension map); nil when the record can't be parsed.
+-- A version-2 member record is coded (codec/schemas.ts): 4 code bytes after the header, roles
+-- are field 0 (the low 2 bits of the first code byte; 3 = its value follows the code bytes).
 local function roleSpan(r)
-  local pos = 3
-  local h = byte(r, 2)
-  if h == 0xdc then pos = 5 elseif not h or h < 0x90 or h > 0x9f then return nil end
-  local m, mask = byte(r, pos), nil
-  if not m then return nil end
-  if m < 0x80 then mask, pos = m, pos + 1
-  elseif m == 0xcc then mask, pos = byte(r, pos + 1), pos + 2
-  elseif m == 0xcd then mask, pos = byte(r, pos + 2), pos + 3
-  elseif m == 0xce then mask, pos = byte(r, pos + 4), pos + 5
-  else return nil end
-  if not mask then return nil end
-  if mask % 2 == 0 then return false end
+  local codes = byte(r, 2)
+  if not codes then return nil end
+  if codes % 4 ~= 3 then return false end
+  local pos = 6
   local b, n = byte(r, pos), nil
   if b == 0xc4 then n, pos = byte(r, pos + 1), pos + 2
   elseif b == 0xc5 then n, pos = (byte(r, pos + 1) or 0) * 256 + (byte(r, pos + 2) or 0), pos + 3

@@ -193,12 +193,13 @@ for (const [name, make] of [
       const cache = await fresh();
       const g = sf();
       const r = sf();
-      // 4 500 members: 128 member buckets (two scan calls of 64); every fifth member holds the role
-      // behind nine others, so its record is split and the role id sits in the stored tail.
-      const all = Array.from({ length: 4_500 }, (_, i) =>
-        member(g, user(), { roles: i % 5 === 0 ? [...Array.from({ length: 9 }, () => sf()), r] : [sf()] }),
+      // 9 000 members: 128 member buckets (four scan calls of 32); every fifth member holds the role
+      // behind nine others and has a long nick, so its record is split (head and tail).
+      const all = Array.from({ length: 9_000 }, (_, i) =>
+        member(g, user(), i % 5 === 0 ? { roles: [...Array.from({ length: 9 }, () => sf()), r], nick: `n${i}`.padEnd(80, '~') } : { roles: [sf()] }),
       );
       await cache.apply([mutation.set('guild', { id: g, name: 'big', member_count: all.length } as never), mutation.replaceForGuild('member', g, all as never)]);
+      expect(await cache.client.hget(new Keys(cache.prefix).guildMeta(g), 'mb')).toBe('128');
       await cache.apply([mutation.removeRole(g, r)]);
       const after = await cache.iterMembersForGuild(g).toArray();
       expect(after).toHaveLength(all.length);
@@ -210,10 +211,12 @@ for (const [name, make] of [
       const cache = await fresh();
       const g = sf();
       const r = sf();
-      // 200 members: 4 buckets, scanned by one call; the foreign value is in the third.
-      const all = Array.from({ length: 200 }, () => member(g, user(), { roles: [r] }));
+      // 400 members: 4 buckets (~128 members each), scanned by one call; the foreign value is in the third.
+      const all = Array.from({ length: 400 }, () => member(g, user(), { roles: [r] }));
       await cache.apply([mutation.set('guild', { id: g, name: 'g', member_count: all.length } as never), mutation.replaceForGuild('member', g, all as never)]);
-      const key = new Keys(cache.prefix).memberBucket(g, 2);
+      const keys = new Keys(cache.prefix);
+      expect(await cache.client.hget(keys.guildMeta(g), 'mb')).toBe('4');
+      const key = keys.memberBucket(g, 2);
       await cache.client.del(key);
       await cache.client.set(key, 'not a hash');
       const failure = cache.apply([mutation.removeRole(g, r)]);

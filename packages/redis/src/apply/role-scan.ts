@@ -33,11 +33,11 @@ export interface RoleHolder {
   readonly user: Entity | null;
 }
 
-/** Member buckets scanned together by the per-command path (bounds the raw replies held at once; ~64 members per bucket). */
-const BUCKETS_PER_WAVE = 256;
+/** Member buckets scanned together by the per-command path (bounds the raw replies held at once; ~64–128 members per bucket). */
+const BUCKETS_PER_WAVE = 128;
 
-/** Member buckets one `sakeRoleHolders` call scans (~4 000 members: a few ms of Redis time per call). */
-const BUCKETS_PER_CALL = 64;
+/** Member buckets one `sakeRoleHolders` call scans (~2 000–4 000 members: a few ms of Redis time per call). */
+const BUCKETS_PER_CALL = 32;
 
 /** A member the scan found that may hold a role, not decoded yet. */
 interface Candidate {

@@ -212,8 +212,8 @@ function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: Ke
   return member;
 }
 
-/** Member buckets fetched per window of an iteration (~64 members each). */
-const BUCKETS_PER_WINDOW = 8;
+/** Member buckets fetched per window of an iteration (64–128 members each). */
+const BUCKETS_PER_WINDOW = 4;
 
 /** Windows requested ahead of the one being consumed (Redis reads the next ones while this process decodes). */
 const WINDOWS_AHEAD = 3;

@@ -32,7 +32,7 @@ local results = {}
 
 local function bucketsFor(n)
   local b = 1
-  while b * 64 < n and b < 65536 do b = b * 2 end
+  while b * 128 < n and b < 65536 do b = b * 2 end
   return b
 end
 

@@ -165,4 +165,23 @@ describe('record codec', () => {
     const v1 = Buffer.concat([Buffer.from([0xa1]), pack([0b110110, 'someone', '0', null, 7])]);
     expect(decodeRecord('user', v1, 'k', { id: '42' })).toEqual({ id: '42', username: 'someone', discriminator: '0', avatar: null, bot: 7 });
   });
+
+  it('stores whole-millisecond times as 5 bytes since the Discord epoch, and other times as integers, all exactly', () => {
+    const times = [
+      '2023-11-23T06:08:46.975000+00:00', // what the gateway sends: 5 bytes
+      '2015-01-01T00:00:00.000000+00:00', // the Discord epoch itself
+      '2023-11-23T06:08:46.975123+00:00', // microseconds: an integer
+      '2014-12-31T23:59:59.999000+00:00', // before the Discord epoch: an integer
+      '2023-11-23T06:08:46+00:00', // whole seconds: an integer
+      '2050-01-01T00:00:00.001000+00:00', // past 2^40 ms: an integer
+    ];
+    const sizes = times.map((t) => encodeRecord('channel', { last_pin_timestamp: t }).length);
+    for (const t of times) expect(decodeRecord('channel', encodeRecord('channel', { last_pin_timestamp: t }), 'k')).toEqual({ last_pin_timestamp: t });
+    const [ms, epoch, micros, before, seconds, late] = sizes as [number, number, number, number, number, number];
+    expect(epoch).toBe(ms);
+    expect(micros - ms).toBe(2);
+    expect(before).toBe(micros);
+    expect(late).toBe(micros);
+    expect(seconds).toBeLessThan(ms);
+  });
 });

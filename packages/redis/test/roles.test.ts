@@ -122,9 +122,9 @@ describe('role dictionary: stored bytes (single node)', () => {
     const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
     const stored = await admin.hgetBuffer(keys.memberBucket(guildId, Number(userIdOf(m1).slice(-9)) % mb), id8(userIdOf(m1)));
     expect(stored![0]).toBe(0x52);
-    // Header, array, mask, then the roles field first: bin8 of 6 one-byte indexes 0…5.
+    // Header, code bytes, then the roles field first: a msgpack array of 6 one-byte indexes 0…5.
     const at = firstField(stored!);
-    expect([...stored!.subarray(at, at + 8)]).toEqual([0xc4, 6, 0, 1, 2, 3, 4, 5]);
+    expect([...stored!.subarray(at, at + 7)]).toEqual([0x96, 0, 1, 2, 3, 4, 5]);
     await cache.close();
   });
 
@@ -161,8 +161,8 @@ describe('role dictionary: stored bytes (single node)', () => {
     const bucket = keys.memberBucket(guildId, Number(userIdOf(m).slice(-9)) % mb);
     const stored = (await admin.hgetBuffer(bucket, id8(userIdOf(m))))!;
     const at = firstField(stored);
-    expect([...stored.subarray(at, at + 3)]).toEqual([0xc4, 1, 0]);
-    stored[at + 2] = 9;
+    expect([...stored.subarray(at, at + 2)]).toEqual([0x91, 0]);
+    stored[at + 1] = 9;
     await admin.hset(bucket, id8(userIdOf(m)), stored);
     const fresh = await opened(singleCache({ prefix: cache.prefix }));
     const err = await fresh.getMember(guildId, userIdOf(m)).then(() => undefined, (e: unknown) => e);

@@ -6,7 +6,7 @@
  * `null` is always stored as msgpack nil.
  */
 import { idBytes, idFromBytes, isPackableId, writeId } from './ids.js';
-import { roleIndexLength, writeRoleIndex, type RoleDictionary } from './roles.js';
+import type { RoleDictionary } from './roles.js';
 
 /**
  * How a schema field is stored. `roles`: a list of role ids as indexes into
@@ -61,6 +61,31 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** Milliseconds of the Discord epoch (2015-01-01T00:00:00Z). */
+const DISCORD_EPOCH_MS = 1_420_070_400_000;
+
+/** Bytes of a time stored as milliseconds since the Discord epoch (below 2^40: until 2049). */
+export const MS_TIME_BYTES = 5;
+
+/**
+ * A time of whole milliseconds (what the gateway sends: `….fff000+00:00`) as milliseconds since the
+ * Discord epoch, stored as {@link MS_TIME_BYTES} bytes (7 with the binary's header, against 9 for
+ * the microsecond integer); undefined for any other `encodeTime` result (seconds, a microsecond
+ * fraction, or out of range).
+ */
+export function msTime(encoded: number): number | undefined {
+  if (encoded >= 0) return undefined;
+  const micros = -encoded - 1;
+  if (micros % 1000 !== 0) return undefined;
+  const ms = micros / 1000 - DISCORD_EPOCH_MS;
+  return ms >= 0 && ms < 2 ** 40 ? ms : undefined;
+}
+
+/** The `encodeTime` form (negative microseconds) of a time stored by {@link msTime}. */
+export function fromMsTime(ms: number): number {
+  return -((ms + DISCORD_EPOCH_MS) * 1000) - 1;
+}
+
 /** The Discord timestamp of a stored time (see encodeTime). */
 export function decodeTime(stored: number): string {
   if (stored >= 0) return formatTimestamp(stored, undefined);
@@ -72,16 +97,8 @@ export function decodeTime(stored: number): string {
 export function encodeKind(kind: FieldKind, value: unknown, roles?: RoleDictionary): Stored | typeof NO_FIT {
   if (value === null || kind === 'raw') return value;
   switch (kind) {
-    case 'roles': {
-      const indexes = roleIndexes(value, roles);
-      if (!indexes) return NO_FIT;
-      let n = 0;
-      for (const i of indexes) n += roleIndexLength(i);
-      const out = Buffer.allocUnsafe(n);
-      let at = 0;
-      for (const i of indexes) at = writeRoleIndex(out, at, i);
-      return out;
-    }
+    case 'roles':
+      return roleIndexes(value, roles) ?? NO_FIT;
     case 'id':
       return isPackableId(value) ? idBytes(value) : NO_FIT;
     case 'ids': {
@@ -90,8 +107,17 @@ export function encodeKind(kind: FieldKind, value: unknown, roles?: RoleDictiona
       for (let i = 0; i < value.length; i++) writeId(out, i * 8, value[i] as string);
       return out;
     }
-    case 'time':
-      return typeof value === 'string' ? encodeTime(value) : NO_FIT;
+    case 'time': {
+      if (typeof value !== 'string') return NO_FIT;
+      const t = encodeTime(value);
+      if (t === NO_FIT) return NO_FIT;
+      const ms = msTime(t);
+      if (ms === undefined) return t;
+      const out = Buffer.allocUnsafe(MS_TIME_BYTES);
+      out[0] = Math.floor(ms / 4294967296);
+      out.writeUInt32BE(ms % 4294967296, 1);
+      return out;
+    }
     case 'hash': {
       const m = typeof value === 'string' ? HASH.exec(value) : null;
       if (!m) return NO_FIT;
@@ -117,27 +143,6 @@ export function roleIndexes(value: unknown, roles: RoleDictionary | undefined): 
   return out;
 }
 
-/** The role ids of a stored `roles` field (see {@link roleIndexes}); `UnknownRoleIndex` from `roles` when it is behind. */
-export function decodeRoleIndexes(bytes: Uint8Array, start: number, end: number, roles: RoleDictionary | undefined): string[] | undefined {
-  const out: string[] = [];
-  let v = 0;
-  let shift = 0;
-  for (let i = start; i < end; i++) {
-    const b = bytes[i]!;
-    v += (b & 0x7f) * 2 ** shift;
-    if (b & 0x80) {
-      shift += 7;
-      if (shift > 28) return undefined;
-      continue;
-    }
-    if (!roles) return undefined;
-    out.push(roles.idAt(v));
-    v = 0;
-    shift = 0;
-  }
-  return shift === 0 ? out : undefined;
-}
-
 /**
  * Decode a stored field; throws a `TypeError` describing the problem when the bytes can't be of this
  * kind (and passes on `UnknownRoleIndex` when `roles` is behind the stored dictionary).
@@ -146,10 +151,9 @@ export function decodeKind(kind: FieldKind, stored: unknown, roles?: RoleDiction
   if (stored === null || kind === 'raw') return stored;
   switch (kind) {
     case 'roles':
-      if (stored instanceof Uint8Array) {
+      if (Array.isArray(stored) && stored.every((i) => Number.isSafeInteger(i) && (i as number) >= 0)) {
         if (!roles) throw new TypeError('a role index list read without its guild\'s role dictionary');
-        const ids = decodeRoleIndexes(stored, 0, stored.length, roles);
-        if (ids) return ids;
+        return (stored as number[]).map((i) => roles.idAt(i));
       }
       break;
     case 'id':
@@ -164,6 +168,7 @@ export function decodeKind(kind: FieldKind, stored: unknown, roles?: RoleDiction
       break;
     case 'time':
       if (typeof stored === 'number' && Number.isInteger(stored)) return decodeTime(stored);
+      if (stored instanceof Uint8Array && stored.length === MS_TIME_BYTES) return decodeTime(fromMsTime(stored[0]! * 4294967296 + Buffer.from(stored.buffer, stored.byteOffset, 5).readUInt32BE(1)));
       break;
     case 'hash':
       if (stored instanceof Uint8Array && stored.length === 16) return Buffer.from(stored).toString('hex');

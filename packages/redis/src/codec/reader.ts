@@ -7,7 +7,7 @@
  * decoding a member + user ~2× faster, which is what iteration is bound by.
  */
 import { idFromBytes } from './ids.js';
-import { decodeRoleIndexes, decodeTime, type FieldKind } from './kinds.js';
+import { decodeTime, fromMsTime, MS_TIME_BYTES, type FieldKind } from './kinds.js';
 import type { RoleDictionary } from './roles.js';
 import type { FieldSpec } from './schemas.js';
 
@@ -298,7 +298,29 @@ class Reader {
         const t = this.value() as number;
         return fastTime(t);
       }
+      if (b === 0xc4 && this.pos < this.end && this.buf[this.pos] === MS_TIME_BYTES) {
+        this.need(1 + MS_TIME_BYTES);
+        const at = this.pos + 1;
+        this.pos = at + MS_TIME_BYTES;
+        return fastTime(fromMsTime(this.buf[at]! * 4294967296 + this.buf.readUInt32BE(at + 1)));
+      }
       throw SLOW;
+    }
+    if (kind === 'roles') {
+      // A msgpack array of dictionary indexes. An index beyond the dictionary throws
+      // UnknownRoleIndex through to the caller (not SLOW: the general path would too).
+      let count: number;
+      if (b >= 0x90 && b < 0xa0) count = b & 0x0f;
+      else if (b === 0xdc) {
+        this.need(2);
+        count = this.buf.readUInt16BE(this.pos);
+        this.pos += 2;
+      } else throw SLOW;
+      const roles = this.roles;
+      if (!roles) throw SLOW;
+      const out = new Array<string>(count);
+      for (let i = 0; i < count; i++) out[i] = roles.idAt(this.uint());
+      return out;
     }
     const n = this.binLength(b);
     const at = this.pos;
@@ -312,12 +334,6 @@ class Reader {
         const out = new Array<string>(n / 8);
         for (let i = 0; i < out.length; i++) out[i] = listedId(this.buf, at + i * 8);
         return out;
-      }
-      case 'roles': {
-        // An index beyond the dictionary throws UnknownRoleIndex through to the caller (not SLOW).
-        const ids = decodeRoleIndexes(this.buf, at, at + n, this.roles);
-        if (!ids) throw SLOW;
-        return ids;
       }
       case 'hash':
         if (n === 16) return (this.buf as unknown as NativeSlices).hexSlice(at, at + 16);

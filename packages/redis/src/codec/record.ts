@@ -11,7 +11,7 @@
 import { InvalidDataFound, type ResourceName } from '@sake/abc';
 import { Packr } from 'msgpackr';
 import { isPackableId } from './ids.js';
-import { decodeKind, encodeTime, NO_FIT, roleIndexes, type FieldKind } from './kinds.js';
+import { decodeKind, encodeTime, msTime, NO_FIT, roleIndexes, type FieldKind } from './kinds.js';
 import { assignOwn, fastDecode, fastDecodeCodedAt, setOwn } from './reader.js';
 import { RecordWriter, type EntryList } from './writer.js';
 import { UnknownRoleIndex, type RoleDictionary } from './roles.js';
@@ -273,7 +273,9 @@ function writeKind(w: RecordWriter, kind: number, value: unknown, roles: RoleDic
       if (typeof value !== 'string') return false;
       const t = fastTime(value);
       if (t === NO_FIT) return false;
-      w.number(t);
+      const ms = msTime(t);
+      if (ms === undefined) w.number(t);
+      else w.msTime(ms);
       return true;
     }
     default: {

@@ -1,8 +1,8 @@
 /**
  * A guild's role dictionary: every role id a stored member of the guild has
  * held, in the order they were first seen. Member records (schema v2) store
- * their roles as indexes into it (1 byte each for the first 128 roles) instead
- * of 8-byte ids: roles were half of a member record.
+ * their roles as a msgpack array of indexes into it (1 byte each for the first
+ * 128 roles) instead of 8-byte ids: roles were half of a member record.
  *
  * The stored dictionary is append-only (a string of 8-byte ids under
  * `{g:G}:rd`, never rewritten or deleted by a guild delete or a clear), so
@@ -64,20 +64,4 @@ export class RoleDictionary {
   missing(roleIds: Iterable<unknown>, into: Set<string>): void {
     for (const id of roleIds) if (isPackableId(id) && !this.#index.has(id)) into.add(id);
   }
-}
-
-/** Bytes of a role index as stored: 7 bits per byte, low group first, high bit = more follows. */
-export function writeRoleIndex(out: Buffer, at: number, index: number): number {
-  let v = index;
-  while (v >= 0x80) {
-    out[at++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[at++] = v;
-  return at;
-}
-
-/** Bytes {@link writeRoleIndex} takes for `index`. */
-export function roleIndexLength(index: number): number {
-  return index < 0x80 ? 1 : index < 0x4000 ? 2 : index < 0x200000 ? 3 : 4;
 }

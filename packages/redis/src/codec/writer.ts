@@ -8,7 +8,6 @@
  * copying its result behind the header (the largest JS cost of an ingest).
  */
 import { writeId } from './ids.js';
-import { roleIndexLength, writeRoleIndex } from './roles.js';
 
 /** Encodes a nested value (object/array/other) as plain msgpack. */
 export type NestedPacker = (value: unknown) => Uint8Array;
@@ -73,15 +72,34 @@ export class RecordWriter {
     this.#pos += list.length * 8;
   }
 
-  /** A binary of role dictionary indexes (roles.ts `writeRoleIndex` each). */
+  /** A msgpack array of role dictionary indexes (non-negative integers: one byte each below 128). */
   roleIndexes(indexes: readonly number[]): void {
-    let n = 0;
-    for (let i = 0; i < indexes.length; i++) n += roleIndexLength(indexes[i]!);
-    this.#binHeader(n);
-    this.#room(n);
-    let at = this.#pos;
-    for (let i = 0; i < indexes.length; i++) at = writeRoleIndex(this.#buf, at, indexes[i]!);
-    this.#pos = at;
+    const n = indexes.length;
+    this.#room(5);
+    const b = this.#buf;
+    if (n < 16) b[this.#pos++] = 0x90 | n;
+    else if (n < 65536) {
+      b[this.#pos++] = 0xdc;
+      b.writeUInt16BE(n, this.#pos);
+      this.#pos += 2;
+    } else {
+      b[this.#pos++] = 0xdd;
+      b.writeUInt32BE(n, this.#pos);
+      this.#pos += 4;
+    }
+    for (let i = 0; i < n; i++) this.number(indexes[i]!);
+  }
+
+  /** A time as milliseconds since the Discord epoch: a 5-byte binary (kinds.ts `MS_TIME`). */
+  msTime(ms: number): void {
+    this.#room(7);
+    const b = this.#buf;
+    const p = this.#pos;
+    b[p] = 0xc4;
+    b[p + 1] = 5;
+    b[p + 2] = Math.floor(ms / 4294967296);
+    b.writeUInt32BE(ms % 4294967296, p + 3);
+    this.#pos = p + 7;
   }
 
   /** A binary of one 8-byte id. */

@@ -261,21 +261,38 @@ local k = tonumber(ARGV[4])
 local wanted = {}
 for i = 5, 4 + k do wanted[tonumber(ARGV[i])] = true end
 local needles = 5 + k
--- The span of a version-2 member record's roles field: start, stop; false when its roles are not
--- in place (absent, or kept verbatim in the extension map); nil when the record can't be parsed.
--- A version-2 member record is coded (codec/schemas.ts): 4 code bytes after the header, roles
--- are field 0 (the low 2 bits of the first code byte; 3 = its value follows the code bytes).
-local function roleSpan(r)
+-- A version-2 member record is coded (codec/schemas.ts): 4 code bytes after the header; roles
+-- are field 0 (the low 2 bits of the first code byte; 3 = its value follows the code bytes), a
+-- msgpack array of indexes into the guild's role dictionary. holdsWanted answers true when an
+-- index is wanted (or the record can't be parsed: Node decodes it and reports what is wrong),
+-- false when none is, nil when the roles are not in place (absent, or verbatim in the extension map).
+local function holdsWanted(r)
   local codes = byte(r, 2)
-  if not codes then return nil end
-  if codes % 4 ~= 3 then return false end
-  local pos = 6
-  local b, n = byte(r, pos), nil
-  if b == 0xc4 then n, pos = byte(r, pos + 1), pos + 2
-  elseif b == 0xc5 then n, pos = (byte(r, pos + 1) or 0) * 256 + (byte(r, pos + 2) or 0), pos + 3
-  else return nil end
-  if not n or pos + n - 1 > #r then return nil end
-  return pos, pos + n - 1
+  if not codes then return true end
+  if codes % 4 ~= 3 then return nil end
+  local b = byte(r, 6)
+  local pos, count
+  if not b then return true
+  elseif b >= 0x90 and b <= 0x9f then pos, count = 7, b - 0x90
+  elseif b == 0xdc then
+    local h, l = byte(r, 7, 8)
+    if not l then return true end
+    pos, count = 9, h * 256 + l
+  else return true end
+  for _ = 1, count do
+    local c = byte(r, pos)
+    local x
+    if not c then return true
+    elseif c < 0x80 then x, pos = c, pos + 1
+    elseif c == 0xcc then x, pos = byte(r, pos + 1), pos + 2
+    elseif c == 0xcd then
+      local h, l = byte(r, pos + 1, pos + 2)
+      x, pos = h and l and h * 256 + l, pos + 3
+    else return true end
+    if not x then return true end
+    if wanted[x] then return true end
+  end
+  return false
 end
 local out = {}
 for b = first, last do
@@ -297,24 +314,11 @@ for b = first, last do
       if tail then record = sub(v, 2) .. tail else tail, candidate, missing = '', true, true end
     end
     if not missing then
-      local s, e = nil, nil
-      if byte(record, 1) == 0x52 then
-        s, e = roleSpan(record)
-        if s == nil then candidate = true end
-      end
-      if s then
-        local x, shift = 0, 1
-        for p = s, e do
-          local c = byte(record, p)
-          if c >= 128 then
-            x, shift = x + (c - 128) * shift, shift * 128
-          else
-            x = x + c * shift
-            if wanted[x] then candidate = true break end
-            x, shift = 0, 1
-          end
-        end
-      elseif not candidate then
+      local held = nil
+      if byte(record, 1) == 0x52 then held = holdsWanted(record) end
+      if held ~= nil then
+        candidate = held
+      else
         for n = needles, #ARGV do
           if find(record, ARGV[n], 1, true) then
             candidate = true

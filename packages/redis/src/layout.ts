@@ -57,10 +57,11 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     from: 2,
-    // Layout 3 writes member records (schema v2) whose roles are indexes into the guild's role
-    // dictionary (`{g:G}:rd`). Version-1 member records stay readable and are rewritten as v2
-    // when they next change; layout-2 code can't read v2 records, which the version bump prevents.
-    describe: 'allow member records that refer to roles by index into a per-guild role dictionary (no data rewritten)',
+    // Layout 3 writes coded member and user records (schema v2; members refer to roles by index
+    // into the guild's role dictionary `{g:G}:rd`) and whole-millisecond times as 5 bytes.
+    // Version-1 records and integer times stay readable and are rewritten when they next change;
+    // layout-2 code can't read the new forms, which the version bump prevents.
+    describe: 'allow coded member/user records, per-guild role dictionaries and 5-byte times (no data rewritten)',
     async run() {},
   },
 ];

@@ -17,6 +17,20 @@ const json = fc
   .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
   .filter((v) => !JSON.stringify(v ?? null).includes('"__proto__"'));
 
+/** Each of `cases` (what, bytes) read as a member is InvalidDataFound naming the entry's key. */
+function expectInvalidMembers(cases: ReadonlyArray<[string, Buffer]>): void {
+  for (const [what, b] of cases) {
+    let err: unknown;
+    try {
+      decodeRecord('member', b, 'sake:{g:1}:m:0[42]');
+    } catch (e) {
+      err = e;
+    }
+    expect(err, what).toBeInstanceOf(InvalidDataFound);
+    expect((err as Error).message, what).toContain('sake:{g:1}:m:0[42]');
+  }
+}
+
 describe('record codec', () => {
   it('round-trips a realistic member exactly, and stores it far smaller than JSON', () => {
     const m = member(sf(), user(), { nick: 'Nick', premium_since: '2022-02-02T02:02:02+00:00', communication_disabled_until: null });
@@ -83,16 +97,7 @@ describe('record codec', () => {
       ['empty', Buffer.alloc(0)],
       ['json', Buffer.from('{"id":"1"}')],
     ];
-    for (const [what, b] of bad) {
-      let err: unknown;
-      try {
-        decodeRecord('member', b, 'sake:{g:1}:m:0[42]');
-      } catch (e) {
-        err = e;
-      }
-      expect(err, what).toBeInstanceOf(InvalidDataFound);
-      expect((err as Error).message, what).toContain('sake:{g:1}:m:0[42]');
-    }
+    expectInvalidMembers(bad);
   });
 
   it('works without msgpackr native acceleration, bytes identical to the default build', () => {
@@ -149,16 +154,7 @@ describe('record codec', () => {
       ['fewer values than codes', Buffer.concat([good.subarray(0, 5), Buffer.from([0xa1, 0x78])])],
       ['trailing bytes that are not an extension map', Buffer.concat([good, Buffer.from([0x01])])],
     ];
-    for (const [what, b] of bad) {
-      let err: unknown;
-      try {
-        decodeRecord('member', b, 'sake:{g:1}:m:0[42]');
-      } catch (e) {
-        err = e;
-      }
-      expect(err, what).toBeInstanceOf(InvalidDataFound);
-      expect((err as Error).message, what).toContain('sake:{g:1}:m:0[42]');
-    }
+    expectInvalidMembers(bad);
   });
 
   it('reads version-1 user records (a msgpack array: mask, values) as written by key layout 2', () => {

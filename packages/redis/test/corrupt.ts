@@ -2,14 +2,9 @@
 import type { EntryKey } from '@sake/conformance';
 import type { ResourceName } from '@sake/abc';
 import { Keys, type RedisCache } from '@sake/redis';
+import { id8 } from './helpers.js';
 
 const GARBAGE = Buffer.from([0xff, 0x00, 0x13, 0x37]);
-
-function id8(id: string): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(id));
-  return b;
-}
 
 function bucket(id: string, n: number): number {
   return Number(id.length > 9 ? id.slice(-9) : id) % n;

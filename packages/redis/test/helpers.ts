@@ -68,3 +68,15 @@ export function member(guildId: string, u = user(), extra: Record<string, unknow
     ...extra,
   };
 }
+
+/** The 8 big-endian bytes of a snowflake: a user id as a bucket's field name. */
+export function id8(id: string): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(id));
+  return b;
+}
+
+/** The bucket of an id among `n` (keys.ts' formula: the last 9 decimal digits mod n). */
+export function bucketOf(id: string, n: number): number {
+  return Number(id.slice(-9)) % n;
+}

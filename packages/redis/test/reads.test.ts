@@ -9,7 +9,7 @@ import { EntryNotFound, InvalidDataFound, mutation } from '@sake/abc';
 import { Keys, type RedisCache } from '@sake/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { clusterCache, member, redisUrl, sf, singleCache, user } from './helpers.js';
+import { bucketOf, clusterCache, id8, member, redisUrl, sf, singleCache, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -18,16 +18,6 @@ beforeAll(() => {
 afterAll(() => {
   admin.disconnect();
 });
-
-function id8(id: string): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(id));
-  return b;
-}
-
-function bucketOf(id: string, n: number): number {
-  return Number(id.slice(-9)) % n;
-}
 
 const byUser = (list: ReadonlyArray<Record<string, unknown>>): Map<string, Record<string, unknown>> => new Map(list.map((m) => [(m.user as { id: string }).id, m]));
 

@@ -11,7 +11,7 @@ import { Keys, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { pack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterCache, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+import { bucketOf, clusterCache, id8, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -20,13 +20,6 @@ beforeAll(() => {
 afterAll(() => {
   admin.disconnect();
 });
-
-/** The 8 big-endian bytes of a snowflake. */
-function id8(id: string): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(id));
-  return b;
-}
 
 /**
  * Where a stored version-2 member record's roles value starts: after the header byte and its 4 code
@@ -120,7 +113,7 @@ describe('role dictionary: stored bytes (single node)', () => {
     await cache.apply([mutation.set('member', m1 as never), mutation.set('member', m2 as never)]);
     expect(await admin.getBuffer(keys.roleDictionary(guildId))).toEqual(Buffer.concat(roles.map(id8)));
     const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
-    const stored = await admin.hgetBuffer(keys.memberBucket(guildId, Number(userIdOf(m1).slice(-9)) % mb), id8(userIdOf(m1)));
+    const stored = await admin.hgetBuffer(keys.memberBucket(guildId, bucketOf(userIdOf(m1), mb)), id8(userIdOf(m1)));
     expect(stored![0]).toBe(0x52);
     // Header, code bytes, then the roles field first: a msgpack array of 6 one-byte indexes 0…5.
     const at = firstField(stored!);
@@ -136,7 +129,7 @@ describe('role dictionary: stored bytes (single node)', () => {
     const m = member(guildId, user(), { roles: [r1, r2], nick: 'old' });
     await cache.apply([mutation.set('member', m as never)]);
     const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
-    const bucket = keys.memberBucket(guildId, Number(userIdOf(m).slice(-9)) % mb);
+    const bucket = keys.memberBucket(guildId, bucketOf(userIdOf(m), mb));
     // The same member as layout 2 wrote it: header 0x51, fields nick (bit 1), avatar (2), roles (4: packed
     // ids), joined_at (5: -(µs since the epoch) - 1), premium_since (6), deaf, mute, flags, pending (7–10).
     expect(m.joined_at).toBe('2021-05-04T12:34:56.789000+00:00');
@@ -158,7 +151,7 @@ describe('role dictionary: stored bytes (single node)', () => {
     const m = member(guildId, user(), { roles: [sf()] });
     await cache.apply([mutation.set('member', m as never)]);
     const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
-    const bucket = keys.memberBucket(guildId, Number(userIdOf(m).slice(-9)) % mb);
+    const bucket = keys.memberBucket(guildId, bucketOf(userIdOf(m), mb));
     const stored = (await admin.hgetBuffer(bucket, id8(userIdOf(m))))!;
     const at = firstField(stored);
     expect([...stored.subarray(at, at + 2)]).toEqual([0x91, 0]);

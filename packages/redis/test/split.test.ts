@@ -9,7 +9,7 @@ import { Keys, LAYOUT_VERSION, RedisCache } from '@sake/redis';
 import { BackendError } from '@sake/abc';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterCache, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+import { bucketOf, clusterCache, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -26,10 +26,6 @@ function bigMember(guildId: string): Record<string, unknown> {
     nick: 'a rather long nickname ✨ with emoji',
     unknown_member_field: [1, 2, 3],
   });
-}
-
-function bucketOf(id: string, n: number): number {
-  return Number(id.slice(-9)) % n;
 }
 
 for (const [name, make] of [

@@ -360,8 +360,11 @@ export function fastDecode(
   return fastDecodeAt(buf, 0, buf.length, fields, implied, roles);
 }
 
-/** A decoder generated for one schema, one set of implied keys and one presence mask (see {@link shapeDecoder}). */
-type ShapeDecoder = (r: Reader, implied: Readonly<Record<string, string>>) => Record<string, unknown>;
+/**
+ * A decoder generated for one field list, one set of implied keys and one signature: a presence
+ * mask (array records) or the code bytes (coded records; see {@link generatedDecoder}).
+ */
+type ShapeDecoder = (r: Reader, implied: Readonly<Record<string, string>>, usual: readonly unknown[]) => Record<string, unknown>;
 
 /** A generated decoder and the implied keys (in order) it was generated for. */
 interface Shape {
@@ -369,7 +372,7 @@ interface Shape {
   readonly decode: ShapeDecoder | null;
 }
 
-/** Generated decoders by field list, then by mask. */
+/** Generated decoders by field list, then by signature (a field list is either array or coded, never both). */
 const shapes = new WeakMap<object, Map<number, Shape[]>>();
 let shapeCount = 0;
 
@@ -384,20 +387,29 @@ function sameKeys(implied: Readonly<Record<string, string>>, keys: readonly stri
 }
 
 /**
- * A function that reads the present fields of `mask` in order and builds the
- * object with one literal (implied keys first, then fields in schema order:
- * the same keys in the same order as the generic loop), so every record of
- * that shape gets its final hidden class at once instead of one transition per
- * property. Field names come from the schemas (constants), quoted with JSON.
- * Null: use the generic loop.
+ * The code of field `i` in a signature: for a presence mask, 3 ("a value follows") where its bit is
+ * set; for code bytes read as one little-endian number, their 2 bits.
  */
-function shapeDecoder(fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>, mask: number): ShapeDecoder | null {
-  let byMask = shapes.get(fields);
-  if (!byMask) {
-    byMask = new Map();
-    shapes.set(fields, byMask);
+function codeOf(signature: number, coded: boolean, i: number): number {
+  const shifted = Math.floor(signature / (coded ? 4 ** i : 2 ** i));
+  return coded ? shifted % 4 : shifted % 2 === 1 ? 3 : 0;
+}
+
+/**
+ * A function that reads the fields of one signature in order and builds the object with one
+ * literal (implied keys first, then fields in schema order: the same keys in the same order as the
+ * generic loop), so every record of that shape gets its final hidden class at once instead of one
+ * transition per property. Field names come from the schemas (constants), quoted with JSON. Null
+ * (use the generic loop): a field that is also implied (the generic loop's assignment order is the
+ * reference), or a code the general path must report.
+ */
+function generatedDecoder(fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>, signature: number, coded: boolean): ShapeDecoder | null {
+  let bySignature = shapes.get(fields);
+  if (!bySignature) {
+    bySignature = new Map();
+    shapes.set(fields, bySignature);
   }
-  let list = byMask.get(mask);
+  let list = bySignature.get(signature);
   if (list) for (const shape of list) if (sameKeys(implied, shape.implied)) return shape.decode;
   if (shapeCount >= MAX_SHAPES) return null;
   const keys: string[] = [];
@@ -408,26 +420,34 @@ function shapeDecoder(fields: readonly FieldSpec[], implied: Readonly<Record<str
     props.push(`${JSON.stringify(name)}: implied[${JSON.stringify(name)}]`);
   }
   const names = new Set(keys);
-  let duplicate = false;
-  let m = mask;
-  for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
-    if (m % 2 === 0) continue;
-    const [name, kind] = fields[i]!;
-    reads.push(`const v${i} = r.field(${JSON.stringify(kind)});`);
-    props.push(`${JSON.stringify(name)}: v${i}`);
-    if (names.has(name)) duplicate = true;
+  let valid = true;
+  for (let i = 0; i < fields.length; i++) {
+    const code = codeOf(signature, coded, i);
+    if (code === 0) continue;
+    const [name, kind, usual] = fields[i]!;
+    if (names.has(name)) valid = false;
     names.add(name);
+    if (code === 1) props.push(`${JSON.stringify(name)}: null`);
+    else if (code === 2) {
+      if (usual === undefined) valid = false;
+      props.push(`${JSON.stringify(name)}: usual[${i}]`);
+    } else {
+      reads.push(`const v${i} = r.field(${JSON.stringify(kind)});`);
+      props.push(`${JSON.stringify(name)}: v${i}`);
+    }
   }
-  // A stored field that is also implied: the generic loop's assignment order is the reference.
-  const decode = duplicate ? null : (new Function('r', 'implied', `${reads.join('\n')}\nreturn { ${props.join(', ')} };`) as ShapeDecoder);
+  const decode = valid ? (new Function('r', 'implied', 'usual', `${reads.join('\n')}\nreturn { ${props.join(', ')} };`) as ShapeDecoder) : null;
   if (!list) {
     list = [];
-    byMask.set(mask, list);
+    bySignature.set(signature, list);
   }
   list.push({ implied: keys, decode });
   shapeCount++;
   return decode;
 }
+
+/** No usual values (array records). */
+const NO_USUAL: readonly unknown[] = [];
 
 /**
  * {@link fastDecode} of the record at `buf[start, end)` (its header byte at `start`), without
@@ -441,46 +461,31 @@ export function fastDecodeAt(
   implied: Readonly<Record<string, string>>,
   roles?: RoleDictionary,
 ): Record<string, unknown> | undefined {
+  return withReader(buf, start + 1, end, roles, fields, implied, readArrayRecord);
+}
+
+/**
+ * Run `read` with the shared reader on `buf[pos, end)` (roles: the record's guild's dictionary);
+ * undefined when it gives up (the general path takes over) or leaves bytes unread. A top-level
+ * `read` and its arguments passed along: no closure per record.
+ */
+function withReader(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  roles: RoleDictionary | undefined,
+  fields: readonly FieldSpec[],
+  implied: Readonly<Record<string, string>>,
+  read: (r: Reader, fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>) => Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
   const r = reader;
   r.buf = buf;
-  r.roles = roles;
-  r.pos = start + 1;
+  r.pos = pos;
   r.end = end;
+  r.roles = roles;
   try {
-    const h = r.u8();
-    let n: number;
-    if (h >= 0x90 && h < 0xa0) n = h & 0x0f;
-    else if (h === 0xdc) {
-      r.need(2);
-      n = r.buf.readUInt16BE(r.pos);
-      r.pos += 2;
-    } else return undefined;
-    const mask = r.uint();
-    if (mask >= 2 ** fields.length) return undefined;
-    let present = 0;
-    for (let m = mask; m > 0; m = Math.floor(m / 2)) present += m % 2;
-    if (n !== present + 1 && n !== present + 2) return undefined;
-    const decode = shapeDecoder(fields, implied, mask);
-    let out: Record<string, unknown>;
-    if (decode) out = decode(r, implied);
-    else {
-      out = {};
-      for (const name in implied) out[name] = implied[name];
-      let m = mask;
-      for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
-        if (m % 2 === 0) continue;
-        const field = fields[i]!;
-        out[field[0]] = r.field(field[1]);
-      }
-    }
-    if (n === present + 2) {
-      if (r.pos >= r.end) return undefined;
-      const b = r.buf[r.pos]!;
-      if (!((b >= 0x80 && b < 0x90) || b === 0xde || b === 0xdf)) return undefined;
-      assignOwn(out, r.value() as Record<string, unknown>);
-    }
-    if (r.pos !== r.end) return undefined;
-    return out;
+    const out = read(r, fields, implied);
+    return out !== undefined && r.pos === r.end ? out : undefined;
   } catch (err) {
     if (err === SLOW) return undefined;
     throw err;
@@ -490,13 +495,48 @@ export function fastDecodeAt(
   }
 }
 
+/** Read the extension map at the reader's position into `out`; false when what is there is not a map. */
+function readExtension(r: Reader, out: Record<string, unknown>): boolean {
+  if (r.pos >= r.end) return false;
+  const b = r.buf[r.pos]!;
+  if (!((b >= 0x80 && b < 0x90) || b === 0xde || b === 0xdf)) return false;
+  assignOwn(out, r.value() as Record<string, unknown>);
+  return true;
+}
+
+/** An array record's body: `[presenceMask, ...values, extension?]`. */
+function readArrayRecord(r: Reader, fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
+  const h = r.u8();
+  let n: number;
+  if (h >= 0x90 && h < 0xa0) n = h & 0x0f;
+  else if (h === 0xdc) {
+    r.need(2);
+    n = r.buf.readUInt16BE(r.pos);
+    r.pos += 2;
+  } else return undefined;
+  const mask = r.uint();
+  if (mask >= 2 ** fields.length) return undefined;
+  let present = 0;
+  for (let m = mask; m > 0; m = Math.floor(m / 2)) present += m % 2;
+  if (n !== present + 1 && n !== present + 2) return undefined;
+  const decode = generatedDecoder(fields, implied, mask, false);
+  let out: Record<string, unknown>;
+  if (decode) out = decode(r, implied, NO_USUAL);
+  else {
+    out = {};
+    for (const name in implied) out[name] = implied[name];
+    let m = mask;
+    for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
+      if (m % 2 === 0) continue;
+      const field = fields[i]!;
+      out[field[0]] = r.field(field[1]);
+    }
+  }
+  if (n === present + 2 && !readExtension(r, out)) return undefined;
+  return out;
+}
+
 const EMPTY = Buffer.alloc(0);
-
-/** A generated decoder of coded records for one code signature (see {@link codedDecoder}). */
-type CodedDecoder = (r: Reader, implied: Readonly<Record<string, string>>, usual: readonly unknown[]) => Record<string, unknown>;
-
-/** Generated coded-record decoders by field list, then by code signature (the code bytes as one number). */
-const codedShapes = new WeakMap<object, Map<number, Array<{ readonly implied: readonly string[]; readonly decode: CodedDecoder | null }>>>();
 
 /** Code bytes taken as one exact number (a signature); coded schemas with more than 6 code bytes use the generic loop. */
 const MAX_SIGNATURE_BYTES = 6;
@@ -518,54 +558,6 @@ function codeAt(buf: Buffer, at: number, i: number): number {
 }
 
 /**
- * A function that reads the code-3 fields of one code signature in order and builds the object
- * with one literal (implied keys first, then fields in schema order, as the generic loop does);
- * null when a code can't be right (the generic path reports it) or a field is also implied.
- */
-function codedDecoder(fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>, buf: Buffer, at: number, signature: number): CodedDecoder | null {
-  let bySignature = codedShapes.get(fields);
-  if (!bySignature) {
-    bySignature = new Map();
-    codedShapes.set(fields, bySignature);
-  }
-  let list = bySignature.get(signature);
-  if (list) for (const shape of list) if (sameKeys(implied, shape.implied)) return shape.decode;
-  if (shapeCount >= MAX_SHAPES) return null;
-  const keys: string[] = [];
-  const reads: string[] = [];
-  const props: string[] = [];
-  for (const name in implied) {
-    keys.push(name);
-    props.push(`${JSON.stringify(name)}: implied[${JSON.stringify(name)}]`);
-  }
-  const names = new Set(keys);
-  let valid = true;
-  for (let i = 0; i < fields.length; i++) {
-    const code = codeAt(buf, at, i);
-    if (code === 0) continue;
-    const [name, kind, usual] = fields[i]!;
-    if (names.has(name)) valid = false;
-    names.add(name);
-    if (code === 1) props.push(`${JSON.stringify(name)}: null`);
-    else if (code === 2) {
-      if (usual === undefined) valid = false;
-      props.push(`${JSON.stringify(name)}: usual[${i}]`);
-    } else {
-      reads.push(`const v${i} = r.field(${JSON.stringify(kind)});`);
-      props.push(`${JSON.stringify(name)}: v${i}`);
-    }
-  }
-  const decode = valid ? (new Function('r', 'implied', 'usual', `${reads.join('\n')}\nreturn { ${props.join(', ')} };`) as CodedDecoder) : null;
-  if (!list) {
-    list = [];
-    bySignature.set(signature, list);
-  }
-  list.push({ implied: keys, decode });
-  shapeCount++;
-  return decode;
-}
-
-/**
  * {@link fastDecodeAt} for a coded record (schemas.ts `Schema.coded`): the code bytes, the values
  * of the code-3 fields, then the extension map when bytes remain; `undefined` for anything the
  * general path must handle (or report).
@@ -578,51 +570,39 @@ export function fastDecodeCodedAt(
   implied: Readonly<Record<string, string>>,
   roles?: RoleDictionary,
 ): Record<string, unknown> | undefined {
+  return withReader(buf, start + 1, end, roles, fields, implied, readCodedRecord);
+}
+
+/** A coded record's body (see {@link fastDecodeCodedAt}). */
+function readCodedRecord(r: Reader, fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
+  const buf = r.buf;
+  const at = r.pos;
   const n = (fields.length + 3) >> 2;
-  const at = start + 1;
-  if (at + n > end) return undefined;
+  if (at + n > r.end) return undefined;
   // Padding bits after the last field must be clear.
   if (fields.length % 4 !== 0 && buf[at + n - 1]! >> ((fields.length % 4) * 2) !== 0) return undefined;
-  const r = reader;
-  r.buf = buf;
   r.pos = at + n;
-  r.end = end;
-  r.roles = roles;
-  try {
-    const usual = usualValues(fields);
-    let out: Record<string, unknown> | undefined;
-    if (n <= MAX_SIGNATURE_BYTES) {
-      let signature = 0;
-      for (let k = n - 1; k >= 0; k--) signature = signature * 256 + buf[at + k]!;
-      const decode = codedDecoder(fields, implied, buf, at, signature);
-      if (decode) out = decode(r, implied, usual);
-    }
-    if (!out) {
-      out = {};
-      for (const name in implied) out[name] = implied[name];
-      for (let i = 0; i < fields.length; i++) {
-        const code = codeAt(buf, at, i);
-        if (code === 0) continue;
-        const field = fields[i]!;
-        if (code === 1) out[field[0]] = null;
-        else if (code === 2) {
-          if (field[2] === undefined) return undefined;
-          out[field[0]] = field[2];
-        } else out[field[0]] = r.field(field[1]);
-      }
-    }
-    if (r.pos < r.end) {
-      const b = r.buf[r.pos]!;
-      if (!((b >= 0x80 && b < 0x90) || b === 0xde || b === 0xdf)) return undefined;
-      assignOwn(out, r.value() as Record<string, unknown>);
-    }
-    if (r.pos !== r.end) return undefined;
-    return out;
-  } catch (err) {
-    if (err === SLOW) return undefined;
-    throw err;
-  } finally {
-    r.buf = EMPTY;
-    r.roles = undefined;
+  let out: Record<string, unknown> | undefined;
+  if (n <= MAX_SIGNATURE_BYTES) {
+    let signature = 0;
+    for (let k = n - 1; k >= 0; k--) signature = signature * 256 + buf[at + k]!;
+    const decode = generatedDecoder(fields, implied, signature, true);
+    if (decode) out = decode(r, implied, usualValues(fields));
   }
+  if (!out) {
+    out = {};
+    for (const name in implied) out[name] = implied[name];
+    for (let i = 0; i < fields.length; i++) {
+      const code = codeAt(buf, at, i);
+      if (code === 0) continue;
+      const field = fields[i]!;
+      if (code === 1) out[field[0]] = null;
+      else if (code === 2) {
+        if (field[2] === undefined) return undefined;
+        out[field[0]] = field[2];
+      } else out[field[0]] = r.field(field[1]);
+    }
+  }
+  if (r.pos < r.end && !readExtension(r, out)) return undefined;
+  return out;
 }

@@ -162,19 +162,21 @@ function shapeOf(p: Prepared, keys: string[], omit: string | undefined): Shape {
 
 /**
  * Write a record's values into the writer (after its begin); returns the array length (the mask is
- * left in `lastMask`; a coded record's codes in `codes`).
+ * left in `lastMask`). A coded record's codes are left in `codes`: there a null or a field's usual
+ * value is a code and no byte, every other known value is written and coded 3.
  */
 function writeBody(schema: Schema, value: object, implied: Implied, omit: string | undefined, roles: RoleDictionary | undefined): number {
-  if (schema.coded) {
-    writeCodedBody(schema, value, implied, omit, roles);
-    return 0;
-  }
   const source = value as Record<string, unknown>;
   const w = writer;
+  const coded = schema.coded;
   let count = 1;
   let mask = 0;
   let ext: Record<string, unknown> | undefined;
   const p = prepare(schema);
+  if (coded) {
+    codeLength = (schema.fields.length + 3) >> 2;
+    codes.fill(0, 0, codeLength);
+  }
   // The value's own keys, matched to the schema once per key list (see Shape): unknown keys go to
   // the extension map in key order, then the present fields are written in schema order.
   const shape = shapeOf(p, Object.keys(source), omit);
@@ -189,6 +191,19 @@ function writeBody(schema: Schema, value: object, implied: Implied, omit: string
     const v = source[name];
     const same = implied[name];
     if (same !== undefined && v === same) continue;
+    if (coded) {
+      let code: number;
+      // Object.is: a -0 is not the usual 0 (it must come back as -0).
+      if (v === null) code = 1;
+      else if (p.hasUsual[i] && Object.is(v, p.usual[i])) code = 2;
+      else if (writeKind(w, kinds[i]!, v, roles)) code = 3;
+      else {
+        setOwn((ext ??= {}), name, v);
+        continue;
+      }
+      codes[i >> 2]! |= code << ((i & 3) * 2);
+      continue;
+    }
     if (!writeKind(w, kinds[i]!, v, roles)) {
       setOwn((ext ??= {}), name, v);
       continue;
@@ -202,44 +217,6 @@ function writeBody(schema: Schema, value: object, implied: Implied, omit: string
   }
   lastMask = mask;
   return count;
-}
-
-/**
- * The values of a coded record: a null or a field's usual value is a code and no byte; every other
- * known value is written and coded 3; what does not fit goes to the extension map, written last.
- */
-function writeCodedBody(schema: Schema, value: object, implied: Implied, omit: string | undefined, roles: RoleDictionary | undefined): void {
-  const source = value as Record<string, unknown>;
-  const w = writer;
-  const p = prepare(schema);
-  const n = (schema.fields.length + 3) >> 2;
-  codes.fill(0, 0, n);
-  codeLength = n;
-  let ext: Record<string, unknown> | undefined;
-  const shape = shapeOf(p, Object.keys(source), omit);
-  const unknown = shape.unknown;
-  for (let k = 0; k < unknown.length; k++) setOwn((ext ??= {}), unknown[k]!, source[unknown[k]!]);
-  const order = shape.order;
-  const names = p.names;
-  const kinds = p.kinds;
-  for (let j = 0; j < order.length; j++) {
-    const i = order[j]!;
-    const name = names[i]!;
-    const v = source[name];
-    const same = implied[name];
-    if (same !== undefined && v === same) continue;
-    let code: number;
-    // Object.is: a -0 is not the usual 0 (it must come back as -0).
-    if (v === null) code = 1;
-    else if (p.hasUsual[i] && Object.is(v, p.usual[i])) code = 2;
-    else if (writeKind(w, kinds[i]!, v, roles)) code = 3;
-    else {
-      setOwn((ext ??= {}), name, v);
-      continue;
-    }
-    codes[i >> 2]! |= code << ((i & 3) * 2);
-  }
-  if (ext) w.raw(packr.pack(ext));
 }
 
 const writer = new RecordWriter((v) => packr.pack(v));

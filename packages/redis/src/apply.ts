@@ -26,7 +26,7 @@ import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checke
 import type { Ctx } from './context.js';
 import { bucketOf } from './keys.js';
 import { guildsOfUser, readGuildChild, readLocated } from './resources/children.js';
-import { liveIds, readExpiring, readExpiry } from './resources/expiring.js';
+import { liveIds, readExpiring, readExpiringMany, readExpiry } from './resources/expiring.js';
 import { readGuild } from './resources/guilds.js';
 import { readMember } from './resources/members.js';
 import { readMe, readUsers } from './resources/users.js';
@@ -471,8 +471,15 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       }
     });
     if (more.length > 0) {
-      const moreValues = await Promise.all(more.map((t) => readValue(ctx, t.resource, t.key)));
-      more.forEach((t, i) => (t.value = moreValues[i]!));
+      // Messages and invites only (the values their indexes list): one MGET per resource on a single node.
+      const messages = more.filter((t) => t.resource === 'message');
+      const invites = more.filter((t) => t.resource === 'invite');
+      const [messageValues, inviteValues] = await Promise.all([
+        readExpiringMany(ctx, 'message', messages.map((t) => t.key.messageId!)),
+        readExpiringMany(ctx, 'invite', invites.map((t) => t.key.code!)),
+      ]);
+      messages.forEach((t, i) => (t.value = messageValues[i] as Entity | null));
+      invites.forEach((t, i) => (t.value = inviteValues[i] as Entity | null));
     }
   }
 

@@ -25,6 +25,45 @@ export async function readExpiring<R extends ExpiringResource>(ctx: Ctx, resourc
   const key = keyOf(ctx, resource, id);
   const bytes = await ctx.conn.run('GET', (c) => c.getBuffer(key), key);
   if (!bytes) return null;
+  return decodeExpiring(resource, bytes, key, id);
+}
+
+/** Keys one MGET reads (bounds one reply). */
+const MGET_KEYS = 512;
+
+/**
+ * Many messages/invites (null for each absent one), in the order of `ids`: on a single node one MGET
+ * per {@link MGET_KEYS} keys instead of a command per key (each costs this process ~10 µs; a
+ * channel delete reads every message of the channel). An MGET answers nil for a key of another
+ * Redis type too, so each nil is read again alone, whose error names the key. On a cluster the
+ * keys are in different slots: one GET each (auto-pipelined per node).
+ */
+export async function readExpiringMany<R extends ExpiringResource>(ctx: Ctx, resource: R, ids: readonly string[]): Promise<Array<ExpiringEntityMap[R] | null>> {
+  if (ctx.conn.isCluster || ids.length < 2) return Promise.all(ids.map((id) => readExpiring(ctx, resource, id)));
+  const out = new Array<ExpiringEntityMap[R] | null>(ids.length).fill(null);
+  const parts: Array<Promise<void>> = [];
+  for (let from = 0; from < ids.length; from += MGET_KEYS) {
+    const slice = ids.slice(from, from + MGET_KEYS);
+    const keys = slice.map((id) => keyOf(ctx, resource, id));
+    parts.push(
+      ctx.conn
+        .run('MGET', (c) => c.mgetBuffer(keys))
+        .then(async (values) => {
+          const again: Array<Promise<void>> = [];
+          values.forEach((bytes, i) => {
+            const id = slice[i]!;
+            if (bytes) out[from + i] = decodeExpiring(resource, bytes, keys[i]!, id);
+            else again.push(readExpiring(ctx, resource, id).then((v) => void (out[from + i] = v)));
+          });
+          await Promise.all(again);
+        }),
+    );
+  }
+  await Promise.all(parts);
+  return out;
+}
+
+function decodeExpiring<R extends ExpiringResource>(resource: R, bytes: Buffer, key: string, id: string): ExpiringEntityMap[R] {
   return (resource === 'message' ? messageCodec.decode(bytes, key, id) : inviteCodec.decode(bytes, key, id)) as ExpiringEntityMap[R];
 }
 
@@ -43,7 +82,7 @@ export async function readExpiry(ctx: Ctx, resource: ExpiringResource, id: strin
 /** Every live entry of an index. */
 export async function* iterIndex<R extends ExpiringResource>(ctx: Ctx, resource: R, indexKey: string): AsyncGenerator<ExpiringEntityMap[R]> {
   for await (const ids of zscanLiveWindows(ctx, indexKey, Date.now())) {
-    const found = await Promise.all(ids.map((id) => readExpiring(ctx, resource, id)));
+    const found = await readExpiringMany(ctx, resource, ids);
     for (const entry of found) if (entry) yield entry;
   }
 }

@@ -318,8 +318,41 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
 
 /**
  * Add the role ids the batch's member values and patches carry that this process's copies of their
- * guilds' role dictionaries lack (see resources/roles.ts); undefined when there are none.
+ * guilds' role dictionaries lack (see resources/roles.ts), and the guilds whose member or presence
+ * lists the batch may change that its copy of the guild dictionary lacks (resources/guild-refs.ts);
+ * undefined when there are none.
  */
+function addNewIds(ctx: Ctx, checked: readonly Checked[]): Promise<unknown> | undefined {
+  const guilds = new Set<string>();
+  const listGuild = (guildId: string | undefined): void => {
+    if (guildId !== undefined) ctx.guildRefs.missing([guildId], guilds);
+  };
+  for (const m of checked) {
+    switch (m.type) {
+      case 'set':
+      case 'merge':
+      case 'delete':
+        // A guild delete empties the guild's member and presence lists too.
+        if (m.resource === 'member' || m.resource === 'presence' || m.resource === 'guild') listGuild(m.key.guildId);
+        break;
+      case 'replaceForGuild':
+      case 'removeRole':
+        if (m.resource === 'member' || m.resource === 'presence') listGuild(m.guildId);
+        break;
+      case 'clearFor':
+        if (m.scope === 'guild') listGuild(m.id);
+        break;
+      default:
+        break;
+    }
+  }
+  const roles = addNewRoles(ctx, checked);
+  if (guilds.size === 0) return roles;
+  const adding = ctx.guildRefs.add(guilds);
+  return roles ? Promise.all([roles, adding]) : adding;
+}
+
+/** The role part of {@link addNewIds}. */
 function addNewRoles(ctx: Ctx, checked: readonly Checked[]): Promise<unknown> | undefined {
   let added: Map<string, Set<string>> | undefined;
   const note = (guildId: string, value: Entity): void => {
@@ -430,9 +463,10 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
     followWrites.add('user');
   }
 
-  // Roles new to a guild's role dictionary are added to it (atomically, in Redis) while the batch
-  // pre-reads, so every member of the batch is encoded with role indexes.
-  const registering = addNewRoles(ctx, checked);
+  // Roles new to a guild's role dictionary, and guilds new to the store's guild dictionary, are
+  // added (atomically, in Redis) while the batch pre-reads, so every member of the batch is encoded
+  // with role indexes and every guild list entry with the guild's index.
+  const registering = addNewIds(ctx, checked);
   registering?.catch(() => {});
 
   const scopeTargets = new Map<Checked, AnyKey[]>();

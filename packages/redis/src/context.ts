@@ -3,6 +3,7 @@ import type { Connection } from './connection.js';
 import type { Keys } from './keys.js';
 import type { MemberLoader } from './resources/member-loader.js';
 import type { RoleDictionaries } from './resources/roles.js';
+import type { GuildRefs } from './resources/guild-refs.js';
 
 /** Shared state of one open cache. */
 export interface Ctx {
@@ -22,6 +23,8 @@ export interface Ctx {
   readonly memberLoader: MemberLoader;
   /** This process's copies of the guilds' role dictionaries (member records refer to roles by index). */
   readonly roles: RoleDictionaries;
+  /** How the per-user guild lists refer to guilds, with this process's copy of the guild dictionary. */
+  readonly guildRefs: GuildRefs;
 }
 
 /** A readable locator for an entry inside a hash: `key[id]`. */

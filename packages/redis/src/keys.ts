@@ -54,6 +54,14 @@ export class Keys {
     return `${this.prefix}layout`;
   }
 
+  /**
+   * String: the store's guild dictionary, the 8-byte ids of every guild the per-user guild lists
+   * referred to, in first-seen order (stores of layout 3: see resources/guild-refs.ts). Append-only.
+   */
+  get guildDictionary(): string {
+    return `${this.prefix}gd`;
+  }
+
   /** Set of ids of guilds with a cached guild record. */
   get guilds(): string {
     return `${this.prefix}guilds`;

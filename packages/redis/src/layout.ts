@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { BackendError } from '@sake/abc';
 import type { Connection } from './connection.js';
 import { Keys, LAYOUT_VERSION } from './keys.js';
+import type { GuildRefWidth } from './resources/guild-refs.js';
 
 /** What the layout record tells a cache about its store. */
 export interface LayoutInfo {
@@ -18,6 +19,24 @@ export interface LayoutInfo {
    * since: Redis restarted empty, and what this cache had written is gone.
    */
   epoch?: string;
+  /**
+   * How the per-user guild lists refer to guilds (resources/guild-refs.ts): 4-byte indexes into the
+   * guild dictionary (stores created with layout 3: `guildRefs` = `index` in the layout record) or
+   * 8-byte ids (stores migrated from an older layout: no `guildRefs`, or `id`).
+   */
+  guildRefWidth: GuildRefWidth;
+}
+
+/** The `guildRefs` value of the layout record for a width. */
+function guildRefsField(width: GuildRefWidth): string {
+  return width === 4 ? 'index' : 'id';
+}
+
+/** The width a layout record's `guildRefs` value stands for (absent: ids, as every store before layout 3). */
+function guildRefWidthOf(field: string | undefined, keys: Keys): GuildRefWidth {
+  if (field === undefined || field === 'id') return 8;
+  if (field === 'index') return 4;
+  throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unknown guildRefs ${JSON.stringify(field)}: written by a newer @sake/redis?`);
 }
 
 /** A fresh store epoch. */
@@ -29,7 +48,7 @@ function newEpoch(): string {
 interface Migration {
   readonly from: number;
   readonly describe: string;
-  run(conn: Connection, keys: Keys, defaults: LayoutInfo): Promise<void>;
+  run(conn: Connection, keys: Keys, defaults: { userBuckets: number }): Promise<void>;
 }
 
 /**
@@ -89,8 +108,10 @@ export async function checkLayout(conn: Connection, keys: Keys, options: { migra
         `the store under prefix ${JSON.stringify(keys.prefix)} holds data but no layout record ${JSON.stringify(keys.layout)}: its user bucket count is unknown; retry once the process writing it has re-recorded its layout, or clear the prefix`,
       );
     }
-    // A new store: claim it (HSETNX so two processes opening at once agree).
+    // A new store: claim it (HSETNX so two processes opening at once agree). Its guild lists refer
+    // to guilds by index (guildRefs) from the start.
     await client.hsetnx(keys.layout, 'userBuckets', String(options.userBuckets));
+    await client.hsetnx(keys.layout, 'guildRefs', guildRefsField(4));
     await client.hsetnx(keys.layout, 'version', String(LAYOUT_VERSION));
     record = await client.hgetall(keys.layout);
   }
@@ -125,7 +146,7 @@ export async function checkLayout(conn: Connection, keys: Keys, options: { migra
     await client.hsetnx(keys.layout, 'epoch', newEpoch());
     epoch = (await client.hget(keys.layout, 'epoch')) ?? undefined;
   }
-  return { userBuckets, ...(epoch === undefined ? {} : { epoch }) };
+  return { userBuckets, guildRefWidth: guildRefWidthOf(record.guildRefs, keys), ...(epoch === undefined ? {} : { epoch }) };
 }
 
 /** What {@link reassertLayout} found. */
@@ -148,12 +169,17 @@ export interface ReassertResult {
 export async function reassertLayout(conn: Connection, keys: Keys, expected: LayoutInfo): Promise<ReassertResult> {
   const client = conn.client;
   const created = await client.hsetnx(keys.layout, 'userBuckets', String(expected.userBuckets));
+  await client.hsetnx(keys.layout, 'guildRefs', guildRefsField(expected.guildRefWidth));
   await client.hsetnx(keys.layout, 'version', String(LAYOUT_VERSION));
   await client.hsetnx(keys.layout, 'epoch', newEpoch());
   const record = await client.hgetall(keys.layout);
-  if (record.version !== String(LAYOUT_VERSION) || record.userBuckets !== String(expected.userBuckets)) {
+  if (
+    record.version !== String(LAYOUT_VERSION) ||
+    record.userBuckets !== String(expected.userBuckets) ||
+    (record.guildRefs ?? 'id') !== guildRefsField(expected.guildRefWidth)
+  ) {
     return {
-      conflict: `the layout record ${JSON.stringify(keys.layout)} now holds version ${JSON.stringify(record.version)} / userBuckets ${JSON.stringify(record.userBuckets)}, but this cache was opened with layout ${LAYOUT_VERSION} / ${expected.userBuckets} user buckets (the store was re-created by another process after a restart): close and reopen the cache`,
+      conflict: `the layout record ${JSON.stringify(keys.layout)} now holds version ${JSON.stringify(record.version)} / userBuckets ${JSON.stringify(record.userBuckets)} / guildRefs ${JSON.stringify(record.guildRefs ?? 'id')}, but this cache was opened with layout ${LAYOUT_VERSION} / ${expected.userBuckets} user buckets / guildRefs ${guildRefsField(expected.guildRefWidth)} (the store was re-created by another process after a restart): close and reopen the cache`,
       reset: null,
       epoch: record.epoch,
     };

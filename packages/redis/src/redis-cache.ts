@@ -51,6 +51,7 @@ import {
 import { countIndex, iterIndex, readExpiring } from './resources/expiring.js';
 import { countGuilds, iterGuilds, readGuild } from './resources/guilds.js';
 import { RoleDictionaries } from './resources/roles.js';
+import { GuildRefs } from './resources/guild-refs.js';
 import { allMemberWindows, countAllMembers, countGuildMembers, getMemberEntity, guildMemberWindows, iterMembersForUser } from './resources/members.js';
 import { isPackableId } from './codec/ids.js';
 import { WindowIterator } from './resources/window-iterator.js';
@@ -140,6 +141,7 @@ export class RedisCache implements Backend {
         userTtlMs: o.userTtlMs,
         memberLoader: new MemberLoader(this.#conn, this.#keys),
         roles: new RoleDictionaries(this.#conn, this.#keys),
+        guildRefs: new GuildRefs(this.#conn, this.#keys, layout.guildRefWidth),
       };
       this.#layoutConflict = undefined;
       this.#epoch = layout.epoch;
@@ -180,7 +182,7 @@ export class RedisCache implements Backend {
   #reassertLayout(): void {
     const ctx = this.#ctx;
     if (!ctx) return;
-    const expected = { userBuckets: ctx.userBuckets, ...(this.#epoch === undefined ? {} : { epoch: this.#epoch }) };
+    const expected = { userBuckets: ctx.userBuckets, guildRefWidth: ctx.guildRefs.width, ...(this.#epoch === undefined ? {} : { epoch: this.#epoch }) };
     withDeadline(reassertLayout(this.#conn, this.#keys, expected), this.#options.commandTimeoutMs, 'layout').then(
       ({ conflict, reset, epoch }) => {
         if (this.#ctx !== ctx) return;
@@ -193,6 +195,7 @@ export class RedisCache implements Backend {
         this.#epoch = epoch;
         ctx.memberBucketHint.clear();
         ctx.roles.clear();
+        ctx.guildRefs.clear();
         this.#options.logger?.warn(reset);
         for (const handler of this.#resetHandlers) {
           try {

@@ -749,7 +749,6 @@ export class Plan {
   /** Turn one guild's script reply into index updates. */
   #followUp(guildId: string, g: GuildGroup, replies: Buffer[][], out: Command[], base?: IndexState): IndexState {
     const keys = this.#ctx.keys;
-    const gid = idBytes(guildId);
     const members = new Map<string, boolean>();
     const presences = new Map<string, boolean>();
     const located = new Map<'channel' | 'role' | 'emoji', Map<string, boolean>>();
@@ -820,15 +819,21 @@ export class Plan {
       const present = guildPresent;
       out.push((ctx) => (present ? ctx.conn.batched.sadd(keys.guilds, guildId) : ctx.conn.batched.srem(keys.guilds, guildId)));
     }
-    for (const [userId, present] of members) if (base?.members.get(userId) !== present) this.#userList(userId, present ? 'M+' : 'M-', gid).id(userId);
-    for (const [userId, present] of presences) if (base?.presences.get(userId) !== present) this.#userList(userId, present ? 'P+' : 'P-', gid).id(userId);
+    // The guild's reference in the users' guild lists, made only when a list changes (a guild of
+    // channels alone may not be in the guild dictionary).
+    let gid: Buffer | undefined;
+    const ref = (): Buffer => (gid ??= this.#ctx.guildRefs.ref(guildId));
+    for (const [userId, present] of members) if (base?.members.get(userId) !== present) this.#userList(userId, present ? 'M+' : 'M-', ref()).id(userId);
+    for (const [userId, present] of presences) if (base?.presences.get(userId) !== present) this.#userList(userId, present ? 'P+' : 'P-', ref()).id(userId);
+    // Locators map a channel/role/emoji to its guild's 8-byte id.
+    const guildBytes = located.size > 0 ? idBytes(guildId) : undefined;
     for (const [resource, state] of located) {
       const set: Buffer[] = [];
       const del: Buffer[] = [];
       const before = base?.located.get(resource);
       for (const [id, present] of state) {
         if (before?.get(id) === present) continue;
-        if (present) set.push(idBytes(id), gid);
+        if (present) set.push(idBytes(id), guildBytes!);
         else del.push(idBytes(id));
       }
       for (const part of chunked(set)) out.push((ctx) => ctx.conn.batched.hset(keys.locator(resource), ...part));

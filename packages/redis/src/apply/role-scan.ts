@@ -13,7 +13,7 @@
  */
 import { InvalidDataFound, type UserEntity } from '@sake/abc';
 import { idBytes, idFromBytes, memberCodec } from '../codec/index.js';
-import { UnknownRoleIndex, type RoleDictionary } from '../codec/roles.js';
+import { UnknownIndex, type IdDictionary } from '../codec/dictionary.js';
 import { decodeWithRoles } from '../resources/roles.js';
 import { joinRecord } from '../codec/split.js';
 import { bucketOf } from '../keys.js';
@@ -59,14 +59,14 @@ function keepHolders(ctx: Ctx, guildId: string, candidates: readonly Candidate[]
 type Holders = Array<{ userId: string; member: Entity }>;
 
 /** A scanned member that may hold a role: decoded, kept when its `roles` really hold one. */
-function keepHolder(found: Holders, guildId: string, key: string, field: Buffer, record: Uint8Array, roleIds: ReadonlySet<string>, roles: RoleDictionary): void {
+function keepHolder(found: Holders, guildId: string, key: string, field: Buffer, record: Uint8Array, roleIds: ReadonlySet<string>, roles: IdDictionary): void {
   const userId = idFromBytes(field);
   const where = fieldLocator(key, userId);
   let member: Entity;
   try {
     member = memberCodec.decode(record, where, guildId, { id: userId } as UserEntity, roles) as unknown as Entity;
   } catch (err) {
-    if (err instanceof UnknownRoleIndex) err.where = where;
+    if (err instanceof UnknownIndex) err.where = where;
     throw err;
   }
   const held = member.roles;

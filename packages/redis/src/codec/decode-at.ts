@@ -8,7 +8,7 @@
 import type { ResourceName } from '@sake/abc';
 import { fastDecodeAt, fastDecodeCodedAt } from './reader.js';
 import { decodeRecord, type Implied } from './record.js';
-import type { RoleDictionary } from './roles.js';
+import type { IdDictionary } from './dictionary.js';
 import { SCHEMA_BY_HEADER } from './schemas.js';
 
 /** The key holding an entry: the key itself, or a function of the entry's id called only when needed. */
@@ -23,7 +23,7 @@ export function keyOf(key: KeyOf, id: string): string {
  * Decode the record of `resource` at `buf[start, end)`; an error names the entry `key[id]`
  * (a function `key` is only called then: no locator string and no closure per record).
  */
-export function decodeAt<T>(resource: ResourceName, buf: Buffer, start: number, end: number, implied: Implied, key: KeyOf, id: string, roles?: RoleDictionary): T {
+export function decodeAt<T>(resource: ResourceName, buf: Buffer, start: number, end: number, implied: Implied, key: KeyOf, id: string, roles?: IdDictionary): T {
   if (end - start >= 2) {
     const schema = SCHEMA_BY_HEADER.get(buf[start]!);
     if (schema !== undefined && schema.resource === resource) {

@@ -67,13 +67,6 @@ export function idFromBytes(bytes: Uint8Array, offset = 0): string {
 /** `000`…`999`: the low six digits of an id without padStart. */
 const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
-/** Split a packed list of 8-byte ids into decimal strings (a trailing partial id is ignored). */
-export function idsFromPacked(bytes: Uint8Array): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 8 <= bytes.length; i += 8) out.push(idFromBytes(bytes, i));
-  return out;
-}
-
 const MAX_DECIMAL = '18446744073709551615';
 
 /** Whether `value` is a canonical snowflake that survives the 8-byte form unchanged. */

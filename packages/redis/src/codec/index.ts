@@ -17,11 +17,11 @@ import type {
   VoiceStateEntity,
 } from '@sake/abc';
 import { decodeRecord, encodeRecord } from './record.js';
-import type { RoleDictionary } from './roles.js';
+import type { IdDictionary } from './dictionary.js';
 
 export { decodeRecord, encodeRecord } from './record.js';
-export { idBytes, idFromBytes, idsFromPacked } from './ids.js';
-export { RoleDictionary, UnknownRoleIndex } from './roles.js';
+export { idBytes, idFromBytes } from './ids.js';
+export { IdDictionary, UnknownIndex } from './dictionary.js';
 
 /** Guild record (its id is in the key). */
 export const guildCodec = {
@@ -42,10 +42,10 @@ export const childCodec = {
  * into the guild's role dictionary `roles` (see roles.ts).
  */
 export const memberCodec = {
-  encode(v: MemberEntity, guildId: string, roles?: RoleDictionary): Buffer {
+  encode(v: MemberEntity, guildId: string, roles?: IdDictionary): Buffer {
     return encodeRecord('member', v, { guild_id: guildId }, 'user', roles);
   },
-  decode(b: Uint8Array, key: string, guildId: string, user: UserEntity, roles?: RoleDictionary): MemberEntity {
+  decode(b: Uint8Array, key: string, guildId: string, user: UserEntity, roles?: IdDictionary): MemberEntity {
     const member = decodeRecord<MemberEntity>('member', b, key, { guild_id: guildId }, roles);
     member.user = user;
     return member;

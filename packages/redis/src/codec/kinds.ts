@@ -6,7 +6,7 @@
  * `null` is always stored as msgpack nil.
  */
 import { idBytes, idFromBytes, isPackableId, writeId } from './ids.js';
-import type { RoleDictionary } from './roles.js';
+import type { IdDictionary } from './dictionary.js';
 
 /**
  * How a schema field is stored. `roles`: a list of role ids as indexes into
@@ -94,7 +94,7 @@ export function decodeTime(stored: number): string {
 }
 
 /** Encode `value` for `kind`; {@link NO_FIT} when it must be kept verbatim instead. */
-export function encodeKind(kind: FieldKind, value: unknown, roles?: RoleDictionary): Stored | typeof NO_FIT {
+export function encodeKind(kind: FieldKind, value: unknown, roles?: IdDictionary): Stored | typeof NO_FIT {
   if (value === null || kind === 'raw') return value;
   switch (kind) {
     case 'roles':
@@ -131,7 +131,7 @@ export function encodeKind(kind: FieldKind, value: unknown, roles?: RoleDictiona
 }
 
 /** The dictionary indexes of a list of role ids, or undefined when it is not one or a role is not in `roles`. */
-export function roleIndexes(value: unknown, roles: RoleDictionary | undefined): number[] | undefined {
+export function roleIndexes(value: unknown, roles: IdDictionary | undefined): number[] | undefined {
   if (!roles || !Array.isArray(value)) return undefined;
   const out = new Array<number>(value.length);
   for (let i = 0; i < value.length; i++) {
@@ -145,9 +145,9 @@ export function roleIndexes(value: unknown, roles: RoleDictionary | undefined): 
 
 /**
  * Decode a stored field; throws a `TypeError` describing the problem when the bytes can't be of this
- * kind (and passes on `UnknownRoleIndex` when `roles` is behind the stored dictionary).
+ * kind (and passes on `UnknownIndex` when `roles` is behind the stored dictionary).
  */
-export function decodeKind(kind: FieldKind, stored: unknown, roles?: RoleDictionary): unknown {
+export function decodeKind(kind: FieldKind, stored: unknown, roles?: IdDictionary): unknown {
   if (stored === null || kind === 'raw') return stored;
   switch (kind) {
     case 'roles':

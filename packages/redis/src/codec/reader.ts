@@ -8,7 +8,7 @@
  */
 import { idFromBytes } from './ids.js';
 import { decodeTime, fromMsTime, MS_TIME_BYTES, type FieldKind } from './kinds.js';
-import type { RoleDictionary } from './roles.js';
+import type { IdDictionary } from './dictionary.js';
 import type { FieldSpec } from './schemas.js';
 
 /**
@@ -100,7 +100,7 @@ class Reader {
   /** End (exclusive) of the record being read. */
   end = 0;
   /** The role dictionary of the record's guild (`roles` fields). */
-  roles: RoleDictionary | undefined = undefined;
+  roles: IdDictionary | undefined = undefined;
 
   u8(): number {
     if (this.pos >= this.end) throw SLOW;
@@ -308,7 +308,7 @@ class Reader {
     }
     if (kind === 'roles') {
       // A msgpack array of dictionary indexes. An index beyond the dictionary throws
-      // UnknownRoleIndex through to the caller (not SLOW: the general path would too).
+      // UnknownIndex through to the caller (not SLOW: the general path would too).
       let count: number;
       if (b >= 0x90 && b < 0xa0) count = b & 0x0f;
       else if (b === 0xdc) {
@@ -354,7 +354,7 @@ export function fastDecode(
   bytes: Uint8Array,
   fields: readonly FieldSpec[],
   implied: Readonly<Record<string, string>>,
-  roles?: RoleDictionary,
+  roles?: IdDictionary,
 ): Record<string, unknown> | undefined {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return fastDecodeAt(buf, 0, buf.length, fields, implied, roles);
@@ -459,7 +459,7 @@ export function fastDecodeAt(
   end: number,
   fields: readonly FieldSpec[],
   implied: Readonly<Record<string, string>>,
-  roles?: RoleDictionary,
+  roles?: IdDictionary,
 ): Record<string, unknown> | undefined {
   return withReader(buf, start + 1, end, roles, fields, implied, readArrayRecord);
 }
@@ -473,7 +473,7 @@ function withReader(
   buf: Buffer,
   pos: number,
   end: number,
-  roles: RoleDictionary | undefined,
+  roles: IdDictionary | undefined,
   fields: readonly FieldSpec[],
   implied: Readonly<Record<string, string>>,
   read: (r: Reader, fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>) => Record<string, unknown> | undefined,
@@ -568,7 +568,7 @@ export function fastDecodeCodedAt(
   end: number,
   fields: readonly FieldSpec[],
   implied: Readonly<Record<string, string>>,
-  roles?: RoleDictionary,
+  roles?: IdDictionary,
 ): Record<string, unknown> | undefined {
   return withReader(buf, start + 1, end, roles, fields, implied, readCodedRecord);
 }

@@ -14,7 +14,7 @@ import { isPackableId } from './ids.js';
 import { decodeKind, encodeTime, msTime, NO_FIT, roleIndexes, type FieldKind } from './kinds.js';
 import { assignOwn, fastDecode, fastDecodeCodedAt, setOwn } from './reader.js';
 import { RecordWriter, type EntryList } from './writer.js';
-import { UnknownRoleIndex, type RoleDictionary } from './roles.js';
+import { UnknownIndex, type IdDictionary } from './dictionary.js';
 import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
 
 /**
@@ -35,7 +35,7 @@ const NO_IMPLIED: Implied = {};
  * `roles`: the guild's role dictionary (members; without it, or for a role it
  * does not hold, the roles are kept verbatim in the extension map).
  */
-export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED, omit?: string, roles?: RoleDictionary): Buffer {
+export function encodeRecord(resource: ResourceName, value: object, implied: Implied = NO_IMPLIED, omit?: string, roles?: IdDictionary): Buffer {
   const schema = CURRENT_SCHEMA[resource];
   writer.begin();
   const count = writeBody(schema, value, implied, omit, roles);
@@ -54,7 +54,7 @@ export function encodeEntry(
   out: EntryList,
   id: string,
   seed?: number,
-  roles?: RoleDictionary,
+  roles?: IdDictionary,
 ): void {
   const schema = CURRENT_SCHEMA[resource];
   writer.beginEntry(out);
@@ -165,7 +165,7 @@ function shapeOf(p: Prepared, keys: string[], omit: string | undefined): Shape {
  * left in `lastMask`). A coded record's codes are left in `codes`: there a null or a field's usual
  * value is a code and no byte, every other known value is written and coded 3.
  */
-function writeBody(schema: Schema, value: object, implied: Implied, omit: string | undefined, roles: RoleDictionary | undefined): number {
+function writeBody(schema: Schema, value: object, implied: Implied, omit: string | undefined, roles: IdDictionary | undefined): number {
   const source = value as Record<string, unknown>;
   const w = writer;
   const coded = schema.coded;
@@ -222,7 +222,7 @@ function writeBody(schema: Schema, value: object, implied: Implied, omit: string
 const writer = new RecordWriter((v) => packr.pack(v));
 
 /** Write `value` as `kind` (a KIND_CODE; see kinds.ts); false when it does not fit and must go to the extension map. */
-function writeKind(w: RecordWriter, kind: number, value: unknown, roles: RoleDictionary | undefined): boolean {
+function writeKind(w: RecordWriter, kind: number, value: unknown, roles: IdDictionary | undefined): boolean {
   if (value === null) {
     w.nil();
     return true;
@@ -346,10 +346,10 @@ function popcount(mask: number): number {
 /**
  * Decode a record of `resource` stored under `key`. Unknown header, wrong
  * resource, corrupt msgpack or an impossible structure → `InvalidDataFound`
- * naming the key; a role index beyond `roles` → {@link UnknownRoleIndex}
+ * naming the key; a role index beyond `roles` → {@link UnknownIndex}
  * (refresh the dictionary and decode again).
  */
-export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: string, implied: Implied = NO_IMPLIED, roles?: RoleDictionary): T {
+export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: string, implied: Implied = NO_IMPLIED, roles?: IdDictionary): T {
   const fail = (detail: string, cause?: unknown): never => {
     throw new InvalidDataFound(key, detail, cause === undefined ? {} : { cause });
   };
@@ -385,7 +385,7 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
       out[name] = decodeKind(kind, list[pos++], roles);
     }
   } catch (err) {
-    if (err instanceof UnknownRoleIndex) throw err;
+    if (err instanceof UnknownIndex) throw err;
     fail((err as Error).message, err);
   }
   if (list.length === present + 2) {
@@ -402,7 +402,7 @@ function isExtension(v: unknown): v is Record<string, unknown> {
 }
 
 /** {@link decodeRecord} of a coded record (schemas.ts `Schema.coded`): the fast reader, else msgpackr value by value, which also names what is wrong. */
-function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, roles: RoleDictionary | undefined, fail: (detail: string, cause?: unknown) => never): T {
+function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, roles: IdDictionary | undefined, fail: (detail: string, cause?: unknown) => never): T {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fast = fastDecodeCodedAt(buf, 0, buf.length, schema.fields, implied, roles);
   if (fast) return fast as T;
@@ -434,7 +434,7 @@ function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, rol
       }
     }
   } catch (err) {
-    if (err instanceof UnknownRoleIndex || err instanceof InvalidDataFound) throw err;
+    if (err instanceof UnknownIndex || err instanceof InvalidDataFound) throw err;
     fail((err as Error).message, err);
   }
   if (pos < values.length) {

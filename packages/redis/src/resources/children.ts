@@ -4,7 +4,7 @@
  * (keyed by guild and user).
  */
 import type { EmojiEntity, GuildChannelEntity, PresenceEntity, RoleEntity, VoiceStateEntity } from '@sake/abc';
-import { childCodec, idBytes, idFromBytes, idsFromPacked, presenceCodec, voiceStateCodec } from '../codec/index.js';
+import { childCodec, idBytes, idFromBytes, presenceCodec, voiceStateCodec } from '../codec/index.js';
 import { fieldLocator, type Ctx } from '../context.js';
 import { bucketOf, type GuildHashResource } from '../keys.js';
 import { hscanWindows, sscanWindows } from '../scan.js';
@@ -91,7 +91,7 @@ export async function guildsOfUser(ctx: Ctx, list: 'presence' | 'member', userId
   const bucket = bucketOf(userId, ctx.userBuckets);
   const key = list === 'presence' ? ctx.keys.presenceGuilds(bucket) : ctx.keys.memberGuilds(bucket);
   const packed = await ctx.conn.run('HGET', (c) => c.hgetBuffer(key, idBytes(userId)), key);
-  return packed ? idsFromPacked(packed) : [];
+  return packed ? ctx.guildRefs.decode(packed, fieldLocator(key, userId)) : [];
 }
 
 /** The presences of one user across guilds. */

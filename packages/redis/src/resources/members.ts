@@ -14,7 +14,7 @@ import { guildsOfUser } from './children.js';
 import { joinTails } from './tails.js';
 import { readMemberUser, readMemberUsers } from './users.js';
 import { decodeWithRoles, settleWith } from './roles.js';
-import { UnknownRoleIndex, type RoleDictionary } from '../codec/roles.js';
+import { UnknownIndex, type IdDictionary } from '../codec/dictionary.js';
 
 /** The member bucket count of a guild, read from the store (null: the guild has no members). */
 export async function readMemberBuckets(ctx: Ctx, guildId: string): Promise<number | null> {
@@ -169,9 +169,9 @@ export function packedLength(blob: Buffer, pos: number): number {
  * scripts of scripts/read-member.ts (see `PACKED_MEMBER` there); sets
  * {@link packedEnd}. `memberKey` names the member's bucket for errors (a
  * function: only called for one). `roles`: the guild's role dictionary
- * (`UnknownRoleIndex`, naming the entry, when it is behind: see roles.ts).
+ * (`UnknownIndex`, naming the entry, when it is behind: see roles.ts).
  */
-function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: KeyOf, ctx: Ctx, roles: RoleDictionary): MemberEntity {
+function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: KeyOf, ctx: Ctx, roles: IdDictionary): MemberEntity {
   const flags = blob[pos]!;
   let fieldLength: number;
   let m0: number;
@@ -205,7 +205,7 @@ function decodePacked(blob: Buffer, pos: number, implied: Implied, memberKey: Ke
   try {
     member = decodeAt<MemberEntity>('member', blob, flags & 8 ? m0 + 1 : m0, u0, implied, memberKey, userId, roles);
   } catch (err) {
-    if (err instanceof UnknownRoleIndex) err.where = fieldLocator(keyOf(memberKey, userId), userId);
+    if (err instanceof UnknownIndex) err.where = fieldLocator(keyOf(memberKey, userId), userId);
     throw err;
   }
   member.user = user;
@@ -243,7 +243,7 @@ async function memberWindowOneCall(ctx: Ctx, guildId: string, from: number, to: 
     throw err;
   }
   const implied = { guild_id: guildId };
-  const decodeAll = (roles: RoleDictionary): MemberEntity[] => {
+  const decodeAll = (roles: IdDictionary): MemberEntity[] => {
     const out: MemberEntity[] = [];
     let bucket = from;
     const memberKey = (): string => `${base}${bucket}`;
@@ -287,7 +287,7 @@ async function memberWindowPerSlot(ctx: Ctx, guildId: string, from: number, to: 
         try {
           out.push(memberCodec.decode(values[i]!, where, guildId, user, roles));
         } catch (err) {
-          if (err instanceof UnknownRoleIndex) err.where = where;
+          if (err instanceof UnknownIndex) err.where = where;
           throw err;
         }
       }

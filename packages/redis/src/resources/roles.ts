@@ -1,14 +1,14 @@
 /**
- * This process's copies of the guilds' role dictionaries (codec/roles.ts):
+ * This process's copies of the guilds' role dictionaries (codec/dictionary.ts):
  * kept per guild, extended from Redis when a record refers to an index the
- * copy does not have, and grown through `sakeRoleDictionary` before a write
+ * copy does not have, and grown through `sakeDictionaryAdd` before a write
  * encodes a role that is new to the guild.
  */
 import { InvalidDataFound } from '@sake/abc';
-import { idBytes } from '../codec/ids.js';
-import { RoleDictionary, UnknownRoleIndex } from '../codec/roles.js';
+import { IdDictionary, UnknownIndex } from '../codec/dictionary.js';
 import type { Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
+import { addToDictionary, refreshDictionary } from './dictionaries.js';
 
 /**
  * Copies kept at most (least recently used dropped first). A copy costs ~100 bytes per role; a
@@ -22,12 +22,12 @@ export class RoleDictionaries {
   readonly #conn: Connection;
   readonly #keys: Keys;
   /** In order of last use, oldest first. */
-  readonly #byGuild = new Map<string, RoleDictionary>();
+  readonly #byGuild = new Map<string, IdDictionary>();
   #lastGuild: string | undefined;
-  #last: RoleDictionary | undefined;
+  #last: IdDictionary | undefined;
   readonly #max: number;
   /** A refresh in flight per guild: concurrent readers share it. */
-  readonly #refreshing = new Map<string, Promise<RoleDictionary>>();
+  readonly #refreshing = new Map<string, Promise<IdDictionary>>();
 
   /** @param maxCopies - copies kept (default {@link MAX_COPIES}) */
   constructor(conn: Connection, keys: Keys, maxCopies = MAX_COPIES) {
@@ -37,13 +37,13 @@ export class RoleDictionaries {
   }
 
   /** The copy of a guild's dictionary (empty until something extends it). */
-  of(guildId: string): RoleDictionary {
+  of(guildId: string): IdDictionary {
     // Runs of the same guild (a member chunk) skip the bookkeeping.
     if (guildId === this.#lastGuild) return this.#last!;
     let dict = this.#byGuild.get(guildId);
     if (dict) this.#byGuild.delete(guildId);
     else {
-      dict = new RoleDictionary();
+      dict = new IdDictionary();
       if (this.#byGuild.size >= this.#max) this.#byGuild.delete(this.#byGuild.keys().next().value!);
     }
     this.#byGuild.set(guildId, dict);
@@ -64,16 +64,13 @@ export class RoleDictionaries {
     this.#last = undefined;
   }
 
-  /** Read what the stored dictionary has beyond the copy (one GETRANGE). */
-  refresh(guildId: string): Promise<RoleDictionary> {
+  /** Read what the stored dictionary has beyond the copy (one GETRANGE; concurrent callers share it). */
+  refresh(guildId: string): Promise<IdDictionary> {
     let pending = this.#refreshing.get(guildId);
     if (!pending) {
       const dict = this.of(guildId);
-      const known = dict.size;
-      const key = this.#keys.roleDictionary(guildId);
-      pending = this.#conn
-        .run('GETRANGE', (c) => c.getrangeBuffer(key, known * 8, -1), key)
-        .then((bytes) => this.#extend(guildId, key, known, bytes))
+      pending = refreshDictionary(this.#conn, this.#keys.roleDictionary(guildId), dict)
+        .then(() => dict)
         .finally(() => this.#refreshing.delete(guildId));
       this.#refreshing.set(guildId, pending);
     }
@@ -81,30 +78,8 @@ export class RoleDictionaries {
   }
 
   /** Make sure the stored dictionary of `guildId` holds `roleIds` (atomically appended when absent) and the copy knows them. */
-  async add(guildId: string, roleIds: ReadonlySet<string>): Promise<void> {
-    const dict = this.of(guildId);
-    const known = dict.size;
-    const key = this.#keys.roleDictionary(guildId);
-    const packed = Buffer.allocUnsafe(roleIds.size * 8);
-    let at = 0;
-    for (const id of roleIds) {
-      idBytes(id).copy(packed, at);
-      at += 8;
-    }
-    const rest = await this.#conn.run('sakeRoleDictionary', () => this.#conn.scripts.sakeRoleDictionaryBuffer(key, known, packed), key).catch((err: unknown) => {
-      // The script refuses a dictionary that can't be one (see scripts/role-dictionary.ts).
-      if (err instanceof Error && err.message.includes('sake: role dictionary')) throw new InvalidDataFound(key, `a role dictionary of the wrong length (${err.message})`, { cause: err });
-      throw err;
-    });
-    this.#extend(guildId, key, known, rest);
-  }
-
-  #extend(guildId: string, key: string, from: number, bytes: Buffer): RoleDictionary {
-    if (bytes.length % 8 !== 0) throw new InvalidDataFound(key, `a role dictionary of ${from * 8 + bytes.length} bytes (not a multiple of 8)`);
-    const dict = this.of(guildId);
-    // Another refresh or add may have extended the copy meanwhile: take only what is new to it.
-    dict.extendAt(from, bytes);
-    return dict;
+  add(guildId: string, roleIds: ReadonlySet<string>): Promise<void> {
+    return addToDictionary(this.#conn, this.#keys.roleDictionary(guildId), this.of(guildId), roleIds);
   }
 }
 
@@ -119,16 +94,16 @@ export function settleWith<T>(value: T | Promise<T>, resolve: (v: T) => void, re
  * record refers to a role the copy does not have yet, refresh it and decode once more. Still
  * unknown after that: the record refers to no stored role, `InvalidDataFound` naming `key`.
  */
-export function decodeWithRoles<T>(roles: RoleDictionaries, guildId: string, key: () => string, decode: (dict: RoleDictionary) => T): T | Promise<T> {
+export function decodeWithRoles<T>(roles: RoleDictionaries, guildId: string, key: () => string, decode: (dict: IdDictionary) => T): T | Promise<T> {
   try {
     return decode(roles.of(guildId));
   } catch (err) {
-    if (!(err instanceof UnknownRoleIndex)) throw err;
+    if (!(err instanceof UnknownIndex)) throw err;
     return roles.refresh(guildId).then((dict) => {
       try {
         return decode(dict);
       } catch (again) {
-        if (again instanceof UnknownRoleIndex) {
+        if (again instanceof UnknownIndex) {
           throw new InvalidDataFound(again.where ?? key(), `refers to role index ${again.index}, beyond the guild's role dictionary (${dict.size} roles)`, { cause: again });
         }
         throw again;

@@ -2,7 +2,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { GUILD_OPS_LUA } from './guild-ops.js';
 import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA, ROLE_HOLDERS_LUA } from './read-member.js';
-import { ROLE_DICTIONARY_LUA } from './role-dictionary.js';
+import { DICTIONARY_ADD_LUA } from './dictionary-add.js';
 import { USER_OPS_LUA } from './user-ops.js';
 import { VALUES_LUA } from './values.js';
 import { INDEX_ADD_LUA } from './zindex-add.js';
@@ -25,8 +25,8 @@ export interface ScriptCommands {
   sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
   /** See read-member.ts: the guild's meta key routes the call; the buckets are built in its slot. */
   sakeRoleHoldersBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[]>;
-  /** See role-dictionary.ts. */
-  sakeRoleDictionaryBuffer(dictionaryKey: string, known: number, ids: Buffer): Promise<Buffer>;
+  /** See dictionary-add.ts. */
+  sakeDictionaryAddBuffer(dictionaryKey: string, known: number, ids: Buffer): Promise<Buffer>;
   /** See values.ts (single node only: the keys span slots). */
   sakeValuesBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
 }
@@ -44,7 +44,7 @@ export function defineScripts(client: Redis | Cluster): ScriptCommands {
     client.defineCommand('sakeReadUsers', { numberOfKeys: 0, lua: READ_USERS_LUA });
     client.defineCommand('sakeReadMembers', { numberOfKeys: 0, lua: READ_MEMBERS_LUA });
     client.defineCommand('sakeRoleHolders', { numberOfKeys: 1, lua: ROLE_HOLDERS_LUA });
-    client.defineCommand('sakeRoleDictionary', { numberOfKeys: 1, lua: ROLE_DICTIONARY_LUA });
+    client.defineCommand('sakeDictionaryAdd', { numberOfKeys: 1, lua: DICTIONARY_ADD_LUA });
   }
   return client as unknown as ScriptCommands;
 }

@@ -78,16 +78,18 @@ local function hmget(key, fields)
   return out
 end
 
--- Add (plus) or remove an 8-byte id g in the packed lists of users fs.
+-- Add (plus) or remove the guild reference g in the packed lists of users fs. A list is
+-- references of g's width back to back (4-byte indexes or 8-byte ids: see guild-refs.ts).
 local function editLists(key, g, fs, plus)
   local current = hmget(key, fs)
   local sets, dels = {}, {}
+  local w = #g
   for k, f in ipairs(fs) do
     local v = current[k]
     local at = nil
     if v then
-      for p = 1, #v, 8 do
-        if string.sub(v, p, p + 7) == g then
+      for p = 1, #v, w do
+        if string.sub(v, p, p + w - 1) == g then
           at = p
           break
         end
@@ -97,7 +99,7 @@ local function editLists(key, g, fs, plus)
       sets[#sets + 1] = f
       sets[#sets + 1] = (v or '') .. g
     elseif not plus and at then
-      local rest = string.sub(v, 1, at - 1) .. string.sub(v, at + 8)
+      local rest = string.sub(v, 1, at - 1) .. string.sub(v, at + w)
       if rest == '' then dels[#dels + 1] = f else
         sets[#sets + 1] = f
         sets[#sets + 1] = rest

@@ -1,17 +1,17 @@
 /**
- * `sakeRoleDictionary`: add role ids to a guild's role dictionary (see
- * codec/roles.ts) atomically, so two processes meeting a new role at once
- * agree on its index. KEYS[1] = the dictionary (a string of 8-byte ids);
+ * `sakeDictionaryAdd`: add ids to an id dictionary (a guild's roles, the
+ * store's guilds: see codec/dictionary.ts) atomically, so two processes
+ * meeting a new id at once agree on its index. KEYS[1] = the dictionary (a string of 8-byte ids);
  * ARGV[1] = how many entries the caller already knows; ARGV[2] = the 8-byte
  * ids to have in it (appended in order when absent). Returns the dictionary
  * from the caller's known count on, after the additions. A dictionary whose
  * length is not a multiple of 8 is not touched: the call fails naming the key.
  */
-export const ROLE_DICTIONARY_LUA = `
+export const DICTIONARY_ADD_LUA = `
 local key, known, want = KEYS[1], tonumber(ARGV[1]), ARGV[2]
 local find, sub = string.find, string.sub
 local cur = redis.call('GET', key) or ''
-if #cur % 8 ~= 0 then return redis.error_reply('ERR sake: role dictionary ' .. key .. ' is corrupt (' .. #cur .. ' bytes)') end
+if #cur % 8 ~= 0 then return redis.error_reply('ERR sake: dictionary ' .. key .. ' is corrupt (' .. #cur .. ' bytes)') end
 local added = {}
 local size = #cur
 for i = 1, #want - 7, 8 do

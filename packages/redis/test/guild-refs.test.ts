@@ -1,0 +1,104 @@
+/**
+ * Guild references in the per-user guild lists (`{u:B}:mg` / `:pg`): stores
+ * created with key layout 3 hold 4-byte indexes into the store's guild
+ * dictionary (`Pgd`); stores migrated from layout 2 keep 8-byte guild ids.
+ * Both answer the same through the public API; a cache whose copy of the
+ * dictionary is behind reads it again; a reference that can't be right is
+ * `InvalidDataFound` naming the entry.
+ */
+import { InvalidDataFound, mutation } from '@sake/abc';
+import { Keys, RedisCache } from '@sake/redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketOf, clusterCache, id8, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+
+let admin: Redis;
+beforeAll(() => {
+  admin = new Redis(redisUrl());
+});
+afterAll(() => {
+  admin.disconnect();
+});
+
+async function opened(cache: RedisCache): Promise<RedisCache> {
+  await cache.open();
+  return cache;
+}
+
+/** The sorted guild ids of a user's members, through the public API. */
+async function guildsOf(cache: RedisCache, userId: string): Promise<string[]> {
+  return (await cache.iterMembersForUser(userId).toArray()).map((m) => m.guild_id as string).sort();
+}
+
+for (const [name, make] of [
+  ['single node', singleCache],
+  ['cluster', clusterCache],
+] as const) {
+  describe(`guild references (${name})`, () => {
+    it('a user in three guilds is found in all three by another cache, also after one membership goes', async () => {
+      const prefix = uniquePrefix('gr');
+      const [a, b] = await Promise.all([opened(make({ prefix })), opened(make({ prefix }))]);
+      const u = user();
+      const guilds = [sf(), sf(), sf()].sort();
+      // b has read nothing yet: its copy of the guild dictionary is empty.
+      await a.apply(guilds.map((g) => mutation.set('member', member(g, u) as never)));
+      await expect(guildsOf(b, u.id as string)).resolves.toEqual(guilds);
+      await b.apply([mutation.delete('member', { guildId: guilds[1]!, userId: u.id as string })]);
+      await expect(guildsOf(a, u.id as string)).resolves.toEqual([guilds[0], guilds[2]]);
+      await a.clearMembersForUser(u.id as string);
+      await expect(guildsOf(b, u.id as string)).resolves.toEqual([]);
+      await Promise.all([a.close(), b.close()]);
+    });
+  });
+}
+
+describe('guild references: stored bytes (single node)', () => {
+  it('a new store lists guilds as 4-byte indexes into its guild dictionary', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    expect(await admin.hget(keys.layout, 'guildRefs')).toBe('index');
+    const u = user();
+    const guilds = [sf(), sf(), sf()];
+    await cache.apply(guilds.map((g) => mutation.set('member', member(g, u) as never)));
+    const list = await admin.hgetBuffer(keys.memberGuilds(bucketOf(u.id as string, 1024)), id8(u.id as string));
+    expect(list).toEqual(Buffer.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2]));
+    expect(await admin.getBuffer(keys.guildDictionary)).toEqual(Buffer.concat(guilds.map(id8)));
+    await cache.close();
+  });
+
+  it('a store migrated from layout 2 keeps 8-byte guild ids in its lists, and reads them', async () => {
+    const prefix = uniquePrefix('gr2');
+    const keys = new Keys(prefix);
+    // An empty layout-2 store: its layout record has no guildRefs.
+    await admin.hset(keys.layout, 'version', '2', 'userBuckets', '1024');
+    const cache = await opened(new RedisCache(redisUrl(), { prefix, migrate: true }));
+    expect(await admin.hget(keys.layout, 'version')).toBe('3');
+    expect(await admin.hget(keys.layout, 'guildRefs')).toBeNull();
+    const u = user();
+    const guilds = [sf(), sf()].sort();
+    await cache.apply(guilds.map((g) => mutation.set('member', member(g, u) as never)));
+    const list = await admin.hgetBuffer(keys.memberGuilds(bucketOf(u.id as string, 1024)), id8(u.id as string));
+    expect(list).toEqual(Buffer.concat(guilds.map(id8)));
+    expect(await admin.exists(keys.guildDictionary)).toBe(0);
+    await expect(guildsOf(cache, u.id as string)).resolves.toEqual(guilds);
+    await cache.close();
+  });
+
+  it('a list entry beyond the guild dictionary, or of a broken length, is InvalidDataFound naming the entry', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    const u = user();
+    await cache.apply([mutation.set('member', member(sf(), u) as never)]);
+    const listKey = keys.memberGuilds(bucketOf(u.id as string, 1024));
+    for (const [what, bytes] of [
+      ['an index beyond the dictionary', Buffer.from([0, 0, 0, 9])],
+      ['5 bytes', Buffer.from([0, 0, 0, 0, 0])],
+    ] as const) {
+      await admin.hset(listKey, id8(u.id as string), bytes);
+      const err = await cache.iterMembersForUser(u.id as string).toArray().then(() => undefined, (e: unknown) => e);
+      expect(err, what).toBeInstanceOf(InvalidDataFound);
+      expect((err as Error).message, what).toContain(`${listKey}[${u.id as string}]`);
+    }
+    await cache.close();
+  });
+});

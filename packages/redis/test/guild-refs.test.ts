@@ -10,7 +10,7 @@ import { InvalidDataFound, mutation } from '@sake/abc';
 import { Keys, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, clusterCache, id8, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+import { bucketOf, clusterCache, id8, member, opened, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -19,11 +19,6 @@ beforeAll(() => {
 afterAll(() => {
   admin.disconnect();
 });
-
-async function opened(cache: RedisCache): Promise<RedisCache> {
-  await cache.open();
-  return cache;
-}
 
 /** The sorted guild ids of a user's members, through the public API. */
 async function guildsOf(cache: RedisCache, userId: string): Promise<string[]> {

@@ -80,3 +80,9 @@ export function id8(id: string): Buffer {
 export function bucketOf(id: string, n: number): number {
   return Number(id.slice(-9)) % n;
 }
+
+/** `cache`, opened. */
+export async function opened<C extends { open(): Promise<void> }>(cache: C): Promise<C> {
+  await cache.open();
+  return cache;
+}

@@ -11,7 +11,7 @@ import { Keys, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { pack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, clusterCache, id8, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+import { bucketOf, clusterCache, id8, member, opened, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -32,11 +32,6 @@ function firstField(stored: Buffer): number {
 
 function userIdOf(m: Record<string, unknown>): string {
   return (m.user as { id: string }).id;
-}
-
-async function opened(cache: RedisCache): Promise<RedisCache> {
-  await cache.open();
-  return cache;
 }
 
 for (const [name, make] of [

@@ -7,7 +7,7 @@
  * right is `InvalidDataFound` naming its key.
  */
 import { InvalidDataFound, mutation } from '@sake/abc';
-import { Keys, RedisCache } from '@sake/redis';
+import { Keys } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { pack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,22 +1,20 @@
 /**
- * Type-aware field encodings. Each kind turns the common shape of a Discord
- * field into something small (8-byte ids, integer timestamps, 16-byte hashes)
- * and answers `undefined` when a value does not have that shape: the record
- * codec then keeps the value verbatim in the extension map, so nothing is lost.
- * `null` is always stored as msgpack nil.
+ * Type-aware field kinds. Each kind stores the common shape of a Discord
+ * field as something small (8-byte ids, integer or 5-byte timestamps, 16-byte
+ * hashes, role indexes); the record writer (record.ts `writeKind`) keeps a
+ * value that does not have that shape verbatim in the extension map, so
+ * nothing is lost. `null` is always stored as msgpack nil. Here: the shapes,
+ * timestamp conversions, and the general decoder of a stored field.
  */
-import { idBytes, idFromBytes, isPackableId, writeId } from './ids.js';
+import { idFromBytes } from './ids.js';
 import type { IdDictionary } from './dictionary.js';
 
 /**
  * How a schema field is stored. `roles`: a list of role ids as indexes into
- * the guild's role dictionary (see roles.ts); a list with a role the
+ * the guild's role dictionary (see dictionary.ts); a list with a role the
  * dictionary does not hold does not fit.
  */
 export type FieldKind = 'raw' | 'id' | 'ids' | 'time' | 'hash' | 'roles';
-
-/** Stored form of a field value: what msgpack writes. */
-export type Stored = unknown;
 
 /** Marker: the value does not fit the kind and goes to the extension map. */
 export const NO_FIT: unique symbol = Symbol('no-fit');
@@ -91,43 +89,6 @@ export function decodeTime(stored: number): string {
   if (stored >= 0) return formatTimestamp(stored, undefined);
   const total = -stored - 1;
   return formatTimestamp(Math.floor(total / 1_000_000), total % 1_000_000);
-}
-
-/** Encode `value` for `kind`; {@link NO_FIT} when it must be kept verbatim instead. */
-export function encodeKind(kind: FieldKind, value: unknown, roles?: IdDictionary): Stored | typeof NO_FIT {
-  if (value === null || kind === 'raw') return value;
-  switch (kind) {
-    case 'roles':
-      return roleIndexes(value, roles) ?? NO_FIT;
-    case 'id':
-      return isPackableId(value) ? idBytes(value) : NO_FIT;
-    case 'ids': {
-      if (!Array.isArray(value) || !value.every(isPackableId)) return NO_FIT;
-      const out = Buffer.allocUnsafe(value.length * 8);
-      for (let i = 0; i < value.length; i++) writeId(out, i * 8, value[i] as string);
-      return out;
-    }
-    case 'time': {
-      if (typeof value !== 'string') return NO_FIT;
-      const t = encodeTime(value);
-      if (t === NO_FIT) return NO_FIT;
-      const ms = msTime(t);
-      if (ms === undefined) return t;
-      const out = Buffer.allocUnsafe(MS_TIME_BYTES);
-      out[0] = Math.floor(ms / 4294967296);
-      out.writeUInt32BE(ms % 4294967296, 1);
-      return out;
-    }
-    case 'hash': {
-      const m = typeof value === 'string' ? HASH.exec(value) : null;
-      if (!m) return NO_FIT;
-      if (!m[1]) return Buffer.from(m[2]!, 'hex');
-      const out = Buffer.allocUnsafe(17);
-      out[0] = 1;
-      out.write(m[2]!, 1, 'hex');
-      return out;
-    }
-  }
 }
 
 /** The dictionary indexes of a list of role ids, or undefined when it is not one or a role is not in `roles`. */

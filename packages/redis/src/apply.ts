@@ -325,7 +325,7 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
 function addNewIds(ctx: Ctx, checked: readonly Checked[]): Promise<unknown> | undefined {
   const guilds = new Set<string>();
   const listGuild = (guildId: string | undefined): void => {
-    if (guildId !== undefined) ctx.guildRefs.missing([guildId], guilds);
+    if (guildId !== undefined) ctx.guildRefs.noteMissing(guildId, guilds);
   };
   for (const m of checked) {
     switch (m.type) {

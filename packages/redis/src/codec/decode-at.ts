@@ -6,7 +6,7 @@
  * not take goes through it.
  */
 import type { ResourceName } from '@sake/abc';
-import { fastDecodeAt, fastDecodeCodedAt } from './reader.js';
+import { fastDecodeAt } from './reader.js';
 import { decodeRecord, type Implied } from './record.js';
 import type { IdDictionary } from './dictionary.js';
 import { SCHEMA_BY_HEADER } from './schemas.js';
@@ -27,7 +27,7 @@ export function decodeAt<T>(resource: ResourceName, buf: Buffer, start: number, 
   if (end - start >= 2) {
     const schema = SCHEMA_BY_HEADER.get(buf[start]!);
     if (schema !== undefined && schema.resource === resource) {
-      const fast = schema.coded ? fastDecodeCodedAt(buf, start, end, schema.fields, implied, roles) : fastDecodeAt(buf, start, end, schema.fields, implied, roles);
+      const fast = fastDecodeAt(buf, start, end, schema, implied, roles);
       if (fast) return fast as T;
     }
   }

@@ -9,7 +9,7 @@
 import { idFromBytes } from './ids.js';
 import { decodeTime, fromMsTime, MS_TIME_BYTES, type FieldKind } from './kinds.js';
 import type { IdDictionary } from './dictionary.js';
-import type { FieldSpec } from './schemas.js';
+import type { FieldSpec, Schema } from './schemas.js';
 
 /**
  * `obj[key] = value` as an own property even for `__proto__` (a plain assignment would set the
@@ -347,17 +347,17 @@ class Reader {
 const reader = new Reader();
 
 /**
- * Decode the body of a record (after its header byte) with `fields`, or
+ * Decode a record (its header byte first) written with `schema`, or
  * `undefined` when the general path must handle it.
  */
 export function fastDecode(
   bytes: Uint8Array,
-  fields: readonly FieldSpec[],
+  schema: Schema,
   implied: Readonly<Record<string, string>>,
   roles?: IdDictionary,
 ): Record<string, unknown> | undefined {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return fastDecodeAt(buf, 0, buf.length, fields, implied, roles);
+  return fastDecodeAt(buf, 0, buf.length, schema, implied, roles);
 }
 
 /**
@@ -451,17 +451,18 @@ const NO_USUAL: readonly unknown[] = [];
 
 /**
  * {@link fastDecode} of the record at `buf[start, end)` (its header byte at `start`), without
- * slicing it out first: iteration decodes many records out of one reply.
+ * slicing it out first: iteration decodes many records out of one reply. An array record or a
+ * coded one, as `schema` says (schemas.ts `Schema.coded`).
  */
 export function fastDecodeAt(
   buf: Buffer,
   start: number,
   end: number,
-  fields: readonly FieldSpec[],
+  schema: Schema,
   implied: Readonly<Record<string, string>>,
   roles?: IdDictionary,
 ): Record<string, unknown> | undefined {
-  return withReader(buf, start + 1, end, roles, fields, implied, readArrayRecord);
+  return withReader(buf, start + 1, end, roles, schema.fields, implied, schema.coded ? readCodedRecord : readArrayRecord);
 }
 
 /**
@@ -558,22 +559,10 @@ function codeAt(buf: Buffer, at: number, i: number): number {
 }
 
 /**
- * {@link fastDecodeAt} for a coded record (schemas.ts `Schema.coded`): the code bytes, the values
- * of the code-3 fields, then the extension map when bytes remain; `undefined` for anything the
- * general path must handle (or report).
+ * A coded record's body (schemas.ts `Schema.coded`): the code bytes, the values of the code-3
+ * fields, then the extension map when bytes remain; `undefined` for anything the general path must
+ * handle (or report).
  */
-export function fastDecodeCodedAt(
-  buf: Buffer,
-  start: number,
-  end: number,
-  fields: readonly FieldSpec[],
-  implied: Readonly<Record<string, string>>,
-  roles?: IdDictionary,
-): Record<string, unknown> | undefined {
-  return withReader(buf, start + 1, end, roles, fields, implied, readCodedRecord);
-}
-
-/** A coded record's body (see {@link fastDecodeCodedAt}). */
 function readCodedRecord(r: Reader, fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
   const buf = r.buf;
   const at = r.pos;

@@ -12,7 +12,7 @@ import { InvalidDataFound, type ResourceName } from '@sake/abc';
 import { Packr } from 'msgpackr';
 import { isPackableId } from './ids.js';
 import { decodeKind, encodeTime, msTime, NO_FIT, roleIndexes, type FieldKind } from './kinds.js';
-import { assignOwn, fastDecode, fastDecodeCodedAt, setOwn } from './reader.js';
+import { assignOwn, fastDecode, setOwn } from './reader.js';
 import { RecordWriter, type EntryList } from './writer.js';
 import { UnknownIndex, type IdDictionary } from './dictionary.js';
 import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
@@ -358,9 +358,9 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
   const schema = SCHEMA_BY_HEADER.get(header);
   if (!schema) fail(`unknown record header 0x${header.toString(16).padStart(2, '0')} (not a sake ${resource} record, or written by a newer version)`);
   if (schema!.resource !== resource) fail(`holds a ${schema!.resource} record where a ${resource} record was expected`);
-  if (schema!.coded) return decodeCoded<T>(schema!, bytes, implied, roles, fail);
-  const fast = fastDecode(bytes, schema!.fields, implied, roles);
+  const fast = fastDecode(bytes, schema!, implied, roles);
   if (fast) return fast as T;
+  if (schema!.coded) return decodeCoded<T>(schema!, bytes, implied, roles, fail);
   let parts: unknown;
   try {
     parts = packr.unpack(bytes.subarray(1));
@@ -401,11 +401,9 @@ function isExtension(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-/** {@link decodeRecord} of a coded record (schemas.ts `Schema.coded`): the fast reader, else msgpackr value by value, which also names what is wrong. */
+/** The general path of {@link decodeRecord} for a coded record (schemas.ts `Schema.coded`): msgpackr value by value, which also names what is wrong. */
 function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, roles: IdDictionary | undefined, fail: (detail: string, cause?: unknown) => never): T {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fast = fastDecodeCodedAt(buf, 0, buf.length, schema.fields, implied, roles);
-  if (fast) return fast as T;
   const fields = schema.fields;
   const n = (fields.length + 3) >> 2;
   if (buf.length < 1 + n) fail(`${buf.length}-byte value is too short for the ${n} code bytes of a ${schema.resource} record`);

@@ -33,9 +33,9 @@ export class GuildRefs {
     this.width = width;
   }
 
-  /** The guild ids among `guildIds` that need {@link add} before {@link ref} can encode them. */
-  missing(guildIds: Iterable<string>, into: Set<string>): void {
-    if (this.width === 4) this.#dict.missing(guildIds, into);
+  /** Add `guildId` to `into` when it needs {@link add} before {@link ref} can encode it. */
+  noteMissing(guildId: string, into: Set<string>): void {
+    if (this.width === 4 && this.#dict.indexOf(guildId) < 0) into.add(guildId);
   }
 
   /** Make sure the guild dictionary holds `guildIds` (atomically appended when absent). */

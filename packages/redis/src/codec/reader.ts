@@ -9,7 +9,7 @@
 import { idFromBytes } from './ids.js';
 import { decodeTime, fromMsTime, MS_TIME_BYTES, type FieldKind } from './kinds.js';
 import type { IdDictionary } from './dictionary.js';
-import type { FieldSpec, Schema } from './schemas.js';
+import { codeAt, codeByteCount, strayCodes, type FieldSpec, type Schema } from './schemas.js';
 
 /**
  * `obj[key] = value` as an own property even for `__proto__` (a plain assignment would set the
@@ -553,11 +553,6 @@ function usualValues(fields: readonly FieldSpec[]): unknown[] {
   return out;
 }
 
-/** The code (0–3) of field `i` in the code bytes at `at`. */
-function codeAt(buf: Buffer, at: number, i: number): number {
-  return (buf[at + (i >> 2)]! >> ((i & 3) * 2)) & 3;
-}
-
 /**
  * A coded record's body (schemas.ts `Schema.coded`): the code bytes, the values of the code-3
  * fields, then the extension map when bytes remain; `undefined` for anything the general path must
@@ -566,10 +561,8 @@ function codeAt(buf: Buffer, at: number, i: number): number {
 function readCodedRecord(r: Reader, fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
   const buf = r.buf;
   const at = r.pos;
-  const n = (fields.length + 3) >> 2;
-  if (at + n > r.end) return undefined;
-  // Padding bits after the last field must be clear.
-  if (fields.length % 4 !== 0 && buf[at + n - 1]! >> ((fields.length % 4) * 2) !== 0) return undefined;
+  const n = codeByteCount(fields.length);
+  if (at + n > r.end || strayCodes(buf, at, fields.length)) return undefined;
   r.pos = at + n;
   let out: Record<string, unknown> | undefined;
   if (n <= MAX_SIGNATURE_BYTES) {

@@ -15,7 +15,7 @@ import { decodeKind, encodeTime, msTime, NO_FIT, roleIndexes, type FieldKind } f
 import { assignOwn, fastDecode, setOwn } from './reader.js';
 import { RecordWriter, type EntryList } from './writer.js';
 import { UnknownIndex, type IdDictionary } from './dictionary.js';
-import { CURRENT_SCHEMA, SCHEMA_BY_HEADER, type Schema } from './schemas.js';
+import { codeAt, codeByteCount, CURRENT_SCHEMA, SCHEMA_BY_HEADER, strayCodes, type Schema } from './schemas.js';
 
 /**
  * Plain msgpack, no records/structures learned at run time: bytes written by
@@ -174,7 +174,7 @@ function writeBody(schema: Schema, value: object, implied: Implied, omit: string
   let ext: Record<string, unknown> | undefined;
   const p = prepare(schema);
   if (coded) {
-    codeLength = (schema.fields.length + 3) >> 2;
+    codeLength = codeByteCount(schema.fields.length);
     codes.fill(0, 0, codeLength);
   }
   // The value's own keys, matched to the schema once per key list (see Shape): unknown keys go to
@@ -390,7 +390,7 @@ export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: 
   }
   if (list.length === present + 2) {
     const ext = list[present + 1];
-    if (typeof ext !== 'object' || ext === null || Array.isArray(ext) || ext instanceof Uint8Array) fail('record has an invalid extension map');
+    if (!isExtension(ext)) fail('record has an invalid extension map');
     assignOwn(out, ext as Record<string, unknown>);
   }
   return out as T;
@@ -405,9 +405,9 @@ function isExtension(v: unknown): v is Record<string, unknown> {
 function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, roles: IdDictionary | undefined, fail: (detail: string, cause?: unknown) => never): T {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fields = schema.fields;
-  const n = (fields.length + 3) >> 2;
+  const n = codeByteCount(fields.length);
   if (buf.length < 1 + n) fail(`${buf.length}-byte value is too short for the ${n} code bytes of a ${schema.resource} record`);
-  if (fields.length % 4 !== 0 && buf[n]! >> ((fields.length % 4) * 2) !== 0) fail('record has codes for fields its schema does not have');
+  if (strayCodes(buf, 1, fields.length)) fail('record has codes for fields its schema does not have');
   let values: unknown[] = [];
   try {
     if (buf.length > 1 + n) values = packr.unpackMultiple(buf.subarray(1 + n)) as unknown[];
@@ -419,7 +419,7 @@ function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, rol
   let pos = 0;
   try {
     for (let i = 0; i < fields.length; i++) {
-      const code = (buf[1 + (i >> 2)]! >> ((i & 3) * 2)) & 3;
+      const code = codeAt(buf, 1, i);
       if (code === 0) continue;
       const [name, kind, usual] = fields[i]!;
       if (code === 1) out[name] = null;

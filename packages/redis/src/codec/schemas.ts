@@ -157,3 +157,18 @@ export const CURRENT_SCHEMA: Record<ResourceName, Schema> = Object.fromEntries(
 
 /** Every schema that can be read, by header byte (old versions stay here when a new one is added). */
 export const SCHEMA_BY_HEADER: ReadonlyMap<number, Schema> = new Map([...OLD_SCHEMAS, ...Object.values(CURRENT_SCHEMA)].map((s) => [s.header, s]));
+
+/** Bytes of the codes of a coded record of `fieldCount` fields (2 bits each; see `Schema.coded`). */
+export function codeByteCount(fieldCount: number): number {
+  return (fieldCount + 3) >> 2;
+}
+
+/** The code (0–3) of field `i` in the code bytes starting at `buf[at]`. */
+export function codeAt(buf: Uint8Array, at: number, i: number): number {
+  return (buf[at + (i >> 2)]! >> ((i & 3) * 2)) & 3;
+}
+
+/** Whether the code bytes at `buf[at]` code fields past the last of `fieldCount` (the padding bits must be clear). */
+export function strayCodes(buf: Uint8Array, at: number, fieldCount: number): boolean {
+  return fieldCount % 4 !== 0 && buf[at + codeByteCount(fieldCount) - 1]! >> ((fieldCount % 4) * 2) !== 0;
+}

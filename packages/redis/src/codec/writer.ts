@@ -90,7 +90,7 @@ export class RecordWriter {
     for (let i = 0; i < n; i++) this.number(indexes[i]!);
   }
 
-  /** A time as milliseconds since the Discord epoch: a 5-byte binary (kinds.ts `MS_TIME`). */
+  /** A time as milliseconds since the Discord epoch: a 5-byte binary (kinds.ts `msTime`, `MS_TIME_BYTES`). */
   msTime(ms: number): void {
     this.#room(7);
     const b = this.#buf;

@@ -140,8 +140,6 @@ export class MemberLoader {
     const field = Buffer.allocUnsafe(8);
     writeId(field, 0, r.userId);
     const userKey = this.#keys.users(r.userBucket);
-    const tailKey = `${r.memberKey}:t`;
-    const userTailKey = `${userKey}t`;
     let head: Buffer | null = null;
     let user: Buffer | null = null;
     let tail: Buffer | null = null;
@@ -177,12 +175,14 @@ export class MemberLoader {
       left = (headSplit ? 1 : 0) + (userSplit ? 1 : 0);
       this.#corked(() => {
         if (headSplit) {
+          const tailKey = `${r.memberKey}:t`;
           client.hgetBuffer(tailKey, field).then((v) => {
             tail = v;
             answer();
           }, failAt(tailKey));
         }
         if (userSplit) {
+          const userTailKey = `${userKey}t`;
           client.hgetBuffer(userTailKey, field).then((v) => {
             userTail = v;
             answer();

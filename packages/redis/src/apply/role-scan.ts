@@ -42,7 +42,7 @@ const BUCKETS_PER_CALL = 32;
 /** A member the scan found that may hold a role, not decoded yet. */
 interface Candidate {
   readonly key: string;
-  readonly field: Buffer;
+  readonly userId: string;
   readonly record: Uint8Array;
 }
 
@@ -51,7 +51,7 @@ function keepHolders(ctx: Ctx, guildId: string, candidates: readonly Candidate[]
   if (candidates.length === 0) return [];
   return decodeWithRoles(ctx.roles, guildId, () => candidates[0]!.key, (roles) => {
     const found: Holders = [];
-    for (const c of candidates) keepHolder(found, guildId, c.key, c.field, c.record, roleIds, roles);
+    for (const c of candidates) keepHolder(found, guildId, c.key, c.userId, c.record, roleIds, roles);
     return found;
   });
 }
@@ -59,8 +59,7 @@ function keepHolders(ctx: Ctx, guildId: string, candidates: readonly Candidate[]
 type Holders = Array<{ userId: string; member: Entity }>;
 
 /** A scanned member that may hold a role: decoded, kept when its `roles` really hold one. */
-function keepHolder(found: Holders, guildId: string, key: string, field: Buffer, record: Uint8Array, roleIds: ReadonlySet<string>, roles: IdDictionary): void {
-  const userId = idFromBytes(field);
+function keepHolder(found: Holders, guildId: string, key: string, userId: string, record: Uint8Array, roleIds: ReadonlySet<string>, roles: IdDictionary): void {
   const where = fieldLocator(key, userId);
   let member: Entity;
   try {
@@ -88,10 +87,10 @@ async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, indexes: 
       ctx.conn.run('sakeRoleHolders', () => ctx.conn.batched.sakeRoleHoldersBuffer(ctx.keys.guildMeta(guildId), args), ctx.keys.memberBucket(guildId, from)).then((flat) => {
         const candidates: Candidate[] = [];
         for (let i = 0; i + 2 < flat.length; i += 3) {
-          const field = flat[i]!;
+          const userId = idFromBytes(flat[i]!);
           // The reply does not say the bucket: it follows from the user id, as for every member.
-          const key = ctx.keys.memberBucket(guildId, bucketOf(idFromBytes(field), buckets));
-          candidates.push({ key, field, record: joinRecord(flat[i + 1]!, flat[i + 2]!, fieldLocator(key, idFromBytes(field))) });
+          const key = ctx.keys.memberBucket(guildId, bucketOf(userId, buckets));
+          candidates.push({ key, userId, record: joinRecord(flat[i + 1]!, flat[i + 2]!, fieldLocator(key, userId)) });
         }
         return keepHolders(ctx, guildId, candidates, roleIds);
       }),
@@ -122,7 +121,7 @@ async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: r
             const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
             let mayHold = view[0] === CURRENT_SCHEMA.member.header;
             for (let n = 0; n < needles.length && !mayHold; n++) mayHold = view.indexOf(needles[n]!) >= 0;
-            if (mayHold) candidates.push({ key, field: fields[i]!, record: bytes });
+            if (mayHold) candidates.push({ key, userId: idFromBytes(fields[i]!), record: bytes });
           }
           found.push(...(await keepHolders(ctx, guildId, candidates, roleIds)));
         })(),

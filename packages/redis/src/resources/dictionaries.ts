@@ -5,8 +5,8 @@
  * answering the stored dictionary from the copy's length on.
  */
 import { InvalidDataFound } from '@sake/abc';
-import type { IdDictionary } from '../codec/dictionary.js';
-import { idBytes } from '../codec/ids.js';
+import { UnknownIndex, type IdDictionary } from '../codec/dictionary.js';
+import { writeId } from '../codec/ids.js';
 import type { Connection } from '../connection.js';
 
 /** Extend `copy` with the stored dictionary under `key` beyond index `known` (`copy.size` when read). */
@@ -29,7 +29,7 @@ export async function addToDictionary(conn: Connection, key: string, copy: IdDic
   const packed = Buffer.allocUnsafe(ids.size * 8);
   let at = 0;
   for (const id of ids) {
-    idBytes(id).copy(packed, at);
+    writeId(packed, at, id);
     at += 8;
   }
   const rest = await conn.run('sakeDictionaryAdd', () => conn.scripts.sakeDictionaryAddBuffer(key, known, packed), key).catch((err: unknown) => {
@@ -38,4 +38,35 @@ export async function addToDictionary(conn: Connection, key: string, copy: IdDic
     throw err;
   });
   extend(copy, key, known, rest);
+}
+
+/**
+ * Run `decode` (a synchronous decode of bytes already read) with the copy `copy`; when what it
+ * decodes refers to an index the copy does not have yet, `refresh` it and decode once more. Still
+ * unknown after that: the stored value refers to nothing stored, `InvalidDataFound` naming the
+ * entry (the error's `where`, else `key()`) and saying `what` index it was (`role`, `guild`).
+ * Synchronous when the copy knows every index (the common case on a hot path).
+ */
+export function decodeRefreshing<T>(
+  copy: IdDictionary,
+  refresh: () => Promise<IdDictionary>,
+  decode: (dict: IdDictionary) => T,
+  key: () => string,
+  what: string,
+): T | Promise<T> {
+  try {
+    return decode(copy);
+  } catch (err) {
+    if (!(err instanceof UnknownIndex)) throw err;
+    return refresh().then((dict) => {
+      try {
+        return decode(dict);
+      } catch (again) {
+        if (again instanceof UnknownIndex) {
+          throw new InvalidDataFound(again.where ?? key(), `refers to ${what} index ${again.index}, beyond the ${what} dictionary (${dict.size} entries)`, { cause: again });
+        }
+        throw again;
+      }
+    });
+  }
 }

@@ -9,14 +9,21 @@
  * is given.
  */
 import { InvalidDataFound } from '@sake/abc';
-import { IdDictionary, UnknownIndex } from '../codec/dictionary.js';
+import { IdDictionary } from '../codec/dictionary.js';
 import { idBytes, idFromBytes } from '../codec/ids.js';
 import type { Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
-import { addToDictionary, refreshDictionary } from './dictionaries.js';
+import { addToDictionary, decodeRefreshing, refreshDictionary } from './dictionaries.js';
 
 /** Bytes of one guild reference in the per-user guild lists. */
 export type GuildRefWidth = 4 | 8;
+
+/** The guild ids of a list of 4-byte indexes into `dict`. */
+function indexesOf(list: Buffer, dict: IdDictionary): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < list.length; at += 4) out.push(dict.idAt(list.readUInt32BE(at)));
+  return out;
+}
 
 /** This process's view of how its store refers to guilds, with its copy of the guild dictionary. */
 export class GuildRefs {
@@ -62,24 +69,7 @@ export class GuildRefs {
       for (let at = 0; at < list.length; at += 8) out.push(idFromBytes(list, at));
       return out;
     }
-    try {
-      return this.#indexes(list);
-    } catch (err) {
-      if (!(err instanceof UnknownIndex)) throw err;
-    }
-    await this.refresh();
-    try {
-      return this.#indexes(list);
-    } catch (err) {
-      if (err instanceof UnknownIndex) throw new InvalidDataFound(key, `refers to guild index ${err.index}, beyond the guild dictionary (${this.#dict.size} guilds)`, { cause: err });
-      throw err;
-    }
-  }
-
-  #indexes(list: Buffer): string[] {
-    const out: string[] = [];
-    for (let at = 0; at < list.length; at += 4) out.push(this.#dict.idAt(list.readUInt32BE(at)));
-    return out;
+    return decodeRefreshing(this.#dict, () => this.refresh().then(() => this.#dict), (dict) => indexesOf(list, dict), () => key, 'guild');
   }
 
   /** Forget the copy (the store was re-created: its dictionary may be a new one). */

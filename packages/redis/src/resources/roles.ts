@@ -4,11 +4,10 @@
  * copy does not have, and grown through `sakeDictionaryAdd` before a write
  * encodes a role that is new to the guild.
  */
-import { InvalidDataFound } from '@sake/abc';
-import { IdDictionary, UnknownIndex } from '../codec/dictionary.js';
+import { IdDictionary } from '../codec/dictionary.js';
 import type { Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
-import { addToDictionary, refreshDictionary } from './dictionaries.js';
+import { addToDictionary, decodeRefreshing, refreshDictionary } from './dictionaries.js';
 
 /**
  * Copies kept at most (least recently used dropped first). A copy costs ~100 bytes per role; a
@@ -95,19 +94,5 @@ export function settleWith<T>(value: T | Promise<T>, resolve: (v: T) => void, re
  * unknown after that: the record refers to no stored role, `InvalidDataFound` naming `key`.
  */
 export function decodeWithRoles<T>(roles: RoleDictionaries, guildId: string, key: () => string, decode: (dict: IdDictionary) => T): T | Promise<T> {
-  try {
-    return decode(roles.of(guildId));
-  } catch (err) {
-    if (!(err instanceof UnknownIndex)) throw err;
-    return roles.refresh(guildId).then((dict) => {
-      try {
-        return decode(dict);
-      } catch (again) {
-        if (again instanceof UnknownIndex) {
-          throw new InvalidDataFound(again.where ?? key(), `refers to role index ${again.index}, beyond the guild's role dictionary (${dict.size} roles)`, { cause: again });
-        }
-        throw again;
-      }
-    });
-  }
+  return decodeRefreshing(roles.of(guildId), () => roles.refresh(guildId), decode, key, 'role');
 }

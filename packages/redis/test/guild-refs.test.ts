@@ -6,7 +6,7 @@
  * dictionary is behind reads it again; a reference that can't be right is
  * `InvalidDataFound` naming the entry.
  */
-import { InvalidDataFound, mutation } from '@sake/abc';
+import { BackendError, InvalidDataFound, mutation } from '@sake/abc';
 import { Keys, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,5 +95,15 @@ describe('guild references: stored bytes (single node)', () => {
       expect((err as Error).message, what).toContain(`${listKey}[${u.id as string}]`);
     }
     await cache.close();
+  });
+
+  it('a layout record naming an unknown kind of guild reference is refused on open, naming it', async () => {
+    const prefix = uniquePrefix('gr3');
+    await admin.hset(new Keys(prefix).layout, 'version', '3', 'userBuckets', '1024', 'guildRefs', 'hash');
+    const cache = new RedisCache(redisUrl(), { prefix });
+    const err = await cache.open().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as Error).message).toMatch(/unknown guildRefs "hash"/);
+    expect(cache.isAlive).toBe(false);
   });
 });

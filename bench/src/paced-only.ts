@@ -1,18 +1,26 @@
 /**
- * `node bench/dist/paced-only.js [events] [--rate N] [--warm N] [--memory] [--timer] [--profile DIR]`: the
+ * `node bench/dist/paced-only.js [events] [--rate N] [--warm N] [--memory] [--full] [--timer] [--profile DIR]`: the
  * confirm-latency run alone — the mixed stream offered at 5k (or N) events/s with confirm handlers on every event —
  * into a RedisCache on a private redis-server (or MemoryCache), printing the latency percentiles, the listener's
  * batching, the socket writes per batch and the percentiles per half second (a backlog shows as a run of slow
  * windows): for whoever works on `confirm_p99_ms`. `--warm N` first applies N events untimed (default 5000), as the
- * bench's confirm run comes after its throughput runs: without it the first second measures the JIT.
+ * bench's confirm run comes after its throughput runs: without it the first second measures the JIT. `--full` uses
+ * the full bench's mixed-stream world (11 guilds, 16k members) instead of 5 guilds of 1000.
  */
 import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
+import { FULL } from './context.js';
 import { buildIngestDataset } from './dataset.js';
 import { handleAll, ingestThroughListener, listenerFor, openCache } from './sake.js';
 import { Profiler } from './profiler.js';
 import { now, percentile } from './stats.js';
 import { BenchRedis } from './store.js';
+
+/** The parts of an ioredis client this tool taps (not public API: a diagnostic only). */
+interface RedisClientInternals {
+  sendCommand?: (command: { name: string; args?: unknown[] }) => unknown;
+  scriptsSet?: Record<string, { sha: string }>;
+}
 
 const args = process.argv.slice(2);
 const valued = new Set(['--rate', '--profile', '--warm']);
@@ -28,7 +36,7 @@ const onMemory = args.includes('--memory');
 const timerPaced = args.includes('--timer');
 const profileAt = args.indexOf('--profile');
 const profiler = profileAt >= 0 ? new Profiler(args[profileAt + 1]!) : undefined;
-const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
+const dataset = buildIngestDataset({ seed: 777, guildSizes: args.includes('--full') ? FULL.mixedGuilds : [1000, 1000, 1000, 1000, 1000] });
 const redis = onMemory ? undefined : await BenchRedis.start(process.env.REDIS_URL);
 const cache = redis ? await openCache(redis.url, redis.prefix('paced-only')) : new MemoryCache();
 if (!redis) await cache.open();
@@ -63,7 +71,20 @@ try {
       };
     }
   }
+  // Redis commands per event, scripts by name: what a batch costs in round-trip work.
+  const counts = new Map<string, number>();
+  const client = (cache as unknown as { client?: RedisClientInternals }).client;
+  if (client?.sendCommand) {
+    const scriptNames = new Map(Object.entries(client.scriptsSet ?? {}).map(([name, script]) => [script.sha, name]));
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (command) => {
+      const name = command.name === 'evalsha' ? (scriptNames.get(String(command.args?.[0])) ?? 'evalsha') : command.name;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return send(command);
+    };
+  }
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const offer = async (): Promise<void> => {
     let i = 0;
     while (i < events.length) {
@@ -78,12 +99,14 @@ try {
   };
   await (profiler ? profiler.run('paced', offer) : offer());
   const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
   const ms = latencies.map((l) => l[1]);
   const stats = listener.stats();
   console.log(
     `${events.length} events at ${rate}/s: p50 ${percentile(ms, 50).toFixed(2)} ms, p90 ${percentile(ms, 90).toFixed(2)}, p99 ${percentile(ms, 99).toFixed(2)}, max ${Math.max(...ms).toFixed(1)}; ` +
-      `${stats.batches} batches (${(events.length / stats.batches).toFixed(1)} events each); Node CPU ${((cpu.user + cpu.system) / events.length).toFixed(1)} µs/event; ${(socketWrites / stats.batches).toFixed(1)} socket writes per batch`,
+      `${stats.batches} batches (${(events.length / stats.batches).toFixed(1)} events each); Node CPU ${((cpu.user + cpu.system) / events.length).toFixed(1)} µs/event (event loop busy ${(100 * elu.utilization).toFixed(0)}%, the producer's spinning included); ${(socketWrites / stats.batches).toFixed(1)} socket writes per batch`,
   );
+  console.log(`  commands per event: ${[...counts].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${(c / events.length).toFixed(2)}`).join(', ')}`);
   // Percentiles per half second of offering: a backlog shows as a run of slow windows.
   const windows: string[] = [];
   for (let from = 0; from < (events.length / rate) * 1000; from += 500) {

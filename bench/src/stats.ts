@@ -33,7 +33,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Give the event loop (and the garbage collector, when exposed) a moment between phases. */
+/** Give the event loop a moment between phases, after a full garbage collection when `gc` is exposed (`pnpm bench` runs node with `--expose-gc`): garbage of an earlier phase is not collected inside a later one's timing. */
 export async function settle(): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
   await sleep(50);

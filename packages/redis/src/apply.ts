@@ -6,14 +6,15 @@
  *    such mutations), in one wave of reads issued together: current values
  *    of merge and react targets (messages/invites with their expiry), where a
  *    deleted channel/role/emoji/message/invite is indexed, the members of a
- *    non-guild scope that a `clearFor` empties, the members holding a role a
- *    `removeRole` strips, and the entries whose old value the caller asked
- *    for. Only a scoped clear of messages/invites needs a second wave (the
+ *    non-guild scope that a `clearFor` empties, a `removeRole`'s role index
+ *    and the few holders Redis can't strip in place (apply/role-scan.ts),
+ *    and the entries whose old value the caller asked for. Only a scoped clear of messages/invites needs a second wave (the
  *    values of the entries its index lists).
  * 3. Simulate the batch in order over those entries (so a merge after a set
  *    in the same batch sees the set), turning every mutation into plain
  *    set/delete/replace/clear ops of a {@link Plan}: a react becomes a set of
- *    the message, a removeRole becomes sets of the members holding the role.
+ *    the message, a removeRole an in-place strip in Redis (and sets of the
+ *    holders the batch follows or the script can't edit).
  *    Old values are copied out of the simulation just before their mutation.
  * 4. Execute the plan (see plan.ts): per-guild ops are atomic, in one Lua call
  *    per guild; cross-slot indexes are written right after, before `apply`
@@ -470,6 +471,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
   registering?.catch(() => {});
 
   const scopeTargets = new Map<Checked, AnyKey[]>();
+  /** Guild → the dictionary index of each role its removeRole mutations strip (from the pre-read). */
+  const roleIndexes = new Map<string, ReadonlyMap<string, number>>();
   /** Live message ids of each limited channel's index, kept up to date by the simulation. */
   const channelMessages = new Map<string, Set<string>>();
   if (tracked.size > 0 || scopedClears.length > 0 || roleScans.size > 0) {
@@ -490,7 +493,10 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
     expiring.forEach((t, i) => {
       if (t.value !== null && expiries[i] !== undefined) t.expireAt = expiries[i];
     });
-    scans.forEach(([guildId], i) => trackHolders(tracked, guildId, holders[i]!));
+    scans.forEach(([guildId], i) => {
+      trackHolders(tracked, guildId, holders[i]!.holders);
+      roleIndexes.set(guildId, holders[i]!.indexes);
+    });
     // A scoped clear of messages/invites needs the values of the entries its index lists (to
     // unindex them): a second wave, only for those not read already.
     const more: Tracked[] = [];
@@ -693,8 +699,12 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         break;
       }
       case 'removeRole': {
-        // Holders as the batch has them so far: pre-read ones and members written earlier in the
-        // batch (followed). Snapshot first: the rewrites below add tracked users.
+        // Stored members whose roles are in place lose the role in Redis, at this point of the batch.
+        const index = roleIndexes.get(m.guildId)?.get(m.roleId);
+        if (index !== undefined) plan.stripRoles(m.guildId, [index]);
+        // The rest, in Node: holders as the batch has them so far — pre-read ones the script can't
+        // edit, and members the batch follows (its later mutations must see the role gone).
+        // Snapshot first: the rewrites below add tracked users.
         const holders: Tracked[] = [];
         for (const t of tracked.inGuild('member', m.guildId)) {
           if (t.value === null) continue;

@@ -174,6 +174,76 @@ describe('role dictionary: stored bytes (single node)', () => {
   });
 });
 
+for (const [name, make] of [
+  ['single node', singleCache],
+  ['cluster', clusterCache],
+] as const) {
+  describe(`removeRole strips in place (${name})`, () => {
+    it('leaves every record as the writer would write it without the role: 1-, 2- and 3-byte indexes, arrays of 16 and more, records that stop being split and ones that stay split', async () => {
+      const cache = await opened(make());
+      const keys = new Keys(cache.prefix);
+      const guildId = sf();
+      // 300 roles in the dictionary, in this order: indexes up to 299 (0xcc and 0xcd msgpack forms).
+      const roles = Array.from({ length: 300 }, () => sf());
+      await cache.apply([mutation.set('member', member(guildId, user(), { roles }) as never)]);
+      const gone = [roles[0]!, roles[200]!, roles[290]!];
+      const holders = [
+        ...gone.map((r) => member(guildId, user(), { roles: [roles[5]!, r, roles[150]!, roles[299]!] })),
+        // 16 roles (array16) down to 15 (fixarray), and 20 roles down to 19.
+        member(guildId, user(), { roles: [...roles.slice(10, 25), roles[200]!] }),
+        member(guildId, user(), { roles: [roles[290]!, ...roles.slice(30, 49)] }),
+        // Nicks of every length: records on both sides of the 64-byte split, some crossing it.
+        ...Array.from({ length: 60 }, (_, i) => member(guildId, user(), { roles: [roles[7]!, roles[290]!], nick: 'n'.repeat(i + 10) })),
+      ];
+      const others = Array.from({ length: 20 }, (_, i) => member(guildId, user(), { roles: [roles[8]!], nick: 'x'.repeat(i * 3) }));
+      await cache.apply([...holders, ...others].map((m) => mutation.set('member', m as never)));
+      const mb = Number(await cache.client.hget(keys.guildMeta(guildId), 'mb'));
+      const stored = async (m: Record<string, unknown>): Promise<[Buffer | null, Buffer | null]> => {
+        const b = bucketOf(userIdOf(m), mb);
+        const field = id8(userIdOf(m));
+        return [await cache.client.hgetBuffer(keys.memberBucket(guildId, b), field), await cache.client.hgetBuffer(keys.memberTails(guildId, b), field)];
+      };
+      const splitBefore = await Promise.all(holders.map(async (m) => (await stored(m))[1] !== null));
+      const othersBefore = await Promise.all(others.map(stored));
+
+      await cache.apply(gone.map((r) => mutation.removeRole(guildId, r)));
+      const expected = holders.map((m) => ({ ...m, roles: (m.roles as string[]).filter((r) => !gone.includes(r)) }));
+      const afterStrip = await Promise.all(holders.map(stored));
+      for (const m of expected) await expect(cache.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
+      expect(await Promise.all(others.map(stored))).toEqual(othersBefore);
+      // Both split forms were met: records that fit in one piece once stripped, and records still split.
+      const splitAfter = afterStrip.map(([, tail]) => tail !== null);
+      expect(splitBefore.some((s, i) => s && !splitAfter[i])).toBe(true);
+      expect(splitAfter.some(Boolean)).toBe(true);
+      // What the writer stores for the same members: byte for byte what the strip left.
+      await cache.apply(expected.map((m) => mutation.set('member', m as never)));
+      expect(await Promise.all(holders.map(stored))).toEqual(afterStrip);
+      expect(await cache.client.hget(keys.guildMeta(guildId), 'mc')).toBe(String(1 + holders.length + others.length));
+      await cache.close();
+    });
+
+    it('applies at its place in the batch: members set before lose the role, members set after keep it, a merge after sees it gone', async () => {
+      const cache = await opened(make());
+      const guildId = sf();
+      const [r, keep] = [sf(), sf()];
+      const stored = member(guildId, user(), { roles: [r, keep] });
+      await cache.apply([mutation.set('member', stored as never)]);
+      const before = member(guildId, user(), { roles: [keep, r] });
+      const after = member(guildId, user(), { roles: [r] });
+      await cache.apply([
+        mutation.set('member', before as never),
+        mutation.removeRole(guildId, r),
+        mutation.set('member', after as never),
+        mutation.merge('member', { guildId, userId: userIdOf(stored) }, { nick: 'merged' } as never),
+      ]);
+      await expect(cache.getMember(guildId, userIdOf(before))).resolves.toEqual({ ...before, roles: [keep] });
+      await expect(cache.getMember(guildId, userIdOf(after))).resolves.toEqual(after);
+      await expect(cache.getMember(guildId, userIdOf(stored))).resolves.toEqual({ ...stored, roles: [keep], nick: 'merged' });
+      await cache.close();
+    });
+  });
+}
+
 describe('role dictionary copies (single node)', () => {
   it('keeps at most maxCopies, drops the least recently used, and re-reads a dropped one when it is needed', async () => {
     const { RoleDictionaries } = await import('../src/resources/roles.js');

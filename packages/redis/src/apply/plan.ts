@@ -77,6 +77,7 @@ type GuildRecord =
   | { kind: 'guild'; present: boolean }
   | { kind: 'member' | 'presence'; op: 'set' | 'del'; userId: string }
   | { kind: 'member'; op: 'setMany'; userIds: string[] }
+  | { kind: 'member'; op: 'strip' }
   | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'clear' }
   | { kind: 'voice'; op: 'set'; userId: string; channelId: string | null }
@@ -366,6 +367,17 @@ export class Plan {
 
   readonly #hintSlots: Array<[GuildGroup, number]> = [];
   readonly #memberRuns: Array<[GuildGroup, MemberRun]> = [];
+
+  /**
+   * Drop role dictionary `indexes` from every stored member of a guild whose roles are in place,
+   * in Redis (`RR` in guild-ops.ts): a role delete rewrites no member in Node but those the
+   * script can't edit (see scripts/roles.ts). Members keep their place, count and user.
+   */
+  stripRoles(guildId: string, indexes: readonly number[]): void {
+    const g = this.#guild(guildId);
+    g.args.push('RR', String(indexes.length), ...indexes.map(String));
+    g.records.push({ kind: 'member', op: 'strip' });
+  }
 
   /** Remove every member of a guild. */
   clearMembers(guildId: string): void {
@@ -785,6 +797,7 @@ export class Plan {
           const state = rec.kind === 'member' ? members : presences;
           if (rec.op === 'set' || rec.op === 'del') state.set(rec.userId, rec.op === 'set');
           else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
+          else if (rec.op === 'strip') break;
           else {
             for (const id of removedIds(reply)) state.set(id, false);
             if (rec.op === 'replace') for (const id of rec.userIds) state.set(id, true);
@@ -862,7 +875,7 @@ interface IndexState {
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */
 function isKnownUpFront(rec: GuildRecord): boolean {
   if (rec.kind === 'guild') return true;
-  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany');
+  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany' || rec.op === 'strip');
 }
 
 /** Resources stored in per-guild hashes, as plan methods expect them. */

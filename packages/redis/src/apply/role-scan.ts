@@ -1,15 +1,13 @@
 /**
- * The pre-read of a `removeRole`: the cached members of a guild that hold one
- * of the deleted roles, joined with their users (the rewrite sets the member
- * and its user, so it needs the whole member as `getMember` returns it).
- *
- * Only role holders are decoded and joined: a version-2 record holds its
- * roles as indexes into the guild's role dictionary, in its first field; any
- * other record that contains neither the role's 8-byte id nor its decimal
- * string can't hold the role, whatever its encoding (packed id list, or
- * verbatim strings in the extension map). So most members of a large guild
- * are skipped without decoding and no user of a member that keeps its roles
- * is read.
+ * The pre-read of a `removeRole`: the role's index in the guild's role
+ * dictionary, which the guild ops drop in place from every member whose roles
+ * are in place (scripts/roles.ts), and the few cached members that must be
+ * rewritten in Node instead, joined with their users (the rewrite sets the
+ * member and its user, so it needs the whole member as `getMember` returns
+ * it): records of an older version, or with their roles kept verbatim in the
+ * extension map, that contain the role's 8-byte id or its decimal string (a
+ * record that contains neither can't hold it, whatever its encoding), and
+ * records the script can't parse (decoding them reports what is wrong).
  */
 import { InvalidDataFound, type UserEntity } from '@sake/abc';
 import { idBytes, idFromBytes, memberCodec } from '../codec/index.js';
@@ -74,9 +72,9 @@ function keepHolder(found: Holders, guildId: string, key: string, userId: string
 
 /**
  * The scan in Redis: `sakeRoleHolders` calls over the guild's buckets (all in its slot), which
- * answer only the members whose roles field holds one of the `indexes` or whose record contains
- * a needle: a 100k-member guild's members no
- * longer cross the wire and Node for a role delete (each was read and searched here before).
+ * answer only the members the guild ops can't strip in place and whose record contains a needle
+ * (or can't be parsed): a 100k-member guild's members no longer cross the wire and Node for a
+ * role delete.
  */
 async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, indexes: readonly number[], needles: readonly Buffer[], roleIds: ReadonlySet<string>): Promise<Holders> {
   const calls: Array<Promise<Holders>> = [];
@@ -132,19 +130,28 @@ async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: r
   return found;
 }
 
-/** The cached members of `guildId` whose `roles` hold any of `roleIds`, joined with their users. */
-export async function readRoleHolders(ctx: Ctx, guildId: string, roleIds: ReadonlySet<string>): Promise<RoleHolder[]> {
+/** What a removeRole's pre-read found in one guild. */
+export interface RoleScan {
+  /** Members holding one of the roles that the guild ops can't strip in place: rewritten by Node. */
+  readonly holders: RoleHolder[];
+  /** Each role's index in the guild's role dictionary (absent: no stored record can hold it in place). */
+  readonly indexes: ReadonlyMap<string, number>;
+}
+
+/** The pre-read of removeRole mutations of `roleIds` in `guildId` (see the module comment). */
+export async function readRoleHolders(ctx: Ctx, guildId: string, roleIds: ReadonlySet<string>): Promise<RoleScan> {
   // The dictionary is read along with the bucket count: a role another process added to it has an
   // index this copy may not know yet.
   const [buckets, roles] = await Promise.all([readMemberBuckets(ctx, guildId), ctx.roles.refresh(guildId)]);
-  if (buckets === null) return [];
-  const needles: Buffer[] = [];
-  const indexes: number[] = [];
+  const indexOf = new Map<string, number>();
   for (const roleId of roleIds) {
-    needles.push(idBytes(roleId), Buffer.from(roleId, 'latin1'));
     const at = roles.indexOf(roleId);
-    if (at >= 0) indexes.push(at);
+    if (at >= 0) indexOf.set(roleId, at);
   }
+  if (buckets === null) return { holders: [], indexes: indexOf };
+  const needles: Buffer[] = [];
+  for (const roleId of roleIds) needles.push(idBytes(roleId), Buffer.from(roleId, 'latin1'));
+  const indexes = [...indexOf.values()];
   let found: Holders;
   try {
     found = await scanInRedis(ctx, guildId, buckets, indexes, needles, roleIds);
@@ -152,13 +159,14 @@ export async function readRoleHolders(ctx: Ctx, guildId: string, roleIds: Readon
     if (!(err instanceof InvalidDataFound) || !/\bWRONGTYPE\b/.test(err.message)) throw err;
     found = await scanInNode(ctx, guildId, buckets, needles, roleIds);
   }
-  if (found.length === 0) return [];
+  if (found.length === 0) return { holders: [], indexes: indexOf };
   const users = await readMemberUsers(ctx, found.map((f) => f.userId));
-  return found.map(({ userId, member }, i) => {
+  const holders = found.map(({ userId, member }, i) => {
     const user = (users[i] ?? null) as Entity | null;
     // The member was decoded for this scan alone (with a placeholder user in the user's place):
     // set its user in place rather than copy it.
     member.user = user ?? { id: userId };
     return { userId, member, user };
   });
+  return { holders, indexes: indexOf };
 }

@@ -1,7 +1,8 @@
 /** The Lua scripts RedisCache registers with ioredis `defineCommand`. */
 import type { Cluster, Redis } from 'ioredis';
 import { GUILD_OPS_LUA } from './guild-ops.js';
-import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA, ROLE_HOLDERS_LUA } from './read-member.js';
+import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA } from './read-member.js';
+import { ROLE_HOLDERS_LUA } from './roles.js';
 import { DICTIONARY_ADD_LUA } from './dictionary-add.js';
 import { USER_OPS_LUA } from './user-ops.js';
 import { VALUES_LUA } from './values.js';
@@ -23,7 +24,7 @@ export interface ScriptCommands {
   sakeUserOpsMany(keyCount: number, keysAndArgs: readonly Arg[]): Promise<number>;
   /** See zindex-add.ts. */
   sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
-  /** See read-member.ts: the guild's meta key routes the call; the buckets are built in its slot. */
+  /** See roles.ts: the guild's meta key routes the call; the buckets are built in its slot. */
   sakeRoleHoldersBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[]>;
   /** See dictionary-add.ts. */
   sakeDictionaryAddBuffer(dictionaryKey: string, known: number, ids: Buffer): Promise<Buffer>;

@@ -8,8 +8,9 @@
  *    deleted channel/role/emoji/message/invite is indexed, the members of a
  *    non-guild scope that a `clearFor` empties, a `removeRole`'s role index
  *    and the few holders Redis can't strip in place (apply/role-scan.ts),
- *    and the entries whose old value the caller asked for. Only a scoped clear of messages/invites needs a second wave (the
- *    values of the entries its index lists).
+ *    and the entries whose old value the caller asked for. Only a scoped
+ *    clear of messages/invites needs a second wave (the values of the
+ *    entries its index lists).
  * 3. Simulate the batch in order over those entries (so a merge after a set
  *    in the same batch sees the set), turning every mutation into plain
  *    set/delete/replace/clear ops of a {@link Plan}: a react becomes a set of

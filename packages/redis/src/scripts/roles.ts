@@ -14,9 +14,9 @@
  * version-2 record, or roles absent, null or verbatim in the extension map), false when the
  * record can't be parsed (or, in a split head, runs past it). `holdsWanted(r, wanted, o)`: true /
  * false whether an index of `wanted` (a set) is held, nil when the roles are not in place, 'bad'
- * when the record can't be parsed; `o` (default 0) = 1 reads a split head without copying it. `withoutWanted(r, wanted)`:
- * the record with those indexes dropped, encoded as codec/writer.ts encodes it (smallest msgpack
- * forms), the rest of the record unchanged.
+ * when the record can't be parsed; `o` (default 0) = 1 reads a split head without copying it.
+ * `withoutWanted(r, wanted)`: the record with those indexes dropped, encoded as codec/writer.ts
+ * encodes it (smallest msgpack forms), the rest of the record unchanged.
  */
 export const MEMBER_ROLES_LUA = `
 local byte, sub, char, concat = string.byte, string.sub, string.char, table.concat

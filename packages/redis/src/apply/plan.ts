@@ -39,6 +39,9 @@ function chunked<T>(list: readonly T[], size = 4096): T[][] {
   return out;
 }
 
+/** Members one `sakeStripRoles` call goes through (~3–8 ms of Redis time). */
+const STRIP_MEMBERS_PER_CALL = 2048;
+
 /** Largest piece of packed member entries per argument: under Redis' 32 KB "big argument" size. */
 const PIECE_BYTES = 16 * 1024;
 
@@ -77,7 +80,6 @@ type GuildRecord =
   | { kind: 'guild'; present: boolean }
   | { kind: 'member' | 'presence'; op: 'set' | 'del'; userId: string }
   | { kind: 'member'; op: 'setMany'; userIds: string[] }
-  | { kind: 'member'; op: 'strip' }
   | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'clear' }
   | { kind: 'voice'; op: 'set'; userId: string; channelId: string | null }
@@ -370,14 +372,17 @@ export class Plan {
 
   /**
    * Drop role dictionary `indexes` from every stored member of a guild whose roles are in place,
-   * in Redis (`RR` in guild-ops.ts): a role delete rewrites no member in Node but those the
-   * script can't edit (see scripts/roles.ts). Members keep their place, count and user.
+   * in Redis (`sakeStripRoles`, scripts/roles.ts), after the guild's ops: a role delete rewrites
+   * in Node only the members the batch writes (their roles as the batch has them; the strip leaves
+   * them alone, so it may run after the batch's other ops) and those the script can't edit.
    */
   stripRoles(guildId: string, indexes: readonly number[]): void {
-    const g = this.#guild(guildId);
-    g.args.push('RR', String(indexes.length), ...indexes.map(String));
-    g.records.push({ kind: 'member', op: 'strip' });
+    let set = this.#strips.get(guildId);
+    if (!set) this.#strips.set(guildId, (set = new Set()));
+    for (const i of indexes) set.add(i);
   }
+
+  readonly #strips = new Map<string, Set<number>>();
 
   /** Remove every member of a guild. */
   clearMembers(guildId: string): void {
@@ -699,6 +704,7 @@ export class Plan {
       const indexes = Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]);
       return Promise.all([replies, slotWrites, Promise.all(single), before, indexes]);
     });
+    await this.#runStrips();
     // Wave 1 has gone out with its index and value groups: later removals (evictions) start new ones.
     this.#indexGroups.clear();
     this.#removeGroups.clear();
@@ -754,6 +760,31 @@ export class Plan {
   }
 
 
+  /**
+   * The role strips, after the guild ops: per guild, calls of ~{@link STRIP_MEMBERS_PER_CALL}
+   * members one after the other (a few ms of Redis time each), skipping the members the batch wrote.
+   */
+  async #runStrips(): Promise<void> {
+    const keys = this.#ctx.keys;
+    for (const [guildId, indexes] of this.#strips) {
+      const written = new Set<string>();
+      for (const rec of this.#guilds.get(guildId)?.records ?? []) {
+        if (rec.kind !== 'member') continue;
+        if ('userId' in rec) written.add(rec.userId);
+        else if ('userIds' in rec) for (const id of rec.userIds) written.add(id);
+      }
+      const args = [String(indexes.size), ...[...indexes].map(String), ...[...written].map((id) => idBytes(id))];
+      for (let from = 0; from >= 0; ) {
+        const at = from;
+        from = await this.#ctx.conn.run(
+          'sakeStripRoles',
+          () => this.#ctx.conn.batched.sakeStripRoles(keys.guildMeta(guildId), [String(at), String(STRIP_MEMBERS_PER_CALL), ...args]),
+          keys.memberBucket(guildId, at),
+        );
+      }
+    }
+  }
+
   #runUserOps(ops: Iterable<[number, UserGroup[]]> = this.#userOps): Promise<unknown> {
     return runUserScripts(this.#ctx, Array.from(ops, ([bucket, groups]) => [bucket, userOpArgs(groups)] as const), Date.now());
   }
@@ -797,7 +828,6 @@ export class Plan {
           const state = rec.kind === 'member' ? members : presences;
           if (rec.op === 'set' || rec.op === 'del') state.set(rec.userId, rec.op === 'set');
           else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
-          else if (rec.op === 'strip') break;
           else {
             for (const id of removedIds(reply)) state.set(id, false);
             if (rec.op === 'replace') for (const id of rec.userIds) state.set(id, true);
@@ -875,7 +905,7 @@ interface IndexState {
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */
 function isKnownUpFront(rec: GuildRecord): boolean {
   if (rec.kind === 'guild') return true;
-  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany' || rec.op === 'strip');
+  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany');
 }
 
 /** Resources stored in per-guild hashes, as plan methods expect them. */

@@ -1,5 +1,3 @@
-import { MEMBER_ROLES_LUA, STRIP_ROLES_LUA } from './roles.js';
-
 /**
  * `sakeGuildOps`: apply, atomically and in order, every op a batch has for one
  * guild (its record, channels, roles, emojis, presences, voice states and
@@ -22,8 +20,6 @@ import { MEMBER_ROLES_LUA, STRIP_ROLES_LUA } from './roles.js';
  * marked 64-byte head followed by its tail. The head goes to the bucket, the
  * tail to the bucket's tail hash (`…:m:N:t`).
  *   CM                            clear all members
- *   RR k index×k                  drop these role indexes from every member whose roles are in
- *                                 place (roles.ts; a removeRole: members keep their place and user)
  * Returns one reply per op: {} or, for ops that remove what the caller can't
  * know (R, C, RM, CM), the removed fields; for voice states (res = vs) every
  * op returns {field, oldValue, …} so the caller can fix the channel index.
@@ -75,7 +71,6 @@ local function hdelMany(key, fields)
   end
 end
 
-${MEMBER_ROLES_LUA}${STRIP_ROLES_LUA}
 local function u32(s, p)
   local a, b, c, d = string.byte(s, p, p + 3)
   return ((a * 256 + b) * 256 + c) * 256 + d
@@ -257,15 +252,6 @@ while i <= #ARGV do
     out = removeMembers(nil)
     redis.call('HSET', meta, 'mc', 0)
     i = i + 1
-  elseif op == 'RR' then
-    local k = tonumber(ARGV[i + 1])
-    local wanted = {}
-    for j = 1, k do wanted[tonumber(ARGV[i + 1 + j])] = true end
-    local nb = tonumber(redis.call('HGET', meta, 'mb'))
-    if nb then
-      for b = 0, nb - 1 do stripBucket(tag .. ':m:' .. b, wanted) end
-    end
-    i = i + 2 + k
   else
     return redis.error_reply('sakeGuildOps: unknown op ' .. tostring(op))
   end

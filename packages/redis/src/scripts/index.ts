@@ -2,7 +2,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { GUILD_OPS_LUA } from './guild-ops.js';
 import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA } from './read-member.js';
-import { ROLE_HOLDERS_LUA } from './roles.js';
+import { ROLE_HOLDERS_LUA, STRIP_ROLES_LUA } from './roles.js';
 import { DICTIONARY_ADD_LUA } from './dictionary-add.js';
 import { USER_OPS_LUA } from './user-ops.js';
 import { VALUES_LUA } from './values.js';
@@ -26,6 +26,8 @@ export interface ScriptCommands {
   sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
   /** See roles.ts: the guild's meta key routes the call; the buckets are built in its slot. */
   sakeRoleHoldersBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[]>;
+  /** See roles.ts: the guild's meta key routes the call; returns the bucket to continue at, or -1. */
+  sakeStripRoles(metaKey: string, args: readonly Arg[]): Promise<number>;
   /** See dictionary-add.ts. */
   sakeDictionaryAddBuffer(dictionaryKey: string, known: number, ids: Buffer): Promise<Buffer>;
   /** See values.ts (single node only: the keys span slots). */
@@ -45,6 +47,7 @@ export function defineScripts(client: Redis | Cluster): ScriptCommands {
     client.defineCommand('sakeReadUsers', { numberOfKeys: 0, lua: READ_USERS_LUA });
     client.defineCommand('sakeReadMembers', { numberOfKeys: 0, lua: READ_MEMBERS_LUA });
     client.defineCommand('sakeRoleHolders', { numberOfKeys: 1, lua: ROLE_HOLDERS_LUA });
+    client.defineCommand('sakeStripRoles', { numberOfKeys: 1, lua: STRIP_ROLES_LUA });
     client.defineCommand('sakeDictionaryAdd', { numberOfKeys: 1, lua: DICTIONARY_ADD_LUA });
   }
   return client as unknown as ScriptCommands;

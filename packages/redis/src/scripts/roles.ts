@@ -1,8 +1,8 @@
 /**
  * A `removeRole` in Redis. A version-2 member record (header 0x52, coded: see
  * codec/schemas.ts) holds its roles in its first field as a msgpack array of
- * indexes into the guild's role dictionary, at a known place: the guild ops
- * script (`RR`) drops a deleted role's index from every such record in place,
+ * indexes into the guild's role dictionary, at a known place: `sakeStripRoles`
+ * drops a deleted role's index from every such record in place,
  * without the record leaving Redis. Only records it can't edit that way (an
  * older version, roles kept verbatim in the extension map, bytes it can't
  * parse) are found by `sakeRoleHolders` beforehand and rewritten by Node.
@@ -80,22 +80,46 @@ end
 `;
 
 /**
- * Guild-ops Lua (after {@link MEMBER_ROLES_LUA}): `stripBucket(key, wanted)` drops the `wanted`
- * role indexes from every member of one bucket whose roles are in place, keeping the stored form
- * of codec/split.ts: a record over 64 bytes as a marked 63-byte head in the bucket and the rest
- * in the tail hash, a shorter one whole (its stale tail deleted). A split record is joined only
- * when its head can't answer (the roles array usually ends inside the head).
+ * `sakeStripRoles`: drop role dictionary indexes from the members of one guild whose roles are in
+ * place, a few buckets per call (a `removeRole` after its batch's guild ops: Redis serves other
+ * clients between calls, where one call over a 100k-member guild held it for ~350 ms). KEYS[1] =
+ * the guild's meta hash (its `mb` field is the bucket count; every key built here is in its slot);
+ * ARGV[1] = the first bucket, ARGV[2] = how many members to go through before stopping at a bucket
+ * boundary, ARGV[3] = k, ARGV[4 … 3+k] = the indexes, then the 8-byte ids of members to leave as
+ * they are (the batch wrote them, with their roles as the batch has them). Returns the bucket to
+ * continue at, or -1 when done. A record keeps its stored form (codec/split.ts): over 64 bytes, a
+ * marked 63-byte head in the bucket and the rest in the tail hash; shorter, whole (its stale tail
+ * deleted). A split record is joined only when its head can't answer (the roles array usually ends
+ * inside it); a head whose tail is missing is left as it is (every read reports it).
  */
-export const STRIP_ROLES_LUA = `
-local function stripBucket(key, wanted)
+export const STRIP_ROLES_LUA = `${MEMBER_ROLES_LUA}
+local meta = KEYS[1]
+local base = string.sub(meta, 1, -6) .. ':m:'
+local from, budget, k = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local wanted, keep = {}, {}
+for j = 4, 3 + k do wanted[tonumber(ARGV[j])] = true end
+for j = 4 + k, #ARGV do keep[ARGV[j]] = true end
+local nb = tonumber(redis.call('HGET', meta, 'mb'))
+if not nb then return -1 end
+
+local function hsetChunked(key, list)
+  for i = 1, #list, 2000 do redis.call('HSET', key, unpack(list, i, math.min(i + 1999, #list))) end
+end
+
+local seen, b = 0, from
+while b < nb and seen < budget do
+  local key = base .. b
   local flat = redis.call('HGETALL', key)
+  seen = seen + #flat / 2
   local tails = nil
   local sets, tailSets, tailDels = {}, {}, {}
   for j = 1, #flat, 2 do
     local f, v = flat[j], flat[j + 1]
     local record, split = v, byte(v, 1) == 255
-    local held
-    if split then
+    local held = nil
+    if keep[f] then
+      -- Written by the batch, with its roles as the batch has them: left alone.
+    elseif split then
       held = holdsWanted(v, wanted, 1)
       if held == true or held == 'bad' then
         if not tails then
@@ -104,7 +128,6 @@ local function stripBucket(key, wanted)
           for q = 1, #t, 2 do tails[t[q]] = t[q + 1] end
         end
         local tail = tails[f]
-        -- A head without its tail is left as it is: every read reports it.
         record = tail and (sub(v, 2) .. tail) or nil
         held = record and holdsWanted(record, wanted)
       end
@@ -113,24 +136,25 @@ local function stripBucket(key, wanted)
     end
     if held == true then
       local new = withoutWanted(record, wanted)
+      sets[#sets + 1] = f
       if #new <= 64 then
-        sets[#sets + 1] = f
         sets[#sets + 1] = new
         if split then tailDels[#tailDels + 1] = f end
       else
-        sets[#sets + 1] = f
         sets[#sets + 1] = char(255) .. sub(new, 1, 63)
         tailSets[#tailSets + 1] = f
         tailSets[#tailSets + 1] = sub(new, 64)
       end
     end
   end
-  if #sets > 0 then hsetMany(key, sets) end
-  if #tailSets > 0 then hsetMany(key .. ':t', tailSets) end
-  if #tailDels > 0 then hdelMany(key .. ':t', tailDels) end
+  if #sets > 0 then hsetChunked(key, sets) end
+  if #tailSets > 0 then hsetChunked(key .. ':t', tailSets) end
+  for i = 1, #tailDels, 4000 do redis.call('HDEL', key .. ':t', unpack(tailDels, i, math.min(i + 3999, #tailDels))) end
+  b = b + 1
 end
+if b >= nb then return -1 end
+return b
 `;
-
 /**
  * `sakeRoleHolders`: the members of some member buckets of one guild that a `removeRole` must
  * rewrite in Node (the pre-read of the batch), found in Redis so that a guild's other members

@@ -241,6 +241,20 @@ for (const [name, make] of [
       await expect(cache.getMember(guildId, userIdOf(stored))).resolves.toEqual({ ...stored, roles: [keep], nick: 'merged' });
       await cache.close();
     });
+
+    it('with a replace of the guild\'s members in the batch: replaced before it, members lose the role; replaced after it, they keep it', async () => {
+      const cache = await opened(make());
+      const guildId = sf();
+      const [r, keep] = [sf(), sf()];
+      await cache.apply([mutation.replaceForGuild('member', guildId, Array.from({ length: 300 }, () => member(guildId, user(), { roles: [r] })) as never)]);
+      const first = Array.from({ length: 300 }, () => member(guildId, user(), { roles: [r, keep] }));
+      await cache.apply([mutation.replaceForGuild('member', guildId, first as never), mutation.removeRole(guildId, r)]);
+      expect(new Map((await cache.iterMembersForGuild(guildId).toArray()).map((m) => [m.user!.id, m]))).toEqual(new Map(first.map((m) => [userIdOf(m), { ...m, roles: [keep] }])));
+      const second = Array.from({ length: 300 }, () => member(guildId, user(), { roles: [r] }));
+      await cache.apply([mutation.removeRole(guildId, r), mutation.replaceForGuild('member', guildId, second as never)]);
+      expect(new Map((await cache.iterMembersForGuild(guildId).toArray()).map((m) => [m.user!.id, m]))).toEqual(new Map(second.map((m) => [userIdOf(m), m])));
+      await cache.close();
+    });
   });
 }
 

@@ -767,8 +767,11 @@ export class Plan {
   async #runStrips(): Promise<void> {
     const keys = this.#ctx.keys;
     for (const [guildId, indexes] of this.#strips) {
+      const records = this.#guilds.get(guildId)?.records ?? [];
+      // After a replace or clear of the guild's members, every member left is one the batch wrote.
+      if (records.some((rec) => rec.kind === 'member' && (rec.op === 'replace' || rec.op === 'clear'))) continue;
       const written = new Set<string>();
-      for (const rec of this.#guilds.get(guildId)?.records ?? []) {
+      for (const rec of records) {
         if (rec.kind !== 'member') continue;
         if ('userId' in rec) written.add(rec.userId);
         else if ('userIds' in rec) for (const id of rec.userIds) written.add(id);

@@ -161,6 +161,27 @@ describe('role dictionary: stored bytes (single node)', () => {
     await Promise.all([cache.close(), fresh.close()]);
   });
 
+  it('removeRole over a record whose roles array is cut short is InvalidDataFound naming the entry, and strips nothing', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    const guildId = sf();
+    const r = sf();
+    const all = Array.from({ length: 50 }, () => member(guildId, user(), { roles: [r] }));
+    await cache.apply(all.map((m) => mutation.set('member', m as never)));
+    const bad = all[7]!;
+    const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
+    const bucket = keys.memberBucket(guildId, bucketOf(userIdOf(bad), mb));
+    const stored = (await admin.hgetBuffer(bucket, id8(userIdOf(bad))))!;
+    const at = firstField(stored);
+    // The roles array claims 3 indexes and the record ends after the first.
+    await admin.hset(bucket, id8(userIdOf(bad)), Buffer.concat([stored.subarray(0, at), Buffer.from([0x93, 0])]));
+    const err = await cache.apply([mutation.removeRole(guildId, r)]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidDataFound);
+    expect((err as InvalidDataFound).message).toContain(`${bucket}[${userIdOf(bad)}]`);
+    for (const m of all) if (m !== bad) await expect(cache.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
+    await cache.close();
+  });
+
   it('a dictionary whose length is not a multiple of 8 is InvalidDataFound naming it, and is left as it is', async () => {
     const cache = await opened(singleCache());
     const keys = new Keys(cache.prefix);

@@ -53,13 +53,15 @@ local function holdsWanted(r, wanted, o)
   local pos, count = rolesAt(r, o or 0)
   if pos == nil then return nil end
   if pos == false then return 'bad' end
+  -- Every index is read, also after a wanted one: a record cut short is 'bad' (Node reports it), never edited.
+  local held = false
   for _ = 1, count do
     local x
     x, pos = indexAt(r, pos)
     if not x then return 'bad' end
-    if wanted[x] then return true end
+    if wanted[x] then held = true end
   end
-  return false
+  return held
 end
 local function withoutWanted(r, wanted)
   local pos, count = rolesAt(r, 0)

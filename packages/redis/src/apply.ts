@@ -700,7 +700,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         break;
       }
       case 'removeRole': {
-        // Stored members whose roles are in place lose the role in Redis, at this point of the batch.
+        // Stored members whose roles are in place lose the role in Redis, after the guild ops; the
+        // strip leaves alone the members the batch writes, whatever their place in it.
         const index = roleIndexes.get(m.guildId)?.get(m.roleId);
         if (index !== undefined) plan.stripRoles(m.guildId, [index]);
         // The rest, in Node: holders as the batch has them so far — pre-read ones the script can't

@@ -1,7 +1,7 @@
 /**
  * The pre-read of a `removeRole`: the role's index in the guild's role
- * dictionary, which the guild ops drop in place from every member whose roles
- * are in place (scripts/roles.ts), and the few cached members that must be
+ * dictionary, which `sakeStripRoles` drops from every stored member whose
+ * roles are in place (scripts/roles.ts), and the few cached members that must be
  * rewritten in Node instead, joined with their users (the rewrite sets the
  * member and its user, so it needs the whole member as `getMember` returns
  * it): records of an older version, or with their roles kept verbatim in the
@@ -72,7 +72,7 @@ function keepHolder(found: Holders, guildId: string, key: string, userId: string
 
 /**
  * The scan in Redis: `sakeRoleHolders` calls over the guild's buckets (all in its slot), which
- * answer only the members the guild ops can't strip in place and whose record contains a needle
+ * answer only the members `sakeStripRoles` can't edit and whose record contains a needle
  * (or can't be parsed): a 100k-member guild's members no longer cross the wire and Node for a
  * role delete.
  */
@@ -132,7 +132,7 @@ async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: r
 
 /** What a removeRole's pre-read found in one guild. */
 export interface RoleScan {
-  /** Members holding one of the roles that the guild ops can't strip in place: rewritten by Node. */
+  /** Members holding one of the roles that `sakeStripRoles` can't edit: rewritten by Node. */
   readonly holders: RoleHolder[];
   /** Each role's index in the guild's role dictionary (absent: no stored record can hold it in place). */
   readonly indexes: ReadonlyMap<string, number>;

@@ -164,7 +164,7 @@ return b
  * is in it); ARGV[1] = the guild's member bucket key without the number (`P{g:G}:m:`), ARGV[2]
  * and ARGV[3] = the first and last bucket + 1, ARGV[4] = k, ARGV[5 … 4+k] = the roles' indexes
  * in the guild's role dictionary, then the needles (a role's 8-byte id and its decimal string).
- * A record whose roles are in place is never one (the guild ops strip it in place), unless it
+ * A record whose roles are in place is never one (`sakeStripRoles` edits it in place), unless it
  * can't be parsed (Node decodes it and reports what is wrong); any other record is one when it
  * contains a needle (a version-1 record's packed ids, or verbatim strings in the extension map:
  * a record that contains neither can't hold the role, whatever its encoding). Returns `{field,
@@ -186,7 +186,7 @@ for b = first, last do
   for i = 1, #flat, 2 do
     local f, v = flat[i], flat[i + 1]
     local split = byte(v, 1) == 255
-    -- Roles in place (true / false): the guild ops strip them, and a split head usually answers alone.
+    -- Roles in place (true / false): sakeStripRoles edits them, and a split head usually answers alone.
     local held = holdsWanted(v, wanted, split and 1 or 0)
     if held == nil or held == 'bad' then
       local record, tail, candidate = v, '', false

@@ -116,6 +116,29 @@ describe('role dictionary: stored bytes (single node)', () => {
     await cache.close();
   });
 
+  it('adds many roles at once to a dictionary that holds some of them: each once, in first-seen order', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    const guildId = sf();
+    const roles = Array.from({ length: 30 }, () => sf());
+    await cache.apply([mutation.set('member', member(guildId, user(), { roles: roles.slice(0, 12) }) as never)]);
+    // Another process, whose copy of the dictionary is empty, asks for 12 stored ids and 12 new ones
+    // at once: more than the script searches one by one.
+    const other = await opened(singleCache({ prefix: cache.prefix }));
+    const m2 = member(guildId, user(), { roles: [...roles.slice(6, 18), ...roles.slice(0, 3)] });
+    const m3 = member(guildId, user(), { roles: [...roles.slice(18, 30), roles[7]!] });
+    await other.apply([mutation.set('member', m2 as never), mutation.set('member', m3 as never)]);
+    const key = keys.roleDictionary(guildId);
+    expect(await admin.getBuffer(key)).toEqual(Buffer.concat(roles.map(id8)));
+    await expect(cache.getMember(guildId, userIdOf(m3))).resolves.toEqual(m3);
+    // The script itself: an id twice in one call is added once.
+    const twice = [sf(), sf()];
+    const script = (other.client as unknown as { sakeDictionaryAddBuffer(k: string, known: number, ids: Buffer): Promise<Buffer> }).sakeDictionaryAddBuffer;
+    const rest = await script.call(other.client, key, 30, Buffer.concat([...roles.slice(0, 9), twice[0]!, twice[1]!, twice[0]!].map(id8)));
+    expect(rest).toEqual(Buffer.concat(twice.map(id8)));
+    await Promise.all([cache.close(), other.close()]);
+  });
+
   it('reads version-1 records (8-byte role ids), finds their holders, and rewrites them as version 2', async () => {
     const cache = await opened(singleCache());
     const keys = new Keys(cache.prefix);

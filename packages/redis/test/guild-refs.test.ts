@@ -107,3 +107,40 @@ describe('guild references: stored bytes (single node)', () => {
     expect(cache.isAlive).toBe(false);
   });
 });
+
+describe('guild lists: references are matched at their boundaries (single node)', () => {
+  it('bytes of a reference spanning two others are not that reference: M+ appends it, M- leaves the list as it is', async () => {
+    const cache = await opened(singleCache());
+    const keys = new Keys(cache.prefix);
+    const u = sf();
+    const bucket = bucketOf(u, 1024);
+    const mg = `${keys.users(bucket).slice(0, -2)}:mg`;
+    const list = Buffer.from([0, 0, 0, 1, 2, 0, 0, 0]);
+    const spanning = Buffer.from([0, 0, 1, 2]);
+    await admin.hset(mg, id8(u), list);
+    const run = (op: string): Promise<unknown> =>
+      (cache.client as unknown as { sakeUserOps(k: string, a: unknown[]): Promise<unknown> }).sakeUserOps(keys.users(bucket), [String(Date.now()), '0', '4', op, spanning, '1', id8(u)]);
+    await run('M-');
+    expect(await admin.hgetBuffer(mg, id8(u))).toEqual(list);
+    await run('M+');
+    expect(await admin.hgetBuffer(mg, id8(u))).toEqual(Buffer.concat([list, spanning]));
+    await run('M+');
+    expect(await admin.hgetBuffer(mg, id8(u))).toEqual(Buffer.concat([list, spanning]));
+    await run('M-');
+    expect(await admin.hgetBuffer(mg, id8(u))).toEqual(list);
+    await cache.close();
+  });
+
+  it('a user in 3 000 guilds (a bot) joins and leaves one more by its list, however long', async () => {
+    const cache = await opened(singleCache());
+    const u = user();
+    const guilds = Array.from({ length: 3_000 }, () => sf());
+    for (let i = 0; i < guilds.length; i += 500) await cache.apply(guilds.slice(i, i + 500).map((g) => mutation.set('member', member(g, u) as never)));
+    const more = sf();
+    await cache.apply([mutation.set('member', member(more, u) as never), mutation.delete('member', { guildId: guilds[1_234]!, userId: u.id as string })]);
+    const found = await guildsOf(cache, u.id as string);
+    expect(found).toHaveLength(3_000);
+    expect(found).toEqual([...guilds.filter((_, i) => i !== 1_234), more].sort());
+    await cache.close();
+  });
+});

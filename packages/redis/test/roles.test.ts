@@ -131,11 +131,17 @@ describe('role dictionary: stored bytes (single node)', () => {
     const key = keys.roleDictionary(guildId);
     expect(await admin.getBuffer(key)).toEqual(Buffer.concat(roles.map(id8)));
     await expect(cache.getMember(guildId, userIdOf(m3))).resolves.toEqual(m3);
-    // The script itself: an id twice in one call is added once.
+    // The script itself, for a caller whose copy is empty: stored ids are found, an id twice in one
+    // call is added once, and the answer is the whole dictionary.
     const twice = [sf(), sf()];
     const script = (other.client as unknown as { sakeDictionaryAddBuffer(k: string, known: number, ids: Buffer): Promise<Buffer> }).sakeDictionaryAddBuffer;
-    const rest = await script.call(other.client, key, 30, Buffer.concat([...roles.slice(0, 9), twice[0]!, twice[1]!, twice[0]!].map(id8)));
-    expect(rest).toEqual(Buffer.concat(twice.map(id8)));
+    const all = await script.call(other.client, key, 0, Buffer.concat([...roles.slice(0, 9), twice[0]!, twice[1]!, twice[0]!].map(id8)));
+    expect(all).toEqual(Buffer.concat([...roles, ...twice].map(id8)));
+    // A copy that knows 31 entries gets what lies beyond them; one that knows more than is stored
+    // (the store was emptied since) gets nothing, and the store is searched whole.
+    await expect(script.call(other.client, key, 31, Buffer.concat([twice[1]!].map(id8)))).resolves.toEqual(id8(twice[1]!));
+    await expect(script.call(other.client, key, 40, Buffer.concat([twice[1]!].map(id8)))).resolves.toEqual(Buffer.alloc(0));
+    expect(await admin.strlen(key)).toBe(32 * 8);
     await Promise.all([cache.close(), other.close()]);
   });
 

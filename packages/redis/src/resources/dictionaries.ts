@@ -25,10 +25,14 @@ export async function refreshDictionary(conn: Connection, key: string, copy: IdD
 
 /** Make sure the dictionary under `key` holds `ids` (appended atomically when absent) and `copy` knows them. */
 export async function addToDictionary(conn: Connection, key: string, copy: IdDictionary, ids: ReadonlySet<string>): Promise<void> {
+  // Only ids the copy lacks now (another call may have extended it since they were noted): the
+  // script searches just the stored part beyond the copy for them.
   const known = copy.size;
-  const packed = Buffer.allocUnsafe(ids.size * 8);
+  const lacking = [...ids].filter((id) => copy.indexOf(id) < 0);
+  if (lacking.length === 0) return;
+  const packed = Buffer.allocUnsafe(lacking.length * 8);
   let at = 0;
-  for (const id of ids) {
+  for (const id of lacking) {
     writeId(packed, at, id);
     at += 8;
   }

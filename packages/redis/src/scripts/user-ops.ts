@@ -78,6 +78,19 @@ local function hmget(key, fields)
   return out
 end
 
+-- Where reference g (w bytes) starts in list v, or nil: a plain search (C speed), kept only at a
+-- reference boundary. A bot user is in every guild of the cache: its list grows with them, and
+-- comparing it reference by reference made each guild it joined cost O(guilds) Lua work.
+local function refAt(v, g, w)
+  local from = 1
+  while true do
+    local p = string.find(v, g, from, true)
+    if not p then return nil end
+    if (p - 1) % w == 0 then return p end
+    from = p + 1
+  end
+end
+
 -- Add (plus) or remove the guild reference g in the packed lists of users fs. A list is
 -- references of g's width back to back (4-byte indexes or 8-byte ids: see guild-refs.ts).
 local function editLists(key, g, fs, plus)
@@ -86,15 +99,7 @@ local function editLists(key, g, fs, plus)
   local w = #g
   for k, f in ipairs(fs) do
     local v = current[k]
-    local at = nil
-    if v then
-      for p = 1, #v, w do
-        if string.sub(v, p, p + w - 1) == g then
-          at = p
-          break
-        end
-      end
-    end
+    local at = v and refAt(v, g, w)
     if plus and not at then
       sets[#sets + 1] = f
       sets[#sets + 1] = (v or '') .. g

@@ -1,3 +1,5 @@
+import { ALIGNED_FIND_LUA } from './aligned-find.js';
+
 /**
  * `sakeDictionaryAdd`: add ids to an id dictionary (a guild's roles, the
  * store's guilds: see codec/dictionary.ts) atomically, so two processes
@@ -11,9 +13,9 @@
  * known count on, after the additions. A dictionary whose length is not a
  * multiple of 8 is not touched: the call fails naming the key.
  */
-export const DICTIONARY_ADD_LUA = `
+export const DICTIONARY_ADD_LUA = `${ALIGNED_FIND_LUA}
 local key, known, want = KEYS[1], tonumber(ARGV[1]), ARGV[2]
-local find, sub = string.find, string.sub
+local sub = string.sub
 local size = redis.call('STRLEN', key)
 if size % 8 ~= 0 then return redis.error_reply('ERR sake: dictionary ' .. key .. ' is corrupt (' .. size .. ' bytes)') end
 local from = known * 8
@@ -36,13 +38,7 @@ for i = 1, #want - 7, 8 do
   if not found and stored then
     found = stored[id]
   elseif not found then
-    local at = 1
-    while true do
-      local p = find(rest, id, at, true)
-      if not p then break end
-      if (p - 1) % 8 == 0 then found = true break end
-      at = p + 1
-    end
+    found = alignedFind(rest, id, 8) ~= nil
   end
   if not found then
     seen[id] = true

@@ -1,3 +1,5 @@
+import { ALIGNED_FIND_LUA } from './aligned-find.js';
+
 /**
  * `sakeUserOps`: apply every op a batch has for one user bucket (user records,
  * the member/presence guild lists, the per-author message indexes) and keep
@@ -27,7 +29,7 @@
  *   SWEEP 0                 nothing (every call sweeps)
  * Returns the number of users the sweep deleted.
  */
-export const USER_OPS_LUA = `
+export const USER_OPS_LUA = `${ALIGNED_FIND_LUA}
 local now = tonumber(ARGV[1])
 local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
@@ -78,19 +80,6 @@ local function hmget(key, fields)
   return out
 end
 
--- Where reference g (w bytes) starts in list v, or nil: a plain search (C speed), kept only at a
--- reference boundary. A bot user is in every guild of the cache: its list grows with them, and
--- comparing it reference by reference made each guild it joined cost O(guilds) Lua work.
-local function refAt(v, g, w)
-  local from = 1
-  while true do
-    local p = string.find(v, g, from, true)
-    if not p then return nil end
-    if (p - 1) % w == 0 then return p end
-    from = p + 1
-  end
-end
-
 -- Add (plus) or remove the guild reference g in the packed lists of users fs. A list is
 -- references of g's width back to back (4-byte indexes or 8-byte ids: see guild-refs.ts).
 local function editLists(key, g, fs, plus)
@@ -99,7 +88,8 @@ local function editLists(key, g, fs, plus)
   local w = #g
   for k, f in ipairs(fs) do
     local v = current[k]
-    local at = v and refAt(v, g, w)
+    -- A bot user is in every guild of the cache: its list is as long as the cache's guilds.
+    local at = v and alignedFind(v, g, w)
     if plus and not at then
       sets[#sets + 1] = f
       sets[#sets + 1] = (v or '') .. g

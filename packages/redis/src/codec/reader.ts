@@ -162,6 +162,16 @@ class Reader {
     return n;
   }
 
+  /** The length of the array whose header byte `b` was just read (fixarray or array 16; anything else is SLOW). */
+  arrayLength(b: number): number {
+    if (b >= 0x90 && b < 0xa0) return b & 0x0f;
+    if (b !== 0xdc) throw SLOW;
+    this.need(2);
+    const n = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return n;
+  }
+
   str(n: number): string {
     this.need(n);
     // Buffer's own utf8Slice: what toString('utf8', …) ends in, without its argument handling.
@@ -309,13 +319,7 @@ class Reader {
     if (kind === 'roles') {
       // A msgpack array of dictionary indexes. An index beyond the dictionary throws
       // UnknownIndex through to the caller (not SLOW: the general path would too).
-      let count: number;
-      if (b >= 0x90 && b < 0xa0) count = b & 0x0f;
-      else if (b === 0xdc) {
-        this.need(2);
-        count = this.buf.readUInt16BE(this.pos);
-        this.pos += 2;
-      } else throw SLOW;
+      const count = this.arrayLength(b);
       const roles = this.roles;
       if (!roles) throw SLOW;
       const out = new Array<string>(count);
@@ -507,14 +511,7 @@ function readExtension(r: Reader, out: Record<string, unknown>): boolean {
 
 /** An array record's body: `[presenceMask, ...values, extension?]`. */
 function readArrayRecord(r: Reader, fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>): Record<string, unknown> | undefined {
-  const h = r.u8();
-  let n: number;
-  if (h >= 0x90 && h < 0xa0) n = h & 0x0f;
-  else if (h === 0xdc) {
-    r.need(2);
-    n = r.buf.readUInt16BE(r.pos);
-    r.pos += 2;
-  } else return undefined;
+  const n = r.arrayLength(r.u8());
   const mask = r.uint();
   if (mask >= 2 ** fields.length) return undefined;
   let present = 0;

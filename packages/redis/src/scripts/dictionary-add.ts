@@ -1,4 +1,4 @@
-import { ALIGNED_FIND_LUA } from './aligned-find.js';
+import { ALIGNED_FIND_LUA } from './lua-helpers.js';
 
 /**
  * `sakeDictionaryAdd`: add ids to an id dictionary (a guild's roles, the

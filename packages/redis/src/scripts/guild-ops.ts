@@ -1,3 +1,5 @@
+import { MANY_LUA } from './lua-helpers.js';
+
 /**
  * `sakeGuildOps`: apply, atomically and in order, every op a batch has for one
  * guild (its record, channels, roles, emojis, presences, voice states and
@@ -24,7 +26,7 @@
  * know (R, C, RM, CM), the removed fields; for voice states (res = vs) every
  * op returns {field, oldValue, …} so the caller can fix the channel index.
  */
-export const GUILD_OPS_LUA = `
+export const GUILD_OPS_LUA = `${MANY_LUA}
 local meta = KEYS[1]
 local tag = string.sub(meta, 1, -6)
 local defaultBuckets = tonumber(ARGV[1])
@@ -47,28 +49,6 @@ end
 
 local function memberKey(nb, seed)
   return tag .. ':m:' .. (tonumber(seed) % nb)
-end
-
-local function hsetMany(key, pairs)
-  local n = #pairs
-  local i = 1
-  local added = 0
-  while i <= n do
-    local last = math.min(i + 1999, n)
-    added = added + redis.call('HSET', key, unpack(pairs, i, last))
-    i = last + 1
-  end
-  return added
-end
-
-local function hdelMany(key, fields)
-  local n = #fields
-  local i = 1
-  while i <= n do
-    local last = math.min(i + 3999, n)
-    redis.call('HDEL', key, unpack(fields, i, last))
-    i = last + 1
-  end
 end
 
 local function u32(s, p)
@@ -187,7 +167,7 @@ while i <= #ARGV do
       pairs[#pairs + 1] = ARGV[i + 4 + 2 * k]
     end
     out = removeAll(res, res ~= 'vs' and keep or nil)
-    hsetMany(tag .. ':' .. res, pairs)
+    many('HSET', tag .. ':' .. res, pairs)
     i = i + 3 + 2 * n
   elseif op == 'C' then
     out = removeAll(ARGV[i + 1], nil)
@@ -211,13 +191,13 @@ while i <= #ARGV do
     end
     local added = 0
     for b, list in pairs(heads) do
-      local new = hsetMany(tag .. ':m:' .. b, list)
+      local new = many('HSET', tag .. ':m:' .. b, list)
       added = added + new
       -- Stale tails of members now stored whole: one HDEL per bucket, and none when every member
       -- of the bucket was new (a tail never outlives its head: every delete drops both).
-      if whole[b] and new * 2 < #list then hdelMany(tag .. ':m:' .. b .. ':t', whole[b]) end
+      if whole[b] and new * 2 < #list then many('HDEL', tag .. ':m:' .. b .. ':t', whole[b]) end
     end
-    for b, list in pairs(tails) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
+    for b, list in pairs(tails) do many('HSET', tag .. ':m:' .. b .. ':t', list) end
     if added ~= 0 then redis.call('HINCRBY', meta, 'mc', added) end
     i = i + 3 + pieces
   elseif op == 'm' then
@@ -245,8 +225,8 @@ while i <= #ARGV do
       push(byBucket, b, fs[k], hs[k])
       if ts[k] ~= '' then push(tailsByBucket, b, fs[k], ts[k]) end
     end
-    for b, list in pairs(byBucket) do hsetMany(tag .. ':m:' .. b, list) end
-    for b, list in pairs(tailsByBucket) do hsetMany(tag .. ':m:' .. b .. ':t', list) end
+    for b, list in pairs(byBucket) do many('HSET', tag .. ':m:' .. b, list) end
+    for b, list in pairs(tailsByBucket) do many('HSET', tag .. ':m:' .. b .. ':t', list) end
     i = i + 4 + pieces
   elseif op == 'CM' then
     out = removeMembers(nil)

@@ -1,3 +1,5 @@
+import { MANY_LUA } from './lua-helpers.js';
+
 /**
  * A `removeRole` in Redis. A version-2 member record (header 0x52, coded: see
  * codec/schemas.ts) holds its roles in its first field as a msgpack array of
@@ -16,7 +18,8 @@
  * false whether an index of `wanted` (a set) is held, nil when the roles are not in place, 'bad'
  * when the record can't be parsed; `o` (default 0) = 1 reads a split head without copying it.
  * `withoutWanted(r, wanted)`: the record with those indexes dropped, encoded as codec/writer.ts
- * encodes it (smallest msgpack forms), the rest of the record unchanged.
+ * encodes it (smallest msgpack forms), the rest of the record unchanged. `tailsOf(key)`: the tails
+ * of member bucket `key`'s split records (codec/split.ts), by field.
  */
 export const MEMBER_ROLES_LUA = `
 local byte, sub, char, concat = string.byte, string.sub, string.char, table.concat
@@ -79,6 +82,12 @@ local function withoutWanted(r, wanted)
   local head = n < 16 and char(0x90 + n) or char(0xdc, (n - n % 256) / 256, n % 256)
   return sub(r, 1, 5) .. head .. concat(kept) .. sub(r, pos)
 end
+local function tailsOf(key)
+  local t = redis.call('HGETALL', key .. ':t')
+  local tails = {}
+  for j = 1, #t, 2 do tails[t[j]] = t[j + 1] end
+  return tails
+end
 `;
 
 /**
@@ -94,7 +103,7 @@ end
  * deleted). A split record is joined only when its head can't answer (the roles array usually ends
  * inside it); a head whose tail is missing is left as it is (every read reports it).
  */
-export const STRIP_ROLES_LUA = `${MEMBER_ROLES_LUA}
+export const STRIP_ROLES_LUA = `${MEMBER_ROLES_LUA}${MANY_LUA}
 local meta = KEYS[1]
 local base = string.sub(meta, 1, -6) .. ':m:'
 local from, budget, k = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -103,10 +112,6 @@ for j = 4, 3 + k do wanted[tonumber(ARGV[j])] = true end
 for j = 4 + k, #ARGV do keep[ARGV[j]] = true end
 local nb = tonumber(redis.call('HGET', meta, 'mb'))
 if not nb then return -1 end
-
-local function hsetChunked(key, list)
-  for i = 1, #list, 2000 do redis.call('HSET', key, unpack(list, i, math.min(i + 1999, #list))) end
-end
 
 local seen, b = 0, from
 while b < nb and seen < budget do
@@ -124,11 +129,7 @@ while b < nb and seen < budget do
     elseif split then
       held = holdsWanted(v, wanted, 1)
       if held == true or held == 'bad' then
-        if not tails then
-          tails = {}
-          local t = redis.call('HGETALL', key .. ':t')
-          for q = 1, #t, 2 do tails[t[q]] = t[q + 1] end
-        end
+        tails = tails or tailsOf(key)
         local tail = tails[f]
         record = tail and (sub(v, 2) .. tail) or nil
         held = record and holdsWanted(record, wanted)
@@ -149,9 +150,9 @@ while b < nb and seen < budget do
       end
     end
   end
-  if #sets > 0 then hsetChunked(key, sets) end
-  if #tailSets > 0 then hsetChunked(key .. ':t', tailSets) end
-  for i = 1, #tailDels, 4000 do redis.call('HDEL', key .. ':t', unpack(tailDels, i, math.min(i + 3999, #tailDels))) end
+  if #sets > 0 then many('HSET', key, sets) end
+  if #tailSets > 0 then many('HSET', key .. ':t', tailSets) end
+  if #tailDels > 0 then many('HDEL', key .. ':t', tailDels) end
   b = b + 1
 end
 if b >= nb then return -1 end
@@ -191,11 +192,7 @@ for b = first, last do
     if held == nil or held == 'bad' then
       local record, tail, candidate = v, '', false
       if split then
-        if not tails then
-          tails = {}
-          local t = redis.call('HGETALL', key .. ':t')
-          for j = 1, #t, 2 do tails[t[j]] = t[j + 1] end
-        end
+        tails = tails or tailsOf(key)
         tail = tails[f]
         if tail then
           record = sub(v, 2) .. tail

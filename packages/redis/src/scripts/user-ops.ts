@@ -1,4 +1,4 @@
-import { ALIGNED_FIND_LUA } from './aligned-find.js';
+import { ALIGNED_FIND_LUA, MANY_LUA } from './lua-helpers.js';
 
 /**
  * `sakeUserOps`: apply every op a batch has for one user bucket (user records,
@@ -29,7 +29,7 @@ import { ALIGNED_FIND_LUA } from './aligned-find.js';
  *   SWEEP 0                 nothing (every call sweeps)
  * Returns the number of users the sweep deleted.
  */
-export const USER_OPS_LUA = `${ALIGNED_FIND_LUA}
+export const USER_OPS_LUA = `${ALIGNED_FIND_LUA}${MANY_LUA}
 local now = tonumber(ARGV[1])
 local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
@@ -53,19 +53,6 @@ local function touch(f, ttl, isWrite)
   elseif isWrite then
     touched[f] = ttl
   end
-end
-
--- Run command over list in parts; returns the sum of the replies (HSET: fields added).
-local function many(command, key, list)
-  local n = #list
-  local i = 1
-  local total = 0
-  while i <= n do
-    local last = math.min(i + 3999, n)
-    total = total + redis.call(command, key, unpack(list, i, last))
-    i = last + 1
-  end
-  return total
 end
 
 local function hmget(key, fields)

@@ -56,6 +56,12 @@ export interface ListenerOptions {
   logger?: ListenerLogger;
   /** Flush a batch once it holds this many mutations. Default 20 000 (bigger batches amortise the per-batch work of a member-chunk ingest). */
   maxBatchMutations?: number;
+  /**
+   * Most batches being written at once. Default 2. Events that arrive while they are written wait,
+   * and the next batch takes the waiting events of every guild not in a batch already (each
+   * guild's events stay in order): the cost of one write is shared by every busy guild.
+   */
+  maxBatchesInFlight?: number;
 }
 
 /** Options of {@link GatewayListener.requestMembers}. */
@@ -176,7 +182,7 @@ export class GatewayListener {
     this.#logger = options.logger ?? consoleLogger;
     this.#maxBatchMutations = options.maxBatchMutations ?? 20000;
     this.#dispatcher = new Dispatcher(this.#logger);
-    this.#queue = new KeyedQueue((_key, jobs) => this.#run(jobs));
+    this.#queue = new KeyedQueue((jobs) => this.#run(jobs), { maxRuns: options.maxBatchesInFlight ?? 2 });
   }
 
   /** The rules in force (defaults filled in). */
@@ -391,10 +397,10 @@ export class GatewayListener {
   }
 
   /**
-   * Translate and write one key's jobs, in order, as few batches as possible:
-   * only a translator that reads (`reads: 'always'`, or `'forOld'` when a
-   * confirmed handler wants the old value) makes the listener write what came
-   * before it first. Old values come from inside the write when the backend
+   * Translate and write one run's jobs (one or more guilds', each guild's in
+   * order) in as few batches as possible: only a translator that reads
+   * (`reads: 'always'`, or `'forOld'` when a confirmed handler wants the old
+   * value) makes the listener write what came before it first. Old values come from inside the write when the backend
    * `reportsOld`; otherwise they are read just before their event is written.
    */
   async #run(jobs: Job[]): Promise<void> {

@@ -1,13 +1,29 @@
 /**
- * Ordering: items with the same key (a guild) are processed in arrival
- * order, one run at a time; different keys run concurrently, each run taking
- * every item queued for its key so far (a batch). An exclusive item (READY)
- * waits for every running key to finish, runs alone, and holds back every
- * item that arrived after it.
+ * Ordering and batching: items with the same key (a guild) are processed in
+ * arrival order, and a key is in at most one run at a time. Runs take the
+ * queued items of every key that is not running (group commit), shared
+ * evenly by the free slots: at most `maxRuns` runs are in flight, and what
+ * arrives meanwhile waits for the next one. Under load every busy guild's events share one batch, so the
+ * per-batch cost of a write (round trips to the store, socket writes) is paid
+ * once per run instead of once per guild; idle, an item runs at the end of
+ * the tick it arrived in. An exclusive item (READY) waits until everything
+ * queued before it has run, runs alone, and holds back every item that
+ * arrived after it.
  */
 
-/** Processes the items of one key, in order. Must not reject (the queue would log nothing). */
-export type RunBatch<T> = (key: string, items: T[]) => Promise<void>;
+/** Processes one run: the items of one or more keys, each key's in arrival order. Must not reject (the queue would log nothing). */
+export type RunBatch<T> = (items: T[], keys: readonly string[]) => Promise<void>;
+
+/** Options of {@link KeyedQueue}. */
+export interface KeyedQueueOptions {
+  /** Most items one run takes (a key with more is continued by a later run). Default 5 000. */
+  maxBatch?: number;
+  /**
+   * Most runs in flight. Default 2: one run's writes overlap the next one's preparation, and a
+   * slow run (a role delete in a huge guild) does not hold every other guild back.
+   */
+  maxRuns?: number;
+}
 
 interface Held<T> {
   readonly key: string;
@@ -15,21 +31,30 @@ interface Held<T> {
   readonly exclusive: boolean;
 }
 
-/** A per-key FIFO with concurrent keys and exclusive barriers. */
+/** A per-key FIFO whose runs span keys, with a bound on runs in flight and exclusive barriers. */
 export class KeyedQueue<T> {
   readonly #run: RunBatch<T>;
   readonly #maxBatch: number;
+  readonly #maxRuns: number;
+  /** Queued items per key, keys in the order they first had an item queued. */
   readonly #pending = new Map<string, T[]>();
+  /** Keys with items in a run now. */
   readonly #running = new Set<string>();
+  #runs = 0;
   /** Items waiting behind an exclusive item (the head of this list is the barrier). */
   readonly #held: Held<T>[] = [];
   #exclusiveRunning = false;
+  #scheduled = false;
   #idleWaiters: (() => void)[] = [];
   #size = 0;
 
-  constructor(run: RunBatch<T>, maxBatch = 1000) {
+  constructor(run: RunBatch<T>, options: KeyedQueueOptions = {}) {
+    const { maxBatch = 5000, maxRuns = 2 } = options;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new TypeError(`KeyedQueue: maxBatch must be a whole number ≥ 1, got ${String(maxBatch)}`);
+    if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new TypeError(`KeyedQueue: maxRuns must be a whole number ≥ 1, got ${String(maxRuns)}`);
     this.#run = run;
     this.#maxBatch = maxBatch;
+    this.#maxRuns = maxRuns;
   }
 
   /** Items queued or being processed. */
@@ -58,27 +83,52 @@ export class KeyedQueue<T> {
     const items = this.#pending.get(key);
     if (items) items.push(item);
     else this.#pending.set(key, [item]);
-    if (!this.#running.has(key)) void this.#drain(key);
+    this.#schedule();
   }
 
-  async #drain(key: string): Promise<void> {
-    this.#running.add(key);
-    try {
-      for (;;) {
-        const items = this.#pending.get(key);
-        if (!items || items.length === 0) break;
-        const batch = items.splice(0, this.#maxBatch);
-        if (items.length === 0) this.#pending.delete(key);
-        await this.#run(key, batch);
-        this.#done(batch.length);
+  /** Start runs at the end of this tick: the items queued in the same tick share them. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#startRuns();
+    });
+  }
+
+  #startRuns(): void {
+    while (this.#runs < this.#maxRuns && !this.#exclusiveRunning) {
+      let waiting = 0;
+      for (const [key, queued] of this.#pending) if (!this.#running.has(key)) waiting += queued.length;
+      if (waiting === 0) break;
+      // What waits is shared by the free slots: with two runs in flight, one's round trips to the
+      // store overlap the other's work (a single run of everything would leave this process idle
+      // during each of its waits).
+      const target = Math.min(this.#maxBatch, Math.ceil(waiting / (this.#maxRuns - this.#runs)));
+      const items: T[] = [];
+      const keys: string[] = [];
+      for (const [key, queued] of this.#pending) {
+        if (items.length >= target) break;
+        if (this.#running.has(key)) continue;
+        const room = this.#maxBatch - items.length;
+        const taken = queued.length <= room ? queued : queued.splice(0, room);
+        if (taken === queued) this.#pending.delete(key);
+        for (const item of taken) items.push(item);
+        keys.push(key);
       }
-    } finally {
-      this.#running.delete(key);
-      if (this.#running.size === 0) this.#release();
+      for (const key of keys) this.#running.add(key);
+      this.#runs++;
+      void this.#run(items, keys).finally(() => {
+        this.#runs--;
+        for (const key of keys) this.#running.delete(key);
+        this.#done(items.length);
+        this.#release();
+        this.#schedule();
+      });
     }
   }
 
-  /** Move held items forward: run the barrier when nothing else runs, then release what follows it. */
+  /** Move held items forward: run the barrier once everything before it has run, then release what follows it. */
   #release(): void {
     while (this.#held.length > 0 && !this.#exclusiveRunning) {
       const head = this.#held[0] as Held<T>;
@@ -87,10 +137,14 @@ export class KeyedQueue<T> {
         this.#enqueue(head.key, head.item);
         continue;
       }
-      if (this.#running.size > 0) return;
+      if (this.#runs > 0 || this.#pending.size > 0) {
+        // Items queued before the barrier go first; the end of their runs calls this again.
+        this.#schedule();
+        return;
+      }
       this.#held.shift();
       this.#exclusiveRunning = true;
-      void this.#run(head.key, [head.item]).finally(() => {
+      void this.#run([head.item], [head.key]).finally(() => {
         this.#exclusiveRunning = false;
         this.#done(1);
         this.#release();

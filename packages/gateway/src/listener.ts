@@ -151,6 +151,13 @@ function keyOf(t: string, d: unknown, guildId: Snowflake | undefined): string {
   return typeof channelId === 'string' ? `c:${channelId}` : 'global';
 }
 
+/** A listener option that must be a whole number ≥ 1 (its default when absent). */
+function wholeOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`GatewayListener: ${name} must be a whole number ≥ 1, got ${String(value)}`);
+  return value;
+}
+
 /** Translates gateway dispatches into cache writes. */
 export class GatewayListener {
   readonly #cache: ListenerCache;
@@ -180,9 +187,9 @@ export class GatewayListener {
     this.#cache = cache;
     this.#rules = resolveRules(rules);
     this.#logger = options.logger ?? consoleLogger;
-    this.#maxBatchMutations = options.maxBatchMutations ?? 20000;
+    this.#maxBatchMutations = wholeOption('maxBatchMutations', options.maxBatchMutations, 20000);
     this.#dispatcher = new Dispatcher(this.#logger);
-    this.#queue = new KeyedQueue((jobs) => this.#run(jobs), { maxRuns: options.maxBatchesInFlight ?? 2 });
+    this.#queue = new KeyedQueue((jobs) => this.#run(jobs), { maxRuns: wholeOption('maxBatchesInFlight', options.maxBatchesInFlight, 2) });
   }
 
   /** The rules in force (defaults filled in). */

@@ -178,6 +178,8 @@ describe('rules', () => {
     expect(() => new GatewayListener(new MemoryCache(), { members: 'some' as never })).toThrow(TypeError);
     expect(() => new GatewayListener(new MemoryCache(), { messages: { perChannel: 0 } })).toThrow(TypeError);
     expect(() => new GatewayListener({} as never)).toThrow(TypeError);
+    expect(() => new GatewayListener(new MemoryCache(), {}, { maxBatchesInFlight: 0 })).toThrow(/maxBatchesInFlight must be a whole number/);
+    expect(() => new GatewayListener(new MemoryCache(), {}, { maxBatchMutations: 2.5 })).toThrow(/maxBatchMutations must be a whole number/);
   });
 });
 

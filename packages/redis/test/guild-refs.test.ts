@@ -131,6 +131,86 @@ describe('guild lists: references are matched at their boundaries (single node)'
     await cache.close();
   });
 
+  describe('many list ops in one call leave the lists one call per op leaves (a bot in every guild of a shared batch)', () => {
+    const ref = (n: number): Buffer => Buffer.from([0, 0, n >> 8, n & 255]);
+    const users = [sf(), sf(), sf()].map(id8);
+    const bot = users[0]!;
+    /** The bot's stored member list: references 0–39 (searched often enough in one call to get a set). */
+    const initial = {
+      mg: [bot, Buffer.concat(Array.from({ length: 40 }, (_, i) => ref(i))), users[1]!, ref(45)],
+      pg: [bot, Buffer.concat([ref(1), ref(2)])],
+    };
+    const op = (name: string, n: number, ...who: number[]): unknown[] => [name, ref(n), String(who.length), Buffer.concat(who.map((u) => users[u]!))];
+
+    /** Run `ops` as one call on one bucket and one call per op on another (same stored lists first); both must end alike. */
+    async function compare(ops: unknown[][]): Promise<{ users: string; mg: string; pg: string; orph: string }> {
+      const cache = await opened(singleCache());
+      const keys = new Keys(cache.prefix);
+      const client = cache.client as unknown as { sakeUserOps(k: string, a: unknown[]): Promise<unknown> };
+      const hashes = [1, 2].map((bucket) => {
+        const tag = keys.users(bucket).slice(0, -2);
+        return { users: keys.users(bucket), mg: `${tag}:mg`, pg: `${tag}:pg`, orph: `${tag}:orph` };
+      });
+      for (const at of hashes) {
+        await admin.hset(at.mg, ...initial.mg);
+        await admin.hset(at.pg, ...initial.pg);
+        // Stored users, so one no list refers to any more goes on the orphan schedule (a 60 s TTL, at a fixed now).
+        for (const u of users) await admin.hset(at.users, u, 'x');
+      }
+      const call = (bucket: number, args: unknown[]): Promise<unknown> => client.sakeUserOps(keys.users(bucket), ['1000', '60000', String(args.length), ...args]);
+      await call(1, ops.flat());
+      for (const o of ops) await call(2, o);
+      for (const hash of ['mg', 'pg'] as const) {
+        expect(await admin.hgetallBuffer(hashes[0]![hash]), hash).toEqual(await admin.hgetallBuffer(hashes[1]![hash]));
+      }
+      const [together, oneByOne] = await Promise.all(hashes.map((at) => admin.zrangeBuffer(at.orph, 0, -1, 'WITHSCORES')));
+      expect(together).toEqual(oneByOne);
+      await cache.close();
+      return hashes[0]!;
+    }
+
+    it('a reference the bot holds, after its list got a set: not added twice; removed and added again: at the end', async () => {
+      const ops = Array.from({ length: 20 }, (_, i) => op('M+', 100 + i, 0));
+      await compare([...ops, op('M+', 39, 0), op('M+', 0, 0), op('M-', 5, 0), op('M+', 5, 0), op('M-', 39, 0), op('M+', 39, 0, 0)]);
+    });
+
+    it('a list emptied is deleted (its user scheduled as an orphan); an added reference removed again leaves the others in order', async () => {
+      const at = await compare([op('M-', 45, 1), op('M+', 50, 2), op('M+', 51, 2), op('M+', 52, 2), op('M-', 51, 2), op('P+', 3, 1), op('P-', 3, 1)]);
+      expect(await admin.hexists(at.mg, users[1]!)).toBe(0);
+      expect(await admin.hexists(at.pg, users[1]!)).toBe(0);
+      expect(await admin.zscore(at.orph, users[1]!)).toBe('61000');
+      expect(await admin.hgetBuffer(at.mg, users[2]!)).toEqual(Buffer.concat([ref(50), ref(52)]));
+    });
+
+    it('a dropped hash (MX/PX) takes the edits before it, not those after it', async () => {
+      await compare([op('M+', 60, 0, 1), op('P+', 61, 0), ['MX', '0'], op('M+', 62, 0), op('M-', 60, 0), ['PX', '0'], op('P+', 63, 1)]);
+      // users[2], listed by an edit of this call only, then dropped by MX: an orphan, as one call per op leaves it.
+      const at = await compare([op('M+', 70, 2), ['MX', '0']]);
+      expect(await admin.zscore(at.orph, users[2]!)).toBe('61000');
+    });
+
+    it('random sequences agree', async () => {
+      let seed = 12345;
+      const random = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+      };
+      for (let round = 0; round < 12; round++) {
+        const ops: unknown[][] = [];
+        for (let k = 0; k < 150; k++) {
+          const roll = random(60);
+          if (roll === 0) ops.push([random(2) === 0 ? 'MX' : 'PX', '0']);
+          else {
+            const who = [0, 1, 2, 0].filter(() => random(3) > 0);
+            // References 0–49: the bot's 40 stored ones and a few new; users repeat within an op.
+            if (who.length > 0) ops.push(op(['M+', 'M-', 'P+', 'P-'][roll % 4]!, random(50), ...who));
+          }
+        }
+        await compare(ops);
+      }
+    });
+  });
+
   it('a user in 3 000 guilds (a bot) joins and leaves one more by its list, however long', async () => {
     const cache = await opened(singleCache());
     const u = user();

@@ -67,31 +67,108 @@ local function hmget(key, fields)
   return out
 end
 
--- Add (plus) or remove the guild reference g in the packed lists of users fs. A list is
--- references of g's width back to back (4-byte indexes or 8-byte ids: see guild-refs.ts).
+-- The member/presence lists this bucket's ops edit, read once and written once (flushLists): a
+-- bot's own user is in every guild, and one call can carry the ops of hundreds of guilds (the
+-- listener shares batches), so editing its list in place per op copied and searched a list as
+-- long as the cache's guilds hundreds of times in one call. Per list hash: field → entry
+-- {base = stored references less removals, adds = appended references, added = set of them,
+-- set = set of base's references once searched often, searches}; entries in listOrder.
+local lists, listOrder
+
+local function listEntries(key, fs)
+  local cached = lists[key]
+  if not cached then
+    cached = {}
+    lists[key] = cached
+  end
+  local need, seen = {}, {}
+  for _, f in ipairs(fs) do
+    if cached[f] == nil and not seen[f] then
+      seen[f] = true
+      need[#need + 1] = f
+    end
+  end
+  if #need > 0 then
+    local got = hmget(key, need)
+    for k, f in ipairs(need) do
+      cached[f] = { base = got[k] or '', adds = {}, added = {}, set = nil, searches = 0, dirty = false }
+      listOrder[#listOrder + 1] = { key, f }
+    end
+  end
+  return cached
+end
+
+-- Whether entry e holds reference g (w bytes wide). A list searched often in one call (a bot's)
+-- gets a set of its references, so the rest of its searches don't scan it.
+local function holds(e, g, w)
+  if e.added[g] then return true end
+  if e.set then return e.set[g] == true end
+  if #e.base == 0 then return false end
+  e.searches = e.searches + 1
+  if e.searches > 16 then
+    local set, base = {}, e.base
+    for p = 1, #base - w + 1, w do set[string.sub(base, p, p + w - 1)] = true end
+    e.set = set
+    return set[g] == true
+  end
+  return alignedFind(e.base, g, w) ~= nil
+end
+
+-- Add (plus) or remove the guild reference g in the lists of users fs. A list is references of
+-- g's width back to back (4-byte indexes or 8-byte ids: see guild-refs.ts).
 local function editLists(key, g, fs, plus)
-  local current = hmget(key, fs)
-  local sets, dels = {}, {}
+  local cached = listEntries(key, fs)
   local w = #g
-  for k, f in ipairs(fs) do
-    local v = current[k]
-    -- A bot user is in every guild of the cache: its list is as long as the cache's guilds.
-    local at = v and alignedFind(v, g, w)
-    if plus and not at then
-      sets[#sets + 1] = f
-      sets[#sets + 1] = (v or '') .. g
-    elseif not plus and at then
-      local rest = string.sub(v, 1, at - 1) .. string.sub(v, at + w)
-      if rest == '' then dels[#dels + 1] = f else
-        sets[#sets + 1] = f
-        sets[#sets + 1] = rest
+  for _, f in ipairs(fs) do
+    local e = cached[f]
+    local found = holds(e, g, w)
+    if plus and not found then
+      e.adds[#e.adds + 1] = g
+      e.added[g] = true
+      e.dirty = true
+    elseif not plus and found then
+      if e.added[g] then
+        e.added[g] = nil
+        for k = #e.adds, 1, -1 do
+          if e.adds[k] == g then
+            table.remove(e.adds, k)
+            break
+          end
+        end
+      else
+        local at = alignedFind(e.base, g, w)
+        e.base = string.sub(e.base, 1, at - 1) .. string.sub(e.base, at + w)
+        if e.set then e.set[g] = alignedFind(e.base, g, w) ~= nil or nil end
       end
+      e.dirty = true
     end
     touch(f, -1, false)
     pinned[f] = plus or nil
   end
-  if #sets > 0 then many('HSET', key, sets) end
-  if #dels > 0 then many('HDEL', key, dels) end
+end
+
+-- Write the lists this bucket's ops changed, before anything reads them back (the orphan checks).
+local function flushLists()
+  local sets, dels = {}, {}
+  for _, at in ipairs(listOrder) do
+    local key, f = at[1], at[2]
+    local e = lists[key] and lists[key][f]
+    if e and e.dirty then
+      e.dirty = false
+      local v = #e.adds > 0 and (e.base .. table.concat(e.adds)) or e.base
+      sets[key] = sets[key] or {}
+      dels[key] = dels[key] or {}
+      if v == '' then table.insert(dels[key], f) else
+        table.insert(sets[key], f)
+        table.insert(sets[key], v)
+      end
+    end
+  end
+  for _, key in ipairs({ mg, pg }) do
+    if sets[key] and #sets[key] > 0 then many('HSET', key, sets[key]) end
+    if dels[key] and #dels[key] > 0 then many('HDEL', key, dels[key]) end
+  end
+  lists, listOrder = {}, {}
 end
 
 -- Whether a member or presence list refers to user f.
@@ -146,6 +223,7 @@ ut = tag .. ':ut'
 touched = {}
 order = {}
 pinned = {}
+lists, listOrder = {}, {}
 while i < stop do
   local op = ARGV[i]
   if op == 'U' then
@@ -248,6 +326,9 @@ while i < stop do
     local key = op == 'MX' and mg or pg
     local fields = redis.call('HKEYS', key)
     redis.call('UNLINK', key)
+    -- This call's edits not written yet go too; later ones start from empty lists.
+    for f in pairs(lists[key] or {}) do pinned[f] = nil end
+    lists[key] = nil
     for _, f in ipairs(fields) do
       touch(f, -1, false)
       pinned[f] = nil
@@ -260,6 +341,7 @@ while i < stop do
   end
 end
 
+flushLists()
 -- Users just added to a member/presence list are referenced: only make sure they are not scheduled.
 local hasOrphans = redis.call('EXISTS', orph) == 1
 for _, f in ipairs(order) do

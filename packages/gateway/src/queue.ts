@@ -2,8 +2,9 @@
  * Ordering and batching: items with the same key (a guild) are processed in
  * arrival order, and a key is in at most one run at a time. Runs take the
  * queued items of every key that is not running (group commit), shared
- * evenly by the free slots: at most `maxRuns` runs are in flight, and what
- * arrives meanwhile waits for the next one. Under load every busy guild's events share one batch, so the
+ * evenly by the free slots: at most `maxRuns` runs are in flight (a run
+ * slower than `slowRunMs` stops counting), and what arrives meanwhile waits
+ * for the next one. Under load every busy guild's events share one batch, so the
  * per-batch cost of a write (round trips to the store, socket writes) is paid
  * once per run instead of once per guild; idle, an item runs at the end of
  * the tick it arrived in. An exclusive item (READY) waits until everything
@@ -19,10 +20,14 @@ export interface KeyedQueueOptions {
   /** Most items one run takes (a key with more is continued by a later run). Default 5 000. */
   maxBatch?: number;
   /**
-   * Most runs in flight. Default 2: one run's writes overlap the next one's preparation, and a
-   * slow run (a role delete in a huge guild) does not hold every other guild back.
+   * Most runs in flight. Default 2: one run's writes overlap the next one's preparation.
    */
   maxRuns?: number;
+  /**
+   * A run in flight longer than this (ms) stops counting against `maxRuns`, so a slow run (a role
+   * delete in a huge guild) holds back only the items it took, not every key after it. Default 50.
+   */
+  slowRunMs?: number;
 }
 
 interface Held<T> {
@@ -40,7 +45,11 @@ export class KeyedQueue<T> {
   readonly #pending = new Map<string, T[]>();
   /** Keys with items in a run now. */
   readonly #running = new Set<string>();
+  /** Runs in flight. */
   #runs = 0;
+  /** Runs in flight that still count against maxRuns (not yet slow). */
+  #active = 0;
+  readonly #slowRunMs: number;
   /** Items waiting behind an exclusive item (the head of this list is the barrier). */
   readonly #held: Held<T>[] = [];
   #exclusiveRunning = false;
@@ -49,12 +58,14 @@ export class KeyedQueue<T> {
   #size = 0;
 
   constructor(run: RunBatch<T>, options: KeyedQueueOptions = {}) {
-    const { maxBatch = 5000, maxRuns = 2 } = options;
+    const { maxBatch = 5000, maxRuns = 2, slowRunMs = 50 } = options;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new TypeError(`KeyedQueue: maxBatch must be a whole number ≥ 1, got ${String(maxBatch)}`);
     if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new TypeError(`KeyedQueue: maxRuns must be a whole number ≥ 1, got ${String(maxRuns)}`);
+    if (!(slowRunMs >= 0)) throw new TypeError(`KeyedQueue: slowRunMs must be a number of ms ≥ 0, got ${String(slowRunMs)}`);
     this.#run = run;
     this.#maxBatch = maxBatch;
     this.#maxRuns = maxRuns;
+    this.#slowRunMs = slowRunMs;
   }
 
   /** Items queued or being processed. */
@@ -97,14 +108,14 @@ export class KeyedQueue<T> {
   }
 
   #startRuns(): void {
-    while (this.#runs < this.#maxRuns && !this.#exclusiveRunning) {
+    while (this.#active < this.#maxRuns && !this.#exclusiveRunning) {
       let waiting = 0;
       for (const [key, queued] of this.#pending) if (!this.#running.has(key)) waiting += queued.length;
       if (waiting === 0) break;
       // What waits is shared by the free slots: with two runs in flight, one's round trips to the
       // store overlap the other's work (a single run of everything would leave this process idle
       // during each of its waits).
-      const target = Math.min(this.#maxBatch, Math.ceil(waiting / (this.#maxRuns - this.#runs)));
+      const target = Math.min(this.#maxBatch, Math.ceil(waiting / (this.#maxRuns - this.#active)));
       const items: T[] = [];
       const keys: string[] = [];
       for (const [key, queued] of this.#pending) {
@@ -118,7 +129,18 @@ export class KeyedQueue<T> {
       }
       for (const key of keys) this.#running.add(key);
       this.#runs++;
+      this.#active++;
+      let counted = true;
+      const slow = setTimeout(() => {
+        counted = false;
+        this.#active--;
+        this.#schedule();
+      }, this.#slowRunMs);
+      // A slow run must not keep the process alive by itself.
+      slow.unref?.();
       void this.#run(items, keys).finally(() => {
+        clearTimeout(slow);
+        if (counted) this.#active--;
         this.#runs--;
         for (const key of keys) this.#running.delete(key);
         this.#done(items.length);

@@ -13,7 +13,7 @@ interface Item {
 }
 
 /** A queue whose runs finish only when the test says so; records every run. */
-function controlled(options?: ConstructorParameters<typeof KeyedQueue<Item>>[1]) {
+function controlled(options: ConstructorParameters<typeof KeyedQueue<Item>>[1] = {}) {
   const runs: Array<{ items: string[]; keys: readonly string[]; finish: () => void }> = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -30,7 +30,8 @@ function controlled(options?: ConstructorParameters<typeof KeyedQueue<Item>>[1])
         },
       });
     });
-  }, options);
+    // Runs here last as long as a test holds them: none is slow unless the test says so.
+  }, { slowRunMs: 60_000, ...options });
   const push = (key: string, n: number, exclusive = false): void => queue.push(key, { key, n }, exclusive);
   return { queue, runs, push, maxInFlight: () => maxInFlight };
 }
@@ -136,6 +137,37 @@ describe('KeyedQueue', () => {
     await queue.idle();
   });
 
+  it('stops counting a slow run against maxRuns: what comes after it is not held back', async () => {
+    const { runs, push, queue } = controlled({ maxRuns: 1, slowRunMs: 10 });
+    push('a', 1);
+    await tick();
+    push('b', 1);
+    await tick();
+    expect(runs.map((r) => r.items)).toEqual([['a1']]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // a's run is slow: b runs beside it; a's own next item still waits for it.
+    push('a', 2);
+    await tick();
+    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1']]);
+    runs[0]!.finish();
+    await tick();
+    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1'], ['a2']]);
+    runs[1]!.finish();
+    runs[2]!.finish();
+    await queue.idle();
+    // The slow run, once finished, gave back no slot it no longer held: one run at a time again.
+    push('c', 1);
+    await tick();
+    push('d', 1);
+    await tick();
+    expect(runs.slice(3).map((r) => r.items)).toEqual([['c1']]);
+    runs[3]!.finish();
+    await tick();
+    expect(runs.slice(3).map((r) => r.items)).toEqual([['c1'], ['d1']]);
+    runs[4]!.finish();
+    await queue.idle();
+  });
+
   it('resolves idle() once every item has run, and at once when empty', async () => {
     const { runs, push, queue } = controlled();
     await queue.idle();
@@ -153,5 +185,6 @@ describe('KeyedQueue', () => {
     const run = async (): Promise<void> => {};
     expect(() => new KeyedQueue(run, { maxRuns: 0 })).toThrow(TypeError);
     expect(() => new KeyedQueue(run, { maxBatch: 1.5 })).toThrow(TypeError);
+    expect(() => new KeyedQueue(run, { slowRunMs: Number.NaN })).toThrow(TypeError);
   });
 });

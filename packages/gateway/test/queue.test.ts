@@ -12,6 +12,9 @@ interface Item {
   n: number;
 }
 
+/** Let queued microtasks (the queue's end-of-tick scheduling) run. */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** A queue whose runs finish only when the test says so; records every run. */
 function controlled(options: ConstructorParameters<typeof KeyedQueue<Item>>[1] = {}) {
   const runs: Array<{ items: string[]; keys: readonly string[]; finish: () => void }> = [];
@@ -30,14 +33,17 @@ function controlled(options: ConstructorParameters<typeof KeyedQueue<Item>>[1] =
         },
       });
     });
-    // Runs here last as long as a test holds them: none is slow unless the test says so.
-  }, { slowRunMs: 60_000, ...options });
+  }, { slowRunMs: 60_000, ...options }); // runs last as long as a test holds them: none is slow unless the test says so
   const push = (key: string, n: number, exclusive = false): void => queue.push(key, { key, n }, exclusive);
-  return { queue, runs, push, maxInFlight: () => maxInFlight };
+  /** The items of every run started so far. */
+  const started = (): string[][] => runs.map((r) => r.items);
+  /** Finish run `i` and let the queue react. */
+  const finish = async (i: number): Promise<void> => {
+    runs[i]!.finish();
+    await tick();
+  };
+  return { queue, runs, push, started, finish, maxInFlight: () => maxInFlight };
 }
-
-/** Let queued microtasks (the queue's end-of-tick scheduling) run. */
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('KeyedQueue', () => {
   it('puts the items of every key queued in one tick into one run, each key in order', async () => {
@@ -54,14 +60,14 @@ describe('KeyedQueue', () => {
   });
 
   it('shares what waits between the free slots, whole keys per run', async () => {
-    const { runs, push } = controlled({ maxRuns: 2 });
+    const { runs, push, started } = controlled({ maxRuns: 2 });
     for (let n = 1; n <= 4; n++) push('a', n);
     for (let n = 1; n <= 3; n++) push('b', n);
     push('c', 1);
     push('d', 1);
     await tick();
     // 9 items for 2 free slots: the first run takes keys until it has 5, the second the rest.
-    expect(runs.map((r) => r.items)).toEqual([
+    expect(started()).toEqual([
       ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3'],
       ['c1', 'd1'],
     ]);
@@ -74,24 +80,22 @@ describe('KeyedQueue', () => {
   });
 
   it('never has a key in two runs, and starts at most maxRuns at once', async () => {
-    const { runs, push, maxInFlight, queue } = controlled({ maxRuns: 2 });
+    const { runs, push, maxInFlight, queue, started, finish } = controlled({ maxRuns: 2 });
     push('a', 1);
     await tick();
     push('a', 2);
     push('b', 1);
     await tick();
     // a is running: the second run takes b only; a2 waits for a's run.
-    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1']]);
+    expect(started()).toEqual([['a1'], ['b1']]);
     push('c', 1);
     await tick();
     expect(runs).toHaveLength(2);
-    runs[1]!.finish();
-    await tick();
+    await finish(1);
     // A slot is free but a is still running: the next run takes c, not a2.
-    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1'], ['c1']]);
-    runs[0]!.finish();
-    await tick();
-    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1'], ['c1'], ['a2']]);
+    expect(started()).toEqual([['a1'], ['b1'], ['c1']]);
+    await finish(0);
+    expect(started()).toEqual([['a1'], ['b1'], ['c1'], ['a2']]);
     runs[2]!.finish();
     runs[3]!.finish();
     await queue.idle();
@@ -100,21 +104,19 @@ describe('KeyedQueue', () => {
   });
 
   it('continues a key longer than maxBatch in later runs, in order', async () => {
-    const { runs, push } = controlled({ maxBatch: 3, maxRuns: 1 });
+    const { runs, push, finish } = controlled({ maxBatch: 3, maxRuns: 1 });
     for (let n = 1; n <= 7; n++) push('a', n);
     push('b', 1);
     await tick();
     expect(runs[0]!.items).toEqual(['a1', 'a2', 'a3']);
-    runs[0]!.finish();
-    await tick();
+    await finish(0);
     expect(runs[1]!.items).toEqual(['a4', 'a5', 'a6']);
-    runs[1]!.finish();
-    await tick();
+    await finish(1);
     expect(runs[2]!.items).toEqual(['a7', 'b1']);
   });
 
   it('runs an exclusive item alone, after what came before it and before what came after it', async () => {
-    const { runs, push, queue } = controlled({ maxRuns: 1 });
+    const { runs, push, queue, started, finish } = controlled({ maxRuns: 1 });
     push('a', 1);
     await tick();
     push('b', 1);
@@ -122,36 +124,32 @@ describe('KeyedQueue', () => {
     push('a', 2);
     push('c', 1);
     await tick();
-    expect(runs.map((r) => r.items)).toEqual([['a1']]);
-    runs[0]!.finish();
-    await tick();
+    expect(started()).toEqual([['a1']]);
+    await finish(0);
     // b1 was queued before the barrier: it runs first, without the items held behind the barrier.
-    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1']]);
-    runs[1]!.finish();
-    await tick();
-    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1'], ['x1']]);
-    runs[2]!.finish();
-    await tick();
-    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1'], ['x1'], ['a2', 'c1']]);
+    expect(started()).toEqual([['a1'], ['b1']]);
+    await finish(1);
+    expect(started()).toEqual([['a1'], ['b1'], ['x1']]);
+    await finish(2);
+    expect(started()).toEqual([['a1'], ['b1'], ['x1'], ['a2', 'c1']]);
     runs[3]!.finish();
     await queue.idle();
   });
 
   it('stops counting a slow run against maxRuns: what comes after it is not held back', async () => {
-    const { runs, push, queue } = controlled({ maxRuns: 1, slowRunMs: 10 });
+    const { runs, push, queue, started, finish } = controlled({ maxRuns: 1, slowRunMs: 10 });
     push('a', 1);
     await tick();
     push('b', 1);
     await tick();
-    expect(runs.map((r) => r.items)).toEqual([['a1']]);
+    expect(started()).toEqual([['a1']]);
     await new Promise((resolve) => setTimeout(resolve, 30));
     // a's run is slow: b runs beside it; a's own next item still waits for it.
     push('a', 2);
     await tick();
-    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1']]);
-    runs[0]!.finish();
-    await tick();
-    expect(runs.map((r) => r.items)).toEqual([['a1'], ['b1'], ['a2']]);
+    expect(started()).toEqual([['a1'], ['b1']]);
+    await finish(0);
+    expect(started()).toEqual([['a1'], ['b1'], ['a2']]);
     runs[1]!.finish();
     runs[2]!.finish();
     await queue.idle();
@@ -160,24 +158,22 @@ describe('KeyedQueue', () => {
     await tick();
     push('d', 1);
     await tick();
-    expect(runs.slice(3).map((r) => r.items)).toEqual([['c1']]);
-    runs[3]!.finish();
-    await tick();
-    expect(runs.slice(3).map((r) => r.items)).toEqual([['c1'], ['d1']]);
+    expect(started().slice(3)).toEqual([['c1']]);
+    await finish(3);
+    expect(started().slice(3)).toEqual([['c1'], ['d1']]);
     runs[4]!.finish();
     await queue.idle();
   });
 
   it('resolves idle() once every item has run, and at once when empty', async () => {
-    const { runs, push, queue } = controlled();
+    const { push, queue, finish } = controlled();
     await queue.idle();
     push('a', 1);
     let idle = false;
     void queue.idle().then(() => (idle = true));
     await tick();
     expect(idle).toBe(false);
-    runs[0]!.finish();
-    await tick();
+    await finish(0);
     expect(idle).toBe(true);
   });
 

@@ -407,8 +407,9 @@ export class GatewayListener {
    * Translate and write one run's jobs (one or more guilds', each guild's in
    * order) in as few batches as possible: only a translator that reads
    * (`reads: 'always'`, or `'forOld'` when a confirmed handler wants the old
-   * value) makes the listener write what came before it first. Old values come from inside the write when the backend
-   * `reportsOld`; otherwise they are read just before their event is written.
+   * value) makes the listener write what came before it first. Old values
+   * come from inside the write when the backend `reportsOld`; otherwise they
+   * are read just before their event is written.
    */
   async #run(jobs: Job[]): Promise<void> {
     let mutations: Mutation[] = [];

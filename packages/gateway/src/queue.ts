@@ -159,11 +159,8 @@ export class KeyedQueue<T> {
         this.#enqueue(head.key, head.item);
         continue;
       }
-      if (this.#runs > 0 || this.#pending.size > 0) {
-        // Items queued before the barrier go first; the end of their runs calls this again.
-        this.#schedule();
-        return;
-      }
+      // Items queued before the barrier go first (their runs are scheduled); the end of each run calls this again.
+      if (this.#runs > 0 || this.#pending.size > 0) return;
       this.#held.shift();
       this.#exclusiveRunning = true;
       void this.#run([head.item], [head.key]).finally(() => {

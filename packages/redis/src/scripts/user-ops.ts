@@ -168,7 +168,6 @@ local function flushLists()
     if sets[key] and #sets[key] > 0 then many('HSET', key, sets[key]) end
     if dels[key] and #dels[key] > 0 then many('HDEL', key, dels[key]) end
   end
-  lists, listOrder = {}, {}
 end
 
 -- Whether a member or presence list refers to user f.

@@ -10,7 +10,7 @@ import { BackendError, InvalidDataFound, mutation } from '@sake/abc';
 import { Keys, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, clusterCache, id8, member, opened, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+import { bucketOf, id8, member, opened, redisUrl, sf, singleCache, TOPOLOGIES, uniquePrefix, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -25,10 +25,7 @@ async function guildsOf(cache: RedisCache, userId: string): Promise<string[]> {
   return (await cache.iterMembersForUser(userId).toArray()).map((m) => m.guild_id as string).sort();
 }
 
-for (const [name, make] of [
-  ['single node', singleCache],
-  ['cluster', clusterCache],
-] as const) {
+for (const [name, make] of TOPOLOGIES) {
   describe(`guild references (${name})`, () => {
     it('a user in three guilds is found in all three by another cache, also after one membership goes', async () => {
       const prefix = uniquePrefix('gr');

@@ -31,6 +31,12 @@ export function clusterCache(options: RedisCacheOptions = {}): RedisCache {
   return new RedisCache({ clusterNodes: clusterNodes() }, { prefix: uniquePrefix('c'), ...options });
 }
 
+/** Both topologies a behaviour is checked on: a name for the describe block and a cache factory. */
+export const TOPOLOGIES = [
+  ['single node', singleCache],
+  ['cluster', clusterCache],
+] as const;
+
 let next = 100_000_000_000_000_000n;
 /** A fresh snowflake string. */
 export function sf(): string {

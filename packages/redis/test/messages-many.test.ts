@@ -6,7 +6,7 @@
 import { InvalidDataFound, mutation } from '@sake/abc';
 import { Keys, type RedisCache } from '@sake/redis';
 import { describe, expect, it } from 'vitest';
-import { clusterCache, sf, singleCache, user } from './helpers.js';
+import { sf, singleCache, TOPOLOGIES, user } from './helpers.js';
 
 function message(channelId: string, guildId: string): Record<string, unknown> {
   return { id: sf(), channel_id: channelId, guild_id: guildId, author: user(), content: `hello ${sf()}` };
@@ -14,10 +14,7 @@ function message(channelId: string, guildId: string): Record<string, unknown> {
 
 const byId = (list: ReadonlyArray<Record<string, unknown>>): Map<unknown, Record<string, unknown>> => new Map(list.map((m) => [m.id, m]));
 
-for (const [name, make] of [
-  ['single node', singleCache],
-  ['cluster', clusterCache],
-] as const) {
+for (const [name, make] of TOPOLOGIES) {
   describe(`many messages (${name})`, () => {
     it('iterates 700 messages of a channel (two MGETs) exactly, and a channel clear removes them and their index entries', async () => {
       const cache: RedisCache = make();

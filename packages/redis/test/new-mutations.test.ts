@@ -7,7 +7,7 @@
 import { EntryNotFound, InvalidDataFound, mutation, type ApplyResult, type Mutation } from '@sake/abc';
 import { Keys, type RedisCache } from '@sake/redis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clusterCache, member, sf, singleCache, user } from './helpers.js';
+import { member, sf, singleCache, TOPOLOGIES, user } from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -28,10 +28,7 @@ async function oldOf(cache: RedisCache, batch: Mutation[], old: number[]): Promi
   return result.old;
 }
 
-for (const [name, make] of [
-  ['single node', singleCache],
-  ['cluster', clusterCache],
-] as const) {
+for (const [name, make] of TOPOLOGIES) {
   describe(`new mutations (${name})`, () => {
     const open: RedisCache[] = [];
     const fresh = async (options: Parameters<typeof singleCache>[0] = {}): Promise<RedisCache> => {

@@ -9,7 +9,7 @@ import { EntryNotFound, InvalidDataFound, mutation } from '@sake/abc';
 import { Keys, type RedisCache } from '@sake/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { bucketOf, clusterCache, id8, member, redisUrl, sf, singleCache, user } from './helpers.js';
+import { bucketOf, id8, member, redisUrl, sf, TOPOLOGIES, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -39,10 +39,7 @@ async function withCache(make: () => RedisCache, body: (cache: RedisCache) => Pr
   }
 }
 
-for (const [name, make] of [
-  ['single node', singleCache],
-  ['cluster', clusterCache],
-] as const) {
+for (const [name, make] of TOPOLOGIES) {
   describe(`member reads (${name})`, () => {
     it('return members whose member or user record is longer than 64 KiB, alone, together and iterated', async () => {
       await withCache(make, async (cache) => {

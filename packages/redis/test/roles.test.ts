@@ -11,7 +11,7 @@ import { Keys } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { pack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, clusterCache, id8, member, opened, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+import { bucketOf, id8, member, opened, redisUrl, sf, singleCache, TOPOLOGIES, uniquePrefix, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -34,10 +34,7 @@ function userIdOf(m: Record<string, unknown>): string {
   return (m.user as { id: string }).id;
 }
 
-for (const [name, make] of [
-  ['single node', singleCache],
-  ['cluster', clusterCache],
-] as const) {
+for (const [name, make] of TOPOLOGIES) {
   describe(`role dictionary (${name})`, () => {
     it('two caches adding new roles at once agree on them: each reads the other\'s members, and a fresh cache reads both', async () => {
       const prefix = uniquePrefix('rd');
@@ -224,10 +221,7 @@ describe('role dictionary: stored bytes (single node)', () => {
   });
 });
 
-for (const [name, make] of [
-  ['single node', singleCache],
-  ['cluster', clusterCache],
-] as const) {
+for (const [name, make] of TOPOLOGIES) {
   describe(`removeRole strips in place (${name})`, () => {
     it('leaves every record as the writer would write it without the role: 1-, 2- and 3-byte indexes, arrays of 16 and more, records that stop being split and ones that stay split', async () => {
       const cache = await opened(make());

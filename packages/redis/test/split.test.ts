@@ -9,7 +9,7 @@ import { Keys, LAYOUT_VERSION, RedisCache } from '@sake/redis';
 import { BackendError } from '@sake/abc';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, clusterCache, member, redisUrl, sf, singleCache, uniquePrefix, user } from './helpers.js';
+import { bucketOf, member, redisUrl, sf, TOPOLOGIES, uniquePrefix, user } from './helpers.js';
 
 let admin: Redis;
 beforeAll(() => {
@@ -28,10 +28,7 @@ function bigMember(guildId: string): Record<string, unknown> {
   });
 }
 
-for (const [name, make] of [
-  ['single node', singleCache],
-  ['cluster', clusterCache],
-] as const) {
+for (const [name, make] of TOPOLOGIES) {
   describe(`split values (${name})`, () => {
     it('round-trips big members and users through get, iteration and merge, and shrinking drops the tail', async () => {
       const cache = make();

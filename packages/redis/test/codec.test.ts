@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidDataFound, RESOURCE_NAMES } from '@sake/abc';
 import { CURRENT_SCHEMA, decodeRecord, encodeRecord } from '@sake/redis';
 import fc from 'fast-check';
-import { pack } from 'msgpackr';
+import { pack, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { member, sf, user } from './helpers.js';
 
@@ -76,6 +76,35 @@ describe('record codec', () => {
         { numRuns: 150 },
       );
     }
+  });
+
+  it('writes nested JSON itself and leaves other nested values to msgpackr, all reading back as they went in', () => {
+    const deep: Record<string, unknown> = {};
+    let at = deep;
+    for (let i = 0; i < 100; i++) at = (at.next = { i }) as Record<string, unknown>;
+    const strings = ['', 'a'.repeat(31), `${'a'.repeat(30)}é`, 'é'.repeat(11), 'a'.repeat(32), '😀'.repeat(70), 'x'.repeat(300), 'ü'.repeat(70_000)];
+    const values: unknown[] = [
+      [{ x: 1, y: 2 ** 40, z: -(2 ** 40), f: 0.5, n: null, t: true }],
+      [{ gone: undefined, kept: 1 }],
+      [{ at: new Date(0) }],
+      [new Map([['k', 1]])],
+      [new Uint8Array([1, 2, 3])],
+      [deep],
+      strings,
+      strings.map((s) => ({ [s.slice(0, 40)]: s })),
+    ];
+    for (const embeds of values) {
+      const back = decodeRecord<{ embeds: unknown }>('message', encodeRecord('message', { id: '1', embeds }), 'k');
+      // What msgpackr makes of the same value, for the parts it encodes its own way.
+      expect(back.embeds, JSON.stringify(embeds)?.slice(0, 80)).toStrictEqual(unpack(pack(embeds)));
+    }
+    // Unlike msgpackr (which writes a nested -0 as 0), the writer keeps -0, as it does for top-level fields.
+    const minusZero = decodeRecord<{ embeds: Array<{ x: number }> }>('message', encodeRecord('message', { id: '1', embeds: [{ x: -0 }] }), 'k');
+    expect(Object.is(minusZero.embeds[0]!.x, -0)).toBe(true);
+    // A lone surrogate (invalid UTF-16) is U+FFFD nested as it is in a top-level string.
+    const lone = decodeRecord<{ content: string; embeds: string[] }>('message', encodeRecord('message', { id: '1', content: '\ud800!', embeds: ['\ud800!'] }), 'k');
+    expect(lone.embeds[0]).toBe(lone.content);
+    expect(lone.content).toBe('\ufffd!');
   });
 
   it('round-trips ids, timestamps and hashes at their edges', () => {

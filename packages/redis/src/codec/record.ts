@@ -212,7 +212,7 @@ function writeBody(schema: Schema, value: object, implied: Implied, omit: string
     count++;
   }
   if (ext) {
-    w.raw(packr.pack(ext));
+    w.value(ext);
     count++;
   }
   lastMask = mask;

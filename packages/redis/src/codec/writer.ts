@@ -1,8 +1,9 @@
 /**
  * A hand-rolled msgpack writer for records: the header byte, the array
  * header and the typed field values are written straight into one scratch
- * buffer (ids and hashes without an intermediate Buffer each), and only
- * nested objects/arrays and the extension map go through msgpackr. The
+ * buffer (ids and hashes without an intermediate Buffer each), and so are
+ * JSON-like nested values and the extension map; only values msgpackr
+ * encodes its own way (undefined, Dates, Maps…) go through msgpackr. The
  * output is plain msgpack that msgpackr's `unpack` reads back to the same
  * values; it was ~3× faster than building an array for `packr.pack` and
  * copying its result behind the header (the largest JS cost of an ingest).
@@ -11,6 +12,11 @@ import { writeId } from './ids.js';
 
 /** Encodes a nested value (object/array/other) as plain msgpack. */
 export type NestedPacker = (value: unknown) => Uint8Array;
+
+/** Buffer's own UTF-8 write (what `write(s, offset)` ends in, without its argument handling): bytes written. */
+interface NativeWrites {
+  utf8Write(s: string, offset: number, length: number): number;
+}
 
 /** Writes one record into a growable scratch buffer. */
 export class RecordWriter {
@@ -74,20 +80,8 @@ export class RecordWriter {
 
   /** A msgpack array of role dictionary indexes (non-negative integers: one byte each below 128). */
   roleIndexes(indexes: readonly number[]): void {
-    const n = indexes.length;
-    this.#room(5);
-    const b = this.#buf;
-    if (n < 16) b[this.#pos++] = 0x90 | n;
-    else if (n < 65536) {
-      b[this.#pos++] = 0xdc;
-      b.writeUInt16BE(n, this.#pos);
-      this.#pos += 2;
-    } else {
-      b[this.#pos++] = 0xdd;
-      b.writeUInt32BE(n, this.#pos);
-      this.#pos += 4;
-    }
-    for (let i = 0; i < n; i++) this.number(indexes[i]!);
+    this.#collectionHeader(indexes.length, 0x90, 0xdc);
+    for (let i = 0; i < indexes.length; i++) this.number(indexes[i]!);
   }
 
   /** A time as milliseconds since the Discord epoch: a 5-byte binary (kinds.ts `msTime`, `MS_TIME_BYTES`). */
@@ -196,53 +190,122 @@ export class RecordWriter {
 
   /** A UTF-8 string. */
   string(s: string): void {
-    const max = s.length * 3;
+    const len = s.length;
+    const max = len * 3;
     this.#room(max + 5);
     const b = this.#buf;
+    const p = this.#pos;
+    if (len < 32) {
+      // Short ASCII (keys, most values) byte by byte: Buffer#write's argument handling costs more than the copy.
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        b[p + 1 + i] = c;
+      }
+      if (i === len) {
+        b[p] = 0xa0 | len;
+        this.#pos = p + 1 + len;
+        return;
+      }
+    }
+    const w = b as unknown as NativeWrites;
     if (max < 32) {
-      const n = b.write(s, this.#pos + 1);
-      b[this.#pos] = 0xa0 | n;
-      this.#pos += 1 + n;
+      const n = w.utf8Write(s, p + 1, max);
+      b[p] = 0xa0 | n;
+      this.#pos = p + 1 + n;
     } else if (max < 256) {
-      const n = b.write(s, this.#pos + 2);
+      const n = w.utf8Write(s, p + 2, max);
       if (n < 32) {
-        b[this.#pos] = 0xa0 | n;
-        b.copyWithin(this.#pos + 1, this.#pos + 2, this.#pos + 2 + n);
-        this.#pos += 1 + n;
+        b[p] = 0xa0 | n;
+        b.copyWithin(p + 1, p + 2, p + 2 + n);
+        this.#pos = p + 1 + n;
       } else {
-        b[this.#pos] = 0xd9;
-        b[this.#pos + 1] = n;
-        this.#pos += 2 + n;
+        b[p] = 0xd9;
+        b[p + 1] = n;
+        this.#pos = p + 2 + n;
       }
     } else if (max < 65536) {
-      const n = b.write(s, this.#pos + 3);
-      b[this.#pos] = 0xda;
-      b.writeUInt16BE(n, this.#pos + 1);
-      this.#pos += 3 + n;
+      const n = w.utf8Write(s, p + 3, max);
+      b[p] = 0xda;
+      b.writeUInt16BE(n, p + 1);
+      this.#pos = p + 3 + n;
     } else {
-      const n = b.write(s, this.#pos + 5);
-      b[this.#pos] = 0xdb;
-      b.writeUInt32BE(n, this.#pos + 1);
-      this.#pos += 5 + n;
+      const n = w.utf8Write(s, p + 5, max);
+      b[p] = 0xdb;
+      b.writeUInt32BE(n, p + 1);
+      this.#pos = p + 5 + n;
     }
   }
 
-  /** Any JSON-like value: scalars directly, anything else through msgpackr. */
+  /**
+   * Any value: JSON-like ones (scalars, arrays, plain objects) straight into the buffer, anything
+   * else through msgpackr. Nested payload parts (a message's author, embeds, mentions…) were one
+   * msgpackr call each, the largest share of encoding a message.
+   */
   value(v: unknown): void {
+    const at = this.#pos;
+    if (this.#json(v, 0)) return;
+    // Something msgpackr encodes its own way (undefined, a Date, a Map…) somewhere inside: all of it goes to msgpackr.
+    this.#pos = at;
+    this.raw(this.#packNested(v));
+  }
+
+  /** Write `v` if it is JSON-like all the way down (and at most {@link MAX_DEPTH} deep); false (part written) otherwise. */
+  #json(v: unknown, depth: number): boolean {
     switch (typeof v) {
       case 'string':
         this.string(v);
-        return;
+        return true;
       case 'number':
         this.number(v);
-        return;
+        return true;
       case 'boolean':
         this.#room(1);
         this.#buf[this.#pos++] = v ? 0xc3 : 0xc2;
-        return;
+        return true;
+      case 'object': {
+        if (v === null) {
+          this.nil();
+          return true;
+        }
+        if (depth >= MAX_DEPTH) return false;
+        if (Array.isArray(v)) {
+          if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+          this.#collectionHeader(v.length, 0x90, 0xdc);
+          for (let i = 0; i < v.length; i++) if (!this.#json(v[i], depth + 1)) return false;
+          return true;
+        }
+        const proto: unknown = Object.getPrototypeOf(v);
+        if (proto !== Object.prototype && proto !== null) return false;
+        const o = v as Record<string, unknown>;
+        const keys = Object.keys(o);
+        this.#collectionHeader(keys.length, 0x80, 0xde);
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i]!;
+          this.string(k);
+          if (!this.#json(o[k], depth + 1)) return false;
+        }
+        return true;
+      }
       default:
-        if (v === null) return this.nil();
-        this.raw(this.#packNested(v));
+        return false;
+    }
+  }
+
+  /** A fixarray/fixmap (`fix` | n), 16-bit (`wide`) or 32-bit (`wide` + 1) array or map header. */
+  #collectionHeader(n: number, fix: number, wide: number): void {
+    this.#room(5);
+    const b = this.#buf;
+    if (n < 16) b[this.#pos++] = fix | n;
+    else if (n < 65536) {
+      b[this.#pos++] = wide;
+      b.writeUInt16BE(n, this.#pos);
+      this.#pos += 2;
+    } else {
+      b[this.#pos++] = wide + 1;
+      b.writeUInt32BE(n, this.#pos);
+      this.#pos += 4;
     }
   }
 
@@ -361,6 +424,9 @@ export class RecordWriter {
     return s;
   }
 }
+
+/** Deepest nesting {@link RecordWriter.value} writes itself; deeper values go to msgpackr, which has its own limits. */
+const MAX_DEPTH = 64;
 
 /** Room left in front of a record written into an EntryList: its entry header (≤ 17 bytes) and the record prefix (≤ 15). */
 const ENTRY_ROOM = 33;

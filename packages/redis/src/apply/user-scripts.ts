@@ -11,8 +11,12 @@ import type { Ctx } from '../context.js';
 
 type Arg = string | Buffer;
 
-/** Most buckets one call handles on a single node. */
-const BUCKETS_PER_CALL = 64;
+/**
+ * Most buckets one call handles on a single node. 16, not 64: in a startup burst (400 guilds of 300
+ * members) the longest calls were ~20 ms with 64 and ~10 ms with 16, at the same Redis CPU per
+ * member (`node bench/dist/long-calls.js --guilds 400 --members 300`).
+ */
+const BUCKETS_PER_CALL = 16;
 /** Most arguments one call carries (a bucket is never split across calls). */
 const ARGS_PER_CALL = 20_000;
 

@@ -1,0 +1,75 @@
+/**
+ * `node bench/dist/long-calls.js [--members N] [--guilds N] [--batch N,N…]`: one guild of `--members`
+ * (default 100 000) beside three of 2 000 — or, with `--guilds`, that many guilds of `--members`, as in
+ * a bot's startup burst — ingested through the listener, once per `maxBatchMutations` in `--batch`
+ * (default the listener's own), twice each: members/s, CPU per member on both sides, and the longest
+ * Redis calls from `SLOWLOG` with their command names. Redis serves nobody else while a script runs:
+ * this is what another client (another shard, a dashboard) waits for during an ingest. On a private
+ * redis-server only (it changes the slow-log settings).
+ */
+import { parseArgs } from 'node:util';
+import { GatewayListener } from '@sake/gateway';
+import { buildIngestDataset } from './dataset.js';
+import { assertClean, benchLogger, openCache } from './sake.js';
+import { now } from './stats.js';
+import { BenchRedis } from './store.js';
+
+/** One `SLOWLOG GET` entry: id, time, duration (µs), the command's arguments, … */
+type SlowEntry = [number, number, number, string[], ...unknown[]];
+
+const { values } = parseArgs({
+  options: { members: { type: 'string', default: '100000' }, guilds: { type: 'string' }, batch: { type: 'string' } },
+});
+const members = Number(values.members);
+const guilds = values.guilds === undefined ? undefined : Number(values.guilds);
+if (!Number.isInteger(members) || members < 1) throw new TypeError(`long-calls: --members must be a whole number ≥ 1, got ${values.members}`);
+if (guilds !== undefined && (!Number.isInteger(guilds) || guilds < 1)) throw new TypeError(`long-calls: --guilds must be a whole number ≥ 1, got ${values.guilds}`);
+const settings: Array<number | undefined> = values.batch === undefined ? [undefined] : values.batch.split(',').map(Number);
+for (const s of settings) if (s !== undefined && (!Number.isInteger(s) || s < 1)) throw new TypeError(`long-calls: --batch must be whole numbers ≥ 1, got ${values.batch}`);
+
+const dataset = buildIngestDataset({ seed: 5, guildSizes: guilds === undefined ? [members, 2_000, 2_000, 2_000] : Array.from({ length: guilds }, () => members) });
+const redis = await BenchRedis.start(undefined);
+try {
+  await redis.admin.config('SET', 'slowlog-log-slower-than', '1000');
+  await redis.admin.config('SET', 'slowlog-max-len', '10000');
+  for (let rep = 0; rep < 2; rep++) {
+    for (const maxBatchMutations of settings) {
+      const cache = await openCache(redis.url, redis.prefix(`long-calls-${rep}-${maxBatchMutations ?? 'default'}`));
+      const listener = new GatewayListener(cache, {}, { logger: benchLogger, ...(maxBatchMutations === undefined ? {} : { maxBatchMutations }) });
+      await redis.admin.slowlog('RESET');
+      const redis0 = await redis.cpuSeconds();
+      const cpu0 = process.cpuUsage();
+      const t0 = now();
+      if (dataset.ready) listener.handle(dataset.ready, 0);
+      for (const guild of dataset.guilds) {
+        listener.handle(guild.create, 0);
+        for (const chunk of guild.chunks) listener.handle(chunk, 0);
+      }
+      await listener.idle();
+      const ms = now() - t0;
+      assertClean(listener, 'long calls');
+      const cpu = process.cpuUsage(cpu0);
+      const redisUs = ((await redis.cpuSeconds()) - redis0) * 1e6;
+      const slow = ((await redis.admin.slowlog('GET', 10_000)) as SlowEntry[]).sort((a, b) => b[2] - a[2]);
+      const n = dataset.memberCount;
+      console.log(
+        `maxBatchMutations ${maxBatchMutations ?? 'default'}: ${((n / ms) * 1000).toFixed(0)} members/s, Node ${((cpu.user + cpu.system) / n).toFixed(1)} µs/member, ` +
+          `redis-server ${(redisUs / n).toFixed(1)} µs/member; ${slow.length} calls over 1 ms, longest: ` +
+          slow.slice(0, 4).map((e) => `${(e[2] / 1000).toFixed(1)} ms (${commandName(e[3], cache)})`).join(', '),
+      );
+      await cache.close();
+      await redis.admin.flushdb();
+    }
+  }
+} finally {
+  await redis.stop();
+}
+
+/** A slow-log command as a name: the script's name for an EVALSHA of one of the cache's scripts. */
+function commandName(args: readonly string[], cache: object): string {
+  const name = String(args[0]).toLowerCase();
+  if (name !== 'evalsha') return name;
+  const scripts = (cache as { client?: { scriptsSet?: Record<string, { sha: string }> } }).client?.scriptsSet ?? {};
+  for (const [script, { sha }] of Object.entries(scripts)) if (sha === args[1]) return script;
+  return 'evalsha';
+}

@@ -197,6 +197,29 @@ describe('ordering and handlers', () => {
     expect((await cache.getMember(G2, '5')).nick).toBe('m49');
   });
 
+  it('writes a long run of one guild in batches of about maxBatchMutations (default 5 000), whole events each', async () => {
+    /** Twelve chunks of 1 000 members: 12 000 member sets, handed over in one tick (one run of the queue). */
+    const chunks = Array.from({ length: 12 }, (_, c) =>
+      dispatch('GUILD_MEMBERS_CHUNK', { guild_id: G, members: Array.from({ length: 1000 }, (_, i) => member(String(1_000_000 + c * 1000 + i))), chunk_index: c, chunk_count: 12 }),
+    );
+    for (const [options, expected] of [[{}, [5000, 5000, 2000]], [{ maxBatchMutations: 2500 }, [3000, 3000, 3000, 3000]]] as const) {
+      const sizes: number[] = [];
+      const cache = new (class extends MemoryCache {
+        override apply(batch: readonly Mutation[]): Promise<void> {
+          sizes.push(batch.length);
+          return super.apply(batch);
+        }
+      })();
+      await cache.open();
+      const listener = new GatewayListener(cache, {}, options);
+      for (const chunk of chunks) listener.handle(chunk);
+      await listener.idle();
+      // A batch is flushed once an event takes it to the limit: whole events, never split.
+      expect(sizes).toEqual(expected);
+      expect(await cache.iterMembersForGuild(G).len()).toBe(12_000);
+    }
+  });
+
   it('runs immediate handlers before the write and confirmed ones after it', async () => {
     const cache = await openCache();
     const listener = new GatewayListener(cache);

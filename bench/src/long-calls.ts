@@ -10,12 +10,9 @@
 import { parseArgs } from 'node:util';
 import { GatewayListener } from '@sake/gateway';
 import { buildIngestDataset } from './dataset.js';
-import { assertClean, benchLogger, openCache } from './sake.js';
+import { assertClean, benchLogger, commandName, openCache } from './sake.js';
 import { now } from './stats.js';
 import { BenchRedis } from './store.js';
-
-/** One `SLOWLOG GET` entry: id, time, duration (µs), the command's arguments, … */
-type SlowEntry = [number, number, number, string[], ...unknown[]];
 
 const { values } = parseArgs({
   options: { members: { type: 'string', default: '100000' }, guilds: { type: 'string' }, batch: { type: 'string' } },
@@ -30,13 +27,11 @@ for (const s of settings) if (s !== undefined && (!Number.isInteger(s) || s < 1)
 const dataset = buildIngestDataset({ seed: 5, guildSizes: guilds === undefined ? [members, 2_000, 2_000, 2_000] : Array.from({ length: guilds }, () => members) });
 const redis = await BenchRedis.start(undefined);
 try {
-  await redis.admin.config('SET', 'slowlog-log-slower-than', '1000');
-  await redis.admin.config('SET', 'slowlog-max-len', '10000');
   for (let rep = 0; rep < 2; rep++) {
     for (const maxBatchMutations of settings) {
       const cache = await openCache(redis.url, redis.prefix(`long-calls-${rep}-${maxBatchMutations ?? 'default'}`));
       const listener = new GatewayListener(cache, {}, { logger: benchLogger, ...(maxBatchMutations === undefined ? {} : { maxBatchMutations }) });
-      await redis.admin.slowlog('RESET');
+      const slowCalls = await redis.recordSlowCalls(1000);
       const redis0 = await redis.cpuSeconds();
       const cpu0 = process.cpuUsage();
       const t0 = now();
@@ -50,12 +45,12 @@ try {
       assertClean(listener, 'long calls');
       const cpu = process.cpuUsage(cpu0);
       const redisUs = ((await redis.cpuSeconds()) - redis0) * 1e6;
-      const slow = ((await redis.admin.slowlog('GET', 10_000)) as SlowEntry[]).sort((a, b) => b[2] - a[2]);
+      const slow = await slowCalls();
       const n = dataset.memberCount;
       console.log(
         `maxBatchMutations ${maxBatchMutations ?? 'default'}: ${((n / ms) * 1000).toFixed(0)} members/s, Node ${((cpu.user + cpu.system) / n).toFixed(1)} µs/member, ` +
           `redis-server ${(redisUs / n).toFixed(1)} µs/member; ${slow.length} calls over 1 ms, longest: ` +
-          slow.slice(0, 4).map((e) => `${(e[2] / 1000).toFixed(1)} ms (${commandName(e[3], cache)})`).join(', '),
+          slow.slice(0, 4).map((c) => `${c.ms.toFixed(1)} ms (${commandName(c.args, cache)})`).join(', '),
       );
       await cache.close();
       await redis.admin.flushdb();
@@ -65,11 +60,3 @@ try {
   await redis.stop();
 }
 
-/** A slow-log command as a name: the script's name for an EVALSHA of one of the cache's scripts. */
-function commandName(args: readonly string[], cache: object): string {
-  const name = String(args[0]).toLowerCase();
-  if (name !== 'evalsha') return name;
-  const scripts = (cache as { client?: { scriptsSet?: Record<string, { sha: string }> } }).client?.scriptsSet ?? {};
-  for (const [script, { sha }] of Object.entries(scripts)) if (sha === args[1]) return script;
-  return 'evalsha';
-}

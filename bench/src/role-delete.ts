@@ -5,7 +5,6 @@
  * command logged) — how long Redis was held from its other clients. On a private redis-server (or REDIS_URL's).
  */
 import { mutation } from '@sake/abc';
-import { Redis } from 'ioredis';
 import { buildIngestDataset } from './dataset.js';
 import { ingestThroughListener, listenerFor, openCache } from './sake.js';
 import { BenchRedis } from './store.js';
@@ -14,35 +13,26 @@ const members = Number(process.argv[2] ?? 100_000);
 if (!Number.isInteger(members) || members < 1) throw new TypeError(`role-delete: the member count must be a positive whole number, got ${process.argv[2]}`);
 const redis = await BenchRedis.start(process.env.REDIS_URL);
 const cache = await openCache(redis.url, redis.prefix('role-delete'));
-const admin = new Redis(redis.url);
 try {
   const dataset = buildIngestDataset({ seed: 3, guildSizes: [members] });
   await ingestThroughListener(listenerFor(cache), dataset.guilds, dataset.ready);
   const guild = dataset.guilds[0]!;
   const held = new Map<string, number>();
   for (const m of guild.members) for (const r of m.roles) held.set(r, (held.get(r) ?? 0) + 1);
-  const slowlogWas = await admin.config('GET', 'slowlog-log-slower-than');
-  await admin.config('SET', 'slowlog-log-slower-than', '0');
-  try {
-    for (const [roleId, holders] of [...held].sort((a, b) => b[1] - a[1]).slice(0, 3)) {
-      await admin.slowlog('RESET');
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      await cache.apply([mutation.removeRole(guild.guildId, roleId)]);
-      const wallMs = performance.now() - t0;
-      const cpu = process.cpuUsage(cpu0);
-      const log = (await admin.slowlog('GET', 1000)) as Array<[number, number, number, string[]]>;
-      const longest = log.reduce((a, e) => Math.max(a, e[2]), 0);
-      console.log(
-        `removeRole of a role held by ${holders} of ${members}: wall ${wallMs.toFixed(0)} ms, Node CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ` +
-          `longest Redis command ${(longest / 1000).toFixed(1)} ms`,
-      );
-    }
-  } finally {
-    await admin.config('SET', 'slowlog-log-slower-than', String((slowlogWas as string[])[1] ?? '10000'));
+  for (const [roleId, holders] of [...held].sort((a, b) => b[1] - a[1]).slice(0, 3)) {
+    const slowCalls = await redis.recordSlowCalls(0);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await cache.apply([mutation.removeRole(guild.guildId, roleId)]);
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const longest = (await slowCalls())[0]?.ms ?? 0;
+    console.log(
+      `removeRole of a role held by ${holders} of ${members}: wall ${wallMs.toFixed(0)} ms, Node CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ` +
+        `longest Redis command ${longest.toFixed(1)} ms`,
+    );
   }
 } finally {
-  admin.disconnect();
   await cache.close();
   await redis.stop();
 }

@@ -56,3 +56,13 @@ export function assertClean(listener: GatewayListener, phase: string): void {
     throw new Error(`${phase}: the listener failed ${stats.failed} and skipped ${stats.malformed} malformed event(s); the figure would not be valid`);
   }
 }
+
+/** A slow-log entry's command as a name: the script's name for an EVALSHA of one of `cache`'s scripts. */
+export function commandName(args: readonly string[], cache: RedisCache): string {
+  const name = String(args[0]).toLowerCase();
+  if (name !== 'evalsha') return name;
+  // The client's defined scripts (ioredis internals; a diagnostic only).
+  const scripts = (cache as unknown as { client?: { scriptsSet?: Record<string, { sha: string }> } }).client?.scriptsSet ?? {};
+  for (const [script, { sha }] of Object.entries(scripts)) if (sha === args[1]) return script;
+  return 'evalsha';
+}

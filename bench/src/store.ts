@@ -12,6 +12,14 @@ export class SetupError extends Error {
   override readonly name = 'SetupError';
 }
 
+/** One call the server's SLOWLOG recorded. */
+export interface SlowCall {
+  /** How long it ran (ms of Redis time). */
+  readonly ms: number;
+  /** The command and its arguments as logged (long ones cut by Redis). */
+  readonly args: readonly string[];
+}
+
 /** The benchmark's own connections: fail fast, never reconnect (a run that lost its Redis is over). */
 const CLIENT_OPTIONS = { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: () => null } as const;
 
@@ -124,6 +132,25 @@ export class BenchRedis {
   async inputBytes(): Promise<number> {
     const info = await this.admin.info('stats');
     return Number(/total_net_input_bytes:(\d+)/.exec(info)?.[1] ?? 0);
+  }
+
+  /**
+   * Record every call longer than `overUs` µs from now on in the server's SLOWLOG (room for 100 000; its
+   * default 128 would keep only the last ones). The function returned reads them, longest first, and puts
+   * the server's settings back.
+   */
+  async recordSlowCalls(overUs: number): Promise<() => Promise<SlowCall[]>> {
+    const setting = async (name: string): Promise<string> => String(((await this.admin.config('GET', name)) as string[])[1]);
+    const was = { over: await setting('slowlog-log-slower-than'), max: await setting('slowlog-max-len') };
+    await this.admin.config('SET', 'slowlog-log-slower-than', String(overUs));
+    await this.admin.config('SET', 'slowlog-max-len', '100000');
+    await this.admin.slowlog('RESET');
+    return async () => {
+      const log = (await this.admin.slowlog('GET', 100_000)) as Array<[number, number, number, string[]]>;
+      await this.admin.config('SET', 'slowlog-log-slower-than', was.over);
+      await this.admin.config('SET', 'slowlog-max-len', was.max);
+      return log.map(([, , us, args]) => ({ ms: us / 1000, args })).sort((a, b) => b.ms - a.ms);
+    };
   }
 
   /** Delete every key under `prefix` (SCAN + UNLINK), whichever server this is. */

@@ -10,7 +10,7 @@ import { buildIngestDataset, type IngestDataset } from '../dataset.js';
 import { inspectPass, inspecting, memoryByFamily } from '../diagnose.js';
 import { figure, type Figure } from '../figures.js';
 import { NaiveStore } from '../naive.js';
-import { ingestThroughListener, listenerFor, openCache } from '../sake.js';
+import { commandName, ingestThroughListener, listenerFor, openCache } from '../sake.js';
 import { median, settle, timed } from '../stats.js';
 
 /** What the later phases read from: both layouts loaded with the same data. */
@@ -35,13 +35,16 @@ async function measureNaive(context: BenchContext, dataset: IngestDataset, prefi
   return { store, m: { ms, bytes } };
 }
 
-async function measureSake(context: BenchContext, dataset: IngestDataset, prefix: string): Promise<{ cache: RedisCache; m: Measured }> {
+async function measureSake(context: BenchContext, dataset: IngestDataset, prefix: string): Promise<{ cache: RedisCache; m: Measured; longest?: string }> {
   const cache = await openCache(context.redis.url, prefix);
   const before = await context.redis.memory(prefix);
   const listener = listenerFor(cache);
+  // On the private server, what other clients would have waited for: the ingest's longest Redis call.
+  const slowCalls = context.redis.owned ? await context.redis.recordSlowCalls(1000) : undefined;
   const ms = await timed(() => ingestThroughListener(listener, dataset.guilds));
+  const slowest = slowCalls ? (await slowCalls())[0] : undefined;
   const bytes = (await context.redis.memory(prefix)) - before;
-  return { cache, m: { ms, bytes } };
+  return { cache, m: { ms, bytes }, ...(slowest ? { longest: `${slowest.ms.toFixed(1)} ms (${commandName(slowest.args, cache)})` } : {}) };
 }
 
 /** Run the ingest and memory comparison; leaves both layouts loaded for the read phases. */
@@ -65,6 +68,7 @@ export async function ingestPhase(context: BenchContext): Promise<{ figures: Fig
 
   const naiveRuns: Measured[] = [];
   const sakeRuns: Measured[] = [];
+  const longestCalls: string[] = [];
   let last: { cache: RedisCache; naive: NaiveStore } | undefined;
   for (let rep = 0; rep < sizes.ingestReps; rep++) {
     if (last) {
@@ -89,6 +93,7 @@ export async function ingestPhase(context: BenchContext): Promise<{ figures: Fig
     }
     naiveRuns.push(naive.m);
     sakeRuns.push(sake.m);
+    if (sake.longest) longestCalls.push(sake.longest);
     context.log(
       `ingest rep ${rep + 1}/${sizes.ingestReps}: sake ${(dataset.memberCount / (sake.m.ms / 1000)).toFixed(0)}/s, ${(sake.m.bytes / dataset.memberCount).toFixed(1)} B/member; ` +
         `naive ${(dataset.memberCount / (naive.m.ms / 1000)).toFixed(0)}/s, ${(naive.m.bytes / dataset.memberCount).toFixed(1)} B/member`,
@@ -108,7 +113,8 @@ export async function ingestPhase(context: BenchContext): Promise<{ figures: Fig
 
   const perSecond = (runs: Measured[]): number => median(runs.map((r) => dataset.memberCount / (r.ms / 1000)));
   const perMember = (runs: Measured[]): number => median(runs.map((r) => r.bytes / dataset.memberCount));
-  const notes = `${dataset.memberCount} members of ${dataset.guilds.length} guilds (${dataset.userCount} users), median of ${sizes.ingestReps}`;
+  const longest = longestCalls.length > 0 ? `; longest Redis call of each RedisCache run: ${longestCalls.join(', ')}` : '';
+  const notes = `${dataset.memberCount} members of ${dataset.guilds.length} guilds (${dataset.userCount} users), median of ${sizes.ingestReps}${longest}`;
   const figures = [
     figure('ingest_members_per_s', 'GUILD_CREATE + chunks ingest', perSecond(sakeRuns), perSecond(naiveRuns), 'naive JSON HSET', 'members/s', notes),
     figure(

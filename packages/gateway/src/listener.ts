@@ -57,7 +57,7 @@ export interface ListenerOptions {
   /**
    * Flush a batch once it holds this many mutations. Default 5 000: a backend may write a batch's
    * ops for one guild in one atomic call (RedisCache does), and Redis serves nobody else meanwhile —
-   * a 100k-member guild's ingest made calls of 45–80 ms at 20 000 and ~20 ms at 5 000, at the same
+   * a 100k-member guild's ingest made calls of ~60–95 ms at 20 000 and ~20–40 ms at 5 000, at the same
    * ingest speed (2 000: ~10 ms, but ~30 % slower; `node bench/dist/long-calls.js --batch 20000,5000,2000`).
    */
   maxBatchMutations?: number;

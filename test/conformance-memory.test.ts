@@ -5,4 +5,4 @@
 import { runConformance } from '@sake/conformance';
 import { MemoryCache } from '@sake/memory';
 
-runConformance('MemoryCache', () => new MemoryCache(), { reportsOld: true });
+runConformance('MemoryCache', () => new MemoryCache(), { reportsOld: true, honoursAfter: true });

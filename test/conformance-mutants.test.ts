@@ -71,13 +71,14 @@ function broken(make: (real: MemoryCache) => Overrides): () => MemoryCache {
   };
 }
 
-const good = collect((runner) => runConformance('MemoryCache', () => new MemoryCache(), { runner, timeoutMs: 2_000, reportsOld: true }));
+const good = collect((runner) => runConformance('MemoryCache', () => new MemoryCache(), { runner, timeoutMs: 2_000, reportsOld: true, honoursAfter: true }));
 
 const WRITER = 'writer (apply)';
 const REACT = `${WRITER} > react > `;
 const REMOVE_ROLE = `${WRITER} > removeRole > `;
 const UPSERT = `${WRITER} > merge upsert options > `;
 const OLD = `${WRITER} > old values > `;
+const AFTER = `${WRITER} > ordered batches (after) > `;
 
 /** Apply a batch one mutation at a time, replacing each mutation `swap` handles. */
 function stepwise(real: MemoryCache, swap: (m: Mutation) => Promise<boolean>) {
@@ -315,12 +316,37 @@ const MUTANTS: Mutant[] = [
     })),
     caughtBy: [`${OLD}a member's old value is joined with its user, as getMember returns it`],
   },
+  {
+    what: 'apply declares honoursAfter but writes at once',
+    factory: broken((real) => ({ apply: (batch: readonly Mutation[], options?: ApplyOptions) => real.apply(batch, options?.old ? { old: options.old } : undefined) })),
+    caughtBy: [`${AFTER}a batch ordered after a pending write changes nothing until it settles, then applies`],
+  },
+  {
+    what: 'apply writes even when the write it is ordered after fails',
+    factory: broken((real) => ({
+      apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
+        await Promise.resolve(options?.after).catch(() => {});
+        return real.apply(batch, options?.old ? { old: options.old } : undefined);
+      },
+    })),
+    caughtBy: [`${AFTER}a batch ordered after a write that fails changes nothing and rejects with its reason`],
+  },
+  {
+    what: 'apply waits for after before validating',
+    factory: broken((real) => ({
+      apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
+        await options?.after;
+        return real.apply(batch, options?.old ? { old: options.old } : undefined);
+      },
+    })),
+    caughtBy: [`${AFTER}a malformed batch and a non-promise after reject with TypeError without waiting`],
+  },
 ];
 
 describe('the conformance suite catches broken backends', () => {
   for (const mutant of MUTANTS) {
     it(mutant.what, async () => {
-      const bad = collect((runner) => runConformance('MemoryCache', mutant.factory, { runner, timeoutMs: 2_000, reportsOld: true }));
+      const bad = collect((runner) => runConformance('MemoryCache', mutant.factory, { runner, timeoutMs: 2_000, reportsOld: true, honoursAfter: true }));
       for (const name of mutant.caughtBy) {
         const check = bad.get(name);
         const control = good.get(name);
@@ -334,27 +360,35 @@ describe('the conformance suite catches broken backends', () => {
   }
 });
 
-describe('the reportsOld switch', () => {
-  const name = `${OLD}not checked: options.reportsOld is not set, so the backend must not declare reportsOld either`;
-  const suiteFor = (factory: () => MemoryCache) => collect((runner) => runConformance('MemoryCache', factory, { runner, timeoutMs: 2_000 })).get(name);
+/** Capability switches: a suite option that has the capability's tests checked, and the test of its group that declares it. */
+const SWITCHES = [
+  { flag: 'reportsOld', family: OLD, declaredTest: `${OLD}a merge after a set of the same key in one batch reports the set's value` },
+  { flag: 'honoursAfter', family: AFTER, declaredTest: `${AFTER}a batch ordered after a pending write changes nothing until it settles, then applies` },
+] as const;
 
-  it('passes for a backend that does not report old values', async () => {
-    const check = suiteFor(broken(() => ({ reportsOld: undefined })));
-    expect(check).toBeDefined();
-    await run(check as Collected);
-  });
+for (const { flag, family, declaredTest } of SWITCHES) {
+  describe(`the ${flag} switch`, () => {
+    const name = `${family}not checked: options.${flag} is not set, so the backend must not declare ${flag} either`;
+    // The other capability stays on, so only this switch is off.
+    const others = { reportsOld: true, honoursAfter: true, [flag]: undefined };
+    const suiteFor = (factory: () => MemoryCache) => collect((runner) => runConformance('MemoryCache', factory, { runner, timeoutMs: 2_000, ...others })).get(name);
 
-  it('fails for a backend that declares reportsOld when the suite was not told', async () => {
-    await expect(run(suiteFor(() => new MemoryCache()) as Collected)).rejects.toThrow(/pass \{ reportsOld: true \}/);
-  });
+    it(`passes for a backend that does not declare ${flag}`, async () => {
+      const check = suiteFor(broken(() => ({ [flag]: undefined })));
+      expect(check).toBeDefined();
+      await run(check as Collected);
+    });
 
-  it("fails the old-value tests when the option is set but the backend doesn't declare it", async () => {
-    const check = collect((runner) => runConformance('MemoryCache', broken(() => ({ reportsOld: false })), { runner, timeoutMs: 2_000, reportsOld: true })).get(
-      `${OLD}a merge after a set of the same key in one batch reports the set's value`,
-    );
-    await expect(run(check as Collected)).rejects.toThrow(/backend's reportsOld is false/);
+    it(`fails for a backend that declares ${flag} when the suite was not told`, async () => {
+      await expect(run(suiteFor(() => new MemoryCache()) as Collected)).rejects.toThrow(new RegExp(`pass \\{ ${flag}: true \\}`));
+    });
+
+    it(`fails the ${flag} tests when the option is set but the backend doesn't declare it`, async () => {
+      const check = collect((runner) => runConformance('MemoryCache', broken(() => ({ [flag]: false })), { runner, timeoutMs: 2_000, reportsOld: true, honoursAfter: true })).get(declaredTest);
+      await expect(run(check as Collected)).rejects.toThrow(new RegExp(`backend's ${flag} is false`));
+    });
   });
-});
+}
 
 describe('the unreachable-store check', () => {
   const name = 'lifecycle > an unreachable store rejects with BackendError within 300 ms instead of hanging';

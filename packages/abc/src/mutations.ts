@@ -121,6 +121,14 @@ export interface ApplyOptions {
    * {@link CacheWriter.reportsOld}.
    */
   readonly old?: readonly number[];
+  /**
+   * Order this batch after an earlier write (normally the previous `apply`'s
+   * promise): the backend may validate and prepare the batch at once, but
+   * changes no entry until `after` settles, and none at all if it rejects (it
+   * then rejects with the same reason). Honoured only by backends with
+   * {@link CacheWriter.honoursAfter}; others must be awaited in turn.
+   */
+  readonly after?: PromiseLike<unknown>;
 }
 
 /** What {@link CacheWriter.apply} reports when asked for old values. */
@@ -150,6 +158,12 @@ export interface CacheWriter {
   apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void>;
   /** `true` when {@link apply} honours {@link ApplyOptions.old}. */
   readonly reportsOld?: boolean;
+  /**
+   * `true` when {@link apply} honours {@link ApplyOptions.after}: a writer may
+   * then hand the next batch over while the previous one is being written,
+   * and the backend prepares it (validation, encoding) meanwhile.
+   */
+  readonly honoursAfter?: boolean;
   /**
    * Optional: call `handler` when the backend finds that its store lost what
    * it had acknowledged (e.g. Redis restarted without persistence), so a

@@ -208,3 +208,12 @@ export function checkMutation(m: Mutation, index: number): CheckedMutation {
       throw new TypeError(`${where}: unknown mutation type ${JSON.stringify((m as { type?: unknown }).type)}`);
   }
 }
+
+/** `ApplyOptions.after` checked before any I/O: a promise (anything with `then`), or a `TypeError` naming what it got. */
+export function checkApplyAfter(after: unknown): PromiseLike<unknown> | undefined {
+  if (after === undefined) return undefined;
+  if (typeof (after as { then?: unknown } | null)?.then !== 'function') {
+    throw new TypeError(`apply: options.after must be a promise, got ${after === null ? 'null' : typeof after}`);
+  }
+  return after as PromiseLike<unknown>;
+}

@@ -19,6 +19,7 @@ export interface Resolved<B extends ConformanceBackend> {
   readonly refs: boolean;
   readonly reopen: boolean;
   readonly reportsOld: boolean;
+  readonly honoursAfter: boolean;
   readonly corrupt: ConformanceOptions<B>['corrupt'];
   readonly unreachable: ConformanceOptions<B>['unreachable'];
   readonly runner: TestRunner;
@@ -32,6 +33,7 @@ export function resolveOptions<B extends ConformanceBackend>(options: Conformanc
     refs: options.refs ?? true,
     reopen: options.reopen ?? true,
     reportsOld: options.reportsOld ?? false,
+    honoursAfter: options.honoursAfter ?? false,
     corrupt: options.corrupt,
     unreachable: options.unreachable,
     runner: options.runner ?? vitestRunner,

@@ -57,6 +57,13 @@ export interface ConformanceOptions<B extends ConformanceBackend = ConformanceBa
    */
   reportsOld?: boolean;
   /**
+   * Whether the backend's `apply(batch, { after })` orders the batch after
+   * `after` — set it when the backend declares `honoursAfter: true`
+   * (`CacheWriter.honoursAfter`). Default `false`: the ordering tests are not
+   * registered, and one test checks that the backend does not declare it.
+   */
+  honoursAfter?: boolean;
+  /**
    * Overwrite the stored bytes of one entry with something unreadable. When
    * given, the suite checks that `get…` and iteration reject with
    * `InvalidDataFound` for that entry.

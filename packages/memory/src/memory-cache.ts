@@ -1,4 +1,5 @@
 import {
+  checkApplyAfter,
   ClosedClient,
   EntryNotFound,
   applyReactionChange,
@@ -114,6 +115,8 @@ function scoped<V>(resource: 'channel' | 'emoji' | 'role' | 'presence' | 'voiceS
 export class MemoryCache implements Backend {
   /** `apply` honours {@link ApplyOptions.old}: old values are read in the same synchronous pass as the writes. */
   readonly reportsOld = true;
+  /** `apply` honours {@link ApplyOptions.after} (it has nothing to prepare: the contract's reference). */
+  readonly honoursAfter = true;
   readonly #options: MemoryCacheOptions;
   readonly #now: () => number;
   #alive = false;
@@ -165,13 +168,16 @@ export class MemoryCache implements Backend {
     if (!Array.isArray(batch)) throw new TypeError('batch must be an array of mutations');
     const checked = batch.map((m, i) => this.#check(m, i));
     const wanted = options?.old;
-    if (wanted === undefined || wanted.length === 0) {
+    const reported = wanted === undefined || wanted.length === 0 ? undefined : this.#checkOld(checked, wanted);
+    const after = checkApplyAfter(options?.after);
+    // Validated now, written once `after` settles (and not at all if it rejects).
+    if (after !== undefined) await after;
+    if (wanted === undefined || reported === undefined) {
       this.#assertAlive();
       for (const m of checked) this.#applyOne(m);
       // Asked for no old value: report none (as RedisCache does), rather than nothing.
       return wanted === undefined ? undefined : { old: [] };
     }
-    const reported = this.#checkOld(checked, wanted);
     this.#assertAlive();
     const found = new Map<number, unknown>();
     for (let i = 0; i < checked.length; i++) {

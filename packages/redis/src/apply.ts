@@ -386,11 +386,24 @@ function keptTtl(expireAt: number | null | undefined, now: number): number | nul
  * Apply a batch already validated by {@link checkBatch}. With `old` (batch
  * indexes checked by {@link checkOldIndexes}) it resolves with the entries as
  * they were just before those mutations (undefined: absent), in `old`'s order.
+ * With `after` (`ApplyOptions.after`), nothing of the batch reaches Redis
+ * before `after` settles (its reads neither: they must see what `after`
+ * wrote), and nothing at all if it rejects; a batch that needs no pre-read is
+ * planned and encoded meanwhile. New dictionary ids may be registered before.
  */
-export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[]): Promise<unknown[] | undefined> {
+export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
   ctx.conn.assertOpen();
   const oldValues: unknown[] | undefined = old === undefined ? undefined : new Array<unknown>(old.length).fill(undefined);
-  if (checked.length === 0) return oldValues;
+  let waited = after === undefined;
+  const afterSettled = async (): Promise<void> => {
+    if (waited) return;
+    waited = true;
+    await after;
+  };
+  if (checked.length === 0) {
+    await afterSettled();
+    return oldValues;
+  }
 
   /** Batch index → positions in the result that want its old value (only built when old values are asked for). */
   let oldAt: Map<number, number[]> | undefined;
@@ -477,6 +490,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
   /** Live message ids of each limited channel's index, kept up to date by the simulation. */
   const channelMessages = new Map<string, Set<string>>();
   if (tracked.size > 0 || scopedClears.length > 0 || roleScans.size > 0) {
+    await afterSettled();
     // One wave: every read below is issued in the same tick (the connection pipelines them).
     const entries = tracked.all().slice();
     const expiring = entries.filter((t) => t.wantsExpiry === true);
@@ -772,6 +786,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       }
     }
   }
+  await afterSettled();
   await plan.execute();
   return oldValues;
 }

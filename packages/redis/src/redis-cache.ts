@@ -4,6 +4,7 @@
  * key layout is in keys.ts and README.md.
  */
 import {
+  checkApplyAfter,
   BackendError,
   ClosedClient,
   EntryNotFound,
@@ -245,20 +246,25 @@ export class RedisCache implements Backend {
   /** `apply` reports old values (`ApplyOptions.old`), read in the same pre-read wave as the batch's own reads. */
   readonly reportsOld = true;
 
+  /** `apply` honours `ApplyOptions.after`: a batch handed over early is planned and encoded while the one before it is written. */
+  readonly honoursAfter = true;
+
   /**
    * Apply a batch of mutations (see apply.ts); per-guild ops of the batch are atomic. With
-   * `options.old`, resolves with the listed entries as they were just before their mutation.
+   * `options.old`, resolves with the listed entries as they were just before their mutation; with
+   * `options.after`, writes (and reads) nothing before it settles, and nothing if it rejects.
    */
   async apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void> {
-    // Malformed ids (and old indexes) are a TypeError before anything else, even on a closed cache.
+    // Malformed ids (and old indexes, and options) are a TypeError before anything else, even on a closed cache.
     const checked = checkBatch(batch);
     const old = options?.old === undefined ? undefined : checkOldIndexes(checked, options.old);
+    const after = checkApplyAfter(options?.after);
     const ctx = this.#c();
     if (old === undefined) {
-      await applyChecked(ctx, checked);
+      await applyChecked(ctx, checked, undefined, after);
       return;
     }
-    return { old: (await applyChecked(ctx, checked, old))! };
+    return { old: (await applyChecked(ctx, checked, old, after))! };
   }
 
   async #applyWindows(windows: AsyncIterable<string[]>, toMutation: (id: string) => Mutation): Promise<void> {

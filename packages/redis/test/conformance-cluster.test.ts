@@ -7,4 +7,5 @@ import { clusterNodes, uniquePrefix } from './helpers.js';
 runConformance('RedisCache cluster', () => new RedisCache({ clusterNodes: clusterNodes() }, { prefix: uniquePrefix('cconf') }), {
   corrupt: corruptEntry,
   reportsOld: true,
+  honoursAfter: true,
 });

@@ -7,5 +7,6 @@ import { redisUrl, uniquePrefix } from './helpers.js';
 runConformance('RedisCache single node', () => new RedisCache(redisUrl(), { prefix: uniquePrefix('conf') }), {
   corrupt: corruptEntry,
   reportsOld: true,
+  honoursAfter: true,
   unreachable: () => new RedisCache('redis://127.0.0.1:1', { prefix: uniquePrefix('down'), connectTimeoutMs: 1000, commandTimeoutMs: 1000 }),
 });

@@ -1,7 +1,8 @@
 /**
  * The write mutations beyond set/merge/delete: merge-upsert with `ttlMs` /
- * `channelLimit`, `react`, `removeRole`, and the old values `apply` reports
- * when asked (`ApplyOptions.old`). Registered inside the writer group, each
+ * `channelLimit`, `react`, `removeRole`, the old values `apply` reports
+ * when asked (`ApplyOptions.old`), and batches ordered after an earlier write
+ * (`ApplyOptions.after`). Registered inside the writer group, each
  * part only when the backend implements the resources it needs.
  *
  * Expected reaction counts are spelled out here rather than computed with
@@ -12,7 +13,7 @@ import { mutation } from '@sake/abc';
 import type { APIReaction } from 'discord-api-types/v10';
 import type { MemberEntity, MessageEntity, Mutation, ReactionChange, ReactionEmoji, Snowflake, UserEntity } from '@sake/abc';
 import { check, fail, same, show } from '../assert.js';
-import { apply, applyReporting } from '../calls.js';
+import { apply, applyReporting, call } from '../calls.js';
 import * as fx from '../fixtures.js';
 import type { GroupContext, Harness } from '../harness.js';
 import type { ConformanceBackend } from '../options.js';
@@ -52,6 +53,7 @@ export function writeContractTests<B extends ConformanceBackend>(ctx: GroupConte
   }
   if (has('member')) ctx.group('removeRole', () => removeRoleTests(ctx));
   ctx.group('old values', () => oldValueTests(ctx));
+  ctx.group('ordered batches (after)', () => orderedBatchTests(ctx));
 }
 
 // ----- merge with upsert: ttlMs and channelLimit ---------------------------------------------
@@ -286,30 +288,42 @@ function expectOld(actual: readonly unknown[], expected: readonly (Entity | unde
   });
 }
 
-function oldValueTests<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
-  const { test } = ctx;
+/** A capability a backend declares with a `true` flag, and the suite option that has its tests checked. */
+type Capability = 'reportsOld' | 'honoursAfter';
 
-  if (!ctx.options.reportsOld) {
-    test('not checked: options.reportsOld is not set, so the backend must not declare reportsOld either', async (h) => {
+/**
+ * The gate of a capability's tests: without the suite option, one test that the backend does not
+ * declare the capability (so it can't go untested by omission) and `undefined`; with it, the
+ * opener the tests use, which checks the declaration.
+ */
+function capability<B extends ConformanceBackend>(ctx: GroupContext<B>, flag: Capability, checks: string): ((h: Harness<B>) => Promise<B>) | undefined {
+  const declared = (b: B): unknown => (b as Partial<Record<Capability, unknown>>)[flag];
+  if (!ctx.options[flag]) {
+    ctx.test(`not checked: options.${flag} is not set, so the backend must not declare ${flag} either`, async (h) => {
       const b = await h.open();
-      check(
-        (b as { reportsOld?: unknown }).reportsOld !== true,
-        'the backend declares reportsOld: true but the suite was not told: pass { reportsOld: true } so its old values are checked',
-      );
+      check(declared(b) !== true, `the backend declares ${flag}: true but the suite was not told: pass { ${flag}: true } so ${checks}`);
     });
-    return;
+    return undefined;
   }
-
-  const open = async (h: Harness<B>): Promise<B> => {
+  return async (h) => {
     const b = await h.open();
-    check((b as { reportsOld?: unknown }).reportsOld === true, `options.reportsOld is set but the backend's reportsOld is ${show((b as { reportsOld?: unknown }).reportsOld)}`);
+    check(declared(b) === true, `options.${flag} is set but the backend's ${flag} is ${show(declared(b))}`);
     return b;
   };
-  const pick = (h: Harness<B>): ResourceSpec => {
-    const r = (Object.keys(SPECS) as IterableResource[]).find((x) => h.has(x));
-    if (r === undefined) fail('the old-value tests need one iterable resource');
-    return SPECS[r];
-  };
+}
+
+/** The first iterable resource the backend implements (the capability tests need one). */
+function firstIterable<B extends ConformanceBackend>(h: Harness<B>, tests: string): ResourceSpec {
+  const r = (Object.keys(SPECS) as IterableResource[]).find((x) => h.has(x));
+  if (r === undefined) fail(`the ${tests} tests need one iterable resource`);
+  return SPECS[r];
+}
+
+function oldValueTests<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  const { test } = ctx;
+  const open = capability(ctx, 'reportsOld', 'its old values are checked');
+  if (!open) return;
+  const pick = (h: Harness<B>): ResourceSpec => firstIterable(h, 'old-value');
 
   test('set, merge and delete report the entry as it was just before them, in the order asked', async (h) => {
     const b = await open(h);
@@ -377,4 +391,88 @@ function oldValueTests<B extends ConformanceBackend>(ctx: GroupContext<B>): void
       await expectValue(b, members, { ...m, nick: 'again' }, 'after the caller changed the user of an old value');
     });
   }
+}
+
+// ----- ordered batches: ApplyOptions.after ---------------------------------------------------
+
+/** A promise settled from outside. */
+function gate(): { promise: Promise<void>; open(): void; fail(reason: Error): void } {
+  let open!: () => void;
+  let failWith!: (reason: Error) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    failWith = reject;
+  });
+  // Rejected on purpose in some tests: the backend under test observes it.
+  promise.catch(() => {});
+  return { promise, open, fail: failWith };
+}
+
+/** Let the backend run whatever it would run on its own for a while. */
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function orderedBatchTests<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  const { test } = ctx;
+  const open = capability(ctx, 'honoursAfter', 'its ordering is checked');
+  if (!open) return;
+  const pick = (h: Harness<B>): ResourceSpec => firstIterable(h, 'ordering');
+
+  test('a batch ordered after a pending write changes nothing until it settles, then applies', async (h) => {
+    const b = await open(h);
+    const s = pick(h);
+    const value = s.build(h.parents());
+    const g = gate();
+    const writing = call(b, 'apply', [setOf(s, value)], { after: g.promise });
+    await pause(30);
+    await expectAbsent(b, s, value, 'while the write it is ordered after is pending');
+    g.open();
+    await writing;
+    await expectValue(b, s, value, 'once the write it was ordered after resolved');
+  });
+
+  test('a batch ordered after a write that fails changes nothing and rejects with its reason', async (h) => {
+    const b = await open(h);
+    const s = pick(h);
+    const value = s.build(h.parents());
+    const g = gate();
+    const writing = call(b, 'apply', [setOf(s, value)], { after: g.promise });
+    const reason = new Error('the earlier write failed (test)');
+    g.fail(reason);
+    let caught: unknown;
+    await writing.catch((error: unknown) => {
+      caught = error;
+    });
+    check(caught === reason, `apply must reject with the reason of the write it was ordered after, got ${show(caught)}`);
+    await pause(10);
+    await expectAbsent(b, s, value, 'after the write it was ordered after failed');
+  });
+
+  test('a malformed batch and a non-promise after reject with TypeError without waiting', async (h) => {
+    const b = await open(h);
+    const s = pick(h);
+    const never = new Promise<void>(() => {});
+    const malformed = [{ type: 'bogus', resource: s.resource } as unknown as Mutation];
+    const early = await Promise.race([call(b, 'apply', malformed, { after: never }).then(() => 'resolved', (e: unknown) => e), pause(2_000).then(() => 'still waiting')]);
+    check(early instanceof TypeError, `apply([malformed], { after: pending }) must reject with TypeError at once, got ${show(early)}`);
+    const notPromise = await call(b, 'apply', [setOf(s, s.build(h.parents()))], { after: 42 }).then(() => 'resolved', (e: unknown) => e);
+    check(notPromise instanceof TypeError, `apply(batch, { after: 42 }) must reject with TypeError, got ${show(notPromise)}`);
+  });
+
+  test('batches handed over in a row take effect in call order, each seeing the ones before it', async (h) => {
+    const b = await open(h);
+    const s = pick(h);
+    const base = s.build(h.parents());
+    const full = { ...base, ...s.extra } as Entity;
+    // Each batch is handed over before the previous one resolved, ordered after it.
+    const first = call(b, 'apply', [setOf(s, base)]);
+    const second = call(b, 'apply', [mergeOf(s, base, s.extra)], { after: first });
+    const third = call<unknown>(b, 'apply', [deleteOf(s, base)], { old: [0], after: second });
+    const fourth = call(b, 'apply', [mergeOf(s, base, s.patch, false)], { after: third });
+    const fifth = call(b, 'apply', [setOf(s, base)], { after: fourth });
+    const results = await Promise.all([first, second, third, fourth, fifth]);
+    const old = (results[2] as { old?: unknown[] } | undefined)?.old;
+    if (ctx.options.reportsOld) same(old?.[0], full, 'the old value of a delete ordered after a merge');
+    // The merge after the delete found nothing to merge into, and the last set wrote the base again.
+    await expectValue(b, s, base, 'after [set, merge, delete, merge (absent), set] handed over in a row');
+  });
 }

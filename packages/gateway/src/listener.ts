@@ -10,7 +10,7 @@ import { WebSocketShardEvents } from '@discordjs/ws';
 /** A value or a promise of it. */
 type Awaitable<T> = T | PromiseLike<T>;
 import { GatewayDispatchEvents, GatewayOpcodes, type GatewayDispatchPayload, type GatewaySendPayload } from 'discord-api-types/v10';
-import { BackendError, isSnowflake, toSnowflake, type ApplyResult, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
+import { BackendError, isSnowflake, toSnowflake, type ApplyOptions, type ApplyResult, type Mutation, type Snowflake, type Snowflakeish } from '@sake/abc';
 import { orAbsent, readOld } from './old-values.js';
 import { Dispatcher, type DispatchHandler, type ErrorHandler, type HandlerOptions } from './dispatch.js';
 import { ListenerWriteError, MemberRequestError } from './errors.js';
@@ -127,6 +127,14 @@ interface Pending {
   readonly oldAt?: number[];
   /** The old value is a list (MESSAGE_DELETE_BULK): the entries found. */
   readonly oldIsList?: boolean;
+}
+
+/** A batch handed to the cache by a listener run. */
+interface HandedOver {
+  /** The cache's `apply` (resolved at once for a batch of events without mutations). */
+  readonly write: Promise<ApplyResult | void>;
+  /** Resolves once its events are confirmed (or failed and isolated); never rejects. */
+  readonly handled: Promise<void>;
 }
 
 /** Positions in `kept` (the mutations the rules keep, in order) of `all[oldOf]`: a dropped mutation has no old value. */
@@ -420,27 +428,28 @@ export class GatewayListener {
     let mutations: Mutation[] = [];
     let ready: Pending[] = [];
     const reportsOld = this.#cache.reportsOld === true;
-    const flush = async (): Promise<void> => {
-      if (ready.length === 0) return;
-      const batch = mutations;
-      const done = ready;
-      mutations = [];
-      ready = [];
-      if (batch.length > 0) {
-        const wanted: number[] = [];
-        for (const r of done) if (r.oldAt) wanted.push(...r.oldAt);
-        let result: ApplyResult | void;
-        try {
-          result = await this.#cache.apply(batch, wanted.length > 0 ? { old: wanted } : undefined);
-        } catch (error) {
-          await this.#isolate(batch, done, error);
+    // A backend that honours `after` gets a long run's next batch while the previous one is being
+    // written (it prepares it meanwhile); others get one batch at a time.
+    const overlapping = this.#cache.honoursAfter === true;
+    /** The batch handed over last: its write, and the end of its handling (confirmations or isolation). */
+    let last: HandedOver | undefined;
+    /**
+     * Hand what was collected over. With `wait` (the default), resolve once everything handed over
+     * is applied and confirmed; without it (a long run reaching the batch size), once everything
+     * but this batch is, so one batch is written while the next is collected.
+     */
+    const flush = async (wait = true): Promise<void> => {
+      if (ready.length > 0) {
+        const previous = last;
+        last = this.#handOver(mutations, ready, overlapping ? previous : undefined);
+        mutations = [];
+        ready = [];
+        if (!wait && overlapping) {
+          await previous?.handled;
           return;
         }
-        if (wanted.length > 0) this.#fillOld(done, result, wanted.length);
-        this.#stats.batches++;
-        this.#stats.mutations += batch.length;
       }
-      for (const { job, old } of done) this.#confirm(job, old);
+      await last?.handled;
     };
 
     for (const job of jobs) {
@@ -485,9 +494,63 @@ export class GatewayListener {
       }
       ready.push({ job, old, from: mutations.length, oldAt, oldIsList: typeof oldOf !== 'number' && oldOf !== undefined });
       for (const m of own) mutations.push(m);
-      if (mutations.length >= this.#maxBatchMutations) await flush();
+      if (mutations.length >= this.#maxBatchMutations) await flush(false);
     }
     await flush();
+  }
+
+  /**
+   * Hand one batch to the cache and handle its outcome. With `previous` (a backend that honours
+   * `after`), the write is ordered after the previous batch's and its handling after the previous
+   * handling; a batch whose predecessor failed was not written at all, so it is applied again once
+   * the predecessor's events have been isolated.
+   */
+  #handOver(batch: Mutation[], done: Pending[], previous: HandedOver | undefined): HandedOver {
+    const wanted: number[] = [];
+    for (const r of done) if (r.oldAt) wanted.push(...r.oldAt);
+    const options: ApplyOptions = {
+      ...(wanted.length > 0 ? { old: wanted } : {}),
+      ...(previous && batch.length > 0 ? { after: previous.write } : {}),
+    };
+    // A batch without mutations writes nothing, but the next one must still wait for the write before it.
+    const write: Promise<ApplyResult | void> = batch.length > 0 ? this.#cache.apply(batch, options) : (previous?.write ?? Promise.resolve());
+    // Its failure is handled below, once the previous batch's handling is done: not unhandled meanwhile.
+    write.catch(() => {});
+    const handled = (async (): Promise<void> => {
+      if (previous) await previous.handled;
+      let result: ApplyResult | void;
+      try {
+        result = await write;
+      } catch (error) {
+        if (previous && (await previous.write.then(() => false, () => true))) await this.#applyBatch(batch, done, wanted);
+        else await this.#isolate(batch, done, error);
+        return;
+      }
+      this.#applied(batch, done, result, wanted);
+    })();
+    return { write, handled };
+  }
+
+  /** Apply one batch now and handle its outcome (the path of a batch whose ordered write never started). */
+  async #applyBatch(batch: Mutation[], done: Pending[], wanted: number[]): Promise<void> {
+    let result: ApplyResult | void;
+    try {
+      result = batch.length > 0 ? await this.#cache.apply(batch, wanted.length > 0 ? { old: wanted } : undefined) : undefined;
+    } catch (error) {
+      await this.#isolate(batch, done, error);
+      return;
+    }
+    this.#applied(batch, done, result, wanted);
+  }
+
+  /** A batch was written: fill its old values, count it and confirm its events. */
+  #applied(batch: Mutation[], done: Pending[], result: ApplyResult | void, wanted: number[]): void {
+    if (batch.length > 0) {
+      if (wanted.length > 0) this.#fillOld(done, result, wanted.length);
+      this.#stats.batches++;
+      this.#stats.mutations += batch.length;
+    }
+    for (const { job, old } of done) this.#confirm(job, old);
   }
 
   /** Hand each pending event its old value(s) from `result` (in the order their indexes were asked for). */

@@ -1,7 +1,7 @@
 // The listener's behaviour around the translators: bad input, backend failures, rules,
 // ordering, handlers and member requests.
 import { describe, expect, it } from 'vitest';
-import { BackendError, EntryNotFound, type Mutation } from '@sake/abc';
+import { BackendError, EntryNotFound, type ApplyOptions, type ApplyResult, type Mutation } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
 import { GatewayListener, ListenerWriteError, MemberRequestError, type GatewaySource } from '@sake/gateway';
 import { G, G2, channel, dispatch, guild, member, message, presence, recordingLogger, seedGuild } from './fixtures.js';
@@ -218,6 +218,70 @@ describe('ordering and handlers', () => {
       expect(sizes).toEqual(expected);
       expect(await cache.iterMembersForGuild(G).len()).toBe(12_000);
     }
+  });
+
+  describe('with a backend that honours after (a long run handed over batch by batch)', () => {
+    /**
+     * A MemoryCache whose writes take a few ms each and start only once the write they are ordered
+     * after settled; `fail` decides (per attempt) whether a batch is rejected instead, before writing.
+     */
+    class SlowOrderedCache extends MemoryCache {
+      fail: (batch: readonly Mutation[]) => Error | undefined = () => undefined;
+      handedOver = 0;
+      override async apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void> {
+        if (options?.after) this.handedOver++;
+        await options?.after;
+        await new Promise((resolve) => setTimeout(resolve, 1 + (batch.length % 3)));
+        const error = this.fail(batch);
+        if (error) throw error;
+        return super.apply(batch, options?.old ? { old: options.old } : undefined);
+      }
+    }
+    const nick = (m: Mutation): string | undefined => ((m as { patch?: { nick?: string } }).patch ?? (m as { value?: { nick?: string } }).value)?.nick ?? undefined;
+    /** 60 nick changes of one member, 2 mutations per batch at most: the run is handed over in many batches. */
+    async function run(cache: SlowOrderedCache): Promise<{ listener: GatewayListener; confirmed: string[] }> {
+      await cache.open();
+      const listener = new GatewayListener(cache, {}, { logger: recordingLogger(), maxBatchMutations: 2 });
+      const confirmed: string[] = [];
+      listener.on('GUILD_MEMBER_UPDATE', (d) => void confirmed.push(d.nick ?? ''), { confirm: true });
+      for (let i = 0; i < 60; i++) listener.handle(dispatch('GUILD_MEMBER_UPDATE', { guild_id: G, user: member('5').user, roles: [], nick: `n${i}` }));
+      await listener.idle();
+      return { listener, confirmed };
+    }
+    const inOrder = Array.from({ length: 60 }, (_, i) => `n${i}`);
+
+    it('applies and confirms in order while the next batch is handed over early', async () => {
+      const cache = new SlowOrderedCache();
+      const { listener, confirmed } = await run(cache);
+      expect(cache.handedOver).toBeGreaterThan(10);
+      expect(confirmed).toEqual(inOrder);
+      expect((await cache.getMember(G, '5')).nick).toBe('n59');
+      expect(listener.stats()).toMatchObject({ applied: 60, failed: 0 });
+    });
+
+    it('isolates a failed batch before its successors, which were not written, are applied again', async () => {
+      const cache = new SlowOrderedCache();
+      // A batch holding n20 fails as a whole (not a store failure): its events are retried one by one.
+      cache.fail = (batch) => (batch.length > 1 && batch.some((m) => nick(m) === 'n20') ? new TypeError('n20 in a batch (test)') : undefined);
+      const { listener, confirmed } = await run(cache);
+      expect(confirmed).toEqual(inOrder);
+      expect((await cache.getMember(G, '5')).nick).toBe('n59');
+      expect(listener.stats()).toMatchObject({ applied: 60, failed: 0 });
+    });
+
+    it('fails only the events of a batch the store rejected, and applies the later ones in order', async () => {
+      const cache = new SlowOrderedCache();
+      let attempts = 0;
+      cache.fail = (batch) => (batch.some((m) => nick(m) === 'n30') && attempts++ === 0 ? new BackendError('store unreachable (test)') : undefined);
+      const { listener, confirmed } = await run(cache);
+      const lost = inOrder.filter((n) => !confirmed.includes(n));
+      // Only the rejected batch (two events at most): the batches handed over after it were not written, and are applied.
+      expect(lost).toContain('n30');
+      expect(lost.length).toBeLessThanOrEqual(2);
+      expect(confirmed).toEqual(inOrder.filter((n) => !lost.includes(n)));
+      expect((await cache.getMember(G, '5')).nick).toBe('n59');
+      expect(listener.stats()).toMatchObject({ applied: 60 - lost.length, failed: lost.length });
+    });
   });
 
   it('runs immediate handlers before the write and confirmed ones after it', async () => {

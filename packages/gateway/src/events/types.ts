@@ -8,6 +8,7 @@ export type ListenerCache = Pick<
   Backend,
   | 'apply'
   | 'reportsOld'
+  | 'honoursAfter'
   | 'onStoreReset'
   | 'getGuild'
   | 'iterGuilds'

@@ -131,7 +131,7 @@ interface Pending {
 
 /** A batch handed to the cache by a listener run. */
 interface HandedOver {
-  /** The cache's `apply` (resolved at once for a batch of events without mutations). */
+  /** The cache's `apply` (for a batch of events without mutations, the previous batch's write, or a resolved promise). */
   readonly write: Promise<ApplyResult | void>;
   /** Resolves once its events are confirmed (or failed and isolated); never rejects. */
   readonly handled: Promise<void>;

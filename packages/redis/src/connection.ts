@@ -167,6 +167,11 @@ export class Connection {
     return this.#deadlines.watch(pending, what, key);
   }
 
+  /** A deadline for a call that settles through callbacks: see {@link Deadlines.arm}. */
+  deadline(what: string, reject: (err: unknown) => void): () => void {
+    return this.#deadlines.arm(what, reject);
+  }
+
   readonly #deadlines: Deadlines;
 }
 
@@ -199,23 +204,35 @@ export class Deadlines {
   /** `promise`, rejected with `BackendError` once it is `ms` old; its own errors become sake errors (see {@link toCacheError}). */
   watch<T>(promise: Promise<T>, what: string, key?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: Watched = { at: Date.now() + this.#ms, what, reject };
-      this.#pending.add(entry);
-      if (this.#timer === undefined) {
-        this.#timer = setInterval(() => this.#check(), this.#tickMs);
-        this.#timer.unref();
-      }
+      const disarm = this.arm(what, reject);
       promise.then(
         (value) => {
-          this.#pending.delete(entry);
+          disarm();
           resolve(value);
         },
         (err: unknown) => {
-          this.#pending.delete(entry);
+          disarm();
           reject(toCacheError(err, what, key));
         },
       );
     });
+  }
+
+  /**
+   * Call `reject` with a `BackendError` once `ms` from now, unless the returned disarm is called
+   * first: a deadline for work that settles through callbacks (the member loader's reads) rather
+   * than through one promise.
+   */
+  arm(what: string, reject: (err: unknown) => void): () => void {
+    const entry: Watched = { at: Date.now() + this.#ms, what, reject };
+    this.#pending.add(entry);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#check(), this.#tickMs);
+      this.#timer.unref();
+    }
+    return () => {
+      this.#pending.delete(entry);
+    };
   }
 
   #check(): void {

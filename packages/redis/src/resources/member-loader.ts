@@ -99,7 +99,15 @@ export class MemberLoader {
       blob.writeUInt32BE(r.userBucket, 12 * i + 8);
     }
     const args: Array<string | Buffer | number> = [this.#keys.prefix, blob, ...groups];
+    // One deadline for the call: a hung server rejects every read of it (a late reply is ignored).
+    let timedOut = false;
+    const disarm = this.#conn.deadline('getMember', (err) => {
+      timedOut = true;
+      for (const r of part) r.reject(err);
+    });
     const answer = (reply: Buffer): void => {
+      if (timedOut) return;
+      disarm();
       // Per member: a found byte, then (when found) its packed member (scripts/read-member.ts).
       let pos = 0;
       for (const r of part) {
@@ -117,6 +125,8 @@ export class MemberLoader {
       }
     };
     const fail = (err: unknown): void => {
+      if (timedOut) return;
+      disarm();
       // A foreign value under one of the keys: read each one alone, so the error names its key.
       if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) for (const r of part) this.#readOne(r);
       else for (const r of part) r.reject(err);
@@ -149,7 +159,14 @@ export class MemberLoader {
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
+      disarm();
       r.reject(err);
+    };
+    // A hung server: the read fails with the deadline's BackendError, and replies that come later are ignored.
+    const disarm = this.#conn.deadline('getMember', fail);
+    const done = (blob: Buffer | null): void => {
+      disarm();
+      r.resolve(blob, 0);
     };
     // A WRONGTYPE reply names the key it came from (InvalidDataFound), as every other read does.
     const failAt =
@@ -158,18 +175,18 @@ export class MemberLoader {
         fail(toCacheError(err, 'HGET', key));
     const answer = (): void => {
       if (--left > 0 || failed) return;
-      r.resolve(packPieces(field, head!, tail, user, userTail), 0);
+      done(packPieces(field, head!, tail, user, userTail));
     };
     const arrived = (): void => {
       if (--left > 0 || failed) return;
       if (!head) {
-        r.resolve(null, 0);
+        done(null);
         return;
       }
       const headSplit = head.length > 0 && head[0] === SPLIT_MARK;
       const userSplit = user !== null && user.length > 0 && user[0] === SPLIT_MARK;
       if (!headSplit && !userSplit) {
-        r.resolve(packPieces(field, head, null, user, null), 0);
+        done(packPieces(field, head, null, user, null));
         return;
       }
       left = (headSplit ? 1 : 0) + (userSplit ? 1 : 0);

@@ -1,15 +1,20 @@
 /**
- * `node bench/dist/listener-only.js [events] [--redis] [--confirm] [--profile DIR]`: the mixed stream
- * through the listener into MemoryCache — the listener's own cost — or, with `--redis`, into a
- * RedisCache on a private redis-server (or REDIS_URL's), printing Node CPU per event (GC and libuv
- * threads included) and, on Redis, redis-server CPU and the bytes sent per event. With `--confirm`
- * a confirmed handler listens to every event (they get old values, as in the confirm-latency run);
- * with `--profile` the run is written to `DIR/redis.cpuprofile` (or `memory.cpuprofile`). The slow
- * log is reset just before the run, so `SLOWLOG GET` afterwards holds only its commands.
+ * `node bench/dist/listener-only.js [events] [--redis | --null] [--confirm] [--profile DIR]`: the mixed
+ * stream through the listener into MemoryCache, or, with `--redis`, into a RedisCache on a private
+ * redis-server (or REDIS_URL's), or, with `--null`, into a backend that stores nothing (null-cache.ts:
+ * the listener's own cost, the floor under every backend). Prints the ingest of the 5 guilds first
+ * (members/s and Node CPU per member; into the null cache a second, warm pass too), then the stream: Node CPU per event (GC and libuv threads
+ * included) and, on Redis, redis-server CPU and the bytes sent per event. With `--confirm` a confirmed
+ * handler listens to every event (they get old values, as in the confirm-latency run); with
+ * `--profile` the stream is written to `DIR/redis.cpuprofile` (or `memory.cpuprofile`,
+ * `null.cpuprofile`). The slow log is reset just before the stream, so `SLOWLOG GET` afterwards holds
+ * only its commands.
  */
+import type { UserEntity } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
 import { buildIngestDataset } from './dataset.js';
+import { nullCache } from './null-cache.js';
 import { Profiler } from './profiler.js';
 import { handleAll, ingestThroughListener, listenerFor, openCache } from './sake.js';
 import { now } from './stats.js';
@@ -21,21 +26,33 @@ const profiler = profileAt >= 0 ? new Profiler(args[profileAt + 1]!) : undefined
 const total = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--profile') ?? 30_000);
 const onRedis = args.includes('--redis');
 const confirm = args.includes('--confirm');
+const toNull = args.includes('--null');
+if (toNull && onRedis) throw new TypeError('listener-only: --null and --redis exclude each other');
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onRedis ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
-const cache = redis ? await openCache(redis.url, redis.prefix('listener-only')) : new MemoryCache();
-if (!redis) await cache.open();
+const cache = redis ? await openCache(redis.url, redis.prefix('listener-only')) : toNull ? undefined : new MemoryCache();
+if (cache instanceof MemoryCache) await cache.open();
+const target = cache ?? nullCache((dataset.ready?.d as { user: UserEntity } | undefined)?.user ?? ({ id: '1' } as UserEntity));
 try {
-  await ingestThroughListener(listenerFor(cache), dataset.guilds, dataset.ready);
+  // Into the null cache the ingest can run again warm (nothing is stored): the listener's own cost per member.
+  for (const pass of toNull ? ['cold', 'warm'] : ['cold']) {
+    const t0 = now();
+    const cpu0 = process.cpuUsage();
+    await ingestThroughListener(listenerFor(target), dataset.guilds, dataset.ready);
+    const ms = now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const n = dataset.memberCount;
+    console.log(`ingest of ${n} members (${pass}): ${((n / ms) * 1000).toFixed(0)} members/s, Node CPU ${((cpu.user + cpu.system) / n).toFixed(1)} µs/member`);
+  }
   const events = new EventScript(dataset.world).take(total).map((e) => e.payload);
-  const listener = listenerFor(cache);
+  const listener = listenerFor(target);
   if (confirm) for (const name of new Set(events.map((e) => e.t))) listener.on(name, () => {}, { confirm: true });
   if (redis) await redis.admin.slowlog('RESET');
   const redis0 = redis ? { cpu: await redis.cpuSeconds(), bytes: await redis.inputBytes() } : undefined;
   const t0 = now();
   const cpu0 = process.cpuUsage();
   const run = (): Promise<void> => handleAll(listener, events);
-  await (profiler ? profiler.run(redis ? 'redis' : 'memory', run) : run());
+  await (profiler ? profiler.run(redis ? 'redis' : toNull ? 'null' : 'memory', run) : run());
   const ms = now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const perEvent = ((cpu.user + cpu.system) / events.length).toFixed(1);
@@ -46,6 +63,6 @@ try {
       : '';
   console.log(`${events.length} events in ${ms.toFixed(0)} ms: ${((events.length / ms) * 1000).toFixed(0)} events/s, Node CPU ${perEvent} µs/event${onServer}`, listener.stats());
 } finally {
-  await cache.close();
+  await cache?.close();
   await redis?.stop();
 }

@@ -19,15 +19,15 @@ async function server(args: string[] = [], persist = false): Promise<RedisServer
   return s;
 }
 
-/** Resolve with the error `fn` rejects with, and how long that took. */
-async function failure(fn: () => Promise<unknown>): Promise<{ err: unknown; ms: number }> {
+/** Resolve with the error `fn` rejects with, and how long that took; `what` names the call when it resolves instead. */
+async function failure(fn: () => Promise<unknown>, what = 'the call'): Promise<{ err: unknown; ms: number }> {
   const start = Date.now();
   try {
     await fn();
   } catch (err) {
     return { err, ms: Date.now() - start };
   }
-  throw new Error('expected a rejection');
+  throw new Error(`expected ${what} to reject`);
 }
 
 async function eventually<T>(fn: () => Promise<T>, tries = 100): Promise<T> {
@@ -85,7 +85,7 @@ describe('faults', () => {
       ['apply', () => cache.apply(data.batch)],
     ];
     for (const [name, call] of calls) {
-      const { err, ms } = await failure(call);
+      const { err, ms } = await failure(call, name);
       expect(err, name).toBeInstanceOf(BackendError);
       expect((err as Error).message, name).toMatch(/timed out/i);
       expect(ms, name).toBeLessThan(TIMEOUT + 1500);

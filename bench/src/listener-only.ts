@@ -3,12 +3,12 @@
  * stream through the listener into MemoryCache, or, with `--redis`, into a RedisCache on a private
  * redis-server (or REDIS_URL's), or, with `--null`, into a backend that stores nothing (null-cache.ts:
  * the listener's own cost, the floor under every backend). Prints the ingest of the 5 guilds first
- * (members/s and Node CPU per member; into the null cache a second, warm pass too), then the stream: Node CPU per event (GC and libuv threads
- * included) and, on Redis, redis-server CPU and the bytes sent per event. With `--confirm` a confirmed
- * handler listens to every event (they get old values, as in the confirm-latency run); with
- * `--profile` the stream is written to `DIR/redis.cpuprofile` (or `memory.cpuprofile`,
- * `null.cpuprofile`). The slow log is reset just before the stream, so `SLOWLOG GET` afterwards holds
- * only its commands.
+ * (members/s and Node CPU per member; into the null cache a second, warm pass too), then the stream:
+ * Node CPU per event (GC and libuv threads included) and, on Redis, redis-server CPU and the bytes
+ * sent per event. With `--confirm` a confirmed handler listens to every event (they get old values,
+ * as in the confirm-latency run); with `--profile` the stream is written to `DIR/redis.cpuprofile`
+ * (or `memory.cpuprofile`, `null.cpuprofile`). The slow log is reset just before the stream, so
+ * `SLOWLOG GET` afterwards holds only its commands.
  */
 import type { UserEntity } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';

@@ -7,7 +7,9 @@
  * bucket key + `:t` (keys.ts). Each read answers the reply holding its packed
  * member (scripts/read-member.ts: member and user, tails joined) and where in
  * it the member starts, or null. Nothing is allocated per read beyond its
- * queue entry: ids are written into one buffer per call.
+ * queue entry: ids are written into one buffer per call. Each call runs under
+ * the connection's deadline (connection.ts `Deadlines.arm`): a hung server
+ * rejects its reads with `BackendError`.
  */
 import { writeId } from '../codec/ids.js';
 import { SPLIT_MARK } from '../codec/split.js';

@@ -1,0 +1,167 @@
+/**
+ * The pool and every statement's way to the server: timeouts, transactions,
+ * and turning whatever node-postgres raises into `BackendError` with the
+ * credentials taken out of the message.
+ */
+import pg from 'pg';
+import { BackendError, CacheError } from '@sake/errors';
+import type { PostgresTarget, ResolvedOptions } from './options.js';
+
+/** One statement. `name` makes node-postgres prepare it once per connection. */
+export interface Statement {
+  readonly text: string;
+  readonly values?: readonly unknown[];
+  readonly name?: string;
+}
+
+/** Whether `target` is a pool someone else created (duck-typed: two copies of pg may be loaded). */
+function isPool(target: PostgresTarget): target is pg.Pool {
+  return typeof target === 'object' && target !== null && typeof (target as pg.Pool).connect === 'function' && typeof (target as pg.Pool).query === 'function';
+}
+
+/** The password a target carries, so messages can be scrubbed of it. */
+function secretOf(target: PostgresTarget): string | undefined {
+  if (typeof target === 'string') {
+    try {
+      const password = decodeURIComponent(new URL(target).password);
+      return password.length > 0 ? password : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (isPool(target)) return undefined;
+  return typeof target.password === 'string' && target.password.length > 0 ? target.password : undefined;
+}
+
+/** A pool plus the rules every call follows. */
+export class Connection {
+  readonly #target: PostgresTarget;
+  readonly #options: ResolvedOptions;
+  readonly #secret: string | undefined;
+  #pool: pg.Pool | undefined;
+
+  constructor(target: PostgresTarget, options: ResolvedOptions) {
+    if (typeof target !== 'string' && (typeof target !== 'object' || target === null)) {
+      throw new TypeError('PostgresCache needs a postgres:// URL, node-postgres pool options or a pg.Pool');
+    }
+    this.#target = target;
+    this.#options = options;
+    this.#secret = secretOf(target);
+  }
+
+  /** Create the pool (a pool passed in is used as it is). */
+  start(): void {
+    if (this.#pool !== undefined) return;
+    if (isPool(this.#target)) {
+      this.#pool = this.#target;
+      return;
+    }
+    const base: pg.PoolConfig = typeof this.#target === 'string' ? { connectionString: this.#target } : { ...this.#target };
+    const pool = new pg.Pool({
+      max: this.#options.poolSize,
+      connectionTimeoutMillis: this.#options.connectTimeoutMs,
+      statement_timeout: this.#options.commandTimeoutMs,
+      query_timeout: this.#options.commandTimeoutMs + 1_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      application_name: 'sake',
+      ...base,
+      ...({ pipeline: this.#options.pipeline } as object),
+    });
+    // An idle connection that breaks (server restarted) emits here; without a listener it would crash the process.
+    // The next statement on the pool gets a fresh connection or a BackendError.
+    pool.on('error', () => {});
+    this.#pool = pool;
+  }
+
+  /** End the pool if this cache created it. */
+  async end(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool !== undefined && pool !== this.#target) await pool.end().catch(() => {});
+  }
+
+  #require(): pg.Pool {
+    if (this.#pool === undefined) throw new BackendError('PostgresCache: the pool is not started');
+    return this.#pool;
+  }
+
+  /** Run one statement on any pooled connection. */
+  async query<Row extends Record<string, unknown> = Record<string, unknown>>(statement: Statement, what: string): Promise<Row[]> {
+    try {
+      const result = await this.#require().query<Row>(this.#config(statement));
+      return result.rows;
+    } catch (err) {
+      throw this.wrap(err, what);
+    }
+  }
+
+  /**
+   * Run `body` inside one transaction on one connection: BEGIN, `body`,
+   * COMMIT; ROLLBACK when `body` throws. A connection that failed is thrown
+   * away rather than returned to the pool.
+   */
+  async transaction<T>(what: string, body: (run: Runner) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#require().connect();
+    } catch (err) {
+      throw this.wrap(err, what);
+    }
+    let committed = false;
+    const run: Runner = (statements, commit = false) => {
+      const pending = statements.map((s) => client.query(this.#config(s)).then((r) => r.rows as Record<string, unknown>[]));
+      // Sent right behind the last statement (the same round trip when the pool pipelines).
+      if (commit) {
+        committed = true;
+        pending.push(client.query('COMMIT').then(() => []));
+      }
+      return Promise.all(pending);
+    };
+    try {
+      // Pipelined with the first statements of `body` when the pool runs in pipeline mode.
+      const begun = client.query('BEGIN');
+      const result = await Promise.all([begun, body(run)]);
+      if (!committed) await client.query('COMMIT');
+      client.release();
+      return result[1];
+    } catch (err) {
+      let broken: unknown = err;
+      try {
+        await client.query('ROLLBACK');
+        broken = undefined;
+      } catch {
+        // The connection is gone: release(err) below destroys it.
+      }
+      client.release(broken === undefined ? undefined : (broken as Error));
+      throw err instanceof CacheError || err instanceof TypeError ? err : this.wrap(err, what);
+    }
+  }
+
+  #config(statement: Statement): pg.QueryConfig {
+    const config: pg.QueryConfig & { query_timeout?: number } = { text: statement.text, values: statement.values as unknown[] | undefined };
+    if (statement.name !== undefined) config.name = statement.name;
+    // A pool passed in has its own settings: this bound holds whatever they are.
+    config.query_timeout = this.#options.commandTimeoutMs + 1_000;
+    return config;
+  }
+
+  /** `err` as a `BackendError` (sake errors pass through), its message scrubbed of the password. */
+  wrap(err: unknown, what: string): Error {
+    if (err instanceof CacheError) return err;
+    const raw = err instanceof Error ? err.message : String(err);
+    const code = typeof (err as { code?: unknown } | null)?.code === 'string' ? ` [${(err as { code: string }).code}]` : '';
+    return new BackendError(`PostgresCache: ${what} failed: ${this.redact(raw)}${code}`, { cause: err });
+  }
+
+  /** `text` without the connection's password. */
+  redact(text: string): string {
+    return this.#secret === undefined ? text : text.split(this.#secret).join('***');
+  }
+}
+
+/**
+ * Runs statements on a transaction's connection (pipelined when the pool is), resolving with each
+ * one's rows; with `commit`, COMMIT follows them at once and ends the transaction.
+ */
+export type Runner = (statements: readonly Statement[], commit?: boolean) => Promise<Record<string, unknown>[][]>;

@@ -1,7 +1,7 @@
 // Differential at the write contract itself: seeded random batches of every mutation type (set,
 // merge with and without upsert, delete, replaceForGuild, clearFor, react, removeRole), over small
 // pools of ids so batches keep touching the same entries, go to MemoryCache (the reference), to
-// RedisCache on one node and on the cluster. After every batch the three must show the same
+// RedisCache on one node and on the cluster, and to PostgresCache. After every batch the four must show the same
 // contents through the whole public read API, and apply must report the same old values. Event-level
 // tests go through the listener, which never produces most of these interleavings; this is where a
 // Redis batch plan that reorders, drops or double-applies work shows up. A failure prints the seed
@@ -13,6 +13,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { mutation, type ApplyResult, type Backend, type Mutation } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
+import { PostgresCache } from '@sake/postgres';
 import { RedisCache } from '@sake/redis';
 import { uniquePrefix } from './support/feed.js';
 import { firstDifferences, snapshots } from './support/snapshot.js';
@@ -20,7 +21,7 @@ import { firstDifferences, snapshots } from './support/snapshot.js';
 const SEED = Number(process.env.SAKE_MUT_SEED ?? 0x6d7574);
 const BATCHES = Number(process.env.SAKE_MUT_BATCHES ?? 60);
 const totals = { batches: 0, mutations: 0, oldValues: 0 };
-afterAll(() => console.log(`[mutation-differential] seed ${SEED}: ${totals.batches} batches, ${totals.mutations} mutations, ${totals.oldValues} old values compared, on 3 backends`));
+afterAll(() => console.log(`[mutation-differential] seed ${SEED}: ${totals.batches} batches, ${totals.mutations} mutations, ${totals.oldValues} old values compared, on 4 backends`));
 
 /** A small deterministic generator (mulberry32). */
 function random(seed: number): { int(n: number): number; pick<T>(list: readonly T[]): T; chance(p: number): boolean } {
@@ -140,12 +141,13 @@ const clusterNodes = (): { host: string; port: number }[] =>
     return { host: host!, port: Number(port) };
   });
 
-describe('differential at the write contract: MemoryCache vs RedisCache (single node and cluster)', () => {
+describe('differential at the write contract: MemoryCache vs RedisCache (single node and cluster) vs PostgresCache', () => {
   it(`random batches of every mutation type leave identical contents and report identical old values (seed ${SEED})`, { timeout: 120_000 }, async () => {
     const caches: Backend[] = [
       new MemoryCache(),
       new RedisCache(inject('redisUrl'), { prefix: uniquePrefix('mutdiff'), sweepIntervalMs: 0, userBuckets: 8 }),
       new RedisCache({ clusterNodes: clusterNodes() }, { prefix: uniquePrefix('mutdiffc'), sweepIntervalMs: 0, userBuckets: 8 }),
+      new PostgresCache(inject('pgUrl'), { schema: uniquePrefix('mutdiff').replace(/[^A-Za-z0-9_]/g, '_'), sweepIntervalMs: 0 }),
     ];
     await Promise.all(caches.map((c) => c.open()));
     try {

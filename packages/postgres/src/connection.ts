@@ -108,23 +108,42 @@ export class Connection {
     } catch (err) {
       throw this.wrap(err, what);
     }
+    // A checked-out client has no pool listener: a server dying mid-transaction would be an uncaught
+    // 'error' event. The statements in flight reject with it anyway; this only keeps the process up.
+    const onError = (): void => {};
+    client.on('error', onError);
+    const release = (err?: Error): void => {
+      // A broken client keeps the no-op listener: it is being destroyed and may still emit.
+      if (err === undefined) client.removeListener('error', onError);
+      client.release(err);
+    };
     let committed = false;
-    const run: Runner = (statements, commit = false) => {
-      const pending = statements.map((s) => client.query(this.#config(s)).then((r) => r.rows as Record<string, unknown>[]));
-      // Sent right behind the last statement (the same round trip when the pool pipelines).
+    // A pipelining client takes every statement at once (one round trip); another one in turn.
+    const pipelined = (client as pg.PoolClient & { pipeline?: boolean }).pipeline === true;
+    const send = (s: Statement | string): Promise<Record<string, unknown>[]> =>
+      (typeof s === 'string' ? client.query(s) : client.query(this.#config(s))).then((r) => r.rows as Record<string, unknown>[]);
+    const run: Runner = async (statements, commit = false) => {
+      const all: Array<Statement | string> = [...statements];
+      // COMMIT goes right behind the last statement (the same round trip when pipelining).
       if (commit) {
         committed = true;
-        pending.push(client.query('COMMIT').then(() => []));
+        all.push('COMMIT');
       }
-      return Promise.all(pending);
+      if (pipelined) return Promise.all(all.map(send));
+      const out: Record<string, unknown>[][] = [];
+      for (const s of all) out.push(await send(s));
+      return out;
     };
     try {
-      // Pipelined with the first statements of `body` when the pool runs in pipeline mode.
-      const begun = client.query('BEGIN');
-      const result = await Promise.all([begun, body(run)]);
+      let result: T;
+      if (pipelined) [, result] = await Promise.all([send('BEGIN'), body(run)]);
+      else {
+        await send('BEGIN');
+        result = await body(run);
+      }
       if (!committed) await client.query('COMMIT');
-      client.release();
-      return result[1];
+      release();
+      return result;
     } catch (err) {
       let broken: unknown = err;
       try {
@@ -133,7 +152,7 @@ export class Connection {
       } catch {
         // The connection is gone: release(err) below destroys it.
       }
-      client.release(broken === undefined ? undefined : (broken as Error));
+      release(broken === undefined ? undefined : (broken as Error));
       throw err instanceof CacheError || err instanceof TypeError ? err : this.wrap(err, what);
     }
   }

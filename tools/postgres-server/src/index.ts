@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** Stop the server (fast shutdown) but keep its directory, so `restart()` can bring it back. */
   halt(): Promise<void>;
-  /** Kill the postmaster and every backend with SIGKILL (a crash); the directory is kept. */
+  /** Kill the postmaster and every backend with SIGKILL (a crash: Linux only, through /proc); the directory is kept. */
   kill9(): Promise<void>;
   /** Start the server again on the same port and data directory (after `halt()` or `kill9()`). */
   restart(): Promise<void>;
@@ -136,14 +136,59 @@ const dirs = new Set<string>();
 export function killAllPostgresSync(): void {
   for (const child of live) {
     try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      child.kill('SIGKILL');
     } catch {
       // Already gone.
     }
   }
   live.clear();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) {
+    for (const pid of workersOf(join(dir, 'data'))) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
   dirs.clear();
+}
+
+/** The pids of the processes whose working directory is `dataDir` (a postmaster's backends and helpers; Linux /proc). */
+function workersOf(dataDir: string): number[] {
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === dataDir) out.push(Number(entry));
+    } catch {
+      // Gone, or not ours to look at.
+    }
+  }
+  return out;
+}
+
+/** SIGKILL every process working in `dataDir` until none is left (bounded). */
+async function killWorkers(dataDir: string): Promise<void> {
+  for (let round = 0; round < 100; round++) {
+    const pids = workersOf(dataDir);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await sleep(20);
+  }
 }
 
 /** Run initdb into `dataDir` (as `user` when given); throws with its output on failure. */
@@ -176,8 +221,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   const launch = async (): Promise<void> => {
     const fd = openSync(log, 'a');
     if (user) chownSync(log, user.uid, user.gid);
-    // detached: its own process group, so kill9() can take the backends down with the postmaster.
-    const proc = spawn(bin ? join(bin, 'postgres') : 'postgres', args, { stdio: ['ignore', fd, fd], detached: true, ...(user ?? {}) });
+    const proc = spawn(bin ? join(bin, 'postgres') : 'postgres', args, { stdio: ['ignore', fd, fd], ...(user ?? {}) });
     closeSync(fd);
     live.add(proc);
     proc.once('exit', () => live.delete(proc));
@@ -186,7 +230,8 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
       await waitForReady(dataDir, port, readyTimeoutMs, proc, log);
     } catch (err) {
       // A server that never became ready must not outlive the failed start.
-      if (proc.pid !== undefined && proc.exitCode === null) process.kill(-proc.pid, 'SIGKILL');
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      await killWorkers(dataDir);
       await waitForExit(proc);
       throw err;
     }
@@ -194,9 +239,10 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {
     const proc = child;
     if (!proc || proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-    // SIGINT is PostgreSQL's fast shutdown; SIGKILL goes to the whole group (postmaster and backends).
-    if (signal === 'SIGKILL') process.kill(-proc.pid, 'SIGKILL');
-    else proc.kill(signal);
+    // SIGINT is PostgreSQL's fast shutdown. SIGKILL is a crash: the postmaster first (so it starts
+    // nothing new), then every backend and helper it forked (each sits in its own session).
+    proc.kill(signal);
+    if (signal === 'SIGKILL') await killWorkers(dataDir);
     await waitForExit(proc);
   };
 

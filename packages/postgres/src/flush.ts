@@ -1,7 +1,9 @@
 /**
  * A batch's end state as one statement: per table, a DELETE of the keys it
  * removed, a multi-row INSERT … ON CONFLICT DO UPDATE of the rows it wrote
- * (rows passed as one JSON array, unpacked by `json_to_recordset`), and an
+ * (columns passed as parallel arrays, unpacked by `unnest`; the entity as
+ * JSON text cast to `json`, so its text is stored exactly — `json_to_recordset`
+ * would de-escape nested strings and refuse a `\u0000`), and an
  * UPDATE of the rows whose expiry alone changed — all as data-modifying CTEs
  * of a single statement, whatever the batch size. The three key sets of a
  * table are disjoint (each key ends in one state), so the CTEs never touch a
@@ -29,22 +31,22 @@ export function flushStatement(schema: string, tables: Tables): Statement | unde
     if (upserts.length > 0) {
       const scopeByColumn = Object.fromEntries(Object.entries(TABLES[resource].scopes).map(([scope, column]) => [column, scope]));
       const columns = columnsOf(resource);
-      const rows = upserts.map((u) => {
-        const row: Record<string, unknown> = { k: u.k, e: u.expiresAt ?? null, d: u.value };
-        for (const column of columns) row[column] = u.parents.get(scopeByColumn[column]!) ?? null;
-        return row;
-      });
-      const typed = columns.map((c) => `, ${c} text`).join('');
-      const set = columns.map((c) => `${c} = EXCLUDED.${c}, `).join('');
+      const keys = param(upserts.map((u) => u.k));
+      const parents = columns.map((c) => `${param(upserts.map((u) => u.parents.get(scopeByColumn[c]!) ?? null))}::text[]`);
+      const expiries = param(upserts.map((u) => u.expiresAt ?? null));
+      const data = param(upserts.map((u) => encode(u.value)));
+      const names = ['k', ...columns, 'e', 'd'];
       ctes.push(
         `u${n} AS (INSERT INTO ${table} AS t (k${columns.map((c) => `, ${c}`).join('')}, v, expires_at, data)
-          SELECT x.k${columns.map((c) => `, x.${c}`).join('')}, ${ROW_FORMAT}, x.e, x.d FROM json_to_recordset(${param(encode(rows as never))}::json) AS x(k text${typed}, e bigint, d json)
-          ON CONFLICT (k) DO UPDATE SET ${set}v = EXCLUDED.v, expires_at = EXCLUDED.expires_at, data = EXCLUDED.data)`,
+          SELECT x.k${columns.map((c) => `, x.${c}`).join('')}, ${ROW_FORMAT}, x.e, x.d::json
+          FROM unnest(${keys}::text[], ${parents.map((p) => `${p}, `).join('')}${expiries}::bigint[], ${data}::text[]) AS x(${names.join(', ')})
+          ON CONFLICT (k) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}, `).join('')}v = EXCLUDED.v, expires_at = EXCLUDED.expires_at, data = EXCLUDED.data)`,
       );
     }
     if (expiries.length > 0) {
-      const rows = expiries.map((x) => ({ k: x.k, e: x.expiresAt ?? null }));
-      ctes.push(`x${n} AS (UPDATE ${table} t SET expires_at = x.e FROM json_to_recordset(${param(encode(rows as never))}::json) AS x(k text, e bigint) WHERE t.k = x.k)`);
+      const keys = param(expiries.map((x) => x.k));
+      const at = param(expiries.map((x) => x.expiresAt ?? null));
+      ctes.push(`x${n} AS (UPDATE ${table} t SET expires_at = x.e FROM unnest(${keys}::text[], ${at}::bigint[]) AS x(k, e) WHERE t.k = x.k)`);
     }
   }
   if (ctes.length === 0) return undefined;

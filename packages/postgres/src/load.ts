@@ -37,11 +37,11 @@ export function loadStatement(schema: string, plan: LoadPlan): Statement | undef
     }
   }
   for (const { guildId, roleId } of plan.roleScans) {
-    // Only the members holding the role come back (with data): a role delete in a big guild reads few rows.
-    const roles = `CASE WHEN json_typeof(t.data->'roles') = 'array' THEN t.data->'roles' ELSE '[]'::json END`;
-    parts.push(
-      `${head('member')}, true AS d, t.v, t.data FROM ${qualified(schema, 'member')} t WHERE t.guild_id = ${param(guildId)} AND EXISTS (SELECT 1 FROM json_array_elements_text(${roles}) AS r(id) WHERE r.id = ${param(roleId)})`,
-    );
+    // Only members whose stored text holds the quoted role id come back (with data): a role delete in a
+    // big guild reads few rows. A text match, not `data->'roles'`: json operators de-escape the
+    // document and refuse a \u0000 anywhere in it. It may also match the id elsewhere in a member;
+    // the semantics check `roles` itself.
+    parts.push(`${head('member')}, true AS d, t.v, t.data FROM ${qualified(schema, 'member')} t WHERE t.guild_id = ${param(guildId)} AND t.data::text LIKE ${param(`%"${roleId}"%`)}`);
   }
   if (parts.length === 0) return undefined;
   return { text: parts.join('\nUNION ALL\n'), values };

@@ -6,6 +6,9 @@ import type { DemoOptions } from '../demo-job.js';
 /** The prefix the demo uses in Redis unless told otherwise (its own, so it never touches a real cache). */
 export const DEMO_PREFIX = 'sake-demo:';
 
+/** The schema the demo uses in PostgreSQL unless told otherwise (its own, for the same reason). */
+export const DEMO_SCHEMA = 'sake_demo';
+
 /** Register `sake demo`. */
 export function registerDemo(program: Command): void {
   program
@@ -19,7 +22,9 @@ export function registerDemo(program: Command): void {
     .option('--quick', 'a small world, done in a second or two')
     .addOption(new Option('--redis <url>', 'fill a Redis cache instead of the in-memory one').env('REDIS_URL'))
     .option('--prefix <prefix>', `key prefix in Redis (default ${DEMO_PREFIX}, emptied first)`)
-    .option('-y, --yes', 'allow emptying a non-empty cache under a --prefix that is not the demo\'s own')
+    .addOption(new Option('--postgres <url>', 'fill a PostgreSQL cache instead of the in-memory one').env('POSTGRES_URL'))
+    .option('--schema <name>', `schema in PostgreSQL (default ${DEMO_SCHEMA}, emptied first)`)
+    .option('-y, --yes', 'allow emptying a non-empty cache under a --prefix or --schema that is not the demo\'s own')
     .option('--backup <file>', 'write a backup of the filled cache to this file')
     .option('--timeout <ms>', 'give up when a step takes longer', intArg('--timeout', 1), 120_000)
     .option('--no-progress', 'no progress bars')

@@ -16,6 +16,10 @@ export interface RunCommandOptions {
   prefix?: string;
   /** Migrate an older Redis layout. */
   migrate?: boolean;
+  /** PostgreSQL URL (or POSTGRES_URL). */
+  postgres?: string;
+  /** PostgreSQL schema. */
+  schema?: string;
   /** Gateway intents bit field. */
   intents: number;
   /** Guilds whose members are requested (GUILD_MEMBERS_CHUNK) each time their GUILD_CREATE is applied. */
@@ -50,6 +54,8 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--redis <url>', 'Redis URL; without it the cache lives in this process only').env('REDIS_URL'))
     .option('--prefix <prefix>', 'key prefix in Redis (default "sake:")')
     .option('--migrate', 'migrate a Redis store written with an older key layout')
+    .addOption(new Option('--postgres <url>', 'PostgreSQL URL instead of Redis').env('POSTGRES_URL'))
+    .option('--schema <name>', 'schema in PostgreSQL (default "sake")')
     .addOption(
       new Option('--intents <list>', 'GatewayIntentBits names separated by commas (or "default", or a number)')
         .argParser(parseIntents)

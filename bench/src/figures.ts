@@ -10,7 +10,10 @@ export type FigureName =
   | 'iter_members_per_s'
   | 'mixed_events_per_s'
   | 'confirm_p99_ms'
-  | 'redis_ceiling_hset_per_s';
+  | 'redis_ceiling_hset_per_s'
+  | 'pg_ingest_members_per_s'
+  | 'pg_get_member_p50_us'
+  | 'pg_mixed_events_per_s';
 
 /** One measured figure beside its same-run baseline. */
 export interface Figure {
@@ -52,6 +55,7 @@ export const TARGETS: Partial<Record<FigureName, Target>> = {
   iter_members_per_s: { on: 'ratio', op: '>=', limit: 1 },
   mixed_events_per_s: { on: 'value', op: '>=', limit: 50_000 },
   confirm_p99_ms: { on: 'value', op: '<=', limit: 5 },
+  pg_mixed_events_per_s: { on: 'ratio', op: '>=', limit: 0.2 },
 };
 
 function describe(target: Target | undefined, unit: string): string {

@@ -6,10 +6,10 @@
  * methods (resource-methods.ts).
  */
 import { ClosedClient, LazyCacheIterator, mutation, type ApplyOptions, type ApplyResult, type Backend, type CacheIterator, type Mutation, type ResourceName } from '@sake/abc';
-import { Connection } from './connection.js';
-import { clearAll, countEntries, getEntry, iterEntries, type ReadContext } from './reads.js';
+import { Connection, type Statement } from './connection.js';
+import { clearAllStatement, countEntries, getEntry, iterEntries, type ReadContext } from './reads.js';
 import { ResourceMethods } from './resource-methods.js';
-import { checkVersion, createStatements, lockKey, metaTable, qualified, quoteIdent, SCHEMA_VERSION, TABLES } from './schema.js';
+import { checkVersion, createStatements, lockStatement, metaTable, qualified, quoteIdent, SCHEMA_VERSION, TABLES } from './schema.js';
 import { resolveOptions, type PostgresCacheOptions, type PostgresTarget, type ResolvedOptions } from './options.js';
 import { storeKey } from './semantics.js';
 import { applyBatch, type WriterContext } from './writer.js';
@@ -80,10 +80,9 @@ export class PostgresCache extends ResourceMethods implements Backend {
     try {
       await this.#conn.transaction('open (schema check)', async (run) => {
         const schema = this.#options.schema;
-        const [classId, objectId] = lockKey(schema);
         // Two processes opening a new schema at once: the lock makes one create and the other find it.
         await run([
-          { text: 'SELECT pg_advisory_xact_lock($1, $2)', values: [classId, objectId] },
+          lockStatement(schema),
           { text: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}` },
           { text: `CREATE TABLE IF NOT EXISTS ${metaTable(schema)} (name text PRIMARY KEY, value text NOT NULL)` },
         ]);
@@ -129,18 +128,19 @@ export class PostgresCache extends ResourceMethods implements Backend {
    */
   async sweep(): Promise<number> {
     this.#assertAlive();
-    let total = 0;
-    for (const resource of Object.keys(TABLES) as ResourceName[]) {
-      const rows = await this.#conn.query<{ n: number }>(
-        {
-          text: `WITH gone AS (DELETE FROM ${qualified(this.#options.schema, resource)} WHERE expires_at <= $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-          values: [this.#options.now()],
-        },
-        `sweep ${resource}`,
-      );
-      total += rows[0]?.n ?? 0;
-    }
-    return total;
+    const now = this.#options.now();
+    const statements = (Object.keys(TABLES) as ResourceName[]).map((resource) => ({
+      text: `WITH gone AS (DELETE FROM ${qualified(this.#options.schema, resource)} WHERE expires_at <= $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      values: [now],
+    }));
+    const results = await this.#locked('sweep', statements);
+    return results.reduce((total, rows) => total + ((rows[0]?.n as number | undefined) ?? 0), 0);
+  }
+
+  /** Run `statements` in one transaction holding the schema's write lock (see `lockStatement`); resolves with each one's rows. */
+  async #locked(what: string, statements: readonly Statement[]): Promise<Record<string, unknown>[][]> {
+    const results = await this.#conn.transaction(what, (run) => run([lockStatement(this.#options.schema), ...statements], true));
+    return results.slice(1, 1 + statements.length);
   }
 
   /** {@inheritDoc @sake/abc#CacheWriter.apply} */
@@ -159,10 +159,10 @@ export class PostgresCache extends ResourceMethods implements Backend {
       await this.apply([mutation.delete(resource, key as never)]);
       return;
     }
-    await this.#conn.query(
+    // Under the write lock: a batch running meanwhile must not write back a row it loaded before this delete.
+    await this.#locked(`delete ${resource}`, [
       { name: `sake:${this.#options.schema}:delete:${resource}`, text: `DELETE FROM ${qualified(this.#options.schema, resource)} WHERE k = $1`, values: [storeKey(resource, key)] },
-      `delete ${resource}`,
-    );
+    ]);
   }
 
   protected override iterate(resource: ResourceName, scope?: string, parent?: string): CacheIterator<unknown> {
@@ -175,7 +175,7 @@ export class PostgresCache extends ResourceMethods implements Backend {
   protected override async clearEntries(resource: ResourceName, scope?: string, parent?: string): Promise<void> {
     this.#assertAlive();
     if (scope === undefined) {
-      await clearAll(this.#reads, resource, this.#options.userTtlMs);
+      await this.#locked(`clear ${resource}`, [clearAllStatement(this.#reads, resource, this.#options.userTtlMs)]);
       return;
     }
     if (resource === 'member' && this.#options.userTtlMs !== undefined) {
@@ -183,9 +183,6 @@ export class PostgresCache extends ResourceMethods implements Backend {
       return;
     }
     const column = TABLES[resource].scopes[scope]!;
-    await this.#conn.query(
-      { text: `DELETE FROM ${qualified(this.#options.schema, resource)} WHERE ${column} = $1`, values: [parent] },
-      `clear ${resource} for ${scope} ${parent}`,
-    );
+    await this.#locked(`clear ${resource} for ${scope} ${parent}`, [{ text: `DELETE FROM ${qualified(this.#options.schema, resource)} WHERE ${column} = $1`, values: [parent] }]);
   }
 }

@@ -8,7 +8,7 @@
 import type { ResourceName } from '@sake/abc';
 import { EntryNotFound } from '@sake/errors';
 import { decode, joinMember, type Entity } from './codec.js';
-import type { Connection } from './connection.js';
+import type { Connection, Statement } from './connection.js';
 import { qualified, TABLES } from './schema.js';
 
 /** What a read needs besides its arguments. */
@@ -105,25 +105,18 @@ export async function countEntries(ctx: ReadContext, resource: ResourceName, sco
 }
 
 /**
- * Remove every entry of a resource. Clearing members starts the retention
- * time of the users they referred to (`userTtlMs`), as deleting them one by
- * one would: every member is gone, so none of those users is referred to.
+ * The statement removing every entry of a resource. Clearing members starts the retention time of the
+ * users they referred to (`userTtlMs`), as deleting them one by one would: every member is gone, so
+ * none of those users is referred to any more.
  */
-export async function clearAll(ctx: ReadContext, resource: ResourceName, userTtlMs: number | undefined): Promise<void> {
-  ctx.assertAlive();
+export function clearAllStatement(ctx: ReadContext, resource: ResourceName, userTtlMs: number | undefined): Statement {
   const table = qualified(ctx.schema, resource);
-  if (resource !== 'member' || userTtlMs === undefined) {
-    await ctx.conn.query({ text: `DELETE FROM ${table}` }, `clear ${resource}`);
-    return;
-  }
+  if (resource !== 'member' || userTtlMs === undefined) return { text: `DELETE FROM ${table}` };
   const now = ctx.now();
-  await ctx.conn.query(
-    {
-      text: `WITH gone AS (DELETE FROM ${table} e WHERE true RETURNING e.user_id, e.expires_at)
-        UPDATE ${qualified(ctx.schema, 'user')} u SET expires_at = $2
-        WHERE u.k IN (SELECT user_id FROM gone g WHERE ${LIVE('g', '$1')})`,
-      values: [now, now + userTtlMs],
-    },
-    'clear member',
-  );
+  return {
+    text: `WITH gone AS (DELETE FROM ${table} e WHERE true RETURNING e.user_id, e.expires_at)
+      UPDATE ${qualified(ctx.schema, 'user')} u SET expires_at = $2
+      WHERE u.k IN (SELECT user_id FROM gone g WHERE ${LIVE('g', '$1')})`,
+    values: [now, now + userTtlMs],
+  };
 }

@@ -93,6 +93,15 @@ export function lockKey(schema: string): [number, number] {
   return [0x5a4b4501, h | 0];
 }
 
+/**
+ * The statement taking the schema's write lock for the rest of the transaction: every write (batches,
+ * deletes, clears, sweeps, and the DDL of `open()`) holds it, so writes of every process apply one
+ * after another and a batch's loaded rows cannot change under it.
+ */
+export function lockStatement(schema: string): { name: string; text: string; values: number[] } {
+  return { name: 'sake:lock', text: 'SELECT pg_advisory_xact_lock($1, $2)', values: lockKey(schema) };
+}
+
 /** The DDL that creates every table and index (idempotent). */
 export function createStatements(schema: string): string[] {
   const out: string[] = [];

@@ -19,7 +19,7 @@ import type { Connection, Runner } from './connection.js';
 import { flushStatement } from './flush.js';
 import { fillTables, loadStatement } from './load.js';
 import { isEmpty, planBatch, planRetention } from './plan.js';
-import { lockKey } from './schema.js';
+import { lockStatement } from './schema.js';
 import { newTables, REPORTABLE, Semantics } from './semantics.js';
 
 /** What the writer needs from its cache. */
@@ -67,8 +67,7 @@ async function runBatch(
 ): Promise<Map<number, unknown>> {
   const now = ctx.now();
   const tables = newTables(ctx.schema, now);
-  const [classId, objectId] = lockKey(ctx.schema);
-  const lock = { name: 'sake:lock', text: 'SELECT pg_advisory_xact_lock($1, $2)', values: [classId, objectId] };
+  const lock = lockStatement(ctx.schema);
   const plan = planBatch(checked, reported, ctx.userTtlMs);
   const load = loadStatement(ctx.schema, plan);
   const [, rows] = await run(load === undefined ? [lock] : [lock, load]);

@@ -4,7 +4,7 @@ import { runConformance } from '@sake/conformance';
 import { PostgresCache } from '@sake/postgres';
 import { corruptEntry, endSql, freshCache, uniqueSchema } from './helpers.js';
 
-afterAll(endSql);
+afterAll(endSql, 300_000);
 
 runConformance('PostgresCache', () => freshCache({ sweepIntervalMs: 0 }), {
   corrupt: corruptEntry,

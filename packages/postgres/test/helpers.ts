@@ -10,9 +10,14 @@ export function pgUrl(): string {
   return inject('pgUrl');
 }
 
+/** Every schema the tests of this file named (dropped by {@link endSql} on a server of the user's). */
+const schemas: string[] = [];
+
 /** A schema name no other test uses, so tests can share one server. */
 export function uniqueSchema(tag = 't'): string {
-  return `sake_${tag}_${randomBytes(5).toString('hex')}`;
+  const name = `sake_${tag}_${randomBytes(5).toString('hex')}`;
+  schemas.push(name);
+  return name;
 }
 
 /** A cache in a fresh schema (not opened). */
@@ -28,8 +33,14 @@ export async function sql<Row extends Record<string, unknown> = Record<string, u
   return (await pool.query<Row>(text, values)).rows;
 }
 
-/** Close the raw SQL pool. */
+/**
+ * Close the raw SQL pool; on a server of the user's (PG_URL) first drop every schema this file's
+ * tests made (the private server is deleted whole by the global setup).
+ */
 export async function endSql(): Promise<void> {
+  if (process.env.PG_URL) {
+    for (const schema of schemas.splice(0)) await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  }
   await pool?.end();
   pool = undefined;
 }

@@ -19,6 +19,7 @@ import type { DispatchEventName, EventTranslator, ListenerCache, TranslateContex
 import { consoleLogger, type ListenerLogger } from './logger.js';
 import { MemberRequests, type MemberRequestResult } from './member-requests.js';
 import { KeyedQueue } from './queue.js';
+import { SharedOrder } from './shared-order.js';
 import { applyRules, resolveRules, type CacheRules, type ResolvedRules } from './rules.js';
 import { MalformedPayload } from './validate.js';
 
@@ -114,6 +115,8 @@ interface Job {
   readonly guildId: Snowflake | undefined;
   /** Undefined when the event has no cache effect (unknown, or filtered out). */
   readonly translator: EventTranslator | undefined;
+  /** Its place in the listener's stream (see {@link SharedOrder}). */
+  readonly stamp: number;
 }
 
 /** An event translated and waiting for its batch to be written. */
@@ -135,6 +138,14 @@ interface HandedOver {
   readonly write: Promise<ApplyResult | void>;
   /** Resolves once its events are confirmed (or failed and isolated); never rejects. */
   readonly handled: Promise<void>;
+}
+
+/** A batch being written that writes shared entities: later batches writing the same ones wait for it. */
+interface SharedWrite {
+  /** The users it writes, each with the version of it written ({@link SharedOrder.write}). */
+  readonly users: ReadonlyMap<Snowflake, number>;
+  /** Resolves (never rejects) once the batch is applied or isolated. */
+  readonly settled: Promise<unknown>;
 }
 
 /** Positions in `kept` (the mutations the rules keep, in order) of `all[oldOf]`: a dropped mutation has no old value. */
@@ -180,6 +191,9 @@ export class GatewayListener {
   readonly #dispatcher: Dispatcher;
   readonly #queue: KeyedQueue<Job>;
   readonly #requests = new MemberRequests();
+  readonly #order = new SharedOrder();
+  /** Batches in flight that write users, oldest first. */
+  #sharedWrites: SharedWrite[] = [];
   readonly #stale = new Set<Snowflake>();
   readonly #stats: Omit<ListenerStats, 'pending'> = { received: 0, applied: 0, ignored: 0, filtered: 0, malformed: 0, failed: 0, batches: 0, mutations: 0, storeResets: 0 };
   /** Guilds the listener has seen available (READY's list, GUILD_CREATE) and not left since. */
@@ -337,7 +351,13 @@ export class GatewayListener {
         this.#stats.ignored++;
         this.#logger.debug(`${t} has no cache effect`, { shardId });
       }
-      this.#queue.push(keyOf(t, d, guildId), { t, d, shardId, guildId, translator }, t === GatewayDispatchEvents.Ready);
+      const stamp = this.#order.stamp();
+      try {
+        this.#queue.push(keyOf(t, d, guildId), { t, d, shardId, guildId, translator, stamp }, t === GatewayDispatchEvents.Ready);
+      } catch (error) {
+        this.#order.finish(stamp);
+        throw error;
+      }
     } catch (error) {
       this.#logger.warn('failed to queue a dispatch', { error, shardId });
     }
@@ -465,6 +485,7 @@ export class GatewayListener {
       try {
         translation = await translator.translate(job.d as never, this.#context(job, wantOld));
       } catch (error) {
+        this.#order.finish(job.stamp);
         if (error instanceof MalformedPayload) this.#malformed(job, error);
         else {
           await flush();
@@ -485,6 +506,7 @@ export class GatewayListener {
           const values = await Promise.all(wanted.map((i) => readOld(this.#cache, own[i]!)));
           old = typeof oldOf === 'number' ? values[0] : values.filter((v) => v !== undefined);
         } catch (error) {
+          this.#order.finish(job.stamp);
           this.#failed([job], error);
           continue;
         }
@@ -505,15 +527,24 @@ export class GatewayListener {
    * handling; a batch whose predecessor failed was not written at all, so it is applied again once
    * the predecessor's events have been isolated.
    */
-  #handOver(batch: Mutation[], done: Pending[], previous: HandedOver | undefined): HandedOver {
+  #handOver(collected: Mutation[], translated: Pending[], previous: HandedOver | undefined): HandedOver {
+    const { batch, done, users } = this.#ordered(collected, translated);
+    const shared = this.#waitForShared(users);
     const wanted: number[] = [];
     for (const r of done) if (r.oldAt) wanted.push(...r.oldAt);
+    const after = previous && shared ? Promise.all([previous.write, shared]) : (previous?.write ?? shared);
+    const overlapping = this.#cache.honoursAfter === true;
     const options: ApplyOptions = {
       ...(wanted.length > 0 ? { old: wanted } : {}),
-      ...(previous && batch.length > 0 ? { after: previous.write } : {}),
+      ...(after && overlapping && batch.length > 0 ? { after } : {}),
     };
     // A batch without mutations writes nothing, but the next one must still wait for the write before it.
-    const write: Promise<ApplyResult | void> = batch.length > 0 ? this.#cache.apply(batch, options) : (previous?.write ?? Promise.resolve());
+    const write: Promise<ApplyResult | void> =
+      batch.length === 0
+        ? (previous?.write ?? Promise.resolve())
+        : shared && !overlapping
+          ? shared.then(() => this.#cache.apply(batch, options))
+          : this.#cache.apply(batch, options);
     // Its failure is handled below, once the previous batch's handling is done: not unhandled meanwhile.
     write.catch(() => {});
     const handled = (async (): Promise<void> => {
@@ -522,13 +553,67 @@ export class GatewayListener {
       try {
         result = await write;
       } catch (error) {
+        // Written again below: still after the batches that write the same users.
+        await shared;
         if (previous && (await previous.write.then(() => false, () => true))) await this.#applyBatch(batch, done, wanted);
         else await this.#isolate(batch, done, error);
         return;
       }
       this.#applied(batch, done, result, wanted);
     })();
+    // Until its events are applied or isolated (which writes them again), later writers of its users wait.
+    if (users.size > 0) this.#sharedWritten(users, handled);
     return { write, handled };
+  }
+
+  /**
+   * Rewrite a batch's user writes into gateway order ({@link SharedOrder}), now that every batch
+   * handed over before it is known; events whose writes were wholly superseded lose them.
+   */
+  #ordered(collected: Mutation[], translated: Pending[]): { batch: Mutation[]; done: Pending[]; users: Map<Snowflake, number> } {
+    const users = new Map<Snowflake, number>();
+    const batch: Mutation[] = [];
+    const done: Pending[] = [];
+    for (const [i, r] of translated.entries()) {
+      const end = translated[i + 1]?.from ?? collected.length;
+      const from = batch.length;
+      const oldAt: number[] | undefined = r.oldAt ? [] : undefined;
+      for (let at = r.from; at < end; at++) {
+        const m = this.#order.write(collected[at]!, r.job.stamp, users);
+        if (m === undefined) continue;
+        if (oldAt && r.oldAt!.includes(at)) oldAt.push(batch.length);
+        batch.push(m);
+      }
+      this.#order.finish(r.job.stamp);
+      done.push(from === r.from && oldAt === undefined ? r : { ...r, from, ...(oldAt ? { oldAt } : {}) });
+    }
+    return { batch, done, users };
+  }
+
+  /** What a batch writing `users` waits for: the batches in flight that write another version of any of them (never rejecting). */
+  #waitForShared(users: ReadonlyMap<Snowflake, number>): Promise<unknown> | undefined {
+    if (users.size === 0) return undefined;
+    const before: Promise<unknown>[] = [];
+    for (const w of this.#sharedWrites) {
+      const [small, large] = w.users.size < users.size ? [w.users, users] : [users, w.users];
+      for (const [id, version] of small) {
+        const other = large.get(id);
+        if (other !== undefined && other !== version) {
+          before.push(w.settled);
+          break;
+        }
+      }
+    }
+    return before.length === 0 ? undefined : before.length === 1 ? before[0] : Promise.all(before);
+  }
+
+  /** Remember a batch writing `users` until it is handled (`handled` never rejects). */
+  #sharedWritten(users: ReadonlyMap<Snowflake, number>, handled: Promise<void>): void {
+    const entry: SharedWrite = { users, settled: handled };
+    this.#sharedWrites.push(entry);
+    void entry.settled.then(() => {
+      this.#sharedWrites = this.#sharedWrites.filter((w) => w !== entry);
+    });
   }
 
   /** Apply one batch now and handle its outcome (the path of a batch whose ordered write never started). */

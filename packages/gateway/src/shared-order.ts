@@ -11,9 +11,11 @@
  * newest event that wrote it, whatever order the events are translated in.
  *
  * A `set` writes every field (absent ones are removed), a `merge` only its
- * own. The state per user is the newest `set` (`base`) plus the fields merged
- * after it; it is kept only while an older event may still be translated
- * (the low-water mark below), so it holds the users of the events in flight.
+ * own. The state per user is the newest `set` plus the merges newer than it,
+ * in stamp order; it is kept only while an older event may still be handed
+ * over (the low-water mark below), so it holds the users of the events in
+ * flight. Events mostly come in stamp order, and then a write costs a
+ * comparison with what is known (to tell whether it changes the user).
  *
  * Rewriting fixes what a batch says; the listener still has to make batches
  * that write the same user land in the order they were handed over (see
@@ -24,19 +26,15 @@ import type { Mutation, Snowflake } from '@sake/abc';
 
 type UserFields = Record<string, unknown>;
 
-/** A field a merge wrote, and the stamp of its event. */
-interface Written {
-  readonly v: unknown;
-  readonly s: number;
-}
-
 interface UserState {
   /** Stamp of the newest `set` (-1: none seen while the state was kept). */
   base: number;
   /** That set's value (undefined with no set). */
   value: UserFields | undefined;
-  /** Fields merged by events newer than `base` (a newer set drops them). */
-  over: Map<string, Written> | undefined;
+  /** Fields merged by events newer than `base`: their newest values… */
+  merged: UserFields | undefined;
+  /** …and the stamps of the events that wrote them. */
+  stamps: Record<string, number> | undefined;
   /** Newest stamp that wrote anything. */
   max: number;
   /**
@@ -47,17 +45,19 @@ interface UserState {
   version: number;
 }
 
+/** Stamps are counted in blocks of this many: the low-water mark is a block's first stamp. */
+const BLOCK = 256;
+
 /** The newest-wins state of the users written by events in flight. */
 export class SharedOrder {
   readonly #users = new Map<Snowflake, UserState>();
   /** The next stamp handed out. */
   #next = 0;
-  /** Every stamp below it is finished (translated or skipped). */
-  #floor = 0;
-  /** Finished stamps at or above the floor. */
-  readonly #finished = new Set<number>();
-  /** Sweep the states once the floor reaches this. */
-  #sweepAt = 1024;
+  /** Unfinished stamps per block, from block `#first` on. */
+  readonly #open: number[] = [];
+  #first = 0;
+  /** Sweep the states once the low-water mark reaches this. */
+  #sweepAt = 4 * BLOCK;
   /** The last version handed out. */
   #version = 0;
 
@@ -66,23 +66,29 @@ export class SharedOrder {
     return this.#users.size;
   }
 
-  /** The stamp of the next dispatch: call in gateway order. */
+  /** The stamp of the next dispatch: call in gateway order, and {@link finish} each one. */
   stamp(): number {
-    return this.#next++;
+    const s = this.#next++;
+    const block = Math.floor(s / BLOCK) - this.#first;
+    this.#open[block] = (this.#open[block] ?? 0) + 1;
+    return s;
   }
 
   /**
-   * A dispatch will write nothing more (translated, skipped or failed): states
-   * that only events before every unfinished one wrote can't matter any more.
+   * A dispatch will write nothing more (handed over, skipped or failed):
+   * states that only events before every unfinished one wrote can't matter
+   * any more.
    */
   finish(stamp: number): void {
-    if (stamp !== this.#floor) {
-      this.#finished.add(stamp);
-      return;
+    const block = Math.floor(stamp / BLOCK) - this.#first;
+    this.#open[block]!--;
+    if (block !== 0 || this.#open[0] !== 0) return;
+    // The oldest block is done: the mark moves to the first block with an unfinished stamp.
+    while (this.#open.length > 0 && this.#open[0] === 0 && (this.#first + 1) * BLOCK <= this.#next) {
+      this.#open.shift();
+      this.#first++;
     }
-    this.#floor++;
-    while (this.#finished.delete(this.#floor)) this.#floor++;
-    if (this.#floor >= this.#sweepAt) this.#sweep();
+    if (this.#first * BLOCK >= this.#sweepAt) this.#sweep();
   }
 
   /**
@@ -132,7 +138,7 @@ export class SharedOrder {
   /** A member whose user a `set` at stamp `s` writes: with that user as gateway order has it. */
   #memberUser<M extends { user: { id: Snowflake } }>(member: M, s: number, users: Map<Snowflake, number>): M {
     const user = member.user as unknown as UserFields;
-    const value = this.#set(user, s) ?? this.#current(member.user.id);
+    const value = this.#set(user, s) ?? this.#current(this.#users.get(member.user.id)!);
     this.#wrote(member.user.id, users);
     return value === user ? member : { ...member, user: value };
   }
@@ -149,17 +155,27 @@ export class SharedOrder {
     const id = value.id as Snowflake;
     const state = this.#users.get(id);
     if (state === undefined) {
-      this.#users.set(id, { base: s, value, over: undefined, max: s, version: ++this.#version });
+      this.#users.set(id, { base: s, value, merged: undefined, stamps: undefined, max: s, version: ++this.#version });
       return value;
     }
     if (s < state.base) return undefined;
-    const before = state.base < 0 ? undefined : this.#current(id);
-    const newer = state.over === undefined ? [] : [...state.over].filter(([, w]) => w.s > s);
-    const next = newer.length === 0 ? value : overlay(value, newer);
+    const before = state.base < 0 ? undefined : this.#current(state);
+    // Fields merged by newer events stay; the rest is this set's.
+    let merged: UserFields | undefined;
+    let stamps: Record<string, number> | undefined;
+    if (s < state.max && state.stamps !== undefined) {
+      for (const field of Object.keys(state.stamps)) {
+        if (state.stamps[field]! <= s) continue;
+        (merged ??= {})[field] = state.merged![field];
+        (stamps ??= {})[field] = state.stamps[field]!;
+      }
+    }
     state.base = s;
     state.value = value;
-    state.over = newer.length === 0 ? undefined : new Map(newer);
-    state.max = Math.max(state.max, s);
+    state.merged = merged;
+    state.stamps = stamps;
+    if (s > state.max) state.max = s;
+    const next = merged === undefined ? value : { ...value, ...merged, id };
     if (before === undefined || !sameFields(before, next)) state.version = ++this.#version;
     return next;
   }
@@ -168,60 +184,58 @@ export class SharedOrder {
   #merge(userId: Snowflake, patch: UserFields, s: number): UserFields | undefined {
     let state = this.#users.get(userId);
     if (state === undefined) {
-      state = { base: -1, value: undefined, over: undefined, max: s, version: ++this.#version };
+      state = { base: -1, value: undefined, merged: undefined, stamps: undefined, max: s, version: ++this.#version };
       this.#users.set(userId, state);
-    }
-    if (s < state.base) return undefined;
-    const over = (state.over ??= new Map());
-    let kept: UserFields | undefined;
-    let all = true;
+    } else if (s < state.base) return undefined;
+    // In stamp order (the usual case) every field is this event's; otherwise only those no newer merge wrote.
+    const inOrder = s >= state.max;
+    const merged = (state.merged ??= {});
+    const stamps = (state.stamps ??= {});
+    let kept: UserFields | undefined = inOrder ? patch : undefined;
     let changed = false;
-    for (const [field, v] of Object.entries(patch)) {
+    for (const field of Object.keys(patch)) {
       if (field === 'id') continue;
-      const w = over.get(field);
-      if (w !== undefined && w.s > s) {
-        all = false;
-        continue;
-      }
-      // Unchanged only where the field's current value is known and the same.
-      const known = w !== undefined || state.value !== undefined;
-      if (!known || !sameValue(w !== undefined ? w.v : state.value![field], v)) changed = true;
-      over.set(field, { v, s });
-      (kept ??= {})[field] = v;
+      if (!inOrder && (stamps[field] ?? -1) > s) continue;
+      const v = patch[field];
+      if (!changed && !this.#holds(state, field, v)) changed = true;
+      merged[field] = v;
+      stamps[field] = s;
+      if (!inOrder) (kept ??= {})[field] = v;
     }
-    state.max = Math.max(state.max, s);
+    if (s > state.max) state.max = s;
     if (kept === undefined) return undefined;
     if (changed) state.version = ++this.#version;
-    return all ? patch : { ...kept, id: userId };
+    return kept === patch ? patch : { ...kept, id: userId };
+  }
+
+  /** Whether the user is known to hold `v` in `field` already. */
+  #holds(state: UserState, field: string, v: unknown): boolean {
+    if (state.stamps !== undefined && Object.hasOwn(state.stamps, field)) return sameValue(state.merged![field], v);
+    return state.value !== undefined && Object.hasOwn(state.value, field) && sameValue(state.value[field], v);
   }
 
   /** The newest value known of a user whose newest `set` is kept. */
-  #current(id: Snowflake): UserFields {
-    const state = this.#users.get(id)!;
-    return state.over === undefined ? state.value! : overlay(state.value!, state.over);
+  #current(state: UserState): UserFields {
+    return state.merged === undefined ? state.value! : { ...state.value, ...state.merged, id: state.value!.id };
   }
 
   /** Drop the states no unfinished event can write against. */
   #sweep(): void {
-    for (const [id, state] of this.#users) if (state.max < this.#floor) this.#users.delete(id);
-    this.#sweepAt = this.#floor + Math.max(1024, this.#users.size);
+    const mark = this.#first * BLOCK;
+    for (const [id, state] of this.#users) if (state.max < mark) this.#users.delete(id);
+    this.#sweepAt = mark + Math.max(4 * BLOCK, this.#users.size);
   }
 }
 
-/** `value` with merged `fields` written over it. */
-function overlay(value: UserFields, fields: Iterable<[string, Written]>): UserFields {
-  const out: UserFields = { ...value };
-  for (const [field, w] of fields) out[field] = w.v;
-  return out;
-}
-
-/** Two field values that a cache stores the same (JSON-shaped). */
+/** Two JSON-shaped values that a cache stores the same. */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  return typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b);
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  return !Array.isArray(b) && sameFields(a as UserFields, b as UserFields);
 }
 
-/** Two users with the same fields and values. */
+/** Two objects with the same fields and values. */
 function sameFields(a: UserFields, b: UserFields): boolean {
   if (a === b) return true;
   const keys = Object.keys(a);

@@ -13,7 +13,7 @@ import { GatewayListener, type ListenerLogger } from '@sake/gateway';
 import { MemoryCache } from '@sake/memory';
 import { redisUrlFrom } from './backend.js';
 import { info } from './commands/common.js';
-import type { RunCommandOptions } from './commands/run.js';
+import type { RunCommandOptions } from './run-options.js';
 import { maskUrl, redact } from './secrets.js';
 
 const logger: ListenerLogger = {

@@ -44,8 +44,16 @@ export type EmojiEntity = APIEmoji & { id: Snowflake; guild_id: Snowflake };
 /** A cached role; always carries `guild_id`. */
 export type RoleEntity = APIRole & { guild_id: Snowflake };
 
-/** A cached member; always carries `guild_id` and the full `user` (joined from the user resource). */
-export type MemberEntity = APIGuildMember & { guild_id: Snowflake; user: APIUser };
+/**
+ * The user a cached member carries: the full user joined from the user
+ * resource, or only `{ id }` when that user entry was removed on its own
+ * (`deleteUser`, `clearUsers`) while the member stayed. Fields other than
+ * `id` are therefore typed as possibly absent.
+ */
+export type MemberUser = APIUser | (Pick<APIUser, 'id'> & Partial<APIUser>);
+
+/** A cached member; always carries `guild_id` and its `user` (joined from the user resource, see {@link MemberUser}). */
+export type MemberEntity = APIGuildMember & { guild_id: Snowflake; user: MemberUser };
 
 /** A cached presence; always carries `guild_id` and `user.id`. */
 export type PresenceEntity = GatewayPresenceUpdate;
@@ -186,9 +194,11 @@ export function keyOf<R extends ResourceName>(resource: R, value: EntityMap[R]):
 
 /**
  * The id of an entity's parent for one of its indexes (`undefined` when the
- * entity has none, e.g. a DM message has no guild).
+ * entity has none, e.g. a DM message has no guild). `value` may also be a
+ * checked entity (a plain record, as {@link checkMutation} returns it) or a
+ * merge patch: only the parent's field is read.
  */
-export function scopeIdOf<R extends ScopedResource>(resource: R, scope: ScopeMap[R], value: EntityMap[R]): Snowflake | undefined {
+export function scopeIdOf<R extends ScopedResource>(resource: R, scope: ScopeMap[R], value: EntityMap[R] | Readonly<Record<string, unknown>>): Snowflake | undefined {
   const v = value as unknown as Record<string, unknown> & { user?: { id?: string }; author?: { id?: string } };
   let id: unknown;
   switch (scope) {

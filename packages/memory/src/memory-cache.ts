@@ -5,6 +5,7 @@ import {
   applyReactionChange,
   copyEntity,
   checkMutation,
+  fillKeyFields,
   keyOf,
   scopeIdOf,
   smallestSnowflakes,
@@ -14,6 +15,7 @@ import {
   type ApplyResult,
   type Backend,
   type CacheIterator,
+  type CheckedKey,
   type EmojiEntity,
   type EntityMap,
   type GuildChannelEntity,
@@ -308,30 +310,32 @@ export class MemoryCache implements Backend {
     for (const key of smallestSnowflakes(keys, keys.length - limit)) store.delete(key);
   }
 
-  #merge(resource: ResourceName, key: Record<string, string>, patch: Record<string, unknown>, upsert: boolean, ttlMs?: number, channelLimit?: number): void {
+  #merge(resource: ResourceName, key: CheckedKey, patch: Record<string, unknown>, upsert: boolean, ttlMs?: number, channelLimit?: number): void {
     const k = storeKey(resource, key);
     const store = this.#stores[resource] as unknown as IndexedStore<Record<string, unknown>>;
     const current = store.get(k);
     if (current === undefined) {
       if (!upsert) return;
-      // The key fields win over whatever the patch says, so an upsert can't land under another key.
-      const created = { ...patch, ...this.#keyFields(resource, key, patch) };
+      // The patch may leave out its key fields: they come from the key (checkMutation rejected contradicting ones).
+      const created = fillKeyFields(resource, key, patch);
       // A member's user is merged into the cached user (the member is new, its user may not be).
-      if (resource === 'member') created.user = { ...this.#stores.user.get(key.userId!), ...(created.user as object) };
-      this.#set(resource, created as never, ttlMs, channelLimit);
+      if (resource === 'member' && key.userId !== undefined) created.user = { ...this.#stores.user.get(key.userId), ...(created.user as object) };
+      this.#set(resource, created as EntityMap[ResourceName], ttlMs, channelLimit);
       return;
     }
-    if (resource === 'member') {
+    if (resource === 'member' && key.userId !== undefined && key.guildId !== undefined) {
+      const userId = key.userId;
       const { user: userPatch, ...rest } = patch as { user?: Partial<UserEntity> };
       if (userPatch !== undefined) {
-        const user = this.#stores.user.get(key.userId!) ?? { id: key.userId! };
-        this.#stores.user.set(key.userId!, { ...user, ...userPatch, id: key.userId! } as UserEntity, undefined);
+        const user = this.#stores.user.get(userId) ?? { id: userId };
+        this.#stores.user.set(userId, { ...user, ...userPatch, id: userId } as UserEntity, undefined);
       }
-      store.update(k, { ...current, ...rest, guild_id: key.guildId, user: { id: key.userId } });
+      store.update(k, { ...current, ...rest, guild_id: key.guildId, user: { id: userId } });
       return;
     }
     // update() keeps the expiry: ttlMs/channelLimit only apply when the merge creates the entry.
-    store.update(k, { ...current, ...patch, ...this.#keyFields(resource, key, patch) });
+    // The patch can't move the entry to another key (checkMutation rejects that), so its fields simply win.
+    store.update(k, { ...current, ...patch });
   }
 
   /** Count a reaction change into a cached message; an absent message stays absent, a present one keeps its expiry. */
@@ -351,23 +355,6 @@ export class MemoryCache implements Backend {
       // A member upserted from a partial patch may have no roles array at all.
       if (member === undefined || !Array.isArray(member.roles) || !member.roles.includes(roleId)) continue;
       store.update(key, { ...member, roles: member.roles.filter((r) => r !== roleId) });
-    }
-  }
-
-  /** The entity fields that carry a key's ids. */
-  #keyFields(resource: ResourceName, key: Record<string, string>, patch: Record<string, unknown>): Record<string, unknown> {
-    switch (resource) {
-      case 'member':
-      case 'presence':
-        return { guild_id: key.guildId, user: { ...(patch.user as object | undefined), id: key.userId } };
-      case 'voiceState':
-        return { guild_id: key.guildId, user_id: key.userId };
-      case 'invite':
-        return { code: key.code };
-      case 'me':
-        return {};
-      default:
-        return { id: Object.values(key)[0] };
     }
   }
 

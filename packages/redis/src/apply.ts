@@ -21,7 +21,7 @@
  *    per guild; cross-slot indexes are written right after, before `apply`
  *    resolves.
  */
-import { applyReactionChange, copyEntity, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
+import { applyReactionChange, copyEntity, fillKeyFields, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
 import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
@@ -683,10 +683,11 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         // encoding, no Redis work. Found without building the merged entity: what the merged
         // entity would be compared with below is the stored one, already checked when it was written.
         if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId!, current)) : patchChangesNothing(current, m.patch))) break;
-        const merged: Entity = { ...(current ?? {}), ...m.patch };
+        // An upsert fills in the key fields the patch leaves out (checkMutation rejected any that contradict the key).
+        const merged: Entity = current === null ? fillKeyFields(m.resource, m.key, m.patch) : { ...current, ...m.patch };
         if (m.resource === 'member') {
           const patchUser = m.patch.user as Entity | undefined;
-          merged.user = { ...(currentUser(m.key.userId!, current) ?? {}), ...(patchUser ?? {}) };
+          merged.user = { ...(currentUser(m.key.userId, current) ?? {}), ...(patchUser ?? {}), id: m.key.userId };
           if (merged.guild_id === undefined) merged.guild_id = m.key.guildId;
         }
         // An upsert must produce a storable entity: validate it like a set (TypeError before any write).
@@ -747,7 +748,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
           plan.replaceChildren(
             m.resource,
             m.guildId,
-            m.values.map((v) => ({ id: v.key.userId ?? v.key.channelId ?? v.key.roleId ?? v.key.emojiId!, value: v.value })),
+            m.values.map((v) => ({ id: 'userId' in v.key ? v.key.userId : soleId(m.resource, v.key), value: v.value })),
           );
         }
         const replacing = new Map(m.values.map((v) => [keyString(m.resource, v.key), v]));

@@ -187,7 +187,7 @@ function capital(text: string): string {
 }
 
 /** The key of an entry (from abc's `keyOf`). */
-export function keyOfEntity(s: ResourceSpec, value: Entity): KeyMap[ResourceName] {
+export function keyOfEntity(s: ResourceSpec, value: Entity): KeyMap[IterableResource] {
   return keyOf(s.resource, value as never);
 }
 

@@ -145,6 +145,11 @@ export const GUILD_CHILD_RESOURCES: readonly GuildChildResource[] = ['channel', 
 /** Resources with at least one parent index. */
 export type ScopedResource = { [R in ResourceName]: ScopeMap[R] extends never ? never : R }[ResourceName];
 
+/** Whether `resource` has at least one parent index (narrows it for {@link scopeIdOf} and {@link RESOURCE_SCOPES}). */
+export function isScopedResource(resource: ResourceName): resource is ScopedResource {
+  return Object.hasOwn(RESOURCE_SCOPES, resource);
+}
+
 /** Every (resource, scope) pair that has an index, in a stable order. */
 export const RESOURCE_SCOPES: { readonly [R in ScopedResource]: readonly ScopeMap[R][] } = {
   channel: ['guild'],
@@ -198,7 +203,7 @@ export function keyOf<R extends ResourceName>(resource: R, value: EntityMap[R]):
  * checked entity (a plain record, as {@link checkMutation} returns it) or a
  * merge patch: only the parent's field is read.
  */
-export function scopeIdOf<R extends ScopedResource>(resource: R, scope: ScopeMap[R], value: EntityMap[R] | Readonly<Record<string, unknown>>): Snowflake | undefined {
+export function scopeIdOf<R extends ScopedResource>(resource: R, scope: ScopeMap[R], value: EntityMap[R] | object): Snowflake | undefined {
   const v = value as unknown as Record<string, unknown> & { user?: { id?: string }; author?: { id?: string } };
   let id: unknown;
   switch (scope) {

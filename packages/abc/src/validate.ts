@@ -187,6 +187,7 @@ function keyEntityFields(resource: ResourceName, key: CheckedKey): CheckedEntity
 export function fillKeyFields<R extends ResourceName>(resource: R, key: KeyMap[R], patch: Readonly<CheckedEntity>): CheckedEntity;
 /** {@link fillKeyFields} for a backend that keeps keys as plain records of ids ({@link CheckedKey}). */
 export function fillKeyFields(resource: ResourceName, key: CheckedKey, patch: Readonly<CheckedEntity>): CheckedEntity;
+/** The implementation of both {@link fillKeyFields} signatures. */
 export function fillKeyFields(resource: ResourceName, key: CheckedKey, patch: Readonly<CheckedEntity>): CheckedEntity {
   const fields = keyEntityFields(resource, key);
   const out: CheckedEntity = { ...patch, ...fields };

@@ -370,6 +370,33 @@ const MUTANTS: Mutant[] = [
     caughtBy: ['channel (GuildChannels) > after clearGuildChannels(), the same channel set under other parents is indexed under those only'],
   },
   {
+    what: 'deleteMessage leaves the for-author index behind (the same index bug on another resource and scope)',
+    factory: broken((real) => {
+      const stale = new Map<string, Set<string>>();
+      return {
+        deleteMessage: async (messageId: string) => {
+          const m = await real.getMessage(messageId).catch(() => undefined);
+          if (m) (stale.get(m.author.id) ?? stale.set(m.author.id, new Set()).get(m.author.id)!).add(m.id);
+          await real.deleteMessage(messageId);
+        },
+        iterMessagesForAuthor: (authorId: string): CacheIterator<MessageEntity> => {
+          const ghosts = async (): Promise<MessageEntity[]> => {
+            const found = await Promise.all([...(stale.get(authorId) ?? [])].map((id) => real.getMessage(id).catch(() => undefined)));
+            return found.filter((m): m is MessageEntity => m !== undefined && m.author.id !== authorId);
+          };
+          return new LazyCacheIterator(
+            async function* () {
+              yield* real.iterMessagesForAuthor(authorId);
+              yield* await ghosts();
+            },
+            async () => (await real.iterMessagesForAuthor(authorId).len()) + (await ghosts()).length,
+          );
+        },
+      };
+    }),
+    caughtBy: ['message (Messages) > after deleteMessage(), the same message set under other parents is indexed under those only'],
+  },
+  {
     what: 'len() of iterMessages counts expired messages',
     factory: broken((real) => {
       const expiring = new Map<string, number>();

@@ -308,8 +308,8 @@ export class MemoryCache implements Backend {
       return;
     }
     // update() keeps the expiry: ttlMs/channelLimit only apply when the merge creates the entry.
-    // The patch can't move the entry to another key (checkMutation rejects that), so its fields simply win.
-    store.update(k, { ...current, ...patch });
+    // The key fields stay the key's (a presence patch's `user` may lack its id; a contradicting one was rejected).
+    store.update(k, fillKeyFields(m.resource, m.key, { ...current, ...patch }));
   }
 
   /** Count a reaction change into a cached message; an absent message stays absent, a present one keeps its expiry. */

@@ -683,8 +683,9 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         // encoding, no Redis work. Found without building the merged entity: what the merged
         // entity would be compared with below is the stored one, already checked when it was written.
         if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId, current)) : patchChangesNothing(current, m.patch))) break;
-        // An upsert fills in the key fields the patch leaves out (checkMutation rejected any that contradict the key).
-        const merged: Entity = current === null ? fillKeyFields(m.resource, m.key, m.patch) : { ...current, ...m.patch };
+        // The key fields are the key's: an upsert fills in those the patch leaves out, and a patch whose
+        // `user` lacks its id (a presence) keeps it (checkMutation rejected any that contradict the key).
+        const merged: Entity = fillKeyFields(m.resource, m.key, current === null ? m.patch : { ...current, ...m.patch });
         if (m.resource === 'member') {
           const patchUser = m.patch.user as Entity | undefined;
           merged.user = { ...(currentUser(m.key.userId, current) ?? {}), ...(patchUser ?? {}), id: m.key.userId };

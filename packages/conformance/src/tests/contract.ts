@@ -104,20 +104,17 @@ export function lifetimeTests<B extends ConformanceBackend>(ctx: GroupContext<B>
   }
 }
 
-/** `value` without the fields that carry its key's ids (a member keeps the rest of its user). */
+/** `value` without the fields that carry its key's ids (a member or presence keeps the rest of its user, maybe `{}`). */
 function withoutKeyFields(s: ResourceSpec, value: Entity): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(value as unknown as Record<string, unknown>) };
   switch (s.resource) {
-    case 'member': {
+    case 'member':
+    case 'presence': {
       const { id: _id, ...user } = out.user as Record<string, unknown>;
       delete out.guild_id;
       out.user = user;
       break;
     }
-    case 'presence':
-      delete out.guild_id;
-      delete out.user;
-      break;
     case 'voiceState':
       delete out.guild_id;
       delete out.user_id;
@@ -166,6 +163,19 @@ export function mergeKeyTests<B extends ConformanceBackend>(ctx: GroupContext<B>
     for (const scope of ctx.options.refs ? s.scopes : []) {
       const id = scopeOf(s, scope, value);
       if (id !== undefined) await expectIter(b, s, scope, id, [value], 'after a merge with upsert whose patch has no key fields');
+    }
+  });
+
+  test(`a merge into an existing ${s.resource} whose patch leaves out its key fields keeps them`, async (h) => {
+    const b = await h.open();
+    const value = s.build(h.parents());
+    await put(b, s, value);
+    const merged = { ...value, ...s.patch } as Entity;
+    await apply(b, mutation.merge(s.resource, keyOfEntity(s, value), withoutKeyFields(s, merged), false));
+    await expectValue(b, s, merged, 'after a merge whose patch has no key fields');
+    for (const scope of ctx.options.refs ? s.scopes : []) {
+      const id = scopeOf(s, scope, value);
+      if (id !== undefined) await expectIter(b, s, scope, id, [merged], 'after a merge whose patch has no key fields');
     }
   });
 

@@ -55,9 +55,10 @@ export interface SetMutation<R extends ResourceName = ResourceName> {
  *
  * Key fields: the entry's key is `key`, never the patch. A patch may leave
  * out the fields that carry the key's ids (`id`, `code`, `guild_id` and
- * `user.id` of members and presences, `user_id` of voice states): an upsert
- * fills them in from `key` ({@link fillKeyFields}), so `merge(role, { roleId },
- * { name }, true)` creates a role whose `id` is `roleId`. A patch that carries
+ * `user.id` of members and presences, `user_id` of voice states): the merged
+ * entry always gets them from `key` ({@link fillKeyFields}), so `merge(role,
+ * { roleId }, { name }, true)` creates a role whose `id` is `roleId`, and a
+ * presence patch whose `user` lacks its id keeps the presence's `user.id`. A patch that carries
  * one with another value than the key's is a `TypeError` from
  * {@link checkMutation} (before any I/O), as a `replaceForGuild` value of
  * another guild is.

@@ -15,28 +15,53 @@ import type { ReactionChange } from './reactions.js';
  * Write (insert or overwrite) one entry.
  *
  * Setting a `member` also sets its `user` (members are stored without their
- * user and joined on read). Setting a `message` with `channelLimit` keeps only
- * the newest `channelLimit` messages of its channel (by id).
+ * user and joined on read) and makes that user persistent (see
+ * {@link SetMutation.ttlMs}). Setting a `message` with `channelLimit` keeps
+ * only the newest `channelLimit` messages of its channel (by id).
  */
 export interface SetMutation<R extends ResourceName = ResourceName> {
   readonly type: 'set';
   readonly resource: R;
   readonly value: EntityMap[R];
   /**
-   * Drop the entry after this many milliseconds (messages, invites, users).
-   * For users it is a retention time: a user that a cached member refers to
-   * never expires, and setting a member's user makes it persistent again.
+   * Drop the entry after this many milliseconds. Defined for messages,
+   * invites and users only: on any other resource it is a `TypeError` from
+   * {@link checkMutation} (before any I/O), never silently ignored.
+   *
+   * For users it is a retention time, and user retention works so:
+   * - a user that a cached member refers to never expires, whatever the order
+   *   of the writes: a `ttlMs` on a set of such a user is ignored, and setting
+   *   a member makes its user persistent (the listener sets a message author's
+   *   member before, or after, the author);
+   * - when the last cached member of a user goes (a delete, a clear, a
+   *   `replaceForGuild` that leaves it out), the user stays cached: it is NOT
+   *   removed with the member. From then on it is an orphan, kept for the
+   *   backend's own orphan retention (a backend option: `MemoryCache`'s
+   *   `userTtlMs`, default forever; `RedisCache`'s `userTtlMs`, default one
+   *   hour). A `ttlMs` given while the user was referenced is not remembered.
+   *   A backend may count more references than members (RedisCache also
+   *   counts presences and live messages): it only keeps users longer.
    */
   readonly ttlMs?: number;
-  /** For messages: keep at most this many messages in the entry's channel, evicting the oldest ids. */
+  /** For messages only (a `TypeError` on any other resource): keep at most this many messages in the entry's channel, evicting the oldest ids. */
   readonly channelLimit?: number;
 }
 
 /**
  * Shallow-merge `patch` into an existing entry (top-level fields replace the
  * stored ones; a `user` in a member patch is merged into the user entry).
- * When the entry is absent: with `upsert` the patch is stored as the entry
- * (it must then carry the entry's key fields), otherwise nothing happens.
+ * When the entry is absent: with `upsert` the patch is stored as the entry,
+ * otherwise nothing happens.
+ *
+ * Key fields: the entry's key is `key`, never the patch. A patch may leave
+ * out the fields that carry the key's ids (`id`, `code`, `guild_id` and
+ * `user.id` of members and presences, `user_id` of voice states): the merged
+ * entry always gets them from `key` ({@link fillKeyFields}), so `merge(role,
+ * { roleId }, { name }, true)` creates a role whose `id` is `roleId`, and a
+ * presence patch whose `user` lacks its id keeps the presence's `user.id`. A patch that carries
+ * one with another value than the key's is a `TypeError` from
+ * {@link checkMutation} (before any I/O), as a `replaceForGuild` value of
+ * another guild is.
  */
 export interface MergeMutation<R extends ResourceName = ResourceName> {
   readonly type: 'merge';
@@ -75,7 +100,14 @@ export interface RemoveRoleMutation {
   readonly roleId: Snowflake;
 }
 
-/** Remove one entry (absent entries are not an error). */
+/**
+ * Remove one entry (absent entries are not an error). It removes that entry
+ * only: deleting a `guild` leaves its channels, roles, emojis, members,
+ * presences, voice states, messages and invites cached (as sake's
+ * `delete_guild`); a writer that wants them gone says so with `clearFor` /
+ * `replaceForGuild` mutations (the gateway listener does for GUILD_DELETE).
+ * A member's user and a channel's messages stay too.
+ */
 export interface DeleteMutation<R extends ResourceName = ResourceName> {
   readonly type: 'delete';
   readonly resource: R;

@@ -5,7 +5,8 @@ import {
   applyReactionChange,
   copyEntity,
   checkMutation,
-  keyOf,
+  fillKeyFields,
+  RESOURCE_SCOPES,
   scopeIdOf,
   smallestSnowflakes,
   toInviteCode,
@@ -14,6 +15,9 @@ import {
   type ApplyResult,
   type Backend,
   type CacheIterator,
+  type CheckedKey,
+  type CheckedMerge,
+  type CheckedMutation,
   type EmojiEntity,
   type EntityMap,
   type GuildChannelEntity,
@@ -82,8 +86,8 @@ class SyncSourceIterator<T> implements CacheIterator<T> {
   }
 }
 
-/** The string a store files an entry under, from its typed key. */
-function storeKey(resource: ResourceName, key: Record<string, string>): string {
+/** The string a store files an entry under, from its key. */
+function storeKey(resource: ResourceName, key: CheckedKey): string {
   switch (resource) {
     case 'member':
     case 'presence':
@@ -96,11 +100,10 @@ function storeKey(resource: ResourceName, key: Record<string, string>): string {
   }
 }
 
-function scoped<V>(resource: 'channel' | 'emoji' | 'role' | 'presence' | 'voiceState' | 'message' | 'invite', scopes: string[]): Record<string, ScopeReader<V>> {
-  const readers: Record<string, ScopeReader<V>> = {};
-  for (const scope of scopes) {
-    readers[scope] = (value) => scopeIdOf(resource, scope as never, value as never);
-  }
+/** The index readers of a resource: one per scope it has, each reading the parent id with abc's `scopeIdOf`. */
+function scoped<R extends 'channel' | 'emoji' | 'role' | 'presence' | 'voiceState' | 'message' | 'invite'>(resource: R): Record<string, ScopeReader<EntityMap[R]>> {
+  const readers: Record<string, ScopeReader<EntityMap[R]>> = {};
+  for (const scope of RESOURCE_SCOPES[resource]) readers[scope] = (value) => scopeIdOf(resource, scope, value);
   return readers;
 }
 
@@ -128,14 +131,14 @@ export class MemoryCache implements Backend {
     const now = this.#now;
     this.#stores = {
       guild: new IndexedStore<GuildEntity>({}, now),
-      channel: new IndexedStore<GuildChannelEntity>(scoped('channel', ['guild']), now),
-      emoji: new IndexedStore<EmojiEntity>(scoped('emoji', ['guild']), now),
-      role: new IndexedStore<RoleEntity>(scoped('role', ['guild']), now),
+      channel: new IndexedStore<GuildChannelEntity>(scoped('channel'), now),
+      emoji: new IndexedStore<EmojiEntity>(scoped('emoji'), now),
+      role: new IndexedStore<RoleEntity>(scoped('role'), now),
       member: new IndexedStore<StoredMember>({ guild: (m) => m.guild_id, user: (m) => m.user.id }, now),
-      presence: new IndexedStore<PresenceEntity>(scoped('presence', ['guild', 'user']), now),
-      voiceState: new IndexedStore<VoiceStateEntity>(scoped('voiceState', ['guild', 'channel']), now),
-      message: new IndexedStore<MessageEntity>(scoped('message', ['guild', 'channel', 'author']), now),
-      invite: new IndexedStore<InviteEntity>(scoped('invite', ['guild', 'channel']), now),
+      presence: new IndexedStore<PresenceEntity>(scoped('presence'), now),
+      voiceState: new IndexedStore<VoiceStateEntity>(scoped('voiceState'), now),
+      message: new IndexedStore<MessageEntity>(scoped('message'), now),
+      invite: new IndexedStore<InviteEntity>(scoped('invite'), now),
       user: new IndexedStore<UserEntity>({}, now),
       me: new IndexedStore<MeEntity>({}, now),
     };
@@ -166,7 +169,8 @@ export class MemoryCache implements Backend {
    */
   async apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void> {
     if (!Array.isArray(batch)) throw new TypeError('batch must be an array of mutations');
-    const checked = batch.map((m, i) => this.#check(m, i));
+    // The shared checks; checked mutations carry normalised ids and keys typed per resource.
+    const checked = batch.map(checkMutation);
     const wanted = options?.old;
     const reported = wanted === undefined || wanted.length === 0 ? undefined : this.#checkOld(checked, wanted);
     const after = checkApplyAfter(options?.after);
@@ -200,7 +204,7 @@ export class MemoryCache implements Backend {
   }
 
   /** The indexes of `options.old`, each checked to name a set/merge/delete/react of the batch (a `TypeError` otherwise). */
-  #checkOld(batch: readonly Mutation[], wanted: readonly number[]): ReadonlySet<number> {
+  #checkOld(batch: readonly CheckedMutation[], wanted: readonly number[]): ReadonlySet<number> {
     if (!Array.isArray(wanted)) throw new TypeError('options.old must be an array of batch indexes');
     const out = new Set<number>();
     for (const i of wanted) {
@@ -213,50 +217,19 @@ export class MemoryCache implements Backend {
   }
 
   /** The entry a set/merge/delete/react mutation is about, as its `get*` would return it now (a copy), or `undefined`. */
-  #current(m: Mutation): unknown {
-    let key: string;
-    switch (m.type) {
-      case 'set':
-        key = storeKey(m.resource, keyOf(m.resource, m.value as never) as Record<string, string>);
-        break;
-      case 'merge':
-      case 'delete':
-      case 'react':
-        key = storeKey(m.resource, m.key as Record<string, string>);
-        break;
-      default:
-        return undefined;
-    }
-    const stored = this.#stores[m.resource].get(key);
+  #current(m: CheckedMutation): unknown {
+    if (m.type !== 'set' && m.type !== 'merge' && m.type !== 'delete' && m.type !== 'react') return undefined;
+    const stored = this.#stores[m.resource].get(storeKey(m.resource, m.key));
     return stored === undefined ? undefined : this.#read(m.resource, stored);
   }
 
-  /** Validate one mutation (the shared `checkMutation`); returns it with its ids normalised. */
-  #check(m: Mutation, index: number): Mutation {
-    const checked = checkMutation(m, index);
-    switch (checked.type) {
-      case 'merge':
-      case 'delete':
-      case 'react':
-        return { ...m, key: checked.key } as Mutation;
-      case 'removeRole':
-        return { ...m, guildId: checked.guildId, roleId: checked.roleId } as Mutation;
-      case 'replaceForGuild':
-        return { ...m, guildId: checked.guildId } as Mutation;
-      case 'clearFor':
-        return { ...m, id: checked.id } as Mutation;
-      default:
-        return m;
-    }
-  }
-
-  #applyOne(m: Mutation): void {
+  #applyOne(m: CheckedMutation): void {
     switch (m.type) {
       case 'set':
-        this.#set(m.resource, copyEntity(m.value), m.ttlMs, m.channelLimit);
+        this.#set(m.resource, m.key, copyEntity(m.value), m.ttlMs, m.channelLimit);
         return;
       case 'merge':
-        this.#merge(m.resource, m.key as Record<string, string>, copyEntity(m.patch), m.upsert === true, m.ttlMs, m.channelLimit);
+        this.#merge(m, copyEntity(m.patch));
         return;
       case 'react':
         this.#react(m.key.messageId, copyEntity(m.change));
@@ -265,13 +238,13 @@ export class MemoryCache implements Backend {
         this.#removeRole(m.guildId, m.roleId);
         return;
       case 'delete':
-        this.#delete(m.resource, storeKey(m.resource, m.key as Record<string, string>));
+        this.#delete(m.resource, storeKey(m.resource, m.key));
         return;
       case 'replaceForGuild': {
         const store = this.#stores[m.resource] as IndexedStore<unknown>;
-        const keep = new Set(m.values.map((v) => storeKey(m.resource, keyOf(m.resource, v as never) as Record<string, string>)));
+        const keep = new Set(m.values.map((v) => storeKey(m.resource, v.key)));
         for (const key of store.keysFor('guild', m.guildId)) if (!keep.has(key)) this.#delete(m.resource, key);
-        for (const value of m.values) this.#set(m.resource, copyEntity(value));
+        for (const v of m.values) this.#set(m.resource, v.key, copyEntity(v.value));
         return;
       }
       case 'clearFor': {
@@ -282,22 +255,25 @@ export class MemoryCache implements Backend {
     }
   }
 
-  #set(resource: ResourceName, value: EntityMap[ResourceName], ttlMs?: number, channelLimit?: number): void {
-    const key = storeKey(resource, keyOf(resource, value as never) as Record<string, string>);
+  /** Store a checked entity (`value`, whose ids `checkMutation` checked, under `key`). */
+  #set(resource: ResourceName, key: CheckedKey, value: Readonly<Record<string, unknown>>, ttlMs?: number, channelLimit?: number): void {
+    const k = storeKey(resource, key);
     const expiresAt = ttlMs !== undefined ? this.#now() + ttlMs : undefined;
     if (resource === 'member') {
-      const { user, ...member } = value as MemberEntity;
-      this.#stores.user.set(user.id, user);
-      this.#stores.member.set(key, { ...member, user: { id: user.id } }, expiresAt);
+      // checkMutation made sure a member carries its user object.
+      const { user, ...member } = value as unknown as MemberEntity;
+      this.#stores.user.set(user.id, user as UserEntity);
+      this.#stores.member.set(k, { ...member, user: { id: user.id } }, expiresAt);
       return;
     }
     if (resource === 'user') {
-      const referenced = this.#stores.member.countFor('user', key) > 0;
-      this.#stores.user.set(key, value as UserEntity, referenced ? undefined : expiresAt);
+      // A user a member refers to never expires (SetMutation.ttlMs).
+      const referenced = this.#stores.member.countFor('user', k) > 0;
+      this.#stores.user.set(k, value as unknown as UserEntity, referenced ? undefined : expiresAt);
       return;
     }
-    (this.#stores[resource] as IndexedStore<unknown>).set(key, value, expiresAt);
-    if (resource === 'message' && channelLimit !== undefined) this.#trimChannel((value as MessageEntity).channel_id, channelLimit);
+    (this.#stores[resource] as IndexedStore<unknown>).set(k, value, expiresAt);
+    if (resource === 'message' && channelLimit !== undefined) this.#trimChannel(value.channel_id as string, channelLimit);
   }
 
   /** Keep only the newest `limit` messages (by id) of a channel. */
@@ -308,30 +284,32 @@ export class MemoryCache implements Backend {
     for (const key of smallestSnowflakes(keys, keys.length - limit)) store.delete(key);
   }
 
-  #merge(resource: ResourceName, key: Record<string, string>, patch: Record<string, unknown>, upsert: boolean, ttlMs?: number, channelLimit?: number): void {
-    const k = storeKey(resource, key);
-    const store = this.#stores[resource] as unknown as IndexedStore<Record<string, unknown>>;
+  #merge(m: CheckedMerge, patch: Record<string, unknown>): void {
+    const k = storeKey(m.resource, m.key);
+    const store = this.#stores[m.resource] as unknown as IndexedStore<Record<string, unknown>>;
     const current = store.get(k);
     if (current === undefined) {
-      if (!upsert) return;
-      // The key fields win over whatever the patch says, so an upsert can't land under another key.
-      const created = { ...patch, ...this.#keyFields(resource, key, patch) };
+      if (!m.upsert) return;
+      // The patch may leave out its key fields: they come from the key (checkMutation rejected contradicting ones).
+      const created = fillKeyFields(m.resource, m.key, patch);
       // A member's user is merged into the cached user (the member is new, its user may not be).
-      if (resource === 'member') created.user = { ...this.#stores.user.get(key.userId!), ...(created.user as object) };
-      this.#set(resource, created as never, ttlMs, channelLimit);
+      if (m.resource === 'member') created.user = { ...this.#stores.user.get(m.key.userId), ...(created.user as object) };
+      this.#set(m.resource, m.key, created, m.ttlMs, m.channelLimit);
       return;
     }
-    if (resource === 'member') {
+    if (m.resource === 'member') {
+      const { userId, guildId } = m.key;
       const { user: userPatch, ...rest } = patch as { user?: Partial<UserEntity> };
       if (userPatch !== undefined) {
-        const user = this.#stores.user.get(key.userId!) ?? { id: key.userId! };
-        this.#stores.user.set(key.userId!, { ...user, ...userPatch, id: key.userId! } as UserEntity, undefined);
+        const user = this.#stores.user.get(userId) ?? { id: userId };
+        this.#stores.user.set(userId, { ...user, ...userPatch, id: userId } as UserEntity, undefined);
       }
-      store.update(k, { ...current, ...rest, guild_id: key.guildId, user: { id: key.userId } });
+      store.update(k, { ...current, ...rest, guild_id: guildId, user: { id: userId } });
       return;
     }
     // update() keeps the expiry: ttlMs/channelLimit only apply when the merge creates the entry.
-    store.update(k, { ...current, ...patch, ...this.#keyFields(resource, key, patch) });
+    // The key fields stay the key's (a presence patch's `user` may lack its id; a contradicting one was rejected).
+    store.update(k, fillKeyFields(m.resource, m.key, { ...current, ...patch }));
   }
 
   /** Count a reaction change into a cached message; an absent message stays absent, a present one keeps its expiry. */
@@ -351,23 +329,6 @@ export class MemoryCache implements Backend {
       // A member upserted from a partial patch may have no roles array at all.
       if (member === undefined || !Array.isArray(member.roles) || !member.roles.includes(roleId)) continue;
       store.update(key, { ...member, roles: member.roles.filter((r) => r !== roleId) });
-    }
-  }
-
-  /** The entity fields that carry a key's ids. */
-  #keyFields(resource: ResourceName, key: Record<string, string>, patch: Record<string, unknown>): Record<string, unknown> {
-    switch (resource) {
-      case 'member':
-      case 'presence':
-        return { guild_id: key.guildId, user: { ...(patch.user as object | undefined), id: key.userId } };
-      case 'voiceState':
-        return { guild_id: key.guildId, user_id: key.userId };
-      case 'invite':
-        return { code: key.code };
-      case 'me':
-        return {};
-      default:
-        return { id: Object.values(key)[0] };
     }
   }
 

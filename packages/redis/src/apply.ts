@@ -21,7 +21,7 @@
  *    per guild; cross-slot indexes are written right after, before `apply`
  *    resolves.
  */
-import { applyReactionChange, copyEntity, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
+import { applyReactionChange, copyEntity, fillKeyFields, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
 import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
@@ -367,8 +367,8 @@ function addNewRoles(ctx: Ctx, checked: readonly Checked[]): Promise<unknown> | 
   };
   for (const m of checked) {
     if (m.resource !== 'member') continue;
-    if (m.type === 'set') note(m.key.guildId!, m.value);
-    else if (m.type === 'merge') note(m.key.guildId!, m.patch);
+    if (m.type === 'set') note(m.key.guildId, m.value);
+    else if (m.type === 'merge') note(m.key.guildId, m.patch);
     else if (m.type === 'replaceForGuild') for (const v of m.values) note(m.guildId, v.value);
   }
   if (!added) return undefined;
@@ -438,7 +438,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         // Always follow a merged member's user: the merge rewrites it, and must write it as the batch has
         // it by then (a replace or a set of another guild's member may have changed it), not as it was read.
         // It costs no read of its own: readValues takes it from the member read.
-        if (m.resource === 'member') follow('user', { userId: m.key.userId! });
+        if (m.resource === 'member') follow('user', { userId: m.key.userId });
         break;
       case 'react':
         follow('message', m.key).wantsExpiry = true;
@@ -458,7 +458,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
     if (oldAt?.has(i) && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
       follow(m.resource, m.key);
       // getMember joins the member with the user entry as it is then: follow the user too.
-      if (m.resource === 'member') follow('user', { userId: m.key.userId! });
+      if (m.resource === 'member') follow('user', { userId: m.key.userId });
     }
   }
   // Channels whose limit a message set of this batch applies: when the batch also reads messages (a
@@ -682,11 +682,13 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         // Most merges change nothing (the author's member sent with every message): no rewrite, no
         // encoding, no Redis work. Found without building the merged entity: what the merged
         // entity would be compared with below is the stored one, already checked when it was written.
-        if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId!, current)) : patchChangesNothing(current, m.patch))) break;
-        const merged: Entity = { ...(current ?? {}), ...m.patch };
+        if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId, current)) : patchChangesNothing(current, m.patch))) break;
+        // The key fields are the key's: an upsert fills in those the patch leaves out, and a patch whose
+        // `user` lacks its id (a presence) keeps it (checkMutation rejected any that contradict the key).
+        const merged: Entity = fillKeyFields(m.resource, m.key, current === null ? m.patch : { ...current, ...m.patch });
         if (m.resource === 'member') {
           const patchUser = m.patch.user as Entity | undefined;
-          merged.user = { ...(currentUser(m.key.userId!, current) ?? {}), ...(patchUser ?? {}) };
+          merged.user = { ...(currentUser(m.key.userId, current) ?? {}), ...(patchUser ?? {}), id: m.key.userId };
           if (merged.guild_id === undefined) merged.guild_id = m.key.guildId;
         }
         // An upsert must produce a storable entity: validate it like a set (TypeError before any write).
@@ -741,13 +743,13 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         break;
       case 'replaceForGuild': {
         if (m.resource === 'member') {
-          plan.replaceMembers(m.guildId, m.values.map((v) => ({ userId: v.key.userId!, value: v.value })));
-          for (const v of m.values) track('user', { userId: v.key.userId! }, v.value.user as Entity);
+          plan.replaceMembers(m.guildId, m.values.map((v) => ({ userId: v.key.userId, value: v.value })));
+          for (const v of m.values) track('user', { userId: v.key.userId }, v.value.user as Entity);
         } else if (isGuildHashResource(m.resource)) {
           plan.replaceChildren(
             m.resource,
             m.guildId,
-            m.values.map((v) => ({ id: v.key.userId ?? v.key.channelId ?? v.key.roleId ?? v.key.emojiId!, value: v.value })),
+            m.values.map((v) => ({ id: 'userId' in v.key ? v.key.userId : soleId(m.resource, v.key), value: v.value })),
           );
         }
         const replacing = new Map(m.values.map((v) => [keyString(m.resource, v.key), v]));
@@ -770,7 +772,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         const targets = new Map<string, AnyKey>();
         for (const key of scopeTargets.get(m) ?? []) targets.set(keyString(m.resource, key), key);
         for (const t of tracked.of(m.resource)) {
-          if (t.value !== null && scopeIdOf(m.resource as ScopedResource, m.scope as never, t.value as never) === m.id) {
+          if (t.value !== null && scopeIdOf(m.resource, m.scope, t.value) === m.id) {
             targets.set(keyString(m.resource, t.key), t.key);
           }
         }
@@ -779,7 +781,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
           // Messages and invites need their value to find their indexes; without one they are already gone.
           if ((m.resource === 'message' || m.resource === 'invite') && current === null) continue;
           // Listed under the scope before the batch, but moved out of it by an earlier mutation of the batch.
-          if (current !== null && scopeIdOf(m.resource as ScopedResource, m.scope as never, current as never) !== m.id) continue;
+          if (current !== null && scopeIdOf(m.resource, m.scope, current) !== m.id) continue;
           deleteEntity(m.resource, key, current);
         }
         break;

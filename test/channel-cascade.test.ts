@@ -9,7 +9,6 @@ import { EntryNotFound, type Backend } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
 import { RedisCache } from '@sake/redis';
 import { GatewayListener } from '@sake/gateway';
-import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 
 const prefix = (tag: string): string => `cascade-${tag}-${randomBytes(4).toString('hex')}:`;
 
@@ -120,7 +119,8 @@ const invite = (code: string, channelId: string, guildId = G) => ({
   uses: 0,
 });
 
-const dispatch = (t: string, d: unknown): GatewayDispatchPayload => ({ op: 0, t, d, s: 1 }) as GatewayDispatchPayload;
+type Payload = Parameters<GatewayListener['handle']>[0];
+const dispatch = (t: string, d: unknown): Payload => ({ op: 0, t, d, s: 1 }) as Payload;
 
 /** What the seeded world holds: per channel, its message ids; invite codes and voice users per channel. */
 interface Seeded {

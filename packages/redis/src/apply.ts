@@ -20,6 +20,9 @@
  * 4. Execute the plan (see plan.ts): per-guild ops are atomic, in one Lua call
  *    per guild; cross-slot indexes are written right after, before `apply`
  *    resolves.
+ * 5. Remove the messages, invites and voice states of the channels the guild
+ *    ops removed (the channel cascade, apply/cascade.ts; a channel delete's is
+ *    part of the batch itself).
  */
 import { applyReactionChange, copyEntity, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
@@ -406,9 +409,10 @@ async function applyCascading(ctx: Ctx, checked: Checked[], old?: readonly numbe
     result = await applyOnce(ctx, checked, removals, old, after);
   } catch (error) {
     if (!(error instanceof SplitBatch)) throw error;
-    // Nothing was written (the simulation stopped before the plan ran), and `after` has settled.
+    // Nothing was written (the simulation stops before the plan runs). A split needs a pre-read
+    // value, so `after` has settled; the first part still waits for it, to not depend on that.
     const parts = splitOld(old, error.at);
-    const first = await applyCascading(ctx, checked.slice(0, error.at), parts?.[0]);
+    const first = await applyCascading(ctx, checked.slice(0, error.at), parts?.[0], after);
     const second = await applyCascading(ctx, checked.slice(error.at), parts?.[1]);
     if (parts === undefined) return undefined;
     const values = new Array<unknown>(old!.length);

@@ -79,12 +79,56 @@ const REMOVE_ROLE = `${WRITER} > removeRole > `;
 const UPSERT = `${WRITER} > merge upsert options > `;
 const OLD = `${WRITER} > old values > `;
 const AFTER = `${WRITER} > ordered batches (after) > `;
+const CASCADE = `${WRITER} > channel cascade > `;
 
 /** Apply a batch one mutation at a time, replacing each mutation `swap` handles. */
 function stepwise(real: MemoryCache, swap: (m: Mutation) => Promise<boolean>) {
   return async (batch: readonly Mutation[]): Promise<void> => {
     for (const m of batch) if (!(await swap(m))) await real.apply([m]);
   };
+}
+
+/** The children of channels a MemoryCache holds, as resource and value. */
+async function channelChildren(real: MemoryCache): Promise<Array<{ resource: 'message' | 'invite' | 'voiceState'; value: object }>> {
+  return [
+    ...(await real.iterMessages().toArray()).map((value) => ({ resource: 'message' as const, value })),
+    ...(await real.iterInvites().toArray()).map((value) => ({ resource: 'invite' as const, value })),
+    ...(await real.iterVoiceStates().toArray()).map((value) => ({ resource: 'voiceState' as const, value })),
+  ];
+}
+
+/** Overrides that undo the channel cascade: after each write, children it removed that no mutation of the batch names come back. */
+function withoutChannelCascade(real: MemoryCache): Overrides {
+  const id = (resource: string, key: unknown): string => `${resource} ${JSON.stringify(key)}`;
+  const keeping = async <T>(batch: readonly Mutation[], write: () => Promise<T>): Promise<T> => {
+    const before = await channelChildren(real);
+    const result = await write();
+    const named = new Set(batch.flatMap((m) => ('key' in m ? [id(m.resource, m.key)] : m.type === 'set' ? [id(m.resource, keyOf(m.resource, m.value as never))] : [])));
+    const after = new Set((await channelChildren(real)).map((c) => id(c.resource, keyOf(c.resource, c.value as never))));
+    const back = before.filter((c) => !after.has(id(c.resource, keyOf(c.resource, c.value as never))) && !named.has(id(c.resource, keyOf(c.resource, c.value as never))));
+    if (back.length > 0) await real.apply(back.map((c) => mutation.set(c.resource, c.value as never)));
+    return result;
+  };
+  return {
+    apply: (batch: readonly Mutation[], options?: ApplyOptions) => keeping(batch, () => real.apply(batch, options)),
+    deleteGuildChannel: (channelId: string) => keeping([], () => real.deleteGuildChannel(channelId)),
+    clearGuildChannelsForGuild: (guildId: string) => keeping([], () => real.clearGuildChannelsForGuild(guildId)),
+    clearGuildChannels: () => keeping([], () => real.clearGuildChannels()),
+  };
+}
+
+/** The channels a batch removes (deleted, left out of a replace, cleared), as the cache has them before it. */
+async function removedChannels(real: MemoryCache, batch: readonly Mutation[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const m of batch) {
+    if (m.resource !== 'channel') continue;
+    if (m.type === 'delete') out.push(m.key.channelId);
+    if (m.type !== 'replaceForGuild' && m.type !== 'clearFor') continue;
+    const listed = new Set(m.type === 'replaceForGuild' ? m.values.map((c) => c.id) : []);
+    const guildId = m.type === 'replaceForGuild' ? m.guildId : m.id;
+    for (const c of await real.iterGuildChannelsForGuild(guildId).toArray()) if (!listed.has(c.id)) out.push(c.id);
+  }
+  return out;
 }
 
 interface Mutant {
@@ -270,6 +314,29 @@ const MUTANTS: Mutant[] = [
       `${UPSERT}channelLimit on a merge into an existing message evicts nothing (it applies only when the merge creates)`,
       `${UPSERT}a merge into an existing message keeps its expiry (its ttlMs is ignored)`,
     ],
+  },
+  {
+    what: 'removing a channel leaves its messages, invites and voice states behind (no channel cascade)',
+    factory: broken(withoutChannelCascade),
+    caughtBy: [
+      `${CASCADE}deleting a channel removes its messages, invites and voice states from every read and index, cached channel or not`,
+      `${CASCADE}replaceForGuild of channels removes the children of the channels it leaves out`,
+      `${CASCADE}clearFor of a guild's channels removes the children of each, and none of another guild`,
+      `${CASCADE}deleteGuildChannel cascades as a delete mutation does`,
+      `${CASCADE}the cascade happens at its place in the batch: children written into the channel after it stay`,
+    ],
+  },
+  {
+    what: 'the channel cascade runs after the whole batch (children written into the channel after its removal go too)',
+    factory: broken((real) => ({
+      apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
+        const removed = await removedChannels(real, batch);
+        const result = await real.apply(batch, options);
+        await real.apply(removed.flatMap((c) => [mutation.clearFor('message', 'channel', c), mutation.clearFor('invite', 'channel', c), mutation.clearFor('voiceState', 'channel', c)]));
+        return result;
+      },
+    })),
+    caughtBy: [`${CASCADE}the cascade happens at its place in the batch: children written into the channel after it stay`],
   },
   {
     what: 'apply resolves without old values',

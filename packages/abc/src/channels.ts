@@ -4,7 +4,11 @@ import type { Snowflakeish } from './ids.js';
 import type { CacheIterator } from './iterator.js';
 import type { Resource } from './resource.js';
 
-/** A store of guild channels (threads included). */
+/**
+ * A store of guild channels (threads included). Removing a channel (its
+ * delete, a clear, or a mutation) also removes its messages, invites and
+ * voice states: see the channel cascade in `mutations.ts`.
+ */
 export interface GuildChannelCache extends Resource {
   /**
    * Get a cached guild channel (or thread).

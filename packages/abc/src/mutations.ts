@@ -6,6 +6,18 @@
  * ordered list of mutations; a backend applies it in order and resolves only
  * once the result is durable in its store (that is what confirmed dispatch
  * waits for).
+ *
+ * Channel cascade: whatever removes a channel also removes what hangs off it.
+ * A `delete` of a channel, a `replaceForGuild('channel', …)` that leaves a
+ * cached channel out, and a `clearFor('channel', 'guild', …)` each remove the
+ * messages, invites and voice states whose `channel_id` is that channel
+ * ({@link CHANNEL_CHILD_RESOURCES}), from every read and every index, as if a
+ * `clearFor(resource, 'channel', id)` of each followed right there in the
+ * batch: entries written into the channel later in the same batch stay. The
+ * backend does this because only it knows which channels a snapshot's
+ * `replaceForGuild` drops (the listener would need a read per GUILD_CREATE).
+ * The read API's `deleteGuildChannel` and `clearGuildChannels…` cascade the
+ * same way.
  */
 import type { EntityMap, GuildChildResource, KeyMap, ResourceName, ScopeMap, ScopedResource } from './entities.js';
 import type { Snowflake } from './ids.js';
@@ -102,11 +114,13 @@ export interface RemoveRoleMutation {
 
 /**
  * Remove one entry (absent entries are not an error). It removes that entry
- * only: deleting a `guild` leaves its channels, roles, emojis, members,
- * presences, voice states, messages and invites cached (as sake's
+ * only, with one exception: deleting a channel also removes its messages,
+ * invites and voice states, cached channel or not (see the channel cascade in
+ * this module's doc). Deleting a `guild` leaves its channels, roles, emojis,
+ * members, presences, voice states, messages and invites cached (as sake's
  * `delete_guild`); a writer that wants them gone says so with `clearFor` /
  * `replaceForGuild` mutations (the gateway listener does for GUILD_DELETE).
- * A member's user and a channel's messages stay too.
+ * A member's user stays too.
  */
 export interface DeleteMutation<R extends ResourceName = ResourceName> {
   readonly type: 'delete';
@@ -118,6 +132,8 @@ export interface DeleteMutation<R extends ResourceName = ResourceName> {
  * Replace every entry of a guild child resource for one guild: entries of
  * that guild not in `values` are removed (stale children from before a
  * disconnect must go), the others are set. Backends should make this atomic.
+ * A channel removed this way takes its messages, invites and voice states
+ * with it (the channel cascade in this module's doc).
  */
 export interface ReplaceForGuildMutation<R extends GuildChildResource = GuildChildResource> {
   readonly type: 'replaceForGuild';
@@ -126,13 +142,24 @@ export interface ReplaceForGuildMutation<R extends GuildChildResource = GuildChi
   readonly values: readonly EntityMap[R][];
 }
 
-/** Remove every entry of `resource` indexed under `scope` = `id` (e.g. the messages of a channel). */
+/**
+ * Remove every entry of `resource` indexed under `scope` = `id` (e.g. the
+ * messages of a channel). Clearing a guild's channels also removes the
+ * messages, invites and voice states of each (the channel cascade in this
+ * module's doc).
+ */
 export interface ClearForMutation<R extends ScopedResource = ScopedResource> {
   readonly type: 'clearFor';
   readonly resource: R;
   readonly scope: ScopeMap[R];
   readonly id: Snowflake;
 }
+
+/**
+ * The resources a channel cascade removes: entries whose `channel_id` names a
+ * channel that a mutation removed go with it (see this module's doc).
+ */
+export const CHANNEL_CHILD_RESOURCES: readonly ('message' | 'invite' | 'voiceState')[] = ['message', 'invite', 'voiceState'];
 
 /** One step of a write batch. */
 export type Mutation =

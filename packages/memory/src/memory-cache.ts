@@ -1,4 +1,5 @@
 import {
+  CHANNEL_CHILD_RESOURCES,
   checkApplyAfter,
   ClosedClient,
   EntryNotFound,
@@ -333,6 +334,12 @@ export class MemoryCache implements Backend {
   }
 
   #delete(resource: ResourceName, key: string): void {
+    if (resource === 'channel') {
+      this.#stores.channel.delete(key);
+      // The channel cascade (see @sake/abc mutations.ts): what hangs off the channel goes with it.
+      for (const child of CHANNEL_CHILD_RESOURCES) this.#stores[child].clearFor('channel', key);
+      return;
+    }
     if (resource !== 'member') {
       (this.#stores[resource] as IndexedStore<unknown>).delete(key);
       return;

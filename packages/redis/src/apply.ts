@@ -20,10 +20,14 @@
  * 4. Execute the plan (see plan.ts): per-guild ops are atomic, in one Lua call
  *    per guild; cross-slot indexes are written right after, before `apply`
  *    resolves.
+ * 5. Remove the messages, invites and voice states of the channels the guild
+ *    ops removed (the channel cascade, apply/cascade.ts; a channel delete's is
+ *    part of the batch itself).
  */
 import { applyReactionChange, copyEntity, fillKeyFields, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
+import { cascadeRemovals, expandChannelDeletes, mustSeeCascade, splitOld, SplitBatch, type ChannelRemoval, type PendingRemoval } from './apply/cascade.js';
 import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
 import type { Ctx } from './context.js';
 import { bucketOf } from './keys.js';
@@ -390,8 +394,38 @@ function keptTtl(expireAt: number | null | undefined, now: number): number | nul
  * before `after` settles (its reads neither: they must see what `after`
  * wrote), and nothing at all if it rejects; a batch that needs no pre-read is
  * planned and encoded meanwhile. New dictionary ids may be registered before.
+ * Removed channels take their children with them (apply/cascade.ts).
  */
-export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
+export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
+  const expanded = expandChannelDeletes(checked, old);
+  return applyCascading(ctx, expanded.checked, expanded.old, after);
+}
+
+/** {@link applyOnce}, then the cascade of the channels its guild ops removed; in two parts when the simulation asks for it. */
+async function applyCascading(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
+  const removals: ChannelRemoval[] = [];
+  let result: unknown[] | undefined;
+  try {
+    result = await applyOnce(ctx, checked, removals, old, after);
+  } catch (error) {
+    if (!(error instanceof SplitBatch)) throw error;
+    // Nothing was written (the simulation stops before the plan runs). A split needs a pre-read
+    // value, so `after` has settled; the first part still waits for it, to not depend on that.
+    const parts = splitOld(old, error.at);
+    const first = await applyCascading(ctx, checked.slice(0, error.at), parts?.[0], after);
+    const second = await applyCascading(ctx, checked.slice(error.at), parts?.[1]);
+    if (parts === undefined) return undefined;
+    const values = new Array<unknown>(old!.length);
+    parts[2].forEach((pos, k) => (values[pos] = first![k]));
+    parts[3].forEach((pos, k) => (values[pos] = second![k]));
+    return values;
+  }
+  await cascadeRemovals(ctx, checked, removals, (deletes) => applyCascading(ctx, deletes));
+  return result;
+}
+
+/** One pass of {@link applyChecked} over an expanded batch; channels its guild ops removed are added to `removals`. */
+async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
   ctx.conn.assertOpen();
   const oldValues: unknown[] | undefined = old === undefined ? undefined : new Array<unknown>(old.length).fill(undefined);
   let waited = after === undefined;
@@ -660,6 +694,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
    */
   const currentUser = (userId: string, member: Entity | null): Entity | undefined =>
     tracked.user(userId)?.value ?? (member?.user as Entity | undefined);
+  /** Channel replaces/clears passed so far, whose removed channels the guild scripts will name. */
+  const pending: PendingRemoval[] = [];
 
   for (let i = 0; i < checked.length; i++) {
     const m = checked[i]!;
@@ -671,6 +707,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         for (const pos of positions) oldValues![pos] = value === undefined ? undefined : copyEntity(value);
       }
     }
+    if (pending.length > 0 && 'key' in m && mustSeeCascade(pending, m, tracked.get(m.resource, m.key)?.value ?? null, oldAt?.has(i) === true)) throw new SplitBatch(i);
     switch (m.type) {
       case 'set':
         setEntity(m.resource, m.key, m.value, m.ttlMs, m.channelLimit);
@@ -750,7 +787,9 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
             m.resource,
             m.guildId,
             m.values.map((v) => ({ id: 'userId' in v.key ? v.key.userId : soleId(m.resource, v.key), value: v.value })),
+            i,
           );
+          if (m.resource === 'channel') pending.push({ guildId: m.guildId, listed: new Set(m.values.map((v) => v.key.channelId!)) });
         }
         const replacing = new Map(m.values.map((v) => [keyString(m.resource, v.key), v]));
         for (const t of tracked.of(m.resource)) {
@@ -765,7 +804,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       case 'clearFor': {
         if (isGuildLocalClear(m)) {
           if (m.resource === 'member') plan.clearMembers(m.id);
-          else if (isGuildHashResource(m.resource)) plan.clearChildren(m.resource, m.id);
+          else if (isGuildHashResource(m.resource)) plan.clearChildren(m.resource, m.id, i);
+          if (m.resource === 'channel') pending.push({ guildId: m.id, listed: new Set() });
           for (const t of tracked.of(m.resource)) if (guildOf(t) === m.id) t.value = null;
           break;
         }
@@ -790,6 +830,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
   }
   await afterSettled();
   await plan.execute();
+  removals.push(...plan.removedChannels);
   return oldValues;
 }
 

@@ -5,7 +5,7 @@
 import type { Backend } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
 import { restore } from './restore.js';
-import { maskUrl } from './secrets.js';
+import { maskLooseUrl, maskUrl } from './secrets.js';
 import { UsageError } from './usage-error.js';
 import type { RedisDetails } from './redis.js';
 
@@ -39,10 +39,35 @@ export interface OpenBackend {
   close(): Promise<void>;
 }
 
-/** The Redis URL to use: the option, else `REDIS_URL`, else `undefined`. */
+/**
+ * The Redis URL to use: the option, else `REDIS_URL`, else `undefined`.
+ * A value that is not a `redis://` or `rediss://` URL is a {@link UsageError}
+ * naming it (credentials masked): ioredis would take `notaurl` for a host name
+ * and fail later with a message that hides the typo.
+ */
 export function redisUrlFrom(options: BackendOptions): string | undefined {
-  const url = options.redis ?? process.env.REDIS_URL;
-  return url !== undefined && url.trim() !== '' ? url.trim() : undefined;
+  const url = (options.redis ?? process.env.REDIS_URL)?.trim();
+  if (url === undefined || url === '') return undefined;
+  checkRedisUrl(url);
+  return url;
+}
+
+/** Throw a {@link UsageError} unless `url` is a URL ioredis reads as we document it. */
+function checkRedisUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // reported below
+  }
+  const form = 'redis://[user:password@]host:port[/db], or rediss:// for TLS';
+  if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+    // Not maskUrl: `user:pass@host:6379` parses as a URL of scheme `user:` with no password in it.
+    throw new UsageError(`--redis/REDIS_URL is not a Redis URL: ${JSON.stringify(maskLooseUrl(url))} (expected ${form})`);
+  }
+  if (!/^\/?(\d+)?$/.test(parsed.pathname)) {
+    throw new UsageError(`--redis/REDIS_URL ${JSON.stringify(maskUrl(url))}: the path must be a database number, got ${JSON.stringify(parsed.pathname)} (expected ${form})`);
+  }
 }
 
 /** The PostgreSQL URL to use: the option, else `POSTGRES_URL`, else `undefined`. */

@@ -17,36 +17,12 @@ import { collectStats, formatStats } from './commands/stats.js';
 import { createProgress } from './progress.js';
 import { clearResource } from './cache-access.js';
 import { RESOURCE_CODES } from './format.js';
-import { DEMO_PREFIX, DEMO_SCHEMA } from './commands/demo.js';
+import { DEMO_PREFIX, DEMO_SCHEMA, demoSize, type DemoOptions } from './demo-options.js';
 import { postgresUrlFrom, redisUrlFrom } from './backend.js';
 import { openRedis } from './redis.js';
 import { maskUrl } from './secrets.js';
 import { UsageError } from './usage-error.js';
 import { formatBytes, info, out } from './commands/common.js';
-
-/** The options of `sake demo`. */
-export interface DemoOptions {
-  guilds?: number;
-  members?: number;
-  events?: number;
-  shards: number;
-  seed: number;
-  quick?: boolean;
-  redis?: string;
-  prefix?: string;
-  postgres?: string;
-  schema?: string;
-  yes?: boolean;
-  backup?: string;
-  progress: boolean;
-  timeout: number;
-}
-
-/** How big the demo is: the defaults fill ~20k members in seconds; `--quick` is a smoke test. */
-function sizes(options: DemoOptions): { guilds: number; members: number; events: number } {
-  const base = options.quick === true ? { guilds: 3, members: 40, events: 200 } : { guilds: 20, members: 1000, events: 5000 };
-  return { guilds: options.guilds ?? base.guilds, members: options.members ?? base.members, events: options.events ?? base.events };
-}
 
 /** Warnings of the listener go to stderr with a prefix, debug is dropped. */
 const stderrLogger: ListenerLogger = {
@@ -122,7 +98,7 @@ async function openDemoCache(options: DemoOptions): Promise<DemoCache> {
 
 /** Run the demo; resolves with the process exit code (1 when the cache does not match the simulated world). */
 export async function runDemo(options: DemoOptions): Promise<number> {
-  const size = sizes(options);
+  const size = demoSize(options);
   const started = Date.now();
   const world = new World({ seed: options.seed, guilds: size.guilds, membersPerGuild: size.members });
   const gateway = new FakeGateway(world, { shards: options.shards });

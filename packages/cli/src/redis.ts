@@ -1,6 +1,7 @@
 /** The Redis backend as the CLI opens it, plus the figures `sake stats` shows for it. */
 import { BackendError, type Backend } from '@sake/abc';
 import { Keys, RedisCache } from '@sake/redis';
+import { maskUrl } from './secrets.js';
 
 /** Redis-only figures `sake stats` shows. */
 export interface RedisDetails {
@@ -26,7 +27,8 @@ interface ScanNode {
 
 /**
  * Connect a {@link RedisCache} to `url` (short timeouts: an operator's command
- * should fail fast on an unreachable Redis, with a `BackendError`).
+ * should fail fast on an unreachable Redis, with a `BackendError` that names
+ * the address and the reason, see {@link openFailure}).
  */
 export async function openRedis(url: string, options: OpenRedisOptions = {}): Promise<{ cache: Backend; prefix: string; details: RedisDetails }> {
   const cache = new RedisCache(url, {
@@ -36,7 +38,19 @@ export async function openRedis(url: string, options: OpenRedisOptions = {}): Pr
     // A CLI process is short-lived: orphan users are the long-running writer's job to sweep.
     sweepIntervalMs: 0,
   });
-  await cache.open();
+  const watch = watchConnection(cache.client);
+  try {
+    await cache.open();
+  } catch (error) {
+    throw openFailure(url, watch, error);
+  } finally {
+    watch.stop();
+  }
+  if (watch.firstError !== undefined) {
+    // ioredis reports a failed SELECT (a /db the server does not have) as an event and goes on in database 0.
+    await cache.close();
+    throw openFailure(url, watch, undefined);
+  }
   const keys = new Keys(cache.prefix);
   const client = cache.client;
   // These go through the cache's client directly, outside the cache's own deadlines: give them one.
@@ -53,6 +67,64 @@ export async function openRedis(url: string, options: OpenRedisOptions = {}): Pr
     },
   };
   return { cache, prefix: cache.prefix, details };
+}
+
+/** What happened on a client while it was being opened. */
+interface ConnectionWatch {
+  /** The first `error` event: the cause (later ones follow from it, e.g. "Stream isn't writeable"). */
+  firstError: (Error & { code?: string }) | undefined;
+  /** Whether the client became ready (connected, authenticated, database selected). */
+  ready: boolean;
+  /** Stop listening. */
+  stop(): void;
+}
+
+/** Record the first `error` event of `client` and whether it became ready. */
+function watchConnection(client: RedisCache['client']): ConnectionWatch {
+  const watch: ConnectionWatch = {
+    firstError: undefined,
+    ready: false,
+    stop() {
+      client.off('error', onError);
+      client.off('ready', onReady);
+    },
+  };
+  const onError = (error: Error): void => {
+    watch.firstError ??= error;
+  };
+  const onReady = (): void => {
+    watch.ready = true;
+  };
+  client.on('error', onError);
+  client.on('ready', onReady);
+  return watch;
+}
+
+/**
+ * Why opening `url` failed, as the operator needs it. RedisCache reports a
+ * lost connection as ioredis' "Connection is closed.", which hides the reason
+ * ioredis emitted as an event just before (ECONNREFUSED 127.0.0.1:1, NOAUTH,
+ * ENOTFOUND…): that event, the address (password masked) and a hint make the
+ * message. A failure after the client was ready with no such event (a key
+ * layout the store refuses) is `error` itself, already precise.
+ */
+function openFailure(url: string, watch: ConnectionWatch, error: unknown): unknown {
+  if (watch.ready && watch.firstError === undefined) return error;
+  const cause = watch.firstError ?? (error as Error);
+  const hint = connectHint(cause);
+  return new BackendError(`cannot use Redis at ${maskUrl(url)}: ${cause.message}${hint !== undefined ? ` (${hint})` : ''}`, { cause });
+}
+
+/** What the operator can check, for the common reasons a connection fails. */
+function connectHint(cause: Error & { code?: string }): string | undefined {
+  if (cause.code === 'ECONNREFUSED') return 'nothing accepts connections there: is Redis running, on that host and port?';
+  if (cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN') return 'the host name does not resolve';
+  if (cause.message.startsWith('NOAUTH')) return 'this Redis needs a password: redis://:password@host:port, or redis://user:password@host:port for an ACL user';
+  if (cause.message.startsWith('WRONGPASS')) return 'check the user and password of the URL';
+  if (/DB index is out of range/.test(cause.message)) return "the /db number of the URL is above this server's `databases` setting";
+  if (/timed out/.test(cause.message)) return 'no answer: a firewall dropping packets, or a rediss:// (TLS) URL for a plain Redis port?';
+  if (/Protocol error/.test(cause.message)) return 'what answers there does not speak Redis: another service, or TLS (then use rediss://)?';
+  return undefined;
 }
 
 /** How long a direct command of the CLI may take before it is a `BackendError`. */

@@ -14,7 +14,7 @@ import { MemoryCache } from '@sake/memory';
 import { postgresUrlFrom, redisUrlFrom } from './backend.js';
 import { UsageError } from './usage-error.js';
 import { info } from './commands/common.js';
-import type { RunCommandOptions } from './commands/run.js';
+import type { RunCommandOptions } from './run-options.js';
 import { maskUrl, redact } from './secrets.js';
 
 const logger: ListenerLogger = {

@@ -23,6 +23,23 @@ export function maskUrl(url: string): string {
   return parsed.toString();
 }
 
+/**
+ * Text meant as a URL but not a valid one (`user:pass@host`, a typo'd
+ * scheme), safe to print: everything before its last `@`, after any
+ * `scheme://`, is where credentials would be, so it becomes `***` (and is
+ * remembered, so {@link redact} removes it from error messages too).
+ */
+export function maskLooseUrl(text: string): string {
+  const at = text.lastIndexOf('@');
+  if (at < 0) return text;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(text)?.[0] ?? '';
+  const credentials = text.slice(scheme.length, at);
+  registerSecret(credentials);
+  const colon = credentials.indexOf(':');
+  if (colon >= 0) registerSecret(credentials.slice(colon + 1));
+  return `${scheme}***${text.slice(at)}`;
+}
+
 /** Remember a secret (a token) so {@link redact} removes it from anything printed. */
 export function registerSecret(secret: string): void {
   if (secret.length > 0) secrets.add(secret);

@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 export { GatewayListener } from './listener.js';
-export type { GatewayClient, GatewaySource, DispatchListener, ListenerOptions, ListenerStats, RequestMembersOptions } from './listener.js';
+export type { GatewayClient, GatewaySource, DispatchListener } from './source.js';
+export type { ListenerOptions, ListenerStats, RequestMembersOptions } from './options.js';
 export type { DispatchHandler, ErrorHandler, HandlerOptions, OldValue, OldValues } from './dispatch.js';
 export type { DispatchData, DispatchEventName, EventTranslator, ListenerCache, TranslateContext, Translation, TranslatorTable } from './events/types.js';
 export { TRANSLATORS, shardOf } from './events/index.js';

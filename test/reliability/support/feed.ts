@@ -57,9 +57,8 @@ export function recordingListener(cache: Backend, rules: CacheRules, logger: Lis
 /**
  * Feed `events` to every listener. Runs of one guild are handed over back to
  * back (so the listener batches them); before a run of another guild every
- * listener is drained, so events of different guilds never race. (They may
- * race in production, by design; a race on a shared user would then make two
- * backends differ without either being wrong.)
+ * listener is drained, so events of different guilds never race: this test
+ * compares backends, and races are shared-order.test.ts's subject.
  */
 export async function feed(listeners: readonly GatewayListener[], events: readonly { guildId: string | undefined; payload: GatewayDispatchPayload }[]): Promise<void> {
   let current: string | undefined | null = null;

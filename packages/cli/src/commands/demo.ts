@@ -1,22 +1,18 @@
-/** `sake demo` (the job itself lives in ../demo-job.ts, loaded only when the command runs). */
+/** `sake demo`: argument handling (the job itself lives in ../demo-job.ts, loaded only when the command runs). */
 import { Option, type Command } from 'commander';
 import { intArg } from '../parse.js';
-import type { DemoOptions } from '../demo-job.js';
+import { DEMO_PREFIX, DEMO_SCHEMA, DEMO_SIZES, type DemoOptions } from '../demo-options.js';
 
-/** The prefix the demo uses in Redis unless told otherwise (its own, so it never touches a real cache). */
-export const DEMO_PREFIX = 'sake-demo:';
-
-/** The schema the demo uses in PostgreSQL unless told otherwise (its own, for the same reason). */
-export const DEMO_SCHEMA = 'sake_demo';
+const { full, quick } = DEMO_SIZES;
 
 /** Register `sake demo`. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('fill a cache from a local simulated Discord gateway (no token, no network), then print stats and sample reads')
-    .option('--guilds <n>', 'number of simulated guilds (default 20, --quick 3)', intArg('--guilds', 1, 10_000))
-    .option('--members <n>', 'members per guild (default 1000, --quick 40)', intArg('--members', 1, 2_000_000))
-    .option('--events <n>', 'scripted events after the snapshot (default 5000, --quick 200)', intArg('--events', 0, 10_000_000))
+    .option('--guilds <n>', `number of simulated guilds (default ${full.guilds}, --quick ${quick.guilds})`, intArg('--guilds', 1, 10_000))
+    .option('--members <n>', `members per guild (default ${full.members}, --quick ${quick.members})`, intArg('--members', 1, 2_000_000))
+    .option('--events <n>', `scripted events after the snapshot (default ${full.events}, --quick ${quick.events})`, intArg('--events', 0, 10_000_000))
     .option('--shards <n>', 'gateway shards', intArg('--shards', 1, 64), 1)
     .option('--seed <n>', 'seed of the simulated world (same seed, same data)', intArg('--seed', 0), 1)
     .option('--quick', 'a small world, done in a second or two')

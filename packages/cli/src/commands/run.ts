@@ -1,49 +1,8 @@
 /** `sake run`: argument handling (the job itself lives in ../run-job.ts, loaded only when the command runs). */
 import { Option, type Command } from 'commander';
-import { GatewayIntentBits } from 'discord-api-types/v10';
-import { DEFAULT_RUN_INTENTS, hasIntent, parseIntents } from '../intents.js';
+import { DEFAULT_RUN_INTENTS, parseIntents } from '../intents.js';
 import { intArg, snowflakeList } from '../parse.js';
-import { registerSecret } from '../secrets.js';
-import { UsageError } from '../usage-error.js';
-
-/** The options of `sake run`, as commander parses them. */
-export interface RunCommandOptions {
-  /** Bot token (or DISCORD_TOKEN). */
-  token?: string;
-  /** Redis URL (or REDIS_URL). */
-  redis?: string;
-  /** Redis key prefix. */
-  prefix?: string;
-  /** Migrate an older Redis layout. */
-  migrate?: boolean;
-  /** PostgreSQL URL (or POSTGRES_URL). */
-  postgres?: string;
-  /** PostgreSQL schema. */
-  schema?: string;
-  /** Gateway intents bit field. */
-  intents: number;
-  /** Guilds whose members are requested (GUILD_MEMBERS_CHUNK) each time their GUILD_CREATE is applied. */
-  requestMembers?: string[];
-  /** Shard count (default: Discord's recommendation). */
-  shards?: number;
-  /** Live status line. */
-  status: boolean;
-}
-
-/** A Discord bot token is three base64url parts separated by dots. */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-/** Validate the options (before any I/O); returns the token. Never includes the token in a message. */
-export function checkRunOptions(options: RunCommandOptions): string {
-  const token = options.token?.trim();
-  if (token === undefined || token === '') throw new UsageError('sake run needs a bot token: pass --token or set DISCORD_TOKEN');
-  registerSecret(token);
-  if (!TOKEN_SHAPE.test(token)) throw new UsageError('the token does not look like a Discord bot token (three dot-separated parts); copy it from the Developer Portal → Bot → Token');
-  if ((options.requestMembers?.length ?? 0) > 0 && !hasIntent(options.intents, GatewayIntentBits.GuildMembers)) {
-    throw new UsageError('--request-members needs the privileged GuildMembers intent: add it to --intents (and enable "Server Members Intent" in the Developer Portal)');
-  }
-  return token;
-}
+import { checkRunOptions, type RunCommandOptions } from '../run-options.js';
 
 /** Register `sake run`. */
 export function registerRun(program: Command): void {

@@ -20,6 +20,7 @@ import type { ConformanceBackend } from '../options.js';
 import { SPECS, keyString } from '../specs.js';
 import type { Entity, IterableResource, ResourceSpec } from '../specs.js';
 import { eventually } from './basics.js';
+import { channelCascadeTests } from './cascade.js';
 import { deleteOf, expectAbsent, expectIter, expectValue, get, label, mergeOf, put, setOf } from './ops.js';
 
 const messages = SPECS.message;
@@ -54,6 +55,7 @@ export function writeContractTests<B extends ConformanceBackend>(ctx: GroupConte
   if (has('member')) ctx.group('removeRole', () => removeRoleTests(ctx));
   ctx.group('old values', () => oldValueTests(ctx));
   ctx.group('ordered batches (after)', () => orderedBatchTests(ctx));
+  if (has('channel') && (has('message') || has('invite') || has('voiceState'))) ctx.group('channel cascade', () => channelCascadeTests(ctx));
 }
 
 // ----- merge with upsert: ttlMs and channelLimit ---------------------------------------------

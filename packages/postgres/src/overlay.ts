@@ -87,6 +87,8 @@ export class OverlayTable {
     const known = this.#entries.get(row.k);
     if (known !== undefined) {
       if (known.raw === undefined && known.value === undefined) known.raw = row.raw;
+      // Loaded again for a scope loaded after it (a later round): filed there too.
+      this.#file(row.k, known.parents);
       return;
     }
     this.#file(row.k, new Map(row.parents));

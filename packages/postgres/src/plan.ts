@@ -5,7 +5,7 @@
  * members holding a role it removes. Nothing else is read: a set that no one
  * asked the old value of is written blind.
  */
-import type { CheckedMutation, ResourceName } from '@sake/abc';
+import { CHANNEL_CHILD_RESOURCES, type CheckedMutation, type ResourceName } from '@sake/abc';
 import { storeKey } from './semantics.js';
 import type { Tables } from './semantics.js';
 
@@ -66,6 +66,7 @@ export function planBatch(batch: readonly CheckedMutation[], reported: ReadonlyS
       }
       case 'delete':
         point(plan, m.resource, storeKey(m.resource, m.key));
+        if (m.resource === 'channel') childrenOf(plan, m.key.channelId);
         if (m.resource === 'member') {
           point(plan, 'user', m.key.userId!);
           if (userTtlMs !== undefined) scope(plan, 'member', 'user', m.key.userId);
@@ -86,6 +87,30 @@ export function planBatch(batch: readonly CheckedMutation[], reported: ReadonlyS
     }
   });
   return plan;
+}
+
+/** Load what hangs off a channel (the channel cascade removes it with the channel). */
+function childrenOf(plan: LoadPlan, channelId: string): void {
+  for (const child of CHANNEL_CHILD_RESOURCES) scope(plan, child, 'channel', channelId);
+}
+
+/**
+ * The second round's cascade part: the channels a replaceForGuild or clearFor
+ * of channels may remove are known once the first round loaded the guild's
+ * channels; their children are loaded now (with those the batch itself sets,
+ * which a later replace may remove too). Adds to `plan`.
+ */
+export function planCascade(plan: LoadPlan, batch: readonly CheckedMutation[], tables: Tables): void {
+  if (!batch.some((m) => m.resource === 'channel' && (m.type === 'replaceForGuild' || m.type === 'clearFor'))) return;
+  const need = (channelId: string): void => {
+    if (!tables.message.hasScope('channel', channelId)) childrenOf(plan, channelId);
+  };
+  for (const m of batch) {
+    if (m.resource !== 'channel') continue;
+    if (m.type === 'set' || m.type === 'merge') need(m.key.channelId);
+    else if (m.type === 'replaceForGuild') for (const key of tables.channel.keysFor('guild', m.guildId)) need(key);
+    else if (m.type === 'clearFor') for (const key of tables.channel.keysFor(m.scope, m.id)) need(key);
+  }
 }
 
 /**

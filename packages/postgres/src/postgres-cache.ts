@@ -5,7 +5,7 @@
  * the read path (reads.ts) and the write path (writer.ts) to the public
  * methods (resource-methods.ts).
  */
-import { ClosedClient, LazyCacheIterator, mutation, type ApplyOptions, type ApplyResult, type Backend, type CacheIterator, type Mutation, type ResourceName } from '@sake/abc';
+import { CHANNEL_CHILD_RESOURCES, ClosedClient, LazyCacheIterator, mutation, type ApplyOptions, type ApplyResult, type Backend, type CacheIterator, type Mutation, type ResourceName } from '@sake/abc';
 import { Connection, type Statement } from './connection.js';
 import { clearAllStatement, countEntries, getEntry, iterEntries, type ReadContext } from './reads.js';
 import { ResourceMethods } from './resource-methods.js';
@@ -154,8 +154,8 @@ export class PostgresCache extends ResourceMethods implements Backend {
 
   protected override async deleteEntry(resource: ResourceName, key: Record<string, string>): Promise<void> {
     this.#assertAlive();
-    if (resource === 'member' && this.#options.userTtlMs !== undefined) {
-      // A member's delete may start its user's retention: the write path knows how.
+    if (resource === 'channel' || (resource === 'member' && this.#options.userTtlMs !== undefined)) {
+      // A channel's delete takes its children, a member's may start its user's retention: the write path knows how.
       await this.apply([mutation.delete(resource, key as never)]);
       return;
     }
@@ -172,13 +172,22 @@ export class PostgresCache extends ResourceMethods implements Backend {
     );
   }
 
+  /** Before every channel goes: the messages, invites and voice states of the cached channels (the channel cascade). */
+  #cascadeAll(): Statement[] {
+    const channels = qualified(this.#options.schema, 'channel');
+    return CHANNEL_CHILD_RESOURCES.map((child) => ({
+      text: `DELETE FROM ${qualified(this.#options.schema, child)} WHERE ${TABLES[child].scopes.channel!} IN (SELECT k FROM ${channels})`,
+      values: [],
+    }));
+  }
+
   protected override async clearEntries(resource: ResourceName, scope?: string, parent?: string): Promise<void> {
     this.#assertAlive();
     if (scope === undefined) {
-      await this.#locked(`clear ${resource}`, [clearAllStatement(this.#reads, resource, this.#options.userTtlMs)]);
+      await this.#locked(`clear ${resource}`, [...(resource === 'channel' ? this.#cascadeAll() : []), clearAllStatement(this.#reads, resource, this.#options.userTtlMs)]);
       return;
     }
-    if (resource === 'member' && this.#options.userTtlMs !== undefined) {
+    if (resource === 'channel' || (resource === 'member' && this.#options.userTtlMs !== undefined)) {
       await this.apply([mutation.clearFor(resource, scope as never, parent!)]);
       return;
     }

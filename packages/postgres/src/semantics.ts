@@ -5,7 +5,7 @@
  * contract changes, MemoryCache and this file change together; the plan
  * (plan.ts) says what each mutation needs loaded.
  */
-import { applyReactionChange, scopeIdOf, smallestSnowflakes, type CheckedMutation, type ReactionChange, type ResourceName } from '@sake/abc';
+import { applyReactionChange, CHANNEL_CHILD_RESOURCES, scopeIdOf, smallestSnowflakes, type CheckedMutation, type ReactionChange, type ResourceName } from '@sake/abc';
 import { joinMember, storedMember, type Entity } from './codec.js';
 import { OverlayTable, type ParentReader } from './overlay.js';
 
@@ -185,6 +185,12 @@ export class Semantics {
   }
 
   #delete(resource: ResourceName, key: string): void {
+    if (resource === 'channel') {
+      this.#t.channel.delete(key);
+      // The channel cascade (see @sake/abc mutations.ts): the plan loaded the channel's children.
+      for (const child of CHANNEL_CHILD_RESOURCES) for (const k of this.#t[child].keysFor('channel', key)) this.#t[child].delete(k);
+      return;
+    }
     if (resource !== 'member') {
       this.#t[resource].delete(key);
       return;

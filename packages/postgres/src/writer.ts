@@ -18,7 +18,7 @@ import { checkApplyAfter, checkMutation, copyEntity, type ApplyOptions, type App
 import type { Connection, Runner } from './connection.js';
 import { flushStatement } from './flush.js';
 import { fillTables, loadStatement } from './load.js';
-import { isEmpty, planBatch, planRetention } from './plan.js';
+import { isEmpty, planBatch, planCascade, planRetention } from './plan.js';
 import { lockStatement } from './schema.js';
 import { newTables, REPORTABLE, Semantics } from './semantics.js';
 
@@ -73,6 +73,7 @@ async function runBatch(
   const [, rows] = await run(load === undefined ? [lock] : [lock, load]);
   fillTables(tables, plan, rows ?? []);
   const second = planRetention(checked, tables, ctx.userTtlMs);
+  planCascade(second, checked, tables);
   if (!isEmpty(second)) {
     const [more] = await run([loadStatement(ctx.schema, second)!]);
     fillTables(tables, second, more ?? []);

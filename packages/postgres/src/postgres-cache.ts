@@ -7,7 +7,8 @@
  */
 import { ClosedClient, LazyCacheIterator, mutation, type ApplyOptions, type ApplyResult, type Backend, type CacheIterator, type Mutation, type ResourceName } from '@sake/abc';
 import { Connection, type Statement } from './connection.js';
-import { clearAllStatement, countEntries, getEntry, iterEntries, type ReadContext } from './reads.js';
+import { PointReads } from './point-reads.js';
+import { clearAllStatement, countEntries, iterEntries, type ReadContext } from './reads.js';
 import { ResourceMethods } from './resource-methods.js';
 import { checkVersion, createStatements, lockStatement, metaTable, qualified, quoteIdent, SCHEMA_VERSION, TABLES } from './schema.js';
 import { resolveOptions, type PostgresCacheOptions, type PostgresTarget, type ResolvedOptions } from './options.js';
@@ -32,6 +33,7 @@ export class PostgresCache extends ResourceMethods implements Backend {
   readonly #options: ResolvedOptions;
   readonly #conn: Connection;
   readonly #reads: ReadContext;
+  readonly #points: PointReads;
   readonly #writes: WriterContext;
   #alive = false;
   #opening: Promise<void> | undefined;
@@ -49,6 +51,7 @@ export class PostgresCache extends ResourceMethods implements Backend {
     const assertAlive = (): void => this.#assertAlive();
     const { schema, now, iterWindow, userTtlMs } = this.#options;
     this.#reads = { conn: this.#conn, schema, now, window: iterWindow, assertAlive };
+    this.#points = new PointReads(this.#reads);
     this.#writes = { conn: this.#conn, schema, now, userTtlMs, assertAlive };
   }
 
@@ -149,7 +152,7 @@ export class PostgresCache extends ResourceMethods implements Backend {
   }
 
   protected override async readEntry(resource: ResourceName, key: Record<string, string>): Promise<unknown> {
-    return getEntry(this.#reads, resource, storeKey(resource, key));
+    return this.#points.get(resource, storeKey(resource, key));
   }
 
   protected override async deleteEntry(resource: ResourceName, key: Record<string, string>): Promise<void> {

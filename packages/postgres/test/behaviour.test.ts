@@ -43,6 +43,25 @@ describe('reads', () => {
     expect(await cache.iterMembers().len()).toBe(6);
   });
 
+  it('concurrent gets of one tick are grouped, and each caller still gets its own answer (value, EntryNotFound, InvalidDataFound)', async () => {
+    const cache = await opened({ poolSize: 2 });
+    const guildId = id();
+    const members = Array.from({ length: 1_200 }, () => fixtures.member(guildId, fixtures.user(id())));
+    await cache.apply([mutation.replaceForGuild('member', guildId, members)]);
+    const broken = members[7]!;
+    await sql(`UPDATE ${tableOf(cache.schema, 'member')} SET data = '"not an entity"'::json WHERE k = $1`, [`${guildId}/${broken.user.id}`]);
+    const asked = [...members.map((m) => m.user.id), members[0]!.user.id, id()];
+    const results = await Promise.allSettled(asked.map((u) => cache.getMember(guildId, u)));
+    results.forEach((r, i) => {
+      if (i === 7) expect(r.status === 'rejected' && r.reason instanceof InvalidDataFound).toBe(true);
+      else if (i === asked.length - 1) expect(r.status === 'rejected' && r.reason instanceof EntryNotFound).toBe(true);
+      else expect(r.status === 'fulfilled' && r.value).toEqual(members[i % members.length]);
+    });
+    // The same key asked twice in one tick: two objects, so one caller can't change the other's.
+    const [a, b] = [results[0], results[members.length]] as PromiseFulfilledResult<unknown>[];
+    expect(a!.value).not.toBe(b!.value);
+  });
+
   it('an expired row is never returned, before and after the sweep, and the sweep deletes it', async () => {
     let now = 1_000_000;
     const cache = await opened({ now: () => now });

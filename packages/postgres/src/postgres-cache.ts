@@ -84,11 +84,14 @@ export class PostgresCache extends ResourceMethods implements Backend {
       await this.#conn.transaction('open (schema check)', async (run) => {
         const schema = this.#options.schema;
         // Two processes opening a new schema at once: the lock makes one create and the other find it.
-        await run([
+        // Existence is looked up first: CREATE SCHEMA IF NOT EXISTS would still demand CREATE on the
+        // database, which a role given a schema by its DBA does not have.
+        const [, found] = await run([
           lockStatement(schema),
-          { text: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}` },
-          { text: `CREATE TABLE IF NOT EXISTS ${metaTable(schema)} (name text PRIMARY KEY, value text NOT NULL)` },
+          { text: 'SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema, to_regclass($2) IS NOT NULL AS meta', values: [schema, metaTable(schema)] },
         ]);
+        if (found?.[0]?.schema !== true) await run([{ text: `CREATE SCHEMA ${quoteIdent(schema)}` }]);
+        if (found?.[0]?.meta !== true) await run([{ text: `CREATE TABLE ${metaTable(schema)} (name text PRIMARY KEY, value text NOT NULL)` }]);
         const [rows] = await run([{ text: `SELECT value FROM ${metaTable(schema)} WHERE name = 'layout'` }]);
         const stored = rows?.[0]?.value as string | undefined;
         if (checkVersion(schema, stored) === 'create') {

@@ -38,6 +38,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A safety net: should the run end before the teardown below finished, no server or temp dir outlives it.
+  process.once('exit', killAllPostgresSync);
   let server: PostgresServer;
   try {
     server = await startPostgresServer();

@@ -57,9 +57,20 @@ export class Connection {
       return;
     }
     const base: pg.PoolConfig = typeof this.#target === 'string' ? { connectionString: this.#target } : { ...this.#target };
+    const connectTimeoutMs = this.#options.connectTimeoutMs;
+    // pg-pool uses connectionTimeoutMillis for two waits: a new connection's handshake, and a call
+    // queued for a free connection. A burst of thousands of concurrent reads may queue for longer than
+    // a connect may take without anything being wrong; so the pool's bound is a generous one, and each
+    // connection's own handshake keeps connectTimeoutMs (a client subclass sets it).
+    class TimedClient extends pg.Client {
+      constructor(config?: string | pg.ClientConfig) {
+        super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: connectTimeoutMs });
+      }
+    }
     const pool = new pg.Pool({
       max: this.#options.poolSize,
-      connectionTimeoutMillis: this.#options.connectTimeoutMs,
+      Client: TimedClient,
+      connectionTimeoutMillis: connectTimeoutMs + 4 * this.#options.commandTimeoutMs,
       statement_timeout: this.#options.commandTimeoutMs,
       query_timeout: this.#options.commandTimeoutMs + 1_000,
       idleTimeoutMillis: 30_000,

@@ -7,7 +7,8 @@
  */
 import { CHANNEL_CHILD_RESOURCES, ClosedClient, LazyCacheIterator, mutation, type ApplyOptions, type ApplyResult, type Backend, type CacheIterator, type Mutation, type ResourceName } from '@sake/abc';
 import { Connection, type Statement } from './connection.js';
-import { clearAllStatement, countEntries, getEntry, iterEntries, type ReadContext } from './reads.js';
+import { PointReads } from './point-reads.js';
+import { clearAllStatement, countEntries, iterEntries, type ReadContext } from './reads.js';
 import { ResourceMethods } from './resource-methods.js';
 import { checkVersion, createStatements, lockStatement, metaTable, qualified, quoteIdent, SCHEMA_VERSION, TABLES } from './schema.js';
 import { resolveOptions, type PostgresCacheOptions, type PostgresTarget, type ResolvedOptions } from './options.js';
@@ -32,6 +33,7 @@ export class PostgresCache extends ResourceMethods implements Backend {
   readonly #options: ResolvedOptions;
   readonly #conn: Connection;
   readonly #reads: ReadContext;
+  readonly #points: PointReads;
   readonly #writes: WriterContext;
   #alive = false;
   #opening: Promise<void> | undefined;
@@ -49,6 +51,7 @@ export class PostgresCache extends ResourceMethods implements Backend {
     const assertAlive = (): void => this.#assertAlive();
     const { schema, now, iterWindow, userTtlMs } = this.#options;
     this.#reads = { conn: this.#conn, schema, now, window: iterWindow, assertAlive };
+    this.#points = new PointReads(this.#reads);
     this.#writes = { conn: this.#conn, schema, now, userTtlMs, assertAlive };
   }
 
@@ -81,11 +84,14 @@ export class PostgresCache extends ResourceMethods implements Backend {
       await this.#conn.transaction('open (schema check)', async (run) => {
         const schema = this.#options.schema;
         // Two processes opening a new schema at once: the lock makes one create and the other find it.
-        await run([
+        // Existence is looked up first: CREATE SCHEMA IF NOT EXISTS would still demand CREATE on the
+        // database, which a role given a schema by its DBA does not have.
+        const [, found] = await run([
           lockStatement(schema),
-          { text: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}` },
-          { text: `CREATE TABLE IF NOT EXISTS ${metaTable(schema)} (name text PRIMARY KEY, value text NOT NULL)` },
+          { text: 'SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema, to_regclass($2) IS NOT NULL AS meta', values: [schema, metaTable(schema)] },
         ]);
+        if (found?.[0]?.schema !== true) await run([{ text: `CREATE SCHEMA ${quoteIdent(schema)}` }]);
+        if (found?.[0]?.meta !== true) await run([{ text: `CREATE TABLE ${metaTable(schema)} (name text PRIMARY KEY, value text NOT NULL)` }]);
         const [rows] = await run([{ text: `SELECT value FROM ${metaTable(schema)} WHERE name = 'layout'` }]);
         const stored = rows?.[0]?.value as string | undefined;
         if (checkVersion(schema, stored) === 'create') {
@@ -149,7 +155,7 @@ export class PostgresCache extends ResourceMethods implements Backend {
   }
 
   protected override async readEntry(resource: ResourceName, key: Record<string, string>): Promise<unknown> {
-    return getEntry(this.#reads, resource, storeKey(resource, key));
+    return this.#points.get(resource, storeKey(resource, key));
   }
 
   protected override async deleteEntry(resource: ResourceName, key: Record<string, string>): Promise<void> {

@@ -1,12 +1,12 @@
 /**
- * The read path: `get*` as one primary-key lookup, `iter*` as keyset windows
+ * The read path: `get*` as one primary-key lookup (grouped per tick in
+ * point-reads.ts), `iter*` as keyset windows
  * over the primary key or a `(parent column, k)` index, `len()` as a server
  * side `count(*)`, whole-resource clears. Expired rows (`expires_at` passed)
  * are never returned, whether or not a sweep has removed them yet. Members
  * are joined with their user row in the same statement.
  */
 import type { ResourceName } from '@sake/abc';
-import { EntryNotFound } from '@sake/errors';
 import { decode, joinMember, type Entity } from './codec.js';
 import type { Connection, Statement } from './connection.js';
 import { qualified, TABLES } from './schema.js';
@@ -24,13 +24,14 @@ export interface ReadContext {
 const LIVE = (alias: string, param: string): string => `(${alias}.expires_at IS NULL OR ${alias}.expires_at > ${param})`;
 
 /** `SELECT … FROM` of a resource: `k, v, data` (members: plus their user's `uv, udata`). `$1` is the clock. */
-function selectFrom(schema: string, resource: ResourceName): string {
+export function selectFrom(schema: string, resource: ResourceName): string {
   const t = qualified(schema, resource);
   if (resource !== 'member') return `SELECT e.k, e.v, e.data FROM ${t} e`;
   return `SELECT e.k, e.v, e.data, u.v AS uv, u.data AS udata FROM ${t} e LEFT JOIN ${qualified(schema, 'user')} u ON u.k = e.user_id AND ${LIVE('u', '$1')}`;
 }
 
-interface Row extends Record<string, unknown> {
+/** A row as the reads select it. */
+export interface Row extends Record<string, unknown> {
   k: string;
   v: unknown;
   data: unknown;
@@ -39,24 +40,12 @@ interface Row extends Record<string, unknown> {
 }
 
 /** The public entity of a row (members joined with their user). */
-function entityOf(ctx: ReadContext, resource: ResourceName, row: Row): Entity {
+export function entityOf(ctx: ReadContext, resource: ResourceName, row: Row): Entity {
   const value = decode(ctx.schema, resource, row.k, row.v, row.data);
   if (resource !== 'member') return value;
   const userId = String((value.user as Entity | undefined)?.id ?? '');
   const user = row.udata === null || row.udata === undefined ? undefined : decode(ctx.schema, 'user', userId, row.uv, row.udata);
   return joinMember(value, user);
-}
-
-/** One entry by key, or `EntryNotFound`. */
-export async function getEntry(ctx: ReadContext, resource: ResourceName, key: string): Promise<Entity> {
-  ctx.assertAlive();
-  const rows = await ctx.conn.query<Row>(
-    { name: `sake:${ctx.schema}:get:${resource}`, text: `${selectFrom(ctx.schema, resource)} WHERE e.k = $2 AND ${LIVE('e', '$1')}`, values: [ctx.now(), key] },
-    `get ${resource} ${key}`,
-  );
-  const row = rows[0];
-  if (row === undefined) throw new EntryNotFound(`${resource} ${key} is not cached`);
-  return entityOf(ctx, resource, row);
 }
 
 /** The `WHERE` of a (possibly scoped) window after `$1` = clock: the scope id is `$2`, the last key `$3`. */

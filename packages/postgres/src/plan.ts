@@ -89,9 +89,9 @@ export function planBatch(batch: readonly CheckedMutation[], reported: ReadonlyS
   return plan;
 }
 
-/** Load what hangs off a channel (the channel cascade removes it with the channel). */
-function childrenOf(plan: LoadPlan, channelId: string): void {
-  for (const child of CHANNEL_CHILD_RESOURCES) scope(plan, child, 'channel', channelId);
+/** Load what hangs off a channel (the channel cascade removes it with the channel), except what `tables` has loaded. */
+function childrenOf(plan: LoadPlan, channelId: string, tables?: Tables): void {
+  for (const child of CHANNEL_CHILD_RESOURCES) if (tables?.[child].hasScope('channel', channelId) !== true) scope(plan, child, 'channel', channelId);
 }
 
 /**
@@ -102,9 +102,7 @@ function childrenOf(plan: LoadPlan, channelId: string): void {
  */
 export function planCascade(plan: LoadPlan, batch: readonly CheckedMutation[], tables: Tables): void {
   if (!batch.some((m) => m.resource === 'channel' && (m.type === 'replaceForGuild' || m.type === 'clearFor'))) return;
-  const need = (channelId: string): void => {
-    if (!tables.message.hasScope('channel', channelId)) childrenOf(plan, channelId);
-  };
+  const need = (channelId: string): void => childrenOf(plan, channelId, tables);
   for (const m of batch) {
     if (m.resource !== 'channel') continue;
     if (m.type === 'set' || m.type === 'merge') need(m.key.channelId);

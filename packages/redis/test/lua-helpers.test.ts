@@ -1,5 +1,5 @@
 /**
- * `alignedFind` (scripts/lua-helpers.ts), run in Redis' Lua against a
+ * `alignedFind` (scripts/includes/aligned-find.lua), run in Redis' Lua against a
  * reference written in TypeScript: lists of 4- and 8-byte entries, needles
  * whose low-order bytes are 0 or 1 (the search falls back to anchoring on the
  * whole needle), and lists built so that the bytes the search anchors on occur
@@ -7,16 +7,16 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALIGNED_FIND_LUA } from '../src/scripts/lua-helpers.js';
+import { assembleLua } from '../src/scripts/loader.js';
 import { redisUrl } from './helpers.js';
 
 /** Every needle's answer in one call: 1-based start of the entry, or 0. */
-const FIND_ALL_LUA = `${ALIGNED_FIND_LUA}
+const FIND_ALL_LUA = assembleLua(`--- @include "aligned-find"
 local s, w = ARGV[1], tonumber(ARGV[2])
 local out = {}
 for i = 3, #ARGV do out[#out + 1] = alignedFind(s, ARGV[i], w) or 0 end
 return out
-`;
+`);
 
 /** The reference: the first entry of `list` equal to `needle`, as a 1-based byte offset, or 0. */
 function reference(list: Buffer, needle: Buffer, w: number): number {

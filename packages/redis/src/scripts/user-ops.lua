@@ -1,35 +1,36 @@
-import { ALIGNED_FIND_LUA, MANY_LUA } from './lua-helpers.js';
+--[[
+  sakeUserOps / sakeUserOpsMany: apply every op a batch has for one or more user buckets (user
+  records, the member/presence guild lists, the per-author message indexes) and keep the orphan
+  schedule right: a user no member, presence or live message refers to gets a deadline in the
+  bucket's orphan set and is deleted by a later sweep (every call sweeps a few due orphans of each
+  of its buckets). A bucket's other keys are built from its user hash with the key parts of keys.ts.
 
-/**
- * `sakeUserOps`: apply every op a batch has for one user bucket (user records,
- * the member/presence guild lists, the per-author message indexes) and keep
- * the orphan schedule right: a user no member, presence or live message
- * refers to gets a deadline in the bucket's orphan set and is deleted by a
- * later sweep (every call sweeps a few due orphans of its bucket).
- *
- * KEYS = the user hashes of one or more buckets (one slot on a cluster: one
- * bucket; on a single node, a bounded group of buckets per call, which cuts
- * the per-call cost that dominated a large ingest). ARGV[1] = now (ms),
- * ARGV[2] = default orphan TTL (ms, 0 = orphans never expire), then for each
- * key in turn: the number of its arguments and those arguments, groups each
- * `kind [param] n item×n`; users are named by their 8-byte id `f` (the author
- * index key ends with hex(f)):
- *   U ttl n users           set users (ttl '' = default orphan TTL); `users` is
- *                           ONE argument packing n entries (codec/writer.ts
- *                           EntryList): f, stored length L (u32 BE), L bytes:
- *                           the record, or for a record longer than 64 bytes
- *                           (codec/split.ts) its marked 64-byte head followed
- *                           by its tail, kept in the tail hash ':ut'
- *   u n f×n                 delete users
- *   M+ gid n fs / M- gid n fs   add/remove an 8-byte guild id in users' member
- *                           lists; `fs` is ONE argument: n packed 8-byte ids
- *   P+ gid n fs / P- gid n fs   same for presence lists
- *   A+ n (f mid score)×n / A- n (f mid)×n   add/remove message ids in author indexes
- *   UX 0 / MX 0 / PX 0      drop every user / member list / presence list of the bucket
- *   SWEEP 0                 nothing (every call sweeps)
- * Returns the number of users the sweep deleted.
- */
-export const USER_OPS_LUA = `${ALIGNED_FIND_LUA}${MANY_LUA}
+  KEYS     the user hashes of one or more buckets (keys.ts users): one on a cluster (one slot); on
+           a single node, a bounded group of buckets per call, which cuts the per-call cost that
+           dominated a large ingest
+  ARGV[1]  now (ms)
+  ARGV[2]  default orphan TTL (ms, 0 = orphans never expire)
+  ARGV[3…] for each key in turn: the number of its arguments, then those arguments, groups each
+           `kind [param] n item×n`; users are named by their 8-byte id `f`:
+    U ttl n users            set users (ttl '' = default orphan TTL); `users` is ONE argument
+                             packing n entries (codec/writer.ts EntryList): f, stored length L
+                             (u32 BE), L bytes: the record, or for a record longer than 64 bytes
+                             (codec/split.ts) its marked 64-byte head followed by its tail, kept in
+                             the bucket's user tail hash
+    u n f×n                  delete users
+    M+ g n fs / M- g n fs    add/remove guild reference g in users' member lists; `fs` is ONE
+                             argument: n packed 8-byte ids
+    P+ g n fs / P- g n fs    same for presence lists
+    A+ n (f mid score)×n     add message ids to author indexes (score: expiry ms or 'inf')
+    A- n (f mid)×n           remove them
+    UX 0 / MX 0 / PX 0       drop every user / member list / presence list of the bucket
+    SWEEP 0                  nothing (every call sweeps)
+
+  Returns  the number of users the sweeps deleted; an unknown op is an error reply.
+]]
+--- @include "keys"
+--- @include "aligned-find"
+--- @include "many"
 local now = tonumber(ARGV[1])
 local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
@@ -42,7 +43,7 @@ local function hex(f)
 end
 
 local function authorKey(f)
-  return tag .. ':ma:' .. hex(f)
+  return tag .. KEY_AUTHOR_INDEX .. hex(f)
 end
 
 -- ttl < 0 means "the default". A user write sets the TTL (the last one wins); index ops keep it.
@@ -214,11 +215,11 @@ end
 
 local function runBucket(usersKey, i, stop)
 users = usersKey
-tag = string.sub(users, 1, -3)
-mg = tag .. ':mg'
-pg = tag .. ':pg'
-orph = tag .. ':orph'
-ut = tag .. ':ut'
+tag = string.sub(users, 1, -#KEY_USERS - 1)
+mg = tag .. KEY_MEMBER_GUILDS
+pg = tag .. KEY_PRESENCE_GUILDS
+orph = tag .. KEY_ORPHANS
+ut = tag .. KEY_USER_TAILS
 touched = {}
 order = {}
 pinned = {}
@@ -301,7 +302,7 @@ while i < stop do
       redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
       local score = ARGV[base + 2]
       redis.call('ZADD', key, score, ARGV[base + 1])
-      -- The index expires with its longest-lived message (see zindex-add.ts); a message without
+      -- The index expires with its longest-lived message (as in index-add.lua); a message without
       -- expiry (the default rules) makes that 'never' without looking.
       if score == 'inf' then redis.call('PERSIST', key) else
         local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
@@ -383,4 +384,3 @@ for k = 1, #KEYS do
   pos = pos + 1 + count
 end
 return total
-`;

@@ -51,6 +51,13 @@ export const KEY_PARTS = {
   authorIndex: ':ma:',
 } as const;
 
+/**
+ * Bytes of one entry of the per-user guild lists ({@link Keys.memberGuilds}, {@link Keys.presenceGuilds}):
+ * a big-endian index into {@link Keys.guildDictionary} (resources/guild-refs.ts). Scripts that include
+ * `keys` get it as the Lua local `GUILD_REF_BYTES`.
+ */
+export const GUILD_REF_BYTES = 4;
+
 /** Child hashes of a guild, by resource. */
 export const GUILD_CHILD_HASH = {
   channel: 'ch',
@@ -89,7 +96,7 @@ export class Keys {
 
   /**
    * String: the store's guild dictionary, the 8-byte ids of every guild the per-user guild lists
-   * referred to, in first-seen order (stores of layout 3: see resources/guild-refs.ts). Append-only.
+   * refer to, in first-seen order (see resources/guild-refs.ts). Append-only.
    */
   get guildDictionary(): string {
     return `${this.prefix}gd`;
@@ -169,12 +176,12 @@ export class Keys {
     return `${this.userTag(bucket)}${KEY_PARTS.userTails}`;
   }
 
-  /** Hash: user id (8 bytes) → concatenated 8-byte ids of the guilds the user is a cached member of. */
+  /** Hash: user id (8 bytes) → the guilds the user is a cached member of, as 4-byte indexes into {@link Keys.guildDictionary} back to back. */
   memberGuilds(bucket: number): string {
     return `${this.userTag(bucket)}${KEY_PARTS.memberGuilds}`;
   }
 
-  /** Hash: user id (8 bytes) → concatenated 8-byte ids of the guilds the user has a cached presence in. */
+  /** Hash: user id (8 bytes) → the guilds the user has a cached presence in, as 4-byte indexes into {@link Keys.guildDictionary} back to back. */
   presenceGuilds(bucket: number): string {
     return `${this.userTag(bucket)}${KEY_PARTS.presenceGuilds}`;
   }

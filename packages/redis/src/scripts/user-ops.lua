@@ -18,15 +18,17 @@
                              (codec/split.ts) its marked 64-byte head followed by its tail, kept in
                              the bucket's user tail hash
     u n f×n                  delete users
-    M+ g n fs / M- g n fs    add/remove guild reference g in users' member lists; `fs` is ONE
-                             argument: n packed 8-byte ids
+    M+ g n fs / M- g n fs    add/remove guild reference g (a 4-byte index into the guild
+                             dictionary: resources/guild-refs.ts) in users' member lists; `fs`
+                             is ONE argument: n packed 8-byte ids
     P+ g n fs / P- g n fs    same for presence lists
     A+ n (f mid score)×n     add message ids to author indexes (score: expiry ms or 'inf')
     A- n (f mid)×n           remove them
     UX 0 / MX 0 / PX 0       drop every user / member list / presence list of the bucket
     SWEEP 0                  nothing (every call sweeps)
 
-  Returns  the number of users the sweeps deleted; an unknown op is an error reply.
+  Returns  the number of users the sweeps deleted; an unknown op or a guild reference of another
+           width is an error reply.
 ]]
 --- @include "keys"
 --- @include "aligned-find"
@@ -115,11 +117,11 @@ local function holds(e, g, w)
   return alignedFind(e.base, g, w) ~= nil
 end
 
--- Add (plus) or remove the guild reference g in the lists of users fs. A list is references of
--- g's width back to back (4-byte indexes or 8-byte ids: see guild-refs.ts).
+-- Add (plus) or remove the guild reference g in the lists of users fs. A list is references
+-- back to back.
 local function editLists(key, g, fs, plus)
   local cached = listEntries(key, fs)
-  local w = #g
+  local w = GUILD_REF_BYTES
   for _, f in ipairs(fs) do
     local e = cached[f]
     local found = holds(e, g, w)
@@ -288,6 +290,7 @@ while i < stop do
   elseif op == 'M+' or op == 'M-' or op == 'P+' or op == 'P-' then
     local key = string.sub(op, 1, 1) == 'M' and mg or pg
     local g = ARGV[i + 1]
+    if #g ~= GUILD_REF_BYTES then return nil, 'sakeUserOps: a guild reference of ' .. #g .. ' bytes' end
     local n = tonumber(ARGV[i + 2])
     local packed = ARGV[i + 3]
     local fs = {}

@@ -37,7 +37,7 @@ export function bytes(next: (n: number) => number, n: number): Buffer {
   return Buffer.from(Array.from({ length: n }, () => next(256)));
 }
 
-/** A stored value: a string, a hash (hex field → hex value) or a sorted set (member → score). */
+/** A stored value: a string, a hash (hex field → hex value) or a sorted set (hex member → score). */
 export type Stored = { string: string } | { hash: Record<string, string> } | { zset: Record<string, string> };
 
 /** The state a reference model keeps: key → value, an absent key is absent (as in Redis, no empty hashes). */
@@ -57,9 +57,9 @@ export async function dump(redis: Redis, prefix: string): Promise<Record<string,
       for (let i = 0; i < flat.length; i += 2) hash[flat[i]!.toString('hex')] = flat[i + 1]!.toString('hex');
       out[key] = { hash: sortedRecord(hash) };
     } else if (type === 'zset') {
-      const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
+      const flat = (await redis.callBuffer('ZRANGE', key, '0', '-1', 'WITHSCORES')) as Buffer[];
       const zset: Record<string, string> = {};
-      for (let i = 0; i < flat.length; i += 2) zset[flat[i]!] = flat[i + 1]!;
+      for (let i = 0; i < flat.length; i += 2) zset[flat[i]!.toString('hex')] = flat[i + 1]!.toString();
       out[key] = { zset: sortedRecord(zset) };
     } else throw new Error(`dump: ${key} is a ${type}`);
   }

@@ -91,3 +91,33 @@ describe('alignedFind', () => {
     await check(Buffer.alloc(0), [Buffer.from([0, 0, 0, 5]), Buffer.from([0, 0, 0, 0])], 4);
   });
 });
+
+/** `many` (scripts/includes/many.lua) on `n` field/value pairs: the fields HSET added, and the hash's length. */
+const MANY_LUA = assembleLua(`--- @include "many"
+local list = {}
+for i = 1, tonumber(ARGV[1]) do
+  list[#list + 1] = 'f' .. (i % tonumber(ARGV[2]))
+  list[#list + 1] = 'v' .. i
+end
+return { many('HSET', KEYS[1], list), redis.call('HLEN', KEYS[1]) }
+`);
+
+describe('many', () => {
+  it('runs a command over more arguments than unpack takes at once, and sums the replies', async () => {
+    for (const [pairs, distinct] of [
+      [0, 1],
+      [1, 1],
+      [1_999, 5_000],
+      [2_000, 5_000],
+      [2_001, 5_000],
+      [9_000, 5_000],
+      [30_000, 30_000],
+    ] as const) {
+      const key = `sake-many-${pairs}-${distinct}-${Date.now()}`;
+      // The reference: the distinct fields among the pairs (HSET counts a field once, when new).
+      const expected = new Set(Array.from({ length: pairs }, (_, i) => (i + 1) % distinct)).size;
+      expect(await redis.eval(MANY_LUA, 1, key, String(pairs), String(distinct))).toEqual([expected, expected]);
+      await redis.unlink(key);
+    }
+  });
+});

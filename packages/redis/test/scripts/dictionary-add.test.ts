@@ -37,7 +37,7 @@ describe('sakeDictionaryAdd', () => {
       const key = `${uniquePrefix('dict')}gd`;
       // Ids from a small pool (low bytes 0–2): additions meet stored ids, and each other, often.
       const id = (): Buffer => Buffer.from([0, 0, 0, 0, 0, next(2), next(3), next(seed % 2 === 0 ? 40 : 3)]);
-      let stored = Buffer.alloc(0);
+      let stored: Buffer = Buffer.alloc(0);
       for (let call = 0; call < 4; call++) {
         const known = next(4) === 0 ? stored.length / 8 + 1 + next(3) : next(stored.length / 8 + 1);
         const want = Buffer.concat(Array.from({ length: next(4) === 0 ? 20 + next(40) : next(6) }, id));

@@ -45,14 +45,14 @@ async function expectedMember(redis: Redis, keys: Keys, b: number, f: Buffer, ub
   const m = await hget(redis, keys.memberBucket(GUILD, b), f);
   if (!m) return null;
   let flags = 0;
-  let mt = EMPTY;
+  let mt: Buffer = EMPTY;
   if (m[0] === 255) {
     const t = await hget(redis, keys.memberTails(GUILD, b), f);
     if (t) [flags, mt] = [8, t];
     else flags = 1;
   }
-  let u = EMPTY;
-  let ut = EMPTY;
+  let u: Buffer = EMPTY;
+  let ut: Buffer = EMPTY;
   const head = ub === null ? null : await hget(redis, keys.users(ub), f);
   if (!head) flags += 2;
   else {
@@ -146,7 +146,11 @@ describe('member read scripts', () => {
       expect(users.map((v) => v?.toString('hex') ?? null)).toEqual(expectedUsers);
 
       // sakeReadMemberWindow: every bucket, each window of buckets (members in the hash's own order).
-      for (const [from, to] of [[0, nb], [nb > 1 ? 1 : 0, nb]]) {
+      const windows: Array<[number, number]> = [
+        [0, nb],
+        [nb > 1 ? 1 : 0, nb],
+      ];
+      for (const [from, to] of windows) {
         const window = await redis.sakeReadMemberWindowBuffer([keys.prefix, keys.memberBucketPrefix(GUILD), from, to, ub]);
         const parts: Buffer[] = [];
         for (let b = from; b < to; b++) {

@@ -104,7 +104,7 @@ function holders(h: ModelHashes, keys: Keys, first: number, last: number, wanted
       let held = holdsWanted(v, wanted, split ? 1 : 0);
       if (held !== undefined && held !== 'bad') continue;
       let record: Buffer | null = v;
-      let tail = Buffer.alloc(0);
+      let tail: Buffer = Buffer.alloc(0);
       let candidate = false;
       if (split) {
         const t = h.get(keys.memberTails(GUILD, b), f);

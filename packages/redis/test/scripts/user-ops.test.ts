@@ -49,10 +49,36 @@ function scoreOf(s: string): number {
   return s === 'inf' ? Infinity : Number(s);
 }
 
+/** Note that `c` touched user `f`: its first touch sets its TTL, and every user write. */
+function touch(c: Call, f: Buffer, ttl: number, write: boolean): void {
+  const hex = f.toString('hex');
+  if (!c.touched.has(hex) || write) c.touched.set(hex, ttl);
+}
+
 /** Where a reference starts in a list of references, at an entry boundary, or -1. */
 function refAt(list: Buffer, g: Buffer): number {
   for (let at = 0; at + GUILD_REF_BYTES <= list.length; at += GUILD_REF_BYTES) if (list.subarray(at, at + GUILD_REF_BYTES).equals(g)) return at;
   return -1;
+}
+
+/** What one bucket's part of a call tracks: its keys, and the users it touched (with their TTL) and pinned. */
+interface Call {
+  readonly bucket: number;
+  readonly now: number;
+  readonly defaultTtl: number;
+  readonly users: string;
+  readonly ut: string;
+  readonly mg: string;
+  readonly pg: string;
+  readonly orph: string;
+  /** User (hex) → TTL its last write gave (-1: the default), in first-touch order. */
+  readonly touched: Map<string, number>;
+  /** Users whose last list edit in this call was an add. */
+  readonly pinned: Set<string>;
+  /** Per list hash: the users this call edited since the call began or the hash was dropped. */
+  readonly cached: Map<string, Set<string>>;
+  /** The list hashes' users stored when the call began, until an MX/PX drops them. */
+  readonly stored: Map<string, string[]>;
 }
 
 /** The reference for the user buckets of one store: applies one bucket's ops, answers the users its sweep deleted. */
@@ -65,122 +91,152 @@ class Reference {
 
   run(bucket: number, ops: readonly Op[], now: number, defaultTtl: number): number {
     const k = this.keys;
+    const [mg, pg] = [k.memberGuilds(bucket), k.presenceGuilds(bucket)];
+    const c: Call = {
+      bucket,
+      now,
+      defaultTtl,
+      users: k.users(bucket),
+      ut: k.userTails(bucket),
+      mg,
+      pg,
+      orph: k.orphans(bucket),
+      touched: new Map(),
+      pinned: new Set(),
+      cached: new Map([[mg, new Set()], [pg, new Set()]]),
+      stored: new Map([mg, pg].map((key) => [key, this.#h.fields(key).map((f) => f.toString('hex'))])),
+    };
+    for (const o of ops) this.#op(c, o);
+    const hasOrphans = this.state.has(c.orph);
+    this.#schedule(c, hasOrphans);
+    return hasOrphans ? this.#sweep(c) : 0;
+  }
+
+  #op(c: Call, o: Op): void {
     const h = this.#h;
-    const [users, ut, mg, pg, orph] = [k.users(bucket), k.userTails(bucket), k.memberGuilds(bucket), k.presenceGuilds(bucket), k.orphans(bucket)];
-    const touched = new Map<string, number>();
-    const pinned = new Set<string>();
-    const cached = new Map<string, Set<string>>([[mg, new Set()], [pg, new Set()]]);
-    const dropped = new Set<string>();
-    const atStart = new Map([mg, pg].map((key) => [key, h.fields(key).map((f) => f.toString('hex'))]));
-    const touch = (f: Buffer, ttl: number, write: boolean): void => {
-      const hex = f.toString('hex');
-      if (!touched.has(hex) || write) touched.set(hex, ttl);
-    };
-    for (const o of ops) {
-      if (o.op === 'U') {
-        const last = new Map(o.users.map(([f], i) => [f.toString('hex'), i]));
-        let added = 0;
-        let kept = 0;
-        const whole: Buffer[] = [];
-        o.users.forEach(([f, v], i) => {
-          if (last.get(f.toString('hex')) === i) {
-            kept++;
-            if (h.set(users, f, v.length > 64 ? v.subarray(0, 64) : v)) added++;
-            if (v.length > 64) h.set(ut, f, v.subarray(64));
-            else whole.push(f);
-          }
-          touch(f, o.ttl === '' ? -1 : Number(o.ttl), true);
-        });
-        if (added < kept) for (const f of whole) h.del(ut, f);
-      } else if (o.op === 'u') {
-        for (const f of o.fs) {
-          h.del(users, f);
-          h.del(ut, f);
-          this.#zrem(orph, f.toString('hex'));
-        }
-      } else if (o.op === 'M+' || o.op === 'M-' || o.op === 'P+' || o.op === 'P-') {
-        const key = o.op[0] === 'M' ? mg : pg;
-        for (const f of o.fs) {
-          const list = h.get(key, f) ?? Buffer.alloc(0);
-          const at = refAt(list, o.g);
-          if (o.op[1] === '+' && at < 0) h.set(key, f, Buffer.concat([list, o.g]));
-          if (o.op[1] === '-' && at >= 0) {
-            const rest = Buffer.concat([list.subarray(0, at), list.subarray(at + GUILD_REF_BYTES)]);
-            if (rest.length === 0) h.del(key, f);
-            else h.set(key, f, rest);
-          }
-          touch(f, -1, false);
-          cached.get(key)!.add(f.toString('hex'));
-          if (o.op[1] === '+') pinned.add(f.toString('hex'));
-          else pinned.delete(f.toString('hex'));
-        }
-      } else if (o.op === 'A+') {
-        for (const [f, mid, score] of o.items) {
-          const key = k.authorIndexPrefix(bucket) + f.toString('hex');
-          this.#zremUpTo(key, now);
-          this.#zadd(key, Buffer.from(mid).toString('hex'), score === 'inf' ? Infinity : Number(score));
-          const top = Math.max(...Object.values(this.#zset(key)!).map(scoreOf));
-          if (top === Infinity) this.expiry.set(key, -1);
-          else this.expiry.set(key, top);
-          touch(f, -1, false);
-        }
-      } else if (o.op === 'A-') {
-        for (const [f, mid] of o.items) {
-          this.#zrem(k.authorIndexPrefix(bucket) + f.toString('hex'), Buffer.from(mid).toString('hex'));
-          touch(f, -1, false);
-        }
-      } else if (o.op === 'UX') {
-        for (const key of [users, orph, ut]) this.state.delete(key);
-      } else if (o.op === 'MX' || o.op === 'PX') {
-        const key = o.op === 'MX' ? mg : pg;
-        // The fields stored when the op runs: this call's list edits are written at its end.
-        const stored = dropped.has(key) ? [] : atStart.get(key)!;
-        dropped.add(key);
-        this.state.delete(key);
-        for (const f of cached.get(key)!) pinned.delete(f);
-        cached.set(key, new Set());
-        for (const f of stored) {
-          touch(Buffer.from(f, 'hex'), -1, false);
-          pinned.delete(f);
-        }
+    if (o.op === 'U') this.#setUsers(c, o.ttl, o.users);
+    else if (o.op === 'u') {
+      for (const f of o.fs) {
+        h.del(c.users, f);
+        h.del(c.ut, f);
+        this.#zrem(c.orph, f.toString('hex'));
       }
+    } else if (o.op === 'M+' || o.op === 'M-' || o.op === 'P+' || o.op === 'P-') this.#editLists(c, o.op[0] === 'M' ? c.mg : c.pg, o.g, o.fs, o.op[1] === '+');
+    else if (o.op === 'A+') {
+      for (const [f, mid, score] of o.items) {
+        const key = this.#authorKey(c, f);
+        this.#zremUpTo(key, c.now);
+        this.#zadd(key, Buffer.from(mid).toString('hex'), scoreOf(score));
+        const top = Math.max(...Object.values(this.#zset(key)!).map(scoreOf));
+        this.expiry.set(key, top === Infinity ? -1 : top);
+        touch(c, f, -1, false);
+      }
+    } else if (o.op === 'A-') {
+      for (const [f, mid] of o.items) {
+        this.#zrem(this.#authorKey(c, f), Buffer.from(mid).toString('hex'));
+        touch(c, f, -1, false);
+      }
+    } else if (o.op === 'UX') for (const key of [c.users, c.orph, c.ut]) this.state.delete(key);
+    else if (o.op === 'MX' || o.op === 'PX') this.#dropLists(c, o.op === 'MX' ? c.mg : c.pg);
+  }
+
+  #setUsers(c: Call, ttl: string, users: ReadonlyArray<[Buffer, Buffer]>): void {
+    const h = this.#h;
+    const last = new Map(users.map(([f], i) => [f.toString('hex'), i]));
+    let added = 0;
+    let kept = 0;
+    const whole: Buffer[] = [];
+    users.forEach(([f, v], i) => {
+      if (last.get(f.toString('hex')) === i) {
+        kept++;
+        if (h.set(c.users, f, v.length > 64 ? v.subarray(0, 64) : v)) added++;
+        if (v.length > 64) h.set(c.ut, f, v.subarray(64));
+        else whole.push(f);
+      }
+      touch(c, f, ttl === '' ? -1 : Number(ttl), true);
+    });
+    // The script drops stale tails only when some user of the op was there before.
+    if (added < kept) for (const f of whole) h.del(c.ut, f);
+  }
+
+  #editLists(c: Call, key: string, g: Buffer, fs: readonly Buffer[], plus: boolean): void {
+    const h = this.#h;
+    for (const f of fs) {
+      const list = h.get(key, f) ?? Buffer.alloc(0);
+      const at = refAt(list, g);
+      if (plus && at < 0) h.set(key, f, Buffer.concat([list, g]));
+      if (!plus && at >= 0) {
+        const rest = Buffer.concat([list.subarray(0, at), list.subarray(at + GUILD_REF_BYTES)]);
+        if (rest.length === 0) h.del(key, f);
+        else h.set(key, f, rest);
+      }
+      touch(c, f, -1, false);
+      c.cached.get(key)!.add(f.toString('hex'));
+      if (plus) c.pinned.add(f.toString('hex'));
+      else c.pinned.delete(f.toString('hex'));
     }
-    const hasOrphans = this.state.has(orph);
-    const listed = (f: Buffer): boolean => h.get(mg, f) !== undefined || h.get(pg, f) !== undefined;
-    const authored = (f: Buffer): number => {
-      const key = k.authorIndexPrefix(bucket) + f.toString('hex');
-      this.#zremUpTo(key, now);
-      const scores = Object.values(this.#zset(key) ?? {}).map(scoreOf);
-      return scores.length === 0 ? 0 : Math.max(...scores);
-    };
-    for (const [hex, t] of touched) {
+  }
+
+  #dropLists(c: Call, key: string): void {
+    // The users stored when the op runs: this call's list edits are written at its end.
+    const stored = c.stored.get(key)!;
+    c.stored.set(key, []);
+    this.state.delete(key);
+    for (const f of c.cached.get(key)!) c.pinned.delete(f);
+    c.cached.set(key, new Set());
+    for (const f of stored) {
+      touch(c, Buffer.from(f, 'hex'), -1, false);
+      c.pinned.delete(f);
+    }
+  }
+
+  #schedule(c: Call, hasOrphans: boolean): void {
+    for (const [hex, t] of c.touched) {
       const f = Buffer.from(hex, 'hex');
-      const ttl = t < 0 ? defaultTtl : t;
-      if (pinned.has(hex) || listed(f) || h.get(users, f) === undefined) {
-        if (hasOrphans) this.#zrem(orph, hex);
+      const ttl = t < 0 ? c.defaultTtl : t;
+      if (c.pinned.has(hex) || this.#listed(c, f) || this.#h.get(c.users, f) === undefined) {
+        if (hasOrphans) this.#zrem(c.orph, hex);
         continue;
       }
-      const refs = authored(f);
+      const refs = this.#authored(c, f);
       if (refs === Infinity || ttl <= 0) {
-        if (hasOrphans) this.#zrem(orph, hex);
-      } else this.#zadd(orph, hex, Math.max(now, refs) + ttl);
+        if (hasOrphans) this.#zrem(c.orph, hex);
+      } else this.#zadd(c.orph, hex, Math.max(c.now, refs) + ttl);
     }
-    if (!hasOrphans) return 0;
+  }
+
+  #sweep(c: Call): number {
     let swept = 0;
-    const due = Object.entries(this.#zset(orph) ?? {}).filter(([, s]) => scoreOf(s) <= now);
+    const due = Object.entries(this.#zset(c.orph) ?? {}).filter(([, s]) => scoreOf(s) <= c.now);
     for (const [hex] of due) {
       const f = Buffer.from(hex, 'hex');
-      const refs = listed(f) ? Infinity : authored(f);
-      if (refs === Infinity) this.#zrem(orph, hex);
-      else if (refs > now && defaultTtl > 0) this.#zadd(orph, hex, refs + defaultTtl);
+      const refs = this.#listed(c, f) ? Infinity : this.#authored(c, f);
+      if (refs === Infinity) this.#zrem(c.orph, hex);
+      else if (refs > c.now && c.defaultTtl > 0) this.#zadd(c.orph, hex, refs + c.defaultTtl);
       else {
-        h.del(users, f);
-        h.del(ut, f);
-        this.#zrem(orph, hex);
+        this.#h.del(c.users, f);
+        this.#h.del(c.ut, f);
+        this.#zrem(c.orph, hex);
         swept++;
       }
     }
     return swept;
+  }
+
+  #listed(c: Call, f: Buffer): boolean {
+    return this.#h.get(c.mg, f) !== undefined || this.#h.get(c.pg, f) !== undefined;
+  }
+
+  /** The last expiry of the user's live messages (Infinity: one without), 0 for none; drops expired ones. */
+  #authored(c: Call, f: Buffer): number {
+    const key = this.#authorKey(c, f);
+    this.#zremUpTo(key, c.now);
+    const scores = Object.values(this.#zset(key) ?? {}).map(scoreOf);
+    return scores.length === 0 ? 0 : Math.max(...scores);
+  }
+
+  #authorKey(c: Call, f: Buffer): string {
+    return this.keys.authorIndexPrefix(c.bucket) + f.toString('hex');
   }
 
   #zset(key: string): Record<string, string> | undefined {

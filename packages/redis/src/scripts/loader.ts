@@ -30,7 +30,10 @@ const KEYS_INCLUDE = 'keys';
 
 /** A script or include that can't be assembled: names the file and the include chain. */
 export class LuaLoadError extends Error {
-  /** @param message - what is wrong; `chain` - the files being resolved, outermost first */
+  /**
+   * @param message - what is wrong
+   * @param chain - the files being resolved, outermost first
+   */
   constructor(message: string, chain: readonly string[]) {
     super(chain.length > 0 ? `${message} (in ${chain.join(' → ')})` : message);
     this.name = 'LuaLoadError';
@@ -83,6 +86,9 @@ export function assembleLua(source: string, name = '(inline)'): string {
   return resolveIncludes(source, new Set(), [name]);
 }
 
+/** The assembled scripts of this process, by file. */
+const assembled = new Map<string, string>();
+
 /** The script `<file>.lua`, includes resolved, read once per process (later calls answer the same text). */
 export function scriptSource(file: string): string {
   let text = assembled.get(file);
@@ -92,5 +98,3 @@ export function scriptSource(file: string): string {
   }
   return text;
 }
-
-const assembled = new Map<string, string>();

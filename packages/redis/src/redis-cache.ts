@@ -142,7 +142,7 @@ export class RedisCache implements Backend {
         userTtlMs: o.userTtlMs,
         memberLoader: new MemberLoader(this.#conn, this.#keys),
         roles: new RoleDictionaries(this.#conn, this.#keys),
-        guildRefs: new GuildRefs(this.#conn, this.#keys, layout.guildRefWidth),
+        guildRefs: new GuildRefs(this.#conn, this.#keys),
       };
       this.#layoutConflict = undefined;
       this.#epoch = layout.epoch;

@@ -1,8 +1,6 @@
 /**
- * Guild references in the per-user guild lists (`{u:B}:mg` / `:pg`): stores
- * created with key layout 3 hold 4-byte indexes into the store's guild
- * dictionary (`Pgd`); stores migrated from layout 2 keep 8-byte guild ids.
- * Both answer the same through the public API; a cache whose copy of the
+ * Guild references in the per-user guild lists (`{u:B}:mg` / `:pg`): 4-byte
+ * indexes into the store's guild dictionary (`Pgd`). A cache whose copy of the
  * dictionary is behind reads it again; a reference that can't be right is
  * `InvalidDataFound` naming the entry.
  */
@@ -55,24 +53,6 @@ describe('guild references: stored bytes (single node)', () => {
     const list = await admin.hgetBuffer(keys.memberGuilds(bucketOf(u.id as string, 1024)), id8(u.id as string));
     expect(list).toEqual(Buffer.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2]));
     expect(await admin.getBuffer(keys.guildDictionary)).toEqual(Buffer.concat(guilds.map(id8)));
-    await cache.close();
-  });
-
-  it('a store migrated from layout 2 keeps 8-byte guild ids in its lists, and reads them', async () => {
-    const prefix = uniquePrefix('gr2');
-    const keys = new Keys(prefix);
-    // An empty layout-2 store: its layout record has no guildRefs.
-    await admin.hset(keys.layout, 'version', '2', 'userBuckets', '1024');
-    const cache = await opened(new RedisCache(redisUrl(), { prefix, migrate: true }));
-    expect(await admin.hget(keys.layout, 'version')).toBe('3');
-    expect(await admin.hget(keys.layout, 'guildRefs')).toBeNull();
-    const u = user();
-    const guilds = [sf(), sf()].sort();
-    await cache.apply(guilds.map((g) => mutation.set('member', member(g, u) as never)));
-    const list = await admin.hgetBuffer(keys.memberGuilds(bucketOf(u.id as string, 1024)), id8(u.id as string));
-    expect(list).toEqual(Buffer.concat(guilds.map(id8)));
-    expect(await admin.exists(keys.guildDictionary)).toBe(0);
-    await expect(guildsOf(cache, u.id as string)).resolves.toEqual(guilds);
     await cache.close();
   });
 

@@ -376,7 +376,7 @@ export class Plan {
 
   /**
    * Drop role dictionary `indexes` from every stored member of a guild whose roles are in place,
-   * in Redis (`sakeStripRoles`, scripts/roles.ts), after the guild's ops: a role delete rewrites
+   * in Redis (`sakeStripRoles`, scripts/strip-roles.lua), after the guild's ops: a role delete rewrites
    * in Node only the members the batch writes (their roles as the batch has them; the strip leaves
    * them alone, so it may run after the batch's other ops) and those the script can't edit.
    */

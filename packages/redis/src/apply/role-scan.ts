@@ -1,7 +1,7 @@
 /**
  * The pre-read of a `removeRole`: the role's index in the guild's role
  * dictionary, which `sakeStripRoles` drops from every stored member whose
- * roles are in place (scripts/roles.ts), and the few cached members that must be
+ * roles are in place (scripts/strip-roles.lua), and the few cached members that must be
  * rewritten in Node instead, joined with their users (the rewrite sets the
  * member and its user, so it needs the whole member as `getMember` returns
  * it): records of an older version, or with their roles kept verbatim in the
@@ -80,7 +80,7 @@ async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, indexes: 
   const calls: Array<Promise<Holders>> = [];
   for (let from = 0; from < buckets; from += BUCKETS_PER_CALL) {
     const to = Math.min(buckets, from + BUCKETS_PER_CALL);
-    const args = [`${ctx.keys.guildTag(guildId)}:m:`, String(from), String(to), String(indexes.length), ...indexes.map(String), ...needles];
+    const args = [ctx.keys.memberBucketPrefix(guildId), String(from), String(to), String(indexes.length), ...indexes.map(String), ...needles];
     calls.push(
       ctx.conn.run('sakeRoleHolders', () => ctx.conn.batched.sakeRoleHoldersBuffer(ctx.keys.guildMeta(guildId), args), ctx.keys.memberBucket(guildId, from)).then((flat) => {
         const candidates: Candidate[] = [];

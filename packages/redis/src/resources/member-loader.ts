@@ -5,7 +5,7 @@
  * {@link MAX_PER_CALL} members each, instead of one command (and one
  * reply-parsing round in ioredis) per member. A member's tail hash is its
  * bucket key + `:t` (keys.ts). Each read answers the reply holding its packed
- * member (scripts/read-member.ts: member and user, tails joined) and where in
+ * member (scripts/includes/packed-member.lua: member and user, tails joined) and where in
  * it the member starts, or null. Nothing is allocated per read beyond its
  * queue entry: ids are written into one buffer per call. Each call runs under
  * the connection's deadline (connection.ts `Deadlines.arm`): a hung server
@@ -110,7 +110,7 @@ export class MemberLoader {
     const answer = (reply: Buffer): void => {
       if (timedOut) return;
       disarm();
-      // Per member: a found byte, then (when found) its packed member (scripts/read-member.ts).
+      // Per member: a found byte, then (when found) its packed member (scripts/includes/packed-member.lua).
       let pos = 0;
       for (const r of part) {
         if (pos >= reply.length) {
@@ -241,7 +241,7 @@ interface BufferReads {
 }
 
 /**
- * The packed form (scripts/read-member.ts, `PACKED_MEMBER`) of a member read piece by piece:
+ * The packed form (scripts/includes/packed-member.lua) of a member read piece by piece:
  * `tail` counts only for a head marked split, `userTail` only for a user head marked split.
  */
 function packPieces(field: Buffer, head: Buffer, tail: Buffer | null, user: Buffer | null, userTail: Buffer | null): Buffer {

@@ -166,7 +166,7 @@ export function packedLength(blob: Buffer, pos: number): number {
 
 /**
  * The member (joined with its user) packed at `pos` of `blob` by one of the
- * scripts of scripts/read-member.ts (see `PACKED_MEMBER` there); sets
+ * scripts (scripts/includes/packed-member.lua); sets
  * {@link packedEnd}. `memberKey` names the member's bucket for errors (a
  * function: only called for one). `roles`: the guild's role dictionary
  * (`UnknownIndex`, naming the entry, when it is behind: see roles.ts).
@@ -232,7 +232,7 @@ export async function bucketEntries(ctx: Ctx, key: string): Promise<Array<[Buffe
  * through the per-command path, whose error names the key.
  */
 async function memberWindowOneCall(ctx: Ctx, guildId: string, from: number, to: number): Promise<MemberEntity[]> {
-  const base = `${ctx.keys.guildTag(guildId)}:m:`;
+  const base = ctx.keys.memberBucketPrefix(guildId);
   let blob: Buffer;
   try {
     blob = await ctx.conn.run('sakeReadMemberWindow', () =>

@@ -166,7 +166,8 @@ export class MemoryCache implements Backend {
    */
   async apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void> {
     if (!Array.isArray(batch)) throw new TypeError('batch must be an array of mutations');
-    const checked = batch.map((m, i) => this.#check(m, i));
+    // Array.isArray made the elements `any`; the declared type was right.
+    const checked = (batch as readonly Mutation[]).map((m, i) => this.#check(m, i));
     const wanted = options?.old;
     const reported = wanted === undefined || wanted.length === 0 ? undefined : this.#checkOld(checked, wanted);
     const after = checkApplyAfter(options?.after);
@@ -203,7 +204,8 @@ export class MemoryCache implements Backend {
   #checkOld(batch: readonly Mutation[], wanted: readonly number[]): ReadonlySet<number> {
     if (!Array.isArray(wanted)) throw new TypeError('options.old must be an array of batch indexes');
     const out = new Set<number>();
-    for (const i of wanted) {
+    // Array.isArray made the elements `any`; the declared type was right.
+    for (const i of wanted as readonly number[]) {
       const m = Number.isInteger(i) ? batch[i] : undefined;
       if (m === undefined) throw new TypeError(`options.old: ${String(i)} is not an index of the batch (length ${batch.length})`);
       if (!REPORTABLE.has(m.type)) throw new TypeError(`options.old: batch[${i}] is a ${m.type} mutation, which has no old value`);
@@ -217,12 +219,12 @@ export class MemoryCache implements Backend {
     let key: string;
     switch (m.type) {
       case 'set':
-        key = storeKey(m.resource, keyOf(m.resource, m.value as never) as Record<string, string>);
+        key = storeKey(m.resource, keyOf(m.resource, m.value as never));
         break;
       case 'merge':
       case 'delete':
       case 'react':
-        key = storeKey(m.resource, m.key as Record<string, string>);
+        key = storeKey(m.resource, m.key);
         break;
       default:
         return undefined;
@@ -256,7 +258,7 @@ export class MemoryCache implements Backend {
         this.#set(m.resource, copyEntity(m.value), m.ttlMs, m.channelLimit);
         return;
       case 'merge':
-        this.#merge(m.resource, m.key as Record<string, string>, copyEntity(m.patch), m.upsert === true, m.ttlMs, m.channelLimit);
+        this.#merge(m.resource, m.key, copyEntity(m.patch), m.upsert === true, m.ttlMs, m.channelLimit);
         return;
       case 'react':
         this.#react(m.key.messageId, copyEntity(m.change));
@@ -265,7 +267,7 @@ export class MemoryCache implements Backend {
         this.#removeRole(m.guildId, m.roleId);
         return;
       case 'delete':
-        this.#delete(m.resource, storeKey(m.resource, m.key as Record<string, string>));
+        this.#delete(m.resource, storeKey(m.resource, m.key));
         return;
       case 'replaceForGuild': {
         const store = this.#stores[m.resource] as IndexedStore<unknown>;
@@ -283,7 +285,7 @@ export class MemoryCache implements Backend {
   }
 
   #set(resource: ResourceName, value: EntityMap[ResourceName], ttlMs?: number, channelLimit?: number): void {
-    const key = storeKey(resource, keyOf(resource, value as never) as Record<string, string>);
+    const key = storeKey(resource, keyOf(resource, value as never));
     const expiresAt = ttlMs !== undefined ? this.#now() + ttlMs : undefined;
     if (resource === 'member') {
       const { user, ...member } = value as MemberEntity;
@@ -415,6 +417,7 @@ export class MemoryCache implements Backend {
   #iter<R extends ResourceName>(resource: R, scope?: string, parent?: string): CacheIterator<EntityMap[R]> {
     const store = this.#stores[resource];
     const keys = (): string[] => (scope === undefined ? store.keys() : store.keysFor(scope, parent!));
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a generator function cannot be an arrow; it reads the cache through `self`
     const self = this;
     return new SyncSourceIterator<EntityMap[R]>(
       function* () {

@@ -87,14 +87,14 @@ class TrackedEntries {
   add(t: Tracked): void {
     if (isPairKeyed(t.resource)) {
       let guilds = this.#byPair.get(t.resource);
-      if (!guilds) this.#byPair.set(t.resource, (guilds = new Map()));
+      if (!guilds) this.#byPair.set(t.resource, (guilds = new Map<string, Map<string, Tracked>>()));
       const guildId = t.key.guildId ?? '';
       let users = guilds.get(guildId);
-      if (!users) guilds.set(guildId, (users = new Map()));
+      if (!users) guilds.set(guildId, (users = new Map<string, Tracked>()));
       users.set(t.key.userId ?? '', t);
     } else {
       let ids = this.#byId.get(t.resource);
-      if (!ids) this.#byId.set(t.resource, (ids = new Map()));
+      if (!ids) this.#byId.set(t.resource, (ids = new Map<string, Tracked>()));
       ids.set(soleId(t.resource, t.key), t);
     }
     const list = this.#ofResource.get(t.resource);
@@ -300,7 +300,8 @@ function memberMergeChangesNothing(current: Entity, patch: Entity, user: unknown
 /** Validate a batch (TypeError before any I/O); see the module comment. */
 export function checkBatch(batch: readonly Mutation[]): Checked[] {
   if (!Array.isArray(batch)) throw new TypeError('apply() takes an array of mutations');
-  return batch.map((m, i) => checkMutation(m, i));
+  // Array.isArray made the elements `any`; the declared type was right.
+  return (batch as readonly Mutation[]).map((m, i) => checkMutation(m, i));
 }
 
 /** Mutation types whose entry's old value can be asked for (the others have no single entry). */
@@ -503,7 +504,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       Promise.all(scans.map(([guildId, roles]) => readRoleHolders(ctx, guildId, roles))),
       Promise.all(channels.map((channelId) => liveIds(ctx, ctx.keys.messagesByChannel(channelId)))),
     ]);
-    channels.forEach((channelId, i) => channelMessages.set(channelId, new Set(indexed[i]!)));
+    channels.forEach((channelId, i) => channelMessages.set(channelId, new Set(indexed[i])));
     entries.forEach((t, i) => (t.value = values[i]!));
     expiring.forEach((t, i) => {
       if (t.value !== null && expiries[i] !== undefined) t.expireAt = expiries[i];

@@ -98,7 +98,7 @@ export class NaiveBackend implements GuildCache, RefRoleCache, UserCache, CacheW
     supported.forEach(validate);
     this.#guard();
     for (const m of supported) {
-      const map = this.#maps[m.resource as Supported];
+      const map = this.#maps[m.resource];
       if (m.type === 'set') {
         const key = Object.values(keyOf(m.resource, m.value as never))[0] as string;
         map.set(key, { value: structuredClone(m.value), ...(m.ttlMs === undefined ? {} : { expiresAt: Date.now() + m.ttlMs }) });
@@ -106,12 +106,12 @@ export class NaiveBackend implements GuildCache, RefRoleCache, UserCache, CacheW
         const key = Object.values(m.key)[0] as string;
         const old = map.get(key);
         if (old && !expired(old)) old.value = { ...old.value, ...structuredClone(m.patch) };
-        else if (m.upsert) map.set(key, { value: structuredClone(m.patch) as object });
+        else if (m.upsert) map.set(key, { value: structuredClone(m.patch) });
       } else if (m.type === 'delete') {
         map.delete(Object.values(m.key)[0] as string);
       } else if (m.type === 'replaceForGuild') {
         await this.#clear('role', m.guildId);
-        for (const value of m.values) map.set((value as RoleEntity).id, { value: structuredClone(value) });
+        for (const value of m.values) map.set(value.id, { value: structuredClone(value) });
       } else {
         await this.#clear('role', m.id);
       }
@@ -123,7 +123,7 @@ export class NaiveBackend implements GuildCache, RefRoleCache, UserCache, CacheW
 function validate(m: Mutation): void {
   const ids: unknown[] =
     m.type === 'set'
-      ? [...Object.values(keyOf(m.resource, m.value as never)), ...(m.resource === 'role' ? [(m.value as RoleEntity).guild_id] : [])]
+      ? [...Object.values(keyOf(m.resource, m.value as never)), ...(m.resource === 'role' ? [m.value.guild_id] : [])]
       : m.type === 'replaceForGuild'
         ? [m.guildId, ...m.values.flatMap((v) => [(v as RoleEntity).id, (v as RoleEntity).guild_id])]
         : m.type === 'clearFor'

@@ -180,8 +180,7 @@ const MUTANTS: Mutant[] = [
     what: 'replaceForGuild of members is applied as plain sets (stale members stay)',
     factory: broken((real) => ({
       apply: (batch: readonly Mutation[]) =>
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: tsc rejects the argument without it
-        real.apply(batch.flatMap((m) => (m.type === 'replaceForGuild' && m.resource === 'member' ? m.values.map((value) => ({ type: 'set', resource: 'member', value }) as Mutation) : [m]))),
+        real.apply(batch.flatMap((m) => (m.type === 'replaceForGuild' && m.resource === 'member' ? m.values.map((value): Mutation => ({ type: 'set', resource: 'member', value })) : [m]))),
     })),
     caughtBy: ["member (Members) > replaceForGuild(member) replaces that guild's entries and leaves other guilds alone"],
   },

@@ -9,7 +9,7 @@ import { runConformance } from '@sake/conformance';
 import type { TestBody, TestRunner } from '@sake/conformance';
 import { MemoryCache } from '@sake/memory';
 import { BackendError, ClosedClient, EntryNotFound, LazyCacheIterator, keyOf, mutation } from '@sake/abc';
-import type { ApplyOptions, ApplyResult, CacheIterator, MemberEntity, Mutation } from '@sake/abc';
+import type { ApplyOptions, ApplyResult, CacheIterator, GuildChannelEntity, MemberEntity, MessageEntity, Mutation } from '@sake/abc';
 import { describe, expect, it } from 'vitest';
 
 type Hook = () => void | Promise<void>;
@@ -79,12 +79,56 @@ const REMOVE_ROLE = `${WRITER} > removeRole > `;
 const UPSERT = `${WRITER} > merge upsert options > `;
 const OLD = `${WRITER} > old values > `;
 const AFTER = `${WRITER} > ordered batches (after) > `;
+const CASCADE = `${WRITER} > channel cascade > `;
 
 /** Apply a batch one mutation at a time, replacing each mutation `swap` handles. */
 function stepwise(real: MemoryCache, swap: (m: Mutation) => Promise<boolean>) {
   return async (batch: readonly Mutation[]): Promise<void> => {
     for (const m of batch) if (!(await swap(m))) await real.apply([m]);
   };
+}
+
+/** The children of channels a MemoryCache holds, as resource and value. */
+async function channelChildren(real: MemoryCache): Promise<Array<{ resource: 'message' | 'invite' | 'voiceState'; value: object }>> {
+  return [
+    ...(await real.iterMessages().toArray()).map((value) => ({ resource: 'message' as const, value })),
+    ...(await real.iterInvites().toArray()).map((value) => ({ resource: 'invite' as const, value })),
+    ...(await real.iterVoiceStates().toArray()).map((value) => ({ resource: 'voiceState' as const, value })),
+  ];
+}
+
+/** Overrides that undo the channel cascade: after each write, children it removed that no mutation of the batch names come back. */
+function withoutChannelCascade(real: MemoryCache): Overrides {
+  const id = (resource: string, key: unknown): string => `${resource} ${JSON.stringify(key)}`;
+  const keeping = async <T>(batch: readonly Mutation[], write: () => Promise<T>): Promise<T> => {
+    const before = await channelChildren(real);
+    const result = await write();
+    const named = new Set(batch.flatMap((m) => ('key' in m ? [id(m.resource, m.key)] : m.type === 'set' ? [id(m.resource, keyOf(m.resource, m.value as never))] : [])));
+    const after = new Set((await channelChildren(real)).map((c) => id(c.resource, keyOf(c.resource, c.value as never))));
+    const back = before.filter((c) => !after.has(id(c.resource, keyOf(c.resource, c.value as never))) && !named.has(id(c.resource, keyOf(c.resource, c.value as never))));
+    if (back.length > 0) await real.apply(back.map((c) => mutation.set(c.resource, c.value as never)));
+    return result;
+  };
+  return {
+    apply: (batch: readonly Mutation[], options?: ApplyOptions) => keeping(batch, () => real.apply(batch, options)),
+    deleteGuildChannel: (channelId: string) => keeping([], () => real.deleteGuildChannel(channelId)),
+    clearGuildChannelsForGuild: (guildId: string) => keeping([], () => real.clearGuildChannelsForGuild(guildId)),
+    clearGuildChannels: () => keeping([], () => real.clearGuildChannels()),
+  };
+}
+
+/** The channels a batch removes (deleted, left out of a replace, cleared), as the cache has them before it. */
+async function removedChannels(real: MemoryCache, batch: readonly Mutation[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const m of batch) {
+    if (m.resource !== 'channel') continue;
+    if (m.type === 'delete') out.push(m.key.channelId);
+    if (m.type !== 'replaceForGuild' && m.type !== 'clearFor') continue;
+    const listed = new Set(m.type === 'replaceForGuild' ? m.values.map((c) => c.id) : []);
+    const guildId = m.type === 'replaceForGuild' ? m.guildId : m.id;
+    for (const c of await real.iterGuildChannelsForGuild(guildId).toArray()) if (!listed.has(c.id)) out.push(c.id);
+  }
+  return out;
 }
 
 interface Mutant {
@@ -272,6 +316,29 @@ const MUTANTS: Mutant[] = [
     ],
   },
   {
+    what: 'removing a channel leaves its messages, invites and voice states behind (no channel cascade)',
+    factory: broken(withoutChannelCascade),
+    caughtBy: [
+      `${CASCADE}deleting a channel removes its messages, invites and voice states from every read and index, cached channel or not`,
+      `${CASCADE}replaceForGuild of channels removes the children of the channels it leaves out`,
+      `${CASCADE}clearFor of a guild's channels removes the children of each, and none of another guild`,
+      `${CASCADE}deleteGuildChannel cascades as a delete mutation does`,
+      `${CASCADE}the cascade happens at its place in the batch: children written into the channel after it stay`,
+    ],
+  },
+  {
+    what: 'the channel cascade runs after the whole batch (children written into the channel after its removal go too)',
+    factory: broken((real) => ({
+      apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
+        const removed = await removedChannels(real, batch);
+        const result = await real.apply(batch, options);
+        await real.apply(removed.flatMap((c) => [mutation.clearFor('message', 'channel', c), mutation.clearFor('invite', 'channel', c), mutation.clearFor('voiceState', 'channel', c)]));
+        return result;
+      },
+    })),
+    caughtBy: [`${CASCADE}the cascade happens at its place in the batch: children written into the channel after it stay`],
+  },
+  {
     what: 'apply resolves without old values',
     factory: broken((real) => ({ apply: async (batch: readonly Mutation[]) => void (await real.apply(batch)) })),
     caughtBy: [
@@ -340,6 +407,170 @@ const MUTANTS: Mutant[] = [
       },
     })),
     caughtBy: [`${AFTER}a malformed batch and a non-promise after reject with TypeError without waiting`],
+  },
+  // ----- issue 18 §3: what a backend written from the docs alone got wrong, and the contract's decisions -----
+  {
+    what: 'clearGuildChannels leaves the for-guild index behind (a channel set again under another guild is still listed under the old one)',
+    factory: broken((real) => {
+      const stale = new Map<string, Set<string>>();
+      return {
+        clearGuildChannels: async () => {
+          for (const c of await real.iterGuildChannels().toArray()) (stale.get(c.guild_id) ?? stale.set(c.guild_id, new Set()).get(c.guild_id)!).add(c.id);
+          await real.clearGuildChannels();
+        },
+        iterGuildChannelsForGuild: (guildId: string): CacheIterator<GuildChannelEntity> => {
+          // What a stale index entry yields: the channel as it is now, wherever it went.
+          const ghosts = async (): Promise<GuildChannelEntity[]> => {
+            const found = await Promise.all([...(stale.get(guildId) ?? [])].map((id) => real.getGuildChannel(id).catch(() => undefined)));
+            return found.filter((c): c is GuildChannelEntity => c !== undefined && c.guild_id !== guildId);
+          };
+          return new LazyCacheIterator(
+            async function* () {
+              yield* real.iterGuildChannelsForGuild(guildId);
+              yield* await ghosts();
+            },
+            async () => (await real.iterGuildChannelsForGuild(guildId).len()) + (await ghosts()).length,
+          );
+        },
+      };
+    }),
+    caughtBy: ['channel (GuildChannels) > after clearGuildChannels(), the same channel set under other parents is indexed under those only'],
+  },
+  {
+    what: 'deleteMessage leaves the for-author index behind (the same index bug on another resource and scope)',
+    factory: broken((real) => {
+      const stale = new Map<string, Set<string>>();
+      return {
+        deleteMessage: async (messageId: string) => {
+          const m = await real.getMessage(messageId).catch(() => undefined);
+          if (m) (stale.get(m.author.id) ?? stale.set(m.author.id, new Set()).get(m.author.id)!).add(m.id);
+          await real.deleteMessage(messageId);
+        },
+        iterMessagesForAuthor: (authorId: string): CacheIterator<MessageEntity> => {
+          const ghosts = async (): Promise<MessageEntity[]> => {
+            const found = await Promise.all([...(stale.get(authorId) ?? [])].map((id) => real.getMessage(id).catch(() => undefined)));
+            return found.filter((m): m is MessageEntity => m !== undefined && m.author.id !== authorId);
+          };
+          return new LazyCacheIterator(
+            async function* () {
+              yield* real.iterMessagesForAuthor(authorId);
+              yield* await ghosts();
+            },
+            async () => (await real.iterMessagesForAuthor(authorId).len()) + (await ghosts()).length,
+          );
+        },
+      };
+    }),
+    caughtBy: ['message (Messages) > after deleteMessage(), the same message set under other parents is indexed under those only'],
+  },
+  {
+    what: 'len() of iterMessages counts expired messages',
+    factory: broken((real) => {
+      const expiring = new Map<string, number>();
+      return {
+        apply: (batch: readonly Mutation[], options?: ApplyOptions) => {
+          for (const m of batch) if (m.type === 'set' && m.resource === 'message' && m.ttlMs !== undefined) expiring.set(m.value.id, Date.now() + m.ttlMs);
+          return real.apply(batch, options);
+        },
+        iterMessages: (): CacheIterator<MessageEntity> => {
+          const inner = real.iterMessages();
+          const expired = (): number => [...expiring.values()].filter((at) => at <= Date.now()).length;
+          return new LazyCacheIterator(() => inner, async () => (await inner.len()) + expired());
+        },
+      };
+    }),
+    caughtBy: ['message (Messages) > len() does not count expired Messages, on iterMessages and on every parent index'],
+  },
+  {
+    what: 'a user set with ttlMs expires even when a member refers to it (unless the user itself is set again)',
+    factory: broken((real) => {
+      const writes = new Map<string, number>();
+      return {
+        apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
+          const result = await real.apply(batch, options);
+          for (const m of batch) {
+            if (m.type !== 'set' || (m.resource !== 'user' && m.resource !== 'member')) continue;
+            const id = m.resource === 'user' ? m.value.id : m.value.user.id;
+            const n = (writes.get(id) ?? 0) + 1;
+            writes.set(id, n);
+            // Expire it unless the user was written again since (a member set writes its user: the old test's order).
+            if (m.resource === 'user' && m.ttlMs !== undefined) {
+              setTimeout(() => void (writes.get(id) === n && real.deleteUser(id).catch(() => undefined)), m.ttlMs).unref();
+            }
+          }
+          return result;
+        },
+      };
+    }),
+    caughtBy: ["member (Members) > a user set with ttlMs after its member (the listener's order) does not expire while the member refers to it"],
+  },
+  {
+    what: 'deleteGuild cascades to the guild\'s children',
+    factory: broken((real) => ({
+      deleteGuild: async (guildId: string) => {
+        await Promise.all([
+          real.clearGuildChannelsForGuild(guildId),
+          real.clearEmojisForGuild(guildId),
+          real.clearRolesForGuild(guildId),
+          real.clearMembersForGuild(guildId),
+          real.clearPresencesForGuild(guildId),
+          real.clearVoiceStatesForGuild(guildId),
+          real.clearMessagesForGuild(guildId),
+          real.clearInvitesForGuild(guildId),
+        ]);
+        await real.deleteGuild(guildId);
+      },
+    })),
+    caughtBy: ['guild (Guilds) > deleteGuild() removes the guild only: its GuildChannels, Emojis, Roles, Members, Presences, VoiceStates, Messages, Invites stay cached'],
+  },
+  {
+    what: 'ttlMs and channelLimit on roles are accepted (and ignored)',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[], options?: ApplyOptions) =>
+        real.apply(batch.map((m) => ((m.type === 'set' || m.type === 'merge') && m.resource === 'role' ? { ...m, ttlMs: undefined, channelLimit: undefined } : m)), options),
+    })),
+    caughtBy: [
+      'role (Roles) > ttlMs on role sets and merges is rejected with TypeError before any I/O (it means nothing there)',
+      'role (Roles) > channelLimit on role sets and merges is rejected with TypeError before any I/O (it means nothing there)',
+    ],
+  },
+  {
+    what: 'a merge that upserts rejects a patch without its key fields (what RedisCache did)',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[], options?: ApplyOptions) => {
+        for (const m of batch) if (m.type === 'merge' && m.upsert === true) keyOf(m.resource, m.patch as never);
+        return real.apply(batch, options);
+      },
+    })),
+    caughtBy: ['role (Roles) > merge with upsert fills in the key fields its role patch leaves out', 'member (Members) > merge with upsert fills in the key fields its member patch leaves out'],
+  },
+  {
+    what: 'a member or voice state patch that contradicts its key is accepted, the key winning (what MemoryCache did)',
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[], options?: ApplyOptions) =>
+        real.apply(
+          batch.map((m) => {
+            if (m.type !== 'merge' || (m.resource !== 'member' && m.resource !== 'voiceState')) return m;
+            const { guild_id: _g, user_id: _u, user, ...rest } = m.patch as Record<string, unknown> & { user?: Record<string, unknown> };
+            return { ...m, patch: user === undefined ? rest : { ...rest, user: { ...user, id: m.key.userId } } } as Mutation;
+          }),
+          options,
+        ),
+    })),
+    caughtBy: [
+      'member (Members) > a merge of member whose patch contradicts its key is rejected with TypeError before any I/O',
+      'voiceState (VoiceStates) > a merge of voiceState whose patch contradicts its key is rejected with TypeError before any I/O',
+    ],
+  },
+  {
+    what: "deleting a user's last member deletes the user",
+    factory: broken((real) => ({
+      deleteMember: async (guildId: string, userId: string) => {
+        await real.deleteMember(guildId, userId);
+        if ((await real.iterMembersForUser(userId).len()) === 0) await real.deleteUser(userId);
+      },
+    })),
+    caughtBy: ['member (Members) > a user stays cached when its last member goes, whichever way the member goes'],
   },
 ];
 
@@ -411,5 +642,25 @@ describe('the unreachable-store check', () => {
   it('fails for a backend whose open() rejects with a plain Error', async () => {
     const check = suiteWith(() => Promise.reject(new Error('ECONNREFUSED')));
     await expect(run(check as Collected)).rejects.toThrow(/expected BackendError/);
+  });
+});
+
+describe('a read that rejects where the suite expects a value', () => {
+  const suiteFor = (factory: () => MemoryCache) => collect((runner) => runConformance('MemoryCache', factory, { runner, timeoutMs: 2_000 }));
+
+  it('fails naming the step and what the read rejected with, not with a bare EntryNotFound', async () => {
+    // A backend that loses its data when closed: the reopen test's read of what it wrote rejects.
+    const forgetful = broken((real) => ({
+      close: async () => {
+        if (real.isAlive) await real.clearGuilds();
+        await real.close();
+      },
+    }));
+    const check = suiteFor(forgetful).get('lifecycle > a closed backend opens again, keeps its data and takes writes');
+    expect(check).toBeDefined();
+    const failure = await run(check as Collected).then(() => undefined, (e: unknown) => e);
+    expect(failure).not.toBeInstanceOf(EntryNotFound);
+    expect(String((failure as Error).message)).toMatch(/^getGuild\(\d+\) written before close\(\), read after reopening: expected it to resolve, it rejected with EntryNotFound/);
+    expect((failure as Error).cause).toBeInstanceOf(EntryNotFound);
   });
 });

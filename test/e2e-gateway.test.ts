@@ -9,7 +9,7 @@ import type { Backend } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
 import { RedisCache } from '@sake/redis';
 import { GatewayListener } from '@sake/gateway';
-import { EventScript, FakeGateway, World, createManager } from '@sake/simulator';
+import { EventScript, FakeGateway, World, buildInvite, buildVoiceState, createManager } from '@sake/simulator';
 
 // Small, so the per-channel eviction (and its interplay with deletes) is exercised; the world forgets
 // its oldest messages by the same rule, so it stays exactly what the cache should hold.
@@ -257,6 +257,48 @@ describe.each(backends)('fake gateway → @discordjs/ws → GatewayListener → 
     expect(requests).toEqual([1]);
     expect(result).toEqual({ guildId, members: expected, chunks: Math.ceil(expected / 25), notFound: [] });
     expect(result.chunks).toBeGreaterThan(1);
+    await expectCacheMatchesWorld(cache, world);
+    expect(errors).toEqual([]);
+  });
+
+  it('after a fresh IDENTIFY, channels deleted while the bot was away are gone with their messages, invites and voice states', async () => {
+    const guildId = [...world.guilds.keys()].find((id) => gateway.shardFor(id) === 0)!;
+    const state = world.guild(guildId);
+    // The text channel with the most messages gets an invite, a voice channel someone in it.
+    const text = world.textChannels(guildId).sort((a, b) => world.channelMessages(b.id).length - world.channelMessages(a.id).length)[0]!;
+    const voiceChannel = world.voiceChannels(guildId)[0]!;
+    const invite = buildInvite(world.random, world.clock, guildId, text.id, world.users.get(state.guild.owner_id)!, 0);
+    state.invites.set(invite.code, invite);
+    gateway.dispatch({ op: 0, t: 'INVITE_CREATE', s: 0, d: invite } as Parameters<FakeGateway['dispatch']>[0]);
+    const userId = [...state.members.keys()].find((id) => !state.voiceStates.has(id))!;
+    const voice = buildVoiceState(world.random, guildId, voiceChannel.id, userId);
+    state.voiceStates.set(userId, voice);
+    gateway.dispatch({ op: 0, t: 'VOICE_STATE_UPDATE', s: 0, d: { ...voice, member: world.memberPayload(guildId, userId) } } as Parameters<FakeGateway['dispatch']>[0]);
+    await sync.all();
+    const messages = await cache.iterMessagesForChannel(text.id).toArray();
+    expect(messages.length).toBeGreaterThan(0);
+    expect((await cache.getInvite(invite.code)).channel_id).toBe(text.id);
+    expect(await cache.iterVoiceStatesForChannel(voiceChannel.id).len()).toBeGreaterThan(0);
+
+    await gateway.disconnect(0, 4000);
+    world.removeChannel(guildId, text.id); // no CHANNEL_DELETE is ever sent
+    world.removeChannel(guildId, voiceChannel.id);
+    const freshSession = new Promise<void>((resolve) => gateway.once('ready', () => resolve()));
+    gateway.invalidateSession(0);
+    await freshSession;
+    await sync.all();
+
+    expect(identifies.filter((s) => s === 0)).toHaveLength(2);
+    const gone = new Set(messages.map((m) => m.id));
+    for (const m of messages) await expect(cache.getMessage(m.id)).rejects.toThrow();
+    expect(await cache.iterMessagesForChannel(text.id).len()).toBe(0);
+    expect((await cache.iterMessagesForGuild(guildId).toArray()).filter((m) => gone.has(m.id))).toEqual([]);
+    for (const authorId of new Set(messages.map((m) => m.author.id))) {
+      expect((await cache.iterMessagesForAuthor(authorId).toArray()).filter((m) => gone.has(m.id))).toEqual([]);
+    }
+    await expect(cache.getInvite(invite.code)).rejects.toThrow();
+    expect(await cache.iterInvitesForChannel(text.id).len()).toBe(0);
+    expect(await cache.iterVoiceStatesForChannel(voiceChannel.id).len()).toBe(0);
     await expectCacheMatchesWorld(cache, world);
     expect(errors).toEqual([]);
   });

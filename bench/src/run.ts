@@ -55,6 +55,7 @@ function parseArgs(argv: readonly string[]): Args {
 
 const ORDER: readonly FigureName[] = [
   'ingest_members_per_s',
+  'longest_call_ms',
   'bytes_per_member',
   'get_member_p50_us',
   'get_member_p99_us',

@@ -81,7 +81,7 @@ function randomMutation(w: World, r: Random): Mutation {
   const role = r.pick(w.roles);
   const u = r.pick(w.users);
   const m = r.pick(w.messages);
-  switch (r.int(24)) {
+  switch (r.int(25)) {
     case 0:
       return mutation.set('guild', { id: guild, name: `g${r.int(3)}` } as never);
     case 1:
@@ -130,6 +130,10 @@ function randomMutation(w: World, r: Random): Mutation {
       return mutation.replaceForGuild('role', guild, w.roles.filter((x) => x.guild === guild && r.chance(0.6)).map((x) => ({ id: x.id, guild_id: guild, name: 'rr', color: 0, position: 1, permissions: '0', hoist: false, managed: false, mentionable: false, flags: 0 })) as never);
     case 22:
       return mutation.replaceForGuild('member', guild, w.users.filter(() => r.chance(0.4)).map((id) => member(w, r, guild, id)) as never);
+    case 23:
+      // Channel removals whose channels only the backend knows: the channel cascade (each channel's messages, invites, voice states).
+      if (r.chance(0.8)) return mutation.replaceForGuild('channel', guild, w.channels.filter((x) => x.guild === guild && r.chance(0.6)).map((x) => ({ id: x.id, guild_id: guild, type: 0, name: 'cc' })) as never);
+      return mutation.clearFor('channel', 'guild', guild);
     default:
       return r.pick([mutation.clearFor('message', 'channel', channel.id), mutation.clearFor('member', 'guild', guild), mutation.clearFor('voiceState', 'channel', channel.id), mutation.clearFor('message', 'author', u)]);
   }

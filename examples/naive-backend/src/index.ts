@@ -5,10 +5,11 @@
  * implemented from outside this repository. Not for production: iterating
  * the roles of a guild scans every role.
  */
-import { ClosedClient, EntryNotFound, LazyCacheIterator, keyOf, toSnowflake } from '@sake/abc';
+import { ClosedClient, EntryNotFound, LazyCacheIterator, checkMutation, fillKeyFields, toSnowflake } from '@sake/abc';
 import type {
   CacheIterator,
   CacheWriter,
+  CheckedMutation,
   GuildCache,
   GuildEntity,
   Mutation,
@@ -19,7 +20,7 @@ import type {
   UserEntity,
 } from '@sake/abc';
 
-type Supported = 'guild' | 'role' | 'user';
+type Stored = 'guild' | 'role' | 'user';
 interface Entry<T> {
   value: T;
   expiresAt?: number;
@@ -28,7 +29,7 @@ const expired = (e: Entry<unknown>): boolean => e.expiresAt !== undefined && e.e
 
 /** Guilds, roles (with their for-guild index) and users in Maps, fed by `apply`. */
 export class NaiveBackend implements GuildCache, RefRoleCache, UserCache, CacheWriter {
-  readonly #maps: Record<Supported, Map<string, Entry<object>>> = { guild: new Map(), role: new Map(), user: new Map() };
+  readonly #maps: Record<Stored, Map<string, Entry<object>>> = { guild: new Map(), role: new Map(), user: new Map() };
   #alive = false;
 
   /** Whether the backend is open. */
@@ -47,28 +48,28 @@ export class NaiveBackend implements GuildCache, RefRoleCache, UserCache, CacheW
   #guard(): void {
     if (!this.#alive) throw new ClosedClient();
   }
-  #live<T>(resource: Supported): T[] {
+  #live<T>(resource: Stored): T[] {
     return [...this.#maps[resource].values()].filter((e) => !expired(e)).map((e) => structuredClone(e.value) as T);
   }
-  async #get<T>(resource: Supported, id: Snowflakeish): Promise<T> {
+  async #get<T>(resource: Stored, id: Snowflakeish): Promise<T> {
     const key = toSnowflake(id); // TypeError before anything else
     this.#guard();
     const entry = this.#maps[resource].get(key);
     if (!entry || expired(entry)) throw new EntryNotFound(`${resource} ${key} is not cached`);
     return structuredClone(entry.value) as T;
   }
-  async #delete(resource: Supported, id: Snowflakeish): Promise<void> {
+  async #delete(resource: Stored, id: Snowflakeish): Promise<void> {
     const key = toSnowflake(id);
     this.#guard();
     this.#maps[resource].delete(key);
   }
-  async #clear(resource: Supported, scope?: string): Promise<void> {
+  async #clear(resource: Stored, scope?: string): Promise<void> {
     this.#guard();
     for (const [key, { value }] of this.#maps[resource]) {
       if (scope === undefined || (value as RoleEntity).guild_id === scope) this.#maps[resource].delete(key);
     }
   }
-  #iter<T>(resource: Supported, scope?: string): CacheIterator<T> {
+  #iter<T>(resource: Stored, scope?: string): CacheIterator<T> {
     const list = (): T[] => {
       this.#guard(); // runs when iteration starts, so the error surfaces there
       return this.#live<T>(resource).filter((v) => scope === undefined || (v as RoleEntity).guild_id === scope);
@@ -92,44 +93,50 @@ export class NaiveBackend implements GuildCache, RefRoleCache, UserCache, CacheW
   iterUsers = (): CacheIterator<UserEntity> => this.#iter('user');
   clearUsers = (): Promise<void> => this.#clear('user');
 
-  /** Apply a batch in order; mutations of other resources are ignored. Every id is checked before anything is written. */
+  /**
+   * Apply a batch in order; mutations of other resources are ignored. The whole batch is checked
+   * first with `checkMutation` (malformed ids, `ttlMs` where it means nothing, a merge patch that
+   * contradicts its key: a `TypeError` before anything is written, even when closed).
+   */
   async apply(batch: readonly Mutation[]): Promise<void> {
-    const supported = batch.filter((m) => m.resource === 'guild' || m.resource === 'role' || m.resource === 'user');
-    supported.forEach(validate);
+    const checked = batch.map(checkMutation).filter(isSupported);
     this.#guard();
-    for (const m of supported) {
-      const map = this.#maps[m.resource];
-      if (m.type === 'set') {
-        const key = Object.values(keyOf(m.resource, m.value as never))[0] as string;
-        map.set(key, { value: structuredClone(m.value), ...(m.ttlMs === undefined ? {} : { expiresAt: Date.now() + m.ttlMs }) });
-      } else if (m.type === 'merge') {
-        const key = Object.values(m.key)[0] as string;
-        const old = map.get(key);
-        if (old && !expired(old)) old.value = { ...old.value, ...structuredClone(m.patch) };
-        else if (m.upsert) map.set(key, { value: structuredClone(m.patch) });
-      } else if (m.type === 'delete') {
-        map.delete(Object.values(m.key)[0] as string);
-      } else if (m.type === 'replaceForGuild') {
-        await this.#clear('role', m.guildId);
-        for (const value of m.values) map.set(value.id, { value: structuredClone(value) });
-      } else {
-        await this.#clear('role', m.id);
+    for (const m of checked) {
+      switch (m.type) {
+        case 'set':
+          this.#maps[m.resource].set(idOf(m), { value: structuredClone(m.value), ...(m.ttlMs === undefined ? {} : { expiresAt: Date.now() + m.ttlMs }) });
+          break;
+        case 'merge': {
+          const map = this.#maps[m.resource];
+          const old = map.get(idOf(m));
+          if (old && !expired(old)) old.value = { ...old.value, ...structuredClone(m.patch) };
+          // A patch may leave out its key fields: the entry gets them from the key.
+          else if (m.upsert) map.set(idOf(m), { value: fillKeyFields(m.resource, m.key, structuredClone(m.patch)), ...(m.ttlMs === undefined ? {} : { expiresAt: Date.now() + m.ttlMs }) });
+          break;
+        }
+        case 'delete':
+          this.#maps[m.resource].delete(idOf(m));
+          break;
+        case 'replaceForGuild':
+          await this.#clear('role', m.guildId);
+          for (const { key, value } of m.values) this.#maps.role.set(key.roleId, { value: structuredClone(value) });
+          break;
+        case 'clearFor':
+          await this.#clear('role', m.id);
+          break;
       }
     }
   }
 }
 
-/** Throw a TypeError for any malformed id in `m` (the ids that end up as Map keys or index values). */
-function validate(m: Mutation): void {
-  const ids: unknown[] =
-    m.type === 'set'
-      ? [...Object.values(keyOf(m.resource, m.value as never)), ...(m.resource === 'role' ? [m.value.guild_id] : [])]
-      : m.type === 'replaceForGuild'
-        ? [m.guildId, ...m.values.flatMap((v) => [(v as RoleEntity).id, (v as RoleEntity).guild_id])]
-        : m.type === 'clearFor'
-          ? [m.id]
-          : m.type === 'removeRole'
-            ? [m.guildId, m.roleId]
-            : [...Object.values(m.key), ...(m.type === 'merge' && 'guild_id' in m.patch ? [m.patch.guild_id] : [])];
-  for (const id of ids) toSnowflake(id);
+/** A checked mutation of a resource this backend implements (guilds, roles, users; removeRole and react are member/message ones). */
+type Supported = Extract<CheckedMutation, { resource: 'guild' | 'role' | 'user' }>;
+
+function isSupported(m: CheckedMutation): m is Supported {
+  return m.resource === 'guild' || m.resource === 'role' || m.resource === 'user';
+}
+
+/** The one id of a set/merge/delete's key: narrowing on `resource` types the key, so no cast and no `!`. */
+function idOf(m: Extract<Supported, { key: unknown }>): string {
+  return m.resource === 'guild' ? m.key.guildId : m.resource === 'role' ? m.key.roleId : m.key.userId;
 }

@@ -4,10 +4,14 @@ import type { Snowflakeish } from './ids.js';
 import type { CacheIterator } from './iterator.js';
 import type { Resource } from './resource.js';
 
-/** A store of guild channels (threads included). */
+/**
+ * A store of guild channels (threads included). Removing a channel (its
+ * delete, a clear, or a mutation) also removes its messages, invites and
+ * voice states: see the channel cascade in `mutations.ts`.
+ */
 export interface GuildChannelCache extends Resource {
   /**
-   * Get a cached guild channels (threads included).
+   * Get a cached guild channel (or thread).
    *
    * @throws TypeError - an id is malformed (before any I/O)
    * @throws EntryNotFound - the entry is not cached
@@ -16,21 +20,22 @@ export interface GuildChannelCache extends Resource {
    */
   getGuildChannel(channelId: Snowflakeish): Promise<GuildChannelEntity>;
   /**
-   * Remove a cached guild channels (threads included). Resolves when it is gone; never rejects with `EntryNotFound`.
+   * Remove a cached guild channel (or thread). Resolves when it is gone; never rejects with `EntryNotFound`.
    *
    * @throws TypeError - an id is malformed (before any I/O)
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */
   deleteGuildChannel(channelId: Snowflakeish): Promise<void>;
   /**
-   * Iterate over every cached guild channels (threads included). No I/O happens until iteration starts; errors
+   * Iterate over every cached guild channel (threads included). No I/O happens until iteration starts; errors
    * (`BackendError`, `InvalidDataFound`) surface while iterating. Memory stays
    * bounded however many entries there are.
    */
   iterGuildChannels(): CacheIterator<GuildChannelEntity>;
   /**
-   * Remove every cached guild channels (threads included). May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * Remove every cached guild channel (threads included). May resolve before every entry is gone (as sake allows),
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */
@@ -49,7 +54,8 @@ export interface RefGuildChannelCache extends GuildChannelCache {
   iterGuildChannelsForGuild(guildId: Snowflakeish): CacheIterator<GuildChannelEntity>;
   /**
    * Remove the cached guild channels (threads included) of one guild. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)

@@ -30,7 +30,8 @@ export interface EmojiCache extends Resource {
   iterEmojis(): CacheIterator<EmojiEntity>;
   /**
    * Remove every cached emoji. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */
@@ -49,7 +50,8 @@ export interface RefEmojiCache extends EmojiCache {
   iterEmojisForGuild(guildId: Snowflakeish): CacheIterator<EmojiEntity>;
   /**
    * Remove the cached emojis of one guild. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)

@@ -44,8 +44,16 @@ export type EmojiEntity = APIEmoji & { id: Snowflake; guild_id: Snowflake };
 /** A cached role; always carries `guild_id`. */
 export type RoleEntity = APIRole & { guild_id: Snowflake };
 
-/** A cached member; always carries `guild_id` and the full `user` (joined from the user resource). */
-export type MemberEntity = APIGuildMember & { guild_id: Snowflake; user: APIUser };
+/**
+ * The user a cached member carries: the full user joined from the user
+ * resource, or only `{ id }` when that user entry was removed on its own
+ * (`deleteUser`, `clearUsers`) while the member stayed. Fields other than
+ * `id` are therefore typed as possibly absent.
+ */
+export type MemberUser = APIUser | (Pick<APIUser, 'id'> & Partial<APIUser>);
+
+/** A cached member; always carries `guild_id` and its `user` (joined from the user resource, see {@link MemberUser}). */
+export type MemberEntity = APIGuildMember & { guild_id: Snowflake; user: MemberUser };
 
 /** A cached presence; always carries `guild_id` and `user.id`. */
 export type PresenceEntity = GatewayPresenceUpdate;
@@ -137,6 +145,11 @@ export const GUILD_CHILD_RESOURCES: readonly GuildChildResource[] = ['channel', 
 /** Resources with at least one parent index. */
 export type ScopedResource = { [R in ResourceName]: ScopeMap[R] extends never ? never : R }[ResourceName];
 
+/** Whether `resource` has at least one parent index (narrows it for {@link scopeIdOf} and {@link RESOURCE_SCOPES}). */
+export function isScopedResource(resource: ResourceName): resource is ScopedResource {
+  return Object.hasOwn(RESOURCE_SCOPES, resource);
+}
+
 /** Every (resource, scope) pair that has an index, in a stable order. */
 export const RESOURCE_SCOPES: { readonly [R in ScopedResource]: readonly ScopeMap[R][] } = {
   channel: ['guild'],
@@ -186,9 +199,11 @@ export function keyOf<R extends ResourceName>(resource: R, value: EntityMap[R]):
 
 /**
  * The id of an entity's parent for one of its indexes (`undefined` when the
- * entity has none, e.g. a DM message has no guild).
+ * entity has none, e.g. a DM message has no guild). `value` may also be a
+ * checked entity (a plain record, as {@link checkMutation} returns it) or a
+ * merge patch: only the parent's field is read.
  */
-export function scopeIdOf<R extends ScopedResource>(resource: R, scope: ScopeMap[R], value: EntityMap[R]): Snowflake | undefined {
+export function scopeIdOf<R extends ScopedResource>(resource: R, scope: ScopeMap[R], value: EntityMap[R] | object): Snowflake | undefined {
   const v = value as unknown as Record<string, unknown> & { user?: { id?: string }; author?: { id?: string } };
   let id: unknown;
   switch (scope) {

@@ -17,6 +17,9 @@ export interface GuildCache extends Resource {
   getGuild(guildId: Snowflakeish): Promise<GuildEntity>;
   /**
    * Remove a cached guild. Resolves when it is gone; never rejects with `EntryNotFound`.
+   * Only the guild entry goes: its channels, roles, emojis, members, presences,
+   * voice states, messages and invites stay cached (no cascade, as sake's
+   * `delete_guild`; clear them with the `clear…ForGuild` methods).
    *
    * @throws TypeError - an id is malformed (before any I/O)
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
@@ -30,7 +33,8 @@ export interface GuildCache extends Resource {
   iterGuilds(): CacheIterator<GuildEntity>;
   /**
    * Remove every cached guild. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */

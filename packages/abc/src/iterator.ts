@@ -10,7 +10,10 @@ export interface CacheIterator<T> extends AsyncIterable<T> {
    * Count the entries this iterator covers, without consuming it.
    *
    * The count is taken at the time of the call: while writes happen it may
-   * differ from what a later iteration yields.
+   * differ from what a later iteration yields. Expired entries (a `ttlMs`
+   * that has passed) are never counted, even when the store has not freed
+   * them yet: with no write in between, `len()` equals the number of entries
+   * iteration yields.
    */
   len(): Promise<number>;
 

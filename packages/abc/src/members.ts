@@ -35,7 +35,8 @@ export interface MemberCache extends Resource {
   iterMembers(): CacheIterator<MemberEntity>;
   /**
    * Remove every cached member. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */
@@ -54,7 +55,8 @@ export interface RefMemberCache extends MemberCache {
   iterMembersForGuild(guildId: Snowflakeish): CacheIterator<MemberEntity>;
   /**
    * Remove the cached members of one guild. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)
@@ -70,7 +72,8 @@ export interface RefMemberCache extends MemberCache {
   iterMembersForUser(userId: Snowflakeish): CacheIterator<MemberEntity>;
   /**
    * Remove the cached members of one user (across guilds). May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)

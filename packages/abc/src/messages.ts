@@ -30,7 +30,8 @@ export interface MessageCache extends Resource {
   iterMessages(): CacheIterator<MessageEntity>;
   /**
    * Remove every cached message. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */
@@ -49,7 +50,8 @@ export interface RefMessageCache extends MessageCache {
   iterMessagesForGuild(guildId: Snowflakeish): CacheIterator<MessageEntity>;
   /**
    * Remove the cached messages of one guild. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)
@@ -65,7 +67,8 @@ export interface RefMessageCache extends MessageCache {
   iterMessagesForChannel(channelId: Snowflakeish): CacheIterator<MessageEntity>;
   /**
    * Remove the cached messages of one channel. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)
@@ -81,7 +84,8 @@ export interface RefMessageCache extends MessageCache {
   iterMessagesForAuthor(authorId: Snowflakeish): CacheIterator<MessageEntity>;
   /**
    * Remove the cached messages of one author. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)

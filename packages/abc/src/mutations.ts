@@ -6,6 +6,18 @@
  * ordered list of mutations; a backend applies it in order and resolves only
  * once the result is durable in its store (that is what confirmed dispatch
  * waits for).
+ *
+ * Channel cascade: whatever removes a channel also removes what hangs off it.
+ * A `delete` of a channel, a `replaceForGuild('channel', …)` that leaves a
+ * cached channel out, and a `clearFor('channel', 'guild', …)` each remove the
+ * messages, invites and voice states whose `channel_id` is that channel
+ * ({@link CHANNEL_CHILD_RESOURCES}), from every read and every index, as if a
+ * `clearFor(resource, 'channel', id)` of each followed right there in the
+ * batch: entries written into the channel later in the same batch stay. The
+ * backend does this because only it knows which channels a snapshot's
+ * `replaceForGuild` drops (the listener would need a read per GUILD_CREATE).
+ * The read API's `deleteGuildChannel` and `clearGuildChannels…` cascade the
+ * same way.
  */
 import type { EntityMap, GuildChildResource, KeyMap, ResourceName, ScopeMap, ScopedResource } from './entities.js';
 import type { Snowflake } from './ids.js';
@@ -15,28 +27,53 @@ import type { ReactionChange } from './reactions.js';
  * Write (insert or overwrite) one entry.
  *
  * Setting a `member` also sets its `user` (members are stored without their
- * user and joined on read). Setting a `message` with `channelLimit` keeps only
- * the newest `channelLimit` messages of its channel (by id).
+ * user and joined on read) and makes that user persistent (see
+ * {@link SetMutation.ttlMs}). Setting a `message` with `channelLimit` keeps
+ * only the newest `channelLimit` messages of its channel (by id).
  */
 export interface SetMutation<R extends ResourceName = ResourceName> {
   readonly type: 'set';
   readonly resource: R;
   readonly value: EntityMap[R];
   /**
-   * Drop the entry after this many milliseconds (messages, invites, users).
-   * For users it is a retention time: a user that a cached member refers to
-   * never expires, and setting a member's user makes it persistent again.
+   * Drop the entry after this many milliseconds. Defined for messages,
+   * invites and users only: on any other resource it is a `TypeError` from
+   * {@link checkMutation} (before any I/O), never silently ignored.
+   *
+   * For users it is a retention time, and user retention works so:
+   * - a user that a cached member refers to never expires, whatever the order
+   *   of the writes: a `ttlMs` on a set of such a user is ignored, and setting
+   *   a member makes its user persistent (the listener sets a message author's
+   *   member before, or after, the author);
+   * - when the last cached member of a user goes (a delete, a clear, a
+   *   `replaceForGuild` that leaves it out), the user stays cached: it is NOT
+   *   removed with the member. From then on it is an orphan, kept for the
+   *   backend's own orphan retention (a backend option: `MemoryCache`'s
+   *   `userTtlMs`, default forever; `RedisCache`'s `userTtlMs`, default one
+   *   hour). A `ttlMs` given while the user was referenced is not remembered.
+   *   A backend may count more references than members (RedisCache also
+   *   counts presences and live messages): it only keeps users longer.
    */
   readonly ttlMs?: number;
-  /** For messages: keep at most this many messages in the entry's channel, evicting the oldest ids. */
+  /** For messages only (a `TypeError` on any other resource): keep at most this many messages in the entry's channel, evicting the oldest ids. */
   readonly channelLimit?: number;
 }
 
 /**
  * Shallow-merge `patch` into an existing entry (top-level fields replace the
  * stored ones; a `user` in a member patch is merged into the user entry).
- * When the entry is absent: with `upsert` the patch is stored as the entry
- * (it must then carry the entry's key fields), otherwise nothing happens.
+ * When the entry is absent: with `upsert` the patch is stored as the entry,
+ * otherwise nothing happens.
+ *
+ * Key fields: the entry's key is `key`, never the patch. A patch may leave
+ * out the fields that carry the key's ids (`id`, `code`, `guild_id` and
+ * `user.id` of members and presences, `user_id` of voice states): the merged
+ * entry always gets them from `key` ({@link fillKeyFields}), so `merge(role,
+ * { roleId }, { name }, true)` creates a role whose `id` is `roleId`, and a
+ * presence patch whose `user` lacks its id keeps the presence's `user.id`. A patch that carries
+ * one with another value than the key's is a `TypeError` from
+ * {@link checkMutation} (before any I/O), as a `replaceForGuild` value of
+ * another guild is.
  */
 export interface MergeMutation<R extends ResourceName = ResourceName> {
   readonly type: 'merge';
@@ -75,7 +112,16 @@ export interface RemoveRoleMutation {
   readonly roleId: Snowflake;
 }
 
-/** Remove one entry (absent entries are not an error). */
+/**
+ * Remove one entry (absent entries are not an error). It removes that entry
+ * only, with one exception: deleting a channel also removes its messages,
+ * invites and voice states, cached channel or not (see the channel cascade in
+ * this module's doc). Deleting a `guild` leaves its channels, roles, emojis,
+ * members, presences, voice states, messages and invites cached (as sake's
+ * `delete_guild`); a writer that wants them gone says so with `clearFor` /
+ * `replaceForGuild` mutations (the gateway listener does for GUILD_DELETE).
+ * A member's user stays too.
+ */
 export interface DeleteMutation<R extends ResourceName = ResourceName> {
   readonly type: 'delete';
   readonly resource: R;
@@ -86,6 +132,8 @@ export interface DeleteMutation<R extends ResourceName = ResourceName> {
  * Replace every entry of a guild child resource for one guild: entries of
  * that guild not in `values` are removed (stale children from before a
  * disconnect must go), the others are set. Backends should make this atomic.
+ * A channel removed this way takes its messages, invites and voice states
+ * with it (the channel cascade in this module's doc).
  */
 export interface ReplaceForGuildMutation<R extends GuildChildResource = GuildChildResource> {
   readonly type: 'replaceForGuild';
@@ -94,13 +142,24 @@ export interface ReplaceForGuildMutation<R extends GuildChildResource = GuildChi
   readonly values: readonly EntityMap[R][];
 }
 
-/** Remove every entry of `resource` indexed under `scope` = `id` (e.g. the messages of a channel). */
+/**
+ * Remove every entry of `resource` indexed under `scope` = `id` (e.g. the
+ * messages of a channel). Clearing a guild's channels also removes the
+ * messages, invites and voice states of each (the channel cascade in this
+ * module's doc).
+ */
 export interface ClearForMutation<R extends ScopedResource = ScopedResource> {
   readonly type: 'clearFor';
   readonly resource: R;
   readonly scope: ScopeMap[R];
   readonly id: Snowflake;
 }
+
+/**
+ * The resources a channel cascade removes: entries whose `channel_id` names a
+ * channel that a mutation removed go with it (see this module's doc).
+ */
+export const CHANNEL_CHILD_RESOURCES: readonly ('message' | 'invite' | 'voiceState')[] = ['message', 'invite', 'voiceState'];
 
 /** One step of a write batch. */
 export type Mutation =
@@ -154,6 +213,13 @@ export interface CacheWriter {
    * entries as they were before the listed mutations, read inside the same
    * write, so confirmed handlers cost no extra round trip. Other backends
    * ignore the option and resolve with nothing.
+   *
+   * Batches handed over while others are still being applied (without
+   * `after`) may be applied in any order relative to them; a writer that
+   * needs an order waits or passes `after`. The gateway listener does, for
+   * each guild's batches and for batches writing the same user, and it
+   * rewrites user writes into gateway order itself: a backend keeps no
+   * stamps or versions for shared entities.
    */
   apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void>;
   /** `true` when {@link apply} honours {@link ApplyOptions.old}. */

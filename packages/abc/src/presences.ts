@@ -30,7 +30,8 @@ export interface PresenceCache extends Resource {
   iterPresences(): CacheIterator<PresenceEntity>;
   /**
    * Remove every cached presence. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */
@@ -49,7 +50,8 @@ export interface RefPresenceCache extends PresenceCache {
   iterPresencesForGuild(guildId: Snowflakeish): CacheIterator<PresenceEntity>;
   /**
    * Remove the cached presences of one guild. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)
@@ -65,7 +67,8 @@ export interface RefPresenceCache extends PresenceCache {
   iterPresencesForUser(userId: Snowflakeish): CacheIterator<PresenceEntity>;
   /**
    * Remove the cached presences of one user (across guilds). May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)

@@ -30,7 +30,8 @@ export interface UserCache extends Resource {
   iterUsers(): CacheIterator<UserEntity>;
   /**
    * Remove every cached user. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */

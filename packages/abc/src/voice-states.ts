@@ -30,7 +30,8 @@ export interface VoiceStateCache extends Resource {
   iterVoiceStates(): CacheIterator<VoiceStateEntity>;
   /**
    * Remove every cached voice state. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    */
@@ -49,7 +50,8 @@ export interface RefVoiceStateCache extends VoiceStateCache {
   iterVoiceStatesForGuild(guildId: Snowflakeish): CacheIterator<VoiceStateEntity>;
   /**
    * Remove the cached voice states of one guild. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)
@@ -65,7 +67,8 @@ export interface RefVoiceStateCache extends VoiceStateCache {
   iterVoiceStatesForChannel(channelId: Snowflakeish): CacheIterator<VoiceStateEntity>;
   /**
    * Remove the cached voice states connected to one channel. May resolve before every entry is gone (as sake allows),
-   * but no later `get` returns a cleared entry that was not written again.
+   * but no later `get` returns a cleared entry that was not written again, and no
+   * index lists it under the parents it had (set again under others, it is found under those only).
    *
    * @throws BackendError - the store failed or timed out (`ClosedClient` when closed)
    * @throws TypeError - the id is malformed (before any I/O)

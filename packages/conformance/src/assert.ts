@@ -28,6 +28,13 @@ export function fail(message: string): never {
   throw new AssertionError({ message });
 }
 
+/** Fail the current test with `message`, keeping the error that made it fail as `cause`. */
+export function failWith(message: string, cause: unknown): never {
+  const error = new AssertionError({ message });
+  error.cause = cause;
+  throw error;
+}
+
 /** Assert `condition`, failing with `message`. */
 export function check(condition: boolean, message: string): asserts condition {
   if (!condition) fail(message);

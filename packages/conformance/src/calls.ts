@@ -4,7 +4,7 @@
  * test covers every resource; a missing method fails the test with its name.
  */
 import type { CacheIterator, Mutation } from '@sake/abc';
-import { check, fail, show } from './assert.js';
+import { check, fail, failWith, show } from './assert.js';
 
 type AnyMethod = (...args: unknown[]) => unknown;
 
@@ -17,6 +17,20 @@ function method(backend: object, name: string): AnyMethod {
 /** Call `backend[name](...args)` and await it (a synchronous throw becomes a rejection). */
 export async function call<T = unknown>(backend: object, name: string, ...args: unknown[]): Promise<T> {
   return (await method(backend, name)(...args)) as T;
+}
+
+/**
+ * Await a read that must succeed: a rejection fails the test with an
+ * assertion naming the step (`what`) and what the read rejected with (the
+ * original error as `cause`), instead of surfacing a bare `EntryNotFound`
+ * whose stack points into the suite.
+ */
+export async function readOk<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    return failWith(`${what}: expected it to resolve, it rejected with ${show(error)}`, error);
+  }
 }
 
 /** Call `backend[name](...args)` synchronously, without awaiting (for `iter…` and for "throws at the call" checks). */

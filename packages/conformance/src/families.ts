@@ -9,7 +9,8 @@ import type { BackendFactory, ConformanceBackend, ConformanceOptions, TestGroup 
 import { SPECS } from './specs.js';
 import type { IterableResource } from './specs.js';
 import { basicTests } from './tests/basics.js';
-import { channelExtras, meBody, memberExtras, messageExtras, userExtras } from './tests/extras.js';
+import { lifetimeTests, mergeKeyTests, removalTests } from './tests/contract.js';
+import { channelExtras, guildExtras, meBody, memberExtras, messageExtras, userExtras } from './tests/extras.js';
 import { idTests } from './tests/ids.js';
 import { lifecycleBody, writerBody } from './tests/lifecycle.js';
 import { scopeTests } from './tests/scopes.js';
@@ -22,13 +23,16 @@ function family(resource: IterableResource, extras?: Extras): TestGroup {
     defineGroup(`${s.resource} (${s.plural})`, factory, options, (ctx) => {
       basicTests(ctx, s);
       scopeTests(ctx, s);
+      removalTests(ctx, s);
+      lifetimeTests(ctx, s);
+      mergeKeyTests(ctx, s);
       idTests(ctx, s);
       extras?.(ctx);
     });
 }
 
-/** Guild tests: get/set/merge/delete/iter/clear, bigint and malformed ids. */
-export const guildTests: TestGroup = family('guild');
+/** Guild tests: get/set/merge/delete/iter/clear, bigint and malformed ids, deleting a guild leaves its children. */
+export const guildTests: TestGroup = family('guild', guildExtras);
 /** Guild channel (and thread) tests, including the for-guild index. */
 export const channelTests: TestGroup = family('channel', channelExtras);
 /** Emoji tests, including the for-guild index. */

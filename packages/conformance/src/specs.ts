@@ -3,8 +3,8 @@
  * method names, how to build an entry under given parents, and which fields
  * a merge patch or a replacing `set` may change.
  */
-import { keyOf, scopeIdOf } from '@sake/abc';
-import type { EntityMap, GuildChildResource, KeyMap, ResourceName, ScopedResource, Snowflake } from '@sake/abc';
+import { isScopedResource, keyOf, scopeIdOf } from '@sake/abc';
+import type { EntityMap, GuildChildResource, KeyMap, ResourceName, Snowflake } from '@sake/abc';
 import * as fx from './fixtures.js';
 
 /** Every resource with get/delete/iter/clear (all but `me`). */
@@ -187,7 +187,7 @@ function capital(text: string): string {
 }
 
 /** The key of an entry (from abc's `keyOf`). */
-export function keyOfEntity(s: ResourceSpec, value: Entity): KeyMap[ResourceName] {
+export function keyOfEntity(s: ResourceSpec, value: Entity): KeyMap[IterableResource] {
   return keyOf(s.resource, value as never);
 }
 
@@ -206,7 +206,7 @@ export function keyString(s: ResourceSpec, value: Entity): string {
 
 /** The parent id an entry sits under for `scope` (abc's `scopeIdOf`). */
 export function scopeOf(s: ResourceSpec, scope: Scope, value: Entity): Snowflake | undefined {
-  return scopeIdOf(s.resource as ScopedResource, scope as never, value as never);
+  return isScopedResource(s.resource) ? scopeIdOf(s.resource, scope, value) : undefined;
 }
 
 /** Which {@link Parents} field a scope reads. */

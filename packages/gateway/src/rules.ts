@@ -25,7 +25,11 @@ export interface MessageRule {
 export interface CacheRules {
   /** Cache guilds. Default true. */
   guilds?: boolean;
-  /** Cache guild channels and threads. Default true. */
+  /**
+   * Cache guild channels and threads. Default true. Without them the backend can't tell which
+   * channels a GUILD_CREATE no longer lists, so their messages, invites and voice states stay
+   * (CHANNEL_DELETE and THREAD_DELETE still clear them).
+   */
   channels?: boolean;
   /** Cache roles. Default true. */
   roles?: boolean;

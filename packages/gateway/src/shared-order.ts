@@ -26,6 +26,12 @@ import type { Mutation, Snowflake } from '@sake/abc';
 
 type UserFields = Record<string, unknown>;
 
+/** A merge and the stamp of its event. */
+interface Merged {
+  readonly patch: UserFields;
+  readonly s: number;
+}
+
 interface UserState {
   /** Stamp of the newest `set` (-1: none seen while the state was kept). */
   base: number;
@@ -35,6 +41,13 @@ interface UserState {
   merged: UserFields | undefined;
   /** …and the stamps of the events that wrote them. */
   stamps: Record<string, number> | undefined;
+  /**
+   * Merges that came in stamp order, not yet spread into `merged`/`stamps`
+   * (most users never need that: only an older write compares fields).
+   */
+  recent: Merged[] | undefined;
+  /** Whether every field's current value is known (merges forgotten as too old make it false until a set). */
+  exact: boolean;
   /** Newest stamp that wrote anything. */
   max: number;
   /**
@@ -60,6 +73,8 @@ export class SharedOrder {
   #sweepAt = 4 * BLOCK;
   /** The last version handed out. */
   #version = 0;
+  /** The state the last #set or #merge looked at. */
+  #touched: UserState | undefined;
 
   /** Users whose state is kept (for tests and stats). */
   get size(): number {
@@ -144,8 +159,9 @@ export class SharedOrder {
     return value === user ? member : { ...member, user: value };
   }
 
+  /** Record the version of the user the last #set/#merge wrote. */
   #wrote(id: Snowflake, users: Map<Snowflake, number>): void {
-    users.set(id, this.#users.get(id)!.version);
+    users.set(id, this.#touched!.version);
   }
 
   /**
@@ -156,11 +172,14 @@ export class SharedOrder {
     const id = value.id as Snowflake;
     const state = this.#users.get(id);
     if (state === undefined) {
-      this.#users.set(id, { base: s, value, merged: undefined, stamps: undefined, max: s, version: ++this.#version });
+      this.#touched = { base: s, value, merged: undefined, stamps: undefined, recent: undefined, exact: true, max: s, version: ++this.#version };
+      this.#users.set(id, this.#touched);
       return value;
     }
+    this.#touched = state;
     if (s < state.base) return undefined;
-    const before = state.base < 0 ? undefined : this.#current(state);
+    this.#spread(state);
+    const before = state.base < 0 || !state.exact ? undefined : this.#current(state);
     // Fields merged by newer events stay; the rest is this set's.
     let merged: UserFields | undefined;
     let stamps: Record<string, number> | undefined;
@@ -175,6 +194,7 @@ export class SharedOrder {
     state.value = value;
     state.merged = merged;
     state.stamps = stamps;
+    state.exact = true;
     if (s > state.max) state.max = s;
     const next = merged === undefined ? value : { ...value, ...merged, id };
     if (before === undefined || !sameFields(before, next)) state.version = ++this.#version;
@@ -183,40 +203,93 @@ export class SharedOrder {
 
   /** A `merge` of `patch` at stamp `s`: the fields no newer write has set (with `id`), or undefined when none. */
   #merge(userId: Snowflake, patch: UserFields, s: number): UserFields | undefined {
-    let state = this.#users.get(userId);
+    const state = this.#users.get(userId);
     if (state === undefined) {
-      state = { base: -1, value: undefined, merged: undefined, stamps: undefined, max: s, version: ++this.#version };
-      this.#users.set(userId, state);
-    } else if (s < state.base) return undefined;
-    // In stamp order (the usual case) every field is this event's; otherwise only those no newer merge wrote.
-    const inOrder = s >= state.max;
+      this.#touched = { base: -1, value: undefined, merged: undefined, stamps: undefined, recent: [{ patch, s }], exact: true, max: s, version: ++this.#version };
+      this.#users.set(userId, this.#touched);
+      return patch;
+    }
+    this.#touched = state;
+    if (s < state.base) return undefined;
+    // In stamp order (the usual case) every field is this event's: remembered as a whole.
+    if (s >= state.max) return this.#recent(state, patch, s);
+    // Out of order: only the fields no newer merge wrote.
+    this.#spread(state);
     const merged = (state.merged ??= {});
     const stamps = (state.stamps ??= {});
-    let kept: UserFields | undefined = inOrder ? patch : undefined;
+    let kept = 0;
+    let skipped = false;
     let changed = false;
     for (const field of Object.keys(patch)) {
       if (field === 'id') continue;
-      if (!inOrder && (stamps[field] ?? -1) > s) continue;
+      if ((stamps[field] ?? -1) > s) {
+        skipped = true;
+        continue;
+      }
       const v = patch[field];
       if (!changed && !this.#holds(state, field, v)) changed = true;
       merged[field] = v;
       stamps[field] = s;
-      if (!inOrder) (kept ??= {})[field] = v;
+      kept++;
     }
     if (s > state.max) state.max = s;
-    if (kept === undefined) return undefined;
+    if (kept === 0) return undefined;
     if (changed) state.version = ++this.#version;
-    return kept === patch ? patch : { ...kept, id: userId };
+    if (!skipped) return patch;
+    const out: UserFields = { id: userId };
+    for (const field of Object.keys(patch)) if (field !== 'id' && stamps[field] === s) out[field] = patch[field];
+    return out;
+  }
+
+  /** A merge in stamp order: kept whole, compared with the previous one only (a change is assumed otherwise). */
+  #recent(state: UserState, patch: UserFields, s: number): UserFields {
+    let recent = state.recent;
+    // Merges older than every unfinished event no write will be compared with: forget them, and with them exact equality.
+    const mark = this.#first * BLOCK;
+    if (recent !== undefined && recent[0]!.s < mark) {
+      recent = recent.filter((m) => m.s >= mark);
+      state.exact = false;
+    }
+    const last = recent?.at(-1);
+    const unchanged = state.exact && (last !== undefined ? sameFields(last.patch, patch) : this.#holdsAll(state, patch));
+    (state.recent = recent ?? []).push({ patch, s });
+    state.max = s;
+    if (!unchanged) state.version = ++this.#version;
+    return patch;
+  }
+
+  /** Spread the in-order merges into `merged`/`stamps`, for a write that compares fields. */
+  #spread(state: UserState): void {
+    const recent = state.recent;
+    if (recent === undefined) return;
+    state.recent = undefined;
+    const merged = (state.merged ??= {});
+    const stamps = (state.stamps ??= {});
+    for (const { patch, s } of recent) {
+      for (const field of Object.keys(patch)) {
+        if (field === 'id') continue;
+        merged[field] = patch[field];
+        stamps[field] = s;
+      }
+    }
+  }
+
+  /** Whether the user is known to hold every field of `patch` already. */
+  #holdsAll(state: UserState, patch: UserFields): boolean {
+    for (const field of Object.keys(patch)) if (field !== 'id' && !this.#holds(state, field, patch[field])) return false;
+    return true;
   }
 
   /** Whether the user is known to hold `v` in `field` already. */
   #holds(state: UserState, field: string, v: unknown): boolean {
+    if (!state.exact) return false;
     if (state.stamps !== undefined && Object.hasOwn(state.stamps, field)) return sameValue(state.merged![field], v);
     return state.value !== undefined && Object.hasOwn(state.value, field) && sameValue(state.value[field], v);
   }
 
   /** The newest value known of a user whose newest `set` is kept. */
   #current(state: UserState): UserFields {
+    this.#spread(state);
     return state.merged === undefined ? state.value! : { ...state.value, ...state.merged, id: state.value!.id };
   }
 

@@ -222,6 +222,20 @@ const rows: Row[] = [
     oldMatches: { id: '12' },
   },
   {
+    name: 'CHANNEL_DELETE with channels not cached still clears the messages, invites and voice states in it',
+    before: [...both, mutation.set('voiceState', voice(G, '19', '11') as never)],
+    t: 'CHANNEL_DELETE',
+    d: channel('11', G),
+    rules: { channels: false },
+    async after(cache) {
+      await expect(cache.getMessage('16')).rejects.toBeInstanceOf(EntryNotFound);
+      await expect(cache.getInvite('inv1')).rejects.toBeInstanceOf(EntryNotFound);
+      await expect(cache.getVoiceState(G, '19')).rejects.toBeInstanceOf(EntryNotFound);
+      expect(await cache.iterVoiceStatesForGuild(G).len()).toBe(1);
+      await otherGuildIntact(cache);
+    },
+  },
+  {
     name: 'THREAD_CREATE sets the thread',
     before: both,
     t: 'THREAD_CREATE',

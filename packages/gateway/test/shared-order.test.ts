@@ -85,6 +85,20 @@ describe('users keep gateway order across guilds', () => {
     expect((await cache.getUser(U)).username).toBe('second');
   });
 
+  it("the bot's own me ends as the last READY or USER_UPDATE of a burst", async () => {
+    const cache = new MemoryCache();
+    await cache.open();
+    const listener = new GatewayListener(cache, {}, { logger: recordingLogger() });
+    const me = (username: string) => ({ ...user('9'), username });
+    listener.handle(dispatch('READY', { v: 10, user: me('ready'), guilds: [], session_id: 's', resume_gateway_url: 'wss://x', application: { id: '9', flags: 0 } }), 0);
+    for (let i = 0; i < 20; i++) {
+      listener.handle(guildCreate(String(3000 + i), `u${i}`), 0);
+      listener.handle(dispatch('USER_UPDATE', me(`me${i}`)), 0);
+    }
+    await listener.idle();
+    expect((await cache.getMe()).username).toBe('me19');
+  });
+
   it('fed one event at a time, the same stream ends the same', async () => {
     const cache = new MemoryCache();
     await cache.open();

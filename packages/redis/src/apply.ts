@@ -20,10 +20,14 @@
  * 4. Execute the plan (see plan.ts): per-guild ops are atomic, in one Lua call
  *    per guild; cross-slot indexes are written right after, before `apply`
  *    resolves.
+ * 5. Remove the messages, invites and voice states of the channels the guild
+ *    ops removed (the channel cascade, apply/cascade.ts; a channel delete's is
+ *    part of the batch itself).
  */
-import { applyReactionChange, copyEntity, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName, type ScopedResource } from '@sake/abc';
+import { applyReactionChange, copyEntity, fillKeyFields, scopeIdOf, smallestSnowflakes, type Mutation, type ResourceName } from '@sake/abc';
 import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
+import { cascadeRemovals, expandChannelDeletes, mustSeeCascade, splitOld, SplitBatch, type ChannelRemoval, type PendingRemoval } from './apply/cascade.js';
 import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
 import type { Ctx } from './context.js';
 import { bucketOf } from './keys.js';
@@ -368,8 +372,8 @@ function addNewRoles(ctx: Ctx, checked: readonly Checked[]): Promise<unknown> | 
   };
   for (const m of checked) {
     if (m.resource !== 'member') continue;
-    if (m.type === 'set') note(m.key.guildId!, m.value);
-    else if (m.type === 'merge') note(m.key.guildId!, m.patch);
+    if (m.type === 'set') note(m.key.guildId, m.value);
+    else if (m.type === 'merge') note(m.key.guildId, m.patch);
     else if (m.type === 'replaceForGuild') for (const v of m.values) note(m.guildId, v.value);
   }
   if (!added) return undefined;
@@ -391,8 +395,38 @@ function keptTtl(expireAt: number | null | undefined, now: number): number | nul
  * before `after` settles (its reads neither: they must see what `after`
  * wrote), and nothing at all if it rejects; a batch that needs no pre-read is
  * planned and encoded meanwhile. New dictionary ids may be registered before.
+ * Removed channels take their children with them (apply/cascade.ts).
  */
-export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
+export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
+  const expanded = expandChannelDeletes(checked, old);
+  return applyCascading(ctx, expanded.checked, expanded.old, after);
+}
+
+/** {@link applyOnce}, then the cascade of the channels its guild ops removed; in two parts when the simulation asks for it. */
+async function applyCascading(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
+  const removals: ChannelRemoval[] = [];
+  let result: unknown[] | undefined;
+  try {
+    result = await applyOnce(ctx, checked, removals, old, after);
+  } catch (error) {
+    if (!(error instanceof SplitBatch)) throw error;
+    // Nothing was written (the simulation stops before the plan runs). A split needs a pre-read
+    // value, so `after` has settled; the first part still waits for it, to not depend on that.
+    const parts = splitOld(old, error.at);
+    const first = await applyCascading(ctx, checked.slice(0, error.at), parts?.[0], after);
+    const second = await applyCascading(ctx, checked.slice(error.at), parts?.[1]);
+    if (parts === undefined) return undefined;
+    const values = new Array<unknown>(old!.length);
+    parts[2].forEach((pos, k) => (values[pos] = first![k]));
+    parts[3].forEach((pos, k) => (values[pos] = second![k]));
+    return values;
+  }
+  await cascadeRemovals(ctx, checked, removals, (deletes) => applyCascading(ctx, deletes));
+  return result;
+}
+
+/** One pass of {@link applyChecked} over an expanded batch; channels its guild ops removed are added to `removals`. */
+async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
   ctx.conn.assertOpen();
   const oldValues: unknown[] | undefined = old === undefined ? undefined : new Array<unknown>(old.length).fill(undefined);
   let waited = after === undefined;
@@ -439,7 +473,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         // Always follow a merged member's user: the merge rewrites it, and must write it as the batch has
         // it by then (a replace or a set of another guild's member may have changed it), not as it was read.
         // It costs no read of its own: readValues takes it from the member read.
-        if (m.resource === 'member') follow('user', { userId: m.key.userId! });
+        if (m.resource === 'member') follow('user', { userId: m.key.userId });
         break;
       case 'react':
         follow('message', m.key).wantsExpiry = true;
@@ -459,7 +493,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
     if (oldAt?.has(i) && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
       follow(m.resource, m.key);
       // getMember joins the member with the user entry as it is then: follow the user too.
-      if (m.resource === 'member') follow('user', { userId: m.key.userId! });
+      if (m.resource === 'member') follow('user', { userId: m.key.userId });
     }
   }
   // Channels whose limit a message set of this batch applies: when the batch also reads messages (a
@@ -661,6 +695,8 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
    */
   const currentUser = (userId: string, member: Entity | null): Entity | undefined =>
     tracked.user(userId)?.value ?? (member?.user as Entity | undefined);
+  /** Channel replaces/clears passed so far, whose removed channels the guild scripts will name. */
+  const pending: PendingRemoval[] = [];
 
   for (let i = 0; i < checked.length; i++) {
     const m = checked[i]!;
@@ -672,6 +708,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         for (const pos of positions) oldValues![pos] = value === undefined ? undefined : copyEntity(value);
       }
     }
+    if (pending.length > 0 && 'key' in m && mustSeeCascade(pending, m, tracked.get(m.resource, m.key)?.value ?? null, oldAt?.has(i) === true)) throw new SplitBatch(i);
     switch (m.type) {
       case 'set':
         setEntity(m.resource, m.key, m.value, m.ttlMs, m.channelLimit);
@@ -683,11 +720,13 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         // Most merges change nothing (the author's member sent with every message): no rewrite, no
         // encoding, no Redis work. Found without building the merged entity: what the merged
         // entity would be compared with below is the stored one, already checked when it was written.
-        if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId!, current)) : patchChangesNothing(current, m.patch))) break;
-        const merged: Entity = { ...(current ?? {}), ...m.patch };
+        if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId, current)) : patchChangesNothing(current, m.patch))) break;
+        // The key fields are the key's: an upsert fills in those the patch leaves out, and a patch whose
+        // `user` lacks its id (a presence) keeps it (checkMutation rejected any that contradict the key).
+        const merged: Entity = fillKeyFields(m.resource, m.key, current === null ? m.patch : { ...current, ...m.patch });
         if (m.resource === 'member') {
           const patchUser = m.patch.user as Entity | undefined;
-          merged.user = { ...(currentUser(m.key.userId!, current) ?? {}), ...(patchUser ?? {}) };
+          merged.user = { ...(currentUser(m.key.userId, current) ?? {}), ...(patchUser ?? {}), id: m.key.userId };
           if (merged.guild_id === undefined) merged.guild_id = m.key.guildId;
         }
         // An upsert must produce a storable entity: validate it like a set (TypeError before any write).
@@ -742,14 +781,16 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
         break;
       case 'replaceForGuild': {
         if (m.resource === 'member') {
-          plan.replaceMembers(m.guildId, m.values.map((v) => ({ userId: v.key.userId!, value: v.value })));
-          for (const v of m.values) track('user', { userId: v.key.userId! }, v.value.user as Entity);
+          plan.replaceMembers(m.guildId, m.values.map((v) => ({ userId: v.key.userId, value: v.value })));
+          for (const v of m.values) track('user', { userId: v.key.userId }, v.value.user as Entity);
         } else if (isGuildHashResource(m.resource)) {
           plan.replaceChildren(
             m.resource,
             m.guildId,
-            m.values.map((v) => ({ id: v.key.userId ?? v.key.channelId ?? v.key.roleId ?? v.key.emojiId!, value: v.value })),
+            m.values.map((v) => ({ id: 'userId' in v.key ? v.key.userId : soleId(m.resource, v.key), value: v.value })),
+            i,
           );
+          if (m.resource === 'channel') pending.push({ guildId: m.guildId, listed: new Set(m.values.map((v) => v.key.channelId!)) });
         }
         const replacing = new Map(m.values.map((v) => [keyString(m.resource, v.key), v]));
         for (const t of tracked.of(m.resource)) {
@@ -764,14 +805,15 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
       case 'clearFor': {
         if (isGuildLocalClear(m)) {
           if (m.resource === 'member') plan.clearMembers(m.id);
-          else if (isGuildHashResource(m.resource)) plan.clearChildren(m.resource, m.id);
+          else if (isGuildHashResource(m.resource)) plan.clearChildren(m.resource, m.id, i);
+          if (m.resource === 'channel') pending.push({ guildId: m.id, listed: new Set() });
           for (const t of tracked.of(m.resource)) if (guildOf(t) === m.id) t.value = null;
           break;
         }
         const targets = new Map<string, AnyKey>();
         for (const key of scopeTargets.get(m) ?? []) targets.set(keyString(m.resource, key), key);
         for (const t of tracked.of(m.resource)) {
-          if (t.value !== null && scopeIdOf(m.resource as ScopedResource, m.scope as never, t.value as never) === m.id) {
+          if (t.value !== null && scopeIdOf(m.resource, m.scope, t.value) === m.id) {
             targets.set(keyString(m.resource, t.key), t.key);
           }
         }
@@ -780,7 +822,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
           // Messages and invites need their value to find their indexes; without one they are already gone.
           if ((m.resource === 'message' || m.resource === 'invite') && current === null) continue;
           // Listed under the scope before the batch, but moved out of it by an earlier mutation of the batch.
-          if (current !== null && scopeIdOf(m.resource as ScopedResource, m.scope as never, current as never) !== m.id) continue;
+          if (current !== null && scopeIdOf(m.resource, m.scope, current) !== m.id) continue;
           deleteEntity(m.resource, key, current);
         }
         break;
@@ -789,6 +831,7 @@ export async function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly 
   }
   await afterSettled();
   await plan.execute();
+  removals.push(...plan.removedChannels);
   return oldValues;
 }
 

@@ -43,7 +43,9 @@ export function registerClear(program: Command): void {
     }
     await withBackend(options, false, async (backend) => {
       const what = `${specs.map((s) => s.plural).join(', ')}${options.guild !== undefined ? ` of guild ${options.guild}` : ''}`;
-      if (options.yes !== true && !(await confirm(`Remove every cached ${what} from ${backend.label}?`))) {
+      // The channel cascade of the write contract: say so before it happens.
+      const cascade = specs.some((s) => s.name === 'channel') ? ' (with the messages, invites and voice states in those channels)' : '';
+      if (options.yes !== true && !(await confirm(`Remove every cached ${what}${cascade} from ${backend.label}?`))) {
         out('nothing cleared');
         process.exitCode = 1;
         return;

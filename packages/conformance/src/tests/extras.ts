@@ -5,7 +5,7 @@
 import { EntryNotFound, InvalidDataFound, mutation } from '@sake/abc';
 import type { MemberEntity, MessageEntity, UserEntity } from '@sake/abc';
 import { check, rejects, same } from '../assert.js';
-import { apply, call, iterate } from '../calls.js';
+import { apply, call, iterate, readOk } from '../calls.js';
 import * as fx from '../fixtures.js';
 import type { GroupContext } from '../harness.js';
 import type { ConformanceBackend } from '../options.js';
@@ -28,7 +28,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
     const u = fx.user(h.id(), { global_name: 'Joined', avatar: 'a_abcdef' });
     const m = fx.member(guildId, u, { nick: 'nick' });
     await put(b, members, m);
-    const got = await call<MemberEntity>(b, 'getMember', guildId, u.id);
+    const got = await readOk(`getMember(${guildId}, ${u.id})`, () => call<MemberEntity>(b, 'getMember', guildId, u.id));
     check(got.guild_id === guildId, `getMember must carry guild_id ${guildId}, got ${String(got.guild_id)}`);
     same(got.user, u, 'getMember(…).user');
     same(got, m, 'getMember(…)');
@@ -39,7 +39,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       const b = await h.open();
       const u = fx.user(h.id());
       await put(b, members, fx.member(h.id(), u));
-      same(await call<UserEntity>(b, 'getUser', u.id), u, 'getUser after setting a member');
+      same(await readOk('getUser after setting a member', () => call<UserEntity>(b, 'getUser', u.id)), u, 'getUser after setting a member');
     });
 
     test('members are joined with the current user on every read path', async (h) => {
@@ -69,7 +69,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       await apply(b, mutation.merge('member', { guildId, userId: u.id }, { nick: 'merged', user: userPatch as UserEntity }));
       const mergedUser = { ...u, global_name: 'Merged Name' };
       await expectValue(b, members, { ...m, nick: 'merged', user: mergedUser }, 'after a merge carrying a partial user');
-      same(await call<UserEntity>(b, 'getUser', u.id), mergedUser, 'getUser after a member merge carrying a partial user');
+      same(await readOk('getUser after a member merge carrying a partial user', () => call<UserEntity>(b, 'getUser', u.id)), mergedUser, 'getUser after a member merge carrying a partial user');
     });
 
     test('a member whose user entry was deleted comes back with a user carrying its id', async (h) => {
@@ -79,7 +79,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       const m = fx.member(guildId, u);
       await put(b, members, m);
       await call(b, 'deleteUser', u.id);
-      const got = await call<MemberEntity>(b, 'getMember', guildId, u.id);
+      const got = await readOk(`getMember(${guildId}, ${u.id})`, () => call<MemberEntity>(b, 'getMember', guildId, u.id));
       same(got, { ...m, user: { id: u.id } }, 'getMember after deleteUser');
     });
 
@@ -89,7 +89,53 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.set('member', fx.member(h.id(), u)));
       // Give the ttl time to pass; the user must still be there (a wait, not a timing assertion).
       await new Promise((resolve) => setTimeout(resolve, 200));
-      same(await call<UserEntity>(b, 'getUser', u.id), u, 'getUser of a member\'s user 200 ms after a 50 ms ttl');
+      same(await readOk('getUser of a member\'s user 200 ms after a 50 ms ttl', () => call<UserEntity>(b, 'getUser', u.id)), u, 'getUser of a member\'s user 200 ms after a 50 ms ttl');
+    });
+  }
+
+  if (withUsers) {
+    test('a user set with ttlMs after its member (the listener\'s order) does not expire while the member refers to it', async (h) => {
+      const b = await h.open();
+      const apart = fx.user(h.id());
+      const together = fx.user(h.id());
+      const inApart = fx.member(h.id(), apart);
+      const inTogether = fx.member(h.id(), together);
+      // In two batches, and in one: either way the member was there first.
+      await apply(b, mutation.set('member', inApart));
+      await apply(b, mutation.set('user', apart, { ttlMs: 50 }));
+      await apply(b, mutation.set('member', inTogether), mutation.set('user', together, { ttlMs: 50 }));
+      // Give the ttl time to pass (a wait, not a timing assertion).
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      for (const [u, m] of [[apart, inApart], [together, inTogether]] as const) {
+        same(await readOk(`getUser(${u.id}) 250 ms after a 50 ms ttl, set after its member`, () => call(b, 'getUser', u.id)), u, `getUser(${u.id})`);
+        await expectValue(b, members, m, 'whose user was set with a 50 ms ttl after it, 250 ms later');
+      }
+      await expectIter(b, users, undefined, undefined, [apart, together], 'members\' users set with a ttl after their members, 250 ms later');
+    });
+
+    test('a user stays cached when its last member goes, whichever way the member goes', async (h) => {
+      const b = await h.open();
+      const ways: Array<{ name: string; remove: (m: MemberEntity) => Promise<unknown> }> = [
+        { name: 'deleteMember()', remove: (m) => call(b, 'deleteMember', m.guild_id, m.user.id) },
+        { name: 'a delete mutation', remove: (m) => apply(b, mutation.delete('member', { guildId: m.guild_id, userId: m.user.id })) },
+        { name: 'a replaceForGuild mutation without it', remove: (m) => apply(b, mutation.replaceForGuild('member', m.guild_id, [])) },
+        { name: 'clearMembers()', remove: () => call(b, 'clearMembers') },
+      ];
+      if (ctx.options.refs) {
+        ways.push(
+          { name: 'clearMembersForGuild()', remove: (m) => call(b, 'clearMembersForGuild', m.guild_id) },
+          { name: 'clearMembersForUser()', remove: (m) => call(b, 'clearMembersForUser', m.user.id) },
+          { name: 'a clearFor(guild) mutation', remove: (m) => apply(b, mutation.clearFor('member', 'guild', m.guild_id)) },
+        );
+      }
+      for (const way of ways) {
+        const u = fx.user(h.id());
+        const m = fx.member(h.id(), u);
+        await put(b, members, m);
+        await way.remove(m);
+        await expectAbsent(b, members, m, `after ${way.name}`);
+        same(await readOk(`getUser(${u.id}) right after its last member went by ${way.name}`, () => call(b, 'getUser', u.id)), u, `getUser after ${way.name}`);
+      }
     });
   }
 
@@ -102,7 +148,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
     await call(b, 'deleteMember', m1.guild_id, u.id);
     await expectAbsent(b, members, m1, 'after deleteMember');
     await expectValue(b, members, m2, 'the same user in another guild after deleteMember');
-    if (withUsers) same(await call<UserEntity>(b, 'getUser', u.id), u, 'getUser after deleteMember');
+    if (withUsers) same(await readOk('getUser after deleteMember', () => call<UserEntity>(b, 'getUser', u.id)), u, 'getUser after deleteMember');
   });
 }
 
@@ -156,6 +202,29 @@ export function messageExtras<B extends ConformanceBackend>(ctx: GroupContext<B>
   });
 }
 
+/** Guild tests: deleting a guild removes the guild entry only. */
+export function guildExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  const children = (['channel', 'emoji', 'role', 'member', 'presence', 'voiceState', 'message', 'invite'] as const).filter((r) => ctx.options.resources.has(r));
+  if (children.length === 0) return;
+  for (const how of ['deleteGuild()', 'a delete mutation'] as const) {
+    ctx.test(`${how} removes the guild only: its ${children.map((r) => SPECS[r].plural).join(', ')} stay cached`, async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const g = fx.guild(guildId);
+      const kept = children.map((r) => ({ s: SPECS[r], v: SPECS[r].build(h.parents({ guildId })) }));
+      await put(b, SPECS.guild, g);
+      for (const { s, v } of kept) await put(b, s, v);
+      if (how === 'deleteGuild()') await call(b, 'deleteGuild', guildId);
+      else await apply(b, mutation.delete('guild', { guildId }));
+      await expectAbsent(b, SPECS.guild, g, `after ${how}`);
+      for (const { s, v } of kept) {
+        await expectValue(b, s, v, `a child of a guild removed by ${how} (no cascade)`);
+        if (ctx.options.refs) await expectIter(b, s, 'guild', guildId, [v], `after ${how} of that guild (no cascade)`);
+      }
+    });
+  }
+}
+
 /** Channel tests: threads live in the channel resource and its guild index. */
 export function channelExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
   ctx.test('threads and voice channels are stored as guild channels', async (h) => {
@@ -178,7 +247,7 @@ export function userExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): 
     const u = fx.user(h.id());
     await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.set('user', u));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    same(await call<UserEntity>(b, 'getUser', u.id), u, 'getUser 200 ms after re-setting without ttl');
+    same(await readOk('getUser 200 ms after re-setting without ttl', () => call<UserEntity>(b, 'getUser', u.id)), u, 'getUser 200 ms after re-setting without ttl');
   });
 }
 
@@ -195,10 +264,10 @@ export function meBody<B extends ConformanceBackend>(ctx: GroupContext<B>): void
     const b = await h.open();
     const me = fx.user(h.id(), { bot: true, accent_color: 0x00ff00 });
     await apply(b, mutation.set('me', me));
-    same(await call(b, 'getMe'), me, 'getMe() after set');
+    same(await readOk('getMe() after set', () => call(b, 'getMe')), me, 'getMe() after set');
     const renamed = fx.user(me.id, { bot: true, username: 'renamed' });
     await apply(b, mutation.set('me', renamed));
-    same(await call(b, 'getMe'), renamed, 'getMe() after a second set without accent_color');
+    same(await readOk('getMe() after a second set without accent_color', () => call(b, 'getMe')), renamed, 'getMe() after a second set without accent_color');
   });
 
   test('merge me shallow-merges (upsert creates, no upsert leaves it absent)', async (h) => {
@@ -207,9 +276,19 @@ export function meBody<B extends ConformanceBackend>(ctx: GroupContext<B>): void
     await apply(b, mutation.merge('me', {}, { username: 'nobody' }, false));
     await rejects(() => call(b, 'getMe'), EntryNotFound, 'getMe() after merge without upsert on an absent me');
     await apply(b, mutation.merge('me', {}, me, true));
-    same(await call(b, 'getMe'), me, 'getMe() after merge with upsert');
+    same(await readOk('getMe() after merge with upsert', () => call(b, 'getMe')), me, 'getMe() after merge with upsert');
     await apply(b, mutation.merge('me', {}, { username: 'patched' }));
-    same(await call(b, 'getMe'), { ...me, username: 'patched' }, 'getMe() after merge');
+    same(await readOk('getMe() after merge', () => call(b, 'getMe')), { ...me, username: 'patched' }, 'getMe() after merge');
+  });
+
+  test('ttlMs and channelLimit on a me set or merge are rejected with TypeError', async (h) => {
+    const b = await h.open();
+    const me = fx.user(h.id());
+    for (const options of [{ ttlMs: 60_000 }, { channelLimit: 5 }]) {
+      await rejects(() => apply(b, mutation.set('me', me, options)), TypeError, `apply([set me with ${Object.keys(options)[0]}])`);
+      await rejects(() => apply(b, mutation.merge('me', {}, me, true, options)), TypeError, `apply([merge me with ${Object.keys(options)[0]}])`);
+    }
+    await rejects(() => call(b, 'getMe'), EntryNotFound, 'getMe() after rejected batches');
   });
 
   test('deleteMe removes me and resolves when absent', async (h) => {

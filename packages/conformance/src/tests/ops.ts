@@ -2,7 +2,7 @@
 import { EntryNotFound, mutation } from '@sake/abc';
 import type { Mutation, ResourceName, Snowflake } from '@sake/abc';
 import { equal, rejects, same, sameSet } from '../assert.js';
-import { apply, call, drain, iterate } from '../calls.js';
+import { apply, call, drain, iterate, readOk } from '../calls.js';
 import { SPECS, deleteName, getName, iterName, keyArgs, keyOfEntity, keyString } from '../specs.js';
 import type { Entity, ResourceSpec, Scope } from '../specs.js';
 
@@ -43,7 +43,8 @@ export function label(s: ResourceSpec, value: Entity): string {
 
 /** Assert the entry is cached and deep-equals `expected`. */
 export async function expectValue(backend: object, s: ResourceSpec, expected: Entity, what: string): Promise<void> {
-  same(await get(backend, s, expected), expected, `${getName(s)}(${keyString(s, expected)}) ${what}`);
+  const step = `${getName(s)}(${keyString(s, expected)}) ${what}`;
+  same(await readOk(step, () => get(backend, s, expected)), expected, step);
 }
 
 /** Assert the entry is not cached (`get…` rejects with `EntryNotFound`). */
@@ -69,10 +70,11 @@ export async function expectIter(
   const keyFn = (v: Entity): string => keyString(s, v);
   const args = id === undefined ? [] : [id];
   const it = iterate<Entity>(backend, name, ...args);
-  const counted = await it.len();
+  const counted = await readOk(`${call}.len() ${what}`, () => it.len());
   equal(counted, expected.length, `${call}.len() ${what}`);
-  sameSet(await it.toArray(), expected, keyFn, `${call}.toArray() after len() ${what}`);
-  sameSet(await drain(iterate<Entity>(backend, name, ...args)), expected, keyFn, `for await ${call} ${what}`);
+  sameSet(await readOk(`${call}.toArray() ${what}`, () => it.toArray()), expected, keyFn, `${call}.toArray() after len() ${what}`);
+  const drained = await readOk(`for await ${call} ${what}`, () => drain(iterate<Entity>(backend, name, ...args)));
+  sameSet(drained, expected, keyFn, `for await ${call} ${what}`);
 }
 
 /** The spec of an iterable resource. */

@@ -203,7 +203,7 @@ export function scopeTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s
 }
 
 /** The same entry (same key) with one parent id changed, rebuilt so nested ids (e.g. a message's channel) stay consistent. */
-function rebuildUnder(s: ResourceSpec, value: Entity, field: keyof Parents, parent: Snowflake): Entity {
+export function rebuildUnder(s: ResourceSpec, value: Entity, field: keyof Parents, parent: Snowflake): Entity {
   const v = value as unknown as Record<string, unknown>;
   switch (field) {
     case 'guildId':

@@ -1,20 +1,22 @@
 /** Channels and threads. */
 import { ChannelType, GatewayDispatchEvents } from 'discord-api-types/v10';
-import { mutation, type Mutation, type Snowflake } from '@sake/abc';
+import { CHANNEL_CHILD_RESOURCES, mutation, type Mutation, type Snowflake } from '@sake/abc';
 import { array, object, objectsWithId, optionalSnowflake, snowflake } from '../validate.js';
 import { channelEntity } from './normalise.js';
 import type { EventTranslator, DispatchEventName, TranslateContext, TranslatorTable } from './types.js';
 
 const THREAD_TYPES: ReadonlySet<number> = new Set([ChannelType.AnnouncementThread, ChannelType.PublicThread, ChannelType.PrivateThread]);
 
-/** Remove a channel and what lives in it: its messages, invites and voice states. */
-function channelCascade(channelId: Snowflake): Mutation[] {
-  return [
-    mutation.delete('channel', { channelId }),
-    mutation.clearFor('message', 'channel', channelId),
-    mutation.clearFor('invite', 'channel', channelId),
-    mutation.clearFor('voiceState', 'channel', channelId),
-  ];
+/**
+ * Remove a channel and what lives in it: its messages, invites and voice states. Deleting the
+ * channel does it all (the write contract's channel cascade, done by the backend); only when the
+ * rules don't cache channels (the delete is then dropped) are the children cleared one by one.
+ * The delete comes first either way: it is the mutation whose old value a handler gets.
+ */
+function channelCascade(channelId: Snowflake, context: TranslateContext): Mutation[] {
+  const remove = mutation.delete('channel', { channelId });
+  if (context.rules.resources.has('channel')) return [remove];
+  return [remove, ...CHANNEL_CHILD_RESOURCES.map((resource) => mutation.clearFor(resource, 'channel', channelId))];
 }
 
 /** CHANNEL_CREATE / UPDATE, THREAD_CREATE / UPDATE: set the channel (DM channels are not cached). */
@@ -40,11 +42,11 @@ function deleteChannel<T extends DispatchEventName>(name: string): EventTranslat
       const channelId = snowflake(d, 'id', name);
       const guildId = optionalSnowflake(d, 'guild_id', name);
       if (guildId === undefined) return { mutations: [] };
-      const mutations = channelCascade(channelId);
+      const mutations = channelCascade(channelId, context);
       // Threads of a deleted channel go with it (Discord does not always send their THREAD_DELETEs).
       for await (const channel of context.cache.iterGuildChannelsForGuild(guildId)) {
         if (THREAD_TYPES.has(channel.type) && (channel as { parent_id?: string | null }).parent_id === channelId) {
-          mutations.push(...channelCascade(channel.id));
+          mutations.push(...channelCascade(channel.id, context));
         }
       }
       return { mutations, oldOf: 0 };
@@ -78,7 +80,7 @@ export const channelTranslators: TranslatorTable = {
       for await (const channel of context.cache.iterGuildChannelsForGuild(guildId)) {
         const parentId = (channel as { parent_id?: string | null }).parent_id ?? '';
         if (THREAD_TYPES.has(channel.type) && !listed.has(channel.id) && (parents === undefined || parents.has(parentId))) {
-          mutations.push(...channelCascade(channel.id));
+          mutations.push(...channelCascade(channel.id, context));
         }
       }
       for (const thread of threads) mutations.push(mutation.set('channel', channelEntity(thread, guildId)));

@@ -25,6 +25,7 @@ import {
 import type { PresenceEntity } from '@sake/abc';
 import { encodeEntry } from '../codec/record.js';
 import { EntryList } from '../codec/writer.js';
+import type { ChannelRemoval } from './cascade.js';
 import { runUserScripts } from './user-scripts.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js';
@@ -87,8 +88,8 @@ type GuildRecord =
   | { kind: 'voice'; op: 'replace'; channels: Map<string, string | null> }
   | { kind: 'voice'; op: 'clear' }
   | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'set' | 'del'; id: string }
-  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'replace'; ids: string[] }
-  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'clear' };
+  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'replace'; ids: string[]; at?: number }
+  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'clear'; at?: number };
 
 interface GuildGroup {
   args: Arg[];
@@ -295,8 +296,8 @@ export class Plan {
     g.records.push(this.#childRecord(resource, 'del', id));
   }
 
-  /** Replace every child of `resource` in a guild. */
-  replaceChildren(resource: GuildHashResource, guildId: string, entries: Array<{ id: string; value: Entity }>): void {
+  /** Replace every child of `resource` in a guild; `at` (the mutation's batch index) reports the channels it removes in {@link removedChannels}. */
+  replaceChildren(resource: GuildHashResource, guildId: string, entries: Array<{ id: string; value: Entity }>, at?: number): void {
     for (const { id } of entries) this.#place(resource, id, guildId);
     const g = this.#guild(guildId);
     g.hasChildren = true;
@@ -305,17 +306,20 @@ export class Plan {
     if (resource === 'presence') g.records.push({ kind: 'presence', op: 'replace', userIds: entries.map((e) => e.id) });
     else if (resource === 'voiceState') {
       g.records.push({ kind: 'voice', op: 'replace', channels: new Map(entries.map((e) => [e.id, (e.value.channel_id as string | null | undefined) ?? null])) });
-    } else g.records.push({ kind: 'located', resource, op: 'replace', ids: entries.map((e) => e.id) });
+    } else g.records.push({ kind: 'located', resource, op: 'replace', ids: entries.map((e) => e.id), at });
   }
 
-  /** Remove every child of `resource` in a guild. */
-  clearChildren(resource: GuildHashResource, guildId: string): void {
+  /** Remove every child of `resource` in a guild; `at` as for {@link replaceChildren}. */
+  clearChildren(resource: GuildHashResource, guildId: string, at?: number): void {
     const g = this.#guild(guildId);
     g.args.push('C', GUILD_CHILD_HASH[resource]);
     if (resource === 'presence') g.records.push({ kind: 'presence', op: 'clear' });
     else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
-    else g.records.push({ kind: 'located', resource, op: 'clear' });
+    else g.records.push({ kind: 'located', resource, op: 'clear', at });
   }
+
+  /** Channels that replace/clear ops given an `at` removed, from their script replies (filled by {@link execute}). */
+  readonly removedChannels: ChannelRemoval[] = [];
 
   // ── members ───────────────────────────────────────────────────────────
   /** Set a member and its user. */
@@ -853,7 +857,11 @@ export class Plan {
           const state = located.get(rec.resource) ?? located.set(rec.resource, new Map()).get(rec.resource)!;
           if (rec.op === 'set' || rec.op === 'del') state.set(rec.id, rec.op === 'set');
           else {
-            for (const id of removedIds(reply)) state.set(id, false);
+            const removed = removedIds(reply);
+            // Only the replies (not the base pass) name what was removed: the channel cascade's input.
+            const at = 'at' in rec ? rec.at : undefined;
+            if (rec.resource === 'channel' && at !== undefined && removed.length > 0) this.removedChannels.push({ at, channelIds: removed });
+            for (const id of removed) state.set(id, false);
             if (rec.op === 'replace') for (const id of rec.ids) state.set(id, true);
           }
           break;

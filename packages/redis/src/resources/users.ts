@@ -128,10 +128,21 @@ export async function* iterUsers(ctx: Ctx): AsyncGenerator<UserEntity> {
   }
 }
 
-/** Number of cached users (may include expired orphans not yet swept). */
+/**
+ * Number of cached users: per bucket, its users less those whose orphan deadline has passed (reads
+ * already treat them as gone, and `len()` must agree with iteration, which skips them too).
+ */
 export async function countUsers(ctx: Ctx): Promise<number> {
+  const now = Date.now();
   const counts = await Promise.all(
-    Array.from({ length: ctx.userBuckets }, (_, b) => ctx.conn.run('HLEN', (c) => c.hlen(ctx.keys.users(b)), ctx.keys.users(b))),
+    Array.from({ length: ctx.userBuckets }, async (_, b) => {
+      const [users, due] = await Promise.all([
+        ctx.conn.run('HLEN', (c) => c.hlen(ctx.keys.users(b)), ctx.keys.users(b)),
+        ctx.conn.run('ZCOUNT', (c) => c.zcount(ctx.keys.orphans(b), '-inf', now), ctx.keys.orphans(b)),
+      ]);
+      // A due orphan is always a user of its bucket (its delete drops the deadline too): never below 0.
+      return Math.max(0, users - due);
+    }),
   );
   return counts.reduce((a, n) => a + n, 0);
 }

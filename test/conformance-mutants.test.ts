@@ -552,7 +552,7 @@ const MUTANTS: Mutant[] = [
           batch.map((m) => {
             if (m.type !== 'merge' || (m.resource !== 'member' && m.resource !== 'voiceState')) return m;
             const { guild_id: _g, user_id: _u, user, ...rest } = m.patch as Record<string, unknown> & { user?: Record<string, unknown> };
-            return { ...m, patch: user === undefined ? rest : { ...rest, user: { ...user, id: m.key.userId } } } as Mutation;
+            return { ...m, patch: user === undefined ? rest : { ...rest, user: { ...user, id: m.key.userId } } };
           }),
           options,
         ),

@@ -132,7 +132,11 @@ function randomMutation(w: World, r: Random): Mutation {
       return mutation.replaceForGuild('member', guild, w.users.filter(() => r.chance(0.4)).map((id) => member(w, r, guild, id)) as never);
     case 23:
       // Channel removals whose channels only the backend knows: the channel cascade (each channel's messages, invites, voice states).
-      if (r.chance(0.8)) return mutation.replaceForGuild('channel', guild, w.channels.filter((x) => x.guild === guild && r.chance(0.6)).map((x) => ({ id: x.id, guild_id: guild, type: 0, name: 'cc' })) as never);
+      if (r.chance(0.8)) {
+        // Partial channels (all a removal needs): `as never` lets them past the entity type.
+        const kept = w.channels.filter((x) => x.guild === guild && r.chance(0.6)).map((x) => ({ id: x.id, guild_id: guild, type: 0, name: 'cc' })) as never;
+        return mutation.replaceForGuild('channel', guild, kept);
+      }
       return mutation.clearFor('channel', 'guild', guild);
     default:
       return r.pick([mutation.clearFor('message', 'channel', channel.id), mutation.clearFor('member', 'guild', guild), mutation.clearFor('voiceState', 'channel', channel.id), mutation.clearFor('message', 'author', u)]);

@@ -790,7 +790,7 @@ async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[
             m.values.map((v) => ({ id: 'userId' in v.key ? v.key.userId : soleId(m.resource, v.key), value: v.value })),
             i,
           );
-          if (m.resource === 'channel') pending.push({ guildId: m.guildId, listed: new Set(m.values.map((v) => v.key.channelId!)) });
+          if (m.resource === 'channel') pending.push({ guildId: m.guildId, listed: new Set(m.values.map((v) => v.key.channelId)) });
         }
         const replacing = new Map(m.values.map((v) => [keyString(m.resource, v.key), v]));
         for (const t of tracked.of(m.resource)) {

@@ -168,13 +168,13 @@ export function writerBody<B extends ConformanceBackend>(ctx: GroupContext<B>): 
     await apply(
       b,
       mutation.set(s.resource, first),
-      mutation.delete(s.resource, key as never),
-      mutation.merge(s.resource, key as never, s.patch, false), // absent now: no-op
+      mutation.delete(s.resource, key),
+      mutation.merge(s.resource, key, s.patch, false), // absent now: no-op
       mutation.set(s.resource, last),
     );
     await expectValue(b, s, last, 'after [set, delete, merge (absent), set]');
     const gone = s.build(h.parents());
-    await apply(b, mutation.set(s.resource, gone), mutation.delete(s.resource, keyOfEntity(s, gone) as never));
+    await apply(b, mutation.set(s.resource, gone), mutation.delete(s.resource, keyOfEntity(s, gone)));
     await rejects(() => call(b, getName(s), ...keyArgs(keyOfEntity(s, gone))), EntryNotFound, 'get after [set, delete] in one batch');
   });
 

@@ -28,12 +28,12 @@ export function put(backend: object, s: ResourceSpec, ...values: Entity[]): Prom
 
 /** A `merge` mutation of `patch` into the entry `value` identifies. */
 export function mergeOf(s: ResourceSpec, value: Entity, patch: Readonly<Record<string, unknown>>, upsert = false): Mutation {
-  return mutation.merge(s.resource, keyOfEntity(s, value) as never, patch, upsert);
+  return mutation.merge(s.resource, keyOfEntity(s, value), patch, upsert);
 }
 
 /** A `delete` mutation of the entry `value` identifies. */
 export function deleteOf(s: ResourceSpec, value: Entity): Mutation {
-  return mutation.delete(s.resource, keyOfEntity(s, value) as never);
+  return mutation.delete(s.resource, keyOfEntity(s, value));
 }
 
 /** Describe an entry in failure messages (`member 123/456`). */

@@ -147,6 +147,7 @@ describe.each(backends)('bench data read back from %s', (_name, make) => {
       const keys = await collectKeys(client, `${cache.prefix}*`);
       for (let i = 0; i < keys.length; i += 500) await client.unlink(...keys.slice(i, i + 500));
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
     await cache?.close();
   });
 

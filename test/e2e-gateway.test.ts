@@ -183,10 +183,12 @@ describe.each(backends)('fake gateway → @discordjs/ws → GatewayListener → 
   });
 
   afterAll(async () => {
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is undefined when beforeAll failed before setting it */
     listener?.detach();
     await manager?.destroy();
     await gateway?.stop();
     if (cache) await factory.dispose(cache);
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   });
 
   it('caches READY and every GUILD_CREATE, and heartbeats are acknowledged', async () => {

@@ -112,8 +112,8 @@ describe('users keep gateway order across guilds', () => {
 });
 
 describe('SharedOrder', () => {
-  const set = (username: string, extra: Record<string, unknown> = {}) => mutation.set('user', { ...user(U), username, ...extra } as never);
-  const merge = (patch: Record<string, unknown>) => mutation.merge('user', { userId: U }, { id: U, ...patch } as never);
+  const set = (username: string, extra: Record<string, unknown> = {}) => mutation.set('user', { ...user(U), username, ...extra });
+  const merge = (patch: Record<string, unknown>) => mutation.merge('user', { userId: U }, { id: U, ...patch });
   const write = (order: SharedOrder, m: Mutation, s: number) => order.write(m, s, new Map());
 
   it('drops a set older than the newest set, keeps a newer one whole', () => {
@@ -143,7 +143,7 @@ describe('SharedOrder', () => {
   it('a member set older than the user keeps the newest user', () => {
     const order = new SharedOrder();
     write(order, set('newest'), 10);
-    const m = mutation.set('member', { ...member(U, { user: named('stale') }), guild_id: A } as never);
+    const m = mutation.set('member', { ...member(U, { user: named('stale') }), guild_id: A });
     const out = write(order, m, 3) as { value: { user: { username: string } } };
     expect(out.value.user.username).toBe('newest');
   });

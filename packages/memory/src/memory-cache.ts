@@ -118,6 +118,7 @@ export class MemoryCache implements Backend {
   #iter<R extends ResourceName>(resource: R, scope?: string, parent?: string): CacheIterator<EntityMap[R]> {
     const store = this.#state.store(resource);
     const keys = (): string[] => (scope === undefined ? store.keys() : store.keysFor(scope, parent!));
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a generator function cannot be an arrow; it reads the cache through `self`
     const self = this;
     return new SyncSourceIterator<EntityMap[R]>(
       function* () {

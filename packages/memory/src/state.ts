@@ -129,7 +129,8 @@ export class MemoryState {
   /** The indexes of `options.old`, each checked to name a set/merge/delete/react of the batch (a `TypeError` otherwise). */
   checkOld(batch: readonly CheckedMutation[], wanted: readonly number[]): void {
     if (!Array.isArray(wanted)) throw new TypeError('options.old must be an array of batch indexes');
-    for (const i of wanted) {
+    // Array.isArray made the elements `any`; the declared type was right.
+    for (const i of wanted as readonly number[]) {
       const m = Number.isInteger(i) ? batch[i] : undefined;
       if (m === undefined) throw new TypeError(`options.old: ${String(i)} is not an index of the batch (length ${batch.length})`);
       if (!REPORTABLE.has(m.type)) throw new TypeError(`options.old: batch[${i}] is a ${m.type} mutation, which has no old value`);
@@ -182,7 +183,7 @@ export class MemoryState {
     if (resource === 'member') {
       // checkMutation made sure a member carries its user object.
       const { user, ...member } = value as unknown as MemberEntity;
-      this.#stores.user.set(user.id, user as UserEntity);
+      this.#stores.user.set(user.id, user);
       this.#stores.member.set(k, { ...member, user: { id: user.id } }, expiresAt);
       return;
     }

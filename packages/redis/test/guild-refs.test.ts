@@ -20,7 +20,7 @@ afterAll(() => {
 
 /** The sorted guild ids of a user's members, through the public API. */
 async function guildsOf(cache: RedisCache, userId: string): Promise<string[]> {
-  return (await cache.iterMembersForUser(userId).toArray()).map((m) => m.guild_id as string).sort();
+  return (await cache.iterMembersForUser(userId).toArray()).map((m) => m.guild_id).sort();
 }
 
 for (const [name, make] of TOPOLOGIES) {

@@ -55,17 +55,17 @@ export function basicTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s
   test(`set replaces the whole ${s.resource} (fields missing from the new value are gone)`, async (h) => {
     const b = await h.open();
     const base = s.build(h.parents());
-    await put(b, s, { ...base, ...s.patch, ...s.extra } as Entity);
+    await put(b, s, { ...base, ...s.patch, ...s.extra });
     await put(b, s, base);
     await expectValue(b, s, base, 'after a second set without the extra fields');
   });
 
   test(`merge shallow-merges a patch into an existing ${s.resource}`, async (h) => {
     const b = await h.open();
-    const base = { ...s.build(h.parents()), ...s.extra } as Entity;
+    const base = { ...s.build(h.parents()), ...s.extra };
     await put(b, s, base);
     await apply(b, mergeOf(s, base, s.patch));
-    await expectValue(b, s, { ...base, ...s.patch } as Entity, 'after merge (patched fields replaced, others kept)');
+    await expectValue(b, s, { ...base, ...s.patch }, 'after merge (patched fields replaced, others kept)');
   });
 
   test(`merge with upsert creates an absent ${s.resource}`, async (h) => {
@@ -130,7 +130,7 @@ export function basicTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s
     const a = s.build(h.parents());
     const c = s.build(h.parents());
     await put(b, s, a, c);
-    const merged = { ...a, ...s.patch } as Entity;
+    const merged = { ...a, ...s.patch };
     await apply(b, mergeOf(s, a, s.patch), deleteOf(s, c));
     await expectIter(b, s, undefined, undefined, [merged], 'after merging one entry and deleting the other');
   });

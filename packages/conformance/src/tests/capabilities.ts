@@ -7,7 +7,7 @@
 import { mutation } from '@sake/abc';
 import type { MemberEntity, Mutation, ReactionChange, UserEntity } from '@sake/abc';
 import { check, fail, same, show } from '../assert.js';
-import { apply, applyReporting, call } from '../calls.js';
+import { applyReporting, call } from '../calls.js';
 import * as fx from '../fixtures.js';
 import type { GroupContext, Harness } from '../harness.js';
 import type { ConformanceBackend } from '../options.js';
@@ -74,8 +74,8 @@ export function oldValueTests<B extends ConformanceBackend>(ctx: GroupContext<B>
     const base = s.build(h.parents());
     const [first] = await applyReporting(b, [setOf(s, base)], [0]);
     expectOld([first], [undefined], 'a set of an absent entry');
-    const full = { ...base, ...s.extra } as Entity;
-    const merged = { ...full, ...s.patch } as Entity;
+    const full = { ...base, ...s.extra };
+    const merged = { ...full, ...s.patch };
     const batch = [setOf(s, full), mergeOf(s, full, s.patch), deleteOf(s, full), mergeOf(s, full, s.patch, false), setOf(s, base)];
     // Not in batch order: the result follows the order of `old`.
     const old = await applyReporting(b, batch, [4, 0, 2, 1, 3]);
@@ -90,7 +90,7 @@ export function oldValueTests<B extends ConformanceBackend>(ctx: GroupContext<B>
     const other = s.build(h.parents());
     const old = await applyReporting(b, [setOf(s, value), setOf(s, other), mergeOf(s, value, s.patch)], [2, 0]);
     expectOld(old, [value, undefined], `[set, set (another key), merge] of ${label(s, value)} on an empty store`);
-    await expectValue(b, s, { ...value, ...s.patch } as Entity, 'after [set, merge] in one batch');
+    await expectValue(b, s, { ...value, ...s.patch }, 'after [set, merge] in one batch');
   });
 
   if (ctx.options.resources.has('message')) {
@@ -206,7 +206,7 @@ export function orderedBatchTests<B extends ConformanceBackend>(ctx: GroupContex
     const b = await open(h);
     const s = pick(h);
     const base = s.build(h.parents());
-    const full = { ...base, ...s.extra } as Entity;
+    const full = { ...base, ...s.extra };
     // Each batch is handed over before the previous one resolved, ordered after it.
     const first = call(b, 'apply', [setOf(s, base)]);
     const second = call(b, 'apply', [mergeOf(s, base, s.extra)], { after: first });

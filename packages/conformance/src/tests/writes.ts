@@ -10,7 +10,7 @@
  */
 import { mutation } from '@sake/abc';
 import type { ReactionEmoji } from '@sake/abc';
-import { fail, same } from '../assert.js';
+import { fail } from '../assert.js';
 import { apply } from '../calls.js';
 import * as fx from '../fixtures.js';
 import type { GroupContext, Harness } from '../harness.js';

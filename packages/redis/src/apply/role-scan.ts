@@ -88,7 +88,7 @@ async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, indexes: 
           const userId = idFromBytes(flat[i]!);
           // The reply does not say the bucket: it follows from the user id, as for every member.
           const key = ctx.keys.memberBucket(guildId, bucketOf(userId, buckets));
-          candidates.push({ key, userId, record: joinRecord(flat[i + 1]!, flat[i + 2]!, fieldLocator(key, userId)) });
+          candidates.push({ key, userId, record: joinRecord(flat[i + 1]!, flat[i + 2], fieldLocator(key, userId)) });
         }
         return keepHolders(ctx, guildId, candidates, roleIds);
       }),

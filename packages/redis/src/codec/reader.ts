@@ -27,6 +27,7 @@ export function assignOwn(to: Record<string, unknown>, from: Record<string, unkn
 
 /** Thrown inside the reader to give up on the fast path. */
 const SLOW: unique symbol = Symbol('slow');
+/* eslint-disable @typescript-eslint/only-throw-error -- SLOW is thrown, not an Error: no stack to capture on a hot path, and read() catches it */
 
 /** Two-digit strings `00`…`99` and three-digit strings `000`…`999` (timestamps without padStart). */
 const D2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
@@ -440,6 +441,7 @@ function generatedDecoder(fields: readonly FieldSpec[], implied: Readonly<Record
       props.push(`${JSON.stringify(name)}: v${i}`);
     }
   }
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point: a decoder compiled for one field list (the source is built here from JSON.stringify'd names)
   const decode = valid ? (new Function('r', 'implied', 'usual', `${reads.join('\n')}\nreturn { ${props.join(', ')} };`) as ShapeDecoder) : null;
   if (!list) {
     list = [];

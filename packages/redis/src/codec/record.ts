@@ -438,7 +438,7 @@ function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, rol
   if (pos < values.length) {
     const ext = values[pos++];
     if (!isExtension(ext)) fail('record has an invalid extension map');
-    assignOwn(out, ext as Record<string, unknown>);
+    assignOwn(out, ext);
   }
   if (pos !== values.length) fail(`record has ${values.length - pos} values beyond its codes and extension map`);
   return out as T;

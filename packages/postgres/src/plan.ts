@@ -52,14 +52,14 @@ export function planBatch(batch: readonly CheckedMutation[], reported: ReadonlyS
       case 'set': {
         const key = storeKey(m.resource, m.key);
         if (reported.has(i)) point(plan, m.resource, key);
-        if (m.resource === 'member' && reported.has(i)) point(plan, 'user', m.key.userId!);
+        if (m.resource === 'member' && reported.has(i)) point(plan, 'user', m.key.userId);
         if (m.resource === 'user' && m.ttlMs !== undefined) scope(plan, 'member', 'user', m.key.userId);
         if (m.resource === 'message' && m.channelLimit !== undefined) scope(plan, 'message', 'channel', m.value.channel_id);
         return;
       }
       case 'merge': {
         point(plan, m.resource, storeKey(m.resource, m.key));
-        if (m.resource === 'member') point(plan, 'user', m.key.userId!);
+        if (m.resource === 'member') point(plan, 'user', m.key.userId);
         if (m.upsert && m.resource === 'user' && m.ttlMs !== undefined) scope(plan, 'member', 'user', m.key.userId);
         if (m.upsert && m.resource === 'message' && m.channelLimit !== undefined) scope(plan, 'message', 'channel', m.patch.channel_id);
         return;
@@ -68,12 +68,12 @@ export function planBatch(batch: readonly CheckedMutation[], reported: ReadonlyS
         point(plan, m.resource, storeKey(m.resource, m.key));
         if (m.resource === 'channel') childrenOf(plan, m.key.channelId);
         if (m.resource === 'member') {
-          point(plan, 'user', m.key.userId!);
+          point(plan, 'user', m.key.userId);
           if (userTtlMs !== undefined) scope(plan, 'member', 'user', m.key.userId);
         }
         return;
       case 'react':
-        point(plan, 'message', m.key.messageId!);
+        point(plan, 'message', m.key.messageId);
         return;
       case 'removeRole':
         plan.roleScans.push({ guildId: m.guildId, roleId: m.roleId });
@@ -127,8 +127,8 @@ export function planRetention(batch: readonly CheckedMutation[], tables: Tables,
   // Members the batch itself writes may be the ones a later replace or clear removes.
   for (const m of batch) {
     if (m.resource !== 'member') continue;
-    if (m.type === 'set' || m.type === 'merge') need(m.key.userId!);
-    if (m.type === 'replaceForGuild') for (const v of m.values) need(v.key.userId!);
+    if (m.type === 'set' || m.type === 'merge') need(m.key.userId);
+    if (m.type === 'replaceForGuild') for (const v of m.values) need(v.key.userId);
   }
   for (const m of batch) {
     if (m.resource !== 'member') continue;

@@ -90,7 +90,7 @@ export class Semantics {
         this.#merge(m.resource, m.key, m.patch, m.upsert, m.ttlMs, m.channelLimit);
         return;
       case 'react':
-        this.#react(m.key.messageId!, m.change);
+        this.#react(m.key.messageId, m.change);
         return;
       case 'removeRole':
         this.#removeRole(m.guildId, m.roleId);

@@ -189,7 +189,7 @@ describe('sakeRoleHolders and sakeStripRoles', () => {
           await redis.hset(keys.memberTails(GUILD, b), f, tail);
         }
       }
-      const wanted = new Set([[1], [200, 5], [300, 128, 0]][next(3)]!);
+      const wanted = new Set([[1], [200, 5], [300, 128, 0]][next(3)]);
       const first = next(nb);
       const last = first + 1 + next(nb - first);
       const found = await redis.sakeRoleHoldersBuffer(keys.guildMeta(GUILD), [keys.memberBucketPrefix(GUILD), String(first), String(last), String(wanted.size), ...[...wanted].map(String), ...needles]);

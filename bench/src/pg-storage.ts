@@ -62,13 +62,13 @@ async function main(): Promise<void> {
         writeMs.push(now() - t0);
       }
       await client.query(`VACUUM ANALYZE ${table}`);
-      const size = Number((await client.query(`SELECT pg_total_relation_size('${table}') AS n`)).rows[0].n);
+      const size = Number((await client.query<{ n: string }>(`SELECT pg_total_relation_size('${table}') AS n`)).rows[0]!.n);
       const reads: number[] = [];
       for (let i = 0; i < 3_000; i++) {
         const key = members[(i * 7919) % members.length]!.k;
         const t0 = now();
-        const r = await client.query({ name: `get_${format}_${schema}`, text: `SELECT data FROM ${table} WHERE k = $1`, values: [key] });
-        decode(format, r.rows[0].data);
+        const r = await client.query<{ data: unknown }>({ name: `get_${format}_${schema}`, text: `SELECT data FROM ${table} WHERE k = $1`, values: [key] });
+        decode(format, r.rows[0]!.data);
         reads.push((now() - t0) * 1000);
       }
       const scans: number[] = [];
@@ -76,20 +76,26 @@ async function main(): Promise<void> {
         const t0 = now();
         let after = '';
         for (;;) {
-          const r = await client.query({ name: `scan_${format}_${schema}`, text: `SELECT k, data FROM ${table} WHERE k > $1 ORDER BY k LIMIT 500`, values: [after] });
+          const r = await client.query<{ k: string; data: unknown }>({
+            name: `scan_${format}_${schema}`,
+            text: `SELECT k, data FROM ${table} WHERE k > $1 ORDER BY k LIMIT 500`,
+            values: [after],
+          });
           for (const row of r.rows) decode(format, row.data);
           if (r.rows.length < 500) break;
-          after = r.rows[r.rows.length - 1].k;
+          after = r.rows[r.rows.length - 1]!.k;
         }
         scans.push(now() - t0);
       }
       // Strings Discord can send: a NUL, and a lone surrogate (a name cut in the middle of a pair).
       const odd = { nul: 'a\u0000b', lone: 'cut \ud83d' };
       const kept = await client
-        .query(`INSERT INTO ${table} (k, data) VALUES ('odd', $1${binary(format) ? '' : `::${format}`}) RETURNING data`, [encode(format, odd)])
+        .query<{ data: unknown }>(`INSERT INTO ${table} (k, data) VALUES ('odd', $1${binary(format) ? '' : `::${format}`}) RETURNING data`, [
+          encode(format, odd),
+        ])
         .then(
           (r) => {
-            const back = decode(format, r.rows[0].data) as typeof odd;
+            const back = decode(format, r.rows[0]!.data) as typeof odd;
             return back.nul === odd.nul && back.lone === odd.lone ? 'both kept' : `changed: ${back.nul === odd.nul ? '' : 'NUL '}${back.lone === odd.lone ? '' : 'lone surrogate'}`;
           },
           (err: Error) => `refused (${err.message.split('\n')[0]})`,
@@ -98,7 +104,9 @@ async function main(): Promise<void> {
         `| ${format} | ${(members.length / (median(writeMs) / 1000)).toFixed(0)} | ${percentile(reads, 50).toFixed(0)} | ${(members.length / (median(scans) / 1000)).toFixed(0)} | ${(size / members.length).toFixed(0)} | ${kept} |`,
       );
     }
-    console.log(`${members.length} members, PostgreSQL ${(await client.query('SHOW server_version')).rows[0].server_version}, Node ${process.version}`);
+    console.log(
+      `${members.length} members, PostgreSQL ${(await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version}, Node ${process.version}`,
+    );
     console.log('| column | write rows/s | get p50 µs | scan+decode rows/s | bytes/row on disk | NUL and lone surrogate |');
     console.log('|---|---:|---:|---:|---:|---|');
     for (const row of rows) console.log(row);

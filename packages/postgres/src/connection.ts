@@ -16,6 +16,7 @@ export interface Statement {
 
 /** Whether `target` is a pool someone else created (duck-typed: two copies of pg may be loaded). */
 function isPool(target: PostgresTarget): target is pg.Pool {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: duck-types a caller's target (typeof null is 'object'); the constructor also rejects null
   return typeof target === 'object' && target !== null && typeof (target as pg.Pool).connect === 'function' && typeof (target as pg.Pool).query === 'function';
 }
 
@@ -41,6 +42,7 @@ export class Connection {
   #pool: pg.Pool | undefined;
 
   constructor(target: PostgresTarget, options: ResolvedOptions) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: a JavaScript caller can pass anything
     if (typeof target !== 'string' && (typeof target !== 'object' || target === null)) {
       throw new TypeError('PostgresCache needs a postgres:// URL, node-postgres pool options or a pg.Pool');
     }
@@ -152,6 +154,7 @@ export class Connection {
         await send('BEGIN');
         result = await body(run);
       }
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- run(…, true) sets committed inside body; TypeScript keeps the narrowing to false
       if (!committed) await client.query('COMMIT');
       release();
       return result;

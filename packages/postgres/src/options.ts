@@ -54,6 +54,7 @@ export interface ResolvedOptions {
 function positiveInt(value: unknown, name: string, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- names whatever the caller sent
     throw new TypeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
   }
   return value;

@@ -67,7 +67,7 @@ export class OverlayTable {
   /** Note that every row of `parent` in `scope` is being loaded (call before {@link load} of its rows). */
   loadedScope(scope: string, parent: string): void {
     let index = this.#indexes.get(scope);
-    if (index === undefined) this.#indexes.set(scope, (index = new Map()));
+    if (index === undefined) this.#indexes.set(scope, (index = new Map<string, Set<string>>()));
     if (!index.has(parent)) index.set(parent, new Set());
   }
 

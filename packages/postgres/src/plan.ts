@@ -38,7 +38,7 @@ function point(plan: LoadPlan, resource: ResourceName, key: string): void {
 function scope(plan: LoadPlan, resource: ResourceName, name: string, parent: unknown): void {
   if (typeof parent !== 'string') return;
   let scopes = plan.scopes.get(resource);
-  if (scopes === undefined) plan.scopes.set(resource, (scopes = new Map()));
+  if (scopes === undefined) plan.scopes.set(resource, (scopes = new Map<string, Set<string>>()));
   let parents = scopes.get(name);
   if (parents === undefined) scopes.set(name, (parents = new Set()));
   parents.add(parent);

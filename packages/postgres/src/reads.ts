@@ -43,7 +43,8 @@ export interface Row extends Record<string, unknown> {
 export function entityOf(ctx: ReadContext, resource: ResourceName, row: Row): Entity {
   const value = decode(ctx.schema, resource, row.k, row.v, row.data);
   if (resource !== 'member') return value;
-  const userId = String((value.user as Entity | undefined)?.id ?? '');
+  const id = (value.user as Entity | undefined)?.id;
+  const userId = typeof id === 'string' ? id : '';
   const user = row.udata === null || row.udata === undefined ? undefined : decode(ctx.schema, 'user', userId, row.uv, row.udata);
   return joinMember(value, user);
 }

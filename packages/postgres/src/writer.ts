@@ -45,7 +45,9 @@ function checkOld(batch: readonly CheckedMutation[], wanted: unknown): number[] 
 
 /** Apply `batch` (see the module comment). */
 export async function applyBatch(ctx: WriterContext, batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void> {
-  if (!Array.isArray(batch)) throw new TypeError('batch must be an array of mutations');
+  // A runtime check (a JavaScript caller can pass anything) on an `unknown` copy: on `batch` itself the guard narrows to any[].
+  const input: unknown = batch;
+  if (!Array.isArray(input)) throw new TypeError('batch must be an array of mutations');
   const checked = batch.map((m, i) => checkMutation(m, i));
   const wanted = checkOld(checked, options?.old);
   const after = checkApplyAfter(options?.after);

@@ -107,11 +107,11 @@ describe('a server that dies', () => {
       );
       const pattern = moment === 'writing' ? 'WITH %' : '%';
       for (let i = 0; i < 2_000; i++) {
-        const seen = await watcher.query(
+        const seen = await watcher.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sake' AND state = 'active' AND query LIKE $1 AND xact_start IS NOT NULL`,
           [pattern],
         );
-        if (seen.rows[0].n > 0) break;
+        if (seen.rows[0]!.n > 0) break;
       }
       await s.kill9();
       const outcome = await writing;
@@ -119,9 +119,14 @@ describe('a server that dies', () => {
       const raw = new pg.Client({ connectionString: s.url });
       await raw.connect();
       try {
-        const members = (await raw.query(`SELECT count(*)::int AS n FROM "${schema}".members WHERE guild_id = $1`, [guildId])).rows[0].n as number;
-        const users = (await raw.query(`SELECT count(*)::int AS n FROM "${schema}".users u JOIN "${schema}".members m ON m.user_id = u.k WHERE m.guild_id = $1`, [guildId])).rows[0].n as number;
-        const guilds = (await raw.query(`SELECT count(*)::int AS n FROM "${schema}".guilds WHERE k = $1`, [guildId])).rows[0].n as number;
+        const members = (await raw.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".members WHERE guild_id = $1`, [guildId])).rows[0]!.n;
+        const users = (
+          await raw.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM "${schema}".users u JOIN "${schema}".members m ON m.user_id = u.k WHERE m.guild_id = $1`,
+            [guildId],
+          )
+        ).rows[0]!.n;
+        const guilds = (await raw.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".guilds WHERE k = $1`, [guildId])).rows[0]!.n;
         expect(outcome).not.toMatch(/^unexpected/);
         // All or nothing: the guild, every member and every user, or none of them.
         expect([`${outcome} 0/0/0`, `${outcome} ${N}/${N}/1`]).toContain(`${outcome} ${members}/${users}/${guilds}`);

@@ -196,6 +196,7 @@ function initdb(bin: string, dataDir: string, user: { uid: number; gid: number }
   const args = ['-D', dataDir, '-U', 'sake', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'];
   const result = spawnSync(bin ? join(bin, 'initdb') : 'initdb', args, { encoding: 'utf8', ...(user ?? {}) });
   if (result.error || result.status !== 0) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stderr is null when initdb cannot be spawned (ENOENT); @types/node says string
     throw new Error(`initdb failed (${result.status ?? String(result.error)}): ${`${result.stderr ?? ''}`.trim().slice(-500)}`);
   }
 }

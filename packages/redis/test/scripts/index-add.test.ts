@@ -38,7 +38,6 @@ describe('sakeIndexAdd', () => {
       const next = random(seed * 7 + 1);
       const key = `${uniquePrefix('zx')}mx:c:1`;
       const index = new Map<string, number>();
-      let expiry = -2;
       for (let call = 0; call < 4; call++) {
         const now = base + call * 100;
         const limit = next(3) === 0 ? 0 : 1 + next(12);
@@ -54,8 +53,7 @@ describe('sakeIndexAdd', () => {
         const entries = new Map<string, number>();
         for (let i = 0; i < stored.length; i += 2) entries.set(stored[i]!, stored[i + 1] === 'inf' ? Infinity : Number(stored[i + 1]));
         expect(entries).toEqual(index);
-        expiry = expected.expiry;
-        expect(await redis.pexpiretime(key)).toBe(index.size === 0 ? -2 : expiry);
+        expect(await redis.pexpiretime(key)).toBe(index.size === 0 ? -2 : expected.expiry);
       }
     }
   });

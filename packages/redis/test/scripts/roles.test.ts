@@ -45,7 +45,8 @@ function holdsWanted(r: Buffer, wanted: ReadonlySet<number>, o = 0): Held {
   const at = rolesAt(r, o);
   if (at === undefined) return undefined;
   if (at === false) return 'bad';
-  let [pos, count] = at;
+  const [start, count] = at;
+  let pos = start;
   let held = false;
   for (let i = 0; i < count; i++) {
     const x = indexAt(r, pos);
@@ -57,7 +58,8 @@ function holdsWanted(r: Buffer, wanted: ReadonlySet<number>, o = 0): Held {
 }
 
 function withoutWanted(r: Buffer, wanted: ReadonlySet<number>): Buffer {
-  let [pos, count] = rolesAt(r, 0) as [number, number];
+  const [start, count] = rolesAt(r, 0) as [number, number];
+  let pos = start;
   const kept: number[][] = [];
   for (let i = 0; i < count; i++) {
     const [x, after] = indexAt(r, pos)!;

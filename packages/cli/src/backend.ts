@@ -12,8 +12,6 @@ export interface BackendOptions {
   redis?: string;
   /** Key prefix in Redis. */
   prefix?: string;
-  /** Migrate an older Redis key layout on open (otherwise such a store is refused). */
-  migrate?: boolean;
   /** Load this backup into a MemoryCache instead of connecting to Redis. */
   fromBackup?: string;
 }
@@ -74,7 +72,7 @@ export async function openBackend(options: BackendOptions, allowBackupSource: bo
   if (url !== undefined) {
     // Loaded on demand: ioredis is not needed by commands that never touch Redis.
     const { openRedis } = await import('./redis.js');
-    const opened = await openRedis(url, { prefix: options.prefix, migrate: options.migrate });
+    const opened = await openRedis(url, { prefix: options.prefix });
     return { cache: opened.cache, kind: 'redis', label: `${maskUrl(url)} (prefix ${opened.prefix})`, redis: opened.details, close: () => opened.cache.close() };
   }
   if (options.fromBackup !== undefined) {

@@ -33,7 +33,7 @@ export async function runGateway(token: string, options: RunCommandOptions): Pro
   let label: string;
   if (url !== undefined) {
     const { openRedis } = await import('./redis.js');
-    const opened = await openRedis(url, { prefix: options.prefix, migrate: options.migrate });
+    const opened = await openRedis(url, { prefix: options.prefix });
     cache = opened.cache;
     label = `${maskUrl(url)} (prefix ${opened.prefix})`;
   } else {

@@ -17,8 +17,6 @@ export interface RunCommandOptions {
   redis?: string;
   /** Redis key prefix. */
   prefix?: string;
-  /** Migrate an older Redis layout. */
-  migrate?: boolean;
   /** Gateway intents bit field. */
   intents: number;
   /** Guilds whose members are requested (GUILD_MEMBERS_CHUNK) each time their GUILD_CREATE is applied. */

@@ -16,7 +16,7 @@
 import { idBytes } from './codec/ids.js';
 
 /** Version of this key layout; stored under {@link Keys.layout} and checked on open(). */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 1;
 
 /** Child hashes of a guild, by resource. */
 export const GUILD_CHILD_HASH = {

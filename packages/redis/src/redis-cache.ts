@@ -130,7 +130,7 @@ export class RedisCache implements Backend {
     await this.#conn.open(o.connectTimeoutMs);
     try {
       const layout = await withDeadline(
-        checkLayout(this.#conn, this.#keys, { migrate: o.migrate, userBuckets: o.userBuckets, log: (m) => o.logger?.info?.(m) }),
+        checkLayout(this.#conn, this.#keys, { userBuckets: o.userBuckets }),
         o.connectTimeoutMs,
         'layout check',
       );

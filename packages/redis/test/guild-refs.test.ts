@@ -1,13 +1,12 @@
 /**
- * Guild references in the per-user guild lists (`{u:B}:mg` / `:pg`): stores
- * created with key layout 3 hold 4-byte indexes into the store's guild
- * dictionary (`Pgd`); stores migrated from layout 2 keep 8-byte guild ids.
+ * Guild references in the per-user guild lists (`{u:B}:mg` / `:pg`): 4-byte indexes into the store's guild
+ * dictionary (`Pgd`).
  * Both answer the same through the public API; a cache whose copy of the
  * dictionary is behind reads it again; a reference that can't be right is
  * `InvalidDataFound` naming the entry.
  */
 import { BackendError, InvalidDataFound, mutation } from '@sake/abc';
-import { Keys, RedisCache } from '@sake/redis';
+import { Keys, LAYOUT_VERSION, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf, id8, member, opened, redisUrl, sf, singleCache, TOPOLOGIES, uniquePrefix, user } from './helpers.js';
@@ -58,24 +57,6 @@ describe('guild references: stored bytes (single node)', () => {
     await cache.close();
   });
 
-  it('a store migrated from layout 2 keeps 8-byte guild ids in its lists, and reads them', async () => {
-    const prefix = uniquePrefix('gr2');
-    const keys = new Keys(prefix);
-    // An empty layout-2 store: its layout record has no guildRefs.
-    await admin.hset(keys.layout, 'version', '2', 'userBuckets', '1024');
-    const cache = await opened(new RedisCache(redisUrl(), { prefix, migrate: true }));
-    expect(await admin.hget(keys.layout, 'version')).toBe('3');
-    expect(await admin.hget(keys.layout, 'guildRefs')).toBeNull();
-    const u = user();
-    const guilds = [sf(), sf()].sort();
-    await cache.apply(guilds.map((g) => mutation.set('member', member(g, u) as never)));
-    const list = await admin.hgetBuffer(keys.memberGuilds(bucketOf(u.id as string, 1024)), id8(u.id as string));
-    expect(list).toEqual(Buffer.concat(guilds.map(id8)));
-    expect(await admin.exists(keys.guildDictionary)).toBe(0);
-    await expect(guildsOf(cache, u.id as string)).resolves.toEqual(guilds);
-    await cache.close();
-  });
-
   it('a list entry beyond the guild dictionary, or of a broken length, is InvalidDataFound naming the entry', async () => {
     const cache = await opened(singleCache());
     const keys = new Keys(cache.prefix);
@@ -96,7 +77,7 @@ describe('guild references: stored bytes (single node)', () => {
 
   it('a layout record naming an unknown kind of guild reference is refused on open, naming it', async () => {
     const prefix = uniquePrefix('gr3');
-    await admin.hset(new Keys(prefix).layout, 'version', '3', 'userBuckets', '1024', 'guildRefs', 'hash');
+    await admin.hset(new Keys(prefix).layout, 'version', String(LAYOUT_VERSION), 'userBuckets', '1024', 'guildRefs', 'hash');
     const cache = new RedisCache(redisUrl(), { prefix });
     const err = await cache.open().then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);

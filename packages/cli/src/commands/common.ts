@@ -6,8 +6,7 @@ import { openBackend, type BackendOptions, type OpenBackend } from '../backend.j
 export function addBackendOptions(command: Command, allowBackupSource: boolean): Command {
   command
     .addOption(new Option('--redis <url>', 'Redis URL (redis://[user:password@]host:port[/db], rediss:// for TLS)').env('REDIS_URL'))
-    .option('--prefix <prefix>', 'key prefix of the cache in Redis (default "sake:")')
-    .option('--migrate', 'migrate a Redis store written with an older key layout (otherwise it is refused)');
+    .option('--prefix <prefix>', 'key prefix of the cache in Redis (default "sake:")');
   if (allowBackupSource) command.option('--from-backup <file>', 'work on an in-memory copy loaded from a backup file instead of Redis');
   return command;
 }

@@ -56,7 +56,7 @@ export class Keys {
 
   /**
    * String: the store's guild dictionary, the 8-byte ids of every guild the per-user guild lists
-   * referred to, in first-seen order (stores of layout 3: see resources/guild-refs.ts). Append-only.
+   * referred to, in first-seen order (see resources/guild-refs.ts). Append-only.
    */
   get guildDictionary(): string {
     return `${this.prefix}gd`;

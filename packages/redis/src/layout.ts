@@ -32,7 +32,7 @@ function guildRefsField(width: GuildRefWidth): string {
   return width === 4 ? 'index' : 'id';
 }
 
-/** The width a layout record's `guildRefs` value stands for (absent: ids, as every store before layout 3). */
+/** The width a layout record's `guildRefs` value stands for (absent: ids). */
 function guildRefWidthOf(field: string | undefined, keys: Keys): GuildRefWidth {
   if (field === undefined || field === 'id') return 8;
   if (field === 'index') return 4;

@@ -35,7 +35,8 @@ import { runUserScripts } from './apply/user-scripts.js';
 import { Connection, createClient, toCacheError, withDeadline, type Client } from './connection.js';
 import type { Ctx } from './context.js';
 import { checkLayout, reassertLayout } from './layout.js';
-import { MemberLoader } from './resources/member-loader.js';
+import { clusterReader } from './readers/cluster.js';
+import { SingleNodeReader } from './readers/single-node.js';
 import { bucketOf, Keys } from './keys.js';
 import { resolveOptions, type RedisCacheOptions, type RedisTarget, type ResolvedOptions } from './options.js';
 import {
@@ -53,7 +54,7 @@ import { countIndex, iterIndex, readExpiring } from './resources/expiring.js';
 import { countGuilds, iterGuilds, readGuild } from './resources/guilds.js';
 import { RoleDictionaries } from './resources/roles.js';
 import { GuildRefs } from './resources/guild-refs.js';
-import { allMemberWindows, countAllMembers, countGuildMembers, getMemberEntity, guildMemberWindows, iterMembersForUser } from './resources/members.js';
+import { allMemberWindows, countAllMembers, countGuildMembers, guildMemberWindows, iterMembersForUser } from './resources/members.js';
 import { isPackableId } from './codec/ids.js';
 import { WindowIterator } from './resources/window-iterator.js';
 import { countUsers, iterUsers, readMe, readUsers } from './resources/users.js';
@@ -140,7 +141,8 @@ export class RedisCache implements Backend {
         userBuckets: layout.userBuckets,
         memberBucketHint: new Map(),
         userTtlMs: o.userTtlMs,
-        memberLoader: new MemberLoader(this.#conn, this.#keys),
+        // Chosen once: the reads that depend on the topology (readers/).
+        reader: this.#conn.isCluster ? clusterReader : new SingleNodeReader(this.#conn, this.#keys),
         roles: new RoleDictionaries(this.#conn, this.#keys),
         guildRefs: new GuildRefs(this.#conn, this.#keys, layout.guildRefWidth),
       };
@@ -419,7 +421,8 @@ export class RedisCache implements Backend {
       // A canonical decimal id is what toSnowflake returns unchanged; it checks everything else.
       const g = isPackableId(guildId) ? guildId : toSnowflake(guildId, 'guildId');
       const u = isPackableId(userId) ? userId : toSnowflake(userId, 'userId');
-      return getMemberEntity(this.#c(), g, u);
+      const ctx = this.#c();
+      return ctx.reader.getMember(ctx, g, u);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -273,7 +273,7 @@ export class Reader {
     throw SLOW;
   }
 
-  /** A field of `kind`, or null for nil (what generated decoders call per field). */
+  /** A field of `kind`, or null for nil. */
   field(kind: FieldKind): unknown {
     if (this.pos < this.end && this.buf[this.pos] === 0xc0) {
       this.pos++;

@@ -27,95 +27,6 @@ export function fastDecode(
 }
 
 /**
- * A decoder generated for one field list, one set of implied keys and one signature: a presence
- * mask (array records) or the code bytes (coded records; see {@link generatedDecoder}).
- */
-type ShapeDecoder = (r: Reader, implied: Readonly<Record<string, string>>, usual: readonly unknown[]) => Record<string, unknown>;
-
-/** A generated decoder and the implied keys (in order) it was generated for. */
-interface Shape {
-  readonly implied: readonly string[];
-  readonly decode: ShapeDecoder | null;
-}
-
-/** Generated decoders by field list, then by signature (a field list is either array or coded, never both). */
-const shapes = new WeakMap<object, Map<number, Shape[]>>();
-let shapeCount = 0;
-
-/** Most shapes generated in all (beyond: the generic loop). */
-const MAX_SHAPES = 4096;
-
-/** Whether `implied` has exactly the keys `keys`, in that order (no allocation). */
-function sameKeys(implied: Readonly<Record<string, string>>, keys: readonly string[]): boolean {
-  let i = 0;
-  for (const name in implied) if (keys[i++] !== name) return false;
-  return i === keys.length;
-}
-
-/**
- * The code of field `i` in a signature: for a presence mask, 3 ("a value follows") where its bit is
- * set; for code bytes read as one little-endian number, their 2 bits.
- */
-function codeOf(signature: number, coded: boolean, i: number): number {
-  const shifted = Math.floor(signature / (coded ? 4 ** i : 2 ** i));
-  return coded ? shifted % 4 : shifted % 2 === 1 ? 3 : 0;
-}
-
-/**
- * A function that reads the fields of one signature in order and builds the object with one
- * literal (implied keys first, then fields in schema order: the same keys in the same order as the
- * generic loop), so every record of that shape gets its final hidden class at once instead of one
- * transition per property. Field names come from the schemas (constants), quoted with JSON. Null
- * (use the generic loop): a field that is also implied (the generic loop's assignment order is the
- * reference), or a code the general path must report.
- */
-function generatedDecoder(fields: readonly FieldSpec[], implied: Readonly<Record<string, string>>, signature: number, coded: boolean): ShapeDecoder | null {
-  let bySignature = shapes.get(fields);
-  if (!bySignature) {
-    bySignature = new Map();
-    shapes.set(fields, bySignature);
-  }
-  let list = bySignature.get(signature);
-  if (list) for (const shape of list) if (sameKeys(implied, shape.implied)) return shape.decode;
-  if (shapeCount >= MAX_SHAPES) return null;
-  const keys: string[] = [];
-  const reads: string[] = [];
-  const props: string[] = [];
-  for (const name in implied) {
-    keys.push(name);
-    props.push(`${JSON.stringify(name)}: implied[${JSON.stringify(name)}]`);
-  }
-  const names = new Set(keys);
-  let valid = true;
-  for (let i = 0; i < fields.length; i++) {
-    const code = codeOf(signature, coded, i);
-    if (code === 0) continue;
-    const [name, kind, usual] = fields[i]!;
-    if (names.has(name)) valid = false;
-    names.add(name);
-    if (code === 1) props.push(`${JSON.stringify(name)}: null`);
-    else if (code === 2) {
-      if (usual === undefined) valid = false;
-      props.push(`${JSON.stringify(name)}: usual[${i}]`);
-    } else {
-      reads.push(`const v${i} = r.field(${JSON.stringify(kind)});`);
-      props.push(`${JSON.stringify(name)}: v${i}`);
-    }
-  }
-  const decode = valid ? (new Function('r', 'implied', 'usual', `${reads.join('\n')}\nreturn { ${props.join(', ')} };`) as ShapeDecoder) : null;
-  if (!list) {
-    list = [];
-    bySignature.set(signature, list);
-  }
-  list.push({ implied: keys, decode });
-  shapeCount++;
-  return decode;
-}
-
-/** No usual values (array records). */
-const NO_USUAL: readonly unknown[] = [];
-
-/**
  * {@link fastDecode} of the record at `buf[start, end)` (its header byte at `start`), without
  * slicing it out first: iteration decodes many records out of one reply. An array record or a
  * coded one, as `schema` says (schemas.ts `Schema.coded`).
@@ -179,38 +90,19 @@ function readArrayRecord(r: Reader, fields: readonly FieldSpec[], implied: Reado
   let present = 0;
   for (let m = mask; m > 0; m = Math.floor(m / 2)) present += m % 2;
   if (n !== present + 1 && n !== present + 2) return undefined;
-  const decode = generatedDecoder(fields, implied, mask, false);
-  let out: Record<string, unknown>;
-  if (decode) out = decode(r, implied, NO_USUAL);
-  else {
-    out = {};
-    for (const name in implied) out[name] = implied[name];
-    let m = mask;
-    for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
-      if (m % 2 === 0) continue;
-      const field = fields[i]!;
-      out[field[0]] = r.field(field[1]);
-    }
+  const out: Record<string, unknown> = {};
+  for (const name in implied) out[name] = implied[name];
+  let m = mask;
+  for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
+    if (m % 2 === 0) continue;
+    const field = fields[i]!;
+    out[field[0]] = r.field(field[1]);
   }
   if (n === present + 2 && !readExtension(r, out)) return undefined;
   return out;
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** Code bytes taken as one exact number (a signature); coded schemas with more than 6 code bytes use the generic loop. */
-const MAX_SIGNATURE_BYTES = 6;
-
-/** The usual values of a field list, by position (undefined where a field has none). */
-const usualOf = new WeakMap<object, unknown[]>();
-function usualValues(fields: readonly FieldSpec[]): unknown[] {
-  let out = usualOf.get(fields);
-  if (!out) {
-    out = fields.map((f) => f[2]);
-    usualOf.set(fields, out);
-  }
-  return out;
-}
 
 /**
  * A coded record's body (schemas.ts `Schema.coded`): the code bytes, the values of the code-3
@@ -223,26 +115,17 @@ function readCodedRecord(r: Reader, fields: readonly FieldSpec[], implied: Reado
   const n = codeByteCount(fields.length);
   if (at + n > r.end || strayCodes(buf, at, fields.length)) return undefined;
   r.pos = at + n;
-  let out: Record<string, unknown> | undefined;
-  if (n <= MAX_SIGNATURE_BYTES) {
-    let signature = 0;
-    for (let k = n - 1; k >= 0; k--) signature = signature * 256 + buf[at + k]!;
-    const decode = generatedDecoder(fields, implied, signature, true);
-    if (decode) out = decode(r, implied, usualValues(fields));
-  }
-  if (!out) {
-    out = {};
-    for (const name in implied) out[name] = implied[name];
-    for (let i = 0; i < fields.length; i++) {
-      const code = codeAt(buf, at, i);
-      if (code === 0) continue;
-      const field = fields[i]!;
-      if (code === 1) out[field[0]] = null;
-      else if (code === 2) {
-        if (field[2] === undefined) return undefined;
-        out[field[0]] = field[2];
-      } else out[field[0]] = r.field(field[1]);
-    }
+  const out: Record<string, unknown> = {};
+  for (const name in implied) out[name] = implied[name];
+  for (let i = 0; i < fields.length; i++) {
+    const code = codeAt(buf, at, i);
+    if (code === 0) continue;
+    const field = fields[i]!;
+    if (code === 1) out[field[0]] = null;
+    else if (code === 2) {
+      if (field[2] === undefined) return undefined;
+      out[field[0]] = field[2];
+    } else out[field[0]] = r.field(field[1]);
   }
   if (r.pos < r.end && !readExtension(r, out)) return undefined;
   return out;

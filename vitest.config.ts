@@ -19,7 +19,7 @@ export default defineConfig({
           ...shared,
           name: 'repo',
           include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          globalSetup: ['test/setup/global.ts'],
+          globalSetup: ['test/setup/global.ts', 'test/setup/postgres.ts'],
           typecheck: {
             enabled: true,
             include: ['packages/*/test/**/*.test-d.ts', 'test/**/*.test-d.ts'],

@@ -14,6 +14,7 @@ import type { Backend, MemberEntity } from '@sake/abc';
 import { buildIngestDataset, buildMessageCreates, type IngestDataset } from '@sake/bench';
 import { GatewayListener } from '@sake/gateway';
 import { MemoryCache } from '@sake/memory';
+import { PostgresCache } from '@sake/postgres';
 import { RedisCache } from '@sake/redis';
 import type {
   APIUser,
@@ -118,6 +119,8 @@ describe('the bench dataset itself', () => {
 const backends: [name: string, make: () => Backend][] = [
   ['MemoryCache (control)', () => new MemoryCache()],
   ['RedisCache', () => new RedisCache(inject('redisUrl'), { prefix: `benchcheck:${randomBytes(4).toString('hex')}:`, sweepIntervalMs: 0 })],
+  // A schema of its own on the test PostgreSQL (PG_URL may be a developer's server: nothing outside it is touched).
+  ['PostgresCache', () => new PostgresCache(inject('pgUrl'), { schema: `benchcheck_${randomBytes(4).toString('hex')}`, sweepIntervalMs: 0 })],
 ];
 
 describe.each(backends)('bench data read back from %s', (_name, make) => {
@@ -144,6 +147,7 @@ describe.each(backends)('bench data read back from %s', (_name, make) => {
       const keys = await collectKeys(client, `${cache.prefix}*`);
       for (let i = 0; i < keys.length; i += 500) await client.unlink(...keys.slice(i, i + 500));
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when beforeAll failed
     await cache?.close();
   });
 

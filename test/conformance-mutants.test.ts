@@ -224,7 +224,7 @@ const MUTANTS: Mutant[] = [
     what: 'replaceForGuild of members is applied as plain sets (stale members stay)',
     factory: broken((real) => ({
       apply: (batch: readonly Mutation[]) =>
-        real.apply(batch.flatMap((m) => (m.type === 'replaceForGuild' && m.resource === 'member' ? m.values.map((value) => ({ type: 'set', resource: 'member', value }) as Mutation) : [m]))),
+        real.apply(batch.flatMap((m) => (m.type === 'replaceForGuild' && m.resource === 'member' ? m.values.map((value): Mutation => ({ type: 'set', resource: 'member', value })) : [m]))),
     })),
     caughtBy: ["member (Members) > replaceForGuild(member) replaces that guild's entries and leaves other guilds alone"],
   },
@@ -552,7 +552,7 @@ const MUTANTS: Mutant[] = [
           batch.map((m) => {
             if (m.type !== 'merge' || (m.resource !== 'member' && m.resource !== 'voiceState')) return m;
             const { guild_id: _g, user_id: _u, user, ...rest } = m.patch as Record<string, unknown> & { user?: Record<string, unknown> };
-            return { ...m, patch: user === undefined ? rest : { ...rest, user: { ...user, id: m.key.userId } } } as Mutation;
+            return { ...m, patch: user === undefined ? rest : { ...rest, user: { ...user, id: m.key.userId } } };
           }),
           options,
         ),

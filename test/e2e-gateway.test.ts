@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Backend } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
+import { PostgresCache } from '@sake/postgres';
 import { RedisCache } from '@sake/redis';
 import { GatewayListener } from '@sake/gateway';
 import { EventScript, FakeGateway, World, buildInvite, buildVoiceState, createManager } from '@sake/simulator';
@@ -39,6 +40,18 @@ const backends: BackendFactory[] = [
     async create() {
       // A prefix of its own, on the Redis the global setup started (never the shared 6379).
       const cache = new RedisCache(inject('redisUrl'), { prefix: `e2e-gateway:${randomBytes(4).toString('hex')}:`, sweepIntervalMs: 0 });
+      await cache.open();
+      return cache;
+    },
+    async dispose(cache) {
+      await cache.close();
+    },
+  },
+  {
+    name: 'PostgresCache',
+    async create() {
+      // A schema of its own, on the PostgreSQL the global setup started (never the machine's 5432).
+      const cache = new PostgresCache(inject('pgUrl'), { schema: `e2e_gateway_${randomBytes(4).toString('hex')}`, sweepIntervalMs: 0 });
       await cache.open();
       return cache;
     },
@@ -170,10 +183,12 @@ describe.each(backends)('fake gateway → @discordjs/ws → GatewayListener → 
   });
 
   afterAll(async () => {
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is undefined when beforeAll failed before setting it */
     listener?.detach();
     await manager?.destroy();
     await gateway?.stop();
     if (cache) await factory.dispose(cache);
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   });
 
   it('caches READY and every GUILD_CREATE, and heartbeats are acknowledged', async () => {

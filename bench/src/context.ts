@@ -26,6 +26,8 @@ export interface Sizes {
   readonly confirmSeconds: number;
   /** HSETs of the ceiling run. */
   readonly ceilingOps: number;
+  /** Members of each guild the PostgresCache phase ingests (into PostgresCache and RedisCache). */
+  readonly postgresGuilds: readonly number[];
 }
 
 /** `pnpm bench --quick`: within 60 s on 2 cores. */
@@ -41,6 +43,7 @@ export const QUICK: Sizes = {
   mixedMaxEvents: 60_000,
   confirmSeconds: 3,
   ceilingOps: 150_000,
+  postgresGuilds: [5_000, 2_000, 1_000, 1_000],
 };
 
 /** `pnpm bench`: within 5 minutes. */
@@ -56,6 +59,7 @@ export const FULL: Sizes = {
   mixedMaxEvents: 300_000,
   confirmSeconds: 10,
   ceilingOps: 600_000,
+  postgresGuilds: [20_000, 10_000, 5_000, 2_000, 1_000, 1_000],
 };
 
 /** The context every phase runs in. */

@@ -61,7 +61,7 @@ export async function memoryByFamily(context: BenchContext, prefix: string, memb
         .replace(/:\d+(?=:|$)/g, ':N')
         .replace(/\d{15,}|[0-9a-f]{16}$/, 'ID');
       const bytes = Number(replies[2 * i]?.[1] ?? 0);
-      const encoding = String(replies[2 * i + 1]?.[1] ?? '?');
+      const encoding = (replies[2 * i + 1]?.[1] as string | undefined) ?? '?'; // OBJECT ENCODING replies a string
       const entry = families.get(family) ?? { keys: 0, bytes: 0, encodings: new Map<string, number>() };
       entry.keys++;
       entry.bytes += bytes;

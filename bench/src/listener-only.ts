@@ -32,7 +32,7 @@ const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1
 const redis = onRedis ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
 const cache = redis ? await openCache(redis.url, redis.prefix('listener-only')) : toNull ? undefined : new MemoryCache();
 if (cache instanceof MemoryCache) await cache.open();
-const target = cache ?? nullCache((dataset.ready?.d as { user: UserEntity } | undefined)?.user ?? ({ id: '1' } as UserEntity));
+const target = cache ?? nullCache((dataset.ready.d as { user: UserEntity }).user);
 try {
   // Into the null cache the ingest can run again warm (nothing is stored): the listener's own cost per member.
   for (const pass of toNull ? ['cold', 'warm'] : ['cold']) {

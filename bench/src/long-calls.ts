@@ -35,7 +35,7 @@ try {
       const redis0 = await redis.cpuSeconds();
       const cpu0 = process.cpuUsage();
       const t0 = now();
-      if (dataset.ready) listener.handle(dataset.ready, 0);
+      listener.handle(dataset.ready, 0);
       for (const guild of dataset.guilds) {
         listener.handle(guild.create, 0);
         for (const chunk of guild.chunks) listener.handle(chunk, 0);

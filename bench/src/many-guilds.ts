@@ -16,7 +16,7 @@ const cache = await openCache(redis.url, redis.prefix('many-guilds'));
 try {
   const dataset = buildIngestDataset({ seed: 5, guildSizes: Array.from({ length: guilds }, () => 10) });
   const listener = listenerFor(cache);
-  if (dataset.ready) listener.handle(dataset.ready, 0);
+  listener.handle(dataset.ready, 0);
   const quarter = Math.floor(guilds / 4);
   for (let q = 0; q < 4; q++) {
     const part = dataset.guilds.slice(q * quarter, q === 3 ? guilds : (q + 1) * quarter);

@@ -1,6 +1,6 @@
 /**
- * `pnpm bench [--quick] [--only ingest,reads,mixed,ceiling] [--out path] [--profile dir] [--diagnose]`:
- * measures RedisCache (through GatewayListener) beside same-run baselines and
+ * `pnpm bench [--quick] [--only ingest,reads,mixed,ceiling,postgres] [--out path] [--profile dir] [--diagnose]`:
+ * measures RedisCache and PostgresCache (through GatewayListener) beside same-run baselines and
  * prints a table; writes bench/results.json. Uses its own redis-server on a
  * free port unless REDIS_URL is set.
  */
@@ -15,7 +15,7 @@ import { Profiler } from './profiler.js';
 import { formatTable, machine, writeResults } from './report.js';
 import { BenchRedis, SetupError } from './store.js';
 
-const PHASES = ['ingest', 'reads', 'mixed', 'ceiling'] as const;
+const PHASES = ['ingest', 'reads', 'mixed', 'ceiling', 'postgres'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Args {
@@ -44,7 +44,7 @@ function parseArgs(argv: readonly string[]): Args {
         args.only = new Set(names as Phase[]);
       }
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: pnpm bench [--quick] [--only ingest,reads,mixed,ceiling] [--out results.json] [--profile dir] [--diagnose]\n(REDIS_URL=redis://… measures that server under a unique prefix instead of a private one)');
+      console.log('usage: pnpm bench [--quick] [--only ingest,reads,mixed,ceiling,postgres] [--out results.json] [--profile dir] [--diagnose]\n(REDIS_URL=redis://… measures that server under a unique prefix instead of a private one; PG_URL=postgres://… likewise for PostgreSQL, in schemas of its own)');
       process.exit(0);
     } else throw new TypeError(`unknown argument ${arg} (try --help)`);
   }
@@ -55,6 +55,7 @@ function parseArgs(argv: readonly string[]): Args {
 
 const ORDER: readonly FigureName[] = [
   'ingest_members_per_s',
+  'longest_call_ms',
   'bytes_per_member',
   'get_member_p50_us',
   'get_member_p99_us',
@@ -63,6 +64,9 @@ const ORDER: readonly FigureName[] = [
   'mixed_events_per_s',
   'confirm_p99_ms',
   'redis_ceiling_hset_per_s',
+  'pg_ingest_members_per_s',
+  'pg_get_member_p50_us',
+  'pg_mixed_events_per_s',
 ];
 
 async function main(): Promise<void> {
@@ -90,6 +94,12 @@ async function main(): Promise<void> {
       const mixed = await mixedPhase(context, prefixes);
       figures.push(...mixed.figures);
       prefixes = mixed.prefixes;
+    }
+    if (args.only.has('postgres')) {
+      const { postgresPhase } = await import('./phases/postgres.js');
+      const postgres = await postgresPhase(context);
+      figures.push(...postgres.figures);
+      prefixes.push(...postgres.prefixes);
     }
     if (args.only.has('ceiling')) {
       const ceiling = await ceilingPhase(context);

@@ -2,13 +2,14 @@
 // deep nesting, unknown events, prototype-pollution keys) through listener.handle and through a real
 // @discordjs/ws WebSocketManager attached to the fake gateway. They never throw into the caller,
 // are counted in the listener's stats, and never change an entry they do not name (a control guild
-// no payload mentions is identical before and after; MemoryCache and RedisCache fed the same junk
-// still agree). Foreign or corrupted bytes under our Redis keys are InvalidDataFound naming the key;
+// no payload mentions is identical before and after; MemoryCache, RedisCache and PostgresCache fed
+// the same junk still agree). Foreign or corrupted bytes under our Redis keys are InvalidDataFound naming the key;
 // ids with glob characters or CR/LF never reach a key name.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import fc from 'fast-check';
 import { InvalidDataFound, mutation, type Backend } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
+import { PostgresCache } from '@sake/postgres';
 import { RedisCache, Keys } from '@sake/redis';
 import { GatewayListener } from '@sake/gateway';
 import { EventScript, FakeGateway, World, createManager, type ScriptEventKind, DEFAULT_EVENT_WEIGHTS } from '@sake/simulator';
@@ -35,7 +36,7 @@ function hostileStream(w: World, targets: readonly string[], count: number): Gat
   const valid: GatewayDispatchPayload[] = [];
   for (let i = 0; valid.length < count && i < count * 10; i++) {
     const event = script.step(kinds[i % kinds.length]!, targets[i % targets.length]!);
-    if (event) valid.push(event.payload as GatewayDispatchPayload);
+    if (event) valid.push(event.payload);
   }
   for (const id of targets) valid.push({ op: 0, s: 0, t: 'GUILD_CREATE', d: w.guildCreate(id) } as unknown as GatewayDispatchPayload);
   const mutated = fc.sample(
@@ -51,8 +52,8 @@ function hostileStream(w: World, targets: readonly string[], count: number): Gat
   const out: GatewayDispatchPayload[] = [];
   mutated.forEach((p, i) => {
     out.push(p);
-    if (valid[i]) out.push(valid[i]!);
-    if (random[i]) out.push(random[i]!);
+    if (valid[i]) out.push(valid[i]);
+    if (random[i]) out.push(random[i]);
   });
   return out;
 }
@@ -68,12 +69,14 @@ function guildPart(s: CacheSnapshot, guildId: string): unknown {
 }
 
 describe('hostile gateway payloads', () => {
-  it('through listener.handle: never thrown, counted, no unrelated entry changed, Memory and Redis agree', { timeout: 60_000 }, async () => {
+  it('through listener.handle: never thrown, counted, no unrelated entry changed, Memory, Redis and Postgres agree', { timeout: 60_000 }, async () => {
     const w = world();
     const [target1, target2, control] = [...w.guilds.keys()] as [string, string, string];
     const memory = new MemoryCache();
     const redis = new RedisCache(inject('redisUrl'), { prefix: uniquePrefix('hostile'), sweepIntervalMs: 0, userBuckets: 8 });
-    const caches: Backend[] = [memory, redis];
+    const postgres = new PostgresCache(inject('pgUrl'), { schema: uniquePrefix('hostile').replace(/[^A-Za-z0-9_]/g, '_'), sweepIntervalMs: 0 });
+    const caches: Backend[] = [memory, redis, postgres];
+    const names = ['memory', 'redis', 'postgres'];
     await Promise.all(caches.map((c) => c.open()));
     const loggers = caches.map(() => recordingLogger());
     const listeners = caches.map((c, i) => new GatewayListener(c, {}, { logger: loggers[i] }));
@@ -95,12 +98,14 @@ describe('hostile gateway payloads', () => {
     totals.applied += s.applied;
     const after = await snapshots(caches);
     const afterIds = await collectIds(caches);
-    const [memAfter, redisAfter] = await Promise.all(caches.map((c) => snapshot(c, afterIds)));
-    expect(firstDifferences(memAfter!, redisAfter!), 'RedisCache differs from MemoryCache after the hostile stream').toEqual([]);
-    expect(after).toHaveLength(2);
+    const [memAfter, ...othersAfter] = await Promise.all(caches.map((c) => snapshot(c, afterIds)));
+    for (const [i, other] of othersAfter.entries()) {
+      expect(firstDifferences(memAfter!, other), `${names[i + 1]} differs from MemoryCache after the hostile stream`).toEqual([]);
+    }
+    expect(after).toHaveLength(caches.length);
     for (const [i, b] of before.entries()) {
-      const a = i === 0 ? memAfter! : redisAfter!;
-      expect(guildPart(a, control), `control guild untouched (${i === 0 ? 'memory' : 'redis'})`).toEqual(guildPart(b, control));
+      const a = i === 0 ? memAfter! : othersAfter[i - 1]!;
+      expect(guildPart(a, control), `control guild untouched (${names[i]})`).toEqual(guildPart(b, control));
     }
     for (const [i, listener] of listeners.entries()) {
       const stats = listener.stats();
@@ -139,7 +144,7 @@ describe('hostile gateway payloads', () => {
     try {
       const hostile = hostileStream(w, [...w.guilds.keys()].slice(0, 2), 200);
       const marker = new Promise<void>((resolve) => listener.on('TYPING_START', (d) => (d as { timestamp?: unknown }).timestamp === 424242 && resolve()));
-      for (const payload of hostile) gateway.dispatch(payload as never, 0);
+      for (const payload of hostile) gateway.dispatch(payload, 0);
       gateway.dispatch({ op: 0, s: 0, t: 'TYPING_START', d: { channel_id: '1', user_id: '1', timestamp: 424242 } } as never, 0);
       await marker;
       await listener.idle();

@@ -76,7 +76,7 @@ async function scenario(mode: 'aof' | 'empty'): Promise<void> {
     const driver = new ModelDriver(world);
     await feed([listener, refListener], driver.start());
     const script = new EventScript(world, GROWING);
-    const stream: GatewayDispatchPayload[] = script.take(6_000).map((e) => e.payload as GatewayDispatchPayload);
+    const stream: GatewayDispatchPayload[] = script.take(6_000).map((e) => e.payload);
 
     // Ingest in slices, as a socket would deliver them, and kill Redis a third of the way in.
     let beforeKill: { messages: Set<string>; members: Set<string> } | undefined;
@@ -148,7 +148,7 @@ async function scenario(mode: 'aof' | 'empty'): Promise<void> {
     expect([...listener.staleGuilds]).toEqual([]);
     // The listener kept its place: later events apply normally, none fails.
     const failedBefore = listener.stats().failed;
-    await feed([listener, refListener], script.take(500).map((e) => ({ guildId: e.guildId, payload: e.payload as GatewayDispatchPayload })));
+    await feed([listener, refListener], script.take(500).map((e) => ({ guildId: e.guildId, payload: e.payload })));
     expect(listener.stats().failed).toBe(failedBefore);
 
     // Another process opening the store now, with default options, must read it the same way: the store's

@@ -1,11 +1,14 @@
-// Several shard processes writing one Redis: 4 child processes (test/reliability/fixtures/
+// Several shard processes writing one store: 4 child processes (test/reliability/fixtures/
 // shard-worker.mjs, on the built dist packages), each the listener of its shard's guilds
-// ((guild_id >> 22) % 4), write one Redis concurrently (single node, then the cluster), with users
-// shared across guilds of different shards. The end state equals one MemoryCache fed every event.
+// ((guild_id >> 22) % 4), write one Redis concurrently (single node, then the cluster), then one
+// PostgreSQL schema, with users shared across guilds of different shards. The end state equals one
+// MemoryCache fed every event.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MemoryCache } from '@sake/memory';
+import type { Backend } from '@sake/abc';
+import { PostgresCache } from '@sake/postgres';
 import { RedisCache } from '@sake/redis';
 import { GatewayListener } from '@sake/gateway';
 import { recordingLogger, uniquePrefix } from './support/feed.js';
@@ -45,6 +48,7 @@ function runWorker(config: Record<string, unknown>): Promise<WorkerResult> {
 async function reference(): Promise<MemoryCache> {
   const cache = new MemoryCache();
   await cache.open();
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-call -- scenario.mjs is a plain ESM fixture without types (see its import)
   const { world, events } = scenario(CONFIG) as { world: { me: unknown; initialGuilds: string[] }; events: { payload: unknown }[] };
   const listener = new GatewayListener(cache, { messages: { perChannel: CONFIG.messagesPerChannel } }, { logger: recordingLogger() });
   listener.handle({ op: 0, s: 1, t: 'READY', d: { v: 10, user: world.me, guilds: world.initialGuilds.map((id) => ({ id, unavailable: true })), session_id: 'one', resume_gateway_url: 'ws://127.0.0.1:1', application: { id: '1', flags: 0 } } } as never, 0);
@@ -59,14 +63,31 @@ async function reference(): Promise<MemoryCache> {
 
 const clusterTarget = () => ({ clusterNodes: inject('redisClusterNodes').map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })) });
 
-describe('four shard processes writing one Redis', () => {
-  for (const [name, target] of [
-    ['single node', () => inject('redisUrl')],
-    ['cluster', clusterTarget],
+/** A store the shards write: the workers' config for it, and a cache that reads it afterwards. */
+interface Store {
+  worker(tag: string): Record<string, unknown>;
+  reader(config: Record<string, unknown>): Backend;
+}
+
+const redisStore = (target: () => unknown): Store => ({
+  worker: (tag) => ({ prefix: uniquePrefix(`shards-${tag}`), target: target() }),
+  reader: (config) => new RedisCache(target() as never, { prefix: config.prefix as string, sweepIntervalMs: 0 }),
+});
+
+const postgresStore: Store = {
+  worker: (tag) => ({ backend: 'postgres', schema: uniquePrefix(`shards_${tag}`).replace(/[^A-Za-z0-9_]/g, '_'), target: inject('pgUrl') }),
+  reader: (config) => new PostgresCache(inject('pgUrl'), { schema: config.schema as string, sweepIntervalMs: 0 }),
+};
+
+describe('four shard processes writing one store', () => {
+  for (const [name, store] of [
+    ['Redis single node', redisStore(() => inject('redisUrl'))],
+    ['Redis cluster', redisStore(clusterTarget)],
+    ['PostgreSQL', postgresStore],
   ] as const) {
     it(`${name}: the end state equals one MemoryCache fed every event`, { timeout: 60_000 }, async () => {
-      const prefix = uniquePrefix(`shards-${name === 'cluster' ? 'c' : 's'}`);
-      const results = await Promise.all(Array.from({ length: SHARDS }, (_, shardId) => runWorker({ ...CONFIG, shardId, shardCount: SHARDS, prefix, target: target() })));
+      const where = store.worker(name === 'Redis cluster' ? 'c' : name === 'PostgreSQL' ? 'p' : 's');
+      const results = await Promise.all(Array.from({ length: SHARDS }, (_, shardId) => runWorker({ ...CONFIG, shardId, shardCount: SHARDS, ...where })));
       totals.processes += results.length;
       for (const r of results) {
         expect(r.problems).toEqual([]);
@@ -75,15 +96,15 @@ describe('four shard processes writing one Redis', () => {
       }
       // Every shard had guilds, so the processes really shared the store (and users).
       expect(results.filter((r) => r.guilds > 0).length).toBeGreaterThanOrEqual(3);
-      const redis = new RedisCache(target(), { prefix, sweepIntervalMs: 0 });
-      await redis.open();
+      const cache = store.reader(where);
+      await cache.open();
       const memory = await reference();
       try {
-        const [ref, got] = await snapshots([memory, redis]);
+        const [ref, got] = await snapshots([memory, cache]);
         expect(firstDifferences(ref!, got!, 10)).toEqual([]);
         expect(ref!.all.members!.len).toBeGreaterThan(200);
       } finally {
-        await redis.close();
+        await cache.close();
         await memory.close();
       }
     });

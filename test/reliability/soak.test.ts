@@ -11,7 +11,7 @@ import { GatewayListener } from '@sake/gateway';
 import { EventScript, World } from '@sake/simulator';
 import { startRedisServer } from '@sake/redis-server';
 import { ModelDriver } from './support/model.js';
-import { feed, recordingLogger, uniquePrefix, type GatewayDispatchPayload } from './support/feed.js';
+import { feed, recordingLogger, uniquePrefix } from './support/feed.js';
 
 const TOTAL_EVENTS = Number(process.env.SAKE_SOAK_EVENTS ?? 48_000);
 const WALL_LIMIT_MS = 30_000;
@@ -42,7 +42,7 @@ describe('soak: message traffic keeps memory bounded', () => {
       const events = [script.step('messageCreate', guildId), script.step('messageCreate', guildId), script.step('messageCreate', guildId)];
       // An edit and a reaction: both merge into a cached message.
       events.push(script.step('messageUpdate', guildId), script.step('reactionAdd', guildId));
-      await feed([listener], events.filter((e) => e !== undefined).map((e) => ({ guildId, payload: e!.payload as GatewayDispatchPayload })));
+      await feed([listener], events.filter((e) => e !== undefined).map((e) => ({ guildId, payload: e.payload })));
       expect(await cache.iterMessages().len()).toBe(3);
       await new Promise((r) => setTimeout(r, 1_300));
       const left = await cache.iterMessages().toArray();
@@ -57,7 +57,7 @@ describe('soak: message traffic keeps memory bounded', () => {
     const server = await startRedisServer();
     const cache = new RedisCache(server.url, { prefix: uniquePrefix('soak'), sweepIntervalMs: 500, userTtlMs: 2_000, userBuckets: 64 });
     await cache.open();
-    const admin = cache.client as Extract<RedisCache['client'], { info: unknown }>;
+    const admin = cache.client;
     const usedMemory = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]) / 2 ** 20;
     try {
       const world = new World({ seed: 66, guilds: 5, membersPerGuild: [80, 120], textChannelsPerGuild: 4, messagesPerChannel: PER_CHANNEL });
@@ -91,7 +91,7 @@ describe('soak: message traffic keeps memory bounded', () => {
       const step = 2_000;
       const sampleEvery = TOTAL_EVENTS / 6;
       while (sent < TOTAL_EVENTS && Date.now() - started < WALL_LIMIT_MS) {
-        for (const e of script.take(step)) listener.handle(e.payload as GatewayDispatchPayload, 0);
+        for (const e of script.take(step)) listener.handle(e.payload, 0);
         sent += step;
         // Keep the backlog small, as a socket would (the listener has no backpressure of its own).
         await listener.idle();

@@ -25,7 +25,7 @@ const CONFIRM_RATE = 5_000;
 const KEEP_MESSAGES = 2_000;
 
 /** The next `count` events of `script`; the world's message history is trimmed so generating stays O(1) per event. */
-function generate(world: World, script: EventScript, count: number): GatewayDispatchPayload[] {
+export function generate(world: World, script: EventScript, count: number): GatewayDispatchPayload[] {
   const out: GatewayDispatchPayload[] = [];
   while (out.length < count) {
     for (const event of script.take(Math.min(500, count - out.length))) out.push(event.payload);

@@ -13,6 +13,7 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'bigint') return `${value}n`;
   if (value === null) return 'null';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects take the other branch; TypeScript does not narrow `unknown` there
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 

@@ -213,6 +213,13 @@ export interface CacheWriter {
    * entries as they were before the listed mutations, read inside the same
    * write, so confirmed handlers cost no extra round trip. Other backends
    * ignore the option and resolve with nothing.
+   *
+   * Batches handed over while others are still being applied (without
+   * `after`) may be applied in any order relative to them; a writer that
+   * needs an order waits or passes `after`. The gateway listener does, for
+   * each guild's batches and for batches writing the same user, and it
+   * rewrites user writes into gateway order itself: a backend keeps no
+   * stamps or versions for shared entities.
    */
   apply(batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void>;
   /** `true` when {@link apply} honours {@link ApplyOptions.old}. */

@@ -45,6 +45,7 @@ export type ReactionChange =
 
 /** Two reactions are the same when their emojis are: custom by id, unicode by name. */
 export function reactionEmojiKey(emoji: ReactionEmoji | { id?: unknown; name?: unknown }): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an untrusted name that is not a string keys as its String()
   return typeof emoji.id === 'string' ? emoji.id : String(emoji.name ?? '');
 }
 

@@ -107,7 +107,7 @@ function checkValue<R extends ResourceName>(resource: R, value: unknown, where: 
   const key = checkKey(resource, keyOf(resource, value as EntityMap[R]), where);
   switch (resource) {
     case 'member': {
-      const user = entity.user as CheckedEntity | undefined;
+      const user: unknown = entity.user;
       if (typeof user !== 'object' || user === null) throw new TypeError(`${where}: a member must carry its user`);
       break;
     }
@@ -219,6 +219,7 @@ function checkLifetime(resource: ResourceName, m: { ttlMs?: unknown; channelLimi
 function positive(v: unknown, name: string, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- names whatever the caller sent
     throw new TypeError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
   }
   return v;
@@ -256,8 +257,9 @@ function checkReactionChange(change: unknown, where: string): ReactionChange {
  */
 export function checkMutation(m: Mutation, index: number): CheckedMutation {
   const where = `batch[${index}]`;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: a batch can come from JavaScript
   if (typeof m !== 'object' || m === null) throw new TypeError(`${where}: not a mutation`);
-  const resource = m.resource as ResourceName;
+  const resource = m.resource;
   if (!RESOURCE_NAMES.includes(resource)) throw new TypeError(`${where}: unknown resource ${JSON.stringify(resource)}`);
   switch (m.type) {
     case 'set': {
@@ -265,6 +267,7 @@ export function checkMutation(m: Mutation, index: number): CheckedMutation {
       return { type: 'set', resource, key, value, ...checkLifetime(resource, m, where) } as CheckedSet;
     }
     case 'merge': {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: a batch can come from JavaScript
       if (typeof m.patch !== 'object' || m.patch === null) throw new TypeError(`${where}: patch must be an object`);
       const patch = m.patch as CheckedEntity;
       checkPatchIds(resource, patch, where);
@@ -306,6 +309,7 @@ function checkReplace(resource: ResourceName, m: { guildId: unknown; values: unk
   const values = m.values.map((v: unknown, i) => {
     const checked = checkValue(resource, v, `${where}.values[${i}]`);
     if (checked.value.guild_id !== undefined && checked.value.guild_id !== guildId) {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- names whatever the caller sent
       throw new TypeError(`${where}.values[${i}]: guild_id ${String(checked.value.guild_id)} is not the replaced guild ${guildId}`);
     }
     return checked;
@@ -316,6 +320,7 @@ function checkReplace(resource: ResourceName, m: { guildId: unknown; values: unk
 /** `ApplyOptions.after` checked before any I/O: a promise (anything with `then`), or a `TypeError` naming what it got. */
 export function checkApplyAfter(after: unknown): PromiseLike<unknown> | undefined {
   if (after === undefined) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: tsc has no `then` on the narrowed `{}`
   if (typeof (after as { then?: unknown } | null)?.then !== 'function') {
     throw new TypeError(`apply: options.after must be a promise, got ${after === null ? 'null' : typeof after}`);
   }

@@ -1,4 +1,7 @@
-/** Which cache a command works on: Redis (`--redis URL` / `REDIS_URL`), or a MemoryCache loaded from a backup. */
+/**
+ * Which cache a command works on: Redis (`--redis URL` / `REDIS_URL`), PostgreSQL
+ * (`--postgres URL` / `POSTGRES_URL`), or a MemoryCache loaded from a backup.
+ */
 import type { Backend } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
 import { restore } from './restore.js';
@@ -12,7 +15,11 @@ export interface BackendOptions {
   redis?: string;
   /** Key prefix in Redis. */
   prefix?: string;
-  /** Load this backup into a MemoryCache instead of connecting to Redis. */
+  /** PostgreSQL URL (`postgres://[user:password@]host:port/db`). Falls back to `POSTGRES_URL`. */
+  postgres?: string;
+  /** Schema of the cache in PostgreSQL. */
+  schema?: string;
+  /** Load this backup into a MemoryCache instead of connecting to a store. */
   fromBackup?: string;
 }
 
@@ -20,8 +27,8 @@ export interface BackendOptions {
 export interface OpenBackend {
   /** The cache. */
   cache: Backend;
-  /** `redis` or `memory`. */
-  kind: 'redis' | 'memory';
+  /** `redis`, `postgres` or `memory`. */
+  kind: 'redis' | 'postgres' | 'memory';
   /** A printable description (credentials masked). */
   label: string;
   /** Redis-only figures (memory under the prefix, layout version). */
@@ -61,6 +68,12 @@ function checkRedisUrl(url: string): void {
   }
 }
 
+/** The PostgreSQL URL to use: the option, else `POSTGRES_URL`, else `undefined`. */
+export function postgresUrlFrom(options: BackendOptions): string | undefined {
+  const url = options.postgres ?? process.env.POSTGRES_URL;
+  return url !== undefined && url.trim() !== '' ? url.trim() : undefined;
+}
+
 /**
  * Open the backend a command asked for. Without Redis there is no cache that
  * outlives a process, so unless `fromBackup` is given (and `allowBackupSource`)
@@ -68,7 +81,16 @@ function checkRedisUrl(url: string): void {
  */
 export async function openBackend(options: BackendOptions, allowBackupSource: boolean): Promise<OpenBackend> {
   const url = redisUrlFrom(options);
-  if (url !== undefined && options.fromBackup !== undefined) throw new UsageError('give either --redis/REDIS_URL or --from-backup, not both');
+  const pgUrl = postgresUrlFrom(options);
+  if ([url, pgUrl, options.fromBackup].filter((x) => x !== undefined).length > 1) {
+    throw new UsageError('give one of --redis/REDIS_URL, --postgres/POSTGRES_URL or --from-backup, not several');
+  }
+  if (pgUrl !== undefined) {
+    // Loaded on demand, like Redis: pg is not needed by commands that never touch PostgreSQL.
+    const { openPostgres } = await import('./postgres.js');
+    const opened = await openPostgres(pgUrl, { schema: options.schema });
+    return { cache: opened.cache, kind: 'postgres', label: `${maskUrl(pgUrl)} (schema ${opened.schema})`, close: () => opened.cache.close() };
+  }
   if (url !== undefined) {
     // Loaded on demand: ioredis is not needed by commands that never touch Redis.
     const { openRedis } = await import('./redis.js');
@@ -76,7 +98,7 @@ export async function openBackend(options: BackendOptions, allowBackupSource: bo
     return { cache: opened.cache, kind: 'redis', label: `${maskUrl(url)} (prefix ${opened.prefix})`, redis: opened.details, close: () => opened.cache.close() };
   }
   if (options.fromBackup !== undefined) {
-    if (!allowBackupSource) throw new UsageError('--from-backup loads a throwaway in-memory copy; this command changes a cache, so it needs --redis URL or REDIS_URL');
+    if (!allowBackupSource) throw new UsageError('--from-backup loads a throwaway in-memory copy; this command changes a cache, so it needs --redis URL (REDIS_URL) or --postgres URL (POSTGRES_URL)');
     const cache = new MemoryCache();
     await cache.open();
     await restore(cache, options.fromBackup);
@@ -84,7 +106,7 @@ export async function openBackend(options: BackendOptions, allowBackupSource: bo
   }
   throw new UsageError(
     'no cache to work on: the in-memory cache lives only inside the process that fills it (sake demo, sake run). ' +
-      'Pass --redis URL or set REDIS_URL to use a Redis cache' +
+      'Pass --redis URL or set REDIS_URL to use a Redis cache, --postgres URL or POSTGRES_URL for a PostgreSQL one' +
       (allowBackupSource ? ', or --from-backup FILE to load a backup into memory.' : '.'),
   );
 }

@@ -142,7 +142,7 @@ function parseJson(payload: Buffer, offset: number): unknown {
 }
 
 function checkTrailer(json: unknown, offset: number): BackupTrailer {
-  const t = json as Partial<BackupTrailer> | null;
+  const t = json as { records?: unknown; counts?: unknown } | null;
   if (typeof t !== 'object' || t === null || typeof t.records !== 'number' || typeof t.counts !== 'object' || t.counts === null) {
     throw new BackupFormatError('malformed', offset, 'the trailer lacks records or counts');
   }

@@ -16,6 +16,7 @@ export function iterResource<R extends ResourceName>(cache: Cache, resource: R):
     user: () => cache.iterUsers(),
   };
   if (resource === 'me') return meIterator(cache) as unknown as CacheIterator<EntityMap[R]>;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: tsc does not narrow the type parameter R by `resource === 'me'`
   return iterators[resource as Exclude<ResourceName, 'me'>]() as unknown as CacheIterator<EntityMap[R]>;
 }
 

@@ -1,8 +1,9 @@
 /**
  * `sake demo`: the main job on a laptop. A local simulated Discord gateway
  * (`@sake/simulator`) serves synthetic guilds to a real `@discordjs/ws`
- * WebSocketManager; `GatewayListener` fills the cache (MemoryCache, or Redis
- * with `--redis`); then stats and a few sample reads are printed. No token,
+ * WebSocketManager; `GatewayListener` fills the cache (MemoryCache, Redis
+ * with `--redis`, PostgreSQL with `--postgres`); then stats and a few sample
+ * reads are printed. No token,
  * no network: everything runs on loopback.
  */
 import { GatewayDispatchEvents } from 'discord-api-types/v10';
@@ -16,8 +17,8 @@ import { collectStats, formatStats } from './commands/stats.js';
 import { createProgress } from './progress.js';
 import { clearResource } from './cache-access.js';
 import { RESOURCE_CODES } from './format.js';
-import { DEMO_PREFIX, demoSize, type DemoOptions } from './demo-options.js';
-import { redisUrlFrom } from './backend.js';
+import { DEMO_PREFIX, DEMO_SCHEMA, demoSize, type DemoOptions } from './demo-options.js';
+import { postgresUrlFrom, redisUrlFrom } from './backend.js';
 import { openRedis } from './redis.js';
 import { maskUrl } from './secrets.js';
 import { UsageError } from './usage-error.js';
@@ -45,25 +46,54 @@ async function waitFor(done: () => boolean, tick: () => void, timeoutMs: number,
   tick();
 }
 
-/** Open the demo's cache: Redis (own prefix, emptied first) or a fresh MemoryCache. */
-async function openDemoCache(options: DemoOptions): Promise<{ cache: Backend; label: string; redisUrl?: string; prefix?: string }> {
+/** The demo's cache, how to describe it, and the line that tells how to look at it afterwards. */
+interface DemoCache {
+  cache: Backend;
+  label: string;
+  followUp: string;
+}
+
+/** Empty the demo's store, refusing (without `--yes`) to empty one that is not the demo's own and holds entries. */
+async function emptyForDemo(cache: Backend, where: string, own: boolean, yes: boolean | undefined): Promise<void> {
+  const existing = (await collectStats(cache)).total;
+  if (existing > 0 && !own && yes !== true) {
+    await cache.close();
+    throw new UsageError(`the cache under ${where} holds ${existing} entries and sake demo would clear it: pass --yes, or use another one`);
+  }
+  if (existing > 0) {
+    for (const resource of RESOURCE_CODES) await clearResource(cache, resource);
+  }
+}
+
+/** Open the demo's cache: Redis (own prefix, emptied first), PostgreSQL (own schema, emptied first) or a fresh MemoryCache. */
+async function openDemoCache(options: DemoOptions): Promise<DemoCache> {
   const url = redisUrlFrom(options);
+  const pgUrl = postgresUrlFrom(options);
+  if (url !== undefined && pgUrl !== undefined) throw new UsageError('give either --redis/REDIS_URL or --postgres/POSTGRES_URL, not both');
+  if (pgUrl !== undefined) {
+    const schema = options.schema ?? DEMO_SCHEMA;
+    const { openPostgres } = await import('./postgres.js');
+    const opened = await openPostgres(pgUrl, { schema });
+    await emptyForDemo(opened.cache, `schema ${JSON.stringify(schema)}`, schema === DEMO_SCHEMA, options.yes);
+    return {
+      cache: opened.cache,
+      label: `${maskUrl(pgUrl)} (schema ${schema})`,
+      followUp: `the cache stays in PostgreSQL; look at it with: sake stats ${urlArgument('--postgres', 'POSTGRES_URL', pgUrl)}--schema ${schema}`,
+    };
+  }
   if (url === undefined) {
     const cache = new MemoryCache();
     await cache.open();
-    return { cache, label: 'MemoryCache (in this process)' };
+    return { cache, label: 'MemoryCache (in this process)', followUp: 'the in-memory cache ends with this process: run with --redis URL or --postgres URL to keep it, or --backup FILE to save it' };
   }
   const prefix = options.prefix ?? DEMO_PREFIX;
   const opened = await openRedis(url, { prefix });
-  const existing = (await collectStats(opened.cache)).total;
-  if (existing > 0 && prefix !== DEMO_PREFIX && options.yes !== true) {
-    await opened.cache.close();
-    throw new UsageError(`the cache under prefix ${JSON.stringify(prefix)} holds ${existing} entries and sake demo would clear it: pass --yes, or use another prefix`);
-  }
-  if (existing > 0) {
-    for (const resource of RESOURCE_CODES) await clearResource(opened.cache, resource);
-  }
-  return { cache: opened.cache, label: `${maskUrl(url)} (prefix ${opened.prefix})`, redisUrl: url, prefix: opened.prefix };
+  await emptyForDemo(opened.cache, `prefix ${JSON.stringify(prefix)}`, prefix === DEMO_PREFIX, options.yes);
+  return {
+    cache: opened.cache,
+    label: `${maskUrl(url)} (prefix ${opened.prefix})`,
+    followUp: `the cache stays in Redis; look at it with: sake stats ${urlArgument('--redis', 'REDIS_URL', url)}--prefix ${opened.prefix}`,
+  };
 }
 
 /** Run the demo; resolves with the process exit code (1 when the cache does not match the simulated world). */
@@ -72,7 +102,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const started = Date.now();
   const world = new World({ seed: options.seed, guilds: size.guilds, membersPerGuild: size.members });
   const gateway = new FakeGateway(world, { shards: options.shards });
-  const { cache, label, redisUrl, prefix } = await openDemoCache(options);
+  const { cache, label, followUp } = await openDemoCache(options);
   const listener = new GatewayListener(cache, {}, { logger: stderrLogger });
   let writeErrors = 0;
   listener.on('error', (error) => {
@@ -157,7 +187,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const result = await backup(cache, createWriteStream(options.backup));
       out(`backup: ${result.records} entries written to ${options.backup} (${formatBytes(result.bytes)}); inspect it with: sake stats --from-backup ${options.backup}`);
     }
-    out(redisUrl !== undefined ? `the cache stays in Redis; look at it with: sake stats ${redisArgument(redisUrl)}--prefix ${prefix}` : 'the in-memory cache ends with this process: run with --redis URL to keep it, or --backup FILE to save it');
+    out(followUp);
     return ok ? 0 : 1;
   } finally {
     bar.stop();
@@ -168,11 +198,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-/** How to name the same Redis in a follow-up command without printing its password. */
-function redisArgument(url: string): string {
-  if (process.env.REDIS_URL?.trim() === url) return '';
+/** How to name the same store in a follow-up command without printing its password. */
+function urlArgument(flag: string, envName: string, url: string): string {
+  if (process.env[envName]?.trim() === url) return '';
   const masked = maskUrl(url);
-  return masked === url ? `--redis ${url} ` : '--redis <your Redis URL> ';
+  return masked === url ? `${flag} ${url} ` : `${flag} <your URL> `;
 }
 
 async function takeFirst<T>(iterable: AsyncIterable<T>): Promise<T[]> {

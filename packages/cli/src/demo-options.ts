@@ -23,6 +23,10 @@ export interface DemoOptions {
   redis?: string;
   /** Key prefix in Redis (default {@link DEMO_PREFIX}). */
   prefix?: string;
+  /** PostgreSQL URL (or POSTGRES_URL); without it (and without `redis`) the demo fills a MemoryCache. */
+  postgres?: string;
+  /** Schema in PostgreSQL (default {@link DEMO_SCHEMA}). */
+  schema?: string;
   /** Allow emptying a non-empty cache under a prefix that is not {@link DEMO_PREFIX}. */
   yes?: boolean;
   /** Write a backup of the filled cache to this file. */
@@ -35,6 +39,9 @@ export interface DemoOptions {
 
 /** The prefix the demo uses in Redis unless told otherwise (its own, so it never touches a real cache). */
 export const DEMO_PREFIX = 'sake-demo:';
+
+/** The schema the demo uses in PostgreSQL unless told otherwise (its own, for the same reason). */
+export const DEMO_SCHEMA = 'sake_demo';
 
 /** The size of a simulated world. */
 export interface DemoSize {

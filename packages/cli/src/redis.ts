@@ -57,7 +57,7 @@ export async function openRedis(url: string, options: OpenRedisOptions = {}): Pr
       return raw === null ? undefined : Number(raw);
     },
     async memoryUsedBytes() {
-      const nodes: ScanNode[] = client.isCluster ? (client as unknown as { nodes(role: 'master'): ScanNode[] }).nodes('master') : [client as unknown as ScanNode];
+      const nodes: ScanNode[] = client.isCluster ? (client as unknown as { nodes(role: 'master'): ScanNode[] }).nodes('master') : [client];
       let total = 0;
       for (const node of nodes) total += await within(memoryUnder(node, `${cache.prefix}*`), 'MEMORY USAGE scan');
       return total;

@@ -160,7 +160,7 @@ function toMutation(record: BackupRecord, now: number): Mutation | undefined {
       return mutation.set('invite', invite, { ttlMs: left });
     }
   }
-  return mutation.set(resource, record.value as never);
+  return mutation.set(resource, record.value);
 }
 
 function openReader(source: BackupSource): ByteReader {

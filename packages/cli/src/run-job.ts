@@ -1,7 +1,7 @@
 /**
  * `sake run`: the real thing. A `@discordjs/ws` WebSocketManager (gateway
  * information through `@discordjs/rest`) feeds `GatewayListener`, which keeps
- * the cache (Redis, or an in-process MemoryCache) filled; a status line shows
+ * the cache (Redis, PostgreSQL, or an in-process MemoryCache) filled; a status line shows
  * events/s, guilds, members and errors. Ctrl-C (SIGINT) or SIGTERM stops it
  * cleanly: pending writes are applied, then everything is closed.
  */
@@ -11,7 +11,8 @@ import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { Backend, Snowflake } from '@sake/abc';
 import { GatewayListener, type ListenerLogger } from '@sake/gateway';
 import { MemoryCache } from '@sake/memory';
-import { redisUrlFrom } from './backend.js';
+import { postgresUrlFrom, redisUrlFrom } from './backend.js';
+import { UsageError } from './usage-error.js';
 import { info } from './commands/common.js';
 import type { RunCommandOptions } from './run-options.js';
 import { maskUrl, redact } from './secrets.js';
@@ -29,9 +30,16 @@ const logger: ListenerLogger = {
 /** Connect to Discord with `token` and keep the cache filled until SIGINT/SIGTERM. */
 export async function runGateway(token: string, options: RunCommandOptions): Promise<void> {
   const url = redisUrlFrom(options);
+  const pgUrl = postgresUrlFrom(options);
   let cache: Backend;
   let label: string;
-  if (url !== undefined) {
+  if (url !== undefined && pgUrl !== undefined) throw new UsageError('give either --redis/REDIS_URL or --postgres/POSTGRES_URL, not both');
+  if (pgUrl !== undefined) {
+    const { openPostgres } = await import('./postgres.js');
+    const opened = await openPostgres(pgUrl, { schema: options.schema });
+    cache = opened.cache;
+    label = `${maskUrl(pgUrl)} (schema ${opened.schema})`;
+  } else if (url !== undefined) {
     const { openRedis } = await import('./redis.js');
     const opened = await openRedis(url, { prefix: options.prefix });
     cache = opened.cache;
@@ -39,7 +47,7 @@ export async function runGateway(token: string, options: RunCommandOptions): Pro
   } else {
     cache = new MemoryCache();
     await cache.open();
-    label = 'MemoryCache (lives only in this process: pass --redis URL to share and keep the cache)';
+    label = 'MemoryCache (lives only in this process: pass --redis URL or --postgres URL to share and keep the cache)';
   }
 
   const rest = new REST({ version: '10' }).setToken(token);

@@ -17,6 +17,10 @@ export interface RunCommandOptions {
   redis?: string;
   /** Redis key prefix. */
   prefix?: string;
+  /** PostgreSQL URL (or POSTGRES_URL). */
+  postgres?: string;
+  /** PostgreSQL schema. */
+  schema?: string;
   /** Gateway intents bit field. */
   intents: number;
   /** Guilds whose members are requested (GUILD_MEMBERS_CHUNK) each time their GUILD_CREATE is applied. */

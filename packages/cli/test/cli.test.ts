@@ -76,7 +76,7 @@ describe('sake (child process, --from-backup)', () => {
     expect(v.code).toBe(0);
     expect(v.stdout).toContain('valid sake backup');
     const again = await runCli(['stats', '--json', '--from-backup', copy]);
-    expect(JSON.parse(again.stdout).counts).toEqual(JSON.parse((await runCli(['stats', '--json', '--from-backup', file])).stdout).counts);
+    expect((JSON.parse(again.stdout) as { counts: unknown }).counts).toEqual((JSON.parse((await runCli(['stats', '--json', '--from-backup', file])).stdout) as { counts: unknown }).counts);
   });
 
   it('verify and --from-backup reject a corrupt file naming the offset (exit 1)', async () => {

@@ -15,6 +15,7 @@ export function show(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   try {
     const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify gives undefined for undefined, a function or a symbol; lib.d.ts says string
     if (text === undefined) return String(value);
     return text.length > 300 ? `${text.slice(0, 300)}…` : text;
   } catch {

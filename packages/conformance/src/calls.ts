@@ -71,5 +71,5 @@ export async function applyReporting(backend: object, batch: readonly Mutation[]
     Array.isArray(values) && values.length === old.length,
     `apply(batch, { old: [${old.join(', ')}] }) must resolve with { old } holding ${old.length} value(s), got ${show(result)}`,
   );
-  return values;
+  return values as readonly unknown[];
 }

@@ -116,7 +116,7 @@ export function guild(id: Snowflake, overrides: Partial<GuildEntity> = {}): Guil
     joined_at: timestampOf(id),
     large: false,
     ...overrides,
-  } as GuildEntity;
+  };
 }
 
 /** A cached guild text channel. */

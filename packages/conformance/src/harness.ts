@@ -111,10 +111,10 @@ export class Harness<B extends ConformanceBackend> {
 /** Registers the tests of one family. */
 export interface GroupContext<B extends ConformanceBackend> {
   readonly options: Resolved<B>;
-  /** Register one test; its body gets the harness. */
-  test(name: string, body: (h: Harness<B>) => Promise<void>, timeoutMs?: number): void;
+  /** Register one test; its body gets the harness. A function property: tests take it out of the context. */
+  readonly test: (name: string, body: (h: Harness<B>) => Promise<void>, timeoutMs?: number) => void;
   /** A nested group (same harness). */
-  group(name: string, body: () => void): void;
+  readonly group: (name: string, body: () => void) => void;
 }
 
 /**

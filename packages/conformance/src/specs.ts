@@ -195,7 +195,7 @@ export function keyOfEntity(s: ResourceSpec, value: Entity): KeyMap[IterableReso
 export function keyArgs(key: KeyMap[ResourceName]): string[] {
   const k = key as Partial<Record<'guildId' | 'userId' | 'channelId' | 'emojiId' | 'roleId' | 'messageId' | 'code', string>>;
   if (k.guildId !== undefined && k.userId !== undefined) return [k.guildId, k.userId];
-  const only = Object.values(key) as string[];
+  const only = Object.values<string>(key);
   return only;
 }
 
@@ -231,5 +231,5 @@ export function isKeyScope(s: ResourceSpec, scope: Scope): boolean {
 
 /** Whether `resource` is a guild child that `replaceForGuild` applies to. */
 export function isGuildChild(resource: ResourceName): resource is GuildChildResource {
-  return SPECS[resource as IterableResource]?.guildChild === true;
+  return resource !== 'me' && SPECS[resource].guildChild === true;
 }

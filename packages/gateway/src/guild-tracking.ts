@@ -53,7 +53,7 @@ export class GuildTracking {
     for (const job of jobs) {
       if (job.guildId !== undefined) ids.add(job.guildId);
       if (job.t === GatewayDispatchEvents.Ready) {
-        const guilds = (job.d as { guilds?: { id?: unknown }[] }).guilds ?? [];
+        const guilds = (job.d as { guilds?: ({ id?: unknown } | null)[] }).guilds ?? [];
         for (const g of guilds) if (isSnowflake(g?.id)) ids.add(g.id);
       }
     }

@@ -50,6 +50,7 @@ export class GatewayListener {
    * @param options - logger and batching
    */
   constructor(cache: ListenerCache, rules: CacheRules = {}, options: ListenerOptions = {}) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: a JavaScript caller can pass anything
     if (typeof cache?.apply !== 'function') throw new TypeError('GatewayListener needs a cache with an apply(batch) method (a @sake/abc Backend)');
     this.#cache = cache;
     this.#rules = resolveRules(rules);
@@ -185,6 +186,7 @@ export class GatewayListener {
   handle(payload: GatewayDispatchPayload, shardId = 0): void {
     this.#stats.received++;
     try {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: the payload comes off the wire
       if (typeof payload !== 'object' || payload === null || typeof payload.t !== 'string') {
         this.#stats.malformed++;
         this.#logger.warn('skipped a payload that is not a gateway dispatch', { shardId });

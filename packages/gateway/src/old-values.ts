@@ -10,11 +10,11 @@ import type { ListenerCache } from './events/types.js';
 function keyOfMutation(m: Mutation): Record<string, string> | undefined {
   switch (m.type) {
     case 'set':
-      return keyOf(m.resource, m.value as never) as Record<string, string>;
+      return keyOf(m.resource, m.value as never);
     case 'merge':
     case 'delete':
     case 'react':
-      return m.key as Record<string, string>;
+      return m.key;
     default:
       return undefined;
   }

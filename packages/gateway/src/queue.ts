@@ -137,7 +137,7 @@ export class KeyedQueue<T> {
         this.#schedule();
       }, this.#slowRunMs);
       // A slow run must not keep the process alive by itself.
-      slow.unref?.();
+      slow.unref();
       void this.#run(items, keys).finally(() => {
         clearTimeout(slow);
         if (counted) this.#active--;

@@ -99,6 +99,7 @@ export class SharedOrder {
     this.#open[block]!--;
     if (block !== 0 || this.#open[0] !== 0) return;
     // The oldest block is done: the mark moves to the first block with an unfinished stamp.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- shift() below changes #open[0]; TypeScript keeps the narrowing from above
     while (this.#open.length > 0 && this.#open[0] === 0 && (this.#first + 1) * BLOCK <= this.#next) {
       this.#open.shift();
       this.#first++;
@@ -123,7 +124,7 @@ export class SharedOrder {
         return value === (m.value as unknown) ? m : { ...m, value: value as never };
       }
       if (m.type === 'merge') {
-        const patch = this.#merge(m.key.userId, m.patch as UserFields, s);
+        const patch = this.#merge(m.key.userId, m.patch, s);
         if (patch === undefined) return undefined;
         this.#wrote(m.key.userId, users);
         return patch === (m.patch as unknown) ? m : { ...m, patch: patch as never };

@@ -58,7 +58,7 @@ function harness(cache: FakeCache) {
   return { writer, batch, confirmed, failed };
 }
 
-const setUser = (id: string, username: string) => mutation.set('user', user(id, { username }) as never);
+const setUser = (id: string, username: string) => mutation.set('user', user(id, { username }));
 const guildSet = (id: string) => mutation.set('guild', { id, name: `g${id}` } as never);
 
 describe('BatchWriter', () => {

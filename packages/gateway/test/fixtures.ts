@@ -85,10 +85,10 @@ export const voice = (guildId: string, userId: string, channelId: string) => ({
   request_to_speak_timestamp: null,
 });
 
-export const message = (id: string, channelId: string, authorId: string, guildId: string | undefined = G, extra: Record<string, unknown> = {}) => ({
+export const message = (id: string, channelId: string, authorId: string, guildId: string | null = G, extra: Record<string, unknown> = {}) => ({
   id,
   channel_id: channelId,
-  ...(guildId === undefined ? {} : { guild_id: guildId }),
+  ...(guildId === null ? {} : { guild_id: guildId }),
   author: user(authorId),
   content: `message ${id}`,
   timestamp: '2024-01-01T00:00:00.000Z',
@@ -132,14 +132,14 @@ export const dispatch = (t: string, d: unknown): GatewayDispatchPayload => ({ op
 export function seedGuild(guildId: string, n: string): Mutation[] {
   return [
     mutation.set('guild', guild(guildId) as never),
-    mutation.set('channel', channel(`${n}1`, guildId) as never),
-    mutation.set('channel', channel(`${n}2`, guildId, { type: 2 }) as never),
+    mutation.set('channel', channel(`${n}1`, guildId)),
+    mutation.set('channel', channel(`${n}2`, guildId, { type: 2 })),
     mutation.set('role', role(`${n}3`, guildId) as never),
-    mutation.set('emoji', emoji(`${n}4`, guildId) as never),
-    mutation.set('member', memberEntity(guildId, `${n}5`, { roles: [`${n}3`] }) as never),
+    mutation.set('emoji', emoji(`${n}4`, guildId)),
+    mutation.set('member', memberEntity(guildId, `${n}5`, { roles: [`${n}3`] })),
     mutation.set('presence', presence(guildId, `${n}5`) as never),
-    mutation.set('voiceState', voice(guildId, `${n}5`, `${n}2`) as never),
-    mutation.set('message', message(`${n}6`, `${n}1`, `${n}5`, guildId) as never),
+    mutation.set('voiceState', voice(guildId, `${n}5`, `${n}2`)),
+    mutation.set('message', message(`${n}6`, `${n}1`, `${n}5`, guildId)),
     mutation.set('invite', invite(`inv${n}`, guildId, `${n}1`) as never),
   ];
 }

@@ -85,6 +85,20 @@ describe('users keep gateway order across guilds', () => {
     expect((await cache.getUser(U)).username).toBe('second');
   });
 
+  it("the bot's own me ends as the last READY or USER_UPDATE of a burst", async () => {
+    const cache = new MemoryCache();
+    await cache.open();
+    const listener = new GatewayListener(cache, {}, { logger: recordingLogger() });
+    const me = (username: string) => ({ ...user('9'), username });
+    listener.handle(dispatch('READY', { v: 10, user: me('ready'), guilds: [], session_id: 's', resume_gateway_url: 'wss://x', application: { id: '9', flags: 0 } }), 0);
+    for (let i = 0; i < 20; i++) {
+      listener.handle(guildCreate(String(3000 + i), `u${i}`), 0);
+      listener.handle(dispatch('USER_UPDATE', me(`me${i}`)), 0);
+    }
+    await listener.idle();
+    expect((await cache.getMe()).username).toBe('me19');
+  });
+
   it('fed one event at a time, the same stream ends the same', async () => {
     const cache = new MemoryCache();
     await cache.open();
@@ -98,8 +112,8 @@ describe('users keep gateway order across guilds', () => {
 });
 
 describe('SharedOrder', () => {
-  const set = (username: string, extra: Record<string, unknown> = {}) => mutation.set('user', { ...user(U), username, ...extra } as never);
-  const merge = (patch: Record<string, unknown>) => mutation.merge('user', { userId: U }, { id: U, ...patch } as never);
+  const set = (username: string, extra: Record<string, unknown> = {}) => mutation.set('user', { ...user(U), username, ...extra });
+  const merge = (patch: Record<string, unknown>) => mutation.merge('user', { userId: U }, { id: U, ...patch });
   const write = (order: SharedOrder, m: Mutation, s: number) => order.write(m, s, new Map());
 
   it('drops a set older than the newest set, keeps a newer one whole', () => {
@@ -129,7 +143,7 @@ describe('SharedOrder', () => {
   it('a member set older than the user keeps the newest user', () => {
     const order = new SharedOrder();
     write(order, set('newest'), 10);
-    const m = mutation.set('member', { ...member(U, { user: named('stale') }), guild_id: A } as never);
+    const m = mutation.set('member', { ...member(U, { user: named('stale') }), guild_id: A });
     const out = write(order, m, 3) as { value: { user: { username: string } } };
     expect(out.value.user.username).toBe('newest');
   });

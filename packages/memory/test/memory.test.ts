@@ -84,7 +84,7 @@ describe('MemoryCache specifics', () => {
   it('removeRole tolerates members upserted without a roles array', async () => {
     const cache = new MemoryCache();
     await cache.open();
-    await cache.apply([mutation.merge('member', { guildId: '1', userId: '2' }, { nick: 'partial' } as Partial<MemberEntity>, true), mutation.set('member', { ...member('1', '3'), roles: ['7'] })]);
+    await cache.apply([mutation.merge('member', { guildId: '1', userId: '2' }, { nick: 'partial' }, true), mutation.set('member', { ...member('1', '3'), roles: ['7'] })]);
     await cache.apply([mutation.removeRole('1', '7')]);
     expect((await cache.getMember('1', '3')).roles).toEqual([]);
     expect((await cache.getMember('1', '2')).nick).toBe('partial');

@@ -91,14 +91,14 @@ class TrackedEntries {
   add(t: Tracked): void {
     if (isPairKeyed(t.resource)) {
       let guilds = this.#byPair.get(t.resource);
-      if (!guilds) this.#byPair.set(t.resource, (guilds = new Map()));
+      if (!guilds) this.#byPair.set(t.resource, (guilds = new Map<string, Map<string, Tracked>>()));
       const guildId = t.key.guildId ?? '';
       let users = guilds.get(guildId);
-      if (!users) guilds.set(guildId, (users = new Map()));
+      if (!users) guilds.set(guildId, (users = new Map<string, Tracked>()));
       users.set(t.key.userId ?? '', t);
     } else {
       let ids = this.#byId.get(t.resource);
-      if (!ids) this.#byId.set(t.resource, (ids = new Map()));
+      if (!ids) this.#byId.set(t.resource, (ids = new Map<string, Tracked>()));
       ids.set(soleId(t.resource, t.key), t);
     }
     const list = this.#ofResource.get(t.resource);
@@ -304,7 +304,8 @@ function memberMergeChangesNothing(current: Entity, patch: Entity, user: unknown
 /** Validate a batch (TypeError before any I/O); see the module comment. */
 export function checkBatch(batch: readonly Mutation[]): Checked[] {
   if (!Array.isArray(batch)) throw new TypeError('apply() takes an array of mutations');
-  return batch.map((m, i) => checkMutation(m, i));
+  // Array.isArray made the elements `any`; the declared type was right.
+  return (batch as readonly Mutation[]).map((m, i) => checkMutation(m, i));
 }
 
 /** Mutation types whose entry's old value can be asked for (the others have no single entry). */
@@ -537,7 +538,7 @@ async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[
       Promise.all(scans.map(([guildId, roles]) => readRoleHolders(ctx, guildId, roles))),
       Promise.all(channels.map((channelId) => liveIds(ctx, ctx.keys.messagesByChannel(channelId)))),
     ]);
-    channels.forEach((channelId, i) => channelMessages.set(channelId, new Set(indexed[i]!)));
+    channels.forEach((channelId, i) => channelMessages.set(channelId, new Set(indexed[i])));
     entries.forEach((t, i) => (t.value = values[i]!));
     expiring.forEach((t, i) => {
       if (t.value !== null && expiries[i] !== undefined) t.expireAt = expiries[i];
@@ -789,7 +790,7 @@ async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[
             m.values.map((v) => ({ id: 'userId' in v.key ? v.key.userId : soleId(m.resource, v.key), value: v.value })),
             i,
           );
-          if (m.resource === 'channel') pending.push({ guildId: m.guildId, listed: new Set(m.values.map((v) => v.key.channelId!)) });
+          if (m.resource === 'channel') pending.push({ guildId: m.guildId, listed: new Set(m.values.map((v) => v.key.channelId)) });
         }
         const replacing = new Map(m.values.map((v) => [keyString(m.resource, v.key), v]));
         for (const t of tracked.of(m.resource)) {

@@ -92,12 +92,18 @@ export abstract class RedisCacheReads {
   }
   /** See `GuildChannelCache.iterGuildChannels`. */
   iterGuildChannels(): CacheIterator<GuildChannelEntity> {
-    return this.#iter((ctx) => iterAllChildren(ctx, 'channel'), (ctx) => countAllChildren(ctx, 'channel'));
+    return this.#iter(
+      (ctx) => iterAllChildren(ctx, 'channel'),
+      (ctx) => countAllChildren(ctx, 'channel'),
+    );
   }
   /** See `RefGuildChannelCache.iterGuildChannelsForGuild`. */
   iterGuildChannelsForGuild(guildId: Snowflakeish): CacheIterator<GuildChannelEntity> {
     const g = toSnowflake(guildId, 'guildId');
-    return this.#iter((ctx) => iterGuildChildren(ctx, 'channel', g), (ctx) => countGuildChildren(ctx, 'channel', g));
+    return this.#iter(
+      (ctx) => iterGuildChildren(ctx, 'channel', g),
+      (ctx) => countGuildChildren(ctx, 'channel', g),
+    );
   }
   // ── emojis ────────────────────────────────────────────────────────────
   /** See `EmojiCache.getEmoji`. */
@@ -107,12 +113,18 @@ export abstract class RedisCacheReads {
   }
   /** See `EmojiCache.iterEmojis`. */
   iterEmojis(): CacheIterator<EmojiEntity> {
-    return this.#iter((ctx) => iterAllChildren(ctx, 'emoji'), (ctx) => countAllChildren(ctx, 'emoji'));
+    return this.#iter(
+      (ctx) => iterAllChildren(ctx, 'emoji'),
+      (ctx) => countAllChildren(ctx, 'emoji'),
+    );
   }
   /** See `RefEmojiCache.iterEmojisForGuild`. */
   iterEmojisForGuild(guildId: Snowflakeish): CacheIterator<EmojiEntity> {
     const g = toSnowflake(guildId, 'guildId');
-    return this.#iter((ctx) => iterGuildChildren(ctx, 'emoji', g), (ctx) => countGuildChildren(ctx, 'emoji', g));
+    return this.#iter(
+      (ctx) => iterGuildChildren(ctx, 'emoji', g),
+      (ctx) => countGuildChildren(ctx, 'emoji', g),
+    );
   }
   // ── roles ─────────────────────────────────────────────────────────────
   /** See `RoleCache.getRole`. */
@@ -122,12 +134,18 @@ export abstract class RedisCacheReads {
   }
   /** See `RoleCache.iterRoles`. */
   iterRoles(): CacheIterator<RoleEntity> {
-    return this.#iter((ctx) => iterAllChildren(ctx, 'role'), (ctx) => countAllChildren(ctx, 'role'));
+    return this.#iter(
+      (ctx) => iterAllChildren(ctx, 'role'),
+      (ctx) => countAllChildren(ctx, 'role'),
+    );
   }
   /** See `RefRoleCache.iterRolesForGuild`. */
   iterRolesForGuild(guildId: Snowflakeish): CacheIterator<RoleEntity> {
     const g = toSnowflake(guildId, 'guildId');
-    return this.#iter((ctx) => iterGuildChildren(ctx, 'role', g), (ctx) => countGuildChildren(ctx, 'role', g));
+    return this.#iter(
+      (ctx) => iterGuildChildren(ctx, 'role', g),
+      (ctx) => countGuildChildren(ctx, 'role', g),
+    );
   }
   // ── members ───────────────────────────────────────────────────────────
   /** See `MemberCache.getMember`. */
@@ -149,12 +167,18 @@ export abstract class RedisCacheReads {
   /** See `RefMemberCache.iterMembersForGuild`. */
   iterMembersForGuild(guildId: Snowflakeish): CacheIterator<MemberEntity> {
     const g = toSnowflake(guildId, 'guildId');
-    return this.#iterWindows((ctx) => guildMemberWindows(ctx, g), (ctx) => countGuildMembers(ctx, g));
+    return this.#iterWindows(
+      (ctx) => guildMemberWindows(ctx, g),
+      (ctx) => countGuildMembers(ctx, g),
+    );
   }
   /** See `RefMemberCache.iterMembersForUser`. */
   iterMembersForUser(userId: Snowflakeish): CacheIterator<MemberEntity> {
     const u = toSnowflake(userId, 'userId');
-    return this.#iter((ctx) => iterMembersForUser(ctx, u), async (ctx) => (await guildsOfUser(ctx, 'member', u)).length);
+    return this.#iter(
+      (ctx) => iterMembersForUser(ctx, u),
+      async (ctx) => (await guildsOfUser(ctx, 'member', u)).length,
+    );
   }
   // ── presences ─────────────────────────────────────────────────────────
   /** See `PresenceCache.getPresence`. */
@@ -165,17 +189,26 @@ export abstract class RedisCacheReads {
   }
   /** See `PresenceCache.iterPresences`. */
   iterPresences(): CacheIterator<PresenceEntity> {
-    return this.#iter((ctx) => iterAllChildren(ctx, 'presence'), (ctx) => countAllChildren(ctx, 'presence'));
+    return this.#iter(
+      (ctx) => iterAllChildren(ctx, 'presence'),
+      (ctx) => countAllChildren(ctx, 'presence'),
+    );
   }
   /** See `RefPresenceCache.iterPresencesForGuild`. */
   iterPresencesForGuild(guildId: Snowflakeish): CacheIterator<PresenceEntity> {
     const g = toSnowflake(guildId, 'guildId');
-    return this.#iter((ctx) => iterGuildChildren(ctx, 'presence', g), (ctx) => countGuildChildren(ctx, 'presence', g));
+    return this.#iter(
+      (ctx) => iterGuildChildren(ctx, 'presence', g),
+      (ctx) => countGuildChildren(ctx, 'presence', g),
+    );
   }
   /** See `RefPresenceCache.iterPresencesForUser`. */
   iterPresencesForUser(userId: Snowflakeish): CacheIterator<PresenceEntity> {
     const u = toSnowflake(userId, 'userId');
-    return this.#iter((ctx) => iterPresencesForUser(ctx, u), async (ctx) => (await guildsOfUser(ctx, 'presence', u)).length);
+    return this.#iter(
+      (ctx) => iterPresencesForUser(ctx, u),
+      async (ctx) => (await guildsOfUser(ctx, 'presence', u)).length,
+    );
   }
   // ── voice states ──────────────────────────────────────────────────────
   /** See `VoiceStateCache.getVoiceState`. */
@@ -186,12 +219,18 @@ export abstract class RedisCacheReads {
   }
   /** See `VoiceStateCache.iterVoiceStates`. */
   iterVoiceStates(): CacheIterator<VoiceStateEntity> {
-    return this.#iter((ctx) => iterAllChildren(ctx, 'voiceState'), (ctx) => countAllChildren(ctx, 'voiceState'));
+    return this.#iter(
+      (ctx) => iterAllChildren(ctx, 'voiceState'),
+      (ctx) => countAllChildren(ctx, 'voiceState'),
+    );
   }
   /** See `RefVoiceStateCache.iterVoiceStatesForGuild`. */
   iterVoiceStatesForGuild(guildId: Snowflakeish): CacheIterator<VoiceStateEntity> {
     const g = toSnowflake(guildId, 'guildId');
-    return this.#iter((ctx) => iterGuildChildren(ctx, 'voiceState', g), (ctx) => countGuildChildren(ctx, 'voiceState', g));
+    return this.#iter(
+      (ctx) => iterGuildChildren(ctx, 'voiceState', g),
+      (ctx) => countGuildChildren(ctx, 'voiceState', g),
+    );
   }
   /** See `RefVoiceStateCache.iterVoiceStatesForChannel`. */
   iterVoiceStatesForChannel(channelId: Snowflakeish): CacheIterator<VoiceStateEntity> {
@@ -209,23 +248,35 @@ export abstract class RedisCacheReads {
   }
   /** See `MessageCache.iterMessages`. */
   iterMessages(): CacheIterator<MessageEntity> {
-    return this.#iter((ctx) => iterIndex(ctx, 'message', ctx.keys.allMessages), (ctx) => countIndex(ctx, ctx.keys.allMessages));
+    return this.#iter(
+      (ctx) => iterIndex(ctx, 'message', ctx.keys.allMessages),
+      (ctx) => countIndex(ctx, ctx.keys.allMessages),
+    );
   }
   /** See `RefMessageCache.iterMessagesForGuild`. */
   iterMessagesForGuild(guildId: Snowflakeish): CacheIterator<MessageEntity> {
     const key = this.session.keys.messagesByGuild(toSnowflake(guildId, 'guildId'));
-    return this.#iter((ctx) => iterIndex(ctx, 'message', key), (ctx) => countIndex(ctx, key));
+    return this.#iter(
+      (ctx) => iterIndex(ctx, 'message', key),
+      (ctx) => countIndex(ctx, key),
+    );
   }
   /** See `RefMessageCache.iterMessagesForChannel`. */
   iterMessagesForChannel(channelId: Snowflakeish): CacheIterator<MessageEntity> {
     const key = this.session.keys.messagesByChannel(toSnowflake(channelId, 'channelId'));
-    return this.#iter((ctx) => iterIndex(ctx, 'message', key), (ctx) => countIndex(ctx, key));
+    return this.#iter(
+      (ctx) => iterIndex(ctx, 'message', key),
+      (ctx) => countIndex(ctx, key),
+    );
   }
   /** See `RefMessageCache.iterMessagesForAuthor`. */
   iterMessagesForAuthor(authorId: Snowflakeish): CacheIterator<MessageEntity> {
     const a = toSnowflake(authorId, 'authorId');
     const key = (ctx: Ctx): string => ctx.keys.messagesByAuthor(bucketOf(a, ctx.userBuckets), a);
-    return this.#iter((ctx) => iterIndex(ctx, 'message', key(ctx)), (ctx) => countIndex(ctx, key(ctx)));
+    return this.#iter(
+      (ctx) => iterIndex(ctx, 'message', key(ctx)),
+      (ctx) => countIndex(ctx, key(ctx)),
+    );
   }
   // ── invites ───────────────────────────────────────────────────────────
   /** See `InviteCache.getInvite`. */
@@ -235,17 +286,26 @@ export abstract class RedisCacheReads {
   }
   /** See `InviteCache.iterInvites`. */
   iterInvites(): CacheIterator<InviteEntity> {
-    return this.#iter((ctx) => iterIndex(ctx, 'invite', ctx.keys.allInvites), (ctx) => countIndex(ctx, ctx.keys.allInvites));
+    return this.#iter(
+      (ctx) => iterIndex(ctx, 'invite', ctx.keys.allInvites),
+      (ctx) => countIndex(ctx, ctx.keys.allInvites),
+    );
   }
   /** See `RefInviteCache.iterInvitesForGuild`. */
   iterInvitesForGuild(guildId: Snowflakeish): CacheIterator<InviteEntity> {
     const key = this.session.keys.invitesByGuild(toSnowflake(guildId, 'guildId'));
-    return this.#iter((ctx) => iterIndex(ctx, 'invite', key), (ctx) => countIndex(ctx, key));
+    return this.#iter(
+      (ctx) => iterIndex(ctx, 'invite', key),
+      (ctx) => countIndex(ctx, key),
+    );
   }
   /** See `RefInviteCache.iterInvitesForChannel`. */
   iterInvitesForChannel(channelId: Snowflakeish): CacheIterator<InviteEntity> {
     const key = this.session.keys.invitesByChannel(toSnowflake(channelId, 'channelId'));
-    return this.#iter((ctx) => iterIndex(ctx, 'invite', key), (ctx) => countIndex(ctx, key));
+    return this.#iter(
+      (ctx) => iterIndex(ctx, 'invite', key),
+      (ctx) => countIndex(ctx, key),
+    );
   }
   // ── users and me ──────────────────────────────────────────────────────
   /** See `UserCache.getUser`. */

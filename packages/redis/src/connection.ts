@@ -8,7 +8,6 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { ClusterConnection, RedisTarget, ResolvedOptions } from './options.js';
 import { ReadBatcher } from './read-batcher.js';
 import { defineScripts, type ScriptCommands } from './scripts/index.js';
-import { READ_MEMBER_WINDOW_LUA } from './scripts/read-member.js';
 
 /** Either kind of ioredis client. */
 export type Client = Redis | Cluster;
@@ -88,9 +87,6 @@ export class Connection {
     this.timeoutMs = timeoutMs;
     this.#deadlines = new Deadlines(timeoutMs);
     this.scripts = defineScripts(client);
-    if (typeof (client as unknown as Record<string, unknown>).sakeReadMemberWindow !== 'function') {
-      client.defineCommand('sakeReadMemberWindow', { numberOfKeys: 0, lua: READ_MEMBER_WINDOW_LUA });
-    }
     this.isCluster = client instanceof Cluster || (client as { isCluster?: boolean }).isCluster === true;
     this.reads = new ReadBatcher(client, this.isCluster);
     const reads = this.reads;

@@ -18,6 +18,46 @@ import { idBytes } from './codec/ids.js';
 /** Version of this key layout; stored under {@link Keys.layout} and checked on open(). */
 export const LAYOUT_VERSION = 1;
 
+/**
+ * The pieces keys are built from after the prefix, shared with the Lua scripts: the loader
+ * (scripts/loader.ts) hands them to every script that includes `keys` as Lua locals named
+ * `KEY_<NAME>` (`memberTails` → `KEY_MEMBER_TAILS`), so a script that builds a key from a hash
+ * tag or another key spells no key format of its own. Changing one changes both sides.
+ */
+export const KEY_PARTS = {
+  /** After a guild's hash tag: its meta hash. */
+  guildMeta: ':meta',
+  /** After a guild's hash tag, before a {@link GUILD_CHILD_HASH} name: a child hash. */
+  guildChild: ':',
+  /** After a guild's hash tag, before a bucket number: a member bucket. */
+  memberBucket: ':m:',
+  /** After a member bucket's key: its tail hash. */
+  memberTails: ':t',
+  /** After the prefix, before a user bucket number: a user bucket's hash tag opens. */
+  userTagOpen: '{u:',
+  /** After a user bucket number: the user bucket's hash tag closes. */
+  userTagClose: '}',
+  /** After a user bucket's hash tag: its user hash. */
+  users: ':u',
+  /** After a user bucket's hash tag: the tails of its split user values. */
+  userTails: ':ut',
+  /** After a user bucket's hash tag: its member guild lists. */
+  memberGuilds: ':mg',
+  /** After a user bucket's hash tag: its presence guild lists. */
+  presenceGuilds: ':pg',
+  /** After a user bucket's hash tag: its orphan schedule. */
+  orphans: ':orph',
+  /** After a user bucket's hash tag, before the hex of an 8-byte user id: an author's message index. */
+  authorIndex: ':ma:',
+} as const;
+
+/**
+ * Bytes of one entry of the per-user guild lists ({@link Keys.memberGuilds}, {@link Keys.presenceGuilds}):
+ * a big-endian index into {@link Keys.guildDictionary} (resources/guild-refs.ts). Scripts that include
+ * `keys` get it as the Lua local `GUILD_REF_BYTES`.
+ */
+export const GUILD_REF_BYTES = 4;
+
 /** Child hashes of a guild, by resource. */
 export const GUILD_CHILD_HASH = {
   channel: 'ch',
@@ -56,7 +96,7 @@ export class Keys {
 
   /**
    * String: the store's guild dictionary, the 8-byte ids of every guild the per-user guild lists
-   * referred to, in first-seen order (see resources/guild-refs.ts). Append-only.
+   * refer to, in first-seen order (see resources/guild-refs.ts). Append-only.
    */
   get guildDictionary(): string {
     return `${this.prefix}gd`;
@@ -79,12 +119,17 @@ export class Keys {
 
   /** Hash: `g` → guild record, `mb` → member bucket count, `mc` → member count. */
   guildMeta(guildId: string): string {
-    return `${this.guildTag(guildId)}:meta`;
+    return `${this.guildTag(guildId)}${KEY_PARTS.guildMeta}`;
   }
 
   /** Hash of one member bucket of a guild: user id (8 bytes) → member record. */
   memberBucket(guildId: string, bucket: number): string {
-    return `${this.guildTag(guildId)}:m:${bucket}`;
+    return `${this.memberBucketPrefix(guildId)}${bucket}`;
+  }
+
+  /** A guild's member bucket keys without the bucket number (scripts that walk buckets append it). */
+  memberBucketPrefix(guildId: string): string {
+    return `${this.guildTag(guildId)}${KEY_PARTS.memberBucket}`;
   }
 
   /**
@@ -98,12 +143,12 @@ export class Keys {
 
   /** Hash of the tails of a member bucket's split values (see codec/split.ts): user id (8 bytes) → rest of the record. */
   memberTails(guildId: string, bucket: number): string {
-    return `${this.memberBucket(guildId, bucket)}:t`;
+    return `${this.memberBucket(guildId, bucket)}${KEY_PARTS.memberTails}`;
   }
 
   /** Hash of a guild's channels/roles/emojis/presences/voice states: id (8 bytes) → record. */
   guildChild(guildId: string, resource: GuildHashResource): string {
-    return `${this.guildTag(guildId)}:${GUILD_CHILD_HASH[resource]}`;
+    return `${this.guildTag(guildId)}${KEY_PARTS.guildChild}${GUILD_CHILD_HASH[resource]}`;
   }
 
   /** Hash locating channels/roles/emojis: id (8 bytes) → guild id (8 bytes). */
@@ -118,37 +163,37 @@ export class Keys {
 
   /** The hash tag of a user bucket's slot. */
   userTag(bucket: number): string {
-    return `${this.prefix}{u:${bucket}}`;
+    return `${this.prefix}${KEY_PARTS.userTagOpen}${bucket}${KEY_PARTS.userTagClose}`;
   }
 
   /** Hash: user id (8 bytes) → user record. */
   users(bucket: number): string {
-    return `${this.userTag(bucket)}:u`;
+    return `${this.userTag(bucket)}${KEY_PARTS.users}`;
   }
 
   /** Hash of the tails of a user bucket's split values (see codec/split.ts). */
   userTails(bucket: number): string {
-    return `${this.userTag(bucket)}:ut`;
+    return `${this.userTag(bucket)}${KEY_PARTS.userTails}`;
   }
 
-  /** Hash: user id (8 bytes) → concatenated 8-byte ids of the guilds the user is a cached member of. */
+  /** Hash: user id (8 bytes) → the guilds the user is a cached member of, as 4-byte indexes into {@link Keys.guildDictionary} back to back. */
   memberGuilds(bucket: number): string {
-    return `${this.userTag(bucket)}:mg`;
+    return `${this.userTag(bucket)}${KEY_PARTS.memberGuilds}`;
   }
 
-  /** Hash: user id (8 bytes) → concatenated 8-byte ids of the guilds the user has a cached presence in. */
+  /** Hash: user id (8 bytes) → the guilds the user has a cached presence in, as 4-byte indexes into {@link Keys.guildDictionary} back to back. */
   presenceGuilds(bucket: number): string {
-    return `${this.userTag(bucket)}:pg`;
+    return `${this.userTag(bucket)}${KEY_PARTS.presenceGuilds}`;
   }
 
   /** Sorted set of user ids (8 bytes) no member/presence/message refers to, scored by when they expire (ms). */
   orphans(bucket: number): string {
-    return `${this.userTag(bucket)}:orph`;
+    return `${this.userTag(bucket)}${KEY_PARTS.orphans}`;
   }
 
   /** Prefix (inside the user bucket's slot) of the per-author message index keys. */
   authorIndexPrefix(bucket: number): string {
-    return `${this.userTag(bucket)}:ma:`;
+    return `${this.userTag(bucket)}${KEY_PARTS.authorIndex}`;
   }
 
   /** Sorted set: ids of the cached messages of one author, scored by expiry (ms, +inf when none); the key ends with the hex of the 8-byte id. */

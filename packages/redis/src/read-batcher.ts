@@ -16,8 +16,8 @@ type Arg = string | Buffer | number;
 interface Pending {
   name: string;
   args: Arg[];
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
 }
 
 /** Work another batcher (the member loader) sends itself, run in its place in the tick's queue. */

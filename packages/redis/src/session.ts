@@ -63,11 +63,7 @@ export class Session {
     const o = this.options;
     await this.conn.open(o.connectTimeoutMs);
     try {
-      const layout = await withDeadline(
-        checkLayout(this.conn, this.keys, { userBuckets: o.userBuckets }),
-        o.connectTimeoutMs,
-        'layout check',
-      );
+      const layout = await withDeadline(checkLayout(this.conn, this.keys, { userBuckets: o.userBuckets }), o.connectTimeoutMs, 'layout check');
       this.#ctx = {
         conn: this.conn,
         keys: this.keys,
@@ -77,7 +73,7 @@ export class Session {
         // Chosen once: the reads that depend on the topology (readers/).
         reader: this.conn.isCluster ? clusterReader : new SingleNodeReader(this.conn, this.keys),
         roles: new RoleDictionaries(this.conn, this.keys),
-        guildRefs: new GuildRefs(this.conn, this.keys, layout.guildRefWidth),
+        guildRefs: new GuildRefs(this.conn, this.keys),
       };
       this.#layoutConflict = undefined;
       this.#epoch = layout.epoch;
@@ -162,6 +158,12 @@ export class Session {
    */
   sweep(): Promise<number> {
     const ctx = this.ctx();
-    return ctx.conn.run('sweep', () => runUserScripts(ctx, Array.from({ length: ctx.userBuckets }, (_, b) => [b, ['SWEEP', '0']] as const), Date.now()));
+    return ctx.conn.run('sweep', () =>
+      runUserScripts(
+        ctx,
+        Array.from({ length: ctx.userBuckets }, (_, b) => [b, ['SWEEP', '0']] as const),
+        Date.now(),
+      ),
+    );
   }
 }

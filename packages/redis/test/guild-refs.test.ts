@@ -1,7 +1,6 @@
 /**
- * Guild references in the per-user guild lists (`{u:B}:mg` / `:pg`): 4-byte indexes into the store's guild
- * dictionary (`Pgd`).
- * Both answer the same through the public API; a cache whose copy of the
+ * Guild references in the per-user guild lists (`{u:B}:mg` / `:pg`): 4-byte
+ * indexes into the store's guild dictionary (`Pgd`). A cache whose copy of the
  * dictionary is behind reads it again; a reference that can't be right is
  * `InvalidDataFound` naming the entry.
  */
@@ -21,7 +20,7 @@ afterAll(() => {
 
 /** The sorted guild ids of a user's members, through the public API. */
 async function guildsOf(cache: RedisCache, userId: string): Promise<string[]> {
-  return (await cache.iterMembersForUser(userId).toArray()).map((m) => m.guild_id as string).sort();
+  return (await cache.iterMembersForUser(userId).toArray()).map((m) => m.guild_id).sort();
 }
 
 for (const [name, make] of TOPOLOGIES) {

@@ -11,7 +11,7 @@ import { defineScripts, type ScriptCommands } from '../src/scripts/index.js';
 import { redisUrl, uniquePrefix } from './helpers.js';
 
 /** Deterministic ids of 15–19 digits. */
-function* ids(seed: number): Generator<string> {
+function* ids(seed: number): Generator<string, never> {
   let x = seed;
   for (;;) {
     x = (x * 1103515245 + 12345) % 2147483648;
@@ -55,7 +55,7 @@ describe('sakeIndexAdd eviction', () => {
         const args: string[] = [];
         const added: string[] = [];
         for (let i = 0; i < adds; i++) {
-          const id = source.next().value!;
+          const id = source.next().value;
           added.push(id);
           // Scores unrelated to id order, some without expiry.
           args.push(i % 3 === 0 ? 'inf' : String(now + 3_600_000 + ((round * 7 + i * 13) % 50)), id);

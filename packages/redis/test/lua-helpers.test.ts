@@ -1,5 +1,5 @@
 /**
- * `alignedFind` (scripts/lua-helpers.ts), run in Redis' Lua against a
+ * `alignedFind` (scripts/includes/aligned-find.lua), run in Redis' Lua against a
  * reference written in TypeScript: lists of 4- and 8-byte entries, needles
  * whose low-order bytes are 0 or 1 (the search falls back to anchoring on the
  * whole needle), and lists built so that the bytes the search anchors on occur
@@ -7,16 +7,16 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALIGNED_FIND_LUA } from '../src/scripts/lua-helpers.js';
+import { assembleLua } from '../src/scripts/loader.js';
 import { redisUrl } from './helpers.js';
 
 /** Every needle's answer in one call: 1-based start of the entry, or 0. */
-const FIND_ALL_LUA = `${ALIGNED_FIND_LUA}
+const FIND_ALL_LUA = assembleLua(`--- @include "aligned-find"
 local s, w = ARGV[1], tonumber(ARGV[2])
 local out = {}
 for i = 3, #ARGV do out[#out + 1] = alignedFind(s, ARGV[i], w) or 0 end
 return out
-`;
+`);
 
 /** The reference: the first entry of `list` equal to `needle`, as a 1-based byte offset, or 0. */
 function reference(list: Buffer, needle: Buffer, w: number): number {
@@ -89,5 +89,35 @@ describe('alignedFind', () => {
 
   it('answers nil for an empty list', async () => {
     await check(Buffer.alloc(0), [Buffer.from([0, 0, 0, 5]), Buffer.from([0, 0, 0, 0])], 4);
+  });
+});
+
+/** `many` (scripts/includes/many.lua) on `n` field/value pairs: the fields HSET added, and the hash's length. */
+const MANY_LUA = assembleLua(`--- @include "many"
+local list = {}
+for i = 1, tonumber(ARGV[1]) do
+  list[#list + 1] = 'f' .. (i % tonumber(ARGV[2]))
+  list[#list + 1] = 'v' .. i
+end
+return { many('HSET', KEYS[1], list), redis.call('HLEN', KEYS[1]) }
+`);
+
+describe('many', () => {
+  it('runs a command over more arguments than unpack takes at once, and sums the replies', async () => {
+    for (const [pairs, distinct] of [
+      [0, 1],
+      [1, 1],
+      [1_999, 5_000],
+      [2_000, 5_000],
+      [2_001, 5_000],
+      [9_000, 5_000],
+      [30_000, 30_000],
+    ] as const) {
+      const key = `sake-many-${pairs}-${distinct}-${Date.now()}`;
+      // The reference: the distinct fields among the pairs (HSET counts a field once, when new).
+      const expected = new Set(Array.from({ length: pairs }, (_, i) => (i + 1) % distinct)).size;
+      expect(await redis.eval(MANY_LUA, 1, key, String(pairs), String(distinct))).toEqual([expected, expected]);
+      await redis.unlink(key);
+    }
   });
 });

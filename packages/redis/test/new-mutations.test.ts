@@ -94,7 +94,7 @@ for (const [name, make] of TOPOLOGIES) {
       const older = [message(c, g), message(c, g), message(c, g)];
       await cache.apply(older.map((m) => mutation.set('message', m as never)));
       const created = message(c, g);
-      await cache.apply([mutation.merge('message', { messageId: created.id as string }, created as never, true, { ttlMs: 30_000, channelLimit: 2 })]);
+      await cache.apply([mutation.merge('message', { messageId: created.id as string }, created, true, { ttlMs: 30_000, channelLimit: 2 })]);
       await expect(cache.getMessage(created.id as string)).resolves.toEqual(created);
       const ttl = await pttl(cache, created.id as string);
       expect(ttl).toBeGreaterThan(20_000);
@@ -104,9 +104,9 @@ for (const [name, make] of TOPOLOGIES) {
 
       // Existing entries: an edit with ttlMs keeps the stored expiry (none, or the original one).
       const forever = older[2]!;
-      await cache.apply([mutation.merge('message', { messageId: forever.id as string }, { content: 'edited' } as never, true, { ttlMs: 1_000, channelLimit: 1 })]);
+      await cache.apply([mutation.merge('message', { messageId: forever.id as string }, { content: 'edited' }, true, { ttlMs: 1_000, channelLimit: 1 })]);
       expect(await pttl(cache, forever.id as string)).toBe(-1);
-      await cache.apply([mutation.merge('message', { messageId: created.id as string }, { content: 'edited' } as never, true, { ttlMs: 1_000 })]);
+      await cache.apply([mutation.merge('message', { messageId: created.id as string }, { content: 'edited' }, true, { ttlMs: 1_000 })]);
       expect(await pttl(cache, created.id as string)).toBeGreaterThan(5_000);
       expect((await cache.getMessage(created.id as string)).content).toBe('edited');
       // channelLimit of a merge into an existing message evicts nothing.
@@ -119,8 +119,8 @@ for (const [name, make] of TOPOLOGIES) {
       const existing = user();
       await cache.apply([mutation.set('user', existing as never)]);
       await cache.apply([
-        mutation.merge('user', { userId: created.id as string }, created as never, true, { ttlMs: 100 }),
-        mutation.merge('user', { userId: existing.id as string }, { global_name: 'renamed' } as never, true, { ttlMs: 100 }),
+        mutation.merge('user', { userId: created.id as string }, created, true, { ttlMs: 100 }),
+        mutation.merge('user', { userId: existing.id as string }, { global_name: 'renamed' }, true, { ttlMs: 100 }),
       ]);
       await expect(cache.getUser(created.id as string)).resolves.toEqual(created);
       await sleep(250);
@@ -152,10 +152,10 @@ for (const [name, make] of TOPOLOGIES) {
       await cache.apply([
         mutation.set('user', renamedA as never),
         mutation.set('member', dWithout as never),
-        mutation.merge('member', { guildId: g, userId: id(e) }, { roles: [r, x] } as never),
+        mutation.merge('member', { guildId: g, userId: id(e) }, { roles: [r, x] }),
         mutation.set('member', f as never),
         mutation.removeRole(g, r),
-        mutation.merge('member', { guildId: g, userId: id(c) }, { nick: 'after' } as never),
+        mutation.merge('member', { guildId: g, userId: id(c) }, { nick: 'after' }),
       ]);
       await expect(cache.getMember(g, id(a))).resolves.toEqual({ ...a, roles: [x], user: renamedA });
       await expect(cache.getUser(id(a))).resolves.toEqual(renamedA);
@@ -240,13 +240,13 @@ for (const [name, make] of TOPOLOGIES) {
       const newGuild = sf();
       const batch = [
         mutation.set('member', setA as never), // 0: stored A
-        mutation.merge('member', { guildId: g, userId: idA }, { nick: 'merged' } as never), // 1: A as set by 0
+        mutation.merge('member', { guildId: g, userId: idA }, { nick: 'merged' }), // 1: A as set by 0
         mutation.react(msg.id as string, { op: 'add', emoji: thumbs, burst: false, me: false }), // 2: stored message
         mutation.react(msg.id as string, { op: 'add', emoji: thumbs, burst: false, me: true }), // 3: after one reaction
         mutation.delete('message', { messageId: gone.id as string }), // 4: stored
         mutation.delete('message', { messageId: gone.id as string }), // 5: already deleted
         mutation.set('user', renamedB as never), // 6: B's stored user
-        mutation.merge('member', { guildId: g, userId: idB }, { nick: 'b' } as never), // 7: B joined with the renamed user
+        mutation.merge('member', { guildId: g, userId: idB }, { nick: 'b' }), // 7: B joined with the renamed user
         mutation.set('guild', { id: newGuild, name: 'new' } as never), // 8: absent
         mutation.removeRole(g, sf()),
       ];
@@ -286,7 +286,7 @@ for (const [name, make] of TOPOLOGIES) {
         cache,
         [
           mutation.removeRole(g, r),
-          mutation.merge('member', { guildId: g, userId: id(holder) }, { nick: 'x' } as never), // 1: without the role
+          mutation.merge('member', { guildId: g, userId: id(holder) }, { nick: 'x' }), // 1: without the role
           mutation.replaceForGuild('member', g, [holder] as never),
           mutation.delete('member', { guildId: g, userId: id(replaced) }), // 3: gone with the replace
           mutation.clearFor('presence', 'guild', g),

@@ -1,5 +1,5 @@
 /**
- * The member read paths (packed replies of scripts/read-member.ts, the
+ * The member read paths (packed replies of scripts/includes/packed-member.lua, the
  * plain-HGET lone read, coalesced reads, windowed iteration) on a single node
  * and a cluster: very long records (the long header form), split heads whose
  * tail is gone, a missing user, and a value of the wrong Redis type under a

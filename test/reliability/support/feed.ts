@@ -16,7 +16,7 @@ export interface RecordingLogger extends ListenerLogger {
 export function recordingLogger(): RecordingLogger {
   const warnings: string[] = [];
   const errors: string[] = [];
-  return { warnings, errors, debug: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => void errors.push(m) } as RecordingLogger;
+  return { warnings, errors, debug: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => void errors.push(m) };
 }
 
 /** A key prefix no other test uses. */

@@ -63,6 +63,7 @@ const sorted = (ids: Iterable<string>): string[] => [...ids].sort();
 /** Collect every id the top-level iterators of `caches` mention (union), plus `extra`. */
 export async function collectIds(caches: readonly Backend[], extra: Partial<SnapshotIds> = {}): Promise<SnapshotIds> {
   const ids: SnapshotIds = { guilds: new Set(), channels: new Set(), users: new Set(), roles: new Set(), emojis: new Set(), messages: new Set(), invites: new Set() };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `{ guilds: undefined }` is a Partial<SnapshotIds>; Object.entries' type drops the undefined
   for (const [k, v] of Object.entries(extra)) for (const id of v ?? []) (ids as unknown as Record<string, Set<string>>)[k]!.add(id);
   const add = (set: Set<string>, id: unknown): void => {
     if (typeof id === 'string') set.add(id);
@@ -178,6 +179,7 @@ export function firstDifferences(a: CacheSnapshot, b: CacheSnapshot, max = 5): s
       x.forEach((v, i) => walk(v, y[i], `${path}[${i}]`));
       return;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify gives undefined for undefined; lib.d.ts says string
     out.push(`${path}: ${JSON.stringify(x)?.slice(0, 300)} ≠ ${JSON.stringify(y)?.slice(0, 300)}`);
   };
   walk(a, b, 'cache');

@@ -2,12 +2,14 @@
 import { Option, type Command } from 'commander';
 import { openBackend, type BackendOptions, type OpenBackend } from '../backend.js';
 
-/** Add `--redis`, `--prefix` and (for read-only commands) `--from-backup` to a command. */
+/** Add `--redis`, `--prefix`, `--postgres`, `--schema` and (for read-only commands) `--from-backup` to a command. */
 export function addBackendOptions(command: Command, allowBackupSource: boolean): Command {
   command
     .addOption(new Option('--redis <url>', 'Redis URL (redis://[user:password@]host:port[/db], rediss:// for TLS)').env('REDIS_URL'))
-    .option('--prefix <prefix>', 'key prefix of the cache in Redis (default "sake:")');
-  if (allowBackupSource) command.option('--from-backup <file>', 'work on an in-memory copy loaded from a backup file instead of Redis');
+    .option('--prefix <prefix>', 'key prefix of the cache in Redis (default "sake:")')
+    .addOption(new Option('--postgres <url>', 'PostgreSQL URL (postgres://[user:password@]host:port/db) instead of Redis').env('POSTGRES_URL'))
+    .option('--schema <name>', 'schema of the cache in PostgreSQL (default "sake")');
+  if (allowBackupSource) command.option('--from-backup <file>', 'work on an in-memory copy loaded from a backup file instead of a store');
   return command;
 }
 

@@ -1,7 +1,7 @@
 /** `sake demo`: argument handling (the job itself lives in ../demo-job.ts, loaded only when the command runs). */
 import { Option, type Command } from 'commander';
 import { intArg } from '../parse.js';
-import { DEMO_PREFIX, DEMO_SIZES, type DemoOptions } from '../demo-options.js';
+import { DEMO_PREFIX, DEMO_SCHEMA, DEMO_SIZES, type DemoOptions } from '../demo-options.js';
 
 const { full, quick } = DEMO_SIZES;
 
@@ -18,7 +18,9 @@ export function registerDemo(program: Command): void {
     .option('--quick', 'a small world, done in a second or two')
     .addOption(new Option('--redis <url>', 'fill a Redis cache instead of the in-memory one').env('REDIS_URL'))
     .option('--prefix <prefix>', `key prefix in Redis (default ${DEMO_PREFIX}, emptied first)`)
-    .option('-y, --yes', 'allow emptying a non-empty cache under a --prefix that is not the demo\'s own')
+    .addOption(new Option('--postgres <url>', 'fill a PostgreSQL cache instead of the in-memory one').env('POSTGRES_URL'))
+    .option('--schema <name>', `schema in PostgreSQL (default ${DEMO_SCHEMA}, emptied first)`)
+    .option('-y, --yes', 'allow emptying a non-empty cache under a --prefix or --schema that is not the demo\'s own')
     .option('--backup <file>', 'write a backup of the filled cache to this file')
     .option('--timeout <ms>', 'give up when a step takes longer', intArg('--timeout', 1), 120_000)
     .option('--no-progress', 'no progress bars')

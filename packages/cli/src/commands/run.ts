@@ -12,6 +12,8 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--token <token>', 'bot token').env('DISCORD_TOKEN'))
     .addOption(new Option('--redis <url>', 'Redis URL; without it the cache lives in this process only').env('REDIS_URL'))
     .option('--prefix <prefix>', 'key prefix in Redis (default "sake:")')
+    .addOption(new Option('--postgres <url>', 'PostgreSQL URL instead of Redis').env('POSTGRES_URL'))
+    .option('--schema <name>', 'schema in PostgreSQL (default "sake")')
     .addOption(
       new Option('--intents <list>', 'GatewayIntentBits names separated by commas (or "default", or a number)')
         .argParser(parseIntents)

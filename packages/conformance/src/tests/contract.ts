@@ -170,7 +170,7 @@ export function mergeKeyTests<B extends ConformanceBackend>(ctx: GroupContext<B>
     const b = await h.open();
     const value = s.build(h.parents());
     await put(b, s, value);
-    const merged = { ...value, ...s.patch } as Entity;
+    const merged = { ...value, ...s.patch };
     await apply(b, mutation.merge(s.resource, keyOfEntity(s, value), withoutKeyFields(s, merged), false));
     await expectValue(b, s, merged, 'after a merge whose patch has no key fields');
     for (const scope of ctx.options.refs ? s.scopes : []) {

@@ -33,7 +33,7 @@ async function expectAllClosed<B extends ConformanceBackend>(h: Harness<B>, b: B
       await expectIteratorClosed(b, iterName(s, scope), [id], when);
       await rejects(() => call(b, clearName(s, scope), id), ClosedClient, `${clearName(s, scope)}(${id}) ${when}`);
     }
-    await rejects(() => apply(b, mutation.set(s.resource, s.build(h.parents()) as never)), ClosedClient, `apply([set ${s.resource}]) ${when}`);
+    await rejects(() => apply(b, mutation.set(s.resource, s.build(h.parents()))), ClosedClient, `apply([set ${s.resource}]) ${when}`);
   }
   if (h.has('me')) {
     await rejects(() => call(b, 'getMe'), ClosedClient, `getMe() ${when}`);
@@ -163,18 +163,18 @@ export function writerBody<B extends ConformanceBackend>(ctx: GroupContext<B>): 
     const s = pick(h);
     const p = h.parents();
     const first = s.build(p);
-    const last = { ...s.build(p), ...s.extra } as typeof first;
+    const last = { ...s.build(p), ...s.extra };
     const key = keyOfEntity(s, first);
     await apply(
       b,
-      mutation.set(s.resource, first as never),
-      mutation.delete(s.resource, key as never),
-      mutation.merge(s.resource, key as never, s.patch as never, false), // absent now: no-op
-      mutation.set(s.resource, last as never),
+      mutation.set(s.resource, first),
+      mutation.delete(s.resource, key),
+      mutation.merge(s.resource, key, s.patch, false), // absent now: no-op
+      mutation.set(s.resource, last),
     );
     await expectValue(b, s, last, 'after [set, delete, merge (absent), set]');
     const gone = s.build(h.parents());
-    await apply(b, mutation.set(s.resource, gone as never), mutation.delete(s.resource, keyOfEntity(s, gone) as never));
+    await apply(b, mutation.set(s.resource, gone), mutation.delete(s.resource, keyOfEntity(s, gone)));
     await rejects(() => call(b, getName(s), ...keyArgs(keyOfEntity(s, gone))), EntryNotFound, 'get after [set, delete] in one batch');
   });
 
@@ -192,7 +192,7 @@ export function writerBody<B extends ConformanceBackend>(ctx: GroupContext<B>): 
     const good = s.build(h.parents());
     const badKey = Object.fromEntries(Object.keys(keyOfEntity(s, good)).map((k) => [k, '*']));
     await rejects(
-      () => apply(b, mutation.set(s.resource, good as never), { type: 'delete', resource: s.resource, key: badKey } as never),
+      () => apply(b, mutation.set(s.resource, good), { type: 'delete', resource: s.resource, key: badKey } as never),
       TypeError,
       'apply([set (valid), delete (id "*")])',
     );

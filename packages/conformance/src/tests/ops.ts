@@ -4,7 +4,7 @@ import type { Mutation, ResourceName, Snowflake } from '@sake/abc';
 import { equal, rejects, same, sameSet } from '../assert.js';
 import { apply, call, drain, iterate, readOk } from '../calls.js';
 import { SPECS, deleteName, getName, iterName, keyArgs, keyOfEntity, keyString } from '../specs.js';
-import type { Entity, IterableResource, ResourceSpec, Scope } from '../specs.js';
+import type { Entity, ResourceSpec, Scope } from '../specs.js';
 
 /** `get…` for the entry `value` identifies. */
 export function get(backend: object, s: ResourceSpec, value: Entity): Promise<Entity> {
@@ -18,7 +18,7 @@ export function del(backend: object, s: ResourceSpec, value: Entity): Promise<vo
 
 /** A `set` mutation of `value`. */
 export function setOf(s: ResourceSpec, value: Entity, options: { ttlMs?: number; channelLimit?: number } = {}): Mutation {
-  return mutation.set(s.resource, value as never, options);
+  return mutation.set(s.resource, value, options);
 }
 
 /** Apply one `set` per value. */
@@ -28,12 +28,12 @@ export function put(backend: object, s: ResourceSpec, ...values: Entity[]): Prom
 
 /** A `merge` mutation of `patch` into the entry `value` identifies. */
 export function mergeOf(s: ResourceSpec, value: Entity, patch: Readonly<Record<string, unknown>>, upsert = false): Mutation {
-  return mutation.merge(s.resource, keyOfEntity(s, value) as never, patch as never, upsert);
+  return mutation.merge(s.resource, keyOfEntity(s, value), patch, upsert);
 }
 
 /** A `delete` mutation of the entry `value` identifies. */
 export function deleteOf(s: ResourceSpec, value: Entity): Mutation {
-  return mutation.delete(s.resource, keyOfEntity(s, value) as never);
+  return mutation.delete(s.resource, keyOfEntity(s, value));
 }
 
 /** Describe an entry in failure messages (`member 123/456`). */
@@ -79,5 +79,5 @@ export async function expectIter(
 
 /** The spec of an iterable resource. */
 export function specOf(resource: ResourceName): ResourceSpec | undefined {
-  return resource === 'me' ? undefined : SPECS[resource as IterableResource];
+  return resource === 'me' ? undefined : SPECS[resource];
 }

@@ -21,7 +21,7 @@ function layout<B extends ConformanceBackend>(h: Harness<B>, s: ResourceSpec, sc
   const field = parentField(scope);
   const parentA = h.id();
   const parentB = h.id();
-  const under = (parent: Snowflake): Entity => s.build(h.parents({ [field]: parent } as Partial<Parents>));
+  const under = (parent: Snowflake): Entity => s.build(h.parents({ [field]: parent }));
   const a1 = under(parentA);
   const a2 = under(parentA);
   const b1 = under(parentB);
@@ -94,7 +94,7 @@ export function scopeTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s
         const b = await h.open();
         const { parentA, a1, a2 } = layout(h, s, scope);
         await put(b, s, a1, a2);
-        const again = { ...a1, ...s.patch } as Entity;
+        const again = { ...a1, ...s.patch };
         await put(b, s, again, again);
         await expectIter(b, s, scope, parentA, [again, a2], 'after setting an entry twice more');
       });
@@ -104,7 +104,7 @@ export function scopeTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s
         const { parentA, a1, a2 } = layout(h, s, scope);
         await put(b, s, a1, a2);
         await apply(b, mergeOf(s, a1, s.patch));
-        await expectIter(b, s, scope, parentA, [{ ...a1, ...s.patch } as Entity, a2], 'after merging one of its entries');
+        await expectIter(b, s, scope, parentA, [{ ...a1, ...s.patch }, a2], 'after merging one of its entries');
       });
 
       test(`${iter_} follows merge with upsert (a created entry is indexed)`, async (h) => {
@@ -133,7 +133,7 @@ export function scopeTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s
             const { parentA, parentB, a1, a2, b1 } = layout(h, s, scope);
             await put(b, s, a1, a2, b1);
             await apply(b, mergeOf(s, a1, { [flat]: parentB }));
-            const moved = { ...a1, [flat]: parentB } as Entity;
+            const moved = { ...a1, [flat]: parentB };
             await expectIter(b, s, scope, parentA, [a2], `after merging ${flat} of ${keyString(s, a1)} away`);
             await expectIter(b, s, scope, parentB, [b1, moved], `after merging ${flat} of ${keyString(s, a1)} in`);
           });
@@ -168,7 +168,7 @@ export function scopeTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s
       const kept = inG(g1);
       const other = inG(g2);
       await put(b, s, stale, kept, other);
-      const updated = { ...kept, ...s.patch } as Entity;
+      const updated = { ...kept, ...s.patch };
       const added = inG(g1);
       await apply(b, mutation.replaceForGuild(s.resource as never, g1, [updated, added] as never));
       await expectAbsent(b, s, stale, 'a stale child after replaceForGuild');

@@ -47,7 +47,7 @@ export function memberEntity(data: Json, guildId: string): MemberEntity {
 
 /** A presence with `guild_id`; its user is cut to `{ id }` (user fields live in the user resource). */
 export function presenceEntity(data: Json, guildId: string, userId: string): PresenceEntity {
-  return { ...data, guild_id: guildId, user: { id: userId } } as unknown as PresenceEntity;
+  return { ...data, guild_id: guildId, user: { id: userId } };
 }
 
 /** A voice state with `guild_id`, without the member it may embed. */

@@ -27,7 +27,7 @@ async function isMe(userId: Snowflake, context: TranslateContext): Promise<boole
 
 /** The emoji of a validated reaction payload, as a reaction change carries it. */
 function reactionEmoji(emoji: Json): ReactionEmoji {
-  return emoji as ReactionEmoji;
+  return emoji;
 }
 
 /** Translators of the reaction events: each is a `react` mutation the backend applies to the cached message (no read here). */

@@ -20,7 +20,7 @@
 import { CHANNEL_CHILD_RESOURCES, type ResourceName } from '@sake/abc';
 import type { Ctx } from '../context.js';
 import { liveIds } from '../resources/expiring.js';
-import { keyString, type AnyKey, type Checked, type Entity } from './validate.js';
+import { keyString, type Checked, type Entity } from './validate.js';
 
 type ChildResource = (typeof CHANNEL_CHILD_RESOURCES)[number];
 
@@ -57,7 +57,7 @@ export function expandChannelDeletes(checked: Checked[], old: readonly number[] 
     moved.push(out.length);
     out.push(m);
     if (m.type !== 'delete' || m.resource !== 'channel') continue;
-    const id = m.key.channelId!;
+    const id = m.key.channelId;
     for (const resource of CHANNEL_CHILD_RESOURCES) out.push({ type: 'clearFor', resource, scope: 'channel', id });
   }
   return { checked: out, old: old?.map((i) => moved[i]!) };

@@ -376,7 +376,7 @@ export class Plan {
 
   /**
    * Drop role dictionary `indexes` from every stored member of a guild whose roles are in place,
-   * in Redis (`sakeStripRoles`, scripts/roles.ts), after the guild's ops: a role delete rewrites
+   * in Redis (`sakeStripRoles`, scripts/strip-roles.lua), after the guild's ops: a role delete rewrites
    * in Node only the members the batch writes (their roles as the batch has them; the strip leaves
    * them alone, so it may run after the batch's other ops) and those the script can't edit.
    */
@@ -440,6 +440,7 @@ export class Plan {
     this.#indexAdd(keys.allMessages, undefined, score, id);
     if (message.guild_id) this.#indexAdd(keys.messagesByGuild(message.guild_id), undefined, score, id);
     this.#indexAdd(keys.messagesByChannel(message.channel_id), channelLimit, score, id);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validation lets a message without an author through
     const authorId = message.author?.id;
     if (authorId) this.#user(authorId, 'A+', undefined, idBytes(authorId), id, score);
     return expireAt;
@@ -531,6 +532,7 @@ export class Plan {
       const channelId = message.channel_id;
       this.#unindex((ctx) => ctx.keys.messagesByChannel(channelId), id);
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validation lets a message without an author through
     const authorId = message?.author?.id;
     if (authorId) this.#user(authorId, 'A-', undefined, idBytes(authorId), id);
   }

@@ -1,7 +1,7 @@
 /**
  * The pre-read of a `removeRole`: the role's index in the guild's role
  * dictionary, which `sakeStripRoles` drops from every stored member whose
- * roles are in place (scripts/roles.ts), and the few cached members that must be
+ * roles are in place (scripts/strip-roles.lua), and the few cached members that must be
  * rewritten in Node instead, joined with their users (the rewrite sets the
  * member and its user, so it needs the whole member as `getMember` returns
  * it): records with their roles kept verbatim in the extension map that contain the role's 8-byte id or its decimal string (a
@@ -79,7 +79,7 @@ async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, indexes: 
   const calls: Array<Promise<Holders>> = [];
   for (let from = 0; from < buckets; from += BUCKETS_PER_CALL) {
     const to = Math.min(buckets, from + BUCKETS_PER_CALL);
-    const args = [`${ctx.keys.guildTag(guildId)}:m:`, String(from), String(to), String(indexes.length), ...indexes.map(String), ...needles];
+    const args = [ctx.keys.memberBucketPrefix(guildId), String(from), String(to), String(indexes.length), ...indexes.map(String), ...needles];
     calls.push(
       ctx.conn.run('sakeRoleHolders', () => ctx.conn.batched.sakeRoleHoldersBuffer(ctx.keys.guildMeta(guildId), args), ctx.keys.memberBucket(guildId, from)).then((flat) => {
         const candidates: Candidate[] = [];
@@ -87,7 +87,7 @@ async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, indexes: 
           const userId = idFromBytes(flat[i]!);
           // The reply does not say the bucket: it follows from the user id, as for every member.
           const key = ctx.keys.memberBucket(guildId, bucketOf(userId, buckets));
-          candidates.push({ key, userId, record: joinRecord(flat[i + 1]!, flat[i + 2]!, fieldLocator(key, userId)) });
+          candidates.push({ key, userId, record: joinRecord(flat[i + 1]!, flat[i + 2], fieldLocator(key, userId)) });
         }
         return keepHolders(ctx, guildId, candidates, roleIds);
       }),

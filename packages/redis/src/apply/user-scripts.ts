@@ -1,5 +1,5 @@
 /**
- * Running `sakeUserOps` (scripts/user-ops.ts) over many user buckets.
+ * Running `sakeUserOps` (scripts/user-ops.lua) over many user buckets.
  *
  * On a cluster every bucket is its own slot, so each gets its own call. On a
  * single node (or Sentinel) buckets are grouped: a 30k-member ingest touched

@@ -1,6 +1,6 @@
 /**
  * Decoding records in place, out of a larger reply (the packed member replies
- * of scripts/read-member.ts): no slice, no copy, and the entry's locator is
+ * of the member read scripts: scripts/includes/packed-member.lua): no slice, no copy, and the entry's locator is
  * built only when the record turns out to be unreadable. The bytes and the
  * errors are the same as {@link decodeRecord}'s: anything the fast reader does
  * not take goes through it.

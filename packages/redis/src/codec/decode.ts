@@ -75,7 +75,13 @@ function isExtension(v: unknown): v is Record<string, unknown> {
 }
 
 /** The general path of {@link decodeRecord} for a coded record (schemas.ts `Schema.coded`): msgpackr value by value, which also names what is wrong. */
-function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, roles: IdDictionary | undefined, fail: (detail: string, cause?: unknown) => never): T {
+function decodeCoded<T>(
+  schema: Schema,
+  bytes: Uint8Array,
+  implied: Implied,
+  roles: IdDictionary | undefined,
+  fail: (detail: string, cause?: unknown) => never,
+): T {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fields = schema.fields;
   const n = codeByteCount(fields.length);
@@ -111,7 +117,7 @@ function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, rol
   if (pos < values.length) {
     const ext = values[pos++];
     if (!isExtension(ext)) fail('record has an invalid extension map');
-    assignOwn(out, ext as Record<string, unknown>);
+    assignOwn(out, ext);
   }
   if (pos !== values.length) fail(`record has ${values.length - pos} values beyond its codes and extension map`);
   return out as T;

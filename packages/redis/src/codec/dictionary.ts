@@ -6,7 +6,7 @@
  *   roles) instead of 8-byte ids: roles were half of a member record;
  * - the store's guild dictionary (`gd`): the per-user lists of guilds a user
  *   is a member of / has a presence in hold 4-byte indexes instead of 8-byte
- *   ids.
+ *   ids (resources/guild-refs.ts).
  *
  * A stored dictionary is append-only (a string of 8-byte ids, never rewritten
  * or deleted by a guild delete or a clear), so the copy a process holds is

@@ -4,6 +4,7 @@
  * intermediate arrays). Anything it does not handle throws {@link SLOW}, and
  * the general msgpackr path takes over.
  */
+/* eslint-disable @typescript-eslint/only-throw-error -- SLOW is thrown, not an Error: no stack to capture on a hot path, and reader.ts catches it */
 import type { IdDictionary } from './dictionary.js';
 import { decodeTimeFast } from './fast-time.js';
 import { idFromBytes } from './ids.js';

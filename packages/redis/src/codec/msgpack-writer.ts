@@ -30,7 +30,6 @@ export class MsgpackWriter {
     this.#packNested = packNested;
   }
 
-
   /** Make room for `n` more bytes at `pos` (the buffer grows; what is written stays). */
   protected room(n: number): void {
     if (this.pos + n <= this.buf.length) return;

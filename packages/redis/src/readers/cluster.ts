@@ -19,12 +19,20 @@ import { readMemberUser } from '../resources/users.js';
 async function memberAt(ctx: Ctx, guildId: string, userId: string, buckets: number): Promise<MemberEntity | null> {
   const key = ctx.keys.memberBucket(guildId, bucketOf(userId, buckets));
   const field = idBytes(userId);
-  const [head, user] = await Promise.all([ctx.conn.run('HGET', () => ctx.conn.reads.call<Buffer | null>('hgetBuffer', [key, field]), key), readMemberUser(ctx, userId)]);
+  const [head, user] = await Promise.all([
+    ctx.conn.run('HGET', () => ctx.conn.reads.call<Buffer | null>('hgetBuffer', [key, field]), key),
+    readMemberUser(ctx, userId),
+  ]);
   if (!head) return null;
   const where = fieldLocator(key, userId);
   const [bytes] = await joinTails(ctx, ctx.keys.memberTails(guildId, bucketOf(userId, buckets)), [field], [head], () => where);
   // A member whose user entry is gone still answers, with a user carrying only its id.
-  return decodeWithRoles(ctx.roles, guildId, () => where, (roles) => memberCodec.decode(bytes!, where, guildId, user ?? ({ id: userId } as UserEntity), roles));
+  return decodeWithRoles(
+    ctx.roles,
+    guildId,
+    () => where,
+    (roles) => memberCodec.decode(bytes!, where, guildId, user ?? ({ id: userId } as UserEntity), roles),
+  );
 }
 
 /** Users joined to members: one HMGET per user bucket (a bucket is a slot), then the tails of the split ones. */
@@ -63,30 +71,41 @@ export async function memberWindowPerSlot(ctx: Ctx, guildId: string, from: numbe
     keys.map(async (key, k) => {
       const entries = await bucketEntries(ctx, key);
       const ids = entries.map(([field]) => idFromBytes(field));
-      const values = await joinTails(ctx, ctx.keys.memberTails(guildId, from + k), entries.map(([f]) => f), entries.map(([, v]) => v), (i) => fieldLocator(key, ids[i]!));
+      const values = await joinTails(
+        ctx,
+        ctx.keys.memberTails(guildId, from + k),
+        entries.map(([f]) => f),
+        entries.map(([, v]) => v),
+        (i) => fieldLocator(key, ids[i]!),
+      );
       return { key, ids, values };
     }),
   );
   const userIds: string[] = [];
   for (const { ids } of buckets) for (const id of ids) userIds.push(id);
   const users = await ctx.reader.memberUsers(ctx, userIds);
-  return decodeWithRoles(ctx.roles, guildId, () => keys[0]!, (roles) => {
-    const out: MemberEntity[] = [];
-    let n = 0;
-    for (const { key, ids, values } of buckets) {
-      for (let i = 0; i < ids.length; i++) {
-        const user = users[n++] ?? ({ id: ids[i]! } as UserEntity);
-        const where = fieldLocator(key, ids[i]!);
-        try {
-          out.push(memberCodec.decode(values[i]!, where, guildId, user, roles));
-        } catch (err) {
-          if (err instanceof UnknownIndex) err.where = where;
-          throw err;
+  return decodeWithRoles(
+    ctx.roles,
+    guildId,
+    () => keys[0]!,
+    (roles) => {
+      const out: MemberEntity[] = [];
+      let n = 0;
+      for (const { key, ids, values } of buckets) {
+        for (let i = 0; i < ids.length; i++) {
+          const user = users[n++] ?? ({ id: ids[i]! } as UserEntity);
+          const where = fieldLocator(key, ids[i]!);
+          try {
+            out.push(memberCodec.decode(values[i]!, where, guildId, user, roles));
+          } catch (err) {
+            if (err instanceof UnknownIndex) err.where = where;
+            throw err;
+          }
         }
       }
-    }
-    return out;
-  });
+      return out;
+    },
+  );
 }
 
 /** String values one GET each (each key may be in another slot). */

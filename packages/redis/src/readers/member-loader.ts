@@ -5,7 +5,7 @@
  * {@link MAX_PER_CALL} members each, instead of one command (and one
  * reply-parsing round in ioredis) per member. A member's tail hash is its
  * bucket key + `:t` (keys.ts). Each read answers the reply holding its packed
- * member (scripts/read-member.ts: member and user, tails joined) and where in
+ * member (scripts/includes/packed-member.lua: member and user, tails joined) and where in
  * it the member starts, or null. Nothing is allocated per read beyond its
  * queue entry: ids are written into one buffer per call. Each call runs under
  * the connection's deadline (connection.ts `Deadlines.arm`): a hung server
@@ -79,7 +79,7 @@ export class MemberLoader {
       args = [];
     };
     for (const [key, group] of groups) {
-      for (let at = 0; at < group.length; ) {
+      for (let at = 0; at < group.length;) {
         const take = Math.min(group.length - at, MAX_PER_CALL - part.length);
         args.push(key, take);
         for (let i = 0; i < take; i++) part.push(group[at + i]!);
@@ -110,7 +110,7 @@ export class MemberLoader {
     const answer = (reply: Buffer): void => {
       if (timedOut) return;
       disarm();
-      // Per member: a found byte, then (when found) its packed member (scripts/read-member.ts).
+      // Per member: a found byte, then (when found) its packed member (scripts/includes/packed-member.lua).
       let pos = 0;
       for (const r of part) {
         if (pos >= reply.length) {
@@ -239,4 +239,3 @@ export class MemberLoader {
 interface BufferReads {
   hgetBuffer(key: string, field: Buffer): Promise<Buffer | null>;
 }
-

@@ -1,5 +1,5 @@
 /**
- * The packed member (`PACKED_MEMBER` in scripts/read-member.ts): one member
+ * The packed member (scripts/includes/packed-member.lua): one member
  * read as the single-node read scripts answer it — a small header, the 8-byte
  * user id, the member bytes, the user bytes — and its decoder. The member
  * loader packs a member it read with plain commands the same way, so one
@@ -47,7 +47,7 @@ export function packedLength(blob: Buffer, pos: number): number {
 
 /**
  * The member (joined with its user) packed at `pos` of `blob` by one of the
- * scripts of scripts/read-member.ts (see `PACKED_MEMBER` there); sets
+ * scripts (scripts/includes/packed-member.lua); sets
  * {@link packedEnd}. `memberKey` names the member's bucket for errors (a
  * function: only called for one). `roles`: the guild's role dictionary
  * (`UnknownIndex`, naming the entry, when it is behind: see roles.ts).
@@ -94,7 +94,7 @@ export function decodePacked(blob: Buffer, pos: number, implied: Implied, member
 }
 
 /**
- * The packed form (scripts/read-member.ts, `PACKED_MEMBER`) of a member read piece by piece:
+ * The packed form (scripts/includes/packed-member.lua) of a member read piece by piece:
  * `tail` counts only for a head marked split, `userTail` only for a user head marked split.
  */
 export function packPieces(field: Buffer, head: Buffer, tail: Buffer | null, user: Buffer | null, userTail: Buffer | null): Buffer {

@@ -57,7 +57,16 @@ export class SingleNodeReader implements TopologyReader {
         (blob, pos) => {
           if (blob) {
             try {
-              settleWith(decodeWithRoles(ctx.roles, guildId, () => key, (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles)), resolve, reject);
+              settleWith(
+                decodeWithRoles(
+                  ctx.roles,
+                  guildId,
+                  () => key,
+                  (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles),
+                ),
+                resolve,
+                reject,
+              );
             } catch (err) {
               reject(err);
             }
@@ -85,7 +94,17 @@ export class SingleNodeReader implements TopologyReader {
             (blob, pos) => {
               try {
                 if (!blob) resolve(null);
-                else settleWith(decodeWithRoles(ctx.roles, guildId, () => key, (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles)), resolve, reject);
+                else
+                  settleWith(
+                    decodeWithRoles(
+                      ctx.roles,
+                      guildId,
+                      () => key,
+                      (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles),
+                    ),
+                    resolve,
+                    reject,
+                  );
               } catch (err) {
                 reject(err);
               }
@@ -121,7 +140,7 @@ export class SingleNodeReader implements TopologyReader {
 
   /** `sakeReadMemberWindow`: the buckets, their tails and their users in one command with one packed reply. */
   async memberWindow(ctx: Ctx, guildId: string, from: number, to: number): Promise<MemberEntity[]> {
-    const base = `${ctx.keys.guildTag(guildId)}:m:`;
+    const base = ctx.keys.memberBucketPrefix(guildId);
     let blob: Buffer;
     try {
       blob = await ctx.conn.run('sakeReadMemberWindow', () =>
@@ -136,7 +155,7 @@ export class SingleNodeReader implements TopologyReader {
       const out: MemberEntity[] = [];
       let bucket = from;
       const memberKey = (): string => `${base}${bucket}`;
-      for (let pos = 0; pos < blob.length; ) {
+      for (let pos = 0; pos < blob.length;) {
         if (blob[pos] === 255) {
           // A bucket marker: the members after it are in that bucket.
           bucket = blob.readUInt32BE(pos + 1);

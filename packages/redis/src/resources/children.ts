@@ -30,7 +30,7 @@ export function decodeChild<R extends GuildHashResource>(resource: R, bytes: Uin
     case 'voiceState':
       return voiceStateCodec.decode(bytes, where, guildId, id) as ChildEntityMap[R];
     default:
-      return childCodec.decode(resource as LocatedResource, bytes, where, id, guildId) as ChildEntityMap[R];
+      return childCodec.decode(resource, bytes, where, id, guildId) as ChildEntityMap[R];
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Reading and growing stored id dictionaries (codec/dictionary.ts): the
  * part of a dictionary beyond a process's copy (one `GETRANGE`), and atomic
- * additions through `sakeDictionaryAdd` (scripts/dictionary-add.ts), both
+ * additions through `sakeDictionaryAdd` (scripts/dictionary-add.lua), both
  * answering the stored dictionary from the copy's length on.
  */
 import { InvalidDataFound } from '@sake/abc';
@@ -37,7 +37,7 @@ export async function addToDictionary(conn: Connection, key: string, copy: IdDic
     at += 8;
   }
   const rest = await conn.run('sakeDictionaryAdd', () => conn.scripts.sakeDictionaryAddBuffer(key, known, packed), key).catch((err: unknown) => {
-    // The script refuses a dictionary that can't be one (see scripts/dictionary-add.ts).
+    // The script refuses a dictionary that can't be one (see scripts/dictionary-add.lua).
     if (err instanceof Error && err.message.includes('sake: dictionary')) throw new InvalidDataFound(key, `a dictionary of the wrong length (${err.message})`, { cause: err });
     throw err;
   });

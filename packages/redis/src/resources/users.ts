@@ -19,7 +19,7 @@ export async function readUsers(ctx: Ctx, userIds: readonly string[]): Promise<A
     if (list) list.push(i);
     else byBucket.set(b, [i]);
   });
-  const out: Array<UserEntity | null> = new Array(userIds.length).fill(null);
+  const out = new Array<UserEntity | null>(userIds.length).fill(null);
   const now = Date.now();
   await Promise.all(
     [...byBucket].map(async ([bucket, indexes]) => {

@@ -1,54 +1,88 @@
-/** The Lua scripts RedisCache registers with ioredis `defineCommand`. */
+/**
+ * The Lua scripts RedisCache registers with ioredis `defineCommand`: which
+ * command runs which `.lua` file with how many keys ({@link SCRIPTS}), and the
+ * commands' types ({@link ScriptCommands}). Each file's header says its KEYS,
+ * ARGV and reply; loader.ts reads the files.
+ */
 import type { Cluster, Redis } from 'ioredis';
-import { GUILD_OPS_LUA } from './guild-ops.js';
-import { READ_MEMBER_LUA, READ_MEMBERS_LUA, READ_USERS_LUA } from './read-member.js';
-import { ROLE_HOLDERS_LUA, STRIP_ROLES_LUA } from './roles.js';
-import { DICTIONARY_ADD_LUA } from './dictionary-add.js';
-import { USER_OPS_LUA } from './user-ops.js';
-import { VALUES_LUA } from './values.js';
-import { INDEX_ADD_LUA } from './zindex-add.js';
+import { scriptSource } from './loader.js';
 
 type Arg = string | Buffer | number;
 
-/**
- * The script commands, as ioredis exposes them after `defineCommand`. Arguments
- * go in one array (ioredis flattens it), never spread: a large guild has
- * hundreds of thousands of them.
- */
-export interface ScriptCommands {
-  /** See guild-ops.ts. */
-  sakeGuildOpsBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[][]>;
-  /** See user-ops.ts: one bucket (a cluster slot). */
-  sakeUserOps(usersKey: string, args: readonly Arg[]): Promise<number>;
-  /** See user-ops.ts: `keyCount` bucket keys, then the arguments (single node only: the keys span slots). */
-  sakeUserOpsMany(keyCount: number, keysAndArgs: readonly Arg[]): Promise<number>;
-  /** See zindex-add.ts. */
-  sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
-  /** See roles.ts: the guild's meta key routes the call; the buckets are built in its slot. */
-  sakeRoleHoldersBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[]>;
-  /** See roles.ts: the guild's meta key routes the call; returns the bucket to continue at, or -1. */
-  sakeStripRoles(metaKey: string, args: readonly Arg[]): Promise<number>;
-  /** See dictionary-add.ts. */
-  sakeDictionaryAddBuffer(dictionaryKey: string, known: number, ids: Buffer): Promise<Buffer>;
-  /** See values.ts (single node only: the keys span slots). */
-  sakeValuesBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
+/** One registered command: its `.lua` file (without the extension) and its key count (omitted: given per call). */
+export interface ScriptSpec {
+  /** The script, a file of this directory without `.lua`. */
+  readonly file: string;
+  /** How many of the call's arguments are keys; absent when the call gives the count first. */
+  readonly keys?: number;
 }
 
-/** Register the scripts on `client` (idempotent) and return it typed with them. */
+/**
+ * Every command, by name. Keyless scripts (`keys: 0`) build or receive their keys in ARGV, which
+ * a standalone server allows: they run on a single node only.
+ */
+export const SCRIPTS = {
+  sakeGuildOps: { file: 'guild-ops', keys: 1 },
+  sakeUserOps: { file: 'user-ops', keys: 1 },
+  sakeUserOpsMany: { file: 'user-ops' },
+  sakeIndexAdd: { file: 'index-add', keys: 1 },
+  sakeValues: { file: 'values', keys: 0 },
+  sakeReadMember: { file: 'read-member', keys: 4 },
+  sakeReadUsers: { file: 'read-users', keys: 0 },
+  sakeReadMembers: { file: 'read-members', keys: 0 },
+  sakeReadMemberWindow: { file: 'read-member-window', keys: 0 },
+  sakeRoleHolders: { file: 'role-holders', keys: 1 },
+  sakeStripRoles: { file: 'strip-roles', keys: 1 },
+  sakeDictionaryAdd: { file: 'dictionary-add', keys: 1 },
+} as const satisfies Record<string, ScriptSpec>;
+
+/** A registered command's name. */
+export type ScriptName = keyof typeof SCRIPTS;
+
+/**
+ * The script commands, as ioredis exposes them after `defineCommand` (a `…Buffer` variant answers
+ * bulk strings as Buffers). Arguments go in one array (ioredis flattens it), never spread: a large
+ * guild has hundreds of thousands of them. Each command's file header documents its arguments.
+ */
+export interface ScriptCommands {
+  /** guild-ops.lua. */
+  sakeGuildOpsBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[][]>;
+  /** user-ops.lua: one bucket (a cluster slot). */
+  sakeUserOps(usersKey: string, args: readonly Arg[]): Promise<number>;
+  /** user-ops.lua: `keyCount` bucket keys, then the arguments (single node only: the keys span slots). */
+  sakeUserOpsMany(keyCount: number, keysAndArgs: readonly Arg[]): Promise<number>;
+  /** index-add.lua. */
+  sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
+  /** role-holders.lua: the guild's meta key routes the call; the buckets are built in its slot. */
+  sakeRoleHoldersBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[]>;
+  /** strip-roles.lua: the guild's meta key routes the call; returns the bucket to continue at, or -1. */
+  sakeStripRoles(metaKey: string, args: readonly Arg[]): Promise<number>;
+  /** dictionary-add.lua. */
+  sakeDictionaryAddBuffer(dictionaryKey: string, known: number, ids: Buffer): Promise<Buffer>;
+  /** values.lua (single node only: the keys span slots). */
+  sakeValuesBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
+  /** read-member.lua (single node only: the keys span slots). */
+  sakeReadMemberBuffer(memberKey: string, tailKey: string, userKey: string, userTailKey: string, field: Buffer): Promise<Buffer | null>;
+  /** read-members.lua (single node only). */
+  sakeReadMembersBuffer(args: readonly Arg[]): Promise<Buffer>;
+  /** read-users.lua (single node only). */
+  sakeReadUsersBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
+  /** read-member-window.lua (single node only). */
+  sakeReadMemberWindowBuffer(args: readonly Arg[]): Promise<Buffer>;
+}
+
+/** Every method of {@link ScriptCommands} names a registered command (checked when this compiles). */
+type Unregistered = Exclude<{ [K in keyof ScriptCommands]: K extends `${infer N}Buffer` ? N : K }[keyof ScriptCommands], ScriptName>;
+const everyCommandRegistered: [Unregistered] extends [never] ? true : Unregistered = true;
+void everyCommandRegistered;
+
+/** Register the scripts on `client` (idempotent: a client shared by several caches gets them once) and return it typed with them. */
 export function defineScripts(client: Redis | Cluster): ScriptCommands {
-  const c = client as unknown as Record<string, unknown>;
-  if (typeof c.sakeGuildOps !== 'function') {
-    client.defineCommand('sakeGuildOps', { numberOfKeys: 1, lua: GUILD_OPS_LUA });
-    client.defineCommand('sakeUserOps', { numberOfKeys: 1, lua: USER_OPS_LUA });
-    client.defineCommand('sakeUserOpsMany', { lua: USER_OPS_LUA });
-    client.defineCommand('sakeIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD_LUA });
-    client.defineCommand('sakeValues', { numberOfKeys: 0, lua: VALUES_LUA });
-    client.defineCommand('sakeReadMember', { numberOfKeys: 4, lua: READ_MEMBER_LUA });
-    client.defineCommand('sakeReadUsers', { numberOfKeys: 0, lua: READ_USERS_LUA });
-    client.defineCommand('sakeReadMembers', { numberOfKeys: 0, lua: READ_MEMBERS_LUA });
-    client.defineCommand('sakeRoleHolders', { numberOfKeys: 1, lua: ROLE_HOLDERS_LUA });
-    client.defineCommand('sakeStripRoles', { numberOfKeys: 1, lua: STRIP_ROLES_LUA });
-    client.defineCommand('sakeDictionaryAdd', { numberOfKeys: 1, lua: DICTIONARY_ADD_LUA });
+  if (typeof (client as unknown as Record<string, unknown>).sakeGuildOps !== 'function') {
+    for (const [name, spec] of Object.entries(SCRIPTS) as Array<[ScriptName, ScriptSpec]>) {
+      const lua = scriptSource(spec.file);
+      client.defineCommand(name, spec.keys === undefined ? { lua } : { numberOfKeys: spec.keys, lua });
+    }
   }
   return client as unknown as ScriptCommands;
 }

@@ -141,6 +141,7 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
    */
   dispatch(payload: GatewayDispatchPayload, shardId?: number): number[] {
     // A test may push hostile payloads (`d` null, a number, …): route those to every shard instead of throwing.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: the payload may be hostile on purpose
     const data = (typeof payload.d === 'object' && payload.d !== null ? payload.d : {}) as { id?: unknown; guild_id?: unknown };
     // GUILD_CREATE/UPDATE/DELETE carry the guild as `id`, every other guild event as `guild_id`.
     const guildId = payload.t === GatewayDispatchEvents.GuildCreate || payload.t === GatewayDispatchEvents.GuildUpdate || payload.t === GatewayDispatchEvents.GuildDelete ? data.id : data.guild_id;
@@ -224,6 +225,7 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
     socket.on('message', (raw) => {
       let message: { op?: unknown; d?: unknown };
       try {
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ws hands the server a Buffer (its default binaryType)
         message = JSON.parse(String(raw)) as { op?: unknown; d?: unknown };
       } catch {
         socket.close(4002, 'Error while decoding payload.');
@@ -301,6 +303,7 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
     if (!session || !guild) return;
     let ids = [...guild.members.keys()];
     const notFound: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: a client's request, whatever its type says
     if ('user_ids' in data && data.user_ids !== undefined) {
       const wanted = Array.isArray(data.user_ids) ? data.user_ids : [data.user_ids];
       ids = wanted.filter((id) => guild.members.has(id));

@@ -51,5 +51,5 @@ export function createManager(gateway: FakeGateway, options: FakeManagerOptions 
       else sessions.delete(shardId);
     },
   };
-  return new WebSocketManager({ ...local, ...options } as CreateWebSocketManagerOptions);
+  return new WebSocketManager({ ...local, ...options });
 }

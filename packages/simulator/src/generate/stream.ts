@@ -256,7 +256,7 @@ export class EventScript {
           channel_id: message.channel_id,
           message_id: message.id,
           guild_id: guildId,
-          emoji: reaction.emoji as APIEmoji,
+          emoji: reaction.emoji,
           burst: false,
           type: ReactionType.Normal,
         });
@@ -280,7 +280,7 @@ export class EventScript {
           channel_id: message.channel_id,
           message_id: message.id,
           guild_id: guildId,
-          emoji: reaction.emoji as APIEmoji,
+          emoji: reaction.emoji,
         });
       }
       case 'presenceUpdate': {
@@ -421,7 +421,7 @@ export class EventScript {
           ...state.guild,
           roles: [...state.roles.values()],
           emojis: [...state.emojis.values()],
-        } as DispatchData<GatewayDispatchEvents.GuildUpdate>);
+        });
       }
       case 'pinsUpdate': {
         const text = world.textChannels(guildId);

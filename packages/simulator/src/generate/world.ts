@@ -235,7 +235,7 @@ export class World {
 
   /** The remembered messages of a channel, oldest first. */
   channelMessages(channelId: string): (APIMessage & { guild_id?: string })[] {
-    return (this.#channelMessages.get(channelId) ?? []).map((id) => this.messages.get(id)!).filter((m) => m !== undefined);
+    return (this.#channelMessages.get(channelId) ?? []).map((id) => this.messages.get(id)).filter((m) => m !== undefined);
   }
 
   /** A random remembered message of a guild (uniform over its channels that have messages, then over the channel's). */
@@ -306,7 +306,7 @@ export class World {
       voice_states: [...state.voiceStates.values()].map(({ guild_id: _omit, ...voice }) => voice),
       members,
       channels: [...state.channels.values()] as GatewayGuildCreateDispatchData['channels'],
-      threads: [...state.threads.values()] as unknown as GatewayGuildCreateDispatchData['threads'],
+      threads: [...state.threads.values()],
       presences: [...state.presences.values()],
       stage_instances: [],
       guild_scheduled_events: [],

@@ -1,15 +1,16 @@
-/**
- * `sakeIndexAdd`: add ids to an expiring index (a sorted set scored by expiry
- * in ms, `inf` for none), drop expired entries, and with a limit evict the
- * smallest ids beyond it (snowflakes: shorter is smaller, then text order).
- *
- * The index itself expires with its longest-lived entry (PEXPIREAT), so an
- * index nobody writes to again does not outlive its entries.
- *
- * KEYS[1] = the index. ARGV[1] = now (ms), ARGV[2] = limit (0 = none),
- * then (score, id) pairs. Returns the evicted ids.
- */
-export const INDEX_ADD_LUA = `
+--[[
+  sakeIndexAdd: add ids to an expiring index (a sorted set scored by expiry in ms, 'inf' for none),
+  drop expired entries, and with a limit evict the smallest ids beyond it (snowflakes: shorter is
+  smaller, then text order). The index itself expires with its longest-lived entry (PEXPIREAT), so
+  an index nobody writes to again does not outlive its entries.
+
+  KEYS[1]  the index
+  ARGV[1]  now (ms)
+  ARGV[2]  the limit (0 = none)
+  ARGV[3…] (score, id) pairs
+
+  Returns  the evicted ids.
+]]
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
@@ -45,4 +46,3 @@ else
 end
 redis.call('ZREM', key, unpack(evicted))
 return evicted
-`;

@@ -1,34 +1,34 @@
-import { MANY_LUA } from './lua-helpers.js';
+--[[
+  sakeGuildOps: apply, atomically and in order, every op a batch has for one guild (its record,
+  channels, roles, emojis, presences, voice states and bucketed members), all keys under the
+  guild's hash tag (built from KEYS[1] with the key parts of keys.ts).
 
-/**
- * `sakeGuildOps`: apply, atomically and in order, every op a batch has for one
- * guild (its record, channels, roles, emojis, presences, voice states and
- * bucketed members), all keys under the guild's hash tag.
- *
- * KEYS[1] = the guild's meta hash. ARGV[1] = the member bucket count to use
- * when the guild has none yet. Then ops, each an opcode and its arguments:
- *   G bytes                       set the guild record          g            delete it
- *   S res field bytes             set a child (res = ch/ro/em/pr/vs)
- *   D res field                   delete a child
- *   R res n (field bytes)×n       replace all children of res   C res        clear them
- *   m field seed                  delete one member
- *   MS n k members×k              set a run of members (what a member chunk is)
- *   RM n count k members×k        replace all members (count sizes the buckets)
- * `members` are k arguments packing n entries between them (codec/writer.ts EntryList; split
- * at entry boundaries into pieces under 32 KB, Redis' big-argument size, whose query buffer
- * would otherwise stay allocated for a while after the call):
- * field (8-byte id), seed (u32 BE), stored length L (u32 BE), then L bytes:
- * the record, or for a record longer than 64 bytes (codec/split.ts) its
- * marked 64-byte head followed by its tail. The head goes to the bucket, the
- * tail to the bucket's tail hash (`…:m:N:t`).
- *   CM                            clear all members
- * Returns one reply per op: {} or, for ops that remove what the caller can't
- * know (R, C, RM, CM), the removed fields; for voice states (res = vs) every
- * op returns {field, oldValue, …} so the caller can fix the channel index.
- */
-export const GUILD_OPS_LUA = `${MANY_LUA}
+  KEYS[1]  the guild's meta hash (keys.ts guildMeta)
+  ARGV[1]  the member bucket count to use when the guild has none yet
+  ARGV[2…] ops, each an opcode and its arguments:
+    G bytes                      set the guild record          g            delete it
+    S res field bytes            set a child (res = ch/ro/em/pr/vs: keys.ts GUILD_CHILD_HASH)
+    D res field                  delete a child
+    R res n (field bytes)×n      replace all children of res   C res        clear them
+    m field seed                 delete one member
+    MS n k members×k             set a run of members (what a member chunk is)
+    RM n count k members×k       replace all members (count sizes the buckets)
+    CM                           clear all members
+  `members` are k arguments packing n entries between them (codec/writer.ts EntryList; split at
+  entry boundaries into pieces under 32 KB, Redis' big-argument size, whose query buffer would
+  otherwise stay allocated for a while after the call): field (8-byte id), seed (u32 BE), stored
+  length L (u32 BE), then L bytes: the record, or for a record longer than 64 bytes
+  (codec/split.ts) its marked 64-byte head followed by its tail. The head goes to the bucket, the
+  tail to the bucket's tail hash (keys.ts memberTails).
+
+  Returns  one reply per op: {} or, for ops that remove what the caller can't know (R, C, RM, CM),
+           the removed fields; for voice states (res = vs) every op returns {field, oldValue, …}
+           so the caller can fix the channel index. An unknown op is an error reply.
+]]
+--- @include "keys"
+--- @include "many"
 local meta = KEYS[1]
-local tag = string.sub(meta, 1, -6)
+local tag = string.sub(meta, 1, -#KEY_GUILD_META - 1)
 local defaultBuckets = tonumber(ARGV[1])
 local results = {}
 
@@ -48,7 +48,7 @@ local function memberBuckets()
 end
 
 local function memberKey(nb, seed)
-  return tag .. ':m:' .. (tonumber(seed) % nb)
+  return tag .. KEY_MEMBER_BUCKET .. (tonumber(seed) % nb)
 end
 
 local function u32(s, p)
@@ -95,7 +95,7 @@ local function push(map, k, a, b)
 end
 
 local function removeAll(res, keep)
-  local key = tag .. ':' .. res
+  local key = tag .. KEY_GUILD_CHILD .. res
   local removed = {}
   if res == 'vs' then
     local all = redis.call('HGETALL', key)
@@ -120,12 +120,12 @@ local function removeMembers(keep)
   local removed = {}
   if nb then
     for b = 0, nb - 1 do
-      local key = tag .. ':m:' .. b
+      local key = tag .. KEY_MEMBER_BUCKET .. b
       local fields = redis.call('HKEYS', key)
       for i = 1, #fields do
         if not keep or not keep[fields[i]] then removed[#removed + 1] = fields[i] end
       end
-      redis.call('UNLINK', key, key .. ':t')
+      redis.call('UNLINK', key, key .. KEY_MEMBER_TAILS)
     end
   end
   return removed
@@ -142,14 +142,14 @@ while i <= #ARGV do
     redis.call('HDEL', meta, 'g')
     i = i + 1
   elseif op == 'S' then
-    local key = tag .. ':' .. ARGV[i + 1]
+    local key = tag .. KEY_GUILD_CHILD .. ARGV[i + 1]
     if ARGV[i + 1] == 'vs' then
       out = { ARGV[i + 2], redis.call('HGET', key, ARGV[i + 2]) or '' }
     end
     redis.call('HSET', key, ARGV[i + 2], ARGV[i + 3])
     i = i + 4
   elseif op == 'D' then
-    local key = tag .. ':' .. ARGV[i + 1]
+    local key = tag .. KEY_GUILD_CHILD .. ARGV[i + 1]
     if ARGV[i + 1] == 'vs' then
       out = { ARGV[i + 2], redis.call('HGET', key, ARGV[i + 2]) or '' }
     end
@@ -167,7 +167,7 @@ while i <= #ARGV do
       pairs[#pairs + 1] = ARGV[i + 4 + 2 * k]
     end
     out = removeAll(res, res ~= 'vs' and keep or nil)
-    many('HSET', tag .. ':' .. res, pairs)
+    many('HSET', tag .. KEY_GUILD_CHILD .. res, pairs)
     i = i + 3 + 2 * n
   elseif op == 'C' then
     out = removeAll(ARGV[i + 1], nil)
@@ -191,13 +191,13 @@ while i <= #ARGV do
     end
     local added = 0
     for b, list in pairs(heads) do
-      local new = many('HSET', tag .. ':m:' .. b, list)
+      local new = many('HSET', tag .. KEY_MEMBER_BUCKET .. b, list)
       added = added + new
       -- Stale tails of members now stored whole: one HDEL per bucket, and none when every member
       -- of the bucket was new (a tail never outlives its head: every delete drops both).
-      if whole[b] and new * 2 < #list then many('HDEL', tag .. ':m:' .. b .. ':t', whole[b]) end
+      if whole[b] and new * 2 < #list then many('HDEL', tag .. KEY_MEMBER_BUCKET .. b .. KEY_MEMBER_TAILS, whole[b]) end
     end
-    for b, list in pairs(tails) do many('HSET', tag .. ':m:' .. b .. ':t', list) end
+    for b, list in pairs(tails) do many('HSET', tag .. KEY_MEMBER_BUCKET .. b .. KEY_MEMBER_TAILS, list) end
     if added ~= 0 then redis.call('HINCRBY', meta, 'mc', added) end
     i = i + 3 + pieces
   elseif op == 'm' then
@@ -205,7 +205,7 @@ while i <= #ARGV do
     if nb then
       local key = memberKey(nb, ARGV[i + 2])
       if redis.call('HDEL', key, ARGV[i + 1]) == 1 then redis.call('HINCRBY', meta, 'mc', -1) end
-      redis.call('HDEL', key .. ':t', ARGV[i + 1])
+      redis.call('HDEL', key .. KEY_MEMBER_TAILS, ARGV[i + 1])
     end
     i = i + 3
   elseif op == 'RM' then
@@ -225,8 +225,8 @@ while i <= #ARGV do
       push(byBucket, b, fs[k], hs[k])
       if ts[k] ~= '' then push(tailsByBucket, b, fs[k], ts[k]) end
     end
-    for b, list in pairs(byBucket) do many('HSET', tag .. ':m:' .. b, list) end
-    for b, list in pairs(tailsByBucket) do many('HSET', tag .. ':m:' .. b .. ':t', list) end
+    for b, list in pairs(byBucket) do many('HSET', tag .. KEY_MEMBER_BUCKET .. b, list) end
+    for b, list in pairs(tailsByBucket) do many('HSET', tag .. KEY_MEMBER_BUCKET .. b .. KEY_MEMBER_TAILS, list) end
     i = i + 4 + pieces
   elseif op == 'CM' then
     out = removeMembers(nil)
@@ -238,4 +238,3 @@ while i <= #ARGV do
   results[#results + 1] = out
 end
 return results
-`;

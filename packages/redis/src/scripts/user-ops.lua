@@ -1,35 +1,38 @@
-import { ALIGNED_FIND_LUA, MANY_LUA } from './lua-helpers.js';
+--[[
+  sakeUserOps / sakeUserOpsMany: apply every op a batch has for one or more user buckets (user
+  records, the member/presence guild lists, the per-author message indexes) and keep the orphan
+  schedule right: a user no member, presence or live message refers to gets a deadline in the
+  bucket's orphan set and is deleted by a later sweep (every call sweeps a few due orphans of each
+  of its buckets). A bucket's other keys are built from its user hash with the key parts of keys.ts.
 
-/**
- * `sakeUserOps`: apply every op a batch has for one user bucket (user records,
- * the member/presence guild lists, the per-author message indexes) and keep
- * the orphan schedule right: a user no member, presence or live message
- * refers to gets a deadline in the bucket's orphan set and is deleted by a
- * later sweep (every call sweeps a few due orphans of its bucket).
- *
- * KEYS = the user hashes of one or more buckets (one slot on a cluster: one
- * bucket; on a single node, a bounded group of buckets per call, which cuts
- * the per-call cost that dominated a large ingest). ARGV[1] = now (ms),
- * ARGV[2] = default orphan TTL (ms, 0 = orphans never expire), then for each
- * key in turn: the number of its arguments and those arguments, groups each
- * `kind [param] n item×n`; users are named by their 8-byte id `f` (the author
- * index key ends with hex(f)):
- *   U ttl n users           set users (ttl '' = default orphan TTL); `users` is
- *                           ONE argument packing n entries (codec/writer.ts
- *                           EntryList): f, stored length L (u32 BE), L bytes:
- *                           the record, or for a record longer than 64 bytes
- *                           (codec/split.ts) its marked 64-byte head followed
- *                           by its tail, kept in the tail hash ':ut'
- *   u n f×n                 delete users
- *   M+ gid n fs / M- gid n fs   add/remove an 8-byte guild id in users' member
- *                           lists; `fs` is ONE argument: n packed 8-byte ids
- *   P+ gid n fs / P- gid n fs   same for presence lists
- *   A+ n (f mid score)×n / A- n (f mid)×n   add/remove message ids in author indexes
- *   UX 0 / MX 0 / PX 0      drop every user / member list / presence list of the bucket
- *   SWEEP 0                 nothing (every call sweeps)
- * Returns the number of users the sweep deleted.
- */
-export const USER_OPS_LUA = `${ALIGNED_FIND_LUA}${MANY_LUA}
+  KEYS     the user hashes of one or more buckets (keys.ts users): one on a cluster (one slot); on
+           a single node, a bounded group of buckets per call, which cuts the per-call cost that
+           dominated a large ingest
+  ARGV[1]  now (ms)
+  ARGV[2]  default orphan TTL (ms, 0 = orphans never expire)
+  ARGV[3…] for each key in turn: the number of its arguments, then those arguments, groups each
+           `kind [param] n item×n`; users are named by their 8-byte id `f`:
+    U ttl n users            set users (ttl '' = default orphan TTL); `users` is ONE argument
+                             packing n entries (codec/writer.ts EntryList): f, stored length L
+                             (u32 BE), L bytes: the record, or for a record longer than 64 bytes
+                             (codec/split.ts) its marked 64-byte head followed by its tail, kept in
+                             the bucket's user tail hash
+    u n f×n                  delete users
+    M+ g n fs / M- g n fs    add/remove guild reference g (a 4-byte index into the guild
+                             dictionary: resources/guild-refs.ts) in users' member lists; `fs`
+                             is ONE argument: n packed 8-byte ids
+    P+ g n fs / P- g n fs    same for presence lists
+    A+ n (f mid score)×n     add message ids to author indexes (score: expiry ms or 'inf')
+    A- n (f mid)×n           remove them
+    UX 0 / MX 0 / PX 0       drop every user / member list / presence list of the bucket
+    SWEEP 0                  nothing (every call sweeps)
+
+  Returns  the number of users the sweeps deleted; an unknown op or a guild reference of another
+           width is an error reply.
+]]
+--- @include "keys"
+--- @include "aligned-find"
+--- @include "many"
 local now = tonumber(ARGV[1])
 local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
@@ -42,7 +45,7 @@ local function hex(f)
 end
 
 local function authorKey(f)
-  return tag .. ':ma:' .. hex(f)
+  return tag .. KEY_AUTHOR_INDEX .. hex(f)
 end
 
 -- ttl < 0 means "the default". A user write sets the TTL (the last one wins); index ops keep it.
@@ -114,11 +117,11 @@ local function holds(e, g, w)
   return alignedFind(e.base, g, w) ~= nil
 end
 
--- Add (plus) or remove the guild reference g in the lists of users fs. A list is references of
--- g's width back to back (4-byte indexes or 8-byte ids: see guild-refs.ts).
+-- Add (plus) or remove the guild reference g in the lists of users fs. A list is references
+-- back to back.
 local function editLists(key, g, fs, plus)
   local cached = listEntries(key, fs)
-  local w = #g
+  local w = GUILD_REF_BYTES
   for _, f in ipairs(fs) do
     local e = cached[f]
     local found = holds(e, g, w)
@@ -214,11 +217,11 @@ end
 
 local function runBucket(usersKey, i, stop)
 users = usersKey
-tag = string.sub(users, 1, -3)
-mg = tag .. ':mg'
-pg = tag .. ':pg'
-orph = tag .. ':orph'
-ut = tag .. ':ut'
+tag = string.sub(users, 1, -#KEY_USERS - 1)
+mg = tag .. KEY_MEMBER_GUILDS
+pg = tag .. KEY_PRESENCE_GUILDS
+orph = tag .. KEY_ORPHANS
+ut = tag .. KEY_USER_TAILS
 touched = {}
 order = {}
 pinned = {}
@@ -287,6 +290,7 @@ while i < stop do
   elseif op == 'M+' or op == 'M-' or op == 'P+' or op == 'P-' then
     local key = string.sub(op, 1, 1) == 'M' and mg or pg
     local g = ARGV[i + 1]
+    if #g ~= GUILD_REF_BYTES then return nil, 'sakeUserOps: a guild reference of ' .. #g .. ' bytes' end
     local n = tonumber(ARGV[i + 2])
     local packed = ARGV[i + 3]
     local fs = {}
@@ -301,7 +305,7 @@ while i < stop do
       redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
       local score = ARGV[base + 2]
       redis.call('ZADD', key, score, ARGV[base + 1])
-      -- The index expires with its longest-lived message (see zindex-add.ts); a message without
+      -- The index expires with its longest-lived message (as in index-add.lua); a message without
       -- expiry (the default rules) makes that 'never' without looking.
       if score == 'inf' then redis.call('PERSIST', key) else
         local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
@@ -383,4 +387,3 @@ for k = 1, #KEYS do
   pos = pos + 1 + count
 end
 return total
-`;

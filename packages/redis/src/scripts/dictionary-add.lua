@@ -1,19 +1,18 @@
-import { ALIGNED_FIND_LUA } from './lua-helpers.js';
+--[[
+  sakeDictionaryAdd: add ids to an id dictionary (a guild's roles, the store's guilds: see
+  codec/dictionary.ts) atomically, so two processes meeting a new id at once agree on its index.
+  Only the stored part beyond the caller's copy is read and searched: a call costs what the caller
+  has not seen yet, not the dictionary's size (a store's guild dictionary holds every guild).
 
-/**
- * `sakeDictionaryAdd`: add ids to an id dictionary (a guild's roles, the
- * store's guilds: see codec/dictionary.ts) atomically, so two processes
- * meeting a new id at once agree on its index. KEYS[1] = the dictionary (a
- * string of 8-byte ids); ARGV[1] = how many entries the caller already knows
- * (its copy: the dictionary's first entries); ARGV[2] = the 8-byte ids to have
- * in it, none of them in the caller's copy (appended in order when absent).
- * Only the stored part beyond the copy is read and searched: a call costs what
- * the caller has not seen yet, not the dictionary's size (a store's guild
- * dictionary holds every guild). Returns the dictionary from the caller's
- * known count on, after the additions. A dictionary whose length is not a
- * multiple of 8 is not touched: the call fails naming the key.
- */
-export const DICTIONARY_ADD_LUA = `${ALIGNED_FIND_LUA}
+  KEYS[1]  the dictionary (a string of 8-byte ids)
+  ARGV[1]  how many entries the caller already knows (its copy: the dictionary's first entries)
+  ARGV[2]  the 8-byte ids to have in it, none of them in the caller's copy (appended in order when
+           absent)
+
+  Returns  the dictionary from the caller's known count on, after the additions. A dictionary whose
+           length is not a multiple of 8 is not touched: the reply is an error naming the key.
+]]
+--- @include "aligned-find"
 local key, known, want = KEYS[1], tonumber(ARGV[1]), ARGV[2]
 local sub = string.sub
 local size = redis.call('STRLEN', key)
@@ -52,4 +51,3 @@ if count > 0 then redis.call('APPEND', key, tail) end
 -- gets only what lies at or beyond its count, so no index is taken for another id.
 if from <= size then return rest .. tail end
 return sub(tail, from - size + 1)
-`;

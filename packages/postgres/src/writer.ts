@@ -1,0 +1,90 @@
+/**
+ * `apply(batch, options)`: one transaction per batch, a constant number of
+ * statements whatever its length.
+ *
+ * 1. validate everything (before any I/O, and before waiting on `after`);
+ * 2. BEGIN, take the schema's write lock (an advisory transaction lock: batches
+ *    of every process writing this schema apply one after another, as scripts
+ *    do on Redis), and load what the plan needs — pipelined, one round trip;
+ * 3. (only with `userTtlMs` and a batch that removes members by parent) a
+ *    second load for those users' other members;
+ * 4. run the semantics on the loaded rows, collecting old values on the way;
+ * 5. write the end state as one statement, COMMIT — pipelined, one round trip.
+ *
+ * Old values are the loaded rows as the batch's earlier mutations left them,
+ * read under the write lock inside the same transaction.
+ */
+import { checkApplyAfter, checkMutation, copyEntity, type ApplyOptions, type ApplyResult, type CheckedMutation, type Mutation } from '@sake/abc';
+import type { Connection, Runner } from './connection.js';
+import { flushStatement } from './flush.js';
+import { fillTables, loadStatement } from './load.js';
+import { isEmpty, planBatch, planCascade, planRetention } from './plan.js';
+import { lockStatement } from './schema.js';
+import { newTables, REPORTABLE, Semantics } from './semantics.js';
+
+/** What the writer needs from its cache. */
+export interface WriterContext {
+  readonly conn: Connection;
+  readonly schema: string;
+  readonly now: () => number;
+  readonly userTtlMs: number | undefined;
+  readonly assertAlive: () => void;
+}
+
+/** The indexes of `options.old`, each checked to name a set/merge/delete/react of the batch (a `TypeError` otherwise). */
+function checkOld(batch: readonly CheckedMutation[], wanted: unknown): number[] | undefined {
+  if (wanted === undefined) return undefined;
+  if (!Array.isArray(wanted)) throw new TypeError('options.old must be an array of batch indexes');
+  for (const i of wanted as unknown[]) {
+    const m = Number.isInteger(i) ? batch[i as number] : undefined;
+    if (m === undefined) throw new TypeError(`options.old: ${String(i)} is not an index of the batch (length ${batch.length})`);
+    if (!REPORTABLE.has(m.type)) throw new TypeError(`options.old: batch[${String(i)}] is a ${m.type} mutation, which has no old value`);
+  }
+  return wanted as number[];
+}
+
+/** Apply `batch` (see the module comment). */
+export async function applyBatch(ctx: WriterContext, batch: readonly Mutation[], options?: ApplyOptions): Promise<ApplyResult | void> {
+  if (!Array.isArray(batch)) throw new TypeError('batch must be an array of mutations');
+  const checked = batch.map((m, i) => checkMutation(m, i));
+  const wanted = checkOld(checked, options?.old);
+  const after = checkApplyAfter(options?.after);
+  if (after !== undefined) await after;
+  ctx.assertAlive();
+  if (checked.length === 0) return wanted === undefined ? undefined : { old: [] };
+  const reported = new Set(wanted ?? []);
+  const found = await ctx.conn.transaction(`apply a batch of ${checked.length}`, (run) => runBatch(ctx, run, checked, reported));
+  if (wanted === undefined) return undefined;
+  // Each reported value is a copy: an index listed twice gets two, and none aliases the batch's objects.
+  return { old: wanted.map((i) => copyEntity(found.get(i))) };
+}
+
+async function runBatch(
+  ctx: WriterContext,
+  run: Runner,
+  checked: readonly CheckedMutation[],
+  reported: ReadonlySet<number>,
+): Promise<Map<number, unknown>> {
+  const now = ctx.now();
+  const tables = newTables(ctx.schema, now);
+  const lock = lockStatement(ctx.schema);
+  const plan = planBatch(checked, reported, ctx.userTtlMs);
+  const load = loadStatement(ctx.schema, plan);
+  const [, rows] = await run(load === undefined ? [lock] : [lock, load]);
+  fillTables(tables, plan, rows ?? []);
+  const second = planRetention(checked, tables, ctx.userTtlMs);
+  planCascade(second, checked, tables);
+  if (!isEmpty(second)) {
+    const [more] = await run([loadStatement(ctx.schema, second)!]);
+    fillTables(tables, second, more ?? []);
+  }
+  const semantics = new Semantics(tables, now, ctx.userTtlMs);
+  const found = new Map<number, unknown>();
+  checked.forEach((m, i) => {
+    if (reported.has(i)) found.set(i, semantics.current(m));
+    semantics.apply(m);
+  });
+  const flush = flushStatement(ctx.schema, tables);
+  await run(flush === undefined ? [] : [flush], true);
+  return found;
+}

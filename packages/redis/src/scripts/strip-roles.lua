@@ -1,0 +1,78 @@
+--[[
+  sakeStripRoles: a removeRole in Redis. Drops role dictionary indexes from the members of one
+  guild whose roles are in place (includes/member-roles.lua), a few buckets per call, after the
+  batch's guild ops: Redis serves other clients between calls, where one call over a 100k-member
+  guild held it for ~350 ms. Only records it can't edit that way (an older version, roles kept
+  verbatim in the extension map, bytes it can't parse) are found by sakeRoleHolders beforehand and
+  rewritten by Node. A record keeps its stored form (codec/split.ts): over 64 bytes, a marked
+  63-byte head in the bucket and the rest in the tail hash; shorter, whole (its stale tail
+  deleted). A split record is joined only when its head can't answer (the roles array usually ends
+  inside it); a head whose tail is missing is left as it is (every read reports it).
+
+  KEYS[1]  the guild's meta hash (keys.ts guildMeta; its `mb` field is the bucket count; every key
+           built here, with the key parts of keys.ts, is in its slot)
+  ARGV[1]  the first bucket
+  ARGV[2]  how many members to go through before stopping at a bucket boundary
+  ARGV[3]  k
+  ARGV[4 … 3+k]  the indexes to drop
+  ARGV[4+k …]    the 8-byte ids of members to leave as they are (the batch wrote them, with their
+                 roles as the batch has them)
+
+  Returns  the bucket to continue at, or -1 when done.
+]]
+--- @include "keys"
+--- @include "member-roles"
+--- @include "many"
+local meta = KEYS[1]
+local base = string.sub(meta, 1, -#KEY_GUILD_META - 1) .. KEY_MEMBER_BUCKET
+local from, budget, k = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local wanted, keep = {}, {}
+for j = 4, 3 + k do wanted[tonumber(ARGV[j])] = true end
+for j = 4 + k, #ARGV do keep[ARGV[j]] = true end
+local nb = tonumber(redis.call('HGET', meta, 'mb'))
+if not nb then return -1 end
+
+local seen, b = 0, from
+while b < nb and seen < budget do
+  local key = base .. b
+  local flat = redis.call('HGETALL', key)
+  seen = seen + #flat / 2
+  local tails = nil
+  local sets, tailSets, tailDels = {}, {}, {}
+  for j = 1, #flat, 2 do
+    local f, v = flat[j], flat[j + 1]
+    local record, split = v, byte(v, 1) == 255
+    local held = nil
+    if keep[f] then
+      -- Written by the batch, with its roles as the batch has them: left alone.
+    elseif split then
+      held = holdsWanted(v, wanted, 1)
+      if held == true or held == 'bad' then
+        tails = tails or tailsOf(key)
+        local tail = tails[f]
+        record = tail and (sub(v, 2) .. tail) or nil
+        held = record and holdsWanted(record, wanted)
+      end
+    else
+      held = holdsWanted(record, wanted)
+    end
+    if held == true then
+      local new = withoutWanted(record, wanted)
+      sets[#sets + 1] = f
+      if #new <= 64 then
+        sets[#sets + 1] = new
+        if split then tailDels[#tailDels + 1] = f end
+      else
+        sets[#sets + 1] = char(255) .. sub(new, 1, 63)
+        tailSets[#tailSets + 1] = f
+        tailSets[#tailSets + 1] = sub(new, 64)
+      end
+    end
+  end
+  if #sets > 0 then many('HSET', key, sets) end
+  if #tailSets > 0 then many('HSET', key .. KEY_MEMBER_TAILS, tailSets) end
+  if #tailDels > 0 then many('HDEL', key .. KEY_MEMBER_TAILS, tailDels) end
+  b = b + 1
+end
+if b >= nb then return -1 end
+return b

@@ -21,8 +21,7 @@ export interface LayoutInfo {
   epoch?: string;
   /**
    * How the per-user guild lists refer to guilds (resources/guild-refs.ts): 4-byte indexes into the
-   * guild dictionary (`guildRefs` = `index` in the layout record: every store this code creates) or
-   * 8-byte ids (`guildRefs` absent or `id`).
+   * guild dictionary (`guildRefs` = `index` in the layout record: the only kind this code opens).
    */
   guildRefWidth: GuildRefWidth;
 }
@@ -32,10 +31,18 @@ function guildRefsField(width: GuildRefWidth): string {
   return width === 4 ? 'index' : 'id';
 }
 
-/** The width a layout record's `guildRefs` value stands for (absent: ids). */
+/**
+ * The width a layout record's `guildRefs` value stands for. Only `index` is read (GuildRefs reads
+ * 4-byte indexes only): a record without it, or naming 8-byte ids (`id`), was written by an older
+ * @sake/redis whose per-user guild lists this one would misread, so the store is refused.
+ */
 function guildRefWidthOf(field: string | undefined, keys: Keys): GuildRefWidth {
-  if (field === undefined || field === 'id') return 8;
   if (field === 'index') return 4;
+  if (field === undefined || field === 'id') {
+    throw new BackendError(
+      `the layout record ${JSON.stringify(keys.layout)} names ${field === undefined ? 'no guildRefs' : 'guildRefs "id"'}: written by an older @sake/redis, whose per-user guild lists this one does not read: clear the prefix`,
+    );
+  }
   throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unknown guildRefs ${JSON.stringify(field)}: written by a newer @sake/redis?`);
 }
 

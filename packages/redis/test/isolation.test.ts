@@ -121,6 +121,18 @@ describe('layout version', () => {
     expect(refused.isAlive).toBe(false);
   });
 
+  it('refuses a layout record of this layout whose guild lists are not indexes (an older store under the same number)', async () => {
+    for (const guildRefs of [undefined, 'id']) {
+      const prefix = uniquePrefix('grf');
+      await admin.hset(new Keys(prefix).layout, 'version', String(LAYOUT_VERSION), 'userBuckets', '1024', ...(guildRefs === undefined ? [] : ['guildRefs', guildRefs]));
+      const refused = new RedisCache(redisUrl(), { prefix });
+      const err = await refused.open().then(() => undefined, (e: unknown) => e);
+      expect(err, String(guildRefs)).toBeInstanceOf(BackendError);
+      expect((err as Error).message, String(guildRefs)).toMatch(/written by an older @sake\/redis/);
+      expect(refused.isAlive).toBe(false);
+    }
+  });
+
   it('refuses a newer layout', async () => {
     const prefix = uniquePrefix('new');
     await admin.hset(new Keys(prefix).layout, 'version', String(LAYOUT_VERSION + 1), 'userBuckets', '1024');

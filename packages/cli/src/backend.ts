@@ -15,8 +15,6 @@ export interface BackendOptions {
   redis?: string;
   /** Key prefix in Redis. */
   prefix?: string;
-  /** Migrate an older Redis key layout on open (otherwise such a store is refused). */
-  migrate?: boolean;
   /** PostgreSQL URL (`postgres://[user:password@]host:port/db`). Falls back to `POSTGRES_URL`. */
   postgres?: string;
   /** Schema of the cache in PostgreSQL. */
@@ -96,7 +94,7 @@ export async function openBackend(options: BackendOptions, allowBackupSource: bo
   if (url !== undefined) {
     // Loaded on demand: ioredis is not needed by commands that never touch Redis.
     const { openRedis } = await import('./redis.js');
-    const opened = await openRedis(url, { prefix: options.prefix, migrate: options.migrate });
+    const opened = await openRedis(url, { prefix: options.prefix });
     return { cache: opened.cache, kind: 'redis', label: `${maskUrl(url)} (prefix ${opened.prefix})`, redis: opened.details, close: () => opened.cache.close() };
   }
   if (options.fromBackup !== undefined) {

@@ -15,8 +15,6 @@ export interface RedisDetails {
 export interface OpenRedisOptions {
   /** Key prefix (default: @sake/redis's, `sake:`). */
   prefix?: string | undefined;
-  /** Migrate an older key layout on open instead of refusing. */
-  migrate?: boolean | undefined;
 }
 
 /** A minimal view of an ioredis node, enough to scan and size keys. */
@@ -33,7 +31,6 @@ interface ScanNode {
 export async function openRedis(url: string, options: OpenRedisOptions = {}): Promise<{ cache: Backend; prefix: string; details: RedisDetails }> {
   const cache = new RedisCache(url, {
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
-    ...(options.migrate === true ? { migrate: true } : {}),
     connectTimeoutMs: 5000,
     // A CLI process is short-lived: orphan users are the long-running writer's job to sweep.
     sweepIntervalMs: 0,

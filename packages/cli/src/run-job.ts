@@ -41,7 +41,7 @@ export async function runGateway(token: string, options: RunCommandOptions): Pro
     label = `${maskUrl(pgUrl)} (schema ${opened.schema})`;
   } else if (url !== undefined) {
     const { openRedis } = await import('./redis.js');
-    const opened = await openRedis(url, { prefix: options.prefix, migrate: options.migrate });
+    const opened = await openRedis(url, { prefix: options.prefix });
     cache = opened.cache;
     label = `${maskUrl(url)} (prefix ${opened.prefix})`;
   } else {

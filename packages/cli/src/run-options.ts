@@ -17,8 +17,6 @@ export interface RunCommandOptions {
   redis?: string;
   /** Redis key prefix. */
   prefix?: string;
-  /** Migrate an older Redis layout. */
-  migrate?: boolean;
   /** PostgreSQL URL (or POSTGRES_URL). */
   postgres?: string;
   /** PostgreSQL schema. */

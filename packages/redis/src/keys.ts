@@ -16,7 +16,7 @@
 import { idBytes } from './codec/ids.js';
 
 /** Version of this key layout; stored under {@link Keys.layout} and checked on open(). */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 1;
 
 /**
  * The pieces keys are built from after the prefix, shared with the Lua scripts: the loader

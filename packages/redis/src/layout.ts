@@ -1,7 +1,7 @@
 /**
- * The layout version check run by `open()`: a store written by an older
- * layout is migrated (with `migrate: true`) or refused with an error naming
- * that option; a store written by a newer layout is always refused.
+ * The layout version check run by `open()`: a new store gets the current
+ * layout; a store with another layout (a newer one, or a number this code does
+ * not know) is refused.
  */
 import { randomBytes } from 'node:crypto';
 import { BackendError } from '@sake/abc';
@@ -21,8 +21,7 @@ export interface LayoutInfo {
   epoch?: string;
   /**
    * How the per-user guild lists refer to guilds (resources/guild-refs.ts): 4-byte indexes into the
-   * guild dictionary (stores created with layout 3: `guildRefs` = `index` in the layout record) or
-   * 8-byte ids (stores migrated from an older layout: no `guildRefs`, or `id`).
+   * guild dictionary (`guildRefs` = `index` in the layout record: the only kind this code opens).
    */
   guildRefWidth: GuildRefWidth;
 }
@@ -32,10 +31,18 @@ function guildRefsField(width: GuildRefWidth): string {
   return width === 4 ? 'index' : 'id';
 }
 
-/** The width a layout record's `guildRefs` value stands for (absent: ids, as every store before layout 3). */
+/**
+ * The width a layout record's `guildRefs` value stands for. Only `index` is read (GuildRefs reads
+ * 4-byte indexes only): a record without it, or naming 8-byte ids (`id`), was written by an older
+ * @sake/redis whose per-user guild lists this one would misread, so the store is refused.
+ */
 function guildRefWidthOf(field: string | undefined, keys: Keys): GuildRefWidth {
-  if (field === undefined || field === 'id') return 8;
   if (field === 'index') return 4;
+  if (field === undefined || field === 'id') {
+    throw new BackendError(
+      `the layout record ${JSON.stringify(keys.layout)} names ${field === undefined ? 'no guildRefs' : 'guildRefs "id"'}: written by an older @sake/redis, whose per-user guild lists this one does not read: clear the prefix`,
+    );
+  }
   throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unknown guildRefs ${JSON.stringify(field)}: written by a newer @sake/redis?`);
 }
 
@@ -43,47 +50,6 @@ function guildRefWidthOf(field: string | undefined, keys: Keys): GuildRefWidth {
 function newEpoch(): string {
   return randomBytes(8).toString('hex');
 }
-
-/** One step from layout `from` to `from + 1`. */
-interface Migration {
-  readonly from: number;
-  readonly describe: string;
-  run(conn: Connection, keys: Keys, defaults: { userBuckets: number }): Promise<void>;
-}
-
-/**
- * Known migrations. Layout 0 was the pre-release layout, whose layout record
- * carried no bucket count (its data keys are those of layout 1). Layout 2
- * added split values (codec/split.ts); layout 3 the guilds' role dictionaries
- * (codec/roles.ts).
- */
-const MIGRATIONS: readonly Migration[] = [
-  {
-    from: 0,
-    describe: 'record the user bucket count in the layout record',
-    async run(conn, keys, defaults) {
-      await conn.client.hsetnx(keys.layout, 'userBuckets', String(defaults.userBuckets));
-    },
-  },
-  {
-    from: 1,
-    // Layout 2 stores member and user records longer than 64 bytes split (a marked head in the
-    // bucket, the rest in a tail hash) so buckets stay listpack-encoded. Every layout-1 value is
-    // a valid unsplit layout-2 value, so nothing is rewritten; layout-1 code must not read a
-    // layout-2 store (it would meet split heads), which the version bump prevents.
-    describe: 'allow split member/user values (no data rewritten)',
-    async run() {},
-  },
-  {
-    from: 2,
-    // Layout 3 writes coded member and user records (schema v2; members refer to roles by index
-    // into the guild's role dictionary `{g:G}:rd`) and whole-millisecond times as 5 bytes.
-    // Version-1 records and integer times stay readable and are rewritten when they next change;
-    // layout-2 code can't read the new forms, which the version bump prevents.
-    describe: 'allow coded member/user records, per-guild role dictionaries and 5-byte times (no data rewritten)',
-    async run() {},
-  },
-];
 
 function parseVersion(raw: string | undefined, keys: Keys): number {
   const version = Number(raw);
@@ -93,8 +59,8 @@ function parseVersion(raw: string | undefined, keys: Keys): number {
   return version;
 }
 
-/** Check (and create or migrate) the layout record; resolve with the store's layout info. */
-export async function checkLayout(conn: Connection, keys: Keys, options: { migrate: boolean; userBuckets: number; log?: (m: string) => void }): Promise<LayoutInfo> {
+/** Check (and create) the layout record; resolve with the store's layout info. */
+export async function checkLayout(conn: Connection, keys: Keys, options: { userBuckets: number }): Promise<LayoutInfo> {
   const client = conn.client;
   let record = await client.hgetall(keys.layout);
   if (record.version === undefined) {
@@ -115,32 +81,22 @@ export async function checkLayout(conn: Connection, keys: Keys, options: { migra
     await client.hsetnx(keys.layout, 'version', String(LAYOUT_VERSION));
     record = await client.hgetall(keys.layout);
   }
-  let version = parseVersion(record.version, keys);
+  const version = parseVersion(record.version, keys);
   if (version > LAYOUT_VERSION) {
     throw new BackendError(
       `the store under prefix ${JSON.stringify(keys.prefix)} has key layout ${version}, newer than this @sake/redis (layout ${LAYOUT_VERSION}): upgrade @sake/redis`,
     );
   }
-  if (version < LAYOUT_VERSION) {
-    if (!options.migrate) {
-      throw new BackendError(
-        `the store under prefix ${JSON.stringify(keys.prefix)} has key layout ${version}, older than ${LAYOUT_VERSION}: open it with { migrate: true } to migrate it`,
-      );
-    }
-    for (; version < LAYOUT_VERSION; version++) {
-      const step = MIGRATIONS.find((m) => m.from === version);
-      if (!step) throw new BackendError(`no migration from key layout ${version}`);
-      await step.run(conn, keys, { userBuckets: options.userBuckets });
-      await client.hset(keys.layout, 'version', String(version + 1));
-      options.log?.(`migrated key layout ${version} → ${version + 1}: ${step.describe}`);
-    }
-    record = await client.hgetall(keys.layout);
+  if (version !== LAYOUT_VERSION) {
+    // Below the first layout there is nothing this code knows how to read.
+    throw new BackendError(`the store under prefix ${JSON.stringify(keys.prefix)} has key layout ${version}, which this @sake/redis (layout ${LAYOUT_VERSION}) does not know: clear the prefix`);
   }
   const userBuckets = Number(record.userBuckets);
   if (!Number.isInteger(userBuckets) || userBuckets < 1) {
     throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unreadable userBuckets ${JSON.stringify(record.userBuckets)}`);
   }
-  // Stores created before epochs existed get one now (HSETNX: every process opening it agrees).
+  // The epoch is written last (here, by whichever process gets there first; HSETNX: all agree), so a
+  // record another process is still creating may lack it.
   let epoch = record.epoch;
   if (epoch === undefined) {
     await client.hsetnx(keys.layout, 'epoch', newEpoch());

@@ -5,7 +5,7 @@ import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from '
 export interface RedisCacheLogger {
   /** Something went wrong but the cache carries on (a failed background sweep, …). */
   warn(message: string): void;
-  /** Routine information (connected, layout migrated, …). */
+  /** Routine information (connected, …). */
   info?(message: string): void;
 }
 
@@ -39,8 +39,6 @@ export interface RedisCacheOptions {
   sweepIntervalMs?: number;
   /** Number of user buckets, used only when the store is created (default 1024: ~128k users per listpack-sized bucket set). */
   userBuckets?: number;
-  /** Migrate an older key layout found on `open()` instead of refusing to open (default false). */
-  migrate?: boolean;
   /** Where to report warnings (default: none). */
   logger?: RedisCacheLogger;
 }
@@ -57,7 +55,6 @@ export function resolveOptions(options: RedisCacheOptions = {}): ResolvedOptions
     userTtlMs: options.userTtlMs ?? 3_600_000,
     sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
     userBuckets: options.userBuckets ?? 1024,
-    migrate: options.migrate ?? false,
     logger: options.logger,
   };
   if (typeof out.prefix !== 'string' || out.prefix.length === 0 || /[*?[\]\\{}]/.test(out.prefix)) {

@@ -187,11 +187,6 @@ describe('record codec', () => {
     expectInvalidMembers(bad);
   });
 
-  it('reads version-1 user records (a msgpack array: mask, values) as written by key layout 2', () => {
-    const v1 = Buffer.concat([Buffer.from([0xa1]), pack([0b110110, 'someone', '0', null, 7])]);
-    expect(decodeRecord('user', v1, 'k', { id: '42' })).toEqual({ id: '42', username: 'someone', discriminator: '0', avatar: null, bot: 7 });
-  });
-
   it('stores whole-millisecond times as 5 bytes since the Discord epoch, and other times as integers, all exactly', () => {
     const times = [
       '2023-11-23T06:08:46.975000+00:00', // what the gateway sends: 5 bytes

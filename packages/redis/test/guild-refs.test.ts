@@ -5,7 +5,7 @@
  * `InvalidDataFound` naming the entry.
  */
 import { BackendError, InvalidDataFound, mutation } from '@sake/abc';
-import { Keys, RedisCache } from '@sake/redis';
+import { Keys, LAYOUT_VERSION, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf, id8, member, opened, redisUrl, sf, singleCache, TOPOLOGIES, uniquePrefix, user } from './helpers.js';
@@ -76,7 +76,7 @@ describe('guild references: stored bytes (single node)', () => {
 
   it('a layout record naming an unknown kind of guild reference is refused on open, naming it', async () => {
     const prefix = uniquePrefix('gr3');
-    await admin.hset(new Keys(prefix).layout, 'version', '3', 'userBuckets', '1024', 'guildRefs', 'hash');
+    await admin.hset(new Keys(prefix).layout, 'version', String(LAYOUT_VERSION), 'userBuckets', '1024', 'guildRefs', 'hash');
     const cache = new RedisCache(redisUrl(), { prefix });
     const err = await cache.open().then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);

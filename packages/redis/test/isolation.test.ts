@@ -111,28 +111,32 @@ describe('layout version', () => {
     await cache.close();
   });
 
-  it('refuses an older layout naming the migrate option, and migrates it with { migrate: true }', async () => {
+  it('refuses a layout it does not know (below the first)', async () => {
     const prefix = uniquePrefix('old');
-    await admin.hset(new Keys(prefix).layout, 'version', '0');
+    await admin.hset(new Keys(prefix).layout, 'version', '0', 'userBuckets', '1024');
     const refused = new RedisCache(redisUrl(), { prefix });
     const err = await refused.open().then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
-    expect((err as Error).message).toMatch(/migrate: true/);
+    expect((err as Error).message).toMatch(/key layout 0, which this @sake\/redis \(layout 1\) does not know/);
     expect(refused.isAlive).toBe(false);
-    const migrating = new RedisCache(redisUrl(), { prefix, migrate: true });
-    await migrating.open();
-    const anEpoch: unknown = expect.stringMatching(/^[0-9a-f]{16}$/);
-    expect(await admin.hgetall(new Keys(prefix).layout)).toEqual({ version: String(LAYOUT_VERSION), userBuckets: '1024', epoch: anEpoch });
-    const data = everything();
-    await migrating.apply(data.batch);
-    await expect(migrating.getGuild(data.guildId)).resolves.toMatchObject({ name: 'G' });
-    await migrating.close();
   });
 
-  it('refuses a newer layout even with { migrate: true }', async () => {
+  it('refuses a layout record of this layout whose guild lists are not indexes (an older store under the same number)', async () => {
+    for (const guildRefs of [undefined, 'id']) {
+      const prefix = uniquePrefix('grf');
+      await admin.hset(new Keys(prefix).layout, 'version', String(LAYOUT_VERSION), 'userBuckets', '1024', ...(guildRefs === undefined ? [] : ['guildRefs', guildRefs]));
+      const refused = new RedisCache(redisUrl(), { prefix });
+      const err = await refused.open().then(() => undefined, (e: unknown) => e);
+      expect(err, String(guildRefs)).toBeInstanceOf(BackendError);
+      expect((err as Error).message, String(guildRefs)).toMatch(/written by an older @sake\/redis/);
+      expect(refused.isAlive).toBe(false);
+    }
+  });
+
+  it('refuses a newer layout', async () => {
     const prefix = uniquePrefix('new');
     await admin.hset(new Keys(prefix).layout, 'version', String(LAYOUT_VERSION + 1), 'userBuckets', '1024');
-    const cache = new RedisCache(redisUrl(), { prefix, migrate: true });
+    const cache = new RedisCache(redisUrl(), { prefix });
     await expect(cache.open()).rejects.toThrow(/newer than this @sake\/redis/);
   });
 

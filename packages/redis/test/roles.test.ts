@@ -1,15 +1,12 @@
 /**
- * Layout 3: member records refer to their roles by index into the guild's
+ * Member records refer to their roles by index into the guild's
  * append-only role dictionary (`{g:G}:rd`). Two processes meeting new roles
  * at once agree on the indexes; a process whose copy is behind refreshes it;
- * version-1 records (8-byte role ids) stay readable, findable by removeRole
- * and become version 2 when rewritten; a record or dictionary that can't be
- * right is `InvalidDataFound` naming its key.
+ * a record or dictionary that can't be right is `InvalidDataFound` naming its key.
  */
 import { InvalidDataFound, mutation } from '@sake/abc';
 import { Keys } from '@sake/redis';
 import { Redis } from 'ioredis';
-import { pack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf, id8, member, opened, redisUrl, sf, singleCache, TOPOLOGIES, uniquePrefix, user } from './helpers.js';
 
@@ -140,29 +137,6 @@ describe('role dictionary: stored bytes (single node)', () => {
     await expect(scripted.sakeDictionaryAddBuffer(key, 40, Buffer.concat([twice[1]!].map(id8)))).resolves.toEqual(Buffer.alloc(0));
     expect(await admin.strlen(key)).toBe(32 * 8);
     await Promise.all([cache.close(), other.close()]);
-  });
-
-  it('reads version-1 records (8-byte role ids), finds their holders, and rewrites them as version 2', async () => {
-    const cache = await opened(singleCache());
-    const keys = new Keys(cache.prefix);
-    const guildId = sf();
-    const [r1, r2] = [sf(), sf()];
-    const m = member(guildId, user(), { roles: [r1, r2], nick: 'old' });
-    await cache.apply([mutation.set('member', m as never)]);
-    const mb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
-    const bucket = keys.memberBucket(guildId, bucketOf(userIdOf(m), mb));
-    // The same member as layout 2 wrote it: header 0x51, fields nick (bit 1), avatar (2), roles (4: packed
-    // ids), joined_at (5: -(µs since the epoch) - 1), premium_since (6), deaf, mute, flags, pending (7–10).
-    expect(m.joined_at).toBe('2021-05-04T12:34:56.789000+00:00');
-    const joined = -(Date.UTC(2021, 4, 4, 12, 34, 56) * 1000 + 789000) - 1;
-    const v1 = [0b11111110110, 'old', null, Buffer.concat([id8(r1), id8(r2)]), joined, null, m.deaf, m.mute, m.flags, m.pending];
-    await admin.hset(bucket, id8(userIdOf(m)), Buffer.concat([Buffer.from([0x51]), pack(v1)]));
-    const fresh = await opened(singleCache({ prefix: cache.prefix }));
-    await expect(fresh.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
-    await fresh.apply([mutation.removeRole(guildId, r1)]);
-    await expect(fresh.getMember(guildId, userIdOf(m))).resolves.toEqual({ ...m, roles: [r2] });
-    expect((await admin.hgetBuffer(bucket, id8(userIdOf(m))))![0]).toBe(0x52);
-    await Promise.all([cache.close(), fresh.close()]);
   });
 
   it('a record referring to an index beyond the dictionary is InvalidDataFound naming the entry, for a get and an iteration', async () => {

@@ -1,12 +1,11 @@
 /**
- * Layout 2: member and user records longer than 64 bytes are stored split (a
+ * Split values: member and user records longer than 64 bytes are stored split (a
  * marked head in the bucket, the rest in the bucket's tail hash) so buckets
- * stay listpack-encoded; and the layout 1 → 2 migration. Runs on a single
+ * stay listpack-encoded. Runs on a single
  * node (one-command reads) and on the cluster (per-slot reads).
  */
 import { mutation } from '@sake/abc';
-import { Keys, LAYOUT_VERSION, RedisCache } from '@sake/redis';
-import { BackendError } from '@sake/abc';
+import { Keys, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf, member, redisUrl, sf, TOPOLOGIES, uniquePrefix, user } from './helpers.js';
@@ -114,32 +113,5 @@ describe('split values keep buckets compact (single node)', () => {
     await cache.deleteUser(someUser);
     expect(await admin.hexists(keys.userTails(bucketOf(someUser, ubuckets)), field)).toBe(0);
     await cache.close();
-  });
-});
-
-describe('layout 1 → 3', () => {
-  it('refuses a layout-1 store naming { migrate: true }, migrates it without rewriting data, and reads its values', async () => {
-    expect(LAYOUT_VERSION).toBe(3);
-    const prefix = uniquePrefix('l1');
-    const keys = new Keys(prefix);
-    // A layout-1 store: written by this code (unsplit values are layout-1 values), then marked as layout 1.
-    const writer = new RedisCache(redisUrl(), { prefix });
-    await writer.open();
-    const guildId = sf();
-    const m = member(guildId);
-    await writer.apply([mutation.set('member', m as never)]);
-    await writer.close();
-    await admin.hset(keys.layout, 'version', '1');
-
-    const refused = new RedisCache(redisUrl(), { prefix });
-    const err = await refused.open().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendError);
-    expect((err as Error).message).toMatch(/layout 1, older than 3: open it with \{ migrate: true \}/);
-
-    const migrating = new RedisCache(redisUrl(), { prefix, migrate: true });
-    await migrating.open();
-    expect(await admin.hget(keys.layout, 'version')).toBe('3');
-    await expect(migrating.getMember(guildId, (m.user as { id: string }).id)).resolves.toEqual(m);
-    await migrating.close();
   });
 });

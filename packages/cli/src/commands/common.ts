@@ -7,7 +7,6 @@ export function addBackendOptions(command: Command, allowBackupSource: boolean):
   command
     .addOption(new Option('--redis <url>', 'Redis URL (redis://[user:password@]host:port[/db], rediss:// for TLS)').env('REDIS_URL'))
     .option('--prefix <prefix>', 'key prefix of the cache in Redis (default "sake:")')
-    .option('--migrate', 'migrate a Redis store written with an older key layout (otherwise it is refused)')
     .addOption(new Option('--postgres <url>', 'PostgreSQL URL (postgres://[user:password@]host:port/db) instead of Redis').env('POSTGRES_URL'))
     .option('--schema <name>', 'schema of the cache in PostgreSQL (default "sake")');
   if (allowBackupSource) command.option('--from-backup <file>', 'work on an in-memory copy loaded from a backup file instead of a store');

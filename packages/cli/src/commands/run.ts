@@ -12,7 +12,6 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--token <token>', 'bot token').env('DISCORD_TOKEN'))
     .addOption(new Option('--redis <url>', 'Redis URL; without it the cache lives in this process only').env('REDIS_URL'))
     .option('--prefix <prefix>', 'key prefix in Redis (default "sake:")')
-    .option('--migrate', 'migrate a Redis store written with an older key layout')
     .addOption(new Option('--postgres <url>', 'PostgreSQL URL instead of Redis').env('POSTGRES_URL'))
     .option('--schema <name>', 'schema in PostgreSQL (default "sake")')
     .addOption(

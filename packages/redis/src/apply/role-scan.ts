@@ -4,8 +4,7 @@
  * roles are in place (scripts/strip-roles.lua), and the few cached members that must be
  * rewritten in Node instead, joined with their users (the rewrite sets the
  * member and its user, so it needs the whole member as `getMember` returns
- * it): records of an older version, or with their roles kept verbatim in the
- * extension map, that contain the role's 8-byte id or its decimal string (a
+ * it): records with their roles kept verbatim in the extension map that contain the role's 8-byte id or its decimal string (a
  * record that contains neither can't hold it, whatever its encoding), and
  * records the script can't parse (decoding them reports what is wrong).
  */
@@ -111,8 +110,8 @@ async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: r
           if (entries.length === 0) return;
           const fields = entries.map(([f]) => f);
           const values = await joinTails(ctx, ctx.keys.memberTails(guildId, b), fields, entries.map(([, v]) => v), (i) => fieldLocator(key, idFromBytes(fields[i]!)));
-          // This fallback only runs after a foreign value broke the script: every version-2 record
-          // is decoded here (their roles are indexes, not needles); older ones only with a needle.
+          // This fallback only runs after a foreign value broke the script: every member record is
+          // decoded here (their roles are indexes, not needles); other values only with a needle.
           const candidates: Candidate[] = [];
           for (let i = 0; i < values.length; i++) {
             const bytes = values[i]!;

@@ -1,6 +1,8 @@
 /**
- * The record format: one header byte (resource code × 16 + format version),
- * then a msgpack array `[presenceMask, ...presentFieldValues, extension?]`.
+ * Encoding records. The record format: one header byte (resource code × 16 +
+ * format version), then a msgpack array `[presenceMask, ...presentFieldValues,
+ * extension?]`, or, for coded schemas, code bytes and the values (schemas.ts
+ * `Schema.coded`); decoding is decode.ts.
  *
  * Fields are stored by position in their schema (no field names), typed by
  * kind (see kinds.ts). Fields the schema does not know, and known fields whose
@@ -8,26 +10,19 @@
  * every payload round-trips exactly. "Implied" fields (ids already in the key,
  * such as a member's guild id) are left out and restored from the key.
  */
-import { InvalidDataFound, type ResourceName } from '@sake/abc';
-import { Packr } from 'msgpackr';
+import type { ResourceName } from '@sake/abc';
+import type { IdDictionary } from './dictionary.js';
+import { encodeTimeFast } from './fast-time.js';
 import { isPackableId } from './ids.js';
-import { decodeKind, encodeTime, msTime, NO_FIT, roleIndexes, type FieldKind } from './kinds.js';
-import { assignOwn, fastDecode, setOwn } from './reader.js';
+import { msTime, NO_FIT, roleIndexes, type FieldKind } from './kinds.js';
+import { setOwn } from './msgpack-reader.js';
+import { NO_IMPLIED, packr, type Implied } from './msgpack.js';
+import { codeByteCount, CURRENT_SCHEMA, type Schema } from './schemas.js';
 import { RecordWriter, type EntryList } from './writer.js';
-import { UnknownIndex, type IdDictionary } from './dictionary.js';
-import { codeAt, codeByteCount, CURRENT_SCHEMA, SCHEMA_BY_HEADER, strayCodes, type Schema } from './schemas.js';
 
-/**
- * Plain msgpack, no records/structures learned at run time: bytes written by
- * one process are readable by any other. Works with or without msgpackr's
- * optional native add-on.
- */
-const packr = new Packr({ useRecords: false, moreTypes: false, variableMapSize: true, int64AsType: 'number', mapsAsObjects: true });
+export { decodeRecord } from './decode.js';
+export type { Implied } from './msgpack.js';
 
-/** Field values known from the key, keyed by field name. */
-export type Implied = Readonly<Record<string, string>>;
-
-const NO_IMPLIED: Implied = {};
 
 /**
  * Encode `value` as a record of `resource`, leaving out `implied` fields that
@@ -248,7 +243,7 @@ function writeKind(w: RecordWriter, kind: number, value: unknown, roles: IdDicti
     }
     case TIME: {
       if (typeof value !== 'string') return false;
-      const t = fastTime(value);
+      const t = encodeTimeFast(value);
       if (t === NO_FIT) return false;
       const ms = msTime(t);
       if (ms === undefined) w.number(t);
@@ -271,62 +266,7 @@ function writeKind(w: RecordWriter, kind: number, value: unknown, roles: IdDicti
   }
 }
 
-/** The two decimal digits at `i` of `s` as a number, or -1. */
-function two(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-/**
- * kinds.ts `encodeTime` without a regex for the two spellings Discord sends
- * (`YYYY-MM-DDTHH:MM:SS+00:00` and `….ffffff+00:00`), same result; anything
- * else goes to `encodeTime` itself.
- */
-function fastTime(s: string): number | typeof NO_FIT {
-  const n = s.length;
-  if (
-    (n !== 25 && n !== 32) ||
-    s.charCodeAt(4) !== 45 ||
-    s.charCodeAt(7) !== 45 ||
-    s.charCodeAt(10) !== 84 ||
-    s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58 ||
-    (n === 32 && s.charCodeAt(19) !== 46) ||
-    s.charCodeAt(n - 6) !== 43 ||
-    s.charCodeAt(n - 5) !== 48 ||
-    s.charCodeAt(n - 4) !== 48 ||
-    s.charCodeAt(n - 3) !== 58 ||
-    s.charCodeAt(n - 2) !== 48 ||
-    s.charCodeAt(n - 1) !== 48
-  ) {
-    return encodeTime(s);
-  }
-  const century = two(s, 0);
-  const years = two(s, 2);
-  const month = two(s, 5);
-  const day = two(s, 8);
-  const hour = two(s, 11);
-  const minute = two(s, 14);
-  const second = two(s, 17);
-  const f1 = n === 32 ? two(s, 20) : 0;
-  const f2 = n === 32 ? two(s, 22) : 0;
-  const f3 = n === 32 ? two(s, 24) : 0;
-  if ((century | years | month | day | hour | minute | second | f1 | f2 | f3) < 0) return encodeTime(s);
-  const year = century * 100 + years;
-  const micros = f1 * 10000 + f2 * 100 + f3;
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NO_FIT;
-  const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
-  return n === 25 ? seconds : -(seconds * 1_000_000 + micros) - 1;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
 const indexCache = new WeakMap<Schema, Map<string, number>>();
-
 
 function schemaIndex(schema: Schema): Map<string, number> {
   let map = indexCache.get(schema);
@@ -335,111 +275,4 @@ function schemaIndex(schema: Schema): Map<string, number> {
     indexCache.set(schema, map);
   }
   return map;
-}
-
-function popcount(mask: number): number {
-  let n = 0;
-  for (let m = mask; m > 0; m = Math.floor(m / 2)) n += m % 2;
-  return n;
-}
-
-/**
- * Decode a record of `resource` stored under `key`. Unknown header, wrong
- * resource, corrupt msgpack or an impossible structure → `InvalidDataFound`
- * naming the key; a role index beyond `roles` → {@link UnknownIndex}
- * (refresh the dictionary and decode again).
- */
-export function decodeRecord<T>(resource: ResourceName, bytes: Uint8Array, key: string, implied: Implied = NO_IMPLIED, roles?: IdDictionary): T {
-  const fail = (detail: string, cause?: unknown): never => {
-    throw new InvalidDataFound(key, detail, cause === undefined ? {} : { cause });
-  };
-  if (bytes.length < 2) fail(`${bytes.length}-byte value is too short to be a sake ${resource} record`);
-  const header = bytes[0]!;
-  const schema = SCHEMA_BY_HEADER.get(header);
-  if (!schema) fail(`unknown record header 0x${header.toString(16).padStart(2, '0')} (not a sake ${resource} record, or written by a newer version)`);
-  if (schema!.resource !== resource) fail(`holds a ${schema!.resource} record where a ${resource} record was expected`);
-  const fast = fastDecode(bytes, schema!, implied, roles);
-  if (fast) return fast as T;
-  if (schema!.coded) return decodeCoded<T>(schema!, bytes, implied, roles, fail);
-  let parts: unknown;
-  try {
-    parts = packr.unpack(bytes.subarray(1));
-  } catch (err) {
-    fail(`corrupt msgpack body (${(err as Error).message})`, err);
-  }
-  if (!Array.isArray(parts) || parts.length === 0) return fail('record body is not a msgpack array');
-  const mask = (parts as unknown[])[0];
-  const fields = schema!.fields;
-  if (typeof mask !== 'number' || !Number.isInteger(mask) || mask < 0 || mask >= 2 ** fields.length) fail('record has an invalid presence mask');
-  const present = popcount(mask as number);
-  const list = parts as unknown[];
-  if (list.length !== present + 1 && list.length !== present + 2) fail(`record has ${list.length - 1} values for ${present} present fields`);
-  const out: Record<string, unknown> = {};
-  for (const name in implied) out[name] = implied[name];
-  let pos = 1;
-  let m = mask as number;
-  try {
-    for (let i = 0; m > 0; i++, m = Math.floor(m / 2)) {
-      if (m % 2 === 0) continue;
-      const [name, kind] = fields[i]!;
-      out[name] = decodeKind(kind, list[pos++], roles);
-    }
-  } catch (err) {
-    if (err instanceof UnknownIndex) throw err;
-    fail((err as Error).message, err);
-  }
-  if (list.length === present + 2) {
-    const ext = list[present + 1];
-    if (!isExtension(ext)) fail('record has an invalid extension map');
-    assignOwn(out, ext as Record<string, unknown>);
-  }
-  return out as T;
-}
-
-/** Whether `v` can be a record's extension map. */
-function isExtension(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
-}
-
-/** The general path of {@link decodeRecord} for a coded record (schemas.ts `Schema.coded`): msgpackr value by value, which also names what is wrong. */
-function decodeCoded<T>(schema: Schema, bytes: Uint8Array, implied: Implied, roles: IdDictionary | undefined, fail: (detail: string, cause?: unknown) => never): T {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fields = schema.fields;
-  const n = codeByteCount(fields.length);
-  if (buf.length < 1 + n) fail(`${buf.length}-byte value is too short for the ${n} code bytes of a ${schema.resource} record`);
-  if (strayCodes(buf, 1, fields.length)) fail('record has codes for fields its schema does not have');
-  let values: unknown[] = [];
-  try {
-    if (buf.length > 1 + n) values = packr.unpackMultiple(buf.subarray(1 + n)) as unknown[];
-  } catch (err) {
-    fail(`corrupt msgpack body (${(err as Error).message})`, err);
-  }
-  const out: Record<string, unknown> = {};
-  for (const name in implied) out[name] = implied[name];
-  let pos = 0;
-  try {
-    for (let i = 0; i < fields.length; i++) {
-      const code = codeAt(buf, 1, i);
-      if (code === 0) continue;
-      const [name, kind, usual] = fields[i]!;
-      if (code === 1) out[name] = null;
-      else if (code === 2) {
-        if (usual === undefined) fail(`record codes field ${name} as its usual value, which it does not have`);
-        out[name] = usual;
-      } else {
-        if (pos >= values.length) fail(`record has fewer values than its codes name`);
-        out[name] = decodeKind(kind, values[pos++], roles);
-      }
-    }
-  } catch (err) {
-    if (err instanceof UnknownIndex || err instanceof InvalidDataFound) throw err;
-    fail((err as Error).message, err);
-  }
-  if (pos < values.length) {
-    const ext = values[pos++];
-    if (!isExtension(ext)) fail('record has an invalid extension map');
-    assignOwn(out, ext);
-  }
-  if (pos !== values.length) fail(`record has ${values.length - pos} values beyond its codes and extension map`);
-  return out as T;
 }

@@ -1,8 +1,8 @@
 /**
  * The fixed, versioned record structure of every resource: which fields are
- * stored by position and how. Changing a list means a new version (append a
- * new schema, keep the old one decodable): stored bytes never depend on
- * state learned in one process.
+ * stored by position and how. Stored bytes never depend on state learned in
+ * one process. Changing a list means a new schema version and a new key
+ * layout (layout.ts refuses stores of any other layout).
  */
 import type { ResourceName } from '@sake/abc';
 import type { FieldKind } from './kinds.js';
@@ -24,7 +24,7 @@ export interface Schema {
   /** Positional fields (at most 53: the presence mask is a double-precision integer). */
   readonly fields: readonly FieldSpec[];
   /**
-   * How the record is laid out after its header byte. False (version-1 records): a msgpack
+      * How the record is laid out after its header byte. False: a msgpack
    * array `[presenceMask, ...values, extension?]`. True: `ceil(fields / 4)` code bytes, 2 bits
    * per field (field i in byte ⌊i/4⌋, bits 2·(i mod 4) and up: 0 absent, 1 null, 2 its `usual`
    * value, 3 a value follows), then the values of the code-3 fields in order, then the
@@ -53,6 +53,17 @@ const USER: FieldSpec[] = [
   ['bot', 'raw'], ['system', 'raw'], ['banner', 'hash'], ['accent_color', 'raw'], ['flags', 'raw'],
   ['public_flags', 'raw'], ['premium_type', 'raw'], ['avatar_decoration_data', 'raw'], ['mfa_enabled', 'raw'],
   ['locale', 'raw'], ['verified', 'raw'], ['email', 'raw'], ['primary_guild', 'raw'], ['collectibles', 'raw'],
+];
+
+/**
+ * Member records (version 2): coded; `roles` first, as indexes into the guild's role dictionary
+ * (dictionary.ts), so a record is ~35 bytes shorter than with 8-byte ids and a role search reads
+ * one field at a known place; a list with a role outside the dictionary goes to the extension map.
+ */
+const MEMBER: FieldSpec[] = [
+  ['roles', 'roles'], ['guild_id', 'id'], ['nick', 'raw'], ['avatar', 'hash'], ['banner', 'hash'], ['joined_at', 'time'],
+  ['premium_since', 'time'], ['deaf', 'raw', false], ['mute', 'raw', false], ['flags', 'raw', 0], ['pending', 'raw', false],
+  ['communication_disabled_until', 'time'], ['avatar_decoration_data', 'raw'], ['permissions', 'raw'],
 ];
 
 const FIELDS: Record<ResourceName, FieldSpec[]> = {
@@ -89,11 +100,7 @@ const FIELDS: Record<ResourceName, FieldSpec[]> = {
     ['unicode_emoji', 'raw'], ['position', 'raw'], ['permissions', 'raw'], ['managed', 'raw'], ['mentionable', 'raw'],
     ['tags', 'raw'], ['flags', 'raw'],
   ],
-  member: [
-    ['guild_id', 'id'], ['nick', 'raw'], ['avatar', 'hash'], ['banner', 'hash'], ['roles', 'ids'], ['joined_at', 'time'],
-    ['premium_since', 'time'], ['deaf', 'raw'], ['mute', 'raw'], ['flags', 'raw'], ['pending', 'raw'],
-    ['communication_disabled_until', 'time'], ['avatar_decoration_data', 'raw'], ['permissions', 'raw'],
-  ],
+  member: MEMBER,
   presence: [
     ['user', 'raw'], ['guild_id', 'id'], ['status', 'raw'], ['activities', 'raw'], ['client_status', 'raw'],
   ],
@@ -121,42 +128,28 @@ const FIELDS: Record<ResourceName, FieldSpec[]> = {
   me: USER,
 };
 
-/**
- * Member records, version 2 (key layout 3): coded; `roles` first, as indexes into the guild's
- * role dictionary (roles.ts), so a record is ~35 bytes shorter and a role search reads one field
- * at a known place; a list with a role outside the dictionary goes to the extension map as before.
- */
-const MEMBER_V2: FieldSpec[] = [
-  ['roles', 'roles'], ['guild_id', 'id'], ['nick', 'raw'], ['avatar', 'hash'], ['banner', 'hash'], ['joined_at', 'time'],
-  ['premium_since', 'time'], ['deaf', 'raw', false], ['mute', 'raw', false], ['flags', 'raw', 0], ['pending', 'raw', false],
-  ['communication_disabled_until', 'time'], ['avatar_decoration_data', 'raw'], ['permissions', 'raw'],
-];
-
 /** The usual values of user fields (coded user records). */
 const USUAL_USER: Readonly<Record<string, unknown>> = {
   discriminator: '0', bot: false, system: false, flags: 0, public_flags: 0, mfa_enabled: false, verified: false,
 };
 
-/** User records, version 2 (key layout 3): coded, with the usual values of the flags and booleans. */
-const USER_V2: FieldSpec[] = USER.map(([name, kind]): FieldSpec => (name in USUAL_USER ? [name, kind, USUAL_USER[name]] : [name, kind]));
+/** User records (version 2): coded, with the usual values of the flags and booleans. */
+const CODED_USER: FieldSpec[] = USER.map(([name, kind]): FieldSpec => (name in USUAL_USER ? [name, kind, USUAL_USER[name]] : [name, kind]));
 
 function schema(resource: ResourceName, version: number, fields: readonly FieldSpec[] = FIELDS[resource], coded = false): Schema {
   return { resource, version, header: RESOURCE_CODE[resource] * 16 + version, fields, coded };
 }
 
-/** Schemas older than the current one of their resource: still read, never written. */
-const OLD_SCHEMAS: readonly Schema[] = [schema('member', 1), schema('user', 1)];
-
 /** The schema new values of each resource are written with. */
 export const CURRENT_SCHEMA: Record<ResourceName, Schema> = Object.fromEntries(
   (Object.keys(FIELDS) as ResourceName[]).map((r) => [
     r,
-    r === 'member' ? schema(r, 2, MEMBER_V2, true) : r === 'user' ? schema(r, 2, USER_V2, true) : schema(r, 1),
+    r === 'member' ? schema(r, 2, MEMBER, true) : r === 'user' ? schema(r, 2, CODED_USER, true) : schema(r, 1),
   ]),
 ) as Record<ResourceName, Schema>;
 
-/** Every schema that can be read, by header byte (old versions stay here when a new one is added). */
-export const SCHEMA_BY_HEADER: ReadonlyMap<number, Schema> = new Map([...OLD_SCHEMAS, ...Object.values(CURRENT_SCHEMA)].map((s) => [s.header, s]));
+/** Every schema that can be read, by header byte. */
+export const SCHEMA_BY_HEADER: ReadonlyMap<number, Schema> = new Map(Object.values(CURRENT_SCHEMA).map((s) => [s.header, s]));
 
 /** Bytes of the codes of a coded record of `fieldCount` fields (2 bits each; see `Schema.coded`). */
 export function codeByteCount(fieldCount: number): number {

@@ -1,40 +1,30 @@
 /**
- * A hand-rolled msgpack writer for records: the header byte, the array
- * header and the typed field values are written straight into one scratch
- * buffer (ids and hashes without an intermediate Buffer each), and so are
- * JSON-like nested values and the extension map; only values msgpackr
- * encodes its own way (undefined, Dates, Maps…) go through msgpackr. The
- * output is plain msgpack that msgpackr's `unpack` reads back to the same
+ * The record writer: the header byte, the array header or code bytes and the
+ * typed field values (ids and hashes without an intermediate Buffer each)
+ * written straight into one buffer with the msgpack writer's JSON-like
  * values; it was ~3× faster than building an array for `packr.pack` and
  * copying its result behind the header (the largest JS cost of an ingest).
+ * A record can be written straight into an {@link EntryList}, the packed
+ * argument of the write scripts.
  */
 import { writeId } from './ids.js';
-
-/** Encodes a nested value (object/array/other) as plain msgpack. */
-export type NestedPacker = (value: unknown) => Uint8Array;
-
-/** Buffer's own UTF-8 write (what `write(s, offset)` ends in, without its argument handling): bytes written. */
-interface NativeWrites {
-  utf8Write(s: string, offset: number, length: number): number;
-}
+import { MsgpackWriter, type NestedPacker } from './msgpack-writer.js';
 
 /** Writes one record into a growable scratch buffer. */
-export class RecordWriter {
-  #buf: Buffer = Buffer.allocUnsafe(8192);
-  #pos = 0;
+export class RecordWriter extends MsgpackWriter {
   #start = 0;
   /** The writer's own buffer while it writes into an {@link EntryList}'s. */
   #scratch: Buffer | undefined;
-  readonly #packNested: NestedPacker;
 
+  /** @param packNested - how values the writer does not write itself are encoded */
   constructor(packNested: NestedPacker) {
-    this.#packNested = packNested;
+    super(packNested);
   }
 
   /** Start a record: values are written after room left for the header byte, the array header and the mask (≤ 15 bytes). */
   begin(): void {
     this.#start = 16;
-    this.#pos = 16;
+    this.pos = 16;
   }
 
   /**
@@ -43,277 +33,66 @@ export class RecordWriter {
    */
   beginEntry(out: EntryList): void {
     out.reserve(ENTRY_ROOM + 64);
-    this.#scratch ??= this.#buf;
-    this.#buf = out.buf;
+    this.#scratch ??= this.buf;
+    this.buf = out.buf;
     this.#start = out.pos + ENTRY_ROOM;
-    this.#pos = this.#start;
+    this.pos = this.#start;
   }
 
   /** Give up a record started with {@link beginEntry} (after an error): back to the scratch buffer. */
   detach(): void {
     if (this.#scratch) {
-      this.#buf = this.#scratch;
+      this.buf = this.#scratch;
       this.#scratch = undefined;
     }
   }
 
-  #room(n: number): void {
-    if (this.#pos + n <= this.#buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + n + 1024));
-    this.#buf.copy(next, 0, 0, this.#pos);
-    this.#buf = next;
-  }
-
-  /** msgpack nil. */
-  nil(): void {
-    this.#room(1);
-    this.#buf[this.#pos++] = 0xc0;
-  }
-
   /** A binary of 8-byte ids (`ids.length` × 8 bytes). */
   ids(list: readonly string[]): void {
-    this.#binHeader(list.length * 8);
-    this.#room(list.length * 8);
-    for (let i = 0; i < list.length; i++) writeId(this.#buf, this.#pos + i * 8, list[i]!);
-    this.#pos += list.length * 8;
+    this.binHeader(list.length * 8);
+    this.room(list.length * 8);
+    for (let i = 0; i < list.length; i++) writeId(this.buf, this.pos + i * 8, list[i]!);
+    this.pos += list.length * 8;
   }
 
   /** A msgpack array of role dictionary indexes (non-negative integers: one byte each below 128). */
   roleIndexes(indexes: readonly number[]): void {
-    this.#collectionHeader(indexes.length, 0x90, 0xdc);
+    this.collectionHeader(indexes.length, 0x90, 0xdc);
     for (let i = 0; i < indexes.length; i++) this.number(indexes[i]!);
   }
 
   /** A time as milliseconds since the Discord epoch: a 5-byte binary (kinds.ts `msTime`, `MS_TIME_BYTES`). */
   msTime(ms: number): void {
-    this.#room(7);
-    const b = this.#buf;
-    const p = this.#pos;
+    this.room(7);
+    const b = this.buf;
+    const p = this.pos;
     b[p] = 0xc4;
     b[p + 1] = 5;
     b[p + 2] = Math.floor(ms / 4294967296);
     b.writeUInt32BE(ms % 4294967296, p + 3);
-    this.#pos = p + 7;
+    this.pos = p + 7;
   }
 
   /** A binary of one 8-byte id. */
   id(value: string): void {
-    this.#room(10);
-    this.#buf[this.#pos] = 0xc4;
-    this.#buf[this.#pos + 1] = 8;
-    writeId(this.#buf, this.#pos + 2, value);
-    this.#pos += 10;
+    this.room(10);
+    this.buf[this.pos] = 0xc4;
+    this.buf[this.pos + 1] = 8;
+    writeId(this.buf, this.pos + 2, value);
+    this.pos += 10;
   }
 
   /** A binary of a 32-hex-digit hash, with a leading 1 byte when `animated`. */
   hash(hex: string, animated: boolean): void {
     const n = animated ? 17 : 16;
-    this.#room(n + 2);
-    const b = this.#buf;
-    b[this.#pos] = 0xc4;
-    b[this.#pos + 1] = n;
-    let at = this.#pos + 2;
+    this.room(n + 2);
+    const b = this.buf;
+    b[this.pos] = 0xc4;
+    b[this.pos + 1] = n;
+    let at = this.pos + 2;
     if (animated) b[at++] = 1;
     b.write(hex, at, 16, 'hex');
-    this.#pos += n + 2;
-  }
-
-  #binHeader(n: number): void {
-    this.#room(5);
-    const b = this.#buf;
-    if (n < 256) {
-      b[this.#pos++] = 0xc4;
-      b[this.#pos++] = n;
-    } else if (n < 65536) {
-      b[this.#pos++] = 0xc5;
-      b.writeUInt16BE(n, this.#pos);
-      this.#pos += 2;
-    } else {
-      b[this.#pos++] = 0xc6;
-      b.writeUInt32BE(n, this.#pos);
-      this.#pos += 4;
-    }
-  }
-
-  /** A number: the smallest msgpack integer for safe integers, float64 otherwise (and for -0). */
-  number(v: number): void {
-    this.#room(9);
-    const b = this.#buf;
-    let p = this.#pos;
-    if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
-      if (v >= 0) {
-        if (v < 128) b[p++] = v;
-        else if (v < 256) {
-          b[p++] = 0xcc;
-          b[p++] = v;
-        } else if (v < 65536) {
-          b[p++] = 0xcd;
-          b.writeUInt16BE(v, p);
-          p += 2;
-        } else if (v < 4294967296) {
-          b[p++] = 0xce;
-          b.writeUInt32BE(v, p);
-          p += 4;
-        } else {
-          b[p++] = 0xcf;
-          b.writeUInt32BE(Math.floor(v / 4294967296), p);
-          b.writeUInt32BE(v % 4294967296, p + 4);
-          p += 8;
-        }
-      } else if (v >= -32) b[p++] = v & 0xff;
-      else if (v >= -128) {
-        b[p++] = 0xd0;
-        b.writeInt8(v, p);
-        p += 1;
-      } else if (v >= -32768) {
-        b[p++] = 0xd1;
-        b.writeInt16BE(v, p);
-        p += 2;
-      } else if (v >= -2147483648) {
-        b[p++] = 0xd2;
-        b.writeInt32BE(v, p);
-        p += 4;
-      } else {
-        b[p++] = 0xd3;
-        const hi = Math.floor(v / 4294967296);
-        b.writeInt32BE(hi, p);
-        b.writeUInt32BE(v - hi * 4294967296, p + 4);
-        p += 8;
-      }
-    } else {
-      b[p++] = 0xcb;
-      b.writeDoubleBE(v, p);
-      p += 8;
-    }
-    this.#pos = p;
-  }
-
-  /** A UTF-8 string. */
-  string(s: string): void {
-    const len = s.length;
-    const max = len * 3;
-    this.#room(max + 5);
-    const b = this.#buf;
-    const p = this.#pos;
-    if (len < 32) {
-      // Short ASCII (keys, most values) byte by byte: Buffer#write's argument handling costs more than the copy.
-      let i = 0;
-      for (; i < len; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0x7f) break;
-        b[p + 1 + i] = c;
-      }
-      if (i === len) {
-        b[p] = 0xa0 | len;
-        this.#pos = p + 1 + len;
-        return;
-      }
-    }
-    const w = b as unknown as NativeWrites;
-    if (max < 32) {
-      const n = w.utf8Write(s, p + 1, max);
-      b[p] = 0xa0 | n;
-      this.#pos = p + 1 + n;
-    } else if (max < 256) {
-      const n = w.utf8Write(s, p + 2, max);
-      if (n < 32) {
-        b[p] = 0xa0 | n;
-        b.copyWithin(p + 1, p + 2, p + 2 + n);
-        this.#pos = p + 1 + n;
-      } else {
-        b[p] = 0xd9;
-        b[p + 1] = n;
-        this.#pos = p + 2 + n;
-      }
-    } else if (max < 65536) {
-      const n = w.utf8Write(s, p + 3, max);
-      b[p] = 0xda;
-      b.writeUInt16BE(n, p + 1);
-      this.#pos = p + 3 + n;
-    } else {
-      const n = w.utf8Write(s, p + 5, max);
-      b[p] = 0xdb;
-      b.writeUInt32BE(n, p + 1);
-      this.#pos = p + 5 + n;
-    }
-  }
-
-  /**
-   * Any value: JSON-like ones (scalars, arrays, plain objects) straight into the buffer, anything
-   * else through msgpackr. Nested payload parts (a message's author, embeds, mentions…) were one
-   * msgpackr call each, the largest share of encoding a message.
-   */
-  value(v: unknown): void {
-    const at = this.#pos;
-    if (this.#json(v, 0)) return;
-    // Something msgpackr encodes its own way (undefined, a Date, a Map…) somewhere inside: all of it goes to msgpackr.
-    this.#pos = at;
-    this.raw(this.#packNested(v));
-  }
-
-  /** Write `v` if it is JSON-like all the way down (and at most {@link MAX_DEPTH} deep); false (part written) otherwise. */
-  #json(v: unknown, depth: number): boolean {
-    switch (typeof v) {
-      case 'string':
-        this.string(v);
-        return true;
-      case 'number':
-        this.number(v);
-        return true;
-      case 'boolean':
-        this.#room(1);
-        this.#buf[this.#pos++] = v ? 0xc3 : 0xc2;
-        return true;
-      case 'object': {
-        if (v === null) {
-          this.nil();
-          return true;
-        }
-        if (depth >= MAX_DEPTH) return false;
-        if (Array.isArray(v)) {
-          if (Object.getPrototypeOf(v) !== Array.prototype) return false;
-          this.#collectionHeader(v.length, 0x90, 0xdc);
-          for (let i = 0; i < v.length; i++) if (!this.#json(v[i], depth + 1)) return false;
-          return true;
-        }
-        const proto: unknown = Object.getPrototypeOf(v);
-        if (proto !== Object.prototype && proto !== null) return false;
-        const o = v as Record<string, unknown>;
-        const keys = Object.keys(o);
-        this.#collectionHeader(keys.length, 0x80, 0xde);
-        for (let i = 0; i < keys.length; i++) {
-          const k = keys[i]!;
-          this.string(k);
-          if (!this.#json(o[k], depth + 1)) return false;
-        }
-        return true;
-      }
-      default:
-        return false;
-    }
-  }
-
-  /** A fixarray/fixmap (`fix` | n), 16-bit (`wide`) or 32-bit (`wide` + 1) array or map header. */
-  #collectionHeader(n: number, fix: number, wide: number): void {
-    this.#room(5);
-    const b = this.#buf;
-    if (n < 16) b[this.#pos++] = fix | n;
-    else if (n < 65536) {
-      b[this.#pos++] = wide;
-      b.writeUInt16BE(n, this.#pos);
-      this.#pos += 2;
-    } else {
-      b[this.#pos++] = wide + 1;
-      b.writeUInt32BE(n, this.#pos);
-      this.#pos += 4;
-    }
-  }
-
-  /** Bytes that are already one msgpack value. */
-  raw(bytes: Uint8Array): void {
-    this.#room(bytes.length);
-    this.#buf.set(bytes, this.#pos);
-    this.#pos += bytes.length;
+    this.pos += n + 2;
   }
 
   /**
@@ -331,8 +110,8 @@ export class RecordWriter {
   }
 
   #endAt(s: number): Buffer {
-    const out = Buffer.allocUnsafe(this.#pos - s);
-    this.#buf.copy(out, 0, s, this.#pos);
+    const out = Buffer.allocUnsafe(this.pos - s);
+    this.buf.copy(out, 0, s, this.pos);
     return out;
   }
 
@@ -353,8 +132,8 @@ export class RecordWriter {
   }
 
   #endEntryAt(s: number, out: EntryList, id: string, seed: number | undefined): void {
-    const o = this.#buf;
-    const end = this.#pos;
+    const o = this.buf;
+    const end = this.pos;
     const length = end - s;
     const split = length > MAX_PIECE;
     const stored = split ? length + 1 : length;
@@ -380,7 +159,7 @@ export class RecordWriter {
 
   /** Write the header byte and `n` code bytes in front of the values; returns where the record starts. */
   #prefixCoded(header: number, codes: Uint8Array, n: number): number {
-    const b = this.#buf;
+    const b = this.buf;
     let s = this.#start - n;
     for (let k = 0; k < n; k++) b[s + k] = codes[k]!;
     b[--s] = header;
@@ -389,7 +168,7 @@ export class RecordWriter {
 
   /** Write the header byte, array header and mask in front of the values; returns where the record starts. */
   #prefix(header: number, mask: number, count: number): number {
-    const b = this.#buf;
+    const b = this.buf;
     let s = this.#start;
     if (mask < 128) b[--s] = mask;
     else if (mask < 256) {
@@ -424,9 +203,6 @@ export class RecordWriter {
     return s;
   }
 }
-
-/** Deepest nesting {@link RecordWriter.value} writes itself; deeper values go to msgpackr, which has its own limits. */
-const MAX_DEPTH = 64;
 
 /** Room left in front of a record written into an EntryList: its entry header (≤ 17 bytes) and the record prefix (≤ 15). */
 const ENTRY_ROOM = 33;

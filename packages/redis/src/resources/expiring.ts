@@ -28,39 +28,15 @@ export async function readExpiring<R extends ExpiringResource>(ctx: Ctx, resourc
   return decodeExpiring(resource, bytes, key, id);
 }
 
-/** Keys one MGET reads (bounds one reply). */
-const MGET_KEYS = 512;
-
 /**
- * Many messages/invites (null for each absent one), in the order of `ids`: on a single node one MGET
- * per {@link MGET_KEYS} keys instead of a command per key (each costs this process ~10 µs; a
- * channel delete reads every message of the channel). An MGET answers nil for a key of another
- * Redis type too, so each nil is read again alone, whose error names the key. On a cluster the
- * keys are in different slots: one GET each (auto-pipelined per node).
+ * Many messages/invites (null for each absent one), in the order of `ids`, read as the topology
+ * allows (`TopologyReader.values`: one MGET per few hundred keys on a single node, one GET each on
+ * a cluster).
  */
 export async function readExpiringMany<R extends ExpiringResource>(ctx: Ctx, resource: R, ids: readonly string[]): Promise<Array<ExpiringEntityMap[R] | null>> {
-  if (ctx.conn.isCluster || ids.length < 2) return Promise.all(ids.map((id) => readExpiring(ctx, resource, id)));
-  const out = new Array<ExpiringEntityMap[R] | null>(ids.length).fill(null);
-  const parts: Array<Promise<void>> = [];
-  for (let from = 0; from < ids.length; from += MGET_KEYS) {
-    const slice = ids.slice(from, from + MGET_KEYS);
-    const keys = slice.map((id) => keyOf(ctx, resource, id));
-    parts.push(
-      ctx.conn
-        .run('MGET', (c) => c.mgetBuffer(keys))
-        .then(async (values) => {
-          const again: Array<Promise<void>> = [];
-          values.forEach((bytes, i) => {
-            const id = slice[i]!;
-            if (bytes) out[from + i] = decodeExpiring(resource, bytes, keys[i]!, id);
-            else again.push(readExpiring(ctx, resource, id).then((v) => void (out[from + i] = v)));
-          });
-          await Promise.all(again);
-        }),
-    );
-  }
-  await Promise.all(parts);
-  return out;
+  const keys = ids.map((id) => keyOf(ctx, resource, id));
+  const values = await ctx.reader.values(ctx, keys);
+  return values.map((bytes, i) => (bytes ? decodeExpiring(resource, bytes, keys[i]!, ids[i]!) : null));
 }
 
 function decodeExpiring<R extends ExpiringResource>(resource: R, bytes: Buffer, key: string, id: string): ExpiringEntityMap[R] {

@@ -5,11 +5,9 @@
  */
 import type { MeEntity, UserEntity } from '@sake/abc';
 import { idBytes, idFromBytes, meCodec, userCodec } from '../codec/index.js';
-import { writeId } from '../codec/ids.js';
 import { fieldLocator, type Ctx } from '../context.js';
 import { bucketOf } from '../keys.js';
 import { hscanWindows } from '../scan.js';
-import { joinRecord } from '../codec/split.js';
 import { joinTails } from './tails.js';
 
 /** Read several users (null for those absent or expired), one HMGET per bucket. */
@@ -44,59 +42,12 @@ export async function readUsers(ctx: Ctx, userIds: readonly string[]): Promise<A
 }
 
 /**
- * The users joined to members: one HMGET per user bucket and no orphan-deadline
- * check (a member refers to its user, so that user is never a due orphan; this
- * keeps a member read to one round trip of two plain reads).
+ * The users joined to members, read as the topology allows (`TopologyReader.memberUsers`), with no
+ * orphan-deadline check (a member refers to its user, so that user is never a due orphan; this
+ * keeps a member read to one round trip).
  */
-export async function readMemberUsers(ctx: Ctx, userIds: readonly string[]): Promise<Array<UserEntity | null>> {
-  if (!ctx.conn.isCluster) return readMemberUsersOneCall(ctx, userIds);
-  const byBucket = new Map<number, number[]>();
-  for (let i = 0; i < userIds.length; i++) {
-    const b = bucketOf(userIds[i]!, ctx.userBuckets);
-    const list = byBucket.get(b);
-    if (list) list.push(i);
-    else byBucket.set(b, [i]);
-  }
-  const out: Array<UserEntity | null> = new Array<UserEntity | null>(userIds.length).fill(null);
-  await ctx.conn.run('HMGET', () =>
-    Promise.all(
-      Array.from(byBucket, async ([bucket, indexes]) => {
-        const key = ctx.keys.users(bucket);
-        const fields = indexes.map((i) => idBytes(userIds[i]!));
-        const heads = await ctx.conn.reads.call<Array<Buffer | null>>('hmgetBuffer', [key, ...fields]);
-        const values = await joinTails(ctx, ctx.keys.userTails(bucket), fields, heads, (j) => fieldLocator(key, userIds[indexes[j]!]!));
-        for (let j = 0; j < indexes.length; j++) {
-          const bytes = values[j];
-          const idx = indexes[j]!;
-          if (bytes) out[idx] = userCodec.decode(bytes, fieldLocator(key, userIds[idx]!), userIds[idx]!);
-        }
-      }),
-    ),
-  );
-  return out;
-}
-
-/** {@link readMemberUsers} on a single node: one `sakeReadUsers` call (one reply instead of one per user bucket). */
-async function readMemberUsersOneCall(ctx: Ctx, userIds: readonly string[]): Promise<Array<UserEntity | null>> {
-  const n = userIds.length;
-  if (n === 0) return [];
-  const ids = Buffer.allocUnsafe(8 * n);
-  const buckets = Buffer.allocUnsafe(4 * n);
-  const keys = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const b = bucketOf(userIds[i]!, ctx.userBuckets);
-    writeId(ids, 8 * i, userIds[i]!);
-    buckets.writeUInt32BE(b, 4 * i);
-    keys[i] = ctx.keys.users(b);
-  }
-  const flat = await ctx.conn.run('sakeReadUsers', () => ctx.conn.reads.call<Array<Buffer | null>>('sakeReadUsersBuffer', [ctx.keys.prefix, ids, buckets]));
-  const out = new Array<UserEntity | null>(n);
-  for (let i = 0; i < n; i++) {
-    const head = flat[2 * i];
-    const where = fieldLocator(keys[i]!, userIds[i]!);
-    out[i] = head ? userCodec.decode(joinRecord(head, flat[2 * i + 1], where), where, userIds[i]!) : null;
-  }
-  return out;
+export function readMemberUsers(ctx: Ctx, userIds: readonly string[]): Promise<Array<UserEntity | null>> {
+  return ctx.reader.memberUsers(ctx, userIds);
 }
 
 /** The user joined to one member (see {@link readMemberUsers}), or null. */

@@ -15,7 +15,7 @@ import { writeId } from '../codec/ids.js';
 import { SPLIT_MARK } from '../codec/split.js';
 import { toCacheError, type Connection } from '../connection.js';
 import type { Keys } from '../keys.js';
-import { packedLength } from './members.js';
+import { packedLength, packPieces } from './packed-member.js';
 
 /** Gets a read's reply: the packed member at `pos` of `blob`, or `blob` null when there is no such member. */
 export type PackedCallback = (blob: Buffer | null, pos: number) => void;
@@ -79,7 +79,7 @@ export class MemberLoader {
       args = [];
     };
     for (const [key, group] of groups) {
-      for (let at = 0; at < group.length; ) {
+      for (let at = 0; at < group.length;) {
         const take = Math.min(group.length - at, MAX_PER_CALL - part.length);
         args.push(key, take);
         for (let i = 0; i < take; i++) part.push(group[at + i]!);
@@ -238,50 +238,4 @@ export class MemberLoader {
 /** Plain reads returning Buffers. */
 interface BufferReads {
   hgetBuffer(key: string, field: Buffer): Promise<Buffer | null>;
-}
-
-/**
- * The packed form (scripts/includes/packed-member.lua) of a member read piece by piece:
- * `tail` counts only for a head marked split, `userTail` only for a user head marked split.
- */
-function packPieces(field: Buffer, head: Buffer, tail: Buffer | null, user: Buffer | null, userTail: Buffer | null): Buffer {
-  let flags = 0;
-  let mt: Buffer | null = null;
-  if (head[0] === SPLIT_MARK) {
-    if (tail) {
-      flags |= 8;
-      mt = tail;
-    } else flags |= 1;
-  }
-  let ut: Buffer | null = null;
-  if (!user) flags |= 2;
-  else if (user[0] === SPLIT_MARK) {
-    if (userTail) {
-      flags |= 16;
-      ut = userTail;
-    } else flags |= 4;
-  }
-  const ml = head.length + (mt ? mt.length : 0);
-  const ul = user ? user.length + (ut ? ut.length : 0) : 0;
-  const long = ml > 0xffff || ul > 0xffff;
-  const headerLength = long ? 13 : 6;
-  const out = Buffer.allocUnsafe(headerLength + field.length + ml + ul);
-  if (long) {
-    out[0] = flags | 32;
-    out.writeUInt32BE(field.length, 1);
-    out.writeUInt32BE(ml, 5);
-    out.writeUInt32BE(ul, 9);
-  } else {
-    out[0] = flags;
-    out[1] = field.length;
-    out.writeUInt16BE(ml, 2);
-    out.writeUInt16BE(ul, 4);
-  }
-  let at = headerLength;
-  at += field.copy(out, at);
-  at += head.copy(out, at);
-  if (mt) at += mt.copy(out, at);
-  if (user) at += user.copy(out, at);
-  if (ut) ut.copy(out, at);
-  return out;
 }

@@ -16,12 +16,7 @@ import { GatewayListener } from '@sake/gateway';
 import { MemoryCache } from '@sake/memory';
 import { PostgresCache } from '@sake/postgres';
 import { RedisCache } from '@sake/redis';
-import type {
-  APIUser,
-  GatewayDispatchPayload,
-  GatewayGuildCreateDispatchData,
-  GatewayMessageCreateDispatchData,
-} from 'discord-api-types/v10';
+import type { APIUser, GatewayDispatchPayload, GatewayGuildCreateDispatchData, GatewayMessageCreateDispatchData } from 'discord-api-types/v10';
 
 /** Fields of GUILD_CREATE that live in their own resources. */
 const CHILD_FIELDS = ['members', 'channels', 'threads', 'roles', 'emojis', 'presences', 'voice_states'];

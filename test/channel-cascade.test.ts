@@ -45,7 +45,14 @@ const ME = '300000000000000009';
 
 const user = (id: string) => ({ id, username: `user${id.slice(-3)}`, global_name: null, discriminator: '0', avatar: null, public_flags: 0 });
 const member = (id: string) => ({ user: user(id), nick: null, roles: [], joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 });
-const channel = (id: string, type = 0, parentId: string | null = null) => ({ id, type, name: `c${id.slice(-3)}`, position: 0, permission_overwrites: [], parent_id: parentId });
+const channel = (id: string, type = 0, parentId: string | null = null) => ({
+  id,
+  type,
+  name: `c${id.slice(-3)}`,
+  position: 0,
+  permission_overwrites: [],
+  parent_id: parentId,
+});
 const thread = (id: string, parentId: string, guildId = G) => ({ ...channel(id, 11, parentId), guild_id: guildId, thread_metadata: { archived: false } });
 const voice = (guildId: string, userId: string, channelId: string) => ({
   guild_id: guildId,
@@ -136,12 +143,32 @@ interface Seeded {
 async function seed(listener: GatewayListener): Promise<Seeded> {
   const seeded: Seeded = { messages: new Map(), invites: new Map(), voices: new Map() };
   const otherVoice = '200000000000000006';
-  listener.handle(dispatch('READY', { v: 10, user: user(ME), guilds: [{ id: G, unavailable: true }, { id: OTHER, unavailable: true }], session_id: 's', resume_gateway_url: 'ws://x', shard: [0, 1], application: { id: ME, flags: 0 } }));
-  listener.handle(dispatch('GUILD_CREATE', guildCreate(G, [channel(TEXT), channel(VOICE, 2), channel(KEPT)], [thread(THREAD, TEXT)], [voice(G, LISTENER, VOICE)])));
+  listener.handle(
+    dispatch('READY', {
+      v: 10,
+      user: user(ME),
+      guilds: [
+        { id: G, unavailable: true },
+        { id: OTHER, unavailable: true },
+      ],
+      session_id: 's',
+      resume_gateway_url: 'ws://x',
+      shard: [0, 1],
+      application: { id: ME, flags: 0 },
+    }),
+  );
+  listener.handle(
+    dispatch('GUILD_CREATE', guildCreate(G, [channel(TEXT), channel(VOICE, 2), channel(KEPT)], [thread(THREAD, TEXT)], [voice(G, LISTENER, VOICE)])),
+  );
   listener.handle(dispatch('GUILD_CREATE', guildCreate(OTHER, [channel(OTHER_TEXT), channel(otherVoice, 2)], [], [voice(OTHER, LISTENER, otherVoice)])));
   seeded.voices.set(VOICE, { guildId: G, userId: LISTENER });
   seeded.voices.set(otherVoice, { guildId: OTHER, userId: LISTENER });
-  for (const [channelId, guildId] of [[TEXT, G], [THREAD, G], [KEPT, G], [OTHER_TEXT, OTHER]] as const) {
+  for (const [channelId, guildId] of [
+    [TEXT, G],
+    [THREAD, G],
+    [KEPT, G],
+    [OTHER_TEXT, OTHER],
+  ] as const) {
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
       const m = message(channelId, guildId);
@@ -150,7 +177,11 @@ async function seed(listener: GatewayListener): Promise<Seeded> {
     }
     seeded.messages.set(channelId, ids);
   }
-  for (const [channelId, guildId] of [[TEXT, G], [KEPT, G], [OTHER_TEXT, OTHER]] as const) {
+  for (const [channelId, guildId] of [
+    [TEXT, G],
+    [KEPT, G],
+    [OTHER_TEXT, OTHER],
+  ] as const) {
     const code = `inv${channelId.slice(-3)}`;
     listener.handle(dispatch('INVITE_CREATE', invite(code, channelId, guildId)));
     seeded.invites.set(channelId, code);
@@ -181,7 +212,10 @@ const ids = async (it: AsyncIterable<{ id: string }>): Promise<string[]> => {
  * the other seeded channels is (with the `len()` of every index agreeing).
  */
 async function expectChannelsGone(cache: Backend, seeded: Seeded, gone: readonly string[]): Promise<void> {
-  const keptMessages = [...seeded.messages].filter(([c]) => !gone.includes(c)).flatMap(([, m]) => m).sort();
+  const keptMessages = [...seeded.messages]
+    .filter(([c]) => !gone.includes(c))
+    .flatMap(([, m]) => m)
+    .sort();
   const goneMessages = [...seeded.messages].filter(([c]) => gone.includes(c)).flatMap(([, m]) => m);
   for (const id of goneMessages) expect(await absent(cache.getMessage(id)), `getMessage(${id})`).toBe(true);
   expect(await ids(cache.iterMessages()), 'iterMessages').toEqual(keptMessages);
@@ -189,7 +223,10 @@ async function expectChannelsGone(cache: Backend, seeded: Seeded, gone: readonly
   expect(await ids(cache.iterMessagesForAuthor(AUTHOR)), 'iterMessagesForAuthor').toEqual(keptMessages);
   expect(await cache.iterMessagesForAuthor(AUTHOR).len(), 'iterMessagesForAuthor().len()').toBe(keptMessages.length);
   for (const guildId of [G, OTHER]) {
-    const expected = [...seeded.messages].filter(([c]) => !gone.includes(c) && (c === OTHER_TEXT) === (guildId === OTHER)).flatMap(([, m]) => m).sort();
+    const expected = [...seeded.messages]
+      .filter(([c]) => !gone.includes(c) && (c === OTHER_TEXT) === (guildId === OTHER))
+      .flatMap(([, m]) => m)
+      .sort();
     expect(await ids(cache.iterMessagesForGuild(guildId)), `iterMessagesForGuild(${guildId})`).toEqual(expected);
     expect(await cache.iterMessagesForGuild(guildId).len(), `iterMessagesForGuild(${guildId}).len()`).toBe(expected.length);
   }
@@ -204,7 +241,10 @@ async function expectChannelsGone(cache: Backend, seeded: Seeded, gone: readonly
     for await (const v of it) out.push(v.code);
     return out.sort();
   };
-  const keptInvites = [...seeded.invites].filter(([c]) => !gone.includes(c)).map(([, code]) => code).sort();
+  const keptInvites = [...seeded.invites]
+    .filter(([c]) => !gone.includes(c))
+    .map(([, code]) => code)
+    .sort();
   expect(await codes(cache.iterInvites()), 'iterInvites').toEqual(keptInvites);
   for (const [channelId, code] of seeded.invites) {
     const isGone = gone.includes(channelId);
@@ -212,7 +252,12 @@ async function expectChannelsGone(cache: Backend, seeded: Seeded, gone: readonly
     expect(await codes(cache.iterInvitesForChannel(channelId)), `iterInvitesForChannel(${channelId})`).toEqual(isGone ? [] : [code]);
   }
   const guildInvites = await codes(cache.iterInvitesForGuild(G));
-  expect(guildInvites, 'iterInvitesForGuild(G)').toEqual([...seeded.invites].filter(([c]) => !gone.includes(c) && c !== OTHER_TEXT).map(([, code]) => code).sort());
+  expect(guildInvites, 'iterInvitesForGuild(G)').toEqual(
+    [...seeded.invites]
+      .filter(([c]) => !gone.includes(c) && c !== OTHER_TEXT)
+      .map(([, code]) => code)
+      .sort(),
+  );
 
   for (const [channelId, { guildId, userId }] of seeded.voices) {
     const isGone = gone.includes(channelId);

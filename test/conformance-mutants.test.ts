@@ -103,9 +103,13 @@ function withoutChannelCascade(real: MemoryCache): Overrides {
   const keeping = async <T>(batch: readonly Mutation[], write: () => Promise<T>): Promise<T> => {
     const before = await channelChildren(real);
     const result = await write();
-    const named = new Set(batch.flatMap((m) => ('key' in m ? [id(m.resource, m.key)] : m.type === 'set' ? [id(m.resource, keyOf(m.resource, m.value as never))] : [])));
+    const named = new Set(
+      batch.flatMap((m) => ('key' in m ? [id(m.resource, m.key)] : m.type === 'set' ? [id(m.resource, keyOf(m.resource, m.value as never))] : [])),
+    );
     const after = new Set((await channelChildren(real)).map((c) => id(c.resource, keyOf(c.resource, c.value as never))));
-    const back = before.filter((c) => !after.has(id(c.resource, keyOf(c.resource, c.value as never))) && !named.has(id(c.resource, keyOf(c.resource, c.value as never))));
+    const back = before.filter(
+      (c) => !after.has(id(c.resource, keyOf(c.resource, c.value as never))) && !named.has(id(c.resource, keyOf(c.resource, c.value as never))),
+    );
     if (back.length > 0) await real.apply(back.map((c) => mutation.set(c.resource, c.value as never)));
     return result;
   };
@@ -149,7 +153,10 @@ const MUTANTS: Mutant[] = [
     factory: broken((real) => ({
       iterVoiceStatesForChannel: (id: string): CacheIterator<unknown> => {
         const inner = real.iterVoiceStatesForChannel(id);
-        return new LazyCacheIterator(() => inner, async () => (await inner.len()) + 1);
+        return new LazyCacheIterator(
+          () => inner,
+          async () => (await inner.len()) + 1,
+        );
       },
     })),
     caughtBy: ["voiceState (VoiceStates) > iterVoiceStatesForChannel yields exactly that parent's entries; for await, toArray() and len() agree"],
@@ -159,20 +166,28 @@ const MUTANTS: Mutant[] = [
     factory: broken((real) => ({
       getGuild: async (id: string) => real.getGuild(id).catch((e: unknown) => (e instanceof EntryNotFound ? undefined : Promise.reject(e))),
     })),
-    caughtBy: ['guild (Guilds) > getGuild rejects with EntryNotFound for an absent entry', 'guild (Guilds) > deleteGuild removes the entry and only that entry'],
+    caughtBy: [
+      'guild (Guilds) > getGuild rejects with EntryNotFound for an absent entry',
+      'guild (Guilds) > deleteGuild removes the entry and only that entry',
+    ],
   },
   {
     what: 'apply treats merge as set (no shallow merge)',
     factory: broken((real) => ({
       apply: (batch: readonly Mutation[]) =>
-        real.apply(batch.map((m) => (m.type === 'merge' && m.resource === 'role' ? ({ ...m, patch: m.patch, upsert: true, type: 'set', value: m.patch } as unknown as Mutation) : m))),
+        real.apply(
+          batch.map((m) =>
+            m.type === 'merge' && m.resource === 'role' ? ({ ...m, patch: m.patch, upsert: true, type: 'set', value: m.patch } as unknown as Mutation) : m,
+          ),
+        ),
     })),
     caughtBy: ['role (Roles) > merge shallow-merges a patch into an existing role', 'role (Roles) > merge without upsert leaves an absent role absent'],
   },
   {
     what: 'apply ignores channelLimit',
     factory: broken((real) => ({
-      apply: (batch: readonly Mutation[]) => real.apply(batch.map((m) => (m.type === 'set' && m.resource === 'message' ? { ...m, channelLimit: undefined } : m))),
+      apply: (batch: readonly Mutation[]) =>
+        real.apply(batch.map((m) => (m.type === 'set' && m.resource === 'message' ? { ...m, channelLimit: undefined } : m))),
     })),
     caughtBy: [
       'message (Messages) > set with channelLimit keeps only the newest N messages of that channel',
@@ -192,7 +207,8 @@ const MUTANTS: Mutant[] = [
       const firstSeen = new Map<string, unknown>();
       return {
         apply: async (batch: readonly Mutation[]) => {
-          for (const m of batch) if (m.type === 'set' && m.resource === 'member' && !firstSeen.has(m.value.user.id)) firstSeen.set(m.value.user.id, m.value.user);
+          for (const m of batch)
+            if (m.type === 'set' && m.resource === 'member' && !firstSeen.has(m.value.user.id)) firstSeen.set(m.value.user.id, m.value.user);
           return real.apply(batch);
         },
         getMember: async (g: string, u: string) => ({ ...(await real.getMember(g, u)), user: firstSeen.get(u) }),
@@ -224,7 +240,11 @@ const MUTANTS: Mutant[] = [
     what: 'replaceForGuild of members is applied as plain sets (stale members stay)',
     factory: broken((real) => ({
       apply: (batch: readonly Mutation[]) =>
-        real.apply(batch.flatMap((m) => (m.type === 'replaceForGuild' && m.resource === 'member' ? m.values.map((value): Mutation => ({ type: 'set', resource: 'member', value })) : [m]))),
+        real.apply(
+          batch.flatMap((m) =>
+            m.type === 'replaceForGuild' && m.resource === 'member' ? m.values.map((value): Mutation => ({ type: 'set', resource: 'member', value })) : [m],
+          ),
+        ),
     })),
     caughtBy: ["member (Members) > replaceForGuild(member) replaces that guild's entries and leaves other guilds alone"],
   },
@@ -236,7 +256,11 @@ const MUTANTS: Mutant[] = [
   {
     what: 'apply ignores react mutations',
     factory: broken((real) => ({
-      apply: (batch: readonly Mutation[], options?: ApplyOptions) => real.apply(batch.filter((m) => m.type !== 'react'), options?.old ? { old: [] } : undefined),
+      apply: (batch: readonly Mutation[], options?: ApplyOptions) =>
+        real.apply(
+          batch.filter((m) => m.type !== 'react'),
+          options?.old ? { old: [] } : undefined,
+        ),
     })),
     caughtBy: [
       `${REACT}react add counts normal and burst reactions per emoji, with the me flags, in first-added order`,
@@ -250,7 +274,9 @@ const MUTANTS: Mutant[] = [
     what: 'react counts super reactions as normal ones',
     factory: broken((real) => ({
       apply: (batch: readonly Mutation[]) =>
-        real.apply(batch.map((m) => (m.type === 'react' && (m.change.op === 'add' || m.change.op === 'remove') ? { ...m, change: { ...m.change, burst: false } } : m))),
+        real.apply(
+          batch.map((m) => (m.type === 'react' && (m.change.op === 'add' || m.change.op === 'remove') ? { ...m, change: { ...m.change, burst: false } } : m)),
+        ),
     })),
     caughtBy: [
       `${REACT}react add counts normal and burst reactions per emoji, with the me flags, in first-added order`,
@@ -261,7 +287,9 @@ const MUTANTS: Mutant[] = [
     what: "react ignores the bot's own reactions (me flags)",
     factory: broken((real) => ({
       apply: (batch: readonly Mutation[]) =>
-        real.apply(batch.map((m) => (m.type === 'react' && (m.change.op === 'add' || m.change.op === 'remove') ? { ...m, change: { ...m.change, me: false } } : m))),
+        real.apply(
+          batch.map((m) => (m.type === 'react' && (m.change.op === 'add' || m.change.op === 'remove') ? { ...m, change: { ...m.change, me: false } } : m)),
+        ),
     })),
     caughtBy: [
       `${REACT}react add counts normal and burst reactions per emoji, with the me flags, in first-added order`,
@@ -332,7 +360,13 @@ const MUTANTS: Mutant[] = [
       apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
         const removed = await removedChannels(real, batch);
         const result = await real.apply(batch, options);
-        await real.apply(removed.flatMap((c) => [mutation.clearFor('message', 'channel', c), mutation.clearFor('invite', 'channel', c), mutation.clearFor('voiceState', 'channel', c)]));
+        await real.apply(
+          removed.flatMap((c) => [
+            mutation.clearFor('message', 'channel', c),
+            mutation.clearFor('invite', 'channel', c),
+            mutation.clearFor('voiceState', 'channel', c),
+          ]),
+        );
         return result;
       },
     })),
@@ -377,7 +411,9 @@ const MUTANTS: Mutant[] = [
       apply: async (batch: readonly Mutation[], options?: ApplyOptions) => {
         const result = await real.apply(batch, options);
         if (!result) return result;
-        const old = result.old.map((v) => (v && typeof v === 'object' && 'user' in v && 'roles' in v ? { ...(v as MemberEntity), user: { id: (v as MemberEntity).user.id } } : v));
+        const old = result.old.map((v) =>
+          v && typeof v === 'object' && 'user' in v && 'roles' in v ? { ...(v as MemberEntity), user: { id: (v as MemberEntity).user.id } } : v,
+        );
         return { old } satisfies ApplyResult;
       },
     })),
@@ -385,7 +421,9 @@ const MUTANTS: Mutant[] = [
   },
   {
     what: 'apply declares honoursAfter but writes at once',
-    factory: broken((real) => ({ apply: (batch: readonly Mutation[], options?: ApplyOptions) => real.apply(batch, options?.old ? { old: options.old } : undefined) })),
+    factory: broken((real) => ({
+      apply: (batch: readonly Mutation[], options?: ApplyOptions) => real.apply(batch, options?.old ? { old: options.old } : undefined),
+    })),
     caughtBy: [`${AFTER}a batch ordered after a pending write changes nothing until it settles, then applies`],
   },
   {
@@ -475,7 +513,10 @@ const MUTANTS: Mutant[] = [
         iterMessages: (): CacheIterator<MessageEntity> => {
           const inner = real.iterMessages();
           const expired = (): number => [...expiring.values()].filter((at) => at <= Date.now()).length;
-          return new LazyCacheIterator(() => inner, async () => (await inner.len()) + expired());
+          return new LazyCacheIterator(
+            () => inner,
+            async () => (await inner.len()) + expired(),
+          );
         },
       };
     }),
@@ -505,7 +546,7 @@ const MUTANTS: Mutant[] = [
     caughtBy: ["member (Members) > a user set with ttlMs after its member (the listener's order) does not expire while the member refers to it"],
   },
   {
-    what: 'deleteGuild cascades to the guild\'s children',
+    what: "deleteGuild cascades to the guild's children",
     factory: broken((real) => ({
       deleteGuild: async (guildId: string) => {
         await Promise.all([
@@ -521,13 +562,18 @@ const MUTANTS: Mutant[] = [
         await real.deleteGuild(guildId);
       },
     })),
-    caughtBy: ['guild (Guilds) > deleteGuild() removes the guild only: its GuildChannels, Emojis, Roles, Members, Presences, VoiceStates, Messages, Invites stay cached'],
+    caughtBy: [
+      'guild (Guilds) > deleteGuild() removes the guild only: its GuildChannels, Emojis, Roles, Members, Presences, VoiceStates, Messages, Invites stay cached',
+    ],
   },
   {
     what: 'ttlMs and channelLimit on roles are accepted (and ignored)',
     factory: broken((real) => ({
       apply: (batch: readonly Mutation[], options?: ApplyOptions) =>
-        real.apply(batch.map((m) => ((m.type === 'set' || m.type === 'merge') && m.resource === 'role' ? { ...m, ttlMs: undefined, channelLimit: undefined } : m)), options),
+        real.apply(
+          batch.map((m) => ((m.type === 'set' || m.type === 'merge') && m.resource === 'role' ? { ...m, ttlMs: undefined, channelLimit: undefined } : m)),
+          options,
+        ),
     })),
     caughtBy: [
       'role (Roles) > ttlMs on role sets and merges is rejected with TypeError before any I/O (it means nothing there)',
@@ -542,7 +588,10 @@ const MUTANTS: Mutant[] = [
         return real.apply(batch, options);
       },
     })),
-    caughtBy: ['role (Roles) > merge with upsert fills in the key fields its role patch leaves out', 'member (Members) > merge with upsert fills in the key fields its member patch leaves out'],
+    caughtBy: [
+      'role (Roles) > merge with upsert fills in the key fields its role patch leaves out',
+      'member (Members) > merge with upsert fills in the key fields its member patch leaves out',
+    ],
   },
   {
     what: 'a member or voice state patch that contradicts its key is accepted, the key winning (what MemoryCache did)',
@@ -602,7 +651,8 @@ for (const { flag, family, declaredTest } of SWITCHES) {
     const name = `${family}not checked: options.${flag} is not set, so the backend must not declare ${flag} either`;
     // The other capability stays on, so only this switch is off.
     const others = { reportsOld: true, honoursAfter: true, [flag]: undefined };
-    const suiteFor = (factory: () => MemoryCache) => collect((runner) => runConformance('MemoryCache', factory, { runner, timeoutMs: 2_000, ...others })).get(name);
+    const suiteFor = (factory: () => MemoryCache) =>
+      collect((runner) => runConformance('MemoryCache', factory, { runner, timeoutMs: 2_000, ...others })).get(name);
 
     it(`passes for a backend that does not declare ${flag}`, async () => {
       const check = suiteFor(broken(() => ({ [flag]: undefined })));
@@ -615,7 +665,13 @@ for (const { flag, family, declaredTest } of SWITCHES) {
     });
 
     it(`fails the ${flag} tests when the option is set but the backend doesn't declare it`, async () => {
-      const check = collect((runner) => runConformance('MemoryCache', broken(() => ({ [flag]: false })), { runner, timeoutMs: 2_000, reportsOld: true, honoursAfter: true })).get(declaredTest);
+      const check = collect((runner) =>
+        runConformance(
+          'MemoryCache',
+          broken(() => ({ [flag]: false })),
+          { runner, timeoutMs: 2_000, reportsOld: true, honoursAfter: true },
+        ),
+      ).get(declaredTest);
       await expect(run(check as Collected)).rejects.toThrow(new RegExp(`backend's ${flag} is false`));
     });
   });
@@ -624,9 +680,7 @@ for (const { flag, family, declaredTest } of SWITCHES) {
 describe('the unreachable-store check', () => {
   const name = 'lifecycle > an unreachable store rejects with BackendError within 300 ms instead of hanging';
   const suiteWith = (open: () => Promise<void>) =>
-    collect((runner) =>
-      runConformance('MemoryCache', () => new MemoryCache(), { runner, timeoutMs: 300, unreachable: broken(() => ({ open })) }),
-    ).get(name);
+    collect((runner) => runConformance('MemoryCache', () => new MemoryCache(), { runner, timeoutMs: 300, unreachable: broken(() => ({ open })) })).get(name);
 
   it('passes for a backend whose open() rejects with BackendError', async () => {
     const check = suiteWith(() => Promise.reject(new BackendError('connect ECONNREFUSED 127.0.0.1:1')));
@@ -658,9 +712,14 @@ describe('a read that rejects where the suite expects a value', () => {
     }));
     const check = suiteFor(forgetful).get('lifecycle > a closed backend opens again, keeps its data and takes writes');
     expect(check).toBeDefined();
-    const failure = await run(check as Collected).then(() => undefined, (e: unknown) => e);
+    const failure = await run(check as Collected).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).not.toBeInstanceOf(EntryNotFound);
-    expect(String((failure as Error).message)).toMatch(/^getGuild\(\d+\) written before close\(\), read after reopening: expected it to resolve, it rejected with EntryNotFound/);
+    expect(String((failure as Error).message)).toMatch(
+      /^getGuild\(\d+\) written before close\(\), read after reopening: expected it to resolve, it rejected with EntryNotFound/,
+    );
     expect((failure as Error).cause).toBeInstanceOf(EntryNotFound);
   });
 });

@@ -123,7 +123,10 @@ async function expectCacheMatchesWorld(cache: Backend, world: World): Promise<vo
     for (const m of members) {
       const truth = state.members.get(m.user.id)!;
       const user = world.users.get(m.user.id)!;
-      expect({ nick: m.nick ?? null, roles: [...m.roles].sort(), username: m.user.username, avatar: m.user.avatar, guild: m.guild_id }, `member ${m.user.id}`).toEqual({
+      expect(
+        { nick: m.nick ?? null, roles: [...m.roles].sort(), username: m.user.username, avatar: m.user.avatar, guild: m.guild_id },
+        `member ${m.user.id}`,
+      ).toEqual({
         nick: truth.nick ?? null,
         roles: [...truth.roles].sort(),
         username: user.username,
@@ -133,9 +136,13 @@ async function expectCacheMatchesWorld(cache: Backend, world: World): Promise<vo
     }
 
     const presences = await cache.iterPresencesForGuild(guildId).toArray();
-    expect(presences.map((p) => `${p.user.id}:${p.status}`).sort(), `presences of ${guildId}`).toEqual([...state.presences.values()].map((p) => `${p.user.id}:${p.status}`).sort());
+    expect(presences.map((p) => `${p.user.id}:${p.status}`).sort(), `presences of ${guildId}`).toEqual(
+      [...state.presences.values()].map((p) => `${p.user.id}:${p.status}`).sort(),
+    );
     const voices = await cache.iterVoiceStatesForGuild(guildId).toArray();
-    expect(voices.map((v) => `${v.user_id}:${v.channel_id}`).sort(), `voice of ${guildId}`).toEqual([...state.voiceStates.values()].map((v) => `${v.user_id}:${v.channel_id}`).sort());
+    expect(voices.map((v) => `${v.user_id}:${v.channel_id}`).sort(), `voice of ${guildId}`).toEqual(
+      [...state.voiceStates.values()].map((v) => `${v.user_id}:${v.channel_id}`).sort(),
+    );
 
     expectedInvites.push(...state.invites.keys());
     for (const m of world.guildMessages(guildId)) expectedMessages.add(m.id);
@@ -173,7 +180,11 @@ describe.each(backends)('fake gateway → @discordjs/ws → GatewayListener → 
     gateway.on('resume', (shardId, _d, resumed) => resumes.push([shardId, resumed]));
     await gateway.start();
     cache = await factory.create();
-    listener = new GatewayListener(cache, { messages: { perChannel: MESSAGES_PER_CHANNEL } }, { logger: { debug() {}, warn: (m) => errors.push(m), error: (m) => errors.push(m) } });
+    listener = new GatewayListener(
+      cache,
+      { messages: { perChannel: MESSAGES_PER_CHANNEL } },
+      { logger: { debug() {}, warn: (m) => errors.push(m), error: (m) => errors.push(m) } },
+    );
     listener.on('error', (e) => void errors.push(e));
     sync = new Sync(gateway, listener);
     script = new EventScript(world);
@@ -286,7 +297,9 @@ describe.each(backends)('fake gateway → @discordjs/ws → GatewayListener → 
     const userId = [...state.members.keys()].find((id) => !state.voiceStates.has(id))!;
     const voice = buildVoiceState(world.random, guildId, voiceChannel.id, userId);
     state.voiceStates.set(userId, voice);
-    gateway.dispatch({ op: 0, t: 'VOICE_STATE_UPDATE', s: 0, d: { ...voice, member: world.memberPayload(guildId, userId) } } as Parameters<FakeGateway['dispatch']>[0]);
+    gateway.dispatch({ op: 0, t: 'VOICE_STATE_UPDATE', s: 0, d: { ...voice, member: world.memberPayload(guildId, userId) } } as Parameters<
+      FakeGateway['dispatch']
+    >[0]);
     await sync.all();
     const messages = await cache.iterMessagesForChannel(text.id).toArray();
     expect(messages.length).toBeGreaterThan(0);

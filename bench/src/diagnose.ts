@@ -31,7 +31,9 @@ export async function inspectPass<T>(context: BenchContext, name: string, unit: 
       .map((m) => ({ command: m[1]!, calls: Number(m[2]), usec: Number(m[3]) }))
       .filter((r) => r.command !== 'config|resetstat' && r.command !== 'info')
       .sort((a, b) => b.usec - a.usec);
-    const lines = rows.slice(0, 10).map((r) => `    ${r.command.padEnd(18)} ${(r.calls / units).toFixed(3).padStart(8)} calls  ${(r.usec / units).toFixed(2).padStart(8)} µs`);
+    const lines = rows
+      .slice(0, 10)
+      .map((r) => `    ${r.command.padEnd(18)} ${(r.calls / units).toFixed(3).padStart(8)} calls  ${(r.usec / units).toFixed(2).padStart(8)} µs`);
     // Commands a Lua script runs are also counted on their own line (and inside the script's time).
     context.log(
       `diagnose ${name}: redis-server CPU ${((1000 * cpuMs) / units).toFixed(2)} µs per ${unit} (${units} ${unit}s); ` +

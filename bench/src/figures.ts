@@ -78,15 +78,7 @@ export function compact(n: number): string {
 }
 
 /** Build a figure: ratio and target verdict are computed, never hand-written. */
-export function figure(
-  name: FigureName,
-  label: string,
-  value: number,
-  baseline: number | null,
-  baselineLabel: string,
-  unit: string,
-  notes?: string,
-): Figure {
+export function figure(name: FigureName, label: string, value: number, baseline: number | null, baselineLabel: string, unit: string, notes?: string): Figure {
   const ratio = baseline === null || baseline === 0 || !Number.isFinite(baseline) ? null : value / baseline;
   const target = TARGETS[name];
   let met: boolean | null = null;

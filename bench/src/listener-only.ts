@@ -61,7 +61,10 @@ try {
       ? `, redis-server CPU ${((((await redis.cpuSeconds()) - redis0.cpu) * 1e6) / events.length).toFixed(1)} µs/event, ` +
         `${(((await redis.inputBytes()) - redis0.bytes) / events.length).toFixed(0)} bytes sent per event`
       : '';
-  console.log(`${events.length} events in ${ms.toFixed(0)} ms: ${((events.length / ms) * 1000).toFixed(0)} events/s, Node CPU ${perEvent} µs/event${onServer}`, listener.stats());
+  console.log(
+    `${events.length} events in ${ms.toFixed(0)} ms: ${((events.length / ms) * 1000).toFixed(0)} events/s, Node CPU ${perEvent} µs/event${onServer}`,
+    listener.stats(),
+  );
 } finally {
   await cache?.close();
   await redis?.stop();

@@ -20,11 +20,16 @@ const { values } = parseArgs({
 const members = Number(values.members);
 const guilds = values.guilds === undefined ? undefined : Number(values.guilds);
 if (!Number.isInteger(members) || members < 1) throw new TypeError(`long-calls: --members must be a whole number ≥ 1, got ${values.members}`);
-if (guilds !== undefined && (!Number.isInteger(guilds) || guilds < 1)) throw new TypeError(`long-calls: --guilds must be a whole number ≥ 1, got ${values.guilds}`);
+if (guilds !== undefined && (!Number.isInteger(guilds) || guilds < 1))
+  throw new TypeError(`long-calls: --guilds must be a whole number ≥ 1, got ${values.guilds}`);
 const settings: Array<number | undefined> = values.batch === undefined ? [undefined] : values.batch.split(',').map(Number);
-for (const s of settings) if (s !== undefined && (!Number.isInteger(s) || s < 1)) throw new TypeError(`long-calls: --batch must be whole numbers ≥ 1, got ${values.batch}`);
+for (const s of settings)
+  if (s !== undefined && (!Number.isInteger(s) || s < 1)) throw new TypeError(`long-calls: --batch must be whole numbers ≥ 1, got ${values.batch}`);
 
-const dataset = buildIngestDataset({ seed: 5, guildSizes: guilds === undefined ? [members, 2_000, 2_000, 2_000] : Array.from({ length: guilds }, () => members) });
+const dataset = buildIngestDataset({
+  seed: 5,
+  guildSizes: guilds === undefined ? [members, 2_000, 2_000, 2_000] : Array.from({ length: guilds }, () => members),
+});
 const redis = await BenchRedis.start(undefined);
 try {
   for (let rep = 0; rep < 2; rep++) {
@@ -50,7 +55,10 @@ try {
       console.log(
         `maxBatchMutations ${maxBatchMutations ?? 'default'}: ${((n / ms) * 1000).toFixed(0)} members/s, Node ${((cpu.user + cpu.system) / n).toFixed(1)} µs/member, ` +
           `redis-server ${(redisUs / n).toFixed(1)} µs/member; ${slow.length} calls over 1 ms, longest: ` +
-          slow.slice(0, 4).map((c) => `${c.ms.toFixed(1)} ms (${commandName(c.args, cache)})`).join(', '),
+          slow
+            .slice(0, 4)
+            .map((c) => `${c.ms.toFixed(1)} ms (${commandName(c.args, cache)})`)
+            .join(', '),
       );
       await cache.close();
       await redis.admin.flushdb();
@@ -59,4 +67,3 @@ try {
 } finally {
   await redis.stop();
 }
-

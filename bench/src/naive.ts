@@ -44,7 +44,13 @@ export class NaiveStore {
           members.push(user.id, JSON.stringify(rest));
           users.push(user.id, JSON.stringify(user));
         }
-        pending.push(this.#redis.pipeline().hset(key, ...members).hset(this.usersKey, ...users).exec());
+        pending.push(
+          this.#redis
+            .pipeline()
+            .hset(key, ...members)
+            .hset(this.usersKey, ...users)
+            .exec(),
+        );
       }
     }
     await Promise.all(pending);

@@ -9,7 +9,11 @@ import type { GatewayListener } from '@sake/gateway';
 
 type ListenerCache = ConstructorParameters<typeof GatewayListener>[0];
 
-const empty = <T>(): CacheIterator<T> => new LazyCacheIterator<T>(() => [], () => Promise.resolve(0));
+const empty = <T>(): CacheIterator<T> =>
+  new LazyCacheIterator<T>(
+    () => [],
+    () => Promise.resolve(0),
+  );
 const missing = (): Promise<never> => Promise.reject(new EntryNotFound('the null cache stores nothing'));
 
 /** See the module comment. `me` answers `getMe` (a listener that never saw READY asks for it per reaction). */

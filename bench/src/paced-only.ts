@@ -30,7 +30,8 @@ const warmCount = warmArg >= 0 ? Number(args[warmArg + 1]) : 5_000;
 if (!Number.isInteger(warmCount) || warmCount < 0) throw new TypeError(`paced-only: --warm must be a whole number of events, got ${args[warmArg + 1]}`);
 const rateArg = args.indexOf('--rate');
 const rate = rateArg >= 0 ? Number(args[rateArg + 1]) : 5_000;
-if (!(rate > 0) || !(total > 0)) throw new TypeError(`paced-only: --rate and the event count must be positive numbers, got rate ${args[rateArg + 1]} and count ${total}`);
+if (!(rate > 0) || !(total > 0))
+  throw new TypeError(`paced-only: --rate and the event count must be positive numbers, got rate ${args[rateArg + 1]} and count ${total}`);
 const onMemory = args.includes('--memory');
 // The bench's producer spins on setImmediate (tight pacing, but a busy core); --timer hands events over every ~1 ms instead.
 const timerPaced = args.includes('--timer');
@@ -43,7 +44,11 @@ if (!redis) await cache.open();
 try {
   await ingestThroughListener(listenerFor(cache), dataset.guilds, dataset.ready);
   const script = new EventScript(dataset.world);
-  if (warmCount > 0) await handleAll(listenerFor(cache), [...script.take(warmCount)].map((e) => e.payload));
+  if (warmCount > 0)
+    await handleAll(
+      listenerFor(cache),
+      [...script.take(warmCount)].map((e) => e.payload),
+    );
   const events = [...script.take(total)].map((e) => e.payload);
   const listener = listenerFor(cache);
   const sentAt = new Map<unknown, number>();
@@ -106,7 +111,12 @@ try {
     `${events.length} events at ${rate}/s: p50 ${percentile(ms, 50).toFixed(2)} ms, p90 ${percentile(ms, 90).toFixed(2)}, p99 ${percentile(ms, 99).toFixed(2)}, max ${Math.max(...ms).toFixed(1)}; ` +
       `${stats.batches} batches (${(events.length / stats.batches).toFixed(1)} events each); Node CPU ${((cpu.user + cpu.system) / events.length).toFixed(1)} µs/event (event loop busy ${(100 * elu.utilization).toFixed(0)}%, the producer's spinning included); ${(socketWrites / stats.batches).toFixed(1)} socket writes per batch`,
   );
-  console.log(`  commands per event: ${[...counts].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${(c / events.length).toFixed(2)}`).join(', ')}`);
+  console.log(
+    `  commands per event: ${[...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([n, c]) => `${n} ${(c / events.length).toFixed(2)}`)
+      .join(', ')}`,
+  );
   // Percentiles per half second of offering: a backlog shows as a run of slow windows.
   const windows: string[] = [];
   for (let from = 0; from < (events.length / rate) * 1000; from += 500) {

@@ -96,7 +96,9 @@ async function main(): Promise<void> {
         .then(
           (r) => {
             const back = decode(format, r.rows[0]!.data) as typeof odd;
-            return back.nul === odd.nul && back.lone === odd.lone ? 'both kept' : `changed: ${back.nul === odd.nul ? '' : 'NUL '}${back.lone === odd.lone ? '' : 'lone surrogate'}`;
+            return back.nul === odd.nul && back.lone === odd.lone
+              ? 'both kept'
+              : `changed: ${back.nul === odd.nul ? '' : 'NUL '}${back.lone === odd.lone ? '' : 'lone surrogate'}`;
           },
           (err: Error) => `refused (${err.message.split('\n')[0]})`,
         );

@@ -62,9 +62,7 @@ export function summarise(profile: CpuProfile): { functions: FunctionTime[]; tot
       total.set(k, (total.get(k) ?? 0) + ms);
     }
   });
-  const functions = [...self.entries()]
-    .map(([where, selfMs]) => ({ where, selfMs, totalMs: total.get(where) ?? selfMs }))
-    .sort((a, b) => b.selfMs - a.selfMs);
+  const functions = [...self.entries()].map(([where, selfMs]) => ({ where, selfMs, totalMs: total.get(where) ?? selfMs })).sort((a, b) => b.selfMs - a.selfMs);
   return { functions, totalMs };
 }
 

@@ -27,7 +27,13 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, profile: undefined, diagnose: false, only: new Set(PHASES), out: fileURLToPath(new URL('../results.json', import.meta.url)) };
+  const args: Args = {
+    quick: false,
+    profile: undefined,
+    diagnose: false,
+    only: new Set(PHASES),
+    out: fileURLToPath(new URL('../results.json', import.meta.url)),
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') continue;
@@ -40,11 +46,14 @@ function parseArgs(argv: readonly string[]): Args {
       else if (arg === '--profile') args.profile = value;
       else {
         const names = value.split(',').map((s) => s.trim());
-        for (const name of names) if (!(PHASES as readonly string[]).includes(name)) throw new TypeError(`--only: unknown phase ${name} (phases: ${PHASES.join(', ')})`);
+        for (const name of names)
+          if (!(PHASES as readonly string[]).includes(name)) throw new TypeError(`--only: unknown phase ${name} (phases: ${PHASES.join(', ')})`);
         args.only = new Set(names as Phase[]);
       }
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: pnpm bench [--quick] [--only ingest,reads,mixed,ceiling,postgres] [--out results.json] [--profile dir] [--diagnose]\n(REDIS_URL=redis://… measures that server under a unique prefix instead of a private one; PG_URL=postgres://… likewise for PostgreSQL, in schemas of its own)');
+      console.log(
+        'usage: pnpm bench [--quick] [--only ingest,reads,mixed,ceiling,postgres] [--out results.json] [--profile dir] [--diagnose]\n(REDIS_URL=redis://… measures that server under a unique prefix instead of a private one; PG_URL=postgres://… likewise for PostgreSQL, in schemas of its own)',
+      );
       process.exit(0);
     } else throw new TypeError(`unknown argument ${arg} (try --help)`);
   }

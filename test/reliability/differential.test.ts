@@ -29,7 +29,9 @@ const clusterNodes = (): { host: string; port: number }[] =>
 
 const totals = { runs: 0, events: 0, malformed: 0, failed: 0 };
 afterAll(() => {
-  console.log(`[differential] seed ${SEED}: ${totals.runs} sequences, ${totals.events} events applied to each of 3 backends, malformed ${totals.malformed}, failed writes ${totals.failed}`);
+  console.log(
+    `[differential] seed ${SEED}: ${totals.runs} sequences, ${totals.events} events applied to each of 3 backends, malformed ${totals.malformed}, failed writes ${totals.failed}`,
+  );
 });
 
 /** Apply one scenario to the three backends and compare them. */

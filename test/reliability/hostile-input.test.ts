@@ -23,7 +23,11 @@ type RedisClient = Extract<RedisCache['client'], { monitor: unknown }>;
 
 const SEED = Number(process.env.SAKE_FUZZ_SEED ?? 0xf022);
 const totals = { fuzzed: 0, malformed: 0, ignored: 0, applied: 0 };
-afterAll(() => console.log(`[hostile] seed ${SEED}: ${totals.fuzzed} hostile payloads (malformed ${totals.malformed}, ignored ${totals.ignored}, applied ${totals.applied}), 0 thrown`));
+afterAll(() =>
+  console.log(
+    `[hostile] seed ${SEED}: ${totals.fuzzed} hostile payloads (malformed ${totals.malformed}, ignored ${totals.ignored}, applied ${totals.applied}), 0 thrown`,
+  ),
+);
 
 function world(): World {
   return new World({ seed: 11, guilds: 3, membersPerGuild: [6, 12], sharedUsers: 0, messagesPerChannel: 20 });
@@ -60,7 +64,8 @@ function hostileStream(w: World, targets: readonly string[], count: number): Gat
 
 /** The entries of one guild, users reduced to ids (a shared user may legitimately change elsewhere). */
 function guildPart(s: CacheSnapshot, guildId: string): unknown {
-  const strip = (e: Record<string, unknown>): Record<string, unknown> => ('user' in e && typeof e.user === 'object' ? { ...e, user: { id: (e.user as { id: string }).id } } : e);
+  const strip = (e: Record<string, unknown>): Record<string, unknown> =>
+    'user' in e && typeof e.user === 'object' ? { ...e, user: { id: (e.user as { id: string }).id } } : e;
   const part = s.forGuild[guildId]!;
   return {
     guild: s.point[`guild ${guildId}`],
@@ -185,7 +190,10 @@ describe('hostile gateway payloads', () => {
       ['iterMembersForGuild', (id) => cache.iterMembersForGuild(id as string).toArray()],
       ['iterMessagesForChannel', (id) => cache.iterMessagesForChannel(id as string).toArray()],
       ['clearMembersForUser', (id) => cache.clearMembersForUser(id as string)],
-      ['apply(set member)', (id) => cache.apply([mutation.set('member', { guild_id: '1', user: { id }, roles: [], joined_at: null, deaf: false, mute: false, flags: 0 } as never)])],
+      [
+        'apply(set member)',
+        (id) => cache.apply([mutation.set('member', { guild_id: '1', user: { id }, roles: [], joined_at: null, deaf: false, mute: false, flags: 0 } as never)]),
+      ],
       ['apply(delete message)', (id) => cache.apply([mutation.delete('message', { messageId: id as string })])],
       ['apply(clearFor)', (id) => cache.apply([mutation.clearFor('message', 'channel', id as string)])],
     ];
@@ -200,7 +208,7 @@ describe('hostile gateway payloads', () => {
         } catch (e) {
           error = e;
         }
-        expect(error, `${name}(${typeof bad === "object" && bad !== null ? JSON.stringify(bad) : JSON.stringify(String(bad))})`).toBeInstanceOf(TypeError);
+        expect(error, `${name}(${typeof bad === 'object' && bad !== null ? JSON.stringify(bad) : JSON.stringify(String(bad))})`).toBeInstanceOf(TypeError);
         tried++;
       }
     }
@@ -219,7 +227,7 @@ describe('hostile gateway payloads', () => {
     await listener.idle();
     expect(listener.stats()).toMatchObject({ malformed: BAD_IDS.length * 3, applied: 0, failed: 0 });
     const keys: string[] = [];
-    for (let cursor = '0'; ; ) {
+    for (let cursor = '0'; ;) {
       const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       keys.push(...batch);
       cursor = next;
@@ -241,9 +249,19 @@ describe('hostile gateway payloads', () => {
     const driver = new ModelDriver(w);
     await feed([listener], driver.start());
     const guildId = [...w.guilds.keys()][0]!;
-    const script = new EventScript(w, { messageCreate: 1, ...Object.fromEntries(Object.keys(DEFAULT_EVENT_WEIGHTS).filter((k) => k !== 'messageCreate').map((k) => [k, 0])) });
+    const script = new EventScript(w, {
+      messageCreate: 1,
+      ...Object.fromEntries(
+        Object.keys(DEFAULT_EVENT_WEIGHTS)
+          .filter((k) => k !== 'messageCreate')
+          .map((k) => [k, 0]),
+      ),
+    });
     const messages = script.take(4).map((e) => e.payload.d as { id: string });
-    await feed([listener], messages.map((d) => ({ guildId, payload: { op: 0, s: 0, t: 'MESSAGE_CREATE', d } as never })));
+    await feed(
+      [listener],
+      messages.map((d) => ({ guildId, payload: { op: 0, s: 0, t: 'MESSAGE_CREATE', d } as never })),
+    );
     const keys = new Keys(prefix);
     const client = cache.client as RedisClient;
     const meBytes = await client.getBuffer(keys.me);
@@ -266,7 +284,9 @@ describe('hostile gateway payloads', () => {
       expect((error as InvalidDataFound).key, what).toContain(key);
       expect((error as Error).message, what).toContain(key);
       // Iterating meets the same entry: it surfaces the same error instead of a wrong object.
-      await expect(cache.iterMessagesForChannel((messages[i] as unknown as { channel_id: string }).channel_id).toArray(), what).rejects.toBeInstanceOf(InvalidDataFound);
+      await expect(cache.iterMessagesForChannel((messages[i] as unknown as { channel_id: string }).channel_id).toArray(), what).rejects.toBeInstanceOf(
+        InvalidDataFound,
+      );
     }
     // The guild record, overwritten by a foreign program in its hash.
     await client.hset(keys.guildMeta(guildId), 'g', JSON.stringify({ id: guildId }));

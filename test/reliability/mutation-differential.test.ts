@@ -21,7 +21,11 @@ import { firstDifferences, snapshots } from './support/snapshot.js';
 const SEED = Number(process.env.SAKE_MUT_SEED ?? 0x6d7574);
 const BATCHES = Number(process.env.SAKE_MUT_BATCHES ?? 60);
 const totals = { batches: 0, mutations: 0, oldValues: 0 };
-afterAll(() => console.log(`[mutation-differential] seed ${SEED}: ${totals.batches} batches, ${totals.mutations} mutations, ${totals.oldValues} old values compared, on 4 backends`));
+afterAll(() =>
+  console.log(
+    `[mutation-differential] seed ${SEED}: ${totals.batches} batches, ${totals.mutations} mutations, ${totals.oldValues} old values compared, on 4 backends`,
+  ),
+);
 
 /** A small deterministic generator (mulberry32). */
 function random(seed: number): { int(n: number): number; pick<T>(list: readonly T[]): T; chance(p: number): boolean } {
@@ -61,19 +65,51 @@ function world() {
 type World = ReturnType<typeof world>;
 type Random = ReturnType<typeof random>;
 
-const user = (id: string, r: Random): Record<string, unknown> => ({ id, username: `u${r.int(5)}`, discriminator: '0', global_name: r.chance(0.5) ? null : `G${r.int(3)}`, avatar: null });
+const user = (id: string, r: Random): Record<string, unknown> => ({
+  id,
+  username: `u${r.int(5)}`,
+  discriminator: '0',
+  global_name: r.chance(0.5) ? null : `G${r.int(3)}`,
+  avatar: null,
+});
 
 function member(w: World, r: Random, guild: string, userId: string): Record<string, unknown> {
   const roles = w.roles.filter((x) => x.guild === guild && r.chance(0.5)).map((x) => x.id);
-  return { guild_id: guild, user: user(userId, r), roles, nick: r.chance(0.3) ? `n${r.int(4)}` : null, joined_at: '2024-01-02T03:04:05.000000+00:00', deaf: false, mute: false, flags: 0 };
+  return {
+    guild_id: guild,
+    user: user(userId, r),
+    roles,
+    nick: r.chance(0.3) ? `n${r.int(4)}` : null,
+    joined_at: '2024-01-02T03:04:05.000000+00:00',
+    deaf: false,
+    mute: false,
+    flags: 0,
+  };
 }
 
 function message(w: World, r: Random, id: string): Record<string, unknown> {
   const channel = w.messageChannels.get(id)!;
-  return { id, channel_id: channel.id, guild_id: channel.guild, author: user(r.pick(w.users), r), content: `c${r.int(6)}`, timestamp: '2024-01-02T03:04:05.000000+00:00', edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 0 };
+  return {
+    id,
+    channel_id: channel.id,
+    guild_id: channel.guild,
+    author: user(r.pick(w.users), r),
+    content: `c${r.int(6)}`,
+    timestamp: '2024-01-02T03:04:05.000000+00:00',
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    type: 0,
+  };
 }
 
-const emoji = (r: Random): { id: string | null; name: string } => (r.chance(0.5) ? { id: null, name: r.pick(['👍', '🎉']) } : { id: '400000000000000001', name: 'party' });
+const emoji = (r: Random): { id: string | null; name: string } =>
+  r.chance(0.5) ? { id: null, name: r.pick(['👍', '🎉']) } : { id: '400000000000000001', name: 'party' };
 
 /** One random mutation over the pools. */
 function randomMutation(w: World, r: Random): Mutation {
@@ -87,14 +123,27 @@ function randomMutation(w: World, r: Random): Mutation {
       return mutation.set('guild', { id: guild, name: `g${r.int(3)}` } as never);
     case 1:
       // An upsert carries the key fields (the contract's rule; GUILD_UPDATE always sends the id).
-      return r.chance(0.5) ? mutation.merge('guild', { guildId: guild }, { id: guild, name: `g${r.int(3)}` }, true) : mutation.merge('guild', { guildId: guild }, { name: `g${r.int(3)}` }, false);
+      return r.chance(0.5)
+        ? mutation.merge('guild', { guildId: guild }, { id: guild, name: `g${r.int(3)}` }, true)
+        : mutation.merge('guild', { guildId: guild }, { name: `g${r.int(3)}` }, false);
     case 2:
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: tsc rejects the argument without it
       return mutation.set('channel', { id: channel.id, guild_id: channel.guild, type: 0, name: `ch${r.int(3)}` } as never);
     case 3:
       return mutation.delete('channel', { channelId: channel.id });
     case 4:
-      return mutation.set('role', { id: role.id, guild_id: role.guild, name: `r${r.int(3)}`, color: r.int(3), position: 1, permissions: '0', hoist: false, managed: false, mentionable: false, flags: 0 } as never);
+      return mutation.set('role', {
+        id: role.id,
+        guild_id: role.guild,
+        name: `r${r.int(3)}`,
+        color: r.int(3),
+        position: 1,
+        permissions: '0',
+        hoist: false,
+        managed: false,
+        mentionable: false,
+        flags: 0,
+      } as never);
     case 5:
       return mutation.removeRole(role.guild, role.id);
     case 6:
@@ -102,14 +151,32 @@ function randomMutation(w: World, r: Random): Mutation {
       return mutation.set('member', member(w, r, guild, u) as never);
     case 8:
       // An upsert carries the user (as every gateway event that upserts a member does); a plain merge may not.
-      if (r.chance(0.5)) return mutation.merge('member', { guildId: guild, userId: u }, { nick: `m${r.int(3)}`, user: { id: u, username: `p${r.int(3)}` } } as never, true);
-      return mutation.merge('member', { guildId: guild, userId: u }, { nick: `m${r.int(3)}`, ...(r.chance(0.5) ? { user: { id: u, username: `p${r.int(3)}` } } : {}) } as never, false);
+      if (r.chance(0.5))
+        return mutation.merge('member', { guildId: guild, userId: u }, { nick: `m${r.int(3)}`, user: { id: u, username: `p${r.int(3)}` } } as never, true);
+      return mutation.merge(
+        'member',
+        { guildId: guild, userId: u },
+        { nick: `m${r.int(3)}`, ...(r.chance(0.5) ? { user: { id: u, username: `p${r.int(3)}` } } : {}) } as never,
+        false,
+      );
     case 9:
       return mutation.delete('member', { guildId: guild, userId: u });
     case 10:
       return mutation.set('presence', { guild_id: guild, user: { id: u }, status: r.pick(['online', 'idle']), activities: [], client_status: {} } as never);
     case 11:
-      return mutation.set('voiceState', { guild_id: channel.guild, user_id: u, channel_id: channel.id, session_id: 's', deaf: false, mute: false, self_deaf: false, self_mute: false, self_video: false, suppress: false, request_to_speak_timestamp: null });
+      return mutation.set('voiceState', {
+        guild_id: channel.guild,
+        user_id: u,
+        channel_id: channel.id,
+        session_id: 's',
+        deaf: false,
+        mute: false,
+        self_deaf: false,
+        self_mute: false,
+        self_video: false,
+        suppress: false,
+        request_to_speak_timestamp: null,
+      });
     case 12:
       return mutation.delete('voiceState', { guildId: guild, userId: u });
     case 13:
@@ -118,17 +185,48 @@ function randomMutation(w: World, r: Random): Mutation {
     case 15:
       return mutation.merge('message', { messageId: m }, { content: `e${r.int(4)}` }, false);
     case 16:
-      return mutation.react(m, r.chance(0.7) ? { op: 'add', emoji: emoji(r), burst: r.chance(0.2), me: r.chance(0.3) } : { op: 'remove', emoji: emoji(r), burst: false, me: r.chance(0.3) });
+      return mutation.react(
+        m,
+        r.chance(0.7)
+          ? { op: 'add', emoji: emoji(r), burst: r.chance(0.2), me: r.chance(0.3) }
+          : { op: 'remove', emoji: emoji(r), burst: false, me: r.chance(0.3) },
+      );
     case 17:
       return mutation.delete('message', { messageId: m });
     case 18:
       return mutation.set('user', user(u, r) as never);
     case 19:
-      return mutation.set('invite', { code: r.pick(w.invites), channel_id: channel.id, guild_id: channel.guild, max_age: 0, max_uses: 0, uses: 0, temporary: false, created_at: '2024-01-02T03:04:05.000000+00:00' } as never);
+      return mutation.set('invite', {
+        code: r.pick(w.invites),
+        channel_id: channel.id,
+        guild_id: channel.guild,
+        max_age: 0,
+        max_uses: 0,
+        uses: 0,
+        temporary: false,
+        created_at: '2024-01-02T03:04:05.000000+00:00',
+      } as never);
     case 20:
       return mutation.delete('invite', { code: r.pick(w.invites) });
     case 21:
-      return mutation.replaceForGuild('role', guild, w.roles.filter((x) => x.guild === guild && r.chance(0.6)).map((x) => ({ id: x.id, guild_id: guild, name: 'rr', color: 0, position: 1, permissions: '0', hoist: false, managed: false, mentionable: false, flags: 0 })) as never);
+      return mutation.replaceForGuild(
+        'role',
+        guild,
+        w.roles
+          .filter((x) => x.guild === guild && r.chance(0.6))
+          .map((x) => ({
+            id: x.id,
+            guild_id: guild,
+            name: 'rr',
+            color: 0,
+            position: 1,
+            permissions: '0',
+            hoist: false,
+            managed: false,
+            mentionable: false,
+            flags: 0,
+          })) as never,
+      );
     case 22:
       return mutation.replaceForGuild('member', guild, w.users.filter(() => r.chance(0.4)).map((id) => member(w, r, guild, id)) as never);
     case 23:
@@ -140,7 +238,12 @@ function randomMutation(w: World, r: Random): Mutation {
       }
       return mutation.clearFor('channel', 'guild', guild);
     default:
-      return r.pick([mutation.clearFor('message', 'channel', channel.id), mutation.clearFor('member', 'guild', guild), mutation.clearFor('voiceState', 'channel', channel.id), mutation.clearFor('message', 'author', u)]);
+      return r.pick([
+        mutation.clearFor('message', 'channel', channel.id),
+        mutation.clearFor('member', 'guild', guild),
+        mutation.clearFor('voiceState', 'channel', channel.id),
+        mutation.clearFor('message', 'author', u),
+      ]);
   }
 }
 
@@ -164,7 +267,9 @@ describe('differential at the write contract: MemoryCache vs RedisCache (single 
       const w = world();
       for (let b = 0; b < BATCHES; b++) {
         const batch = Array.from({ length: 1 + r.int(12) }, () => randomMutation(w, r));
-        const old = batch.flatMap((m, i) => (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react') && r.chance(0.5) ? [i] : []);
+        const old = batch.flatMap((m, i) =>
+          (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react') && r.chance(0.5) ? [i] : [],
+        );
         const results = await Promise.all(caches.map((c) => c.apply(batch, { old }) as Promise<ApplyResult>));
         const where = `seed ${SEED}, batch ${b}: ${JSON.stringify(batch).slice(0, process.env.SAKE_MUT_FULL ? undefined : 1500)}`;
         for (const [i, result] of results.entries()) expect(result.old, `old values of backend ${i}; ${where}`).toEqual(results[0]!.old);

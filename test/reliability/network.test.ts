@@ -17,12 +17,19 @@ import { recoverable } from './support/strip.js';
 
 const TIMEOUT_MS = 300;
 const totals = { events: 0, faults: 0, failed: 0, orderChecks: 0 };
-afterAll(() => console.log(`[network] ${totals.faults} network faults (delay, stall, cut, refuse), ${totals.events} events, ${totals.failed} writes failed, ${totals.orderChecks} ordering checks, 0 out of order or duplicated`));
+afterAll(() =>
+  console.log(
+    `[network] ${totals.faults} network faults (delay, stall, cut, refuse), ${totals.events} events, ${totals.failed} writes failed, ${totals.orderChecks} ordering checks, 0 out of order or duplicated`,
+  ),
+);
 
 /** Reject when `promise` takes longer than `ms`: "no hang" is a hard bound here, not a benchmark. */
 function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for more than ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for more than ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -32,7 +39,13 @@ describe('slow and flapping network', () => {
     const redisPort = Number(new URL(inject('redisUrl')).port);
     const proxy = await startTcpProxy(redisPort);
     const prefix = uniquePrefix('net');
-    const cache = new RedisCache(`redis://127.0.0.1:${proxy.port}`, { prefix, commandTimeoutMs: TIMEOUT_MS, connectTimeoutMs: 2_000, sweepIntervalMs: 0, userBuckets: 16 });
+    const cache = new RedisCache(`redis://127.0.0.1:${proxy.port}`, {
+      prefix,
+      commandTimeoutMs: TIMEOUT_MS,
+      connectTimeoutMs: 2_000,
+      sweepIntervalMs: 0,
+      userBuckets: 16,
+    });
     const reference = new MemoryCache();
     await Promise.all([cache.open(), reference.open()]);
     try {
@@ -96,7 +109,16 @@ describe('slow and flapping network', () => {
       /** Wait until ioredis has reconnected and a read goes through. */
       const healthy = async (): Promise<void> => {
         for (let i = 0; ; i++) {
-          if (await cache.iterGuilds().len().then(() => true, () => false)) return;
+          if (
+            await cache
+              .iterGuilds()
+              .len()
+              .then(
+                () => true,
+                () => false,
+              )
+          )
+            return;
           if (i > 100) throw new Error('the cache never reconnected');
           await sleep(50);
         }

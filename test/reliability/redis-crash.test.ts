@@ -21,7 +21,11 @@ import { withoutMessages } from './support/strip.js';
 
 const TIMEOUT_MS = 500;
 const totals = { events: 0, crashes: 0, failedWrites: 0, confirmedChecked: 0, lost: 0 };
-afterAll(() => console.log(`[redis-crash] ${totals.crashes} kill -9 survived, ${totals.events} events fed, ${totals.failedWrites} writes failed during outages, ${totals.confirmedChecked} confirmed entries checked after restart, ${totals.lost} lost`));
+afterAll(() =>
+  console.log(
+    `[redis-crash] ${totals.crashes} kill -9 survived, ${totals.events} events fed, ${totals.failedWrites} writes failed during outages, ${totals.confirmedChecked} confirmed entries checked after restart, ${totals.lost} lost`,
+  ),
+);
 
 /** A stream that only adds and updates (no deletes), so whatever was confirmed must still be cached. */
 const GROWING = {
@@ -143,12 +147,18 @@ async function scenario(mode: 'aof' | 'empty'): Promise<void> {
     // Resynchronise: the stale guilds' next GUILD_CREATE (after an empty restart, a fresh session: READY first).
     const stale = [...listener.staleGuilds];
     expect(stale.length).toBeGreaterThan(0);
-    const resync = mode === 'empty' ? driver.start() : stale.map((id) => ({ guildId: id, payload: { op: 0, s: 0, t: 'GUILD_CREATE', d: world.guildCreate(id) } as unknown as GatewayDispatchPayload }));
+    const resync =
+      mode === 'empty'
+        ? driver.start()
+        : stale.map((id) => ({ guildId: id, payload: { op: 0, s: 0, t: 'GUILD_CREATE', d: world.guildCreate(id) } as unknown as GatewayDispatchPayload }));
     await feed([listener, refListener], resync);
     expect([...listener.staleGuilds]).toEqual([]);
     // The listener kept its place: later events apply normally, none fails.
     const failedBefore = listener.stats().failed;
-    await feed([listener, refListener], script.take(500).map((e) => ({ guildId: e.guildId, payload: e.payload })));
+    await feed(
+      [listener, refListener],
+      script.take(500).map((e) => ({ guildId: e.guildId, payload: e.payload })),
+    );
     expect(listener.stats().failed).toBe(failedBefore);
 
     // Another process opening the store now, with default options, must read it the same way: the store's
@@ -172,7 +182,6 @@ async function scenario(mode: 'aof' | 'empty'): Promise<void> {
     // Messages: never one the reference does not have.
     const refMessages = new Set(ref!.all.messages!.entries.map((m) => m.id as string));
     for (const m of got!.all.messages!.entries) expect(refMessages.has(m.id as string)).toBe(true);
-
   } finally {
     await cache.close();
     await reference.close();

@@ -51,7 +51,22 @@ async function reference(): Promise<MemoryCache> {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-call -- scenario.mjs is a plain ESM fixture without types (see its import)
   const { world, events } = scenario(CONFIG) as { world: { me: unknown; initialGuilds: string[] }; events: { payload: unknown }[] };
   const listener = new GatewayListener(cache, { messages: { perChannel: CONFIG.messagesPerChannel } }, { logger: recordingLogger() });
-  listener.handle({ op: 0, s: 1, t: 'READY', d: { v: 10, user: world.me, guilds: world.initialGuilds.map((id) => ({ id, unavailable: true })), session_id: 'one', resume_gateway_url: 'ws://127.0.0.1:1', application: { id: '1', flags: 0 } } } as never, 0);
+  listener.handle(
+    {
+      op: 0,
+      s: 1,
+      t: 'READY',
+      d: {
+        v: 10,
+        user: world.me,
+        guilds: world.initialGuilds.map((id) => ({ id, unavailable: true })),
+        session_id: 'one',
+        resume_gateway_url: 'ws://127.0.0.1:1',
+        application: { id: '1', flags: 0 },
+      },
+    } as never,
+    0,
+  );
   // One process, one guild at a time in stream order: the well-defined end state.
   for (const { payload } of events) {
     listener.handle(payload as never, 0);

@@ -23,17 +23,41 @@ const DM_CHANNEL = '9001';
 
 type Json = Record<string, unknown>;
 
-const userFields = fc.record({ username: fc.constantFrom('ann', 'bob', 'cy', 'di'), avatar: fc.constantFrom('a1', 'a2', null), global_name: fc.constantFrom('G', 'H', null) });
+const userFields = fc.record({
+  username: fc.constantFrom('ann', 'bob', 'cy', 'di'),
+  avatar: fc.constantFrom('a1', 'a2', null),
+  global_name: fc.constantFrom('G', 'H', null),
+});
 const fullUser = (id: string, f: Json): Json => ({ id, discriminator: '0', public_flags: 0, ...f });
-const memberOf = (user: Json, nick: string | null): Json => ({ user, nick, roles: [], joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 });
+const memberOf = (user: Json, nick: string | null): Json => ({
+  user,
+  nick,
+  roles: [],
+  joined_at: '2024-01-01T00:00:00.000Z',
+  deaf: false,
+  mute: false,
+  flags: 0,
+});
 const d = (t: string, data: Json): GatewayDispatchPayload => ({ op: 0, t, d: data, s: 1 }) as GatewayDispatchPayload;
 
 /** One generated event (its message ids are filled in afterwards, in order). */
 const eventArbitrary = fc.oneof(
   fc.record({ kind: fc.constant('guildCreate'), guild: fc.constantFrom(...GUILDS), users: fc.tuple(userFields, userFields, userFields) }),
-  fc.record({ kind: fc.constant('memberUpdate'), guild: fc.constantFrom(...GUILDS), user: fc.constantFrom(...USERS), fields: userFields, nick: fc.constantFrom('n1', 'n2', null) }),
+  fc.record({
+    kind: fc.constant('memberUpdate'),
+    guild: fc.constantFrom(...GUILDS),
+    user: fc.constantFrom(...USERS),
+    fields: userFields,
+    nick: fc.constantFrom('n1', 'n2', null),
+  }),
   fc.record({ kind: fc.constant('chunk'), guild: fc.constantFrom(...GUILDS), user: fc.constantFrom(...USERS), fields: userFields }),
-  fc.record({ kind: fc.constant('presence'), guild: fc.constantFrom(...GUILDS), user: fc.constantFrom(...USERS), partial: fc.subarray(['username', 'avatar', 'global_name']), fields: userFields }),
+  fc.record({
+    kind: fc.constant('presence'),
+    guild: fc.constantFrom(...GUILDS),
+    user: fc.constantFrom(...USERS),
+    partial: fc.subarray(['username', 'avatar', 'global_name']),
+    fields: userFields,
+  }),
   fc.record({ kind: fc.constant('message'), guild: fc.constantFrom(...GUILDS, undefined), user: fc.constantFrom(...USERS), fields: userFields }),
 );
 type GeneratedEvent = typeof eventArbitrary extends fc.Arbitrary<infer E> ? E : never;
@@ -66,10 +90,27 @@ function payload(e: GeneratedEvent, n: number): GatewayDispatchPayload {
     }
     case 'message': {
       const author = fullUser(e.user, e.fields);
-      const base = { id: String(800000 + n), content: `m${n}`, timestamp: '2024-01-01T00:00:00.000Z', author, attachments: [], embeds: [], mentions: [], mention_roles: [], pinned: false, tts: false, type: 0 };
+      const base = {
+        id: String(800000 + n),
+        content: `m${n}`,
+        timestamp: '2024-01-01T00:00:00.000Z',
+        author,
+        attachments: [],
+        embeds: [],
+        mentions: [],
+        mention_roles: [],
+        pinned: false,
+        tts: false,
+        type: 0,
+      };
       return e.guild === undefined
         ? d('MESSAGE_CREATE', { ...base, channel_id: DM_CHANNEL })
-        : d('MESSAGE_CREATE', { ...base, channel_id: `${e.guild}1`, guild_id: e.guild, member: { roles: [], joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0, nick: null } });
+        : d('MESSAGE_CREATE', {
+            ...base,
+            channel_id: `${e.guild}1`,
+            guild_id: e.guild,
+            member: { roles: [], joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0, nick: null },
+          });
     }
   }
 }
@@ -103,7 +144,11 @@ async function fed(make: () => Backend, events: readonly GatewayDispatchPayload[
     if (!burst) await listener.idle();
   }
   await listener.idle();
-  expect({ stats: listener.stats(), warnings: logger.warnings, errors: logger.errors }).toMatchObject({ stats: { failed: 0, malformed: 0 }, warnings: [], errors: [] });
+  expect({ stats: listener.stats(), warnings: logger.warnings, errors: logger.errors }).toMatchObject({
+    stats: { failed: 0, malformed: 0 },
+    warnings: [],
+    errors: [],
+  });
   return cache;
 }
 
@@ -113,11 +158,31 @@ describe('shared entities keep gateway order: any burst equals sequential applic
       await fc.assert(
         fc.asyncProperty(fc.array(eventArbitrary, { minLength: 1, maxLength: 60 }), async (generated) => {
           // Every guild exists first, so members and messages have somewhere to go.
-          const events = [...GUILDS.map((g) => payload({ kind: 'guildCreate', guild: g, users: [{ username: 'ann', avatar: null, global_name: null }, { username: 'bob', avatar: null, global_name: null }, { username: 'cy', avatar: null, global_name: null }] }, 0)), ...generated.map((e, n) => payload(e, n))];
+          const events = [
+            ...GUILDS.map((g) =>
+              payload(
+                {
+                  kind: 'guildCreate',
+                  guild: g,
+                  users: [
+                    { username: 'ann', avatar: null, global_name: null },
+                    { username: 'bob', avatar: null, global_name: null },
+                    { username: 'cy', avatar: null, global_name: null },
+                  ],
+                },
+                0,
+              ),
+            ),
+            ...generated.map((e, n) => payload(e, n)),
+          ];
           const burst = await fed(make, events, true);
           const sequential = await fed(make, events, false);
           try {
-            const [a, b] = await snapshots([sequential, burst], { guilds: new Set(GUILDS), users: new Set(USERS), channels: new Set([DM_CHANNEL, ...GUILDS.map((g) => `${g}1`)]) });
+            const [a, b] = await snapshots([sequential, burst], {
+              guilds: new Set(GUILDS),
+              users: new Set(USERS),
+              channels: new Set([DM_CHANNEL, ...GUILDS.map((g) => `${g}1`)]),
+            });
             expect(firstDifferences(a!, b!), 'burst differs from sequential').toEqual([]);
           } finally {
             await Promise.all([burst.close(), sequential.close()]);

@@ -42,11 +42,17 @@ describe('soak: message traffic keeps memory bounded', () => {
       const events = [script.step('messageCreate', guildId), script.step('messageCreate', guildId), script.step('messageCreate', guildId)];
       // An edit and a reaction: both merge into a cached message.
       events.push(script.step('messageUpdate', guildId), script.step('reactionAdd', guildId));
-      await feed([listener], events.filter((e) => e !== undefined).map((e) => ({ guildId, payload: e.payload })));
+      await feed(
+        [listener],
+        events.filter((e) => e !== undefined).map((e) => ({ guildId, payload: e.payload })),
+      );
       expect(await cache.iterMessages().len()).toBe(3);
       await new Promise((r) => setTimeout(r, 1_300));
       const left = await cache.iterMessages().toArray();
-      expect(left.map((m) => m.id), 'messages still cached after their TTL').toEqual([]);
+      expect(
+        left.map((m) => m.id),
+        'messages still cached after their TTL',
+      ).toEqual([]);
     } finally {
       await cache.close();
       await server.stop();
@@ -85,7 +91,13 @@ describe('soak: message traffic keeps memory bounded', () => {
       const samples: { events: number; redisMb: number; heapMb: number; messages: number; users: number }[] = [];
       const sample = async (events: number): Promise<void> => {
         await listener.idle();
-        samples.push({ events, redisMb: await usedMemory(), heapMb: heapMb(), messages: await cache.iterMessages().len(), users: await cache.iterUsers().len() });
+        samples.push({
+          events,
+          redisMb: await usedMemory(),
+          heapMb: heapMb(),
+          messages: await cache.iterMessages().len(),
+          users: await cache.iterUsers().len(),
+        });
       };
       let sent = 0;
       const step = 2_000;
@@ -104,8 +116,13 @@ describe('soak: message traffic keeps memory bounded', () => {
       const stats = listener.stats();
       const wallMs = Date.now() - started;
       const channels = [...world.guilds.values()].reduce((n, g) => n + g.channels.size + g.threads.size, 0);
-      for (const s of samples) lines.push(`  after ${String(s.events).padStart(7)} events: redis ${s.redisMb.toFixed(1)} MB, heap ${s.heapMb.toFixed(1)} MB, ${s.messages} messages, ${s.users} users`);
-      lines.push(`  ${stats.applied} events applied (${stats.failed} failed) in ${(wallMs / 1000).toFixed(1)} s; ${channels} channels × ${PER_CHANNEL} messages max`);
+      for (const s of samples)
+        lines.push(
+          `  after ${String(s.events).padStart(7)} events: redis ${s.redisMb.toFixed(1)} MB, heap ${s.heapMb.toFixed(1)} MB, ${s.messages} messages, ${s.users} users`,
+        );
+      lines.push(
+        `  ${stats.applied} events applied (${stats.failed} failed) in ${(wallMs / 1000).toFixed(1)} s; ${channels} channels × ${PER_CHANNEL} messages max`,
+      );
 
       expect(stats.failed).toBe(0);
       expect(sent).toBeGreaterThanOrEqual(Math.min(TOTAL_EVENTS, 20_000));

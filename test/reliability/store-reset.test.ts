@@ -37,7 +37,13 @@ describe('Redis restarts empty under a live gateway session', () => {
     const identifies: number[] = [];
     gateway.on('identify', (shardId) => identifies.push(shardId));
     await gateway.start();
-    const cache = new RedisCache(server.url, { prefix: uniquePrefix('reset'), commandTimeoutMs: 1_000, connectTimeoutMs: 2_000, sweepIntervalMs: 0, userBuckets: 16 });
+    const cache = new RedisCache(server.url, {
+      prefix: uniquePrefix('reset'),
+      commandTimeoutMs: 1_000,
+      connectTimeoutMs: 2_000,
+      sweepIntervalMs: 0,
+      userBuckets: 16,
+    });
     await cache.open();
     const logger = recordingLogger();
     const listener = new GatewayListener(cache, {}, { logger });
@@ -60,7 +66,7 @@ describe('Redis restarts empty under a live gateway session', () => {
 
       // Still one session per shard and the cache keeps following it.
       const member = [...world.guilds.values()][0]!;
-      expect((await cache.iterMembersForGuild(member.guild.id).len())).toBe(member.members.size);
+      expect(await cache.iterMembersForGuild(member.guild.id).len()).toBe(member.members.size);
       summary.resets += listener.stats().storeResets;
       summary.identifies += identifies.length;
     } finally {

@@ -52,10 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.once('SIGTERM', onSignal);
 
   try {
-    [server, cluster] = await Promise.all([
-      envUrl ? undefined : startRedisServer(),
-      envNodes ? undefined : startRedisCluster(),
-    ]);
+    [server, cluster] = await Promise.all([envUrl ? undefined : startRedisServer(), envNodes ? undefined : startRedisCluster()]);
   } catch (err) {
     killAllSync();
     throw err;

@@ -138,7 +138,9 @@ async function streamRuns(context: BenchContext, cache: RedisCache): Promise<Str
     total += events;
     redisRates.push(events / (redisMs / 1000));
     memoryRates.push(events / (memoryMs / 1000));
-    context.log(`mixed rep ${rep + 1}/${reps}: ${redisRates.at(-1)!.toFixed(0)} events/s over ${events} events (MemoryCache ${memoryRates.at(-1)!.toFixed(0)})`);
+    context.log(
+      `mixed rep ${rep + 1}/${reps}: ${redisRates.at(-1)!.toFixed(0)} events/s over ${events} events (MemoryCache ${memoryRates.at(-1)!.toFixed(0)})`,
+    );
   }
 
   if (inspecting(context)) {
@@ -161,7 +163,15 @@ async function streamRuns(context: BenchContext, cache: RedisCache): Promise<Str
     .slice(0, 6)
     .map(([t, n]) => `${t} ${((100 * n) / total).toFixed(0)}%`)
     .join(', ');
-  const mixed = figure('mixed_events_per_s', 'mixed event stream applied', median(redisRates), median(memoryRates), 'same stream into MemoryCache', 'events/s', `${total} events over ${dataset.guilds.length} guilds (median of ${reps}); ${mix}, …`);
+  const mixed = figure(
+    'mixed_events_per_s',
+    'mixed event stream applied',
+    median(redisRates),
+    median(memoryRates),
+    'same stream into MemoryCache',
+    'events/s',
+    `${total} events over ${dataset.guilds.length} guilds (median of ${reps}); ${mix}, …`,
+  );
   return { mixed, confirmEvents, memoryRun };
 }
 
@@ -183,7 +193,15 @@ export async function mixedPhase(context: BenchContext, oldPrefixes: readonly st
   return {
     figures: [
       mixed,
-      figure('confirm_p99_ms', 'confirm latency p99 at 5k ev/s', percentile(redisRun.latencies, 99), percentile(memoryRun.latencies, 99), 'same run into MemoryCache', 'ms', `p50 ${p50.toFixed(2)} ms (MemoryCache ${percentile(memoryRun.latencies, 50).toFixed(2)} ms) over ${redisRun.offered} events${overloaded(redisRun, 'RedisCache')}${overloaded(memoryRun, 'MemoryCache')}`),
+      figure(
+        'confirm_p99_ms',
+        'confirm latency p99 at 5k ev/s',
+        percentile(redisRun.latencies, 99),
+        percentile(memoryRun.latencies, 99),
+        'same run into MemoryCache',
+        'ms',
+        `p50 ${p50.toFixed(2)} ms (MemoryCache ${percentile(memoryRun.latencies, 50).toFixed(2)} ms) over ${redisRun.offered} events${overloaded(redisRun, 'RedisCache')}${overloaded(memoryRun, 'MemoryCache')}`,
+      ),
     ],
     prefixes: [prefix],
   };

@@ -64,7 +64,6 @@ class BenchPostgres {
       await client.end();
     }
   }
-
 }
 
 async function ingestInto(cache: PostgresCache | RedisCache, dataset: IngestDataset): Promise<number> {
@@ -72,7 +71,12 @@ async function ingestInto(cache: PostgresCache | RedisCache, dataset: IngestData
 }
 
 /** Ingest the same data into both stores `reps` times; both stay loaded from the last repetition. */
-async function ingest(context: BenchContext, db: BenchPostgres, dataset: IngestDataset, prefixes: string[]): Promise<{ figure: Figure; pg: PostgresCache; redis: RedisCache }> {
+async function ingest(
+  context: BenchContext,
+  db: BenchPostgres,
+  dataset: IngestDataset,
+  prefixes: string[],
+): Promise<{ figure: Figure; pg: PostgresCache; redis: RedisCache }> {
   const warm = buildIngestDataset({ seed: 4343, guildSizes: [2_000, 1_000] });
   {
     const [p, r] = [await db.cache('warm'), await openCache(context.redis.url, context.redis.prefix('pg-warm'))];
@@ -98,11 +102,16 @@ async function ingest(context: BenchContext, db: BenchPostgres, dataset: IngestD
     }
     pgRates.push(dataset.memberCount / (times.get(p)! / 1000));
     redisRates.push(dataset.memberCount / (times.get(r)! / 1000));
-    context.log(`postgres ingest rep ${rep + 1}/${context.sizes.ingestReps}: PostgresCache ${pgRates.at(-1)!.toFixed(0)}/s, RedisCache ${redisRates.at(-1)!.toFixed(0)}/s`);
+    context.log(
+      `postgres ingest rep ${rep + 1}/${context.sizes.ingestReps}: PostgresCache ${pgRates.at(-1)!.toFixed(0)}/s, RedisCache ${redisRates.at(-1)!.toFixed(0)}/s`,
+    );
     last = { pg: p, redis: r };
   }
   const notes = `${dataset.memberCount} members of ${dataset.guilds.length} guilds, median of ${context.sizes.ingestReps}`;
-  return { figure: figure('pg_ingest_members_per_s', 'PostgresCache ingest', median(pgRates), median(redisRates), 'RedisCache, same data', 'members/s', notes), ...last! };
+  return {
+    figure: figure('pg_ingest_members_per_s', 'PostgresCache ingest', median(pgRates), median(redisRates), 'RedisCache, same data', 'members/s', notes),
+    ...last!,
+  };
 }
 
 /** getMember one at a time on both stores, in interleaved blocks. */
@@ -126,7 +135,15 @@ async function pointReads(context: BenchContext, dataset: IngestDataset, p: Post
       }
     }
   }
-  return figure('pg_get_member_p50_us', 'PostgresCache getMember p50', percentile(times.pg, 50), percentile(times.redis, 50), 'RedisCache getMember p50', 'µs', `${pairs.length} random members, sequential awaits; p99 ${percentile(times.pg, 99).toFixed(0)} µs (RedisCache ${percentile(times.redis, 99).toFixed(0)} µs)`);
+  return figure(
+    'pg_get_member_p50_us',
+    'PostgresCache getMember p50',
+    percentile(times.pg, 50),
+    percentile(times.redis, 50),
+    'RedisCache getMember p50',
+    'µs',
+    `${pairs.length} random members, sequential awaits; p99 ${percentile(times.pg, 99).toFixed(0)} µs (RedisCache ${percentile(times.redis, 99).toFixed(0)} µs)`,
+  );
 }
 
 /** The mixed stream, block by block into MemoryCache, PostgresCache and RedisCache. */
@@ -159,11 +176,21 @@ async function mixed(context: BenchContext, db: BenchPostgres, prefixes: string[
     listeners.forEach((l, i) => assertClean(l, `postgres mixed stream (${caches[i]!.constructor.name})`));
     ms.forEach((m, i) => rates[i]!.push(events / (m / 1000)));
     total += events;
-    context.log(`postgres mixed rep ${rep + 1}/3: PostgresCache ${rates[1]!.at(-1)!.toFixed(0)} events/s, MemoryCache ${rates[0]!.at(-1)!.toFixed(0)}, RedisCache ${rates[2]!.at(-1)!.toFixed(0)} over ${events} events`);
+    context.log(
+      `postgres mixed rep ${rep + 1}/3: PostgresCache ${rates[1]!.at(-1)!.toFixed(0)} events/s, MemoryCache ${rates[0]!.at(-1)!.toFixed(0)}, RedisCache ${rates[2]!.at(-1)!.toFixed(0)} over ${events} events`,
+    );
   }
   await Promise.all(caches.map((c) => c.close()));
   const [mem, pgRate, redisRate] = rates.map((x) => median(x));
-  return figure('pg_mixed_events_per_s', 'PostgresCache mixed event stream', pgRate!, mem!, 'same stream into MemoryCache', 'events/s', `${total} events over ${dataset.guilds.length} guilds (median of 3); RedisCache on the same blocks: ${redisRate!.toFixed(0)} events/s`);
+  return figure(
+    'pg_mixed_events_per_s',
+    'PostgresCache mixed event stream',
+    pgRate!,
+    mem!,
+    'same stream into MemoryCache',
+    'events/s',
+    `${total} events over ${dataset.guilds.length} guilds (median of 3); RedisCache on the same blocks: ${redisRate!.toFixed(0)} events/s`,
+  );
 }
 
 /** Run the PostgresCache figures (leaves Redis prefixes in `prefixes` for the caller's cleanup). */

@@ -111,7 +111,11 @@ export class NaiveBackend implements GuildCache, RefRoleCache, UserCache, CacheW
           const old = map.get(idOf(m));
           if (old && !expired(old)) old.value = { ...old.value, ...structuredClone(m.patch) };
           // A patch may leave out its key fields: the entry gets them from the key.
-          else if (m.upsert) map.set(idOf(m), { value: fillKeyFields(m.resource, m.key, structuredClone(m.patch)), ...(m.ttlMs === undefined ? {} : { expiresAt: Date.now() + m.ttlMs }) });
+          else if (m.upsert)
+            map.set(idOf(m), {
+              value: fillKeyFields(m.resource, m.key, structuredClone(m.patch)),
+              ...(m.ttlMs === undefined ? {} : { expiresAt: Date.now() + m.ttlMs }),
+            });
           break;
         }
         case 'delete':

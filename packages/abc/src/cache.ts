@@ -14,29 +14,11 @@ import type { VoiceStateCache, RefVoiceStateCache } from './voice-states.js';
 
 /** A cache implementing every resource of the standard (sake's `Cache`). */
 export interface Cache
-  extends GuildCache,
-    GuildChannelCache,
-    EmojiCache,
-    RoleCache,
-    MemberCache,
-    PresenceCache,
-    VoiceStateCache,
-    MessageCache,
-    InviteCache,
-    UserCache,
-    MeCache {}
+  extends GuildCache, GuildChannelCache, EmojiCache, RoleCache, MemberCache, PresenceCache, VoiceStateCache, MessageCache, InviteCache, UserCache, MeCache {}
 
 /** A cache implementing every resource with every parent index (sake's `RefCache`). */
 export interface RefCache
-  extends Cache,
-    RefGuildChannelCache,
-    RefEmojiCache,
-    RefRoleCache,
-    RefMemberCache,
-    RefPresenceCache,
-    RefVoiceStateCache,
-    RefMessageCache,
-    RefInviteCache {}
+  extends Cache, RefGuildChannelCache, RefEmojiCache, RefRoleCache, RefMemberCache, RefPresenceCache, RefVoiceStateCache, RefMessageCache, RefInviteCache {}
 
 /** A complete backend: every read of {@link RefCache} plus the {@link CacheWriter} write contract. */
 export interface Backend extends RefCache, CacheWriter {}

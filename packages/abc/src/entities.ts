@@ -17,14 +17,7 @@ import type {
 import type { Snowflake } from './ids.js';
 
 /** Fields of a GUILD_CREATE payload that live in their own resources, not in the guild entry. */
-export type GuildChildFields =
-  | 'members'
-  | 'channels'
-  | 'threads'
-  | 'roles'
-  | 'emojis'
-  | 'presences'
-  | 'voice_states';
+export type GuildChildFields = 'members' | 'channels' | 'threads' | 'roles' | 'emojis' | 'presences' | 'voice_states';
 
 /**
  * A cached guild: the GUILD_CREATE payload without the children that have

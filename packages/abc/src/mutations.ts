@@ -245,7 +245,13 @@ export const mutation = {
     return { type: 'set', resource, value, ...options } as Mutation;
   },
   /** A {@link MergeMutation}. */
-  merge<R extends ResourceName>(resource: R, key: KeyMap[R], patch: Partial<EntityMap[R]>, upsert = false, options: { ttlMs?: number; channelLimit?: number } = {}): Mutation {
+  merge<R extends ResourceName>(
+    resource: R,
+    key: KeyMap[R],
+    patch: Partial<EntityMap[R]>,
+    upsert = false,
+    options: { ttlMs?: number; channelLimit?: number } = {},
+  ): Mutation {
     return { type: 'merge', resource, key, patch, upsert, ...options } as Mutation;
   },
   /** A {@link ReactMutation}. */

@@ -65,7 +65,14 @@ export function applyReactionChange(reactions: readonly APIReaction[] | undefine
     const base: APIReaction =
       at >= 0
         ? copyEntity(out[at]!)
-        : { count: 0, count_details: { burst: 0, normal: 0 }, me: false, me_burst: false, emoji: { ...change.emoji } as APIReaction['emoji'], burst_colors: [] };
+        : {
+            count: 0,
+            count_details: { burst: 0, normal: 0 },
+            me: false,
+            me_burst: false,
+            emoji: { ...change.emoji } as APIReaction['emoji'],
+            burst_colors: [],
+          };
     base.count += 1;
     if (change.burst) {
       base.count_details.burst += 1;

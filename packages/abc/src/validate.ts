@@ -38,7 +38,9 @@ export const TTL_RESOURCES: readonly ResourceName[] = ['message', 'invite', 'use
  * (`if (m.resource === 'member')`), `m.key` is that resource's key
  * (`m.key.userId` is a `string`: no `!`, no cast).
  */
-export type CheckedSet = { [R in ResourceName]: { type: 'set'; resource: R; key: KeyMap[R]; value: CheckedEntity; ttlMs?: number; channelLimit?: number } }[ResourceName];
+export type CheckedSet = {
+  [R in ResourceName]: { type: 'set'; resource: R; key: KeyMap[R]; value: CheckedEntity; ttlMs?: number; channelLimit?: number };
+}[ResourceName];
 /** A checked `merge`. */
 export type CheckedMerge = {
   [R in ResourceName]: { type: 'merge'; resource: R; key: KeyMap[R]; patch: CheckedEntity; upsert: boolean; ttlMs?: number; channelLimit?: number };
@@ -211,7 +213,8 @@ function checkPatchKey(resource: ResourceName, key: CheckedKey, patch: CheckedEn
 function checkLifetime(resource: ResourceName, m: { ttlMs?: unknown; channelLimit?: unknown }, where: string): { ttlMs?: number; channelLimit?: number } {
   const ttlMs = positive(m.ttlMs, `${where}: ttlMs`, false);
   const channelLimit = positive(m.channelLimit, `${where}: channelLimit`, true);
-  if (ttlMs !== undefined && !TTL_RESOURCES.includes(resource)) throw new TypeError(`${where}: ttlMs is defined for messages, invites and users only, not ${resource}`);
+  if (ttlMs !== undefined && !TTL_RESOURCES.includes(resource))
+    throw new TypeError(`${where}: ttlMs is defined for messages, invites and users only, not ${resource}`);
   if (channelLimit !== undefined && resource !== 'message') throw new TypeError(`${where}: channelLimit is defined for messages only, not ${resource}`);
   return { ttlMs, channelLimit };
 }

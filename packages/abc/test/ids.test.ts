@@ -66,11 +66,14 @@ describe('LazyCacheIterator', () => {
     expect(started).toBe(0);
     expect(await it1.toArray()).toEqual([1, 2, 3]);
     expect(await it1.toArray()).toEqual([1, 2, 3]);
-    const failing = new LazyCacheIterator<number>(() => {
-      throw new Error('boom');
-    }, () => {
-      throw new Error('count boom');
-    });
+    const failing = new LazyCacheIterator<number>(
+      () => {
+        throw new Error('boom');
+      },
+      () => {
+        throw new Error('count boom');
+      },
+    );
     await expect(failing.toArray()).rejects.toThrow('boom');
     await expect(failing.len()).rejects.toThrow('count boom');
   });

@@ -15,7 +15,9 @@ describe('checkMutation: ttlMs and channelLimit', () => {
   });
 
   it('rejects ttlMs on every other resource, and channelLimit on anything but messages', () => {
-    expect(() => checkMutation(mutation.set('role', role, { ttlMs: 5 }), 3)).toThrow(/batch\[3\]: ttlMs is defined for messages, invites and users only, not role/);
+    expect(() => checkMutation(mutation.set('role', role, { ttlMs: 5 }), 3)).toThrow(
+      /batch\[3\]: ttlMs is defined for messages, invites and users only, not role/,
+    );
     expect(() => checkMutation(mutation.merge('role', { roleId: '10' }, {}, true, { ttlMs: 5 }), 0)).toThrow(TypeError);
     expect(() => checkMutation(mutation.set('me', user, { ttlMs: 5 }), 0)).toThrow(TypeError);
     expect(() => checkMutation(mutation.set('user', user, { channelLimit: 5 }), 0)).toThrow(/channelLimit is defined for messages only, not user/);
@@ -49,7 +51,11 @@ describe('checkMutation: a merge patch may not contradict its key', () => {
 
 describe('fillKeyFields', () => {
   it('writes the key into the fields that carry it, keeping the rest of a patch user', () => {
-    expect(fillKeyFields('member', { guildId: '1', userId: '2' }, { nick: 'n', user: { username: 'u' } })).toEqual({ nick: 'n', guild_id: '1', user: { username: 'u', id: '2' } });
+    expect(fillKeyFields('member', { guildId: '1', userId: '2' }, { nick: 'n', user: { username: 'u' } })).toEqual({
+      nick: 'n',
+      guild_id: '1',
+      user: { username: 'u', id: '2' },
+    });
     expect(fillKeyFields('presence', { guildId: '1', userId: '2' }, { status: 'online' })).toEqual({ status: 'online', guild_id: '1', user: { id: '2' } });
     expect(fillKeyFields('voiceState', { guildId: '1', userId: '2' }, {})).toEqual({ guild_id: '1', user_id: '2' });
     expect(fillKeyFields('invite', { code: 'abc' }, { uses: 1 })).toEqual({ uses: 1, code: 'abc' });

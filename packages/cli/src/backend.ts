@@ -64,7 +64,9 @@ function checkRedisUrl(url: string): void {
     throw new UsageError(`--redis/REDIS_URL is not a Redis URL: ${JSON.stringify(maskLooseUrl(url))} (expected ${form})`);
   }
   if (!/^\/?(\d+)?$/.test(parsed.pathname)) {
-    throw new UsageError(`--redis/REDIS_URL ${JSON.stringify(maskUrl(url))}: the path must be a database number, got ${JSON.stringify(parsed.pathname)} (expected ${form})`);
+    throw new UsageError(
+      `--redis/REDIS_URL ${JSON.stringify(maskUrl(url))}: the path must be a database number, got ${JSON.stringify(parsed.pathname)} (expected ${form})`,
+    );
   }
 }
 
@@ -98,7 +100,10 @@ export async function openBackend(options: BackendOptions, allowBackupSource: bo
     return { cache: opened.cache, kind: 'redis', label: `${maskUrl(url)} (prefix ${opened.prefix})`, redis: opened.details, close: () => opened.cache.close() };
   }
   if (options.fromBackup !== undefined) {
-    if (!allowBackupSource) throw new UsageError('--from-backup loads a throwaway in-memory copy; this command changes a cache, so it needs --redis URL (REDIS_URL) or --postgres URL (POSTGRES_URL)');
+    if (!allowBackupSource)
+      throw new UsageError(
+        '--from-backup loads a throwaway in-memory copy; this command changes a cache, so it needs --redis URL (REDIS_URL) or --postgres URL (POSTGRES_URL)',
+      );
     const cache = new MemoryCache();
     await cache.open();
     await restore(cache, options.fromBackup);

@@ -112,12 +112,14 @@ async function readHeader(reader: ByteReader): Promise<BackupHeader> {
     );
   }
   const length = fixed.readUInt32BE(2);
-  if (length > MAX_PAYLOAD_BYTES) throw new BackupFormatError('malformed', BACKUP_MAGIC.length + 2, `header length ${length} is implausible (corrupt length field)`);
+  if (length > MAX_PAYLOAD_BYTES)
+    throw new BackupFormatError('malformed', BACKUP_MAGIC.length + 2, `header length ${length} is implausible (corrupt length field)`);
   const jsonOffset = reader.offset;
   const json = await need(reader, length, `a ${length}-byte header`);
   const stored = (await need(reader, 4, 'the header checksum')).readUInt32BE(0);
   const actual = crc32(json, crc32(fixed));
-  if (stored !== actual) throw new BackupFormatError('checksum', BACKUP_MAGIC.length, `header checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)})`);
+  if (stored !== actual)
+    throw new BackupFormatError('checksum', BACKUP_MAGIC.length, `header checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)})`);
   const header = parseJson(json, jsonOffset) as Partial<BackupHeader> | null;
   if (typeof header !== 'object' || header === null || typeof header.createdAt !== 'string' || !Array.isArray(header.resources)) {
     throw new BackupFormatError('malformed', jsonOffset, 'the header lacks createdAt or resources');

@@ -28,7 +28,8 @@ export class ByteReader {
         this.#done = true;
         break;
       }
-      const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'latin1') : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      const chunk =
+        typeof next.value === 'string' ? Buffer.from(next.value, 'latin1') : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
       parts.push(chunk);
       have += chunk.length;
     }

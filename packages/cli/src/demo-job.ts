@@ -84,7 +84,11 @@ async function openDemoCache(options: DemoOptions): Promise<DemoCache> {
   if (url === undefined) {
     const cache = new MemoryCache();
     await cache.open();
-    return { cache, label: 'MemoryCache (in this process)', followUp: 'the in-memory cache ends with this process: run with --redis URL or --postgres URL to keep it, or --backup FILE to save it' };
+    return {
+      cache,
+      label: 'MemoryCache (in this process)',
+      followUp: 'the in-memory cache ends with this process: run with --redis URL or --postgres URL to keep it, or --backup FILE to save it',
+    };
   }
   const prefix = options.prefix ?? DEMO_PREFIX;
   const opened = await openRedis(url, { prefix });
@@ -115,13 +119,20 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const bar = createProgress(options.progress);
   try {
     await gateway.start();
-    info(`sake demo: ${size.guilds} guilds × ~${size.members} members on a local fake gateway (${gateway.url}, ${options.shards} shard${options.shards === 1 ? '' : 's'}) → ${label}`);
+    info(
+      `sake demo: ${size.guilds} guilds × ~${size.members} members on a local fake gateway (${gateway.url}, ${options.shards} shard${options.shards === 1 ? '' : 's'}) → ${label}`,
+    );
     listener.attach(manager);
 
     // 1. Connect: READY, then one GUILD_CREATE per guild, each a full snapshot with its members.
     bar.start(size.guilds, 'guild snapshots', 'guilds');
     await manager.connect();
-    await waitFor(() => guildsApplied >= size.guilds, () => bar.update(guildsApplied), options.timeout, 'every GUILD_CREATE to be applied');
+    await waitFor(
+      () => guildsApplied >= size.guilds,
+      () => bar.update(guildsApplied),
+      options.timeout,
+      'every GUILD_CREATE to be applied',
+    );
     bar.stop();
 
     // 2. Member chunking, as a bot does for large guilds: REQUEST_GUILD_MEMBERS → GUILD_MEMBERS_CHUNKs.
@@ -132,14 +143,19 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const script = new EventScript(world);
     const before = listener.stats().received;
     bar.start(size.events, 'live events    ', 'events');
-    for (let sent = 0; sent < size.events; ) {
+    for (let sent = 0; sent < size.events;) {
       const slice = script.take(Math.min(500, size.events - sent));
       for (const event of slice) gateway.dispatch(event.payload, gateway.shardFor(event.guildId));
       sent += slice.length;
       bar.update(Math.max(0, listener.stats().applied - before));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await waitFor(() => listener.stats().received - before >= size.events, () => bar.update(listener.stats().received - before), options.timeout, 'the scripted events to arrive');
+    await waitFor(
+      () => listener.stats().received - before >= size.events,
+      () => bar.update(listener.stats().received - before),
+      options.timeout,
+      'the scripted events to arrive',
+    );
     await listener.idle();
     bar.stop();
     const elapsed = (Date.now() - started) / 1000;
@@ -147,7 +163,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     // 4. What is in the cache now.
     const stats = await collectStats(cache);
     const ls = listener.stats();
-    out(`filled ${label} in ${elapsed.toFixed(1)} s: ${ls.received} gateway events received, ${ls.mutations} mutations in ${ls.batches} batches${ls.malformed + ls.failed > 0 ? `, ${ls.malformed} malformed, ${ls.failed} failed` : ''}`);
+    out(
+      `filled ${label} in ${elapsed.toFixed(1)} s: ${ls.received} gateway events received, ${ls.mutations} mutations in ${ls.batches} batches${ls.malformed + ls.failed > 0 ? `, ${ls.malformed} malformed, ${ls.failed} failed` : ''}`,
+    );
     out(`member chunking: ${chunked.members} members of guild ${largest.guild.id} in ${chunked.chunks} chunk${chunked.chunks === 1 ? '' : 's'}`);
     out('');
     out('cache contents:');
@@ -163,7 +181,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(`  getGuild(${guild.id}) → "${guild.name}", ${memberCount} members cached`);
     for await (const member of cache.iterMembersForGuild(guild.id)) {
       const fetched = await cache.getMember(guild.id, member.user.id);
-      out(`  getMember(${guild.id}, ${fetched.user.id}) → ${fetched.user.username}${fetched.nick ? ` "${fetched.nick}"` : ''}, ${fetched.roles.length} role${fetched.roles.length === 1 ? '' : 's'}, joined ${fetched.joined_at}`);
+      out(
+        `  getMember(${guild.id}, ${fetched.user.id}) → ${fetched.user.username}${fetched.nick ? ` "${fetched.nick}"` : ''}, ${fetched.roles.length} role${fetched.roles.length === 1 ? '' : 's'}, joined ${fetched.joined_at}`,
+      );
       break;
     }
     let shown = false;
@@ -171,7 +191,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const messages = await cache.iterMessagesForChannel(channel.id).len();
       if (messages === 0) continue;
       const [message] = await takeFirst(cache.iterMessagesForChannel(channel.id));
-      out(`  iterMessagesForChannel(${channel.id}) → ${messages} message${messages === 1 ? '' : 's'}${message ? `, e.g. ${message.author.username}: ${JSON.stringify(message.content.slice(0, 40))}` : ''}`);
+      out(
+        `  iterMessagesForChannel(${channel.id}) → ${messages} message${messages === 1 ? '' : 's'}${message ? `, e.g. ${message.author.username}: ${JSON.stringify(message.content.slice(0, 40))}` : ''}`,
+      );
       shown = true;
       break;
     }
@@ -181,11 +203,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const worldMembers = [...world.guilds.values()].reduce((n, g) => n + g.members.size, 0);
     const ok = stats.counts.guild === world.guilds.size && stats.counts.member === worldMembers && writeErrors === 0;
     out('');
-    out(`check: ${stats.counts.guild}/${world.guilds.size} guilds and ${stats.counts.member}/${worldMembers} members match the simulated world: ${ok ? 'OK' : 'MISMATCH'}`);
+    out(
+      `check: ${stats.counts.guild}/${world.guilds.size} guilds and ${stats.counts.member}/${worldMembers} members match the simulated world: ${ok ? 'OK' : 'MISMATCH'}`,
+    );
 
     if (options.backup !== undefined) {
       const result = await backup(cache, createWriteStream(options.backup));
-      out(`backup: ${result.records} entries written to ${options.backup} (${formatBytes(result.bytes)}); inspect it with: sake stats --from-backup ${options.backup}`);
+      out(
+        `backup: ${result.records} entries written to ${options.backup} (${formatBytes(result.bytes)}); inspect it with: sake stats --from-backup ${options.backup}`,
+      );
     }
     out(followUp);
     return ok ? 0 : 1;
@@ -209,4 +235,3 @@ async function takeFirst<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   for await (const item of iterable) return [item];
   return [];
 }
-

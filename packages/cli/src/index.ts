@@ -10,13 +10,6 @@ export { restore, verifyBackup, type BackupSource, type RestoreOptions, type Res
 export { readBackup, type BackupRecord, type BackupSummary } from './backup-reader.js';
 export { ByteReader } from './byte-reader.js';
 export { BackupFormatError, type BackupFormatProblem } from './errors.js';
-export {
-  BACKUP_FORMAT_VERSION,
-  BACKUP_MAGIC,
-  RESOURCE_CODES,
-  type BackupHeader,
-  type BackupTrailer,
-  type ResourceCounts,
-} from './format.js';
+export { BACKUP_FORMAT_VERSION, BACKUP_MAGIC, RESOURCE_CODES, type BackupHeader, type BackupTrailer, type ResourceCounts } from './format.js';
 export { iterResource, clearResource } from './cache-access.js';
 export { crc32 } from './crc32.js';

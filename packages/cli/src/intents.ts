@@ -29,7 +29,8 @@ export function parseIntents(value: string): number {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
     // BigInt: JavaScript's `&` truncates to 32 bits, which would let 2^32 through as 0.
-    if (!Number.isSafeInteger(n) || (BigInt(n) & ~BigInt(ALL_BITS)) !== 0n) throw new InvalidArgumentError(`--intents ${text} has bits that are not gateway intents`);
+    if (!Number.isSafeInteger(n) || (BigInt(n) & ~BigInt(ALL_BITS)) !== 0n)
+      throw new InvalidArgumentError(`--intents ${text} has bits that are not gateway intents`);
     return n;
   }
   let bits = 0;
@@ -42,7 +43,9 @@ export function parseIntents(value: string): number {
     }
     const bit = BY_NAME.get(name);
     if (bit === undefined) {
-      throw new InvalidArgumentError(`unknown intent ${JSON.stringify(raw.trim())}; use names of GatewayIntentBits (Guilds, GuildMembers, GuildPresences, …), "default", or a number`);
+      throw new InvalidArgumentError(
+        `unknown intent ${JSON.stringify(raw.trim())}; use names of GatewayIntentBits (Guilds, GuildMembers, GuildPresences, …), "default", or a number`,
+      );
     }
     bits |= bit;
   }

@@ -137,7 +137,8 @@ export async function restore(cache: RestoreTarget, source: BackupSource, option
         await cache.apply(batch);
         batch = [];
       }
-      if (done % PROGRESS_EVERY === 0) options.onProgress?.({ phase: 'write', records: done, total: summary.trailer.records, bytes: reader.offset, totalBytes: summary.bytes });
+      if (done % PROGRESS_EVERY === 0)
+        options.onProgress?.({ phase: 'write', records: done, total: summary.trailer.records, bytes: reader.offset, totalBytes: summary.bytes });
     }
     if (batch.length > 0) await cache.apply(batch);
     options.onProgress?.({ phase: 'write', records: done, total: summary.trailer.records, bytes: reader.offset, totalBytes: summary.bytes });

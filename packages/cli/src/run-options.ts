@@ -39,9 +39,12 @@ export function checkRunOptions(options: RunCommandOptions): string {
   const token = options.token?.trim();
   if (token === undefined || token === '') throw new UsageError('sake run needs a bot token: pass --token or set DISCORD_TOKEN');
   registerSecret(token);
-  if (!TOKEN_SHAPE.test(token)) throw new UsageError('the token does not look like a Discord bot token (three dot-separated parts); copy it from the Developer Portal → Bot → Token');
+  if (!TOKEN_SHAPE.test(token))
+    throw new UsageError('the token does not look like a Discord bot token (three dot-separated parts); copy it from the Developer Portal → Bot → Token');
   if ((options.requestMembers?.length ?? 0) > 0 && !hasIntent(options.intents, GatewayIntentBits.GuildMembers)) {
-    throw new UsageError('--request-members needs the privileged GuildMembers intent: add it to --intents (and enable "Server Members Intent" in the Developer Portal)');
+    throw new UsageError(
+      '--request-members needs the privileged GuildMembers intent: add it to --intents (and enable "Server Members Intent" in the Developer Portal)',
+    );
   }
   return token;
 }

@@ -67,9 +67,13 @@ describe('backup and restore (MemoryCache)', () => {
   it('reads a stream delivered one byte at a time', async () => {
     const cache = await filledCache();
     const bytes = await backupToBuffer(cache);
-    const summary = await verifyBackup(Readable.from((function* () {
-      for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
-    })()));
+    const summary = await verifyBackup(
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
+        })(),
+      ),
+    );
     expect(summary.bytes).toBe(bytes.length);
     expect(summary.trailer.records).toBe(Object.values(summary.trailer.counts).reduce((a, b) => a + b, 0));
   });
@@ -93,7 +97,10 @@ describe('backup and restore (MemoryCache)', () => {
       if (offset !== undefined) expect(e.offset).toBe(offset);
       expect(await dump(target)).toEqual(before);
       // The same through the stream path (spooled), same verdict.
-      const viaStream = await restore(target, Readable.from([bytes]), { clear: true, spoolDir: dir }).then(() => undefined, (x: unknown) => x);
+      const viaStream = await restore(target, Readable.from([bytes]), { clear: true, spoolDir: dir }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       expect((viaStream as BackupFormatError).offset).toBe(e.offset);
       expect(await dump(target)).toEqual(before);
       return e;

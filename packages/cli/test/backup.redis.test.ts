@@ -81,7 +81,10 @@ describe('backup and restore (RedisCache)', () => {
       [wrongVersion, 'version'],
     ];
     for (const [bad, problem] of cases) {
-      const error = await restore(target, Readable.from([bad]), { clear: true }).then(() => undefined, (e: unknown) => e);
+      const error = await restore(target, Readable.from([bad]), { clear: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(BackupFormatError);
       expect((error as BackupFormatError).problem).toBe(problem);
       expect((error as BackupFormatError).message).toMatch(/at byte offset \d+/);

@@ -57,7 +57,13 @@ describe('sake against Redis (child process)', () => {
     expect(JSON.parse(get.stdout)).toMatchObject({ guild_id: '102', user: { id: '1004' }, status: 'online' });
     const iter = await runCli(['iter', 'messages', '--author', '1001', '--json', '--redis', url, '--prefix', prefix]);
     expect(iter.code).toBe(0);
-    expect(iter.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(['501', '502']);
+    expect(
+      iter.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id)
+        .sort(),
+    ).toEqual(['501', '502']);
     const missing = await runCli(['get', 'guild', '999', '--redis', url, '--prefix', prefix]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('guild 999: not cached');

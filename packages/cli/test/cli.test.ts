@@ -47,8 +47,14 @@ describe('sake (child process, --from-backup)', () => {
   it('get prints entries and exits 1 naming the ones not cached', async () => {
     const r = await runCli(['get', 'member', '101', '1001', '1002', '4242', '--json', '--from-backup', file]);
     expect(r.code).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { user: { id: string }; guild_id: string });
-    expect(lines.map((m) => [m.guild_id, m.user.id])).toEqual([['101', '1001'], ['101', '1002']]);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { user: { id: string }; guild_id: string });
+    expect(lines.map((m) => [m.guild_id, m.user.id])).toEqual([
+      ['101', '1001'],
+      ['101', '1002'],
+    ]);
     expect(r.stderr).toContain('member 101/4242: not cached');
     const me = await runCli(['get', 'me', '--from-backup', file]);
     expect(me.code).toBe(0);
@@ -58,7 +64,13 @@ describe('sake (child process, --from-backup)', () => {
   it('iter filters by parent, limits, and prints NDJSON', async () => {
     const all = await runCli(['iter', 'members', '--user', '1003', '--json', '--from-backup', file]);
     expect(all.code).toBe(0);
-    expect(all.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { guild_id: string }).guild_id).sort()).toEqual(['101', '102']);
+    expect(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { guild_id: string }).guild_id)
+        .sort(),
+    ).toEqual(['101', '102']);
     const limited = await runCli(['iter', 'member', '--guild', '102', '--limit', '2', '--from-backup', file]);
     expect(limited.code).toBe(0);
     expect(limited.stdout.trim().split('\n')).toHaveLength(2);
@@ -76,7 +88,9 @@ describe('sake (child process, --from-backup)', () => {
     expect(v.code).toBe(0);
     expect(v.stdout).toContain('valid sake backup');
     const again = await runCli(['stats', '--json', '--from-backup', copy]);
-    expect((JSON.parse(again.stdout) as { counts: unknown }).counts).toEqual((JSON.parse((await runCli(['stats', '--json', '--from-backup', file])).stdout) as { counts: unknown }).counts);
+    expect((JSON.parse(again.stdout) as { counts: unknown }).counts).toEqual(
+      (JSON.parse((await runCli(['stats', '--json', '--from-backup', file])).stdout) as { counts: unknown }).counts,
+    );
   });
 
   it('verify and --from-backup reject a corrupt file naming the offset (exit 1)', async () => {

@@ -157,12 +157,7 @@ export function voiceChannel(id: Snowflake, guildId: Snowflake, overrides: Parti
 }
 
 /** A cached public thread (threads live in the channel resource). */
-export function thread(
-  id: Snowflake,
-  guildId: Snowflake,
-  parentId: Snowflake,
-  overrides: Partial<GuildChannelEntity> = {},
-): GuildChannelEntity {
+export function thread(id: Snowflake, guildId: Snowflake, parentId: Snowflake, overrides: Partial<GuildChannelEntity> = {}): GuildChannelEntity {
   return {
     id,
     guild_id: guildId,
@@ -250,12 +245,7 @@ export function presence(guildId: Snowflake, userId: Snowflake, overrides: Parti
 }
 
 /** A cached voice state: `userId` connected to `channelId` in `guildId`. */
-export function voiceState(
-  guildId: Snowflake,
-  userId: Snowflake,
-  channelId: Snowflake,
-  overrides: Partial<VoiceStateEntity> = {},
-): VoiceStateEntity {
+export function voiceState(guildId: Snowflake, userId: Snowflake, channelId: Snowflake, overrides: Partial<VoiceStateEntity> = {}): VoiceStateEntity {
   return {
     guild_id: guildId,
     channel_id: channelId,
@@ -273,13 +263,7 @@ export function voiceState(
 }
 
 /** A cached guild message in `channelId` of `guildId`, written by `author`. */
-export function message(
-  id: Snowflake,
-  channelId: Snowflake,
-  author: UserEntity,
-  guildId: Snowflake,
-  overrides: Partial<MessageEntity> = {},
-): MessageEntity {
+export function message(id: Snowflake, channelId: Snowflake, author: UserEntity, guildId: Snowflake, overrides: Partial<MessageEntity> = {}): MessageEntity {
   return {
     id,
     channel_id: channelId,
@@ -307,13 +291,7 @@ export function message(
  *
  * @param code - invite code (`[A-Za-z0-9_-]`)
  */
-export function invite(
-  code: string,
-  channelId: Snowflake,
-  guildId: Snowflake,
-  inviter?: APIUser,
-  overrides: Partial<InviteEntity> = {},
-): InviteEntity {
+export function invite(code: string, channelId: Snowflake, guildId: Snowflake, inviter?: APIUser, overrides: Partial<InviteEntity> = {}): InviteEntity {
   return {
     code,
     channel_id: channelId,

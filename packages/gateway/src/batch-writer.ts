@@ -111,7 +111,14 @@ export class BatchWriter<J extends StampedJob> {
       } catch (error) {
         // Written again below: still after the batches that write the same users.
         await shared;
-        if (previous && (await previous.write.then(() => false, () => true))) await this.#applyBatch(batch, done, wanted);
+        if (
+          previous &&
+          (await previous.write.then(
+            () => false,
+            () => true,
+          ))
+        )
+          await this.#applyBatch(batch, done, wanted);
         else await this.#isolate(batch, done, error);
         return;
       }
@@ -198,7 +205,9 @@ export class BatchWriter<J extends StampedJob> {
   #fillOld(done: Pending<J>[], result: ApplyResult | void, asked: number): void {
     const values = result?.old;
     if (!values || values.length !== asked) {
-      this.#outcome.warn(`the cache reports old values (reportsOld) but apply returned ${values?.length ?? 'none'} for ${asked} asked: confirmed handlers get undefined`);
+      this.#outcome.warn(
+        `the cache reports old values (reportsOld) but apply returned ${values?.length ?? 'none'} for ${asked} asked: confirmed handlers get undefined`,
+      );
       return;
     }
     let at = 0;

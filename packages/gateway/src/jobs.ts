@@ -23,7 +23,8 @@ export interface Job {
 export function guildOf(t: string, d: unknown): Snowflake | undefined {
   if (typeof d !== 'object' || d === null) return undefined;
   const data = d as { id?: unknown; guild_id?: unknown };
-  const id = t === GatewayDispatchEvents.GuildCreate || t === GatewayDispatchEvents.GuildUpdate || t === GatewayDispatchEvents.GuildDelete ? data.id : data.guild_id;
+  const id =
+    t === GatewayDispatchEvents.GuildCreate || t === GatewayDispatchEvents.GuildUpdate || t === GatewayDispatchEvents.GuildDelete ? data.id : data.guild_id;
   return isSnowflake(id) ? id : undefined;
 }
 

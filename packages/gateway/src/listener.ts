@@ -38,7 +38,15 @@ export class GatewayListener {
   readonly #order = new SharedOrder();
   readonly #writer: BatchWriter<Job>;
   readonly #guilds = new GuildTracking();
-  readonly #stats: Omit<ListenerStats, 'pending' | 'batches' | 'mutations'> = { received: 0, applied: 0, ignored: 0, filtered: 0, malformed: 0, failed: 0, storeResets: 0 };
+  readonly #stats: Omit<ListenerStats, 'pending' | 'batches' | 'mutations'> = {
+    received: 0,
+    applied: 0,
+    ignored: 0,
+    filtered: 0,
+    malformed: 0,
+    failed: 0,
+    storeResets: 0,
+  };
   #unsubscribeReset: (() => void) | undefined;
   #resyncing: Promise<void> | undefined;
   #source: GatewaySource | undefined;
@@ -62,12 +70,19 @@ export class GatewayListener {
       failed: (jobs, cause) => this.#failed(jobs, cause),
       warn: (message) => this.#logger.warn(message, {}),
     });
-    const builder = new BatchBuilder(cache, this.#rules, this.#writer, this.#order, {
-      wantsOld: (t) => this.#dispatcher.hasConfirmed(t),
-      context: (job, wantOld) => this.#context(job, wantOld),
-      malformed: (job, error) => this.#malformed(job, error),
-      failed: (jobs, cause) => this.#failed(jobs, cause),
-    }, maxBatchMutations);
+    const builder = new BatchBuilder(
+      cache,
+      this.#rules,
+      this.#writer,
+      this.#order,
+      {
+        wantsOld: (t) => this.#dispatcher.hasConfirmed(t),
+        context: (job, wantOld) => this.#context(job, wantOld),
+        malformed: (job, error) => this.#malformed(job, error),
+        failed: (jobs, cause) => this.#failed(jobs, cause),
+      },
+      maxBatchMutations,
+    );
     this.#queue = new KeyedQueue((jobs) => builder.run(jobs), { maxRuns: wholeOption('maxBatchesInFlight', options.maxBatchesInFlight, 2) });
   }
 
@@ -128,7 +143,10 @@ export class GatewayListener {
       this.#requests.failAll(`the cache lost its data (${reason}); the guild's members come back with its next GUILD_CREATE`);
       const source = this.#source;
       if (!source?.destroy || !source.connect) {
-        this.#logger.warn(`the cache lost its data (${reason}); ${this.#guilds.knownCount} guild(s) are stale until their next GUILD_CREATE (the source can't reconnect its shards)`, {});
+        this.#logger.warn(
+          `the cache lost its data (${reason}); ${this.#guilds.knownCount} guild(s) are stale until their next GUILD_CREATE (the source can't reconnect its shards)`,
+          {},
+        );
         return;
       }
       this.#logger.warn(`the cache lost its data (${reason}); reconnecting every shard for a fresh session`, {});
@@ -136,7 +154,9 @@ export class GatewayListener {
         await source.destroy();
         await source.connect();
       } catch (error) {
-        this.#logger.error(`could not reconnect the shards after the cache lost its data: ${error instanceof Error ? error.message : String(error)}`, { error });
+        this.#logger.error(`could not reconnect the shards after the cache lost its data: ${error instanceof Error ? error.message : String(error)}`, {
+          error,
+        });
       }
     };
     this.#resyncing = run().finally(() => {
@@ -252,7 +272,10 @@ export class GatewayListener {
     const meta = data?.meta;
     if (typeof meta?.nonce === 'string' && this.#requests.has(meta.nonce)) {
       const guild = String(meta.guild_id);
-      this.#requests.fail(meta.nonce, new MemberRequestError(`requestMembers(${guild}) was rate limited by Discord; retry after ${String(data?.retry_after)} s`, guild));
+      this.#requests.fail(
+        meta.nonce,
+        new MemberRequestError(`requestMembers(${guild}) was rate limited by Discord; retry after ${String(data?.retry_after)} s`, guild),
+      );
     }
   }
 
@@ -305,7 +328,10 @@ export class GatewayListener {
     this.#logger.warn(`skipped a malformed ${job.t}: ${error.message}`, { shardId: job.shardId });
     const nonce = (job.d as { nonce?: unknown } | null)?.nonce;
     if (job.t === GatewayDispatchEvents.GuildMembersChunk && typeof nonce === 'string' && this.#requests.has(nonce)) {
-      this.#requests.fail(nonce, new MemberRequestError(`a member chunk of guild ${job.guildId ?? '?'} was malformed: ${error.message}`, job.guildId ?? '', error));
+      this.#requests.fail(
+        nonce,
+        new MemberRequestError(`a member chunk of guild ${job.guildId ?? '?'} was malformed: ${error.message}`, job.guildId ?? '', error),
+      );
     }
   }
 
@@ -322,7 +348,10 @@ export class GatewayListener {
     for (const job of jobs) {
       const nonce = (job.d as { nonce?: unknown } | null)?.nonce;
       if (job.t === GatewayDispatchEvents.GuildMembersChunk && typeof nonce === 'string') {
-        this.#requests.fail(nonce, new MemberRequestError(`a member chunk of guild ${job.guildId ?? '?'} could not be written: ${error.message}`, job.guildId ?? '', cause));
+        this.#requests.fail(
+          nonce,
+          new MemberRequestError(`a member chunk of guild ${job.guildId ?? '?'} could not be written: ${error.message}`, job.guildId ?? '', cause),
+        );
       }
     }
     this.#dispatcher.error(error);

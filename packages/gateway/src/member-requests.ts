@@ -83,7 +83,8 @@ export class MemberRequests {
 
   /** Reject every in-flight request (the listener was detached). */
   failAll(reason: string): void {
-    for (const [nonce, pending] of this.#pending) this.fail(nonce, new MemberRequestError(`requestMembers(${pending.guildId}) aborted: ${reason}`, pending.guildId));
+    for (const [nonce, pending] of this.#pending)
+      this.fail(nonce, new MemberRequestError(`requestMembers(${pending.guildId}) aborted: ${reason}`, pending.guildId));
   }
 
   #settle(nonce: string): void {

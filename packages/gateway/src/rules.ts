@@ -104,7 +104,8 @@ export function resolveRules(rules: CacheRules = {}): ResolvedRules {
     messages = ttlMs === undefined ? { perChannel } : { perChannel, ttlMs };
   }
   const requestMembers = rules.requestMembers ?? false;
-  if (![false, 'large', 'all'].includes(requestMembers)) throw new TypeError(`rules.requestMembers must be 'large', 'all' or false, got ${String(requestMembers)}`);
+  if (![false, 'large', 'all'].includes(requestMembers))
+    throw new TypeError(`rules.requestMembers must be 'large', 'all' or false, got ${String(requestMembers)}`);
   if (requestMembers !== false && r.members === 'none') throw new TypeError(`rules.requestMembers needs members cached (rules.members is 'none')`);
   if (rules.userRetentionMs !== undefined && !(rules.userRetentionMs > 0)) {
     throw new TypeError(`rules.userRetentionMs must be a positive number, got ${String(rules.userRetentionMs)}`);

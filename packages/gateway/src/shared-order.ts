@@ -205,7 +205,16 @@ export class SharedOrder {
   #merge(userId: Snowflake, patch: UserFields, s: number): UserFields | undefined {
     const state = this.#users.get(userId);
     if (state === undefined) {
-      this.#touched = { base: -1, value: undefined, merged: undefined, stamps: undefined, recent: [{ patch, s }], exact: true, max: s, version: ++this.#version };
+      this.#touched = {
+        base: -1,
+        value: undefined,
+        merged: undefined,
+        stamps: undefined,
+        recent: [{ patch, s }],
+        exact: true,
+        max: s,
+        version: ++this.#version,
+      };
       this.#users.set(userId, this.#touched);
       return patch;
     }

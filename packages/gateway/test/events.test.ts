@@ -55,7 +55,15 @@ const rows: Row[] = [
     name: 'READY sets me, marks listed guilds unavailable, drops cached guilds of this shard it does not list',
     before: [...both, mutation.set('me', user(ME, { username: 'old-me' }))],
     t: 'READY',
-    d: { v: 10, user: user(ME, { bot: true }), guilds: [{ id: G, unavailable: true }], session_id: 's', resume_gateway_url: 'ws://x', shard: [0, 1], application: { id: ME, flags: 0 } },
+    d: {
+      v: 10,
+      user: user(ME, { bot: true }),
+      guilds: [{ id: G, unavailable: true }],
+      session_id: 's',
+      resume_gateway_url: 'ws://x',
+      shard: [0, 1],
+      application: { id: ME, flags: 0 },
+    },
     async after(cache) {
       expect((await cache.getMe()).username).toBe(`user${ME}`);
       const g = await cache.getGuild(G);
@@ -379,7 +387,13 @@ const rows: Row[] = [
     name: 'GUILD_MEMBERS_CHUNK sets members, users and presences',
     before: both,
     t: 'GUILD_MEMBERS_CHUNK',
-    d: { guild_id: G, members: [member('210'), member('211')], chunk_index: 0, chunk_count: 1, presences: [{ user: { id: '210' }, status: 'dnd', activities: [] }] },
+    d: {
+      guild_id: G,
+      members: [member('210'), member('211')],
+      chunk_index: 0,
+      chunk_count: 1,
+      presences: [{ user: { id: '210' }, status: 'dnd', activities: [] }],
+    },
     async after(cache) {
       expect(await cache.iterMembersForGuild(G).len()).toBe(3);
       expect((await cache.getUser('211')).username).toBe('user211');
@@ -436,7 +450,11 @@ const rows: Row[] = [
     name: 'MESSAGE_CREATE sets the message (without member) and merges the author member',
     before: both,
     t: 'MESSAGE_CREATE',
-    d: { ...message('230', '11', '15'), author: user('15', { avatar: 'fresh' }), member: { roles: ['13'], nick: 'talker', joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 } },
+    d: {
+      ...message('230', '11', '15'),
+      author: user('15', { avatar: 'fresh' }),
+      member: { roles: ['13'], nick: 'talker', joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 },
+    },
     async after(cache) {
       const m = await cache.getMessage('230');
       expect(m.content).toBe('message 230');

@@ -51,7 +51,8 @@ export const channel = (id: string, guildId: string, extra: Record<string, unkno
   ...extra,
 });
 
-export const thread = (id: string, guildId: string, parentId: string) => channel(id, guildId, { type: 11, parent_id: parentId, thread_metadata: { archived: false } });
+export const thread = (id: string, guildId: string, parentId: string) =>
+  channel(id, guildId, { type: 11, parent_id: parentId, thread_metadata: { archived: false } });
 
 export const role = (id: string, guildId: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -69,7 +70,13 @@ export const role = (id: string, guildId: string, extra: Record<string, unknown>
 
 export const emoji = (id: string, guildId: string) => ({ id, guild_id: guildId, name: `emoji${id}`, roles: [], animated: false, available: true });
 
-export const presence = (guildId: string, userId: string, status = 'online') => ({ user: { id: userId }, guild_id: guildId, status, activities: [], client_status: { desktop: status } });
+export const presence = (guildId: string, userId: string, status = 'online') => ({
+  user: { id: userId },
+  guild_id: guildId,
+  status,
+  activities: [],
+  client_status: { desktop: status },
+});
 
 export const voice = (guildId: string, userId: string, channelId: string) => ({
   guild_id: guildId,

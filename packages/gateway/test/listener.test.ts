@@ -200,9 +200,17 @@ describe('ordering and handlers', () => {
   it('writes a long run of one guild in batches of about maxBatchMutations (default 5 000), whole events each', async () => {
     /** Twelve chunks of 1 000 members: 12 000 member sets, handed over in one tick (one run of the queue). */
     const chunks = Array.from({ length: 12 }, (_, c) =>
-      dispatch('GUILD_MEMBERS_CHUNK', { guild_id: G, members: Array.from({ length: 1000 }, (_, i) => member(String(1_000_000 + c * 1000 + i))), chunk_index: c, chunk_count: 12 }),
+      dispatch('GUILD_MEMBERS_CHUNK', {
+        guild_id: G,
+        members: Array.from({ length: 1000 }, (_, i) => member(String(1_000_000 + c * 1000 + i))),
+        chunk_index: c,
+        chunk_count: 12,
+      }),
     );
-    for (const [options, expected] of [[{}, [5000, 5000, 2000]], [{ maxBatchMutations: 2500 }, [3000, 3000, 3000, 3000]]] as const) {
+    for (const [options, expected] of [
+      [{}, [5000, 5000, 2000]],
+      [{ maxBatchMutations: 2500 }, [3000, 3000, 3000, 3000]],
+    ] as const) {
       const sizes: number[] = [];
       const cache = new (class extends MemoryCache {
         override apply(batch: readonly Mutation[]): Promise<void> {
@@ -237,7 +245,8 @@ describe('ordering and handlers', () => {
         return super.apply(batch, options?.old ? { old: options.old } : undefined);
       }
     }
-    const nick = (m: Mutation): string | undefined => ((m as { patch?: { nick?: string } }).patch ?? (m as { value?: { nick?: string } }).value)?.nick ?? undefined;
+    const nick = (m: Mutation): string | undefined =>
+      ((m as { patch?: { nick?: string } }).patch ?? (m as { value?: { nick?: string } }).value)?.nick ?? undefined;
     /** 60 nick changes of one member, 2 mutations per batch at most: the run is handed over in many batches. */
     async function run(cache: SlowOrderedCache): Promise<{ listener: GatewayListener; confirmed: string[] }> {
       await cache.open();
@@ -289,11 +298,25 @@ describe('ordering and handlers', () => {
     const listener = new GatewayListener(cache);
     const seen: string[] = [];
     listener.on('GUILD_MEMBER_ADD', async (d) => {
-      seen.push(`immediate cached=${await cache.getMember(G, d.user.id).then(() => true, (e) => !(e instanceof EntryNotFound))}`);
+      seen.push(
+        `immediate cached=${await cache.getMember(G, d.user.id).then(
+          () => true,
+          (e) => !(e instanceof EntryNotFound),
+        )}`,
+      );
     });
-    listener.on('GUILD_MEMBER_ADD', async (d) => {
-      seen.push(`confirmed cached=${await cache.getMember(G, d.user.id).then(() => true, () => false)}`);
-    }, { confirm: true });
+    listener.on(
+      'GUILD_MEMBER_ADD',
+      async (d) => {
+        seen.push(
+          `confirmed cached=${await cache.getMember(G, d.user.id).then(
+            () => true,
+            () => false,
+          )}`,
+        );
+      },
+      { confirm: true },
+    );
     listener.handle(dispatch('GUILD_MEMBER_ADD', { ...member('5'), guild_id: G }));
     await listener.idle();
     await new Promise((resolve) => setImmediate(resolve));
@@ -307,9 +330,13 @@ describe('ordering and handlers', () => {
     const handler = () => void seen.push('removed');
     listener.on('CHANNEL_CREATE', handler, { confirm: true });
     listener.off('CHANNEL_CREATE', handler);
-    listener.on('CHANNEL_CREATE', () => {
-      throw new Error('handler bug');
-    }, { confirm: true });
+    listener.on(
+      'CHANNEL_CREATE',
+      () => {
+        throw new Error('handler bug');
+      },
+      { confirm: true },
+    );
     listener.on('CHANNEL_CREATE', () => void seen.push('kept'), { confirm: true });
     listener.handle(dispatch('CHANNEL_CREATE', channel('11', G)));
     await listener.idle();
@@ -357,7 +384,10 @@ describe('requestMembers', () => {
     const nonce = payload.d.nonce as string;
     expect(nonce.length).toBeLessThanOrEqual(32);
     let settled = false;
-    void request.then(() => (settled = true), () => (settled = true));
+    void request.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     listener.handle(dispatch('GUILD_MEMBERS_CHUNK', { guild_id: guildId, members: [member('5')], chunk_index: 1, chunk_count: 2, nonce }));
     await listener.idle();
     expect(settled).toBe(false);
@@ -375,8 +405,25 @@ describe('requestMembers', () => {
   });
 
   it("requests a large guild's members after its GUILD_CREATE when the rule says so, and only then", async () => {
-    const snapshot = (id: string, large: boolean) => dispatch('GUILD_CREATE', { ...guild(id), large, members: [member('5')], channels: [], threads: [], roles: [], emojis: [], presences: [], voice_states: [], member_count: 2, joined_at: '2024-01-01T00:00:00.000Z' });
-    for (const [policy, expected] of [[false, []], ['large', [G]], ['all', [G, G2]]] as const) {
+    const snapshot = (id: string, large: boolean) =>
+      dispatch('GUILD_CREATE', {
+        ...guild(id),
+        large,
+        members: [member('5')],
+        channels: [],
+        threads: [],
+        roles: [],
+        emojis: [],
+        presences: [],
+        voice_states: [],
+        member_count: 2,
+        joined_at: '2024-01-01T00:00:00.000Z',
+      });
+    for (const [policy, expected] of [
+      [false, []],
+      ['large', [G]],
+      ['all', [G, G2]],
+    ] as const) {
       const listener = new GatewayListener(await openCache(), { requestMembers: policy });
       const source = fakeSource();
       listener.attach(source);

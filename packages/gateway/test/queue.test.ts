@@ -20,20 +20,23 @@ function controlled(options: ConstructorParameters<typeof KeyedQueue<Item>>[1] =
   const runs: Array<{ items: string[]; keys: readonly string[]; finish: () => void }> = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  const queue = new KeyedQueue<Item>((items, keys) => {
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    return new Promise<void>((resolve) => {
-      runs.push({
-        items: items.map((i) => `${i.key}${i.n}`),
-        keys,
-        finish: () => {
-          inFlight--;
-          resolve();
-        },
+  const queue = new KeyedQueue<Item>(
+    (items, keys) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      return new Promise<void>((resolve) => {
+        runs.push({
+          items: items.map((i) => `${i.key}${i.n}`),
+          keys,
+          finish: () => {
+            inFlight--;
+            resolve();
+          },
+        });
       });
-    });
-  }, { slowRunMs: 60_000, ...options }); // runs last as long as a test holds them: none is slow unless the test says so
+    },
+    { slowRunMs: 60_000, ...options },
+  ); // runs last as long as a test holds them: none is slow unless the test says so
   const push = (key: string, n: number, exclusive = false): void => queue.push(key, { key, n }, exclusive);
   /** The items of every run started so far. */
   const started = (): string[][] => runs.map((r) => r.items);

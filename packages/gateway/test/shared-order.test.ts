@@ -13,8 +13,18 @@ const U = '77';
 
 const named = (username: string) => user(U, { username });
 const guildCreate = (id: string, username: string) =>
-  dispatch('GUILD_CREATE', { ...guild(id), channels: [], threads: [], roles: [], emojis: [], members: [member(U, { user: named(username) })], presences: [], voice_states: [] });
-const memberUpdate = (guildId: string, username: string, nick: string) => dispatch('GUILD_MEMBER_UPDATE', { ...member(U, { user: named(username), nick }), guild_id: guildId });
+  dispatch('GUILD_CREATE', {
+    ...guild(id),
+    channels: [],
+    threads: [],
+    roles: [],
+    emojis: [],
+    members: [member(U, { user: named(username) })],
+    presences: [],
+    voice_states: [],
+  });
+const memberUpdate = (guildId: string, username: string, nick: string) =>
+  dispatch('GUILD_MEMBER_UPDATE', { ...member(U, { user: named(username), nick }), guild_id: guildId });
 const chunk = (guildId: string, username: string) =>
   dispatch('GUILD_MEMBERS_CHUNK', { guild_id: guildId, members: [member(U, { user: named(username) })], chunk_index: 0, chunk_count: 1 });
 const presenceWith = (guildId: string, username: string) => dispatch('PRESENCE_UPDATE', { ...presence(guildId, U), user: { id: U, username } });
@@ -90,7 +100,10 @@ describe('users keep gateway order across guilds', () => {
     await cache.open();
     const listener = new GatewayListener(cache, {}, { logger: recordingLogger() });
     const me = (username: string) => ({ ...user('9'), username });
-    listener.handle(dispatch('READY', { v: 10, user: me('ready'), guilds: [], session_id: 's', resume_gateway_url: 'wss://x', application: { id: '9', flags: 0 } }), 0);
+    listener.handle(
+      dispatch('READY', { v: 10, user: me('ready'), guilds: [], session_id: 's', resume_gateway_url: 'wss://x', application: { id: '9', flags: 0 } }),
+      0,
+    );
     for (let i = 0; i < 20; i++) {
       listener.handle(guildCreate(String(3000 + i), `u${i}`), 0);
       listener.handle(dispatch('USER_UPDATE', me(`me${i}`)), 0);

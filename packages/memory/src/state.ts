@@ -59,7 +59,9 @@ export function storeKey(resource: ResourceName, key: CheckedKey): string {
 }
 
 /** The index readers of a resource: one per scope it has, each reading the parent id with abc's `scopeIdOf`. */
-function scoped<R extends 'channel' | 'emoji' | 'role' | 'presence' | 'voiceState' | 'message' | 'invite'>(resource: R): Record<string, ScopeReader<EntityMap[R]>> {
+function scoped<R extends 'channel' | 'emoji' | 'role' | 'presence' | 'voiceState' | 'message' | 'invite'>(
+  resource: R,
+): Record<string, ScopeReader<EntityMap[R]>> {
   const readers: Record<string, ScopeReader<EntityMap[R]>> = {};
   for (const scope of RESOURCE_SCOPES[resource]) readers[scope] = (value) => scopeIdOf(resource, scope, value);
   return readers;

@@ -5,7 +5,8 @@ import { MemoryCache } from '@sake/memory';
 const user = (id: string) => ({ id, username: `u${id}`, discriminator: '0', global_name: null, avatar: null });
 const member = (guildId: string, userId: string): MemberEntity =>
   ({ guild_id: guildId, user: user(userId), roles: [], joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 }) as MemberEntity;
-const message = (id: string, channelId: string): MessageEntity => ({ id, channel_id: channelId, guild_id: '1', author: user('9'), content: id }) as unknown as MessageEntity;
+const message = (id: string, channelId: string): MessageEntity =>
+  ({ id, channel_id: channelId, guild_id: '1', author: user('9'), content: id }) as unknown as MessageEntity;
 
 describe('MemoryCache specifics', () => {
   it('expires users no member refers to after userTtlMs, and never a referenced one', async () => {
@@ -59,14 +60,18 @@ describe('MemoryCache specifics', () => {
     expect(cache.reportsOld).toBe(true);
     expect(await cache.apply([mutation.set('user', user('1'))])).toBeUndefined();
     expect(await cache.apply([mutation.set('user', user('1'))], { old: [] })).toEqual({ old: [] });
-    const result = (await cache.apply([mutation.merge('user', { userId: '1' }, { username: 'renamed' }), mutation.delete('user', { userId: '1' })], { old: [0, 1, 0] })) as ApplyResult;
+    const result = (await cache.apply([mutation.merge('user', { userId: '1' }, { username: 'renamed' }), mutation.delete('user', { userId: '1' })], {
+      old: [0, 1, 0],
+    })) as ApplyResult;
     const [beforeMerge, beforeDelete, again] = result.old as Array<{ username: string }>;
     expect(beforeMerge?.username).toBe('u1');
     expect(beforeDelete?.username).toBe('renamed');
     expect(again).toEqual(beforeMerge);
     expect(again).not.toBe(beforeMerge);
     await cache.apply([mutation.set('user', user('2'))]);
-    const [old] = ((await cache.apply([mutation.merge('user', { userId: '2' }, { global_name: 'x' })], { old: [0] })) as ApplyResult).old as Array<{ username: string }>;
+    const [old] = ((await cache.apply([mutation.merge('user', { userId: '2' }, { global_name: 'x' })], { old: [0] })) as ApplyResult).old as Array<{
+      username: string;
+    }>;
     old!.username = 'mutated by the caller';
     expect((await cache.getUser('2')).username).toBe('u2');
   });
@@ -84,7 +89,10 @@ describe('MemoryCache specifics', () => {
   it('removeRole tolerates members upserted without a roles array', async () => {
     const cache = new MemoryCache();
     await cache.open();
-    await cache.apply([mutation.merge('member', { guildId: '1', userId: '2' }, { nick: 'partial' }, true), mutation.set('member', { ...member('1', '3'), roles: ['7'] })]);
+    await cache.apply([
+      mutation.merge('member', { guildId: '1', userId: '2' }, { nick: 'partial' }, true),
+      mutation.set('member', { ...member('1', '3'), roles: ['7'] }),
+    ]);
     await cache.apply([mutation.removeRole('1', '7')]);
     expect((await cache.getMember('1', '3')).roles).toEqual([]);
     expect((await cache.getMember('1', '2')).nick).toBe('partial');

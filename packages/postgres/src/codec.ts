@@ -28,7 +28,10 @@ export function decode(schema: string, resource: ResourceName, key: string, vers
     throw new InvalidDataFound(locator(schema, resource, key), `row format ${String(version)} is not one this @sake/postgres reads (${ROW_FORMAT})`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new InvalidDataFound(locator(schema, resource, key), `data is not an entity object (got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data})`);
+    throw new InvalidDataFound(
+      locator(schema, resource, key),
+      `data is not an entity object (got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data})`,
+    );
   }
   return data as Entity;
 }

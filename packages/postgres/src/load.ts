@@ -33,7 +33,9 @@ export function loadStatement(schema: string, plan: LoadPlan): Statement | undef
   for (const [resource, scopes] of plan.scopes) {
     for (const [scope, parents] of scopes) {
       const column = TABLES[resource].scopes[scope]!;
-      parts.push(`${head(resource)}, false AS d, NULL::smallint AS v, NULL::json AS data FROM ${qualified(schema, resource)} t WHERE t.${column} = ANY(${param([...parents])}::text[])`);
+      parts.push(
+        `${head(resource)}, false AS d, NULL::smallint AS v, NULL::json AS data FROM ${qualified(schema, resource)} t WHERE t.${column} = ANY(${param([...parents])}::text[])`,
+      );
     }
   }
   for (const { guildId, roleId } of plan.roleScans) {
@@ -41,7 +43,9 @@ export function loadStatement(schema: string, plan: LoadPlan): Statement | undef
     // big guild reads few rows. A text match, not `data->'roles'`: json operators de-escape the
     // document and refuse a \u0000 anywhere in it. It may also match the id elsewhere in a member;
     // the semantics check `roles` itself.
-    parts.push(`${head('member')}, true AS d, t.v, t.data FROM ${qualified(schema, 'member')} t WHERE t.guild_id = ${param(guildId)} AND t.data::text LIKE ${param(`%"${roleId}"%`)}`);
+    parts.push(
+      `${head('member')}, true AS d, t.v, t.data FROM ${qualified(schema, 'member')} t WHERE t.guild_id = ${param(guildId)} AND t.data::text LIKE ${param(`%"${roleId}"%`)}`,
+    );
   }
   if (parts.length === 0) return undefined;
   return { text: parts.join('\nUNION ALL\n'), values };

@@ -64,8 +64,16 @@ export class PointReads {
       const single = waiters.length === 1;
       rows = await conn.query<Row>(
         single
-          ? { name: `sake:${schema}:get:${resource}`, text: `${selectFrom(schema, resource)} WHERE e.k = $2 AND ${LIVE}`, values: [this.#ctx.now(), waiters[0]!.key] }
-          : { name: `sake:${schema}:getmany:${resource}`, text: `${selectFrom(schema, resource)} WHERE e.k = ANY($2::text[]) AND ${LIVE}`, values: [this.#ctx.now(), [...new Set(waiters.map((w) => w.key))]] },
+          ? {
+              name: `sake:${schema}:get:${resource}`,
+              text: `${selectFrom(schema, resource)} WHERE e.k = $2 AND ${LIVE}`,
+              values: [this.#ctx.now(), waiters[0]!.key],
+            }
+          : {
+              name: `sake:${schema}:getmany:${resource}`,
+              text: `${selectFrom(schema, resource)} WHERE e.k = ANY($2::text[]) AND ${LIVE}`,
+              values: [this.#ctx.now(), [...new Set(waiters.map((w) => w.key))]],
+            },
         single ? `get ${resource} ${waiters[0]!.key}` : `get ${waiters.length} ${resource} entries`,
       );
     } catch (err) {

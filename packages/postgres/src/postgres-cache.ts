@@ -5,7 +5,18 @@
  * the read path (reads.ts) and the write path (writer.ts) to the public
  * methods (resource-methods.ts).
  */
-import { CHANNEL_CHILD_RESOURCES, ClosedClient, LazyCacheIterator, mutation, type ApplyOptions, type ApplyResult, type Backend, type CacheIterator, type Mutation, type ResourceName } from '@sake/abc';
+import {
+  CHANNEL_CHILD_RESOURCES,
+  ClosedClient,
+  LazyCacheIterator,
+  mutation,
+  type ApplyOptions,
+  type ApplyResult,
+  type Backend,
+  type CacheIterator,
+  type Mutation,
+  type ResourceName,
+} from '@sake/abc';
 import { Connection, type Statement } from './connection.js';
 import { PointReads } from './point-reads.js';
 import { clearAllStatement, countEntries, iterEntries, type ReadContext } from './reads.js';
@@ -88,7 +99,10 @@ export class PostgresCache extends ResourceMethods implements Backend {
         // database, which a role given a schema by its DBA does not have.
         const [, found] = await run([
           lockStatement(schema),
-          { text: 'SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema, to_regclass($2) IS NOT NULL AS meta', values: [schema, metaTable(schema)] },
+          {
+            text: 'SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema, to_regclass($2) IS NOT NULL AS meta',
+            values: [schema, metaTable(schema)],
+          },
         ]);
         if (found?.[0]?.schema !== true) await run([{ text: `CREATE SCHEMA ${quoteIdent(schema)}` }]);
         if (found?.[0]?.meta !== true) await run([{ text: `CREATE TABLE ${metaTable(schema)} (name text PRIMARY KEY, value text NOT NULL)` }]);
@@ -167,7 +181,11 @@ export class PostgresCache extends ResourceMethods implements Backend {
     }
     // Under the write lock: a batch running meanwhile must not write back a row it loaded before this delete.
     await this.#locked(`delete ${resource}`, [
-      { name: `sake:${this.#options.schema}:delete:${resource}`, text: `DELETE FROM ${qualified(this.#options.schema, resource)} WHERE k = $1`, values: [storeKey(resource, key)] },
+      {
+        name: `sake:${this.#options.schema}:delete:${resource}`,
+        text: `DELETE FROM ${qualified(this.#options.schema, resource)} WHERE k = $1`,
+        values: [storeKey(resource, key)],
+      },
     ]);
   }
 
@@ -190,7 +208,10 @@ export class PostgresCache extends ResourceMethods implements Backend {
   protected override async clearEntries(resource: ResourceName, scope?: string, parent?: string): Promise<void> {
     this.#assertAlive();
     if (scope === undefined) {
-      await this.#locked(`clear ${resource}`, [...(resource === 'channel' ? this.#cascadeAll() : []), clearAllStatement(this.#reads, resource, this.#options.userTtlMs)]);
+      await this.#locked(`clear ${resource}`, [
+        ...(resource === 'channel' ? this.#cascadeAll() : []),
+        clearAllStatement(this.#reads, resource, this.#options.userTtlMs),
+      ]);
       return;
     }
     if (resource === 'channel' || (resource === 'member' && this.#options.userTtlMs !== undefined)) {
@@ -198,6 +219,8 @@ export class PostgresCache extends ResourceMethods implements Backend {
       return;
     }
     const column = TABLES[resource].scopes[scope]!;
-    await this.#locked(`clear ${resource} for ${scope} ${parent}`, [{ text: `DELETE FROM ${qualified(this.#options.schema, resource)} WHERE ${column} = $1`, values: [parent] }]);
+    await this.#locked(`clear ${resource} for ${scope} ${parent}`, [
+      { text: `DELETE FROM ${qualified(this.#options.schema, resource)} WHERE ${column} = $1`, values: [parent] },
+    ]);
   }
 }

@@ -133,9 +133,13 @@ export function checkVersion(schema: string, stored: string | undefined): Versio
   const version = /^\d+$/.test(stored) ? Number(stored) : Number.NaN;
   if (version === SCHEMA_VERSION) return 'ok';
   if (version > SCHEMA_VERSION) {
-    throw new BackendError(`schema ${JSON.stringify(schema)} has sake table layout ${version}, newer than this @sake/postgres (layout ${SCHEMA_VERSION}): upgrade @sake/postgres`);
+    throw new BackendError(
+      `schema ${JSON.stringify(schema)} has sake table layout ${version}, newer than this @sake/postgres (layout ${SCHEMA_VERSION}): upgrade @sake/postgres`,
+    );
   }
-  throw new BackendError(`schema ${JSON.stringify(schema)} has an unknown sake table layout ${JSON.stringify(stored)} (this @sake/postgres writes ${SCHEMA_VERSION}): refusing to touch it`);
+  throw new BackendError(
+    `schema ${JSON.stringify(schema)} has an unknown sake table layout ${JSON.stringify(stored)} (this @sake/postgres writes ${SCHEMA_VERSION}): refusing to touch it`,
+  );
 }
 
 /** `"schema".meta`: one row per setting, `layout` = {@link SCHEMA_VERSION}. */

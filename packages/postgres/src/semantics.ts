@@ -5,7 +5,15 @@
  * contract changes, MemoryCache and this file change together; the plan
  * (plan.ts) says what each mutation needs loaded.
  */
-import { applyReactionChange, CHANNEL_CHILD_RESOURCES, scopeIdOf, smallestSnowflakes, type CheckedMutation, type ReactionChange, type ResourceName } from '@sake/abc';
+import {
+  applyReactionChange,
+  CHANNEL_CHILD_RESOURCES,
+  scopeIdOf,
+  smallestSnowflakes,
+  type CheckedMutation,
+  type ReactionChange,
+  type ResourceName,
+} from '@sake/abc';
 import { joinMember, storedMember, type Entity } from './codec.js';
 import { OverlayTable, type ParentReader } from './overlay.js';
 

@@ -61,12 +61,7 @@ export async function applyBatch(ctx: WriterContext, batch: readonly Mutation[],
   return { old: wanted.map((i) => copyEntity(found.get(i))) };
 }
 
-async function runBatch(
-  ctx: WriterContext,
-  run: Runner,
-  checked: readonly CheckedMutation[],
-  reported: ReadonlySet<number>,
-): Promise<Map<number, unknown>> {
+async function runBatch(ctx: WriterContext, run: Runner, checked: readonly CheckedMutation[], reported: ReadonlySet<number>): Promise<Map<number, unknown>> {
   const now = ctx.now();
   const tables = newTables(ctx.schema, now);
   const lock = lockStatement(ctx.schema);

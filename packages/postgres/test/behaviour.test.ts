@@ -97,7 +97,7 @@ describe('reads', () => {
 });
 
 describe('user retention (userTtlMs), against MemoryCache on the same clock', () => {
-  it('members removed by delete, replaceForGuild, clearFor and clears start their user\'s retention as MemoryCache does', async () => {
+  it("members removed by delete, replaceForGuild, clearFor and clears start their user's retention as MemoryCache does", async () => {
     let now = 5_000_000;
     const clock = (): number => now;
     const pg = await opened({ userTtlMs: 1_000, now: clock });
@@ -108,7 +108,12 @@ describe('user retention (userTtlMs), against MemoryCache on the same clock', ()
     const users = Array.from({ length: 6 }, () => fixtures.user(id()));
     const member = (g: string, i: number) => fixtures.member(g, users[i]!);
     const steps: Array<(b: Backend) => Promise<unknown>> = [
-      (b) => b.apply([...[0, 1, 2, 3, 4].map((i) => mutation.set('member', member(g1, i))), mutation.set('member', member(g2, 1)), mutation.set('user', users[5]!, { ttlMs: 500 })]),
+      (b) =>
+        b.apply([
+          ...[0, 1, 2, 3, 4].map((i) => mutation.set('member', member(g1, i))),
+          mutation.set('member', member(g2, 1)),
+          mutation.set('user', users[5]!, { ttlMs: 500 }),
+        ]),
       (b) => b.apply([mutation.delete('member', { guildId: g1, userId: users[0]!.id })]),
       (b) => b.apply([mutation.replaceForGuild('member', g1, [member(g1, 3), member(g1, 4)])]),
       (b) => b.deleteMember(g2, users[1]!.id),
@@ -139,11 +144,14 @@ describe('the schema', () => {
   it('a schema written by a newer or an unknown table layout is refused on open, before anything is written', async () => {
     const first = await opened();
     await first.close();
-    for (const [value, message] of [['2', /newer/], ['garbage', /unknown/]] as const) {
+    for (const [value, message] of [
+      ['2', /newer/],
+      ['garbage', /unknown/],
+    ] as const) {
       await sql(`UPDATE "${first.schema}".meta SET value = $1 WHERE name = 'layout'`, [value]);
       const again = new PostgresCache(pgUrl(), { schema: first.schema, sweepIntervalMs: 0 });
       caches.push(again);
-      await expect(again.open()).rejects.toSatisfy((err: unknown) => err instanceof BackendError && message.test((err).message));
+      await expect(again.open()).rejects.toSatisfy((err: unknown) => err instanceof BackendError && message.test(err.message));
       expect(again.isAlive).toBe(false);
     }
   });

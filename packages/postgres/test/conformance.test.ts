@@ -10,5 +10,6 @@ runConformance('PostgresCache', () => freshCache({ sweepIntervalMs: 0 }), {
   corrupt: corruptEntry,
   reportsOld: true,
   honoursAfter: true,
-  unreachable: () => new PostgresCache('postgres://sake@127.0.0.1:1/postgres', { schema: uniqueSchema('down'), connectTimeoutMs: 1000, commandTimeoutMs: 1000 }),
+  unreachable: () =>
+    new PostgresCache('postgres://sake@127.0.0.1:1/postgres', { schema: uniqueSchema('down'), connectTimeoutMs: 1000, commandTimeoutMs: 1000 }),
 });

@@ -70,7 +70,12 @@ describe('a server that dies', () => {
     const { guildId, batch } = guildBatch(3);
     await cache.apply(batch);
     await s.kill9();
-    const calls: Array<() => Promise<unknown>> = [() => cache.getGuild(guildId), () => cache.apply(guildBatch(2).batch), () => cache.iterMembersForGuild(guildId).toArray(), () => cache.iterGuilds().len()];
+    const calls: Array<() => Promise<unknown>> = [
+      () => cache.getGuild(guildId),
+      () => cache.apply(guildBatch(2).batch),
+      () => cache.iterMembersForGuild(guildId).toArray(),
+      () => cache.iterGuilds().len(),
+    ];
     for (const call of calls) {
       const { err, ms } = await failure(call);
       expect(err).toBeInstanceOf(BackendError);
@@ -139,7 +144,10 @@ describe('a server that dies', () => {
       await eventually(() => cache.iterGuilds().len());
     }
     // At least one kill must have cut a batch, or the test proved nothing about a half-applied batch.
-    expect(outcomes.some((o) => o.includes(':failed:')), outcomes.join(', ')).toBe(true);
+    expect(
+      outcomes.some((o) => o.includes(':failed:')),
+      outcomes.join(', '),
+    ).toBe(true);
     const after = guildBatch(5);
     await cache.apply(after.batch);
     expect(await cache.iterMembersForGuild(after.guildId).len()).toBe(5);
@@ -147,7 +155,7 @@ describe('a server that dies', () => {
 });
 
 describe('statements that wait too long', () => {
-  it('a read and a batch blocked by another session\'s table lock reject with BackendError within commandTimeoutMs, and nothing stays stuck', async () => {
+  it("a read and a batch blocked by another session's table lock reject with BackendError within commandTimeoutMs, and nothing stays stuck", async () => {
     const cache = track(freshCache({ commandTimeoutMs: TIMEOUT }));
     await cache.open();
     const blocker = new pg.Client({ connectionString: pgUrl() });
@@ -175,7 +183,12 @@ describe('credentials and ids', () => {
   it('a password in the URL never appears in an error, its stack or its inspection', async () => {
     const secret = 'S3cr3t-Passw0rd';
     // A refused connection, and a server that answers with an error (a database that does not exist).
-    for (const url of [`postgres://sake:${secret}@127.0.0.1:1/postgres`, pgUrl().replace('sake@', `sake:${secret}@`).replace(/\/postgres$/, '/no_such_db')]) {
+    for (const url of [
+      `postgres://sake:${secret}@127.0.0.1:1/postgres`,
+      pgUrl()
+        .replace('sake@', `sake:${secret}@`)
+        .replace(/\/postgres$/, '/no_such_db'),
+    ]) {
       const cache = track(new PostgresCache(url, { schema: uniqueSchema('cred'), connectTimeoutMs: TIMEOUT }));
       const { err } = await failure(() => cache.open(), 'open()');
       expect(err).toBeInstanceOf(BackendError);

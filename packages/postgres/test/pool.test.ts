@@ -18,7 +18,7 @@ afterAll(async () => {
   await endSql();
 }, 300_000);
 
-runConformance('PostgresCache on a caller\'s pg.Pool (not pipelined)', () => new PostgresCache(pool(), { schema: uniqueSchema('pool'), sweepIntervalMs: 0 }), {
+runConformance("PostgresCache on a caller's pg.Pool (not pipelined)", () => new PostgresCache(pool(), { schema: uniqueSchema('pool'), sweepIntervalMs: 0 }), {
   resources: ['member', 'user', 'message'],
   reportsOld: true,
   honoursAfter: true,

@@ -78,7 +78,11 @@ class TrackedEntries {
   }
 
   get(resource: ResourceName, key: AnyKey): Tracked | undefined {
-    if (isPairKeyed(resource)) return this.#byPair.get(resource)?.get(key.guildId ?? '')?.get(key.userId ?? '');
+    if (isPairKeyed(resource))
+      return this.#byPair
+        .get(resource)
+        ?.get(key.guildId ?? '')
+        ?.get(key.userId ?? '');
     return this.#byId.get(resource)?.get(soleId(resource, key));
   }
 
@@ -263,7 +267,6 @@ function sameJson(a: unknown, b: unknown): boolean {
   return n === m;
 }
 
-
 /** Whether `x` is a plain (non-array) object. */
 function isRecord(x: unknown): x is Entity {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -426,7 +429,13 @@ async function applyCascading(ctx: Ctx, checked: Checked[], old?: readonly numbe
 }
 
 /** One pass of {@link applyChecked} over an expanded batch; channels its guild ops removed are added to `removals`. */
-async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
+async function applyOnce(
+  ctx: Ctx,
+  checked: Checked[],
+  removals: ChannelRemoval[],
+  old?: readonly number[],
+  after?: PromiseLike<unknown>,
+): Promise<unknown[] | undefined> {
   ctx.conn.assertOpen();
   const oldValues: unknown[] | undefined = old === undefined ? undefined : new Array<unknown>(old.length).fill(undefined);
   let waited = after === undefined;
@@ -565,8 +574,16 @@ async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[
       const messages = more.filter((t) => t.resource === 'message');
       const invites = more.filter((t) => t.resource === 'invite');
       const [messageValues, inviteValues] = await Promise.all([
-        readExpiringMany(ctx, 'message', messages.map((t) => t.key.messageId!)),
-        readExpiringMany(ctx, 'invite', invites.map((t) => t.key.code!)),
+        readExpiringMany(
+          ctx,
+          'message',
+          messages.map((t) => t.key.messageId!),
+        ),
+        readExpiringMany(
+          ctx,
+          'invite',
+          invites.map((t) => t.key.code!),
+        ),
       ]);
       messages.forEach((t, i) => (t.value = messageValues[i] as Entity | null));
       invites.forEach((t, i) => (t.value = inviteValues[i] as Entity | null));
@@ -693,8 +710,7 @@ async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[
    * followed (a user set earlier in the batch must not be overwritten by the member's stale copy),
    * else the member's own.
    */
-  const currentUser = (userId: string, member: Entity | null): Entity | undefined =>
-    tracked.user(userId)?.value ?? (member?.user as Entity | undefined);
+  const currentUser = (userId: string, member: Entity | null): Entity | undefined => tracked.user(userId)?.value ?? (member?.user as Entity | undefined);
   /** Channel replaces/clears passed so far, whose removed channels the guild scripts will name. */
   const pending: PendingRemoval[] = [];
 
@@ -708,7 +724,8 @@ async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[
         for (const pos of positions) oldValues![pos] = value === undefined ? undefined : copyEntity(value);
       }
     }
-    if (pending.length > 0 && 'key' in m && mustSeeCascade(pending, m, tracked.get(m.resource, m.key)?.value ?? null, oldAt?.has(i) === true)) throw new SplitBatch(i);
+    if (pending.length > 0 && 'key' in m && mustSeeCascade(pending, m, tracked.get(m.resource, m.key)?.value ?? null, oldAt?.has(i) === true))
+      throw new SplitBatch(i);
     switch (m.type) {
       case 'set':
         setEntity(m.resource, m.key, m.value, m.ttlMs, m.channelLimit);
@@ -720,7 +737,11 @@ async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[
         // Most merges change nothing (the author's member sent with every message): no rewrite, no
         // encoding, no Redis work. Found without building the merged entity: what the merged
         // entity would be compared with below is the stored one, already checked when it was written.
-        if (current !== null && (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId, current)) : patchChangesNothing(current, m.patch))) break;
+        if (
+          current !== null &&
+          (m.resource === 'member' ? memberMergeChangesNothing(current, m.patch, currentUser(m.key.userId, current)) : patchChangesNothing(current, m.patch))
+        )
+          break;
         // The key fields are the key's: an upsert fills in those the patch leaves out, and a patch whose
         // `user` lacks its id (a presence) keeps it (checkMutation rejected any that contradict the key).
         const merged: Entity = fillKeyFields(m.resource, m.key, current === null ? m.patch : { ...current, ...m.patch });
@@ -781,7 +802,10 @@ async function applyOnce(ctx: Ctx, checked: Checked[], removals: ChannelRemoval[
         break;
       case 'replaceForGuild': {
         if (m.resource === 'member') {
-          plan.replaceMembers(m.guildId, m.values.map((v) => ({ userId: v.key.userId, value: v.value })));
+          plan.replaceMembers(
+            m.guildId,
+            m.values.map((v) => ({ userId: v.key.userId, value: v.value })),
+          );
           for (const v of m.values) track('user', { userId: v.key.userId }, v.value.user as Entity);
         } else if (isGuildHashResource(m.resource)) {
           plan.replaceChildren(

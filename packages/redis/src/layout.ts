@@ -43,7 +43,9 @@ function guildRefWidthOf(field: string | undefined, keys: Keys): GuildRefWidth {
       `the layout record ${JSON.stringify(keys.layout)} names ${field === undefined ? 'no guildRefs' : 'guildRefs "id"'}: written by an older @sake/redis, whose per-user guild lists this one does not read: clear the prefix`,
     );
   }
-  throw new BackendError(`the layout record ${JSON.stringify(keys.layout)} holds an unknown guildRefs ${JSON.stringify(field)}: written by a newer @sake/redis?`);
+  throw new BackendError(
+    `the layout record ${JSON.stringify(keys.layout)} holds an unknown guildRefs ${JSON.stringify(field)}: written by a newer @sake/redis?`,
+  );
 }
 
 /** A fresh store epoch. */
@@ -89,7 +91,9 @@ export async function checkLayout(conn: Connection, keys: Keys, options: { userB
   }
   if (version !== LAYOUT_VERSION) {
     // Below the first layout there is nothing this code knows how to read.
-    throw new BackendError(`the store under prefix ${JSON.stringify(keys.prefix)} has key layout ${version}, which this @sake/redis (layout ${LAYOUT_VERSION}) does not know: clear the prefix`);
+    throw new BackendError(
+      `the store under prefix ${JSON.stringify(keys.prefix)} has key layout ${version}, which this @sake/redis (layout ${LAYOUT_VERSION}) does not know: clear the prefix`,
+    );
   }
   const userBuckets = Number(record.userBuckets);
   if (!Number.isInteger(userBuckets) || userBuckets < 1) {
@@ -141,7 +145,8 @@ export async function reassertLayout(conn: Connection, keys: Keys, expected: Lay
     };
   }
   let reset: string | null = null;
-  if (created === 1) reset = `the layout record ${JSON.stringify(keys.layout)} was gone after a reconnect: Redis lost the store (restarted without persistence?)`;
+  if (created === 1)
+    reset = `the layout record ${JSON.stringify(keys.layout)} was gone after a reconnect: Redis lost the store (restarted without persistence?)`;
   else if (expected.epoch !== undefined && record.epoch !== expected.epoch) {
     reset = `the layout record ${JSON.stringify(keys.layout)} carries another store epoch after a reconnect: the store was re-created (Redis restarted without persistence?)`;
   }

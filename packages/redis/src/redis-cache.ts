@@ -299,7 +299,13 @@ export class RedisCache extends RedisCacheReads implements Backend {
   /** See `UserCache.clearUsers`. */
   async clearUsers(): Promise<void> {
     const ctx = this.session.ctx();
-    await ctx.conn.run('clearUsers', () => runUserScripts(ctx, Array.from({ length: ctx.userBuckets }, (_, b) => [b, ['UX', '0']] as const), Date.now()));
+    await ctx.conn.run('clearUsers', () =>
+      runUserScripts(
+        ctx,
+        Array.from({ length: ctx.userBuckets }, (_, b) => [b, ['UX', '0']] as const),
+        Date.now(),
+      ),
+    );
   }
   /** See `MeCache.deleteMe`. */
   async deleteMe(): Promise<void> {

@@ -67,7 +67,10 @@ describe('record codec', () => {
   it('round-trips arbitrary JSON in every field of every resource (property)', () => {
     for (const resource of RESOURCE_NAMES) {
       const names = CURRENT_SCHEMA[resource].fields.map(([n]) => n);
-      const key = fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__'));
+      const key = fc.oneof(
+        fc.constantFrom(...names),
+        fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__'),
+      );
       const entity = fc.dictionary(key, json, { maxKeys: 12 });
       fc.assert(
         fc.property(entity, (value) => {
@@ -81,7 +84,7 @@ describe('record codec', () => {
   it('writes nested JSON itself and leaves other nested values to msgpackr, all reading back as they went in', () => {
     const deep: Record<string, unknown> = {};
     let at = deep;
-    for (let i = 0; i < 100; i++) at = (at.next = { i });
+    for (let i = 0; i < 100; i++) at = at.next = { i };
     const strings = ['', 'a'.repeat(31), `${'a'.repeat(30)}é`, 'é'.repeat(11), 'a'.repeat(32), '😀'.repeat(70), 'x'.repeat(300), 'ü'.repeat(70_000)];
     const values: unknown[] = [
       [{ x: 1, y: 2 ** 40, z: -(2 ** 40), f: 0.5, n: null, t: true }],
@@ -103,7 +106,11 @@ describe('record codec', () => {
     const minusZero = decodeRecord<{ embeds: Array<{ x: number }> }>('message', encodeRecord('message', { id: '1', embeds: [{ x: -0 }] }), 'k');
     expect(Object.is(minusZero.embeds[0]!.x, -0)).toBe(true);
     // A lone surrogate (invalid UTF-16) is U+FFFD nested as it is in a top-level string.
-    const lone = decodeRecord<{ content: string; embeds: string[] }>('message', encodeRecord('message', { id: '1', content: '\ud800!', embeds: ['\ud800!'] }), 'k');
+    const lone = decodeRecord<{ content: string; embeds: string[] }>(
+      'message',
+      encodeRecord('message', { id: '1', content: '\ud800!', embeds: ['\ud800!'] }),
+      'k',
+    );
     expect(lone.embeds[0]).toBe(lone.content);
     expect(lone.content).toBe('\ufffd!');
   });
@@ -140,7 +147,10 @@ describe('record codec', () => {
     `;
     const cwd = fileURLToPath(new URL('..', import.meta.url));
     const run = (env: NodeJS.ProcessEnv): { hex: string; ok: boolean } =>
-      JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd, env: { ...process.env, ...env } }).toString()) as { hex: string; ok: boolean };
+      JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd, env: { ...process.env, ...env } }).toString()) as {
+        hex: string;
+        ok: boolean;
+      };
     const native = run({});
     const pure = run({ MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' });
     expect(pure.ok).toBe(true);
@@ -150,7 +160,17 @@ describe('record codec', () => {
   });
 
   it('codes nulls and usual values without a value byte (coded member and user records), and keeps -0 apart from the usual 0', () => {
-    const m = { roles: [], nick: null, avatar: null, joined_at: '2021-05-04T12:34:56+00:00', premium_since: null, deaf: false, mute: false, flags: 0, pending: false };
+    const m = {
+      roles: [],
+      nick: null,
+      avatar: null,
+      joined_at: '2021-05-04T12:34:56+00:00',
+      premium_since: null,
+      deaf: false,
+      mute: false,
+      flags: 0,
+      pending: false,
+    };
     const bytes = encodeRecord('member', m);
     // Header, 4 code bytes, then the two values that follow: roles (an empty list: no dictionary,
     // so verbatim in the extension map) and joined_at (5 bytes as a uint32 of seconds).
@@ -166,7 +186,7 @@ describe('record codec', () => {
     expect(Object.is(negativeZero.flags, -0)).toBe(true);
   });
 
-  it('refuses coded records whose codes can\'t be right, naming the key', () => {
+  it("refuses coded records whose codes can't be right, naming the key", () => {
     const good = encodeRecord('member', { nick: 'x', deaf: true, joined_at: '2021-05-04T12:34:56+00:00' });
     const at = (i: number): [number, number] => [1 + (i >> 2), (i & 3) * 2];
     const withCode = (i: number, code: number): Buffer => {

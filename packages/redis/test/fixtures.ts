@@ -29,7 +29,10 @@ export function everything(): Everything {
     mutation.replaceForGuild('member', guildId, [member(guildId, u), member(guildId)] as never),
     mutation.set('presence', { guild_id: guildId, user: { id: userId }, status: 'online', activities: [] } as never),
     mutation.set('voiceState', { guild_id: guildId, user_id: userId, channel_id: channelId, session_id: 's', deaf: false, mute: false } as never),
-    mutation.set('message', { id: messageId, channel_id: channelId, guild_id: guildId, author: u, content: 'hi' } as never, { channelLimit: 10, ttlMs: 60_000 }),
+    mutation.set('message', { id: messageId, channel_id: channelId, guild_id: guildId, author: u, content: 'hi' } as never, {
+      channelLimit: 10,
+      ttlMs: 60_000,
+    }),
     mutation.set('invite', { code, guild_id: guildId, channel_id: channelId, max_age: 3600, uses: 0 } as never),
     mutation.set('user', user() as never),
     mutation.set('me', user(sf(), { bot: true }) as never),

@@ -67,7 +67,13 @@ describe('guild references: stored bytes (single node)', () => {
       ['5 bytes', Buffer.from([0, 0, 0, 0, 0])],
     ] as const) {
       await admin.hset(listKey, id8(u.id as string), bytes);
-      const err = await cache.iterMembersForUser(u.id as string).toArray().then(() => undefined, (e: unknown) => e);
+      const err = await cache
+        .iterMembersForUser(u.id as string)
+        .toArray()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(err, what).toBeInstanceOf(InvalidDataFound);
       expect((err as Error).message, what).toContain(`${listKey}[${u.id as string}]`);
     }
@@ -78,7 +84,10 @@ describe('guild references: stored bytes (single node)', () => {
     const prefix = uniquePrefix('gr3');
     await admin.hset(new Keys(prefix).layout, 'version', String(LAYOUT_VERSION), 'userBuckets', '1024', 'guildRefs', 'hash');
     const cache = new RedisCache(redisUrl(), { prefix });
-    const err = await cache.open().then(() => undefined, (e: unknown) => e);
+    const err = await cache.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/unknown guildRefs "hash"/);
     expect(cache.isAlive).toBe(false);
@@ -96,7 +105,15 @@ describe('guild lists: references are matched at their boundaries (single node)'
     const spanning = Buffer.from([0, 0, 1, 2]);
     await admin.hset(mg, id8(u), list);
     const run = (op: string): Promise<unknown> =>
-      (cache.client as unknown as { sakeUserOps(k: string, a: unknown[]): Promise<unknown> }).sakeUserOps(keys.users(bucket), [String(Date.now()), '0', '4', op, spanning, '1', id8(u)]);
+      (cache.client as unknown as { sakeUserOps(k: string, a: unknown[]): Promise<unknown> }).sakeUserOps(keys.users(bucket), [
+        String(Date.now()),
+        '0',
+        '4',
+        op,
+        spanning,
+        '1',
+        id8(u),
+      ]);
     await run('M-');
     expect(await admin.hgetBuffer(mg, id8(u))).toEqual(list);
     await run('M+');
@@ -134,7 +151,8 @@ describe('guild lists: references are matched at their boundaries (single node)'
         // Stored users, so one no list refers to any more goes on the orphan schedule (a 60 s TTL, at a fixed now).
         for (const u of users) await admin.hset(at.users, u, 'x');
       }
-      const call = (bucket: number, args: unknown[]): Promise<unknown> => client.sakeUserOps(keys.users(bucket), ['1000', '60000', String(args.length), ...args]);
+      const call = (bucket: number, args: unknown[]): Promise<unknown> =>
+        client.sakeUserOps(keys.users(bucket), ['1000', '60000', String(args.length), ...args]);
       await call(1, ops.flat());
       for (const o of ops) await call(2, o);
       for (const hash of ['mg', 'pg'] as const) {

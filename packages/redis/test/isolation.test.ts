@@ -8,8 +8,16 @@ import { everything } from './fixtures.js';
 import { redisUrl, uniquePrefix } from './helpers.js';
 
 const CLEARS = [
-  'clearGuilds', 'clearGuildChannels', 'clearRoles', 'clearEmojis', 'clearMembers', 'clearPresences',
-  'clearVoiceStates', 'clearMessages', 'clearInvites', 'clearUsers',
+  'clearGuilds',
+  'clearGuildChannels',
+  'clearRoles',
+  'clearEmojis',
+  'clearMembers',
+  'clearPresences',
+  'clearVoiceStates',
+  'clearMessages',
+  'clearInvites',
+  'clearUsers',
 ] as const;
 
 async function keysUnder(admin: Redis, pattern: string): Promise<string[]> {
@@ -115,7 +123,10 @@ describe('layout version', () => {
     const prefix = uniquePrefix('old');
     await admin.hset(new Keys(prefix).layout, 'version', '0', 'userBuckets', '1024');
     const refused = new RedisCache(redisUrl(), { prefix });
-    const err = await refused.open().then(() => undefined, (e: unknown) => e);
+    const err = await refused.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/key layout 0, which this @sake\/redis \(layout 1\) does not know/);
     expect(refused.isAlive).toBe(false);
@@ -124,9 +135,19 @@ describe('layout version', () => {
   it('refuses a layout record of this layout whose guild lists are not indexes (an older store under the same number)', async () => {
     for (const guildRefs of [undefined, 'id']) {
       const prefix = uniquePrefix('grf');
-      await admin.hset(new Keys(prefix).layout, 'version', String(LAYOUT_VERSION), 'userBuckets', '1024', ...(guildRefs === undefined ? [] : ['guildRefs', guildRefs]));
+      await admin.hset(
+        new Keys(prefix).layout,
+        'version',
+        String(LAYOUT_VERSION),
+        'userBuckets',
+        '1024',
+        ...(guildRefs === undefined ? [] : ['guildRefs', guildRefs]),
+      );
       const refused = new RedisCache(redisUrl(), { prefix });
-      const err = await refused.open().then(() => undefined, (e: unknown) => e);
+      const err = await refused.open().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err, String(guildRefs)).toBeInstanceOf(BackendError);
       expect((err as Error).message, String(guildRefs)).toMatch(/written by an older @sake\/redis/);
       expect(refused.isAlive).toBe(false);

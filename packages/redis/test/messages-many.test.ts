@@ -45,10 +45,19 @@ describe('many messages: a foreign value (single node)', () => {
     const key = new Keys(cache.prefix).message(messages[2]!.id as string);
     await cache.client.del(key);
     await cache.client.hset(key, 'not', 'a message');
-    const iterated = await cache.iterMessagesForChannel(c).toArray().then(() => undefined, (e: unknown) => e);
+    const iterated = await cache
+      .iterMessagesForChannel(c)
+      .toArray()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(iterated).toBeInstanceOf(InvalidDataFound);
     expect((iterated as Error).message).toContain(key);
-    const cleared = await cache.clearMessagesForChannel(c).then(() => undefined, (e: unknown) => e);
+    const cleared = await cache.clearMessagesForChannel(c).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(cleared).toBeInstanceOf(InvalidDataFound);
     expect((cleared as Error).message).toContain(key);
     await cache.close();

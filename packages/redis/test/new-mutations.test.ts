@@ -64,13 +64,18 @@ for (const [name, make] of TOPOLOGIES) {
       expect(ttl).toBeLessThanOrEqual(60_000);
 
       // Remove one, then drop the custom emoji entirely.
-      await cache.apply([mutation.react(id, { op: 'remove', emoji: thumbs, burst: false, me: true }), mutation.react(id, { op: 'removeEmoji', emoji: custom })]);
+      await cache.apply([
+        mutation.react(id, { op: 'remove', emoji: thumbs, burst: false, me: true }),
+        mutation.react(id, { op: 'removeEmoji', emoji: custom }),
+      ]);
       expect((await cache.getMessage(id)).reactions).toEqual([
         { count: 1, count_details: { burst: 0, normal: 1 }, me: false, me_burst: false, emoji: thumbs, burst_colors: [] },
       ]);
 
       // A message set earlier in the same batch (no ttl) is reacted to, and stays without expiry.
-      const inBatch = message(c, g, { reactions: [{ count: 3, count_details: { burst: 0, normal: 3 }, me: false, me_burst: false, emoji: thumbs, burst_colors: [] }] });
+      const inBatch = message(c, g, {
+        reactions: [{ count: 3, count_details: { burst: 0, normal: 3 }, me: false, me_burst: false, emoji: thumbs, burst_colors: [] }],
+      });
       await cache.apply([mutation.set('message', inBatch as never), mutation.react(inBatch.id as string, { op: 'removeAll' })]);
       expect((await cache.getMessage(inBatch.id as string)).reactions).toEqual([]);
       expect(await pttl(cache, inBatch.id as string)).toBe(-1);
@@ -82,7 +87,11 @@ for (const [name, make] of TOPOLOGIES) {
       await cache.apply([mutation.react(absent, { op: 'add', emoji: thumbs, burst: false, me: false })]);
       await expect(cache.getMessage(absent)).rejects.toBeInstanceOf(EntryNotFound);
       const m = message(sf(), sf());
-      await cache.apply([mutation.set('message', m as never), mutation.delete('message', { messageId: m.id as string }), mutation.react(m.id as string, { op: 'add', emoji: thumbs, burst: false, me: false })]);
+      await cache.apply([
+        mutation.set('message', m as never),
+        mutation.delete('message', { messageId: m.id as string }),
+        mutation.react(m.id as string, { op: 'add', emoji: thumbs, burst: false, me: false }),
+      ]);
       await expect(cache.getMessage(m.id as string)).rejects.toBeInstanceOf(EntryNotFound);
       expect(await cache.iterMessages().len()).toBe(0);
     });
@@ -195,7 +204,10 @@ for (const [name, make] of TOPOLOGIES) {
       const all = Array.from({ length: 9_000 }, (_, i) =>
         member(g, user(), i % 5 === 0 ? { roles: [...Array.from({ length: 9 }, () => sf()), r], nick: `n${i}`.padEnd(80, '~') } : { roles: [sf()] }),
       );
-      await cache.apply([mutation.set('guild', { id: g, name: 'big', member_count: all.length } as never), mutation.replaceForGuild('member', g, all as never)]);
+      await cache.apply([
+        mutation.set('guild', { id: g, name: 'big', member_count: all.length } as never),
+        mutation.replaceForGuild('member', g, all as never),
+      ]);
       expect(await cache.client.hget(new Keys(cache.prefix).guildMeta(g), 'mb')).toBe('128');
       await cache.apply([mutation.removeRole(g, r)]);
       const after = await cache.iterMembersForGuild(g).toArray();
@@ -231,7 +243,11 @@ for (const [name, make] of TOPOLOGIES) {
       const idB = (mB.user as { id: string }).id;
       const msg = message(c, g);
       const gone = message(c, g);
-      await cache.apply([mutation.replaceForGuild('member', g, [mA, mB] as never), mutation.set('message', msg as never), mutation.set('message', gone as never)]);
+      await cache.apply([
+        mutation.replaceForGuild('member', g, [mA, mB] as never),
+        mutation.set('message', msg as never),
+        mutation.set('message', gone as never),
+      ]);
       const beforeA = await cache.getMember(g, idA);
       const beforeMsg = await cache.getMessage(msg.id as string);
 
@@ -281,7 +297,10 @@ for (const [name, make] of TOPOLOGIES) {
       const holder = member(g, user(), { roles: [r] });
       const replaced = member(g);
       const id = (m: Record<string, unknown>): string => (m.user as { id: string }).id;
-      await cache.apply([mutation.replaceForGuild('member', g, [holder, replaced] as never), mutation.set('presence', { guild_id: g, user: { id: id(holder) }, status: 'online', activities: [] } as never)]);
+      await cache.apply([
+        mutation.replaceForGuild('member', g, [holder, replaced] as never),
+        mutation.set('presence', { guild_id: g, user: { id: id(holder) }, status: 'online', activities: [] } as never),
+      ]);
       const old = await oldOf(
         cache,
         [

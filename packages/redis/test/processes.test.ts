@@ -8,7 +8,7 @@ import { everything } from './fixtures.js';
 import { member, redisUrl, sf, uniquePrefix, user } from './helpers.js';
 
 describe('several writers on one store', () => {
-  it('two instances read each other\'s writes, merges and deletes', async () => {
+  it("two instances read each other's writes, merges and deletes", async () => {
     const prefix = uniquePrefix('two');
     const a = new RedisCache(redisUrl(), { prefix });
     const b = new RedisCache(redisUrl(), { prefix });

@@ -19,11 +19,15 @@ afterAll(() => {
   admin.disconnect();
 });
 
-const byUser = (list: ReadonlyArray<Record<string, unknown>>): Map<string, Record<string, unknown>> => new Map(list.map((m) => [(m.user as { id: string }).id, m]));
+const byUser = (list: ReadonlyArray<Record<string, unknown>>): Map<string, Record<string, unknown>> =>
+  new Map(list.map((m) => [(m.user as { id: string }).id, m]));
 
 /** Store a guild with `members` in `cache`; returns its key helper and the store's user bucket count. */
 async function storeGuild(cache: RedisCache, guildId: string, members: readonly Record<string, unknown>[]): Promise<{ keys: Keys; userBuckets: number }> {
-  await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: members.length } as never), mutation.replaceForGuild('member', guildId, members as never)]);
+  await cache.apply([
+    mutation.set('guild', { id: guildId, name: 'G', member_count: members.length } as never),
+    mutation.replaceForGuild('member', guildId, members as never),
+  ]);
   const keys = new Keys(cache.prefix);
   return { keys, userBuckets: Number(await cache.client.hget(keys.layout, 'userBuckets')) };
 }
@@ -103,11 +107,16 @@ for (const [name, make] of TOPOLOGIES) {
           const alone = await cache.getMember(guildId, id).catch((e: unknown) => e);
           expect(alone).toBeInstanceOf(InvalidDataFound);
           expect((alone as Error).message).toContain(where);
-          const together = await Promise.all([cache.getMember(guildId, id), cache.getMember(guildId, (members[4]!.user as { id: string }).id)]).catch((e: unknown) => e);
+          const together = await Promise.all([cache.getMember(guildId, id), cache.getMember(guildId, (members[4]!.user as { id: string }).id)]).catch(
+            (e: unknown) => e,
+          );
           expect(together).toBeInstanceOf(InvalidDataFound);
           expect((together as Error).message).toContain(where);
         }
-        const iterated = await cache.iterMembersForGuild(guildId).toArray().catch((e: unknown) => e);
+        const iterated = await cache
+          .iterMembersForGuild(guildId)
+          .toArray()
+          .catch((e: unknown) => e);
         expect(iterated).toBeInstanceOf(InvalidDataFound);
       });
     });
@@ -121,13 +130,19 @@ for (const [name, make] of TOPOLOGIES) {
         const key = keys.memberBucket(guildId, memberBuckets - 1);
         await cache.client.del(key);
         await cache.client.set(key, 'not a hash');
-        const err = await cache.iterMembersForGuild(guildId).toArray().catch((e: unknown) => e);
+        const err = await cache
+          .iterMembersForGuild(guildId)
+          .toArray()
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(InvalidDataFound);
         expect((err as Error).message).toContain(key);
         // Point reads of a member in that bucket, alone and together with others, name it too.
         const inIt = members.map((m) => (m.user as { id: string }).id).find((id) => bucketOf(id, memberBuckets) === memberBuckets - 1);
         expect(inIt).toBeDefined();
-        for (const read of [() => cache.getMember(guildId, inIt!), () => Promise.all(members.map((m) => cache.getMember(guildId, (m.user as { id: string }).id)))]) {
+        for (const read of [
+          () => cache.getMember(guildId, inIt!),
+          () => Promise.all(members.map((m) => cache.getMember(guildId, (m.user as { id: string }).id))),
+        ]) {
           const e = await read().catch((x: unknown) => x);
           expect(e).toBeInstanceOf(InvalidDataFound);
           expect((e as Error).message).toContain(key);

@@ -33,7 +33,7 @@ function userIdOf(m: Record<string, unknown>): string {
 
 for (const [name, make] of TOPOLOGIES) {
   describe(`role dictionary (${name})`, () => {
-    it('two caches adding new roles at once agree on them: each reads the other\'s members, and a fresh cache reads both', async () => {
+    it("two caches adding new roles at once agree on them: each reads the other's members, and a fresh cache reads both", async () => {
       const prefix = uniquePrefix('rd');
       const [a, b] = await Promise.all([opened(make({ prefix })), opened(make({ prefix }))]);
       const guildId = sf();
@@ -41,7 +41,9 @@ for (const [name, make] of TOPOLOGIES) {
       const fromA = Array.from({ length: 20 }, () => member(guildId, user(), { roles: [shared, sf(), sf()] }));
       const fromB = Array.from({ length: 20 }, () => member(guildId, user(), { roles: [sf(), shared, sf()] }));
       // Interleaved batches from both, issued together: each meets roles new to its copy and to the store.
-      await Promise.all(fromA.map((m, i) => Promise.all([a.apply([mutation.set('member', m as never)]), b.apply([mutation.set('member', fromB[i] as never)])])));
+      await Promise.all(
+        fromA.map((m, i) => Promise.all([a.apply([mutation.set('member', m as never)]), b.apply([mutation.set('member', fromB[i] as never)])])),
+      );
       for (const m of [...fromA, ...fromB]) {
         await expect(a.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
         await expect(b.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
@@ -153,7 +155,10 @@ describe('role dictionary: stored bytes (single node)', () => {
     stored[at + 1] = 9;
     await admin.hset(bucket, id8(userIdOf(m)), stored);
     const fresh = await opened(singleCache({ prefix: cache.prefix }));
-    const err = await fresh.getMember(guildId, userIdOf(m)).then(() => undefined, (e: unknown) => e);
+    const err = await fresh.getMember(guildId, userIdOf(m)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidDataFound);
     expect((err as InvalidDataFound).message).toContain(`${bucket}[${userIdOf(m)}]`);
     expect((err as InvalidDataFound).message).toMatch(/role index 9/);
@@ -175,7 +180,10 @@ describe('role dictionary: stored bytes (single node)', () => {
     const at = firstField(stored);
     // The roles array claims 3 indexes and the record ends after the first.
     await admin.hset(bucket, id8(userIdOf(bad)), Buffer.concat([stored.subarray(0, at), Buffer.from([0x93, 0])]));
-    const err = await cache.apply([mutation.removeRole(guildId, r)]).then(() => undefined, (e: unknown) => e);
+    const err = await cache.apply([mutation.removeRole(guildId, r)]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidDataFound);
     expect((err as InvalidDataFound).message).toContain(`${bucket}[${userIdOf(bad)}]`);
     for (const m of all) if (m !== bad) await expect(cache.getMember(guildId, userIdOf(m))).resolves.toEqual(m);
@@ -187,7 +195,10 @@ describe('role dictionary: stored bytes (single node)', () => {
     const keys = new Keys(cache.prefix);
     const guildId = sf();
     await admin.set(keys.roleDictionary(guildId), Buffer.from('12345'));
-    const err = await cache.apply([mutation.set('member', member(guildId) as never)]).then(() => undefined, (e: unknown) => e);
+    const err = await cache.apply([mutation.set('member', member(guildId) as never)]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidDataFound);
     expect((err as Error).message).toContain(keys.roleDictionary(guildId));
     expect(await admin.get(keys.roleDictionary(guildId))).toBe('12345');
@@ -260,14 +271,16 @@ for (const [name, make] of TOPOLOGIES) {
       await cache.close();
     });
 
-    it('with a replace of the guild\'s members in the batch: replaced before it, members lose the role; replaced after it, they keep it', async () => {
+    it("with a replace of the guild's members in the batch: replaced before it, members lose the role; replaced after it, they keep it", async () => {
       const cache = await opened(make());
       const guildId = sf();
       const [r, keep] = [sf(), sf()];
       await cache.apply([mutation.replaceForGuild('member', guildId, Array.from({ length: 300 }, () => member(guildId, user(), { roles: [r] })) as never)]);
       const first = Array.from({ length: 300 }, () => member(guildId, user(), { roles: [r, keep] }));
       await cache.apply([mutation.replaceForGuild('member', guildId, first as never), mutation.removeRole(guildId, r)]);
-      expect(new Map((await cache.iterMembersForGuild(guildId).toArray()).map((m) => [m.user.id, m]))).toEqual(new Map(first.map((m) => [userIdOf(m), { ...m, roles: [keep] }])));
+      expect(new Map((await cache.iterMembersForGuild(guildId).toArray()).map((m) => [m.user.id, m]))).toEqual(
+        new Map(first.map((m) => [userIdOf(m), { ...m, roles: [keep] }])),
+      );
       const second = Array.from({ length: 300 }, () => member(guildId, user(), { roles: [r] }));
       await cache.apply([mutation.removeRole(guildId, r), mutation.replaceForGuild('member', guildId, second as never)]);
       expect(new Map((await cache.iterMembersForGuild(guildId).toArray()).map((m) => [m.user.id, m]))).toEqual(new Map(second.map((m) => [userIdOf(m), m])));

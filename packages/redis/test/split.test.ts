@@ -35,7 +35,10 @@ for (const [name, make] of TOPOLOGIES) {
       const guildId = sf();
       const small = Array.from({ length: 30 }, () => member(guildId));
       const big = Array.from({ length: 30 }, () => bigMember(guildId));
-      await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: 60 } as never), mutation.replaceForGuild('member', guildId, [...small, ...big] as never)]);
+      await cache.apply([
+        mutation.set('guild', { id: guildId, name: 'G', member_count: 60 } as never),
+        mutation.replaceForGuild('member', guildId, [...small, ...big] as never),
+      ]);
       for (const m of [...small, ...big]) {
         const id = (m.user as { id: string }).id;
         await expect(cache.getMember(guildId, id)).resolves.toEqual(m);
@@ -83,7 +86,10 @@ describe('split values keep buckets compact (single node)', () => {
     const keys = new Keys(prefix);
     const guildId = sf();
     const members = Array.from({ length: 200 }, () => bigMember(guildId));
-    await cache.apply([mutation.set('guild', { id: guildId, name: 'G', member_count: 200 } as never), mutation.replaceForGuild('member', guildId, members as never)]);
+    await cache.apply([
+      mutation.set('guild', { id: guildId, name: 'G', member_count: 200 } as never),
+      mutation.replaceForGuild('member', guildId, members as never),
+    ]);
     const nb = Number(await admin.hget(keys.guildMeta(guildId), 'mb'));
     for (let b = 0; b < nb; b++) {
       const key = keys.memberBucket(guildId, b);

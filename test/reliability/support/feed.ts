@@ -45,7 +45,11 @@ export const OLD_VALUE_EVENTS = [
 ] as const;
 
 /** A listener on `cache` that records the old values its confirmed handlers get, in order. */
-export function recordingListener(cache: Backend, rules: CacheRules, logger: ListenerLogger = recordingLogger()): { listener: GatewayListener; confirmed: unknown[] } {
+export function recordingListener(
+  cache: Backend,
+  rules: CacheRules,
+  logger: ListenerLogger = recordingLogger(),
+): { listener: GatewayListener; confirmed: unknown[] } {
   const listener = new GatewayListener(cache, rules, { logger });
   const confirmed: unknown[] = [];
   for (const event of OLD_VALUE_EVENTS) {
@@ -60,7 +64,10 @@ export function recordingListener(cache: Backend, rules: CacheRules, logger: Lis
  * listener is drained, so events of different guilds never race: this test
  * compares backends, and races are shared-order.test.ts's subject.
  */
-export async function feed(listeners: readonly GatewayListener[], events: readonly { guildId: string | undefined; payload: GatewayDispatchPayload }[]): Promise<void> {
+export async function feed(
+  listeners: readonly GatewayListener[],
+  events: readonly { guildId: string | undefined; payload: GatewayDispatchPayload }[],
+): Promise<void> {
   let current: string | undefined | null = null;
   for (const { guildId, payload } of events) {
     if (guildId !== current || guildId === undefined) await Promise.all(listeners.map((l) => l.idle()));

@@ -137,6 +137,10 @@ export const EVENT_NAMES = [
 export const randomPayload: fc.Arbitrary<GatewayDispatchPayload> = fc
   .record({
     t: fc.oneof(fc.constantFrom(...EVENT_NAMES), fc.string({ maxLength: 20 })),
-    d: fc.oneof(fc.anything({ maxDepth: 3 }), fc.constant(pollutionObject()), fc.dictionary(fc.constantFrom('id', 'guild_id', 'user', 'channel_id', 'members', '__proto__', 'constructor'), fc.anything({ maxDepth: 2 }))),
+    d: fc.oneof(
+      fc.anything({ maxDepth: 3 }),
+      fc.constant(pollutionObject()),
+      fc.dictionary(fc.constantFrom('id', 'guild_id', 'user', 'channel_id', 'members', '__proto__', 'constructor'), fc.anything({ maxDepth: 2 })),
+    ),
   })
   .map(({ t, d }) => ({ op: 0, s: 0, t, d }) as unknown as GatewayDispatchPayload);

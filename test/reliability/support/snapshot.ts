@@ -62,7 +62,15 @@ const sorted = (ids: Iterable<string>): string[] => [...ids].sort();
 
 /** Collect every id the top-level iterators of `caches` mention (union), plus `extra`. */
 export async function collectIds(caches: readonly Backend[], extra: Partial<SnapshotIds> = {}): Promise<SnapshotIds> {
-  const ids: SnapshotIds = { guilds: new Set(), channels: new Set(), users: new Set(), roles: new Set(), emojis: new Set(), messages: new Set(), invites: new Set() };
+  const ids: SnapshotIds = {
+    guilds: new Set(),
+    channels: new Set(),
+    users: new Set(),
+    roles: new Set(),
+    emojis: new Set(),
+    messages: new Set(),
+    invites: new Set(),
+  };
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `{ guilds: undefined }` is a Partial<SnapshotIds>; Object.entries' type drops the undefined
   for (const [k, v] of Object.entries(extra)) for (const id of v ?? []) (ids as unknown as Record<string, Set<string>>)[k]!.add(id);
   const add = (set: Set<string>, id: unknown): void => {
@@ -71,16 +79,48 @@ export async function collectIds(caches: readonly Backend[], extra: Partial<Snap
   // Every iterator of every cache at once: the Redis ones pipeline, and the union does not depend on order.
   await Promise.all(
     caches.flatMap((cache) => [
-      cache.iterGuilds().toArray().then((all) => all.forEach((g) => add(ids.guilds, g.id))),
-      cache.iterGuildChannels().toArray().then((all) => all.forEach((c) => (add(ids.channels, c.id), add(ids.guilds, c.guild_id)))),
-      cache.iterRoles().toArray().then((all) => all.forEach((r) => (add(ids.roles, r.id), add(ids.guilds, r.guild_id)))),
-      cache.iterEmojis().toArray().then((all) => all.forEach((e) => (add(ids.emojis, e.id), add(ids.guilds, e.guild_id)))),
-      cache.iterMembers().toArray().then((all) => all.forEach((m) => (add(ids.users, m.user.id), add(ids.guilds, m.guild_id)))),
-      cache.iterPresences().toArray().then((all) => all.forEach((p) => (add(ids.users, p.user.id), add(ids.guilds, p.guild_id)))),
-      cache.iterVoiceStates().toArray().then((all) => all.forEach((v) => (add(ids.users, v.user_id), add(ids.guilds, v.guild_id), add(ids.channels, v.channel_id)))),
-      cache.iterMessages().toArray().then((all) => all.forEach((m) => (add(ids.messages, m.id), add(ids.channels, m.channel_id), add(ids.users, m.author.id), add(ids.guilds, m.guild_id)))),
-      cache.iterInvites().toArray().then((all) => all.forEach((i) => (add(ids.invites, i.code), add(ids.channels, i.channel_id), add(ids.guilds, i.guild_id)))),
-      cache.iterUsers().toArray().then((all) => all.forEach((u) => add(ids.users, u.id))),
+      cache
+        .iterGuilds()
+        .toArray()
+        .then((all) => all.forEach((g) => add(ids.guilds, g.id))),
+      cache
+        .iterGuildChannels()
+        .toArray()
+        .then((all) => all.forEach((c) => (add(ids.channels, c.id), add(ids.guilds, c.guild_id)))),
+      cache
+        .iterRoles()
+        .toArray()
+        .then((all) => all.forEach((r) => (add(ids.roles, r.id), add(ids.guilds, r.guild_id)))),
+      cache
+        .iterEmojis()
+        .toArray()
+        .then((all) => all.forEach((e) => (add(ids.emojis, e.id), add(ids.guilds, e.guild_id)))),
+      cache
+        .iterMembers()
+        .toArray()
+        .then((all) => all.forEach((m) => (add(ids.users, m.user.id), add(ids.guilds, m.guild_id)))),
+      cache
+        .iterPresences()
+        .toArray()
+        .then((all) => all.forEach((p) => (add(ids.users, p.user.id), add(ids.guilds, p.guild_id)))),
+      cache
+        .iterVoiceStates()
+        .toArray()
+        .then((all) => all.forEach((v) => (add(ids.users, v.user_id), add(ids.guilds, v.guild_id), add(ids.channels, v.channel_id)))),
+      cache
+        .iterMessages()
+        .toArray()
+        .then((all) =>
+          all.forEach((m) => (add(ids.messages, m.id), add(ids.channels, m.channel_id), add(ids.users, m.author.id), add(ids.guilds, m.guild_id))),
+        ),
+      cache
+        .iterInvites()
+        .toArray()
+        .then((all) => all.forEach((i) => (add(ids.invites, i.code), add(ids.channels, i.channel_id), add(ids.guilds, i.guild_id)))),
+      cache
+        .iterUsers()
+        .toArray()
+        .then((all) => all.forEach((u) => add(ids.users, u.id))),
     ]),
   );
   return ids;
@@ -106,7 +146,10 @@ export async function snapshot(cache: Backend, ids: SnapshotIds): Promise<CacheS
       all[name] = { len: await make().len(), entries: await list(make()) };
     }),
   );
-  const scoped = async (scopeIds: Set<string>, reads: [string, (id: string) => CacheIterator<unknown>][]): Promise<Record<string, Record<string, Entity[]>>> => {
+  const scoped = async (
+    scopeIds: Set<string>,
+    reads: [string, (id: string) => CacheIterator<unknown>][],
+  ): Promise<Record<string, Record<string, Entity[]>>> => {
     const out: Record<string, Record<string, Entity[]>> = {};
     await Promise.all(
       sorted(scopeIds).map(async (id) => {
@@ -117,24 +160,28 @@ export async function snapshot(cache: Backend, ids: SnapshotIds): Promise<CacheS
     );
     return out;
   };
-  const [forGuild, forChannel, forUser] = await Promise.all([scoped(ids.guilds, [
-    ['channels', (id) => cache.iterGuildChannelsForGuild(id)],
-    ['roles', (id) => cache.iterRolesForGuild(id)],
-    ['emojis', (id) => cache.iterEmojisForGuild(id)],
-    ['members', (id) => cache.iterMembersForGuild(id)],
-    ['presences', (id) => cache.iterPresencesForGuild(id)],
-    ['voiceStates', (id) => cache.iterVoiceStatesForGuild(id)],
-    ['messages', (id) => cache.iterMessagesForGuild(id)],
-    ['invites', (id) => cache.iterInvitesForGuild(id)],
-  ]), scoped(ids.channels, [
-    ['voiceStates', (id) => cache.iterVoiceStatesForChannel(id)],
-    ['messages', (id) => cache.iterMessagesForChannel(id)],
-    ['invites', (id) => cache.iterInvitesForChannel(id)],
-  ]), scoped(ids.users, [
-    ['members', (id) => cache.iterMembersForUser(id)],
-    ['presences', (id) => cache.iterPresencesForUser(id)],
-    ['messages', (id) => cache.iterMessagesForAuthor(id)],
-  ])]);
+  const [forGuild, forChannel, forUser] = await Promise.all([
+    scoped(ids.guilds, [
+      ['channels', (id) => cache.iterGuildChannelsForGuild(id)],
+      ['roles', (id) => cache.iterRolesForGuild(id)],
+      ['emojis', (id) => cache.iterEmojisForGuild(id)],
+      ['members', (id) => cache.iterMembersForGuild(id)],
+      ['presences', (id) => cache.iterPresencesForGuild(id)],
+      ['voiceStates', (id) => cache.iterVoiceStatesForGuild(id)],
+      ['messages', (id) => cache.iterMessagesForGuild(id)],
+      ['invites', (id) => cache.iterInvitesForGuild(id)],
+    ]),
+    scoped(ids.channels, [
+      ['voiceStates', (id) => cache.iterVoiceStatesForChannel(id)],
+      ['messages', (id) => cache.iterMessagesForChannel(id)],
+      ['invites', (id) => cache.iterInvitesForChannel(id)],
+    ]),
+    scoped(ids.users, [
+      ['members', (id) => cache.iterMembersForUser(id)],
+      ['presences', (id) => cache.iterPresencesForUser(id)],
+      ['messages', (id) => cache.iterMessagesForAuthor(id)],
+    ]),
+  ]);
   const point: Record<string, Found> = {};
   const reads: [string, () => Promise<unknown>][] = [];
   for (const g of ids.guilds) {

@@ -133,13 +133,20 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   dirs.add(dir);
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--appendonly', 'no',
-    '--save', options.persist ? '3600 1' : '',
-    '--daemonize', 'no',
-    '--logfile', join(dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'no',
+    '--save',
+    options.persist ? '3600 1' : '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
     ...(options.args ?? []),
   ];
   let child: ChildProcess | undefined;

@@ -44,7 +44,9 @@ export function registerBackupCommands(program: Command): void {
         bar.stop();
         if (!toStdout) await rename(partial, file);
         const report = toStdout ? info : out;
-        report(`backed up ${result.records} entries (${countsLine(result.counts) || 'the cache is empty'}) from ${backend.label} to ${toStdout ? 'stdout' : file}, ${formatBytes(result.bytes)}`);
+        report(
+          `backed up ${result.records} entries (${countsLine(result.counts) || 'the cache is empty'}) from ${backend.label} to ${toStdout ? 'stdout' : file}, ${formatBytes(result.bytes)}`,
+        );
       } catch (error) {
         bar.stop();
         if (!toStdout) await rm(partial, { force: true });
@@ -98,6 +100,8 @@ export function registerBackupCommands(program: Command): void {
     .argument('<file>', 'the backup file to check (- for stdin)')
     .action(async (file: string) => {
       const summary = await verifyBackup(file === '-' ? process.stdin : file);
-      out(`${file}: valid sake backup (format ${BACKUP_FORMAT_VERSION}), written ${summary.header.createdAt} by ${summary.header.producer}: ${summary.trailer.records} entries (${countsLine(summary.trailer.counts) || 'empty'}), ${formatBytes(summary.bytes)}`);
+      out(
+        `${file}: valid sake backup (format ${BACKUP_FORMAT_VERSION}), written ${summary.header.createdAt} by ${summary.header.producer}: ${summary.trailer.records} entries (${countsLine(summary.trailer.counts) || 'empty'}), ${formatBytes(summary.bytes)}`,
+      );
     });
 }

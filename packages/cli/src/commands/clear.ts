@@ -26,7 +26,7 @@ export function registerClear(program: Command): void {
       .command('clear')
       .description('remove every entry of the given resources (all: every resource), or only those of one guild')
       .argument('<resources...>', `all, or any of: ${RESOURCE_CHOICES}`)
-      .option('--guild <id>', 'only entries of this guild (for guild: that guild\'s entry)', snowflakeArg('--guild'))
+      .option('--guild <id>', "only entries of this guild (for guild: that guild's entry)", snowflakeArg('--guild'))
       .option('-y, --yes', 'do not ask for confirmation (needed when stdin is not a terminal)'),
     false,
   ).action(async (names: string[], options: BackendOptions & { guild?: string; yes?: boolean }) => {

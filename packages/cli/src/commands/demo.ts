@@ -20,7 +20,7 @@ export function registerDemo(program: Command): void {
     .option('--prefix <prefix>', `key prefix in Redis (default ${DEMO_PREFIX}, emptied first)`)
     .addOption(new Option('--postgres <url>', 'fill a PostgreSQL cache instead of the in-memory one').env('POSTGRES_URL'))
     .option('--schema <name>', `schema in PostgreSQL (default ${DEMO_SCHEMA}, emptied first)`)
-    .option('-y, --yes', 'allow emptying a non-empty cache under a --prefix or --schema that is not the demo\'s own')
+    .option('-y, --yes', "allow emptying a non-empty cache under a --prefix or --schema that is not the demo's own")
     .option('--backup <file>', 'write a backup of the filled cache to this file')
     .option('--timeout <ms>', 'give up when a step takes longer', intArg('--timeout', 1), 120_000)
     .option('--no-progress', 'no progress bars')

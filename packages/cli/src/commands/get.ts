@@ -13,7 +13,8 @@ export function keysFromArgs(spec: ResourceSpec, ids: readonly string[]): string
     if (ids.length > 0) throw new UsageError(`${spec.name} takes no ids`);
     return [[]];
   }
-  if (ids.length < names.length) throw new UsageError(`sake get ${spec.aliases[0]} needs ${names.map((n) => `<${n}>`).join(' ')}${names.length === 1 ? '…' : '…'}`);
+  if (ids.length < names.length)
+    throw new UsageError(`sake get ${spec.aliases[0]} needs ${names.map((n) => `<${n}>`).join(' ')}${names.length === 1 ? '…' : '…'}`);
   if (names.length === 1) return ids.map((id) => [checkKeyPart(spec, names[0]!, id)]);
   // Two-part keys: the guild first, then any number of user ids in that guild.
   const guildId = checkKeyPart(spec, names[0]!, ids[0]!);

@@ -58,7 +58,10 @@ export function registerIter(program: Command): void {
         shown++;
         if (options.limit !== undefined && shown >= options.limit) break;
       }
-      if (options.json !== true) info(`${shown} ${shown === 1 ? spec.singular : spec.plural}${options.limit !== undefined && shown >= options.limit ? ` (stopped at --limit ${options.limit})` : ''}`);
+      if (options.json !== true)
+        info(
+          `${shown} ${shown === 1 ? spec.singular : spec.plural}${options.limit !== undefined && shown >= options.limit ? ` (stopped at --limit ${options.limit})` : ''}`,
+        );
     });
   });
 }

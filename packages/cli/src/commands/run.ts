@@ -19,7 +19,11 @@ export function registerRun(program: Command): void {
         .argParser(parseIntents)
         .default(DEFAULT_RUN_INTENTS, 'Guilds,GuildExpressions,GuildVoiceStates,GuildInvites,GuildMessages,GuildMessageReactions'),
     )
-    .option('--request-members <guild ids...>', 'fetch every member of these guilds once they are available (needs GuildMembers)', snowflakeList('--request-members'))
+    .option(
+      '--request-members <guild ids...>',
+      'fetch every member of these guilds once they are available (needs GuildMembers)',
+      snowflakeList('--request-members'),
+    )
     .option('--shards <n>', 'shard count (default: what Discord recommends)', intArg('--shards', 1, 10_000))
     .option('--no-status', 'no live status line')
     .action(async (options: RunCommandOptions) => {

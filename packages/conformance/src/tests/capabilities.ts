@@ -83,7 +83,7 @@ export function oldValueTests<B extends ConformanceBackend>(ctx: GroupContext<B>
     await expectValue(b, s, base, 'after the batch that reported old values');
   });
 
-  test('a merge after a set of the same key in one batch reports the set\'s value', async (h) => {
+  test("a merge after a set of the same key in one batch reports the set's value", async (h) => {
     const b = await open(h);
     const s = pick(h);
     const value = s.build(h.parents());
@@ -107,7 +107,7 @@ export function oldValueTests<B extends ConformanceBackend>(ctx: GroupContext<B>
   }
 
   if (ctx.options.resources.has('member')) {
-    test('a member\'s old value is joined with its user, as getMember returns it', async (h) => {
+    test("a member's old value is joined with its user, as getMember returns it", async (h) => {
       const b = await open(h);
       const guildId = h.id();
       const u = fx.user(h.id());
@@ -196,9 +196,18 @@ export function orderedBatchTests<B extends ConformanceBackend>(ctx: GroupContex
     const s = pick(h);
     const never = new Promise<void>(() => {});
     const malformed = [{ type: 'bogus', resource: s.resource } as unknown as Mutation];
-    const early = await Promise.race([call(b, 'apply', malformed, { after: never }).then(() => 'resolved', (e: unknown) => e), pause(2_000).then(() => 'still waiting')]);
+    const early = await Promise.race([
+      call(b, 'apply', malformed, { after: never }).then(
+        () => 'resolved',
+        (e: unknown) => e,
+      ),
+      pause(2_000).then(() => 'still waiting'),
+    ]);
     check(early instanceof TypeError, `apply([malformed], { after: pending }) must reject with TypeError at once, got ${show(early)}`);
-    const notPromise = await call(b, 'apply', [setOf(s, s.build(h.parents()))], { after: 42 }).then(() => 'resolved', (e: unknown) => e);
+    const notPromise = await call(b, 'apply', [setOf(s, s.build(h.parents()))], { after: 42 }).then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     check(notPromise instanceof TypeError, `apply(batch, { after: 42 }) must reject with TypeError, got ${show(notPromise)}`);
   });
 

@@ -67,7 +67,13 @@ async function seed<B extends ConformanceBackend>(h: Harness<B>, b: B, cacheVoic
   const specs = childSpecs(h);
   const children: Child[] = [];
   for (const s of specs) {
-    for (const [g, c] of [[guildId, gone], [guildId, gone], [guildId, voice], [guildId, kept], [otherGuildId, other]] as const) {
+    for (const [g, c] of [
+      [guildId, gone],
+      [guildId, gone],
+      [guildId, voice],
+      [guildId, kept],
+      [otherGuildId, other],
+    ] as const) {
       children.push(child(h, s, g, c, authorId));
     }
   }
@@ -79,7 +85,14 @@ async function seed<B extends ConformanceBackend>(h: Harness<B>, b: B, cacheVoic
  * Assert that exactly the children not in `removed` (plus `added`) are cached, through `get…` and,
  * with refs, through every index that could name them (each parent id any of them has).
  */
-async function expectChildren<B extends ConformanceBackend>(h: Harness<B>, b: B, w: World, removed: readonly Snowflake[], what: string, added: Child[] = []): Promise<void> {
+async function expectChildren<B extends ConformanceBackend>(
+  h: Harness<B>,
+  b: B,
+  w: World,
+  removed: readonly Snowflake[],
+  what: string,
+  added: Child[] = [],
+): Promise<void> {
   const isGone = (c: Child): boolean => removed.includes(c.channelId) && !added.includes(c);
   const all = [...w.children, ...added];
   for (const c of all) {
@@ -94,7 +107,14 @@ async function expectChildren<B extends ConformanceBackend>(h: Harness<B>, b: B,
     for (const scope of s.scopes) {
       const parents = new Set(mine.map((c) => scopeOf(s, scope, c.value)).filter((p): p is Snowflake => p !== undefined));
       for (const parent of parents) {
-        await expectIter(b, s, scope, parent, kept.filter((v) => scopeOf(s, scope, v) === parent), what);
+        await expectIter(
+          b,
+          s,
+          scope,
+          parent,
+          kept.filter((v) => scopeOf(s, scope, v) === parent),
+          what,
+        );
       }
     }
   }
@@ -118,7 +138,7 @@ export function channelCascadeTests<B extends ConformanceBackend>(ctx: GroupCont
     await expectChildren(h, b, w, [w.gone, w.voice], 'after a replaceForGuild of channels listing only one of three');
   });
 
-  test('clearFor of a guild\'s channels removes the children of each, and none of another guild', async (h) => {
+  test("clearFor of a guild's channels removes the children of each, and none of another guild", async (h) => {
     const b = await h.open();
     const w = await seed(h, b);
     await apply(b, mutation.clearFor('channel', 'guild', w.guildId));
@@ -155,7 +175,13 @@ export function channelCascadeTests<B extends ConformanceBackend>(ctx: GroupCont
     const late = w.specs.map((s) => child(h, s, w.guildId, w.kept, w.authorId));
     await apply(b, mutation.delete('channel', { channelId: w.kept }), ...late.map((c) => setOf(c.s, c.value)));
     const all = [...w.children, ...before, ...after];
-    await expectChildren(h, b, { ...w, children: all.filter((c) => !after.includes(c)) }, [w.gone, w.kept], `${what}, then [delete channel, set children in it]`, [...after, ...late]);
+    await expectChildren(
+      h,
+      b,
+      { ...w, children: all.filter((c) => !after.includes(c)) },
+      [w.gone, w.kept],
+      `${what}, then [delete channel, set children in it]`,
+      [...after, ...late],
+    );
   });
 }
-

@@ -37,10 +37,16 @@ function removals(s: ResourceSpec, refs: boolean): Removal[] {
   ];
   for (const scope of refs ? s.scopes : []) {
     out.push({ name: `${clearName(s, scope)}()`, remove: (b, v) => call(b, clearName(s, scope), id(scope, v)) });
-    out.push({ name: `a clearFor(${scope}) mutation`, remove: (b, v) => apply(b, { type: 'clearFor', resource: s.resource, scope, id: id(scope, v) } as Mutation) });
+    out.push({
+      name: `a clearFor(${scope}) mutation`,
+      remove: (b, v) => apply(b, { type: 'clearFor', resource: s.resource, scope, id: id(scope, v) } as Mutation),
+    });
   }
   if (s.guildChild) {
-    out.push({ name: 'a replaceForGuild mutation without it', remove: (b, v) => apply(b, { type: 'replaceForGuild', resource: s.resource, guildId: id('guild', v), values: [] } as Mutation) });
+    out.push({
+      name: 'a replaceForGuild mutation without it',
+      remove: (b, v) => apply(b, { type: 'replaceForGuild', resource: s.resource, guildId: id('guild', v), values: [] } as Mutation),
+    });
   }
   return out;
 }

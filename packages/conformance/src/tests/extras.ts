@@ -69,7 +69,11 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       await apply(b, mutation.merge('member', { guildId, userId: u.id }, { nick: 'merged', user: userPatch as UserEntity }));
       const mergedUser = { ...u, global_name: 'Merged Name' };
       await expectValue(b, members, { ...m, nick: 'merged', user: mergedUser }, 'after a merge carrying a partial user');
-      same(await readOk('getUser after a member merge carrying a partial user', () => call<UserEntity>(b, 'getUser', u.id)), mergedUser, 'getUser after a member merge carrying a partial user');
+      same(
+        await readOk('getUser after a member merge carrying a partial user', () => call<UserEntity>(b, 'getUser', u.id)),
+        mergedUser,
+        'getUser after a member merge carrying a partial user',
+      );
     });
 
     test('a member whose user entry was deleted comes back with a user carrying its id', async (h) => {
@@ -89,12 +93,16 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.set('member', fx.member(h.id(), u)));
       // Give the ttl time to pass; the user must still be there (a wait, not a timing assertion).
       await new Promise((resolve) => setTimeout(resolve, 200));
-      same(await readOk('getUser of a member\'s user 200 ms after a 50 ms ttl', () => call<UserEntity>(b, 'getUser', u.id)), u, 'getUser of a member\'s user 200 ms after a 50 ms ttl');
+      same(
+        await readOk("getUser of a member's user 200 ms after a 50 ms ttl", () => call<UserEntity>(b, 'getUser', u.id)),
+        u,
+        "getUser of a member's user 200 ms after a 50 ms ttl",
+      );
     });
   }
 
   if (withUsers) {
-    test('a user set with ttlMs after its member (the listener\'s order) does not expire while the member refers to it', async (h) => {
+    test("a user set with ttlMs after its member (the listener's order) does not expire while the member refers to it", async (h) => {
       const b = await h.open();
       const apart = fx.user(h.id());
       const together = fx.user(h.id());
@@ -106,11 +114,14 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       await apply(b, mutation.set('member', inTogether), mutation.set('user', together, { ttlMs: 50 }));
       // Give the ttl time to pass (a wait, not a timing assertion).
       await new Promise((resolve) => setTimeout(resolve, 250));
-      for (const [u, m] of [[apart, inApart], [together, inTogether]] as const) {
+      for (const [u, m] of [
+        [apart, inApart],
+        [together, inTogether],
+      ] as const) {
         same(await readOk(`getUser(${u.id}) 250 ms after a 50 ms ttl, set after its member`, () => call(b, 'getUser', u.id)), u, `getUser(${u.id})`);
         await expectValue(b, members, m, 'whose user was set with a 50 ms ttl after it, 250 ms later');
       }
-      await expectIter(b, users, undefined, undefined, [apart, together], 'members\' users set with a ttl after their members, 250 ms later');
+      await expectIter(b, users, undefined, undefined, [apart, together], "members' users set with a ttl after their members, 250 ms later");
     });
 
     test('a user stays cached when its last member goes, whichever way the member goes', async (h) => {
@@ -247,7 +258,11 @@ export function userExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): 
     const u = fx.user(h.id());
     await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.set('user', u));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    same(await readOk('getUser 200 ms after re-setting without ttl', () => call<UserEntity>(b, 'getUser', u.id)), u, 'getUser 200 ms after re-setting without ttl');
+    same(
+      await readOk('getUser 200 ms after re-setting without ttl', () => call<UserEntity>(b, 'getUser', u.id)),
+      u,
+      'getUser 200 ms after re-setting without ttl',
+    );
   });
 }
 

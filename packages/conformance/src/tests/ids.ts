@@ -13,23 +13,7 @@ import { clearName, deleteName, getName, iterName, keyArgs, keyOfEntity, scopeFi
 import type { ResourceSpec } from '../specs.js';
 
 /** Values that are not snowflakes: numbers lose precision, the strings carry signs, glob and CR/LF characters. */
-export const BAD_SNOWFLAKES: readonly unknown[] = [
-  123,
-  1.5,
-  '-1',
-  '12a',
-  '1 2',
-  '*',
-  'a\r\nb',
-  '',
-  '0123',
-  ' 123',
-  2n ** 64n,
-  -1n,
-  null,
-  undefined,
-  {},
-];
+export const BAD_SNOWFLAKES: readonly unknown[] = [123, 1.5, '-1', '12a', '1 2', '*', 'a\r\nb', '', '0123', ' 123', 2n ** 64n, -1n, null, undefined, {}];
 
 /** Values that are not invite codes (glob characters, CR/LF, spaces, too long, not strings). */
 export const BAD_INVITE_CODES: readonly unknown[] = ['*', 'a?b', '[abc]', 'a\r\nb', 'ab cd', 'ab:cd', '', 'x'.repeat(101), 123, 5n, null, {}];
@@ -159,7 +143,8 @@ export function idTests<B extends ConformanceBackend>(ctx: GroupContext<B>, s: R
         { op: 'add', emoji: { id: '*', name: 'x' }, burst: false, me: false },
         { op: 'remove', emoji: { name: 'x' } },
       ];
-      for (const change of badChanges) attempts.push({ what: `react change=${show(change)}`, batch: [{ type: 'react', resource: 'message', key, change } as never] });
+      for (const change of badChanges)
+        attempts.push({ what: `react change=${show(change)}`, batch: [{ type: 'react', resource: 'message', key, change } as never] });
       await expectAllTypeErrors(b, attempts);
     });
   }

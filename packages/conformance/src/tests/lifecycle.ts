@@ -122,25 +122,29 @@ export function lifecycleBody<B extends ConformanceBackend>(ctx: GroupContext<B>
   if (options.unreachable) {
     const unreachable = options.unreachable;
     const bound = options.timeoutMs;
-    test(`an unreachable store rejects with BackendError within ${bound} ms instead of hanging`, async (h) => {
-      const b = h.track(await unreachable());
-      const s = implemented(h)[0];
-      const attempt = async (): Promise<void> => {
-        await b.open();
-        // open() may connect lazily: then the first call must fail instead.
-        if (s) await call(b, getName(s), ...keyArgs(keyOfEntity(s, s.build(h.parents()))));
-        else await call(b, 'getMe');
-      };
-      let timer: NodeJS.Timeout | undefined;
-      const hang = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`open() / the first call did not settle within ${bound} ms`)), bound);
-      });
-      try {
-        await rejects(() => Promise.race([attempt(), hang]), BackendError, 'open() or the first call on an unreachable store');
-      } finally {
-        clearTimeout(timer);
-      }
-    }, options.timeoutMs * 2);
+    test(
+      `an unreachable store rejects with BackendError within ${bound} ms instead of hanging`,
+      async (h) => {
+        const b = h.track(await unreachable());
+        const s = implemented(h)[0];
+        const attempt = async (): Promise<void> => {
+          await b.open();
+          // open() may connect lazily: then the first call must fail instead.
+          if (s) await call(b, getName(s), ...keyArgs(keyOfEntity(s, s.build(h.parents()))));
+          else await call(b, 'getMe');
+        };
+        let timer: NodeJS.Timeout | undefined;
+        const hang = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`open() / the first call did not settle within ${bound} ms`)), bound);
+        });
+        try {
+          await rejects(() => Promise.race([attempt(), hang]), BackendError, 'open() or the first call on an unreachable store');
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      options.timeoutMs * 2,
+    );
   }
 }
 

@@ -10,10 +10,7 @@ import type { ConformanceBackend } from '../options.js';
 export const THUMBS: ReactionEmoji = { id: null, name: '👍' };
 
 /** The reaction a message shows, as the rules of {@link ReactionChange} count it. */
-export function reaction(
-  emoji: ReactionEmoji,
-  counts: { normal?: number; burst?: number; me?: boolean; meBurst?: boolean; colors?: string[] },
-): APIReaction {
+export function reaction(emoji: ReactionEmoji, counts: { normal?: number; burst?: number; me?: boolean; meBurst?: boolean; colors?: string[] }): APIReaction {
   const normal = counts.normal ?? 0;
   const burst = counts.burst ?? 0;
   return {
@@ -35,4 +32,3 @@ export function react(messageId: Snowflake, change: ReactionChange): Mutation {
 export function newMessage<B extends ConformanceBackend>(h: Harness<B>, overrides: Partial<MessageEntity> = {}): MessageEntity {
   return fx.message(h.id(), h.id(), fx.user(h.id()), h.id(), overrides);
 }
-

@@ -28,14 +28,17 @@ const members = SPECS.member;
 
 /** Wait (bounded) until `value` is gone; fail with `what` if it stays. */
 async function expectExpires<B extends ConformanceBackend>(h: Harness<B>, b: B, s: ResourceSpec, value: Entity, what: string): Promise<void> {
-  const gone = await eventually(async () => {
-    try {
-      await get(b, s, value);
-      return false;
-    } catch {
-      return true;
-    }
-  }, Math.max(2_000, h.options.timeoutMs / 2));
+  const gone = await eventually(
+    async () => {
+      try {
+        await get(b, s, value);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    Math.max(2_000, h.options.timeoutMs / 2),
+  );
   if (!gone) fail(`${label(s, value)} ${what}: still readable after the wait`);
   await expectAbsent(b, s, value, what);
 }
@@ -150,7 +153,12 @@ function reactTests<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
       react(m.id, { op: 'remove', emoji: sake, burst: false, me: false }),
       react(m.id, { op: 'remove', emoji: { id: null, name: '🔥' }, burst: false, me: false }), // not there: nothing changes
     );
-    await expectValue(b, messages, { ...m, reactions: [reaction(THUMBS, { normal: 1, burst: 1, meBurst: true })] }, 'after removing a normal 👍 (me) and the only sake');
+    await expectValue(
+      b,
+      messages,
+      { ...m, reactions: [reaction(THUMBS, { normal: 1, burst: 1, meBurst: true })] },
+      'after removing a normal 👍 (me) and the only sake',
+    );
     await apply(b, react(m.id, { op: 'remove', emoji: THUMBS, burst: true, me: true }));
     await expectValue(b, messages, { ...m, reactions: [reaction(THUMBS, { normal: 1 })] }, 'after removing the burst 👍 (me)');
     await apply(b, react(m.id, { op: 'remove', emoji: THUMBS, burst: false, me: false }));
@@ -176,13 +184,17 @@ function reactTests<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
     const cached = newMessage(h);
     const absent = newMessage(h);
     await put(b, messages, cached);
-    await apply(b, react(absent.id, { op: 'add', emoji: THUMBS, burst: false, me: true }), react(cached.id, { op: 'add', emoji: THUMBS, burst: false, me: true }));
+    await apply(
+      b,
+      react(absent.id, { op: 'add', emoji: THUMBS, burst: false, me: true }),
+      react(cached.id, { op: 'add', emoji: THUMBS, burst: false, me: true }),
+    );
     await expectAbsent(b, messages, absent, 'after a react add on a message that was not cached');
     await expectValue(b, messages, { ...cached, reactions: [reaction(THUMBS, { normal: 1, me: true })] }, 'after a react add');
-    if (ctx.options.refs) await expectIter(b, messages, 'channel', absent.channel_id, [], 'of the absent message\'s channel after a react');
+    if (ctx.options.refs) await expectIter(b, messages, 'channel', absent.channel_id, [], "of the absent message's channel after a react");
   });
 
-  test('react keeps the message\'s expiry', async (h) => {
+  test("react keeps the message's expiry", async (h) => {
     const b = await h.open();
     const m = newMessage(h);
     await apply(b, setOf(messages, m, { ttlMs: 400 }));
@@ -198,7 +210,7 @@ function removeRoleTests<B extends ConformanceBackend>(ctx: GroupContext<B>): vo
   const { test } = ctx;
   const withUsers = ctx.options.resources.has('user');
 
-  test('removeRole takes the role out of the guild\'s members that have it, and nothing else', async (h) => {
+  test("removeRole takes the role out of the guild's members that have it, and nothing else", async (h) => {
     const b = await h.open();
     const guildId = h.id();
     const otherGuild = h.id();

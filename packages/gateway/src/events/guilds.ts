@@ -48,10 +48,7 @@ export const guildTranslators: TranslatorTable = {
       const guildId = snowflake(d, 'id', 'GUILD_CREATE');
       if (d.unavailable === true) return { mutations: [markUnavailable(guildId)] };
       // Validate every child before producing anything: one bad entry skips the whole snapshot.
-      const channels = [
-        ...objectsWithId(d, 'channels', 'id', 'GUILD_CREATE'),
-        ...objectsWithId(d, 'threads', 'id', 'GUILD_CREATE', true),
-      ];
+      const channels = [...objectsWithId(d, 'channels', 'id', 'GUILD_CREATE'), ...objectsWithId(d, 'threads', 'id', 'GUILD_CREATE', true)];
       const roles = objectsWithId(d, 'roles', 'id', 'GUILD_CREATE');
       const emojis = objectsWithId(d, 'emojis', 'id', 'GUILD_CREATE');
       const members = objectsWithId(d, 'members', 'user.id', 'GUILD_CREATE');
@@ -63,12 +60,32 @@ export const guildTranslators: TranslatorTable = {
       return {
         mutations: [
           mutation.set('guild', { ...guildEntity(d), unavailable: false }),
-          mutation.replaceForGuild('channel', guildId, channels.map((c) => channelEntity(c, guildId))),
-          mutation.replaceForGuild('role', guildId, roles.map((r) => roleEntity(r, guildId))),
-          mutation.replaceForGuild('emoji', guildId, emojis.map((e) => emojiEntity(e, guildId))),
+          mutation.replaceForGuild(
+            'channel',
+            guildId,
+            channels.map((c) => channelEntity(c, guildId)),
+          ),
+          mutation.replaceForGuild(
+            'role',
+            guildId,
+            roles.map((r) => roleEntity(r, guildId)),
+          ),
+          mutation.replaceForGuild(
+            'emoji',
+            guildId,
+            emojis.map((e) => emojiEntity(e, guildId)),
+          ),
           ...snapshotMembers(guildId, members, voiceUserIds, context),
-          mutation.replaceForGuild('presence', guildId, presences.map((p) => presenceEntity(p, guildId, idOf(p, 'user.id', 'presence')))),
-          mutation.replaceForGuild('voiceState', guildId, voiceStates.map((v) => voiceStateEntity(v, guildId))),
+          mutation.replaceForGuild(
+            'presence',
+            guildId,
+            presences.map((p) => presenceEntity(p, guildId, idOf(p, 'user.id', 'presence'))),
+          ),
+          mutation.replaceForGuild(
+            'voiceState',
+            guildId,
+            voiceStates.map((v) => voiceStateEntity(v, guildId)),
+          ),
         ],
       };
     },
@@ -82,8 +99,22 @@ export const guildTranslators: TranslatorTable = {
       const roles = d.roles === undefined ? undefined : objectsWithId(d, 'roles', 'id', 'GUILD_UPDATE');
       const emojis = d.emojis === undefined ? undefined : objectsWithId(d, 'emojis', 'id', 'GUILD_UPDATE');
       const mutations: Mutation[] = [mutation.merge('guild', { guildId }, guildEntity(d), true)];
-      if (roles) mutations.push(mutation.replaceForGuild('role', guildId, roles.map((r) => roleEntity(r, guildId))));
-      if (emojis) mutations.push(mutation.replaceForGuild('emoji', guildId, emojis.map((e) => emojiEntity(e, guildId))));
+      if (roles)
+        mutations.push(
+          mutation.replaceForGuild(
+            'role',
+            guildId,
+            roles.map((r) => roleEntity(r, guildId)),
+          ),
+        );
+      if (emojis)
+        mutations.push(
+          mutation.replaceForGuild(
+            'emoji',
+            guildId,
+            emojis.map((e) => emojiEntity(e, guildId)),
+          ),
+        );
       return { mutations, oldOf: 0 };
     },
   },
@@ -139,7 +170,16 @@ export const guildTranslators: TranslatorTable = {
       const guildId = snowflake(d, 'guild_id', 'GUILD_EMOJIS_UPDATE');
       const emojis = objectsWithId(d, 'emojis', 'id', 'GUILD_EMOJIS_UPDATE');
       const old = context.wantOld ? await context.collect(context.cache.iterEmojisForGuild(guildId)) : undefined;
-      return { mutations: [mutation.replaceForGuild('emoji', guildId, emojis.map((e) => emojiEntity(e, guildId)))], old };
+      return {
+        mutations: [
+          mutation.replaceForGuild(
+            'emoji',
+            guildId,
+            emojis.map((e) => emojiEntity(e, guildId)),
+          ),
+        ],
+        old,
+      };
     },
   },
 };

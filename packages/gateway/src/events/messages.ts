@@ -9,7 +9,13 @@ import type { TranslateContext, TranslatorTable } from './types.js';
 function setMessage(d: Json, context: TranslateContext): Mutation[] {
   const rule = context.rules.messages;
   if (rule === false) return [];
-  return [mutation.set('message', messageEntity(d), rule.ttlMs === undefined ? { channelLimit: rule.perChannel } : { channelLimit: rule.perChannel, ttlMs: rule.ttlMs })];
+  return [
+    mutation.set(
+      'message',
+      messageEntity(d),
+      rule.ttlMs === undefined ? { channelLimit: rule.perChannel } : { channelLimit: rule.perChannel, ttlMs: rule.ttlMs },
+    ),
+  ];
 }
 
 /**

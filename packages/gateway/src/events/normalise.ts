@@ -2,16 +2,7 @@
  * Gateway payloads → the normalised entities `@sake/abc` stores: every value
  * carries its parents' ids, and fields that live in other resources are cut.
  */
-import type {
-  EmojiEntity,
-  GuildChannelEntity,
-  GuildEntity,
-  MemberEntity,
-  MessageEntity,
-  PresenceEntity,
-  RoleEntity,
-  VoiceStateEntity,
-} from '@sake/abc';
+import type { EmojiEntity, GuildChannelEntity, GuildEntity, MemberEntity, MessageEntity, PresenceEntity, RoleEntity, VoiceStateEntity } from '@sake/abc';
 import type { Json } from '../validate.js';
 
 /** Fields of GUILD_CREATE / GUILD_UPDATE that are cached in their own resources. */

@@ -17,10 +17,9 @@ export const voiceTranslators: TranslatorTable = {
       const channelId = optionalSnowflake(d, 'channel_id', 'VOICE_STATE_UPDATE');
       if (d.member !== undefined) idOf(object(d.member, 'VOICE_STATE_UPDATE.member'), 'user.id', 'VOICE_STATE_UPDATE.member');
       const mutations: Mutation[] =
-        channelId === undefined
-          ? [mutation.delete('voiceState', { guildId, userId })]
-          : [mutation.set('voiceState', voiceStateEntity(d, guildId))];
-      if (d.member !== undefined) mutations.push(mutation.merge('member', { guildId, userId }, memberEntity(d.member as Record<string, unknown>, guildId), true));
+        channelId === undefined ? [mutation.delete('voiceState', { guildId, userId })] : [mutation.set('voiceState', voiceStateEntity(d, guildId))];
+      if (d.member !== undefined)
+        mutations.push(mutation.merge('member', { guildId, userId }, memberEntity(d.member as Record<string, unknown>, guildId), true));
       return { mutations, oldOf: 0 };
     },
   },

@@ -79,7 +79,10 @@ export function mustSeeCascade(pending: readonly PendingRemoval[], m: Checked, c
 }
 
 /** Old-value indexes split at `at`: those before it, and those from it on (shifted), with their result positions. */
-export function splitOld(old: readonly number[] | undefined, at: number): [first: number[], second: number[], firstAt: number[], secondAt: number[]] | undefined {
+export function splitOld(
+  old: readonly number[] | undefined,
+  at: number,
+): [first: number[], second: number[], firstAt: number[], secondAt: number[]] | undefined {
   if (old === undefined) return undefined;
   const out: [number[], number[], number[], number[]] = [[], [], [], []];
   old.forEach((i, pos) => {
@@ -111,7 +114,12 @@ function writtenAfter(checked: readonly Checked[], at: number): Set<string> {
  * channel's message, invite and voice indexes are read, and every child in them the batch did not
  * write after the channel's last removal is deleted through `apply` (which unindexes it everywhere).
  */
-export async function cascadeRemovals(ctx: Ctx, checked: readonly Checked[], removals: readonly ChannelRemoval[], apply: (batch: Checked[]) => Promise<unknown>): Promise<void> {
+export async function cascadeRemovals(
+  ctx: Ctx,
+  checked: readonly Checked[],
+  removals: readonly ChannelRemoval[],
+  apply: (batch: Checked[]) => Promise<unknown>,
+): Promise<void> {
   const lastAt = new Map<string, number>();
   for (const r of removals) for (const id of r.channelIds) lastAt.set(id, Math.max(r.at, lastAt.get(id) ?? -1));
   if (lastAt.size === 0) return;

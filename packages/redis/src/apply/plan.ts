@@ -11,17 +11,7 @@
  * per node); a wave starts when the previous one is confirmed.
  */
 import type { InviteEntity, MessageEntity, ResourceName, VoiceStateEntity } from '@sake/abc';
-import {
-  childCodec,
-  guildCodec,
-  idBytes,
-  idFromBytes,
-  inviteCodec,
-  meCodec,
-  messageCodec,
-  presenceCodec,
-  voiceStateCodec,
-} from '../codec/index.js';
+import { childCodec, guildCodec, idBytes, idFromBytes, inviteCodec, meCodec, messageCodec, presenceCodec, voiceStateCodec } from '../codec/index.js';
 import type { PresenceEntity } from '@sake/abc';
 import { encodeEntry } from '../codec/record.js';
 import { EntryList } from '../codec/writer.js';
@@ -217,7 +207,8 @@ export class Plan {
       this.#userOps.set(bucket, groups);
     }
     const last = groups[groups.length - 1];
-    if (last?.list && last.kind === kind && (last.param === param || (Buffer.isBuffer(last.param) && Buffer.isBuffer(param) && last.param.equals(param)))) return last.list;
+    if (last?.list && last.kind === kind && (last.param === param || (Buffer.isBuffer(last.param) && Buffer.isBuffer(param) && last.param.equals(param))))
+      return last.list;
     // Sized for a typical batch's share of one bucket: a few records, or a few 8-byte ids.
     const list = new EntryList(kind === 'U' ? 512 : 64);
     groups.push({ kind, param, items: [], list });
@@ -267,7 +258,9 @@ export class Plan {
   #childRecord(resource: GuildHashResource, op: 'set' | 'del', id: string, value?: Entity): GuildRecord {
     if (resource === 'presence') return { kind: 'presence', op, userId: id };
     if (resource === 'voiceState') {
-      return op === 'set' ? { kind: 'voice', op, userId: id, channelId: (value?.channel_id as string | null | undefined) ?? null } : { kind: 'voice', op, userId: id };
+      return op === 'set'
+        ? { kind: 'voice', op, userId: id, channelId: (value?.channel_id as string | null | undefined) ?? null }
+        : { kind: 'voice', op, userId: id };
     }
     return { kind: 'located', resource, op, id };
   }
@@ -305,7 +298,11 @@ export class Plan {
     for (const { id, value } of entries) g.args.push(idBytes(id), this.#childBytes(resource, guildId, id, value));
     if (resource === 'presence') g.records.push({ kind: 'presence', op: 'replace', userIds: entries.map((e) => e.id) });
     else if (resource === 'voiceState') {
-      g.records.push({ kind: 'voice', op: 'replace', channels: new Map(entries.map((e) => [e.id, (e.value.channel_id as string | null | undefined) ?? null])) });
+      g.records.push({
+        kind: 'voice',
+        op: 'replace',
+        channels: new Map(entries.map((e) => [e.id, (e.value.channel_id as string | null | undefined) ?? null])),
+      });
     } else g.records.push({ kind: 'located', resource, op: 'replace', ids: entries.map((e) => e.id), at });
   }
 
@@ -477,7 +474,6 @@ export class Plan {
     group.args.push(score, id);
   }
 
-
   /**
    * Rewrite a stored message whose channel, guild and author are unchanged: the value only, with
    * the expiry it has (`expireAt` epoch ms; null: none). Its indexes and author list already hold it.
@@ -516,8 +512,6 @@ export class Plan {
     group.ids.add(id);
     group.args.push(id);
   }
-
-
 
   /** Delete a message; `value` (when known) says which indexes hold it. */
   deleteMessage(id: string, value: Entity | null): void {
@@ -598,7 +592,15 @@ export class Plan {
       this.#wave1.push((ctx) => {
         const reply = ctx.conn.batched.sakeValuesBuffer(created.args);
         // A failed call fails the wave through `reply`; the overwrites are then never looked at.
-        created.sets.forEach((set, j) => this.#overwrites.push({ ...set, previous: reply.then((r) => r[j] ?? null, () => null) }));
+        created.sets.forEach((set, j) =>
+          this.#overwrites.push({
+            ...set,
+            previous: reply.then(
+              (r) => r[j] ?? null,
+              () => null,
+            ),
+          }),
+        );
         return reply;
       });
     }
@@ -621,7 +623,9 @@ export class Plan {
       if (!bytes) continue;
       let old: Entity;
       try {
-        old = (o.resource === 'message' ? messageCodec.decode(bytes, keys.message(o.id), o.id) : inviteCodec.decode(bytes, keys.invite(o.id), o.id)) as unknown as Entity;
+        old = (o.resource === 'message'
+          ? messageCodec.decode(bytes, keys.message(o.id), o.id)
+          : inviteCodec.decode(bytes, keys.invite(o.id), o.id)) as unknown as Entity;
       } catch {
         continue;
       }
@@ -765,7 +769,6 @@ export class Plan {
     );
   }
 
-
   /**
    * The role strips, after the guild ops: per guild, calls of ~{@link STRIP_MEMBERS_PER_CALL}
    * members one after the other (a few ms of Redis time each), skipping the members the batch wrote.
@@ -783,7 +786,7 @@ export class Plan {
         else if ('userIds' in rec) for (const id of rec.userIds) written.add(id);
       }
       const args = [String(indexes.size), ...[...indexes].map(String), ...[...written].map((id) => idBytes(id))];
-      for (let from = 0; from >= 0; ) {
+      for (let from = 0; from >= 0;) {
         const at = from;
         from = await this.#ctx.conn.run(
           'sakeStripRoles',
@@ -795,7 +798,11 @@ export class Plan {
   }
 
   #runUserOps(ops: Iterable<[number, UserGroup[]]> = this.#userOps): Promise<unknown> {
-    return runUserScripts(this.#ctx, Array.from(ops, ([bucket, groups]) => [bucket, userOpArgs(groups)] as const), Date.now());
+    return runUserScripts(
+      this.#ctx,
+      Array.from(ops, ([bucket, groups]) => [bucket, userOpArgs(groups)] as const),
+      Date.now(),
+    );
   }
 
   /** Turn one guild's script reply into index updates. */

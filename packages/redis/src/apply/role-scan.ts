@@ -46,11 +46,16 @@ interface Candidate {
 /** Decode the candidates (with the guild's role dictionary) and keep those whose `roles` really hold one of `roleIds`. */
 function keepHolders(ctx: Ctx, guildId: string, candidates: readonly Candidate[], roleIds: ReadonlySet<string>): Holders | Promise<Holders> {
   if (candidates.length === 0) return [];
-  return decodeWithRoles(ctx.roles, guildId, () => candidates[0]!.key, (roles) => {
-    const found: Holders = [];
-    for (const c of candidates) keepHolder(found, guildId, c.key, c.userId, c.record, roleIds, roles);
-    return found;
-  });
+  return decodeWithRoles(
+    ctx.roles,
+    guildId,
+    () => candidates[0]!.key,
+    (roles) => {
+      const found: Holders = [];
+      for (const c of candidates) keepHolder(found, guildId, c.key, c.userId, c.record, roleIds, roles);
+      return found;
+    },
+  );
 }
 
 type Holders = Array<{ userId: string; member: Entity }>;
@@ -75,22 +80,31 @@ function keepHolder(found: Holders, guildId: string, key: string, userId: string
  * (or can't be parsed): a 100k-member guild's members no longer cross the wire and Node for a
  * role delete.
  */
-async function scanInRedis(ctx: Ctx, guildId: string, buckets: number, indexes: readonly number[], needles: readonly Buffer[], roleIds: ReadonlySet<string>): Promise<Holders> {
+async function scanInRedis(
+  ctx: Ctx,
+  guildId: string,
+  buckets: number,
+  indexes: readonly number[],
+  needles: readonly Buffer[],
+  roleIds: ReadonlySet<string>,
+): Promise<Holders> {
   const calls: Array<Promise<Holders>> = [];
   for (let from = 0; from < buckets; from += BUCKETS_PER_CALL) {
     const to = Math.min(buckets, from + BUCKETS_PER_CALL);
     const args = [ctx.keys.memberBucketPrefix(guildId), String(from), String(to), String(indexes.length), ...indexes.map(String), ...needles];
     calls.push(
-      ctx.conn.run('sakeRoleHolders', () => ctx.conn.batched.sakeRoleHoldersBuffer(ctx.keys.guildMeta(guildId), args), ctx.keys.memberBucket(guildId, from)).then((flat) => {
-        const candidates: Candidate[] = [];
-        for (let i = 0; i + 2 < flat.length; i += 3) {
-          const userId = idFromBytes(flat[i]!);
-          // The reply does not say the bucket: it follows from the user id, as for every member.
-          const key = ctx.keys.memberBucket(guildId, bucketOf(userId, buckets));
-          candidates.push({ key, userId, record: joinRecord(flat[i + 1]!, flat[i + 2], fieldLocator(key, userId)) });
-        }
-        return keepHolders(ctx, guildId, candidates, roleIds);
-      }),
+      ctx.conn
+        .run('sakeRoleHolders', () => ctx.conn.batched.sakeRoleHoldersBuffer(ctx.keys.guildMeta(guildId), args), ctx.keys.memberBucket(guildId, from))
+        .then((flat) => {
+          const candidates: Candidate[] = [];
+          for (let i = 0; i + 2 < flat.length; i += 3) {
+            const userId = idFromBytes(flat[i]!);
+            // The reply does not say the bucket: it follows from the user id, as for every member.
+            const key = ctx.keys.memberBucket(guildId, bucketOf(userId, buckets));
+            candidates.push({ key, userId, record: joinRecord(flat[i + 1]!, flat[i + 2], fieldLocator(key, userId)) });
+          }
+          return keepHolders(ctx, guildId, candidates, roleIds);
+        }),
     );
   }
   return (await Promise.all(calls)).flat();
@@ -109,7 +123,13 @@ async function scanInNode(ctx: Ctx, guildId: string, buckets: number, needles: r
           const entries = await bucketEntries(ctx, key);
           if (entries.length === 0) return;
           const fields = entries.map(([f]) => f);
-          const values = await joinTails(ctx, ctx.keys.memberTails(guildId, b), fields, entries.map(([, v]) => v), (i) => fieldLocator(key, idFromBytes(fields[i]!)));
+          const values = await joinTails(
+            ctx,
+            ctx.keys.memberTails(guildId, b),
+            fields,
+            entries.map(([, v]) => v),
+            (i) => fieldLocator(key, idFromBytes(fields[i]!)),
+          );
           // This fallback only runs after a foreign value broke the script: every member record is
           // decoded here (their roles are indexes, not needles); other values only with a needle.
           const candidates: Candidate[] = [];
@@ -159,7 +179,10 @@ export async function readRoleHolders(ctx: Ctx, guildId: string, roleIds: Readon
     found = await scanInNode(ctx, guildId, buckets, needles, roleIds);
   }
   if (found.length === 0) return { holders: [], indexes: indexOf };
-  const users = await readMemberUsers(ctx, found.map((f) => f.userId));
+  const users = await readMemberUsers(
+    ctx,
+    found.map((f) => f.userId),
+  );
   const holders = found.map(({ userId, member }, i) => {
     const user = (users[i] ?? null) as Entity | null;
     // The member was decoded for this scan alone (with a placeholder user in the user's place):

@@ -23,7 +23,16 @@ export function keyOf(key: KeyOf, id: string): string {
  * Decode the record of `resource` at `buf[start, end)`; an error names the entry `key[id]`
  * (a function `key` is only called then: no locator string and no closure per record).
  */
-export function decodeAt<T>(resource: ResourceName, buf: Buffer, start: number, end: number, implied: Implied, key: KeyOf, id: string, roles?: IdDictionary): T {
+export function decodeAt<T>(
+  resource: ResourceName,
+  buf: Buffer,
+  start: number,
+  end: number,
+  implied: Implied,
+  key: KeyOf,
+  id: string,
+  roles?: IdDictionary,
+): T {
   if (end - start >= 2) {
     const schema = SCHEMA_BY_HEADER.get(buf[start]!);
     if (schema !== undefined && schema.resource === resource) {

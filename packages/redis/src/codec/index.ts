@@ -31,10 +31,14 @@ export const guildCodec = {
 
 /** Channel, role and emoji records (id and guild id are in the key). */
 export const childCodec = {
-  encode: (resource: 'channel' | 'role' | 'emoji', v: object, id: string, guildId: string): Buffer =>
-    encodeRecord(resource, v, { id, guild_id: guildId }),
-  decode: <T extends GuildChannelEntity | RoleEntity | EmojiEntity>(resource: 'channel' | 'role' | 'emoji', b: Uint8Array, key: string, id: string, guildId: string): T =>
-    decodeRecord<T>(resource, b, key, { id, guild_id: guildId }),
+  encode: (resource: 'channel' | 'role' | 'emoji', v: object, id: string, guildId: string): Buffer => encodeRecord(resource, v, { id, guild_id: guildId }),
+  decode: <T extends GuildChannelEntity | RoleEntity | EmojiEntity>(
+    resource: 'channel' | 'role' | 'emoji',
+    b: Uint8Array,
+    key: string,
+    id: string,
+    guildId: string,
+  ): T => decodeRecord<T>(resource, b, key, { id, guild_id: guildId }),
 };
 
 /**

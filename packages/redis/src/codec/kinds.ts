@@ -113,7 +113,7 @@ export function decodeKind(kind: FieldKind, stored: unknown, roles?: IdDictionar
   switch (kind) {
     case 'roles':
       if (Array.isArray(stored) && stored.every((i) => Number.isSafeInteger(i) && (i as number) >= 0)) {
-        if (!roles) throw new TypeError('a role index list read without its guild\'s role dictionary');
+        if (!roles) throw new TypeError("a role index list read without its guild's role dictionary");
         return (stored as number[]).map((i) => roles.idAt(i));
       }
       break;
@@ -129,7 +129,8 @@ export function decodeKind(kind: FieldKind, stored: unknown, roles?: IdDictionar
       break;
     case 'time':
       if (typeof stored === 'number' && Number.isInteger(stored)) return decodeTime(stored);
-      if (stored instanceof Uint8Array && stored.length === MS_TIME_BYTES) return decodeTime(fromMsTime(stored[0]! * 4294967296 + Buffer.from(stored.buffer, stored.byteOffset, 5).readUInt32BE(1)));
+      if (stored instanceof Uint8Array && stored.length === MS_TIME_BYTES)
+        return decodeTime(fromMsTime(stored[0]! * 4294967296 + Buffer.from(stored.buffer, stored.byteOffset, 5).readUInt32BE(1)));
       break;
     case 'hash':
       if (stored instanceof Uint8Array && stored.length === 16) return Buffer.from(stored).toString('hex');

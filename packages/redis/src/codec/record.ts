@@ -23,7 +23,6 @@ import { RecordWriter, type EntryList } from './writer.js';
 export { decodeRecord } from './decode.js';
 export type { Implied } from './msgpack.js';
 
-
 /**
  * Encode `value` as a record of `resource`, leaving out `implied` fields that
  * match and the own property named `omit` (a member's `user`, stored apart).

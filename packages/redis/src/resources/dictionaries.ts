@@ -36,11 +36,14 @@ export async function addToDictionary(conn: Connection, key: string, copy: IdDic
     writeId(packed, at, id);
     at += 8;
   }
-  const rest = await conn.run('sakeDictionaryAdd', () => conn.scripts.sakeDictionaryAddBuffer(key, known, packed), key).catch((err: unknown) => {
-    // The script refuses a dictionary that can't be one (see scripts/dictionary-add.lua).
-    if (err instanceof Error && err.message.includes('sake: dictionary')) throw new InvalidDataFound(key, `a dictionary of the wrong length (${err.message})`, { cause: err });
-    throw err;
-  });
+  const rest = await conn
+    .run('sakeDictionaryAdd', () => conn.scripts.sakeDictionaryAddBuffer(key, known, packed), key)
+    .catch((err: unknown) => {
+      // The script refuses a dictionary that can't be one (see scripts/dictionary-add.lua).
+      if (err instanceof Error && err.message.includes('sake: dictionary'))
+        throw new InvalidDataFound(key, `a dictionary of the wrong length (${err.message})`, { cause: err });
+      throw err;
+    });
   extend(copy, key, known, rest);
 }
 
@@ -67,7 +70,9 @@ export function decodeRefreshing<T>(
         return decode(dict);
       } catch (again) {
         if (again instanceof UnknownIndex) {
-          throw new InvalidDataFound(again.where ?? key(), `refers to ${what} index ${again.index}, beyond the ${what} dictionary (${dict.size} entries)`, { cause: again });
+          throw new InvalidDataFound(again.where ?? key(), `refers to ${what} index ${again.index}, beyond the ${what} dictionary (${dict.size} entries)`, {
+            cause: again,
+          });
         }
         throw again;
       }

@@ -62,7 +62,13 @@ export class GuildRefs {
   /** The guild ids of a stored list (`key` names it in errors); reads the dictionary again when the copy is behind. */
   async decode(list: Buffer, key: string): Promise<string[]> {
     if (list.length % GUILD_REF_BYTES !== 0) throw new InvalidDataFound(key, `a guild list of ${list.length} bytes (not a multiple of ${GUILD_REF_BYTES})`);
-    return decodeRefreshing(this.#dict, () => this.refresh().then(() => this.#dict), (dict) => indexesOf(list, dict), () => key, 'guild');
+    return decodeRefreshing(
+      this.#dict,
+      () => this.refresh().then(() => this.#dict),
+      (dict) => indexesOf(list, dict),
+      () => key,
+      'guild',
+    );
   }
 
   /** Forget the copy (the store was re-created: its dictionary may be a new one). */

@@ -20,7 +20,11 @@ export async function joinTails(
     if (h && isSplit(h)) split.push(i);
   }
   if (split.length === 0) return heads as Array<Uint8Array | null>;
-  const tails = await ctx.conn.run('HMGET', () => ctx.conn.reads.call<Array<Buffer | null>>('hmgetBuffer', [tailKey, ...split.map((i) => fields[i]!)]), tailKey);
+  const tails = await ctx.conn.run(
+    'HMGET',
+    () => ctx.conn.reads.call<Array<Buffer | null>>('hmgetBuffer', [tailKey, ...split.map((i) => fields[i]!)]),
+    tailKey,
+  );
   const out: Array<Uint8Array | null> = heads.slice();
   split.forEach((i, j) => (out[i] = joinRecord(heads[i]!, tails[j], where(i))));
   return out;

@@ -73,7 +73,13 @@ export async function* iterUsers(ctx: Ctx): AsyncGenerator<UserEntity> {
     for await (const window of hscanWindows(ctx, key)) {
       const live = window.filter(([field]) => !due.has(field.toString('hex')));
       const ids = live.map(([field]) => idFromBytes(field));
-      const values = await joinTails(ctx, ctx.keys.userTails(b), live.map(([f]) => f), live.map(([, v]) => v), (i) => fieldLocator(key, ids[i]!));
+      const values = await joinTails(
+        ctx,
+        ctx.keys.userTails(b),
+        live.map(([f]) => f),
+        live.map(([, v]) => v),
+        (i) => fieldLocator(key, ids[i]!),
+      );
       for (let i = 0; i < live.length; i++) yield userCodec.decode(values[i]!, fieldLocator(key, ids[i]!), ids[i]!);
     }
   }

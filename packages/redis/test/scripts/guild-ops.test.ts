@@ -82,7 +82,10 @@ class Reference {
   readonly #keys: Keys;
   readonly #meta: string;
 
-  constructor(keys: Keys, readonly defaultBuckets: number) {
+  constructor(
+    keys: Keys,
+    readonly defaultBuckets: number,
+  ) {
     this.#keys = keys;
     this.#meta = keys.guildMeta(GUILD);
   }
@@ -91,7 +94,8 @@ class Reference {
     const meta = this.#meta;
     const h = this.#h;
     const child = (res: GuildHashResource): string => this.#keys.guildChild(GUILD, res);
-    const oldVoice = (res: GuildHashResource, f: Buffer): string[] => (res === 'voiceState' ? [f.toString('hex'), (h.get(child(res), f) ?? Buffer.alloc(0)).toString('hex')] : []);
+    const oldVoice = (res: GuildHashResource, f: Buffer): string[] =>
+      res === 'voiceState' ? [f.toString('hex'), (h.get(child(res), f) ?? Buffer.alloc(0)).toString('hex')] : [];
     switch (o.op) {
       case 'G':
         h.set(meta, Buffer.from('g'), o.bytes);
@@ -275,7 +279,10 @@ describe('sakeGuildOps', () => {
         const ops = Array.from({ length: 1 + next(6) }, () => randomOp(next)).map((o) => (o.op === 'm' ? { ...o, seed: o.field[7]! * 7919 } : o));
         const expected = ops.map((o) => reference.apply(o));
         const replies = await redis.sakeGuildOpsBuffer(keys.guildMeta(GUILD), [String(reference.defaultBuckets), ...ops.flatMap(args)]);
-        expect(replies.map((r, i) => normalise(r, ops[i]!)), `seed ${seed} call ${call}`).toEqual(expected);
+        expect(
+          replies.map((r, i) => normalise(r, ops[i]!)),
+          `seed ${seed} call ${call}`,
+        ).toEqual(expected);
         expect(await dump(redis, keys.prefix), `seed ${seed} call ${call}`).toEqual(plain(reference.state));
       }
     }

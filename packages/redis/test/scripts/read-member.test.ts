@@ -136,7 +136,11 @@ describe('member read scripts', () => {
       expect(many.toString('hex')).toBe(Buffer.concat(expectedMany).toString('hex'));
 
       // sakeReadUsers: heads, and tails of split heads.
-      const users = await redis.sakeReadUsersBuffer([keys.prefix, Buffer.concat(all.map(({ f }) => f)), Buffer.concat(all.map(({ ub: u }) => Buffer.from([u >>> 24, (u >>> 16) & 255, (u >>> 8) & 255, u & 255])))]);
+      const users = await redis.sakeReadUsersBuffer([
+        keys.prefix,
+        Buffer.concat(all.map(({ f }) => f)),
+        Buffer.concat(all.map(({ ub: u }) => Buffer.from([u >>> 24, (u >>> 16) & 255, (u >>> 8) & 255, u & 255]))),
+      ]);
       const expectedUsers: Array<string | null> = [];
       for (const { f, ub: u } of all) {
         const head = await hget(redis, keys.users(u), f);

@@ -75,7 +75,10 @@ function withoutWanted(r: Buffer, wanted: ReadonlySet<number>): Buffer {
 function randomRecord(next: (n: number) => number, needle: Buffer): { head: Buffer; tail: Buffer | null } {
   const pool = [0, 1, 2, 5, 127, 128, 200, 255, 256, 300, 1000];
   const indexes = Array.from({ length: [0, 2, 5, 15, 16, 40][next(6)]! }, () => pool[next(pool.length)]!);
-  const array = Buffer.from([...(indexes.length < 16 ? [0x90 + indexes.length] : [0xdc, 0, indexes.length]), ...indexes.flatMap((x) => (x < 0x80 ? [x] : x < 256 ? [0xcc, x] : [0xcd, x >> 8, x & 255]))]);
+  const array = Buffer.from([
+    ...(indexes.length < 16 ? [0x90 + indexes.length] : [0xdc, 0, indexes.length]),
+    ...indexes.flatMap((x) => (x < 0x80 ? [x] : x < 256 ? [0xcc, x] : [0xcd, x >> 8, x & 255])),
+  ]);
   let r: Buffer;
   switch (next(6)) {
     case 0: // roles elsewhere: field 0 coded otherwise
@@ -174,7 +177,10 @@ describe('sakeRoleHolders and sakeStripRoles', () => {
       const nb = 1 + next(5);
       const roleId = Buffer.from([0, 0, 0, 0, 0, 0, 9, 9]);
       const needles = [roleId, Buffer.from('2313')];
-      for (const [f, v] of [[Buffer.from('mb'), Buffer.from(String(nb))], [Buffer.from('mc'), Buffer.from('0')]] as const) {
+      for (const [f, v] of [
+        [Buffer.from('mb'), Buffer.from(String(nb))],
+        [Buffer.from('mc'), Buffer.from('0')],
+      ] as const) {
         h.set(keys.guildMeta(GUILD), f, v);
         await redis.hset(keys.guildMeta(GUILD), f, v);
       }
@@ -194,10 +200,20 @@ describe('sakeRoleHolders and sakeStripRoles', () => {
       const wanted = new Set([[1], [200, 5], [300, 128, 0]][next(3)]);
       const first = next(nb);
       const last = first + 1 + next(nb - first);
-      const found = await redis.sakeRoleHoldersBuffer(keys.guildMeta(GUILD), [keys.memberBucketPrefix(GUILD), String(first), String(last), String(wanted.size), ...[...wanted].map(String), ...needles]);
+      const found = await redis.sakeRoleHoldersBuffer(keys.guildMeta(GUILD), [
+        keys.memberBucketPrefix(GUILD),
+        String(first),
+        String(last),
+        String(wanted.size),
+        ...[...wanted].map(String),
+        ...needles,
+      ]);
       const triples: string[][] = [];
       for (let i = 0; i < found.length; i += 3) triples.push([found[i]!, found[i + 1]!, found[i + 2]!].map((x) => x.toString('hex')));
-      expect(triples.sort((x, y) => (x[0]! < y[0]! ? -1 : 1)), `seed ${seed}`).toEqual(holders(h, keys, first, last, wanted, needles));
+      expect(
+        triples.sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
+        `seed ${seed}`,
+      ).toEqual(holders(h, keys, first, last, wanted, needles));
 
       const keep = fields.filter(() => next(5) === 0);
       const budget = 1 + next(15);

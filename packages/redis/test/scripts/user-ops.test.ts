@@ -103,7 +103,10 @@ class Reference {
       orph: k.orphans(bucket),
       touched: new Map(),
       pinned: new Set(),
-      cached: new Map([[mg, new Set()], [pg, new Set()]]),
+      cached: new Map([
+        [mg, new Set()],
+        [pg, new Set()],
+      ]),
       stored: new Map([mg, pg].map((key) => [key, this.#h.fields(key).map((f) => f.toString('hex'))])),
     };
     for (const o of ops) this.#op(c, o);
@@ -277,11 +280,19 @@ function randomOp(next: (n: number) => number, base: number): Op {
   const kind = next(14);
   if (kind < 3) {
     const ttl = ['', '', '0', '700', '2500'][next(5)]!;
-    return { op: 'U', ttl, users: Array.from({ length: 1 + next(4) }, () => [user(), bytes(next, next(3) === 0 ? 65 + next(40) : 1 + next(64))] as [Buffer, Buffer]) };
+    return {
+      op: 'U',
+      ttl,
+      users: Array.from({ length: 1 + next(4) }, () => [user(), bytes(next, next(3) === 0 ? 65 + next(40) : 1 + next(64))] as [Buffer, Buffer]),
+    };
   }
   if (kind === 3) return { op: 'u', fs: users() };
   if (kind < 9) return { op: (['M+', 'M-', 'P+', 'P-', 'M+'] as const)[kind - 4]!, g, fs: users() };
-  if (kind < 11) return { op: 'A+', items: Array.from({ length: 1 + next(2) }, () => [user(), mid(), next(4) === 0 ? 'inf' : String(base + next(4000))] as [Buffer, string, string]) };
+  if (kind < 11)
+    return {
+      op: 'A+',
+      items: Array.from({ length: 1 + next(2) }, () => [user(), mid(), next(4) === 0 ? 'inf' : String(base + next(4000))] as [Buffer, string, string]),
+    };
   if (kind === 11) return { op: 'A-', items: Array.from({ length: 1 + next(2) }, () => [user(), mid()] as [Buffer, string]) };
   return { op: (['UX', 'MX', 'PX', 'SWEEP'] as const)[next(4)]! };
 }
@@ -304,8 +315,21 @@ describe('sakeUserOps', () => {
         const head = [String(now), String(defaultTtl)];
         const swept =
           work.length === 1
-            ? await redis.sakeUserOps(keys.users(work[0]!.b), [...head, ...work.flatMap(({ ops }) => { const a = ops.flatMap(args); return [String(a.length), ...a]; })])
-            : await redis.sakeUserOpsMany(work.length, [...work.map(({ b }) => keys.users(b)), ...head, ...work.flatMap(({ ops }) => { const a = ops.flatMap(args); return [String(a.length), ...a]; })]);
+            ? await redis.sakeUserOps(keys.users(work[0]!.b), [
+                ...head,
+                ...work.flatMap(({ ops }) => {
+                  const a = ops.flatMap(args);
+                  return [String(a.length), ...a];
+                }),
+              ])
+            : await redis.sakeUserOpsMany(work.length, [
+                ...work.map(({ b }) => keys.users(b)),
+                ...head,
+                ...work.flatMap(({ ops }) => {
+                  const a = ops.flatMap(args);
+                  return [String(a.length), ...a];
+                }),
+              ]);
         const where = `seed ${seed} call ${call}`;
         expect(swept, where).toBe(expected);
         expect(await dump(redis, keys.prefix), where).toEqual(plain(reference.state));
@@ -317,7 +341,9 @@ describe('sakeUserOps', () => {
   it('refuses a guild reference of another width than GUILD_REF_BYTES, and an unknown op', async () => {
     const keys = new Keys(uniquePrefix('uops'));
     const f = Buffer.alloc(8, 1);
-    await expect(client.redis.sakeUserOps(keys.users(0), ['1', '0', '4', 'M+', Buffer.alloc(8), '1', f])).rejects.toThrow(/sakeUserOps: a guild reference of 8 bytes/);
+    await expect(client.redis.sakeUserOps(keys.users(0), ['1', '0', '4', 'M+', Buffer.alloc(8), '1', f])).rejects.toThrow(
+      /sakeUserOps: a guild reference of 8 bytes/,
+    );
     await expect(client.redis.sakeUserOps(keys.users(0), ['1', '0', '2', 'X', '0'])).rejects.toThrow(/sakeUserOps: unknown op X/);
   });
 });

@@ -144,7 +144,10 @@ export class FakeGateway extends EventEmitter<FakeGatewayEvents> {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runtime check: the payload may be hostile on purpose
     const data = (typeof payload.d === 'object' && payload.d !== null ? payload.d : {}) as { id?: unknown; guild_id?: unknown };
     // GUILD_CREATE/UPDATE/DELETE carry the guild as `id`, every other guild event as `guild_id`.
-    const guildId = payload.t === GatewayDispatchEvents.GuildCreate || payload.t === GatewayDispatchEvents.GuildUpdate || payload.t === GatewayDispatchEvents.GuildDelete ? data.id : data.guild_id;
+    const guildId =
+      payload.t === GatewayDispatchEvents.GuildCreate || payload.t === GatewayDispatchEvents.GuildUpdate || payload.t === GatewayDispatchEvents.GuildDelete
+        ? data.id
+        : data.guild_id;
     const targets =
       shardId !== undefined
         ? [shardId]

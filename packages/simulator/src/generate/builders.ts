@@ -111,7 +111,14 @@ export type SimMember = Omit<APIGuildMember, 'user'> & { userId: string };
 
 const NAMES = ['sakura', 'mochi', 'kitsune', 'tanuki', 'ramen', 'onsen', 'matcha', 'yuzu', 'koi', 'tofu', 'shiba', 'umami'];
 const STATUSES = [PresenceUpdateStatus.Online, PresenceUpdateStatus.Idle, PresenceUpdateStatus.DoNotDisturb, PresenceUpdateStatus.Offline] as const;
-const USER_FLAGS = [0, UserFlags.HypeSquadOnlineHouse1, UserFlags.HypeSquadOnlineHouse2, UserFlags.HypeSquadOnlineHouse3, UserFlags.ActiveDeveloper, UserFlags.PremiumEarlySupporter];
+const USER_FLAGS = [
+  0,
+  UserFlags.HypeSquadOnlineHouse1,
+  UserFlags.HypeSquadOnlineHouse2,
+  UserFlags.HypeSquadOnlineHouse3,
+  UserFlags.ActiveDeveloper,
+  UserFlags.PremiumEarlySupporter,
+];
 
 /** A plausible display name. */
 export function buildName(random: Random): string {
@@ -320,7 +327,15 @@ export function buildMessage(
 ): APIMessage & { guild_id?: string } {
   const mentions = random.chance(0.2) ? random.sample(mentionable, random.int(1, 3)) : [];
   const embeds: APIEmbed[] = random.chance(0.15)
-    ? [{ title: `about ${random.pick(NAMES)}`, description: random.word(40), url: `https://example.com/${random.word(8)}`, color: random.int(0, 0xffffff), type: 'rich' as APIEmbed['type'] }]
+    ? [
+        {
+          title: `about ${random.pick(NAMES)}`,
+          description: random.word(40),
+          url: `https://example.com/${random.word(8)}`,
+          color: random.int(0, 0xffffff),
+          type: 'rich' as APIEmbed['type'],
+        },
+      ]
     : [];
   const words = Array.from({ length: random.int(1, 20) }, () => random.word(random.int(2, 9)));
   return {

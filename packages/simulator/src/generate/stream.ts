@@ -198,7 +198,10 @@ export class EventScript {
       case 'messageDeleteBulk': {
         const first = world.pickGuildMessage(guildId);
         if (!first) return undefined;
-        const ids = random.sample(world.channelMessages(first.channel_id).map((m) => m.id), 3);
+        const ids = random.sample(
+          world.channelMessages(first.channel_id).map((m) => m.id),
+          3,
+        );
         for (const id of ids) world.deleteMessage(id);
         return dispatch(GatewayDispatchEvents.MessageDeleteBulk, { ids, channel_id: first.channel_id, guild_id: guildId });
       }
@@ -207,7 +210,9 @@ export class EventScript {
         if (!message) return undefined;
         const userId = random.pick(memberIds);
         const custom = random.chance(0.3) && state.emojis.size > 0 ? random.pick([...state.emojis.values()]) : undefined;
-        const emoji: APIEmoji = custom ? { id: custom.id, name: custom.name, animated: custom.animated ?? false } : { id: null, name: random.pick(UNICODE_EMOJIS) };
+        const emoji: APIEmoji = custom
+          ? { id: custom.id, name: custom.name, animated: custom.animated ?? false }
+          : { id: null, name: random.pick(UNICODE_EMOJIS) };
         const byEmoji = this.#reactors.get(message.id) ?? new Map<string, Set<string>>();
         const users = byEmoji.get(emojiKey(emoji)) ?? new Set<string>();
         if (users.has(userId)) return undefined;
@@ -221,7 +226,14 @@ export class EventScript {
           existing.count_details.normal += 1;
           existing.me ||= userId === world.me.id;
         } else {
-          const reaction: APIReaction = { count: 1, count_details: { burst: 0, normal: 1 }, me: userId === world.me.id, me_burst: false, emoji, burst_colors: [] };
+          const reaction: APIReaction = {
+            count: 1,
+            count_details: { burst: 0, normal: 1 },
+            me: userId === world.me.id,
+            me_burst: false,
+            emoji,
+            burst_colors: [],
+          };
           reactions.push(reaction);
         }
         message.reactions = reactions;

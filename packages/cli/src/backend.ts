@@ -72,8 +72,25 @@ function checkRedisUrl(url: string): void {
 
 /** The PostgreSQL URL to use: the option, else `POSTGRES_URL`, else `undefined`. */
 export function postgresUrlFrom(options: BackendOptions): string | undefined {
-  const url = options.postgres ?? process.env.POSTGRES_URL;
-  return url !== undefined && url.trim() !== '' ? url.trim() : undefined;
+  const url = (options.postgres ?? process.env.POSTGRES_URL)?.trim();
+  if (url === undefined || url === '') return undefined;
+  checkPostgresUrl(url);
+  return url;
+}
+
+/** Throw a {@link UsageError} unless `url` is a `postgres://` URL (node-postgres would read anything else as a host name). */
+function checkPostgresUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // reported below
+  }
+  if (parsed === undefined || (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')) {
+    throw new UsageError(
+      `--postgres/POSTGRES_URL is not a PostgreSQL URL: ${JSON.stringify(maskLooseUrl(url))} (expected postgres://[user:password@]host[:port]/database)`,
+    );
+  }
 }
 
 /**

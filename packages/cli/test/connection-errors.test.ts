@@ -1,5 +1,5 @@
-// Every command that opens a Redis says why it could not: the refused address, the bad URL (a usage error,
-// exit 2), the server's refusal; and never prints the password it was given.
+// Every command that opens a Redis or a PostgreSQL says why it could not: the refused address, the bad URL (a
+// usage error, exit 2), the server's refusal; and never prints the password it was given.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -50,6 +50,26 @@ describe.each(Object.keys(COMMANDS))('sake %s', (name) => {
     const r = await runCli([...args(), '--redis', 'notaurl']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^sake: error: --redis\/REDIS_URL is not a Redis URL: "notaurl" \(expected redis:\/\//);
+  });
+});
+
+describe.each(Object.keys(COMMANDS))('sake %s --postgres', (name) => {
+  const args = (): string[] => COMMANDS[name]!(dir);
+
+  it('names the refused address when nothing listens (exit 1), password masked', async () => {
+    const r = await runCli([...args(), '--postgres', `postgres://operator:${PASSWORD}@127.0.0.1:1/postgres`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ECONNREFUSED 127.0.0.1:1');
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+
+  it('a value that is not a PostgreSQL URL is a usage error (exit 2) naming it, credentials masked', async () => {
+    const bad = await runCli([...args(), '--postgres', 'notaurl']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^sake: error: --postgres\/POSTGRES_URL is not a PostgreSQL URL: "notaurl" \(expected postgres:\/\//);
+    const schemeless = await runCli([...args(), '--postgres', `operator:${PASSWORD}@db.example/sake`]);
+    expect(schemeless.code).toBe(2);
+    expect(schemeless.stdout + schemeless.stderr).not.toContain(PASSWORD);
   });
 });
 

@@ -161,7 +161,7 @@ describe('SharedOrder', () => {
     expect(out.value.user.username).toBe('newest');
   });
 
-  it('writes of an unchanged user keep its version; a change makes a new one', () => {
+  it('sets of an unchanged user keep its version; a change, and every merge, make a new one', () => {
     const order = new SharedOrder();
     const v = (m: Mutation, s: number) => {
       const users = new Map<string, number>();
@@ -170,8 +170,9 @@ describe('SharedOrder', () => {
     };
     const first = v(set('a'), 1);
     expect(v(set('a'), 2)).toBe(first);
-    expect(v(merge({ username: 'a' }), 3)).toBe(first);
-    expect(v(merge({ username: 'b' }), 4)).not.toBe(first);
+    const merged = v(merge({ username: 'a' }), 3);
+    expect(merged).not.toBe(first);
+    expect(v(set('b'), 4)).not.toBe(merged);
   });
 
   it('forgets a user once no unfinished event is older than its writes', () => {

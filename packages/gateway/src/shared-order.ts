@@ -14,8 +14,9 @@
  * own. The state per user is the newest `set` plus the merges newer than it,
  * in stamp order; it is kept only while an older event may still be handed
  * over (the low-water mark below), so it holds the users of the events in
- * flight. Events mostly come in stamp order, and then a write costs a
- * comparison with what is known (to tell whether it changes the user).
+ * flight. Events mostly come in stamp order: then a merge is kept whole,
+ * and a set is compared with what is known (to tell whether it changes the
+ * user, so that batches setting the same user need not wait for each other).
  *
  * Rewriting fixes what a batch says; the listener still has to make batches
  * that write the same user land in the order they were handed over (see

@@ -9,7 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GUILD_REF_BYTES, KEY_PARTS, Keys, GUILD_CHILD_HASH } from '../../src/keys.js';
 import { SCRIPTS } from '../../src/scripts/index.js';
-import { assembleLua, keyPartLocal, LuaLoadError, scriptSource } from '../../src/scripts/loader.js';
+import { CURRENT_SCHEMA } from '../../src/codec/schemas.js';
+import { assembleLua, keyPartLocal, LuaLoadError, schemasInclude, scriptSource } from '../../src/scripts/loader.js';
 
 const DIR = new URL('../../src/scripts/', import.meta.url);
 const files = (sub = ''): string[] =>
@@ -58,6 +59,19 @@ describe('the loader', () => {
     for (const [name, value] of Object.entries(KEY_PARTS)) expect(lua).toContain(`local ${keyPartLocal(name)} = '${value}'\n`);
     expect(lua).toContain(`local GUILD_REF_BYTES = ${GUILD_REF_BYTES}\n`);
     expect(keyPartLocal('memberTails')).toBe('KEY_MEMBER_TAILS');
+  });
+
+  it('gives the schemas include the field names of every resource in order, header byte and layout, and refuses names needing escapes', () => {
+    const lua = assembleLua('--- @include "schemas"\n');
+    for (const [resource, schema] of Object.entries(CURRENT_SCHEMA)) {
+      expect(lua).toContain(`  ['${resource}'] = { ${schema.fields.map(([n]) => `'${n}'`).join(', ')} },\n`);
+      expect(lua).toContain(`  ['${resource}'] = ${schema.header},\n`);
+      expect(lua.includes(`  [${schema.header}] = true,\n`)).toBe(schema.coded);
+    }
+    expect(lua.match(/^local SCHEMA_(FIELDS|HEADER|CODED) = \{$/gm)).toHaveLength(3);
+    const user = CURRENT_SCHEMA.user;
+    expect(() => schemasInclude({ user: { ...user, fields: [...user.fields, ["it's", 'raw']] } })).toThrow(LuaLoadError);
+    expect(() => schemasInclude({ 'a-b': user })).toThrow(/"a-b"/);
   });
 
   it('builds the keys scripts derive from the same parts as keys.ts', () => {

@@ -314,6 +314,20 @@ describe('merge_record', () => {
     );
   });
 
+  it('reads the schemas include as codec/schemas.ts has it', async () => {
+    const lua = assembleLua(`--- @include "schemas"
+local out = {}
+for i = 1, #ARGV do
+  local r = ARGV[i]
+  out[i] = SCHEMA_HEADER[r] .. (SCHEMA_CODED[SCHEMA_HEADER[r]] and ' coded ' or ' array ') .. table.concat(SCHEMA_FIELDS[r], ',')
+end
+return out
+`);
+    const resources = Object.keys(CURRENT_SCHEMA);
+    const want = Object.values(CURRENT_SCHEMA).map((s) => `${s.header} ${s.coded ? 'coded' : 'array'} ${s.fields.map(([n]) => n).join(',')}`);
+    expect(await client.redis.eval(lua, 0, ...resources)).toEqual(want);
+  });
+
   it('returns the patch of another schema unchanged, and refuses records it can not parse', async () => {
     const user = encodeRecord('user', { username: 'a' });
     const member = encodeRecord('member', { nick: 'b' });

@@ -24,6 +24,10 @@
   replacing the stored one in place, then the patch's new keys in their order), then schema fields
   of an unusual shape in schema order (the patch's entry, else the stored one unless the patch sets
   the field positionally). An extension map left empty is not written (the writer writes none).
+  So for records the codec wrote, the merge equals the merged value's record byte for byte, and a
+  merge that changes nothing answers the stored bytes (compare them to skip a write). One
+  exception: an implied field (an id the key holds) a patch sets to the key's value is left out of
+  the patch record like an absent one, so a stored value that differs from the key's stays.
 
   Plain Lua 5.1 arithmetic throughout: the presence mask of an array record can reach 2^53, beyond
   the 32-bit `bit` library, and doubles hold it exactly.
@@ -141,22 +145,28 @@ local POW4 = { 1, 4, 16, 64 }
   The parsers answer a record's fields and extension map, or nil when it can't be parsed. Fields:
   a table by field number (1-based, as in `names`) of the value's bytes, or of a coded record's
   code 1 (null) or 2 (the usual value); nil when the field is absent. Extension: parse_ext's list
-  and by-name table (both empty without one).
+  and by-name table, both NONE without one.
 ]]
+-- The empty extension (shared and never written to: a record without one allocates nothing for it).
+local NONE = {}
+
 -- A coded record (schemas.ts `Schema.coded`).
 local function parse_coded(r, count)
   local codes = floor((count + 3) / 4)
   if #r < 1 + codes then return nil end
-  local vals, p = {}, 2 + codes
+  local vals, p, held = {}, 2 + codes, 0
   for i = 1, count do
-    local code = floor(byte(r, 2 + floor((i - 1) / 4)) / POW4[(i - 1) % 4 + 1]) % 4
+    -- The code byte is read once per 4 fields and shifted down 2 bits per field.
+    if i % 4 == 1 then held = byte(r, 2 + (i - 1) / 4) end
+    local code = held % 4
+    held = (held - code) / 4
     if code == 3 then
       local e = skip_item(r, p)
       if not e then return nil end
       vals[i], p = sub(r, p, e - 1), e
     elseif code ~= 0 then vals[i] = code end
   end
-  if p > #r then return vals, {}, {} end
+  if p > #r then return vals, NONE, NONE end
   local list, by_name = parse_ext(r, p)
   if not list then return nil end
   return vals, list, by_name
@@ -188,7 +198,7 @@ local function parse_array(r, count)
     end
   end
   if mask ~= 0 then return nil end
-  if n == present + 1 and p == #r + 1 then return vals, {}, {} end
+  if n == present + 1 and p == #r + 1 then return vals, NONE, NONE end
   if n ~= present + 2 then return nil end
   local list, by_name = parse_ext(r, p)
   if not list then return nil end
@@ -209,6 +219,7 @@ local function by_index(a, b) return a.index < b.index end
   key order, then schema fields of an unusual shape in schema order.
 ]]
 local function merge_ext(names, is_field, pvals, slist, sby, plist, pby)
+  if #slist == 0 and #plist == 0 then return NONE end
   local unknown, at = {}, {}
   for _, e in ipairs(slist) do
     if not is_field[e.name] then
@@ -258,38 +269,45 @@ local function mask_bytes(m)
   return char(0xcf) .. be32(hi) .. be32(m - hi * 4294967296)
 end
 
--- The extension map of the merged entries, or '' when there are none.
-local function ext_bytes(entries)
-  if #entries == 0 then return '' end
-  return collection_header(#entries, 0x80, 0xde) .. concat(entries)
+-- Append the merged extension entries to `parts` as one map (none when there are no entries: the writer writes none).
+local function put_ext(parts, entries)
+  if #entries == 0 then return end
+  parts[#parts + 1] = collection_header(#entries, 0x80, 0xde)
+  for _, kv in ipairs(entries) do parts[#parts + 1] = kv end
 end
 
 -- A coded record: header, code bytes, the code-3 values, the extension map.
 local function write_coded(header, vals, count, ext)
-  local codes, values = {}, {}
-  for k = 1, floor((count + 3) / 4) do codes[k] = 0 end
+  local parts, values, held = { char(header) }, {}, 0
   for i = 1, count do
     local v = vals[i]
     local code = v == nil and 0 or type(v) == 'number' and v or 3
     if code == 3 then values[#values + 1] = v end
-    local k = floor((i - 1) / 4) + 1
-    codes[k] = codes[k] + code * POW4[(i - 1) % 4 + 1]
+    held = held + code * POW4[(i - 1) % 4 + 1]
+    if i % 4 == 0 or i == count then
+      parts[#parts + 1] = char(held)
+      held = 0
+    end
   end
-  return char(header) .. char(unpack(codes)) .. concat(values) .. ext_bytes(ext)
+  for _, v in ipairs(values) do parts[#parts + 1] = v end
+  put_ext(parts, ext)
+  return concat(parts)
 end
 
--- An array record: header, `[mask, ...values, extension?]`.
+-- An array record: header, `[mask, ...values, extension?]` (the array header and mask go in once the values are counted).
 local function write_array(header, vals, count, ext)
-  local mask, bit, values = 0, 1, {}
+  local parts, mask, bit = { char(header), '', '' }, 0, 1
   for i = 1, count do
     if vals[i] ~= nil then
       mask = mask + bit
-      values[#values + 1] = vals[i]
+      parts[#parts + 1] = vals[i]
     end
     bit = bit * 2
   end
-  local n = #values + 1 + (#ext > 0 and 1 or 0)
-  return char(header) .. collection_header(n, 0x90, 0xdc) .. mask_bytes(mask) .. concat(values) .. ext_bytes(ext)
+  parts[2] = collection_header(#parts - 2 + (#ext > 0 and 1 or 0), 0x90, 0xdc)
+  parts[3] = mask_bytes(mask)
+  put_ext(parts, ext)
+  return concat(parts)
 end
 
 -- The schema field names of `names` as a set (cached per names table: the include's tables live as long as the script).

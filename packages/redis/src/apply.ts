@@ -304,6 +304,54 @@ function memberMergeChangesNothing(current: Entity, patch: Entity, user: unknown
   return patchUser === undefined || patchUser === null || patchChangesNothing(user, patchUser);
 }
 
+/** Whether `value` has an own property whose value is undefined (a JSON store has no such thing: the old path drops it). */
+function hasUndefined(value: Entity): boolean {
+  for (const k in value) if (Object.hasOwn(value, k) && value[k] === undefined) return true;
+  return false;
+}
+
+/** Whether a member merge's patch can create the member by itself (what the script does when it finds none). */
+function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'member' }>): boolean {
+  const user = m.patch.user;
+  if (!m.upsert || hasUndefined(m.patch) || (user !== undefined && (!isRecord(user) || hasUndefined(user)))) return false;
+  try {
+    const created = { ...fillKeyFields('member', m.key, m.patch), user: { ...(user ?? {}), id: m.key.userId } };
+    checkMutation({ type: 'set', resource: 'member', value: created } as Mutation, -1);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The member merges of the batch that run in the scripts (Plan.mergeMember: spliced over the
+ * stored records, no pre-read), by batch index. A user's merges all run there, or none: none when
+ * Node needs its copy of that user or of one of its members — a user merge, an old value, a clear
+ * of its memberships, a merge in a guild whose role removal rewrites members from what it read —
+ * or when one of its merges is not an upsert whose patch alone makes a valid member (what the
+ * script creates when it finds none).
+ */
+function scriptedMemberMerges(checked: readonly Checked[], old: readonly number[] | undefined): ReadonlySet<number> {
+  const claimed = new Set<string>();
+  const roleGuilds = new Set<string>();
+  for (const m of checked) if (m.type === 'removeRole') roleGuilds.add(m.guildId);
+  for (const i of old ?? []) {
+    const m = checked[i]!;
+    // A react has no member or user; the other types with an old value carry the entry's key.
+    if ('key' in m && (m.resource === 'member' || m.resource === 'user')) claimed.add((m.key as AnyKey).userId ?? '');
+  }
+  for (const m of checked) {
+    if (m.type === 'merge' && m.resource === 'user') claimed.add(m.key.userId);
+    else if (m.type === 'clearFor' && m.scope === 'user') claimed.add(m.id);
+    else if (m.type === 'merge' && m.resource === 'member' && (roleGuilds.has(m.key.guildId) || !createsValidMember(m))) claimed.add(m.key.userId);
+  }
+  const scripted = new Set<number>();
+  checked.forEach((m, i) => {
+    if (m.type === 'merge' && m.resource === 'member' && !claimed.has(m.key.userId)) scripted.add(i);
+  });
+  return scripted;
+}
+
 /** Validate a batch (TypeError before any I/O); see the module comment. */
 export function checkBatch(batch: readonly Mutation[]): Checked[] {
   if (!Array.isArray(batch)) throw new TypeError('apply() takes an array of mutations');
@@ -461,6 +509,7 @@ async function applyOnce(
   }
 
   // What to pre-read.
+  const inScript = scriptedMemberMerges(checked, old);
   const tracked = new TrackedEntries();
   const follow = (resource: ResourceName, key: AnyKey): Tracked => {
     let t = tracked.get(resource, key);
@@ -477,6 +526,7 @@ async function applyOnce(
     const m = checked[i]!;
     switch (m.type) {
       case 'merge':
+        if (inScript.has(i)) break;
         if (m.resource === 'message' || m.resource === 'invite') follow(m.resource, m.key).wantsExpiry = true;
         else follow(m.resource, m.key);
         // Always follow a merged member's user: the merge rewrites it, and must write it as the batch has
@@ -731,6 +781,11 @@ async function applyOnce(
         setEntity(m.resource, m.key, m.value, m.ttlMs, m.channelLimit);
         break;
       case 'merge': {
+        if (m.resource === 'member' && inScript.has(i)) {
+          const user = m.patch.user as Entity | undefined;
+          plan.mergeMember(m.key.guildId, m.key.userId, m.patch, user === undefined ? undefined : { ...user, id: m.key.userId });
+          break;
+        }
         const t = tracked.get(m.resource, m.key);
         const current = t?.value ?? null;
         if (current === null && !m.upsert) break;

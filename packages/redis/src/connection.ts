@@ -65,6 +65,9 @@ export function createClient(target: RedisTarget, options: ResolvedOptions): { c
 export function toCacheError(err: unknown, what: string, key?: string): Error {
   if (err instanceof CacheError || err instanceof TypeError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  // A script that met unreadable bytes (scripts/includes/stored-record.lua) names their key.
+  const data = /\bSAKEDATA (\S+): (.*)$/.exec(message);
+  if (data) return new InvalidDataFound(data[1]!, data[2]!, { cause: err });
   if (key !== undefined && /\bWRONGTYPE\b/.test(message)) {
     return new InvalidDataFound(key, `a value of the wrong Redis type (${what}: ${message})`, { cause: err });
   }

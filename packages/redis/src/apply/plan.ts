@@ -13,7 +13,7 @@
 import type { InviteEntity, MessageEntity, ResourceName, VoiceStateEntity } from '@sake/abc';
 import { childCodec, guildCodec, idBytes, idFromBytes, inviteCodec, meCodec, messageCodec, presenceCodec, voiceStateCodec } from '../codec/index.js';
 import type { PresenceEntity } from '@sake/abc';
-import { encodeEntry } from '../codec/record.js';
+import { encodeEntry, encodeRecord } from '../codec/record.js';
 import { EntryList } from '../codec/writer.js';
 import type { ChannelRemoval } from './cascade.js';
 import { runUserScripts } from './user-scripts.js';
@@ -32,6 +32,14 @@ function chunked<T>(list: readonly T[], size = 4096): T[][] {
 
 /** Members one `sakeStripRoles` call goes through (~3–8 ms of Redis time). */
 const STRIP_MEMBERS_PER_CALL = 2048;
+
+/**
+ * Most member sets one `sakeGuildOps` call carries: a longer run of member sets (five 1 000-member
+ * chunks in one batch) continues in another call of the same guild, right after it. A call's
+ * Redis time grows with its members (~4 µs each); at 5 000 members it was ~20 ms, a pause every
+ * other client of the Redis waits through.
+ */
+const MEMBERS_PER_CALL = 1_000;
 
 /** Largest piece of packed member entries per argument: under Redis' 32 KB "big argument" size. */
 const PIECE_BYTES = 16 * 1024;
@@ -104,10 +112,10 @@ interface MemberRun {
 type Command = (ctx: Ctx) => Promise<unknown>;
 
 /** User-bucket op kinds (see user-ops.ts): runs of the same kind and parameter share one header. */
-type UserOpKind = 'U' | 'u' | 'M+' | 'M-' | 'P+' | 'P-' | 'A+' | 'A-' | 'UX' | 'MX' | 'PX' | 'SWEEP';
+type UserOpKind = 'U' | 'UM' | 'u' | 'M+' | 'M-' | 'P+' | 'P-' | 'A+' | 'A-' | 'UX' | 'MX' | 'PX' | 'SWEEP';
 
 /** Items per entry of each kind. */
-const USER_OP_WIDTH: Record<UserOpKind, number> = { U: 3, u: 1, 'M+': 1, 'M-': 1, 'P+': 1, 'P-': 1, 'A+': 3, 'A-': 2, UX: 0, MX: 0, PX: 0, SWEEP: 0 };
+const USER_OP_WIDTH: Record<UserOpKind, number> = { U: 3, UM: 2, u: 1, 'M+': 1, 'M-': 1, 'P+': 1, 'P-': 1, 'A+': 3, 'A-': 2, UX: 0, MX: 0, PX: 0, SWEEP: 0 };
 
 interface UserGroup {
   kind: UserOpKind;
@@ -162,7 +170,10 @@ interface IndexGroup {
 export class Plan {
   readonly #ctx: Ctx;
   readonly #now: number;
+  /** Each guild's open call (the last of {@link #guildCalls} for it). */
   readonly #guilds = new Map<string, GuildGroup>();
+  /** Every guild call, in the order they go out (a guild has several when its member sets are many). */
+  readonly #guildCalls: Array<[guildId: string, group: GuildGroup]> = [];
   readonly #userOps = new Map<number, UserGroup[]>();
   /** Single-key writes of wave 1, in batch order. */
   readonly #wave1: Command[] = [];
@@ -185,11 +196,15 @@ export class Plan {
   }
 
   #guild(guildId: string): GuildGroup {
-    let g = this.#guilds.get(guildId);
-    if (!g) {
-      g = { args: [], records: [], memberHint: 0, hasChildren: false, implied: { guild_id: guildId } };
-      this.#guilds.set(guildId, g);
-    }
+    return this.#guilds.get(guildId) ?? this.#newCall(guildId);
+  }
+
+  /** Open a new call for a guild's next ops (its first, or one continuing a full run of member sets). */
+  #newCall(guildId: string): GuildGroup {
+    const before = this.#guilds.get(guildId);
+    const g: GuildGroup = { args: [], records: [], memberHint: before?.memberHint ?? 0, hasChildren: false, implied: { guild_id: guildId } };
+    this.#guilds.set(guildId, g);
+    this.#guildCalls.push([guildId, g]);
     return g;
   }
 
@@ -321,7 +336,11 @@ export class Plan {
   // ── members ───────────────────────────────────────────────────────────
   /** Set a member and its user. */
   setMember(guildId: string, userId: string, value: Entity, withUser = true): void {
-    const g = this.#guild(guildId);
+    let g = this.#guild(guildId);
+    // Cut only where the ops so far say all their index updates (no reply to wait for): a later
+    // call's updates then never precede an earlier call's (see execute's two passes).
+    if (g.run !== undefined && g.run.end === g.args.length && g.run.userIds.length >= MEMBERS_PER_CALL && g.records.every(isKnownUpFront))
+      g = this.#newCall(guildId);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
     // Consecutive member sets of a guild become one `MS` run: one bucket-count read and one
@@ -339,6 +358,24 @@ export class Plan {
     run.userIds.push(userId);
     // A member rewrite that leaves its user as stored (a role change) skips the user's encoding and bucket write.
     if (withUser) this.setUser(userId, value.user as Entity, undefined);
+  }
+
+  /**
+   * Merge a patch into a member and its user in Redis (guild-ops `MM`, user-ops `UM`): the script
+   * splices the patch's record over the stored one, so the batch needs neither a read of the member
+   * nor Node's copy of it. An upsert: a member it does not find is created from the patch, which
+   * must then be a valid member (the caller's check). `patch` holds the member's own fields;
+   * `user` the user's (undefined: the user is left as it is).
+   */
+  mergeMember(guildId: string, userId: string, patch: Entity, user: Entity | undefined): void {
+    const g = this.#guild(guildId);
+    g.hasChildren = true;
+    g.memberHint = Math.max(g.memberHint, 1);
+    const bytes = encodeRecord('member', patch, g.implied, 'user', this.#ctx.roles.of(guildId));
+    g.args.push('MM', idBytes(userId), String(bucketSeed(userId)), bytes);
+    // Present after the op whatever it found: the user's member list gets the guild (a no-op when it has it).
+    g.records.push({ kind: 'member', op: 'set', userId });
+    if (user !== undefined) this.#user(userId, 'UM', undefined, idBytes(userId), encodeRecord('user', user, { id: userId }));
   }
 
   /** Delete a member (its user stays, and may become an orphan). */
@@ -696,7 +733,7 @@ export class Plan {
     // (fields a replace or clear removed, old voice channels) needs a second round trip, after
     // them; a batch whose ops are all known up front (a member chunk, a message, a presence),
     // or whose replace ops removed nothing (a new guild's GUILD_CREATE), has none.
-    const guildEntries = [...this.#guilds];
+    const guildEntries = this.#guildCalls;
     const early = guildEntries.every(([, g]) => g.records.every(isKnownUpFront));
     const earlyWork: Command[] = [];
     const bases = guildEntries.map(([guildId, g]) => this.#followUp(guildId, g, [], earlyWork));
@@ -708,7 +745,7 @@ export class Plan {
       const replies = Promise.all(
         guildEntries.map(([guildId, g]) => ctx.conn.batched.sakeGuildOpsBuffer(keys.guildMeta(guildId), [String(memberBucketsFor(g.memberHint)), ...g.args])),
       );
-      const slots = guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id);
+      const slots = [...new Set(guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id))];
       const single = this.#wave1.map((cmd) => cmd(ctx));
       const slotWrites = Promise.all(chunked(slots).map((part) => ctx.conn.batched.sadd(keys.guildSlots, ...part)));
       const indexes = Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]);
@@ -776,7 +813,7 @@ export class Plan {
   async #runStrips(): Promise<void> {
     const keys = this.#ctx.keys;
     for (const [guildId, indexes] of this.#strips) {
-      const records = this.#guilds.get(guildId)?.records ?? [];
+      const records = this.#guildCalls.flatMap(([id, g]) => (id === guildId ? g.records : []));
       // After a replace or clear of the guild's members, every member left is one the batch wrote.
       if (records.some((rec) => rec.kind === 'member' && (rec.op === 'replace' || rec.op === 'clear'))) continue;
       const written = new Set<string>();

@@ -11,6 +11,9 @@
     D res field                  delete a child
     R res n (field bytes)×n      replace all children of res   C res        clear them
     m field seed                 delete one member
+    MM field seed patch          merge a member: `patch` (the patch as a member record) spliced over
+                                 the stored record (includes/record-merge.lua), written only when
+                                 that changes it; an absent member is created from the patch
     MS n k members×k             set a run of members (what a member chunk is)
     RM n count k members×k       replace all members (count sizes the buckets)
     CM                           clear all members
@@ -27,6 +30,9 @@
 ]]
 --- @include "keys"
 --- @include "many"
+--- @include "schemas"
+--- @include "record-merge"
+--- @include "stored-record"
 local meta = KEYS[1]
 local tag = string.sub(meta, 1, -#KEY_GUILD_META - 1)
 local defaultBuckets = tonumber(ARGV[1])
@@ -200,6 +206,20 @@ while i <= #ARGV do
     for b, list in pairs(tails) do many('HSET', tag .. KEY_MEMBER_BUCKET .. b .. KEY_MEMBER_TAILS, list) end
     if added ~= 0 then redis.call('HINCRBY', meta, 'mc', added) end
     i = i + 3 + pieces
+  elseif op == 'MM' then
+    local f, patch = ARGV[i + 1], ARGV[i + 3]
+    local key = memberKey(memberBuckets(), ARGV[i + 2])
+    local tails = key .. KEY_MEMBER_TAILS
+    local stored = stored_record(key, tails, f)
+    if not stored then
+      store_record(key, tails, f, patch)
+      redis.call('HINCRBY', meta, 'mc', 1)
+    else
+      local merged, why = merge_record(stored, patch, SCHEMA_FIELDS.member)
+      if not merged then error({ err = 'SAKEDATA ' .. key .. ': ' .. why }) end
+      if merged ~= stored then store_record(key, tails, f, merged) end
+    end
+    i = i + 4
   elseif op == 'm' then
     local nb = tonumber(redis.call('HGET', meta, 'mb'))
     if nb then

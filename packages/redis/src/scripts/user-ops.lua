@@ -18,6 +18,9 @@
                              (codec/split.ts) its marked 64-byte head followed by its tail, kept in
                              the bucket's user tail hash
     u n f×n                  delete users
+    UM n (f patch)×n         merge users: `patch` (the patch as a user record) spliced over the
+                             stored record (includes/record-merge.lua), written only when that
+                             changes it; an absent user is created from the patch
     M+ g n fs / M- g n fs    add/remove guild reference g (a 4-byte index into the guild
                              dictionary: resources/guild-refs.ts) in users' member lists; `fs`
                              is ONE argument: n packed 8-byte ids
@@ -33,6 +36,9 @@
 --- @include "keys"
 --- @include "aligned-find"
 --- @include "many"
+--- @include "schemas"
+--- @include "record-merge"
+--- @include "stored-record"
 local now = tonumber(ARGV[1])
 local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
@@ -277,6 +283,20 @@ while i < stop do
     -- user was new (a tail never outlives its head: every delete drops both).
     if #whole > 0 and new * 2 < #list then many('HDEL', ut, whole) end
     i = i + 4
+  elseif op == 'UM' then
+    local n = tonumber(ARGV[i + 1])
+    for k = 1, n do
+      local f, patch = ARGV[i + 2 * k], ARGV[i + 2 * k + 1]
+      local stored = stored_record(users, ut, f)
+      local merged, why = patch, nil
+      if stored then merged, why = merge_record(stored, patch, SCHEMA_FIELDS.user) end
+      if not merged then error({ err = 'SAKEDATA ' .. users .. ': ' .. why }) end
+      if merged ~= stored then
+        store_record(users, ut, f, merged)
+        touch(f, -1, true)
+      end
+    end
+    i = i + 2 + 2 * n
   elseif op == 'u' then
     local n = tonumber(ARGV[i + 1])
     local list = {}

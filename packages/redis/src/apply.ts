@@ -29,6 +29,7 @@ import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
 import { cascadeRemovals, expandChannelDeletes, mustSeeCascade, splitOld, SplitBatch, type ChannelRemoval, type PendingRemoval } from './apply/cascade.js';
 import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
+import { Reclaim, scriptedMemberMerges } from './apply/script-merges.js';
 import type { Ctx } from './context.js';
 import { bucketOf } from './keys.js';
 import { guildsOfUser, readGuildChild, readLocated } from './resources/children.js';
@@ -304,54 +305,6 @@ function memberMergeChangesNothing(current: Entity, patch: Entity, user: unknown
   return patchUser === undefined || patchUser === null || patchChangesNothing(user, patchUser);
 }
 
-/** Whether `value` has an own property whose value is undefined (a JSON store has no such thing: the old path drops it). */
-function hasUndefined(value: Entity): boolean {
-  for (const k in value) if (Object.hasOwn(value, k) && value[k] === undefined) return true;
-  return false;
-}
-
-/** Whether a member merge's patch can create the member by itself (what the script does when it finds none). */
-function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'member' }>): boolean {
-  const user = m.patch.user;
-  if (!m.upsert || hasUndefined(m.patch) || (user !== undefined && (!isRecord(user) || hasUndefined(user)))) return false;
-  try {
-    const created = { ...fillKeyFields('member', m.key, m.patch), user: { ...(user ?? {}), id: m.key.userId } };
-    checkMutation({ type: 'set', resource: 'member', value: created } as Mutation, -1);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The member merges of the batch that run in the scripts (Plan.mergeMember: spliced over the
- * stored records, no pre-read), by batch index. A user's merges all run there, or none: none when
- * Node needs its copy of that user or of one of its members — a user merge, an old value, a clear
- * of its memberships, a merge in a guild whose role removal rewrites members from what it read —
- * or when one of its merges is not an upsert whose patch alone makes a valid member (what the
- * script creates when it finds none).
- */
-function scriptedMemberMerges(checked: readonly Checked[], old: readonly number[] | undefined): ReadonlySet<number> {
-  const claimed = new Set<string>();
-  const roleGuilds = new Set<string>();
-  for (const m of checked) if (m.type === 'removeRole') roleGuilds.add(m.guildId);
-  for (const i of old ?? []) {
-    const m = checked[i]!;
-    // A react has no member or user; the other types with an old value carry the entry's key.
-    if ('key' in m && (m.resource === 'member' || m.resource === 'user')) claimed.add((m.key as AnyKey).userId ?? '');
-  }
-  for (const m of checked) {
-    if (m.type === 'merge' && m.resource === 'user') claimed.add(m.key.userId);
-    else if (m.type === 'clearFor' && m.scope === 'user') claimed.add(m.id);
-    else if (m.type === 'merge' && m.resource === 'member' && (roleGuilds.has(m.key.guildId) || !createsValidMember(m))) claimed.add(m.key.userId);
-  }
-  const scripted = new Set<number>();
-  checked.forEach((m, i) => {
-    if (m.type === 'merge' && m.resource === 'member' && !claimed.has(m.key.userId)) scripted.add(i);
-  });
-  return scripted;
-}
-
 /** Validate a batch (TypeError before any I/O); see the module comment. */
 export function checkBatch(batch: readonly Mutation[]): Checked[] {
   if (!Array.isArray(batch)) throw new TypeError('apply() takes an array of mutations');
@@ -458,7 +411,7 @@ async function applyCascading(ctx: Ctx, checked: Checked[], old?: readonly numbe
   const removals: ChannelRemoval[] = [];
   let result: unknown[] | undefined;
   try {
-    result = await applyOnce(ctx, checked, removals, old, after);
+    result = await applyOnceReclaiming(ctx, checked, removals, old, after);
   } catch (error) {
     if (!(error instanceof SplitBatch)) throw error;
     // Nothing was written (the simulation stops before the plan runs). A split needs a pre-read
@@ -476,6 +429,23 @@ async function applyCascading(ctx: Ctx, checked: Checked[], old?: readonly numbe
   return result;
 }
 
+/** {@link applyOnce}, planned again with more users' merges in Node when it asks for it ({@link Reclaim}). */
+async function applyOnceReclaiming(
+  ctx: Ctx,
+  checked: Checked[],
+  removals: ChannelRemoval[],
+  old?: readonly number[],
+  after?: PromiseLike<unknown>,
+): Promise<unknown[] | undefined> {
+  try {
+    return await applyOnce(ctx, checked, removals, old, after);
+  } catch (error) {
+    if (!(error instanceof Reclaim)) throw error;
+    // Nothing was written; `after` has settled (the pre-read waited for it).
+    return applyOnce(ctx, checked, removals, old, undefined, error.users);
+  }
+}
+
 /** One pass of {@link applyChecked} over an expanded batch; channels its guild ops removed are added to `removals`. */
 async function applyOnce(
   ctx: Ctx,
@@ -483,6 +453,7 @@ async function applyOnce(
   removals: ChannelRemoval[],
   old?: readonly number[],
   after?: PromiseLike<unknown>,
+  claimed?: ReadonlySet<string>,
 ): Promise<unknown[] | undefined> {
   ctx.conn.assertOpen();
   const oldValues: unknown[] | undefined = old === undefined ? undefined : new Array<unknown>(old.length).fill(undefined);
@@ -509,7 +480,7 @@ async function applyOnce(
   }
 
   // What to pre-read.
-  const inScript = scriptedMemberMerges(checked, old);
+  const inScript = scriptedMemberMerges(checked, old, claimed);
   const tracked = new TrackedEntries();
   const follow = (resource: ResourceName, key: AnyKey): Tracked => {
     let t = tracked.get(resource, key);
@@ -606,6 +577,11 @@ async function applyOnce(
       trackHolders(tracked, guildId, holders[i]!.holders);
       roleIndexes.set(guildId, holders[i]!.indexes);
     });
+    reclaimHolders(
+      checked,
+      inScript,
+      holders.flatMap((h) => h.holders.map((holder) => holder.userId)),
+    );
     // A scoped clear of messages/invites needs the values of the entries its index lists (to
     // unindex them): a second wave, only for those not read already.
     const more: Tracked[] = [];
@@ -761,6 +737,8 @@ async function applyOnce(
    * else the member's own.
    */
   const currentUser = (userId: string, member: Entity | null): Entity | undefined => tracked.user(userId)?.value ?? (member?.user as Entity | undefined);
+  /** Guild → the role indexes its removeRole mutations so far strip (a later script merge strips them first). */
+  const stripped = new Map<string, number[]>();
   /** Channel replaces/clears passed so far, whose removed channels the guild scripts will name. */
   const pending: PendingRemoval[] = [];
 
@@ -783,7 +761,7 @@ async function applyOnce(
       case 'merge': {
         if (m.resource === 'member' && inScript.has(i)) {
           const user = m.patch.user as Entity | undefined;
-          plan.mergeMember(m.key.guildId, m.key.userId, m.patch, user === undefined ? undefined : { ...user, id: m.key.userId });
+          plan.mergeMember(m.key.guildId, m.key.userId, m.patch, user === undefined ? undefined : { ...user, id: m.key.userId }, stripped.get(m.key.guildId));
           break;
         }
         const t = tracked.get(m.resource, m.key);
@@ -831,9 +809,13 @@ async function applyOnce(
       }
       case 'removeRole': {
         // Stored members whose roles are in place lose the role in Redis, after the guild ops; the
-        // strip leaves alone the members the batch writes, whatever their place in it.
+        // strip leaves alone the members the batch writes, whatever their place in it, and the
+        // script merges after this point strip it themselves before merging.
         const index = roleIndexes.get(m.guildId)?.get(m.roleId);
-        if (index !== undefined) plan.stripRoles(m.guildId, [index]);
+        if (index !== undefined) {
+          plan.stripRoles(m.guildId, [index]);
+          stripped.set(m.guildId, [...(stripped.get(m.guildId) ?? []), index]);
+        }
         // The rest, in Node: holders as the batch has them so far — pre-read ones the script can't
         // edit, and members the batch follows (its later mutations must see the role gone).
         // Snapshot first: the rewrites below add tracked users.
@@ -925,6 +907,22 @@ function oldValue(tracked: TrackedEntries, resource: ResourceName, key: AnyKey):
   if (resource !== 'member') return value;
   const user = tracked.user(key.userId!)?.value ?? null;
   return { ...value, user: user ?? { id: key.userId! } };
+}
+
+/**
+ * Plan again ({@link Reclaim}) when a removeRole's pre-read found holders (members Node rewrites
+ * itself: their roles are not where the strip script edits them) whose users have script merges:
+ * Node's rewrite is from the value read before the batch, and would undo those merges.
+ */
+function reclaimHolders(checked: readonly Checked[], inScript: ReadonlySet<number>, holderUsers: readonly string[]): void {
+  if (inScript.size === 0 || holderUsers.length === 0) return;
+  const holders = new Set(holderUsers);
+  const users = new Set<string>();
+  for (const i of inScript) {
+    const m = checked[i]!;
+    if (m.type === 'merge' && m.resource === 'member' && holders.has(m.key.userId)) users.add(m.key.userId);
+  }
+  if (users.size > 0) throw new Reclaim(users);
 }
 
 /** Follow the role holders a removeRole pre-read found (entries already followed keep their own read). */

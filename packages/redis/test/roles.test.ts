@@ -8,6 +8,7 @@ import { InvalidDataFound, mutation } from '@sake/abc';
 import { Keys } from '@sake/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRecord } from '../src/codec/record.js';
 import { bucketOf, id8, member, opened, redisUrl, sf, singleCache, TOPOLOGIES, uniquePrefix, user } from './helpers.js';
 
 let admin: Redis;
@@ -268,6 +269,48 @@ for (const [name, make] of TOPOLOGIES) {
       await expect(cache.getMember(guildId, userIdOf(before))).resolves.toEqual({ ...before, roles: [keep] });
       await expect(cache.getMember(guildId, userIdOf(after))).resolves.toEqual(after);
       await expect(cache.getMember(guildId, userIdOf(stored))).resolves.toEqual({ ...stored, roles: [keep], nick: 'merged' });
+      await cache.close();
+    });
+
+    it('with member upserts (merged in the scripts) on both sides: merged before, the role goes; merged after, the merge sees it gone or sets it again', async () => {
+      const cache = await opened(make());
+      const guildId = sf();
+      const [r, keep] = [sf(), sf()];
+      const [a, b, c] = [
+        member(guildId, user(), { roles: [r, keep] }),
+        member(guildId, user(), { roles: [r, keep] }),
+        member(guildId, user(), { roles: [keep] }),
+      ];
+      await cache.apply([a, b, c].map((m) => mutation.set('member', m as never)));
+      const upsert = (m: Record<string, unknown>, patch: Record<string, unknown>) =>
+        mutation.merge('member', { guildId, userId: userIdOf(m) }, { ...patch, user: { ...(m.user as object), global_name: 'new' } }, true);
+      await cache.apply([upsert(a, { nick: 'a' }), mutation.removeRole(guildId, r), upsert(b, { nick: 'b' }), upsert(c, { roles: [keep, r] })]);
+      const withName = (m: Record<string, unknown>, patch: Record<string, unknown>) => ({
+        ...m,
+        ...patch,
+        user: { ...(m.user as object), global_name: 'new' },
+      });
+      await expect(cache.getMember(guildId, userIdOf(a))).resolves.toEqual(withName(a, { roles: [keep], nick: 'a' }));
+      await expect(cache.getMember(guildId, userIdOf(b))).resolves.toEqual(withName(b, { roles: [keep], nick: 'b' }));
+      await expect(cache.getMember(guildId, userIdOf(c))).resolves.toEqual(withName(c, { roles: [keep, r] }));
+      await cache.close();
+    });
+
+    it("a holder whose roles the strip script can not edit (kept verbatim) is rewritten in Node, with its user's merge of the same batch", async () => {
+      const cache = await opened(make());
+      const guildId = sf();
+      const [r, keep] = [sf(), sf()];
+      const odd = member(guildId, user(), { roles: [r, keep] });
+      const userId = userIdOf(odd);
+      await cache.apply([mutation.set('member', member(guildId, user()) as never), mutation.set('user', odd.user as never)]);
+      // The record as a writer without the guild's role dictionary leaves it: roles in the extension map.
+      const keys = new Keys(cache.prefix);
+      const mb = Number(await cache.client.hget(keys.guildMeta(guildId), 'mb'));
+      const record = encodeRecord('member', odd, { guild_id: guildId }, 'user');
+      expect(record.length).toBeLessThanOrEqual(64);
+      await cache.client.hset(keys.memberBucket(guildId, bucketOf(userId, mb)), id8(userId), record);
+      await cache.apply([mutation.merge('member', { guildId, userId }, { nick: 'merged', user: odd.user as never }, true), mutation.removeRole(guildId, r)]);
+      await expect(cache.getMember(guildId, userId)).resolves.toEqual({ ...odd, roles: [keep], nick: 'merged' });
       await cache.close();
     });
 

@@ -78,6 +78,7 @@ export function memberBucketsFor(n: number): number {
 type GuildRecord =
   | { kind: 'guild'; present: boolean }
   | { kind: 'member' | 'presence'; op: 'set' | 'del'; userId: string }
+  | { kind: 'member'; op: 'merge'; userId: string; written: boolean }
   | { kind: 'member'; op: 'setMany'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'clear' }
@@ -367,14 +368,16 @@ export class Plan {
    * must then be a valid member (the caller's check). `patch` holds the member's own fields;
    * `user` the user's (undefined: the user is left as it is).
    */
-  mergeMember(guildId: string, userId: string, patch: Entity, user: Entity | undefined): void {
+  mergeMember(guildId: string, userId: string, patch: Entity, user: Entity | undefined, strip: readonly number[] = []): void {
     const g = this.#guild(guildId);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
     const bytes = encodeRecord('member', patch, g.implied, 'user', this.#ctx.roles.of(guildId));
-    g.args.push('MM', idBytes(userId), String(bucketSeed(userId)), bytes);
-    // Present after the op whatever it found: the user's member list gets the guild (a no-op when it has it).
-    g.records.push({ kind: 'member', op: 'set', userId });
+    g.args.push('MM', idBytes(userId), String(bucketSeed(userId)), bytes, strip.join(','));
+    // Present after the op whatever it found: the user's member list gets the guild (a no-op when
+    // it has it). A merge after a role removal strips the role itself; one before it leaves that
+    // to the strip script (which passes over the members the batch writes).
+    g.records.push({ kind: 'member', op: 'merge', userId, written: strip.length > 0 });
     if (user !== undefined) this.#user(userId, 'UM', undefined, idBytes(userId), encodeRecord('user', user, { id: userId }));
   }
 
@@ -819,7 +822,9 @@ export class Plan {
       const written = new Set<string>();
       for (const rec of records) {
         if (rec.kind !== 'member') continue;
-        if ('userId' in rec) written.add(rec.userId);
+        if (rec.op === 'merge') {
+          if (rec.written) written.add(rec.userId);
+        } else if ('userId' in rec) written.add(rec.userId);
         else if ('userIds' in rec) for (const id of rec.userIds) written.add(id);
       }
       const args = [String(indexes.size), ...[...indexes].map(String), ...[...written].map((id) => idBytes(id))];
@@ -879,7 +884,7 @@ export class Plan {
         case 'member':
         case 'presence': {
           const state = rec.kind === 'member' ? members : presences;
-          if (rec.op === 'set' || rec.op === 'del') state.set(rec.userId, rec.op === 'set');
+          if (rec.op === 'set' || rec.op === 'del' || rec.op === 'merge') state.set(rec.userId, rec.op !== 'del');
           else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
           else {
             for (const id of removedIds(reply)) state.set(id, false);
@@ -962,7 +967,7 @@ interface IndexState {
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */
 function isKnownUpFront(rec: GuildRecord): boolean {
   if (rec.kind === 'guild') return true;
-  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany');
+  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany' || rec.op === 'merge');
 }
 
 /** Resources stored in per-guild hashes, as plan methods expect them. */

@@ -11,9 +11,11 @@
     D res field                  delete a child
     R res n (field bytes)×n      replace all children of res   C res        clear them
     m field seed                 delete one member
-    MM field seed patch          merge a member: `patch` (the patch as a member record) spliced over
+    MM field seed patch strip    merge a member: `patch` (the patch as a member record) spliced over
                                  the stored record (includes/record-merge.lua), written only when
-                                 that changes it; an absent member is created from the patch
+                                 that changes it; an absent member is created from the patch.
+                                 `strip`: role dictionary indexes ('i,j,…', or '') dropped from the
+                                 stored record first (the batch removed those roles before)
     MS n k members×k             set a run of members (what a member chunk is)
     RM n count k members×k       replace all members (count sizes the buckets)
     CM                           clear all members
@@ -33,6 +35,7 @@
 --- @include "schemas"
 --- @include "record-merge"
 --- @include "stored-record"
+--- @include "member-roles"
 local meta = KEYS[1]
 local tag = string.sub(meta, 1, -#KEY_GUILD_META - 1)
 local defaultBuckets = tonumber(ARGV[1])
@@ -215,11 +218,17 @@ while i <= #ARGV do
       store_record(key, tails, f, patch)
       redis.call('HINCRBY', meta, 'mc', 1)
     else
+      local original = stored
+      if ARGV[i + 4] ~= '' then
+        local wanted = {}
+        for x in string.gmatch(ARGV[i + 4], '%d+') do wanted[tonumber(x)] = true end
+        if holdsWanted(stored, wanted) == true then stored = withoutWanted(stored, wanted) end
+      end
       local merged, why = merge_record(stored, patch, SCHEMA_FIELDS.member)
       if not merged then error({ err = 'SAKEDATA ' .. key .. ': ' .. why }) end
-      if merged ~= stored then store_record(key, tails, f, merged) end
+      if merged ~= original then store_record(key, tails, f, merged) end
     end
-    i = i + 4
+    i = i + 5
   elseif op == 'm' then
     local nb = tonumber(redis.call('HGET', meta, 'mb'))
     if nb then

@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { IdDictionary } from '../../src/codec/dictionary.js';
 import { decodeRecord, encodeRecord } from '../../src/codec/record.js';
 import { bucketSeed, Keys } from '../../src/keys.js';
 import { uniquePrefix } from '../helpers.js';
@@ -83,7 +84,7 @@ describe('guild-ops MM', () => {
         const implied = { guild_id: GUILD };
         if (current !== undefined) await put(bucket, tails, field, encodeRecord('member', current, implied, 'user'));
         const bytes = encodeRecord('member', patch, implied, 'user');
-        await client.redis.sakeGuildOpsBuffer(meta, ['1', 'MM', field, String(bucketSeed(userId)), bytes]);
+        await client.redis.sakeGuildOpsBuffer(meta, ['1', 'MM', field, String(bucketSeed(userId)), bytes, '']);
         const record = await stored(bucket, tails, field);
         expect(record).not.toBeNull();
         const expected = decodeRecord('member', encodeRecord('member', { ...current, ...patch }, implied, 'user'), 'm', implied);
@@ -111,10 +112,35 @@ describe('guild-ops MM', () => {
       id8(userId),
       String(bucketSeed(userId)),
       encodeRecord('member', { deaf: false }, { guild_id: GUILD }, 'user'),
+      '',
     ]);
     // EXEC fails (null) when a watched key was written in between.
     expect(await watcher.multi().ping().exec()).not.toBeNull();
     watcher.disconnect();
+  });
+
+  it('drops the role indexes it is given from the stored record before merging (a removeRole earlier in the batch)', async () => {
+    const keys = new Keys(uniquePrefix('mm'));
+    const userId = '81384788765712399';
+    const meta = keys.guildMeta(GUILD);
+    const roles = new IdDictionary();
+    const ids = ['81384788765712500', '81384788765712501', '81384788765712502'];
+    roles.extendAt(0, Buffer.concat(ids.map(id8)));
+    const implied = { guild_id: GUILD };
+    await client.redis.hset(meta, 'mb', 1);
+    const bucket = keys.memberBucket(GUILD, 0);
+    await put(bucket, keys.memberTails(GUILD, 0), id8(userId), encodeRecord('member', { roles: ids, nick: 'a' }, implied, 'user', roles));
+    // Index 1 is stripped; the patch leaves the roles alone.
+    await client.redis.sakeGuildOpsBuffer(meta, [
+      '1',
+      'MM',
+      id8(userId),
+      String(bucketSeed(userId)),
+      encodeRecord('member', { nick: 'b' }, implied, 'user', roles),
+      '1',
+    ]);
+    const record = await stored(bucket, keys.memberTails(GUILD, 0), id8(userId));
+    expect(decodeRecord('member', record!, 'm', implied, roles)).toEqual({ roles: [ids[0], ids[2]], nick: 'b', guild_id: GUILD });
   });
 
   it('a split head without its tail is an error naming the bucket', async () => {
@@ -124,7 +150,7 @@ describe('guild-ops MM', () => {
     await client.redis.hset(meta, 'mb', 1);
     await client.redis.hset(keys.memberBucket(GUILD, 0), id8(userId), Buffer.concat([Buffer.from([0xff]), Buffer.alloc(63, 1)]));
     await expect(
-      client.redis.sakeGuildOpsBuffer(meta, ['1', 'MM', id8(userId), String(bucketSeed(userId)), encodeRecord('member', { deaf: true }, {}, 'user')]),
+      client.redis.sakeGuildOpsBuffer(meta, ['1', 'MM', id8(userId), String(bucketSeed(userId)), encodeRecord('member', { deaf: true }, {}, 'user'), '']),
     ).rejects.toThrow(new RegExp(`SAKEDATA ${keys.memberBucket(GUILD, 0)}: split value whose tail is missing`));
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * Which member merges of a batch run in the scripts (Plan.mergeMember:
+ * guild-ops `MM` and user-ops `UM` splice the patch's record over the stored
+ * one) instead of over values pre-read into Node. A script merge needs no
+ * read of the member or its user, but Node then has no copy of either: a
+ * user's merges all run in the scripts or none do, and none do when Node
+ * needs its copy of that user or of one of its members for something else in
+ * the batch.
+ */
+import { fillKeyFields, type Mutation } from '@sake/abc';
+import { checkMutation, type AnyKey, type Checked, type Entity } from './validate.js';
+
+/** Whether `value` has an own property whose value is undefined (a patch a script can't carry: records have no undefined). */
+function hasUndefined(value: Entity): boolean {
+  for (const k in value) if (Object.hasOwn(value, k) && value[k] === undefined) return true;
+  return false;
+}
+
+function isRecord(x: unknown): x is Entity {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Whether a member merge's patch can create the member by itself (what the script does when it finds none). */
+function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'member' }>): boolean {
+  const user = m.patch.user;
+  if (!m.upsert || hasUndefined(m.patch) || (user !== undefined && (!isRecord(user) || hasUndefined(user)))) return false;
+  try {
+    const created = { ...fillKeyFields('member', m.key, m.patch), user: { ...(user ?? {}), id: m.key.userId } };
+    checkMutation({ type: 'set', resource: 'member', value: created } as Mutation, -1);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The batch indexes of the member merges that run in the scripts. A user's merges stay in Node
+ * (`claimed`) when the batch merges the user itself, asks for an old value of the user or of one
+ * of its members, clears its memberships, or has a merge of it that is not an upsert whose patch
+ * alone makes a valid member; and the users in `alsoClaimed`.
+ */
+export function scriptedMemberMerges(checked: readonly Checked[], old: readonly number[] | undefined, alsoClaimed?: ReadonlySet<string>): ReadonlySet<number> {
+  const claimed = new Set<string>(alsoClaimed);
+  for (const i of old ?? []) {
+    const m = checked[i]!;
+    // A react has no member or user; the other types with an old value carry the entry's key.
+    if ('key' in m && (m.resource === 'member' || m.resource === 'user')) claimed.add((m.key as AnyKey).userId ?? '');
+  }
+  for (const m of checked) {
+    if (m.type === 'merge' && m.resource === 'user') claimed.add(m.key.userId);
+    else if (m.type === 'clearFor' && m.scope === 'user') claimed.add(m.id);
+    else if (m.type === 'merge' && m.resource === 'member' && !createsValidMember(m)) claimed.add(m.key.userId);
+  }
+  const scripted = new Set<number>();
+  checked.forEach((m, i) => {
+    if (m.type === 'merge' && m.resource === 'member' && !claimed.has(m.key.userId)) scripted.add(i);
+  });
+  return scripted;
+}
+
+/**
+ * Thrown (before anything is written) when a role removal's pre-read found members it must rewrite
+ * in Node whose users have script merges in the batch: the batch is planned again with those
+ * users' merges in Node.
+ */
+export class Reclaim extends Error {
+  constructor(readonly users: ReadonlySet<string>) {
+    super(`the batch is planned again with ${users.size} users' merges in Node`);
+  }
+}

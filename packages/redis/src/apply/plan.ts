@@ -374,8 +374,8 @@ export class Plan {
     g.memberHint = Math.max(g.memberHint, 1);
     const bytes = encodeRecord('member', patch, g.implied, 'user', this.#ctx.roles.of(guildId));
     g.args.push('MM', idBytes(userId), String(bucketSeed(userId)), bytes, strip.join(','));
-    // Present after the op whatever it found: the user's member list gets the guild (a no-op when
-    // it has it). A merge after a role removal strips the role itself; one before it leaves that
+    // The user's member list gets the guild only when the merge created the member (its reply says,
+    // see execute). A merge after a role removal strips the role itself; one before it leaves that
     // to the strip script (which passes over the members the batch writes).
     g.records.push({ kind: 'member', op: 'merge', userId, written: strip.length > 0 });
     if (user !== undefined) this.#user(userId, 'UM', undefined, idBytes(userId), encodeRecord('user', user, { id: userId }));
@@ -884,8 +884,11 @@ export class Plan {
         case 'member':
         case 'presence': {
           const state = rec.kind === 'member' ? members : presences;
-          if (rec.op === 'set' || rec.op === 'del' || rec.op === 'merge') state.set(rec.userId, rec.op !== 'del');
-          else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
+          if (rec.op === 'set' || rec.op === 'del') state.set(rec.userId, rec.op === 'set');
+          // A merge changes the user's member list only when it created the member (its reply says).
+          else if (rec.op === 'merge') {
+            if (reply !== undefined && reply.length > 0) state.set(rec.userId, true);
+          } else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
           else {
             for (const id of removedIds(reply)) state.set(id, false);
             if (rec.op === 'replace') for (const id of rec.userIds) state.set(id, true);
@@ -967,7 +970,7 @@ interface IndexState {
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */
 function isKnownUpFront(rec: GuildRecord): boolean {
   if (rec.kind === 'guild') return true;
-  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany' || rec.op === 'merge');
+  return (rec.kind === 'member' || rec.kind === 'presence') && (rec.op === 'set' || rec.op === 'del' || rec.op === 'setMany');
 }
 
 /** Resources stored in per-guild hashes, as plan methods expect them. */

@@ -27,7 +27,7 @@
   tail to the bucket's tail hash (keys.ts memberTails).
 
   Returns  one reply per op: {} or, for ops that remove what the caller can't know (R, C, RM, CM),
-           the removed fields; for voice states (res = vs) every op returns {field, oldValue, …}
+           the removed fields; for MM {1} when it created the member; for voice states (res = vs) every op returns {field, oldValue, …}
            so the caller can fix the channel index. An unknown op is an error reply.
 ]]
 --- @include "keys"
@@ -47,12 +47,17 @@ local function bucketsFor(n)
   return b
 end
 
+-- The guild's member bucket count, read once per call (a batch's member merges each need it);
+-- only a member replace changes it, and sets `knownBuckets` itself.
+local knownBuckets
 local function memberBuckets()
+  if knownBuckets then return knownBuckets end
   local nb = tonumber(redis.call('HGET', meta, 'mb'))
   if not nb then
     nb = defaultBuckets
     redis.call('HSET', meta, 'mb', nb)
   end
+  knownBuckets = nb
   return nb
 end
 
@@ -217,6 +222,7 @@ while i <= #ARGV do
     if not stored then
       store_record(key, tails, f, patch)
       redis.call('HINCRBY', meta, 'mc', 1)
+      out = { 1 }
     else
       local original = stored
       if ARGV[i + 4] ~= '' then
@@ -247,6 +253,7 @@ while i <= #ARGV do
     out = removeMembers(keep)
     local nb = bucketsFor(count)
     redis.call('HSET', meta, 'mb', nb, 'mc', n)
+    knownBuckets = nb
     local byBucket = {}
     local tailsByBucket = {}
     for k = 1, n do

@@ -13,13 +13,16 @@
  * row twice.
  */
 import type { ResourceName } from '@sake/abc';
-import { encode } from './codec.js';
+import { encode, type EncodedTexts } from './codec.js';
 import type { Statement } from './connection.js';
 import { columnsOf, qualified, ROW_FORMAT, TABLES } from './schema.js';
 import type { Tables } from './semantics.js';
 
-/** The statement writing every change of `tables`, or `undefined` when the batch changed nothing. */
-export function flushStatement(schema: string, tables: Tables): Statement | undefined {
+/**
+ * The statement writing every change of `tables`, or `undefined` when the batch changed nothing; an
+ * entity found in `texts` is stored as that text (encoded ahead of the transaction).
+ */
+export function flushStatement(schema: string, tables: Tables, texts?: EncodedTexts): Statement | undefined {
   const ctes: string[] = [];
   const values: unknown[] = [];
   const param = (value: unknown): string => {
@@ -37,7 +40,7 @@ export function flushStatement(schema: string, tables: Tables): Statement | unde
       const keys = param(upserts.map((u) => u.k));
       const parents = columns.map((c) => `${param(upserts.map((u) => u.parents.get(scopeByColumn[c]!) ?? null))}::text[]`);
       const expiries = param(upserts.map((u) => u.expiresAt ?? null));
-      const data = param(`[${upserts.map((u) => encode(u.value)).join(',')}]`);
+      const data = param(`[${upserts.map((u) => texts?.get(u.value) ?? encode(u.value)).join(',')}]`);
       const names = ['k', ...columns, 'e', 'd'];
       const arrays = [`${keys}::text[]`, ...parents, `${expiries}::bigint[]`];
       ctes.push(

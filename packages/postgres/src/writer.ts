@@ -17,6 +17,7 @@
  */
 import { checkApplyAfter, checkMutation, copyEntity, type ApplyOptions, type ApplyResult, type CheckedMutation, type Mutation } from '@sake/abc';
 import type { Connection, Runner, Statement } from './connection.js';
+import { encode, type EncodedTexts, type Entity } from './codec.js';
 import { flushStatement } from './flush.js';
 import { fillTables, loadStatement } from './load.js';
 import { isEmpty, planBatch, planCascade, planRetention } from './plan.js';
@@ -66,17 +67,44 @@ export async function applyBatch(ctx: WriterContext, batch: readonly Mutation[],
   const checked = batch.map((m, i) => checkMutation(m, i));
   const wanted = checkOld(checked, options?.old);
   const after = checkApplyAfter(options?.after);
+  const texts = encodeAhead(checked);
   if (after !== undefined) await after;
   ctx.assertAlive();
   if (checked.length === 0) return wanted === undefined ? undefined : { old: [] };
   const reported = new Set(wanted ?? []);
-  const found = await ctx.conn.transaction(`apply a batch of ${checked.length}`, (run) => runBatch(ctx, run, checked, reported));
+  const found = await ctx.conn.transaction(`apply a batch of ${checked.length}`, (run) => runBatch(ctx, run, checked, reported, texts));
   if (wanted === undefined) return undefined;
   // Each reported value is a copy: an index listed twice gets two, and none aliases the batch's objects.
   return { old: wanted.map((i) => copyEntity(found.get(i))) };
 }
 
-async function runBatch(ctx: WriterContext, run: Runner, checked: readonly CheckedMutation[], reported: ReadonlySet<number>): Promise<Map<number, unknown>> {
+/**
+ * The JSON text of every entity the batch stores as it was given (a set's value, or a member's user; the
+ * values of a replaceForGuild), encoded now: while the batch waits for `after` and for the write lock
+ * rather than inside the locked transaction, where the write statement is built. Merged and updated
+ * entities exist only once the rows are loaded and are encoded then.
+ */
+function encodeAhead(checked: readonly CheckedMutation[]): EncodedTexts {
+  const texts: EncodedTexts = new WeakMap();
+  const add = (resource: string, value: Entity): void => {
+    // A member is stored split from its user (storedMember): only the user object is kept as given.
+    const stored = resource === 'member' ? (value.user as Entity) : value;
+    if (!texts.has(stored)) texts.set(stored, encode(stored));
+  };
+  for (const m of checked) {
+    if (m.type === 'set') add(m.resource, m.value);
+    else if (m.type === 'replaceForGuild') for (const v of m.values) add(m.resource, v.value);
+  }
+  return texts;
+}
+
+async function runBatch(
+  ctx: WriterContext,
+  run: Runner,
+  checked: readonly CheckedMutation[],
+  reported: ReadonlySet<number>,
+  texts: EncodedTexts,
+): Promise<Map<number, unknown>> {
   const now = ctx.now();
   const tables = newTables(ctx.schema, now);
   const lock = batchLock(ctx.schema);
@@ -96,7 +124,7 @@ async function runBatch(ctx: WriterContext, run: Runner, checked: readonly Check
     if (reported.has(i)) found.set(i, semantics.current(m));
     semantics.apply(m);
   });
-  const flush = flushStatement(ctx.schema, tables);
+  const flush = flushStatement(ctx.schema, tables, texts);
   await run(flush === undefined ? [] : [flush], true);
   return found;
 }

@@ -12,6 +12,9 @@ import { ROW_FORMAT, TABLES } from './schema.js';
 /** An entity as the planner and the reads handle it. */
 export type Entity = Record<string, unknown>;
 
+/** Entities already encoded, by identity: the writer encodes what a batch stores as given before it takes the write lock. */
+export type EncodedTexts = WeakMap<Entity, string>;
+
 /** The text stored in `data`. */
 export function encode(value: Entity): string {
   return JSON.stringify(value);

@@ -223,7 +223,9 @@ while i <= #ARGV do
       store_record(key, tails, f, patch)
       redis.call('HINCRBY', meta, 'mc', 1)
       out = { 1 }
-    else
+    elseif patch ~= stored or ARGV[i + 4] ~= '' then
+      -- (A patch equal to the stored record changes nothing: most merges, such as a message's
+      -- author sent with every message, and the cheapest test.)
       local original = stored
       if ARGV[i + 4] ~= '' then
         local wanted = {}

@@ -289,7 +289,8 @@ while i < stop do
       local f, patch = ARGV[i + 2 * k], ARGV[i + 2 * k + 1]
       local stored = stored_record(users, ut, f)
       local merged, why = patch, nil
-      if stored then merged, why = merge_record(stored, patch, SCHEMA_FIELDS.user) end
+      -- A patch equal to the stored record (the common case) needs no merge.
+      if stored and stored ~= patch then merged, why = merge_record(stored, patch, SCHEMA_FIELDS.user) end
       if not merged then error({ err = 'SAKEDATA ' .. users .. ': ' .. why }) end
       if merged ~= stored then
         store_record(users, ut, f, merged)

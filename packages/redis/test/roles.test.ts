@@ -285,6 +285,7 @@ for (const [name, make] of TOPOLOGIES) {
       const upsert = (m: Record<string, unknown>, patch: Record<string, unknown>) =>
         mutation.merge('member', { guildId, userId: userIdOf(m) }, { ...patch, user: { ...(m.user as object), global_name: 'new' } }, true);
       await cache.apply([upsert(a, { nick: 'a' }), mutation.removeRole(guildId, r), upsert(b, { nick: 'b' }), upsert(c, { roles: [keep, r] })]);
+
       const withName = (m: Record<string, unknown>, patch: Record<string, unknown>) => ({
         ...m,
         ...patch,
@@ -293,6 +294,16 @@ for (const [name, make] of TOPOLOGIES) {
       await expect(cache.getMember(guildId, userIdOf(a))).resolves.toEqual(withName(a, { roles: [keep], nick: 'a' }));
       await expect(cache.getMember(guildId, userIdOf(b))).resolves.toEqual(withName(b, { roles: [keep], nick: 'b' }));
       await expect(cache.getMember(guildId, userIdOf(c))).resolves.toEqual(withName(c, { roles: [keep, r] }));
+      // A merge between two removals of its guild (planned in Node): a role it sets again after the first stays, the second goes.
+      const [r2, d] = [sf(), member(guildId, user(), { roles: [r, keep] })];
+      await cache.apply([mutation.set('member', { ...d, roles: [r2, keep] } as never)]);
+      await cache.apply([mutation.removeRole(guildId, keep), upsert(d, { roles: [r2, keep] }), mutation.removeRole(guildId, r2)]);
+      await expect(cache.getMember(guildId, userIdOf(d))).resolves.toEqual(withName(d, { roles: [keep] }));
+      // A member the batch also sets (Node rewrites it without the role from what the batch wrote): the merge between is kept.
+      const e = member(guildId, user(), { roles: [r2, keep] });
+      await cache.apply([mutation.set('member', e as never), upsert(e, { banner: null }), mutation.removeRole(guildId, r2)]);
+      await expect(cache.getMember(guildId, userIdOf(e))).resolves.toEqual(withName(e, { roles: [keep], banner: null }));
+
       await cache.close();
     });
 

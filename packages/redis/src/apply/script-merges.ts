@@ -36,11 +36,17 @@ function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'memb
 /**
  * The batch indexes of the member merges that run in the scripts. A user's merges stay in Node
  * (`claimed`) when the batch merges the user itself, asks for an old value of the user or of one
- * of its members, clears its memberships, or has a merge of it that is not an upsert whose patch
- * alone makes a valid member; and the users in `alsoClaimed`.
+ * of its members, clears its memberships, has a merge of it that is not an upsert whose patch
+ * alone makes a valid member, or one between two role removals of its guild, or the batch also
+ * sets or replaces the member in a guild with a role removal; and the users in `alsoClaimed`.
  */
 export function scriptedMemberMerges(checked: readonly Checked[], old: readonly number[] | undefined, alsoClaimed?: ReadonlySet<string>): ReadonlySet<number> {
   const claimed = new Set<string>(alsoClaimed);
+  // Guild → batch index of its first and last role removal.
+  const removals = new Map<string, [first: number, last: number]>();
+  checked.forEach((m, i) => {
+    if (m.type === 'removeRole') removals.set(m.guildId, [removals.get(m.guildId)?.[0] ?? i, i]);
+  });
   for (const i of old ?? []) {
     const m = checked[i]!;
     // A react has no member or user; the other types with an old value carry the entry's key.
@@ -51,6 +57,20 @@ export function scriptedMemberMerges(checked: readonly Checked[], old: readonly 
     else if (m.type === 'clearFor' && m.scope === 'user') claimed.add(m.id);
     else if (m.type === 'merge' && m.resource === 'member' && !createsValidMember(m)) claimed.add(m.key.userId);
   }
+  // A member the batch also sets (or replaces) in a guild with a role removal: Node follows what
+  // it writes, to rewrite it without the role, and would rewrite it from that copy over the merges.
+  for (const m of checked) {
+    if (m.resource !== 'member') continue;
+    if (m.type === 'set' && removals.has(m.key.guildId)) claimed.add(m.key.userId);
+    else if (m.type === 'replaceForGuild' && removals.has(m.guildId)) for (const v of m.values) claimed.add(v.key.userId);
+  }
+  // A merge between two role removals of its guild: the script strips the roles removed before
+  // it, and the strip script would then pass over the member for those removed after it too.
+  checked.forEach((m, i) => {
+    if (m.type !== 'merge' || m.resource !== 'member') return;
+    const span = removals.get(m.key.guildId);
+    if (span !== undefined && span[0] < i && i < span[1]) claimed.add(m.key.userId);
+  });
   const scripted = new Set<number>();
   checked.forEach((m, i) => {
     if (m.type === 'merge' && m.resource === 'member' && !claimed.has(m.key.userId)) scripted.add(i);

@@ -811,10 +811,7 @@ async function applyOnce(
         // Stored members whose roles are in place lose the role in Redis, after the guild ops; the
         // strip leaves alone the members the batch writes, whatever their place in it, and the
         // script merges after this point strip it themselves before merging.
-        // A role this batch added to the dictionary (a merge before it carried it) is in this
-        // process's copy by now, though the pre-read did not find it.
-        const known = ctx.roles.of(m.guildId).indexOf(m.roleId);
-        const index = roleIndexes.get(m.guildId)?.get(m.roleId) ?? (known >= 0 ? known : undefined);
+        const index = roleIndexes.get(m.guildId)?.get(m.roleId);
         if (index !== undefined) {
           plan.stripRoles(m.guildId, [index]);
           stripped.set(m.guildId, [...(stripped.get(m.guildId) ?? []), index]);

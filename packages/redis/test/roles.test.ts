@@ -299,6 +299,11 @@ for (const [name, make] of TOPOLOGIES) {
       await cache.apply([mutation.set('member', { ...d, roles: [r2, keep] } as never)]);
       await cache.apply([mutation.removeRole(guildId, keep), upsert(d, { roles: [r2, keep] }), mutation.removeRole(guildId, r2)]);
       await expect(cache.getMember(guildId, userIdOf(d))).resolves.toEqual(withName(d, { roles: [keep] }));
+      // A role new to the dictionary in this batch (its merge adds it), removed later in the batch.
+      const [fresh, f] = [sf(), member(guildId, user(), { roles: [keep] })];
+      await cache.apply([mutation.set('member', f as never)]);
+      await cache.apply([upsert(f, { roles: [keep, fresh] }), mutation.removeRole(guildId, fresh)]);
+      await expect(cache.getMember(guildId, userIdOf(f))).resolves.toEqual(withName(f, { roles: [keep] }));
       // A member the batch also sets (Node rewrites it without the role from what the batch wrote): the merge between is kept.
       const e = member(guildId, user(), { roles: [r2, keep] });
       await cache.apply([mutation.set('member', e as never), upsert(e, { banner: null }), mutation.removeRole(guildId, r2)]);

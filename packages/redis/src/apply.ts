@@ -28,7 +28,7 @@ import { applyReactionChange, copyEntity, fillKeyFields, scopeIdOf, smallestSnow
 import { isGuildHashResource, Plan } from './apply/plan.js';
 import { readRoleHolders, type RoleHolder } from './apply/role-scan.js';
 import { cascadeRemovals, expandChannelDeletes, mustSeeCascade, splitOld, SplitBatch, type ChannelRemoval, type PendingRemoval } from './apply/cascade.js';
-import { checkMutation, isPairKeyed, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
+import { checkMutation, isPairKeyed, isRecord, keyString, soleId, type AnyKey, type Checked, type Entity } from './apply/validate.js';
 import { Reclaim, scriptedMemberMerges } from './apply/script-merges.js';
 import type { Ctx } from './context.js';
 import { bucketOf } from './keys.js';
@@ -266,11 +266,6 @@ function sameJson(a: unknown, b: unknown): boolean {
   let m = 0;
   for (const k in y) if (Object.hasOwn(y, k) && y[k] !== undefined) m++;
   return n === m;
-}
-
-/** Whether `x` is a plain (non-array) object. */
-function isRecord(x: unknown): x is Entity {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /**

@@ -8,16 +8,12 @@
  * the batch.
  */
 import { fillKeyFields, type Mutation } from '@sake/abc';
-import { checkMutation, type AnyKey, type Checked, type Entity } from './validate.js';
+import { checkMutation, isRecord, type AnyKey, type Checked, type Entity } from './validate.js';
 
 /** Whether `value` has an own property whose value is undefined (a patch a script can't carry: records have no undefined). */
 function hasUndefined(value: Entity): boolean {
   for (const k in value) if (Object.hasOwn(value, k) && value[k] === undefined) return true;
   return false;
-}
-
-function isRecord(x: unknown): x is Entity {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /** Whether a member merge's patch can create the member by itself (what the script does when it finds none). */

@@ -2,9 +2,14 @@
  * Batch checking lives in `@sake/abc` (every backend needs the same checks);
  * this module gives it the names the Redis write path uses, plus map keys.
  */
-import type { CheckedKey, ResourceName } from '@sake/abc';
+import type { CheckedEntity, CheckedKey, ResourceName } from '@sake/abc';
 
 export { checkMutation, type CheckedEntity as Entity, type CheckedKey as AnyKey, type CheckedMutation as Checked } from '@sake/abc';
+
+/** Whether `x` is a plain (non-array) object. */
+export function isRecord(x: unknown): x is CheckedEntity {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
 
 /** The resources whose key is two ids (guild, user). */
 export function isPairKeyed(resource: ResourceName): boolean {

@@ -33,14 +33,6 @@ function chunked<T>(list: readonly T[], size = 4096): T[][] {
 /** Members one `sakeStripRoles` call goes through (~3–8 ms of Redis time). */
 const STRIP_MEMBERS_PER_CALL = 2048;
 
-/**
- * Most member sets one `sakeGuildOps` call carries: a longer run of member sets (five 1 000-member
- * chunks in one batch) continues in another call of the same guild, right after it. A call's
- * Redis time grows with its members (~4 µs each); at 5 000 members it was ~20 ms, a pause every
- * other client of the Redis waits through.
- */
-const MEMBERS_PER_CALL = 1_000;
-
 /** Largest piece of packed member entries per argument: under Redis' 32 KB "big argument" size. */
 const PIECE_BYTES = 16 * 1024;
 
@@ -171,10 +163,7 @@ interface IndexGroup {
 export class Plan {
   readonly #ctx: Ctx;
   readonly #now: number;
-  /** Each guild's open call (the last of {@link #guildCalls} for it). */
   readonly #guilds = new Map<string, GuildGroup>();
-  /** Every guild call, in the order they go out (a guild has several when its member sets are many). */
-  readonly #guildCalls: Array<[guildId: string, group: GuildGroup]> = [];
   readonly #userOps = new Map<number, UserGroup[]>();
   /** Single-key writes of wave 1, in batch order. */
   readonly #wave1: Command[] = [];
@@ -197,15 +186,11 @@ export class Plan {
   }
 
   #guild(guildId: string): GuildGroup {
-    return this.#guilds.get(guildId) ?? this.#newCall(guildId);
-  }
-
-  /** Open a new call for a guild's next ops (its first, or one continuing a full run of member sets). */
-  #newCall(guildId: string): GuildGroup {
-    const before = this.#guilds.get(guildId);
-    const g: GuildGroup = { args: [], records: [], memberHint: before?.memberHint ?? 0, hasChildren: false, implied: { guild_id: guildId } };
-    this.#guilds.set(guildId, g);
-    this.#guildCalls.push([guildId, g]);
+    let g = this.#guilds.get(guildId);
+    if (!g) {
+      g = { args: [], records: [], memberHint: 0, hasChildren: false, implied: { guild_id: guildId } };
+      this.#guilds.set(guildId, g);
+    }
     return g;
   }
 
@@ -337,11 +322,7 @@ export class Plan {
   // ── members ───────────────────────────────────────────────────────────
   /** Set a member and its user. */
   setMember(guildId: string, userId: string, value: Entity, withUser = true): void {
-    let g = this.#guild(guildId);
-    // Cut only where the ops so far say all their index updates (no reply to wait for): a later
-    // call's updates then never precede an earlier call's (see execute's two passes).
-    if (g.run !== undefined && g.run.end === g.args.length && g.run.userIds.length >= MEMBERS_PER_CALL && g.records.every(isKnownUpFront))
-      g = this.#newCall(guildId);
+    const g = this.#guild(guildId);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
     // Consecutive member sets of a guild become one `MS` run: one bucket-count read and one
@@ -736,7 +717,7 @@ export class Plan {
     // (fields a replace or clear removed, old voice channels) needs a second round trip, after
     // them; a batch whose ops are all known up front (a member chunk, a message, a presence),
     // or whose replace ops removed nothing (a new guild's GUILD_CREATE), has none.
-    const guildEntries = this.#guildCalls;
+    const guildEntries = [...this.#guilds];
     const early = guildEntries.every(([, g]) => g.records.every(isKnownUpFront));
     const earlyWork: Command[] = [];
     const bases = guildEntries.map(([guildId, g]) => this.#followUp(guildId, g, [], earlyWork));
@@ -748,7 +729,7 @@ export class Plan {
       const replies = Promise.all(
         guildEntries.map(([guildId, g]) => ctx.conn.batched.sakeGuildOpsBuffer(keys.guildMeta(guildId), [String(memberBucketsFor(g.memberHint)), ...g.args])),
       );
-      const slots = [...new Set(guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id))];
+      const slots = guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id);
       const single = this.#wave1.map((cmd) => cmd(ctx));
       const slotWrites = Promise.all(chunked(slots).map((part) => ctx.conn.batched.sadd(keys.guildSlots, ...part)));
       const indexes = Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#runUserOps(earlyUserOps)]);
@@ -816,7 +797,7 @@ export class Plan {
   async #runStrips(): Promise<void> {
     const keys = this.#ctx.keys;
     for (const [guildId, indexes] of this.#strips) {
-      const records = this.#guildCalls.flatMap(([id, g]) => (id === guildId ? g.records : []));
+      const records = this.#guilds.get(guildId)?.records ?? [];
       // After a replace or clear of the guild's members, every member left is one the batch wrote.
       if (records.some((rec) => rec.kind === 'member' && (rec.op === 'replace' || rec.op === 'clear'))) continue;
       const written = new Set<string>();

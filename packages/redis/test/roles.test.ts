@@ -283,7 +283,7 @@ for (const [name, make] of TOPOLOGIES) {
       ];
       await cache.apply([a, b, c].map((m) => mutation.set('member', m as never)));
       const upsert = (m: Record<string, unknown>, patch: Record<string, unknown>) =>
-        mutation.merge('member', { guildId, userId: userIdOf(m) }, { ...patch, user: { ...(m.user as object), global_name: 'new' } }, true);
+        mutation.merge('member', { guildId, userId: userIdOf(m) }, { ...patch, user: { ...(m.user as object), global_name: 'new' } } as never, true);
       await cache.apply([upsert(a, { nick: 'a' }), mutation.removeRole(guildId, r), upsert(b, { nick: 'b' }), upsert(c, { roles: [keep, r] })]);
 
       const withName = (m: Record<string, unknown>, patch: Record<string, unknown>) => ({

@@ -732,8 +732,6 @@ async function applyOnce(
    * else the member's own.
    */
   const currentUser = (userId: string, member: Entity | null): Entity | undefined => tracked.user(userId)?.value ?? (member?.user as Entity | undefined);
-  /** Guild → the role indexes its removeRole mutations so far strip (a later script merge strips them first). */
-  const stripped = new Map<string, number[]>();
   /** Channel replaces/clears passed so far, whose removed channels the guild scripts will name. */
   const pending: PendingRemoval[] = [];
 
@@ -756,7 +754,7 @@ async function applyOnce(
       case 'merge': {
         if (m.resource === 'member' && inScript.has(i)) {
           const user = m.patch.user as Entity | undefined;
-          plan.mergeMember(m.key.guildId, m.key.userId, m.patch, user === undefined ? undefined : { ...user, id: m.key.userId }, stripped.get(m.key.guildId));
+          plan.mergeMember(m.key.guildId, m.key.userId, m.patch, user === undefined ? undefined : { ...user, id: m.key.userId });
           break;
         }
         const t = tracked.get(m.resource, m.key);
@@ -807,10 +805,7 @@ async function applyOnce(
         // strip leaves alone the members the batch writes, whatever their place in it, and the
         // script merges after this point strip it themselves before merging.
         const index = roleIndexes.get(m.guildId)?.get(m.roleId);
-        if (index !== undefined) {
-          plan.stripRoles(m.guildId, [index]);
-          stripped.set(m.guildId, [...(stripped.get(m.guildId) ?? []), index]);
-        }
+        if (index !== undefined) plan.stripRoles(m.guildId, [index]);
         // The rest, in Node: holders as the batch has them so far — pre-read ones the script can't
         // edit, and members the batch follows (its later mutations must see the role gone).
         // Snapshot first: the rewrites below add tracked users.

@@ -347,10 +347,13 @@ export class Plan {
    * splices the patch's record over the stored one, so the batch needs neither a read of the member
    * nor Node's copy of it. An upsert: a member it does not find is created from the patch, which
    * must then be a valid member (the caller's check). `patch` holds the member's own fields;
-   * `user` the user's (undefined: the user is left as it is).
+   * `user` the user's (undefined: the user is left as it is). Roles {@link stripRoles} dropped
+   * before it in the batch are dropped from the stored record first.
    */
-  mergeMember(guildId: string, userId: string, patch: Entity, user: Entity | undefined, strip: readonly number[] = []): void {
+  mergeMember(guildId: string, userId: string, patch: Entity, user: Entity | undefined): void {
     const g = this.#guild(guildId);
+    // The roles the batch's removeRoles so far dropped from this guild (stripRoles is called in batch order).
+    const strip = [...(this.#strips.get(guildId) ?? [])];
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
     const bytes = encodeRecord('member', patch, g.implied, 'user', this.#ctx.roles.of(guildId));

@@ -24,6 +24,32 @@ import { decodePacked, lastPackedEnd } from './packed-member.js';
 /** Keys one MGET reads (bounds one reply). */
 const MGET_KEYS = 512;
 
+/** Decode the packed member at `pos` of a read script's reply (with the guild's role dictionary) into `resolve`, or reject naming `key`. */
+function settlePacked(
+  ctx: Ctx,
+  guildId: string,
+  key: string,
+  blob: Buffer,
+  pos: number,
+  resolve: (member: MemberEntity) => void,
+  reject: (err: unknown) => void,
+): void {
+  try {
+    settleWith(
+      decodeWithRoles(
+        ctx.roles,
+        guildId,
+        () => key,
+        (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles),
+      ),
+      resolve,
+      reject,
+    );
+  } catch (err) {
+    reject(err);
+  }
+}
+
 /** The single node's {@link TopologyReader} (one per open cache: it holds the cache's member loader). */
 export class SingleNodeReader implements TopologyReader {
   readonly #loader: MemberLoader;
@@ -56,20 +82,7 @@ export class SingleNodeReader implements TopologyReader {
         bucketOf(userId, ctx.userBuckets),
         (blob, pos) => {
           if (blob) {
-            try {
-              settleWith(
-                decodeWithRoles(
-                  ctx.roles,
-                  guildId,
-                  () => key,
-                  (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles),
-                ),
-                resolve,
-                reject,
-              );
-            } catch (err) {
-              reject(err);
-            }
+            settlePacked(ctx, guildId, key, blob, pos, resolve, reject);
             return;
           }
           // A miss may come from a stale bucket-count hint: the general path re-reads it.
@@ -92,22 +105,8 @@ export class SingleNodeReader implements TopologyReader {
             userId,
             bucketOf(userId, ctx.userBuckets),
             (blob, pos) => {
-              try {
-                if (!blob) resolve(null);
-                else
-                  settleWith(
-                    decodeWithRoles(
-                      ctx.roles,
-                      guildId,
-                      () => key,
-                      (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles),
-                    ),
-                    resolve,
-                    reject,
-                  );
-              } catch (err) {
-                reject(err);
-              }
+              if (!blob) resolve(null);
+              else settlePacked(ctx, guildId, key, blob, pos, resolve, reject);
             },
             reject,
           ),

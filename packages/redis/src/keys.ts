@@ -49,6 +49,14 @@ export const KEY_PARTS = {
   orphans: ':orph',
   /** After a user bucket's hash tag, before the hex of an 8-byte user id: an author's message index. */
   authorIndex: ':ma:',
+  /** After the prefix, before a message id: a message record. */
+  message: 'msg:',
+  /** After the prefix: the index of every cached message. */
+  allMessages: 'mx:all',
+  /** After the prefix, before a guild id: a guild's message index. */
+  messagesByGuild: 'mx:g:',
+  /** After the prefix, before a channel id: a channel's message index. */
+  messagesByChannel: 'mx:c:',
 } as const;
 
 /**
@@ -208,22 +216,22 @@ export class Keys {
 
   /** String: one message record (expires with the message's TTL). */
   message(messageId: string): string {
-    return `${this.prefix}msg:${messageId}`;
+    return `${this.prefix}${KEY_PARTS.message}${messageId}`;
   }
 
   /** Sorted set of every cached message id, scored by expiry (ms, +inf when none). */
   get allMessages(): string {
-    return `${this.prefix}mx:all`;
+    return `${this.prefix}${KEY_PARTS.allMessages}`;
   }
 
   /** Sorted set of a guild's cached message ids, scored by expiry. */
   messagesByGuild(guildId: string): string {
-    return `${this.prefix}mx:g:${guildId}`;
+    return `${this.prefix}${KEY_PARTS.messagesByGuild}${guildId}`;
   }
 
   /** Sorted set of a channel's cached message ids, scored by expiry. */
   messagesByChannel(channelId: string): string {
-    return `${this.prefix}mx:c:${channelId}`;
+    return `${this.prefix}${KEY_PARTS.messagesByChannel}${channelId}`;
   }
 
   /** String: one invite record (expires with the invite's max_age). */

@@ -460,7 +460,7 @@ export class Plan {
     this.#valueWrite('S', keys.message(id), bytes, expireAt, { resource: 'message', id, value });
     this.#indexAdd(keys.allMessages, undefined, score, id);
     if (message.guild_id) this.#indexAdd(keys.messagesByGuild(message.guild_id), undefined, score, id);
-    this.#indexAdd(keys.messagesByChannel(message.channel_id), channelLimit, score, id);
+    this.#indexAdd(keys.messagesByChannel(message.channel_id), channelLimit, score, id, message.channel_id);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validation lets a message without an author through
     const authorId = message.author?.id;
     if (authorId) this.#user(authorId, 'A+', undefined, idBytes(authorId), id, score);
@@ -473,7 +473,7 @@ export class Plan {
    * later adds join its arguments (three calls per message were most of the mixed stream's Redis
    * time). An add never overtakes a queued removal of the same id, nor a removal an add (a new group starts).
    */
-  #indexAdd(key: string, limit: number | undefined, score: string, id: string): void {
+  #indexAdd(key: string, limit: number | undefined, score: string, id: string, channelId?: string): void {
     // A removal of this id from this index, queued earlier, must not be overtaken; nor, under a
     // channel limit, any removal (what is evicted depends on how many ids are in the index then).
     const removals = this.#removeGroups.get(key);
@@ -489,13 +489,34 @@ export class Plan {
       this.#indexGroups.set(key, created);
       const now = String(this.#now);
       this.#wave1.push((ctx) => {
-        const evicted = ctx.conn.batched.sakeIndexAdd(key, [now, String(limit ?? 0), ...created.args]);
+        const evicting = limit !== undefined && channelId !== undefined && !ctx.conn.isCluster ? this.#evictionBlock(ctx, key, channelId) : [];
+        const evicted = ctx.conn.batched.sakeIndexAdd(key, [now, String(limit ?? 0), ...evicting, ...created.args]);
         if (limit !== undefined) this.#evictions.push({ index: key, evicted });
         return evicted;
       });
     }
     group.ids.add(id);
     group.args.push(score, id);
+    if (channelId !== undefined) {
+      const added = this.#channelAdds.get(key);
+      if (added) added.add(id);
+      else this.#channelAdds.set(key, new Set([id]));
+    }
+  }
+
+  /** Channel index key → the message ids this batch adds to it. */
+  readonly #channelAdds = new Map<string, Set<string>>();
+
+  /**
+   * index-add.lua's eviction block (single node): the call deletes what the limit evicts from the
+   * channel's index, with its other indexes, in Redis — but for the messages this batch adds to
+   * that index (their author index entry is written after this call, and a later add may put them
+   * back: {@link Plan.#lookUpEvicted} settles them after the batch's writes) and any whose record
+   * it can't place.
+   */
+  #evictionBlock(ctx: Ctx, key: string, channelId: string): string[] {
+    const kept = [...(this.#channelAdds.get(key) ?? [])];
+    return ['E', ctx.keys.prefix, String(ctx.userBuckets), String(ctx.userTtlMs), channelId, String(kept.length), ...kept];
   }
 
   /**

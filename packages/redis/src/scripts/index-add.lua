@@ -4,18 +4,36 @@
   smaller, then text order). The index itself expires with its longest-lived entry (PEXPIREAT), so
   an index nobody writes to again does not outlive its entries.
 
+  On a single node a channel index's call can also delete what it evicts (includes/drop-evicted.lua),
+  so a message that pushes an older one out costs no second round trip: the caller passes the
+  eviction block below. Evicted ids it keeps (the batch writes them: their final place is the
+  caller's to settle) or can't place are answered as before.
+
   KEYS[1]  the index
   ARGV[1]  now (ms)
   ARGV[2]  the limit (0 = none)
-  ARGV[3…] (score, id) pairs
+  then, optionally (single node, with a limit), the eviction block:
+    'E' prefix buckets ttl channel k kept×k
+           the store's prefix, its user bucket count, the orphan TTL (ms), the channel whose index
+           KEYS[1] is (decimal id), and the k ids the batch writes
+  then     (score, id) pairs
 
-  Returns  the evicted ids.
+  Returns  the evicted ids (with the eviction block: those it did not delete).
 ]]
+--- @include "drop-evicted"
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
+local first = 3
+local evict
+if ARGV[3] == 'E' then
+  evict = { prefix = ARGV[4], buckets = tonumber(ARGV[5]), ttl = tonumber(ARGV[6]), channel = ARGV[7], kept = {} }
+  local k = tonumber(ARGV[8])
+  for j = 9, 8 + k do evict.kept[ARGV[j]] = true end
+  first = 9 + k
+end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-for i = 3, #ARGV, 2 do redis.call('ZADD', key, ARGV[i], ARGV[i + 1]) end
+for i = first, #ARGV, 2 do redis.call('ZADD', key, ARGV[i], ARGV[i + 1]) end
 local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
 if top[2] == 'inf' then redis.call('PERSIST', key) elseif top[2] then redis.call('PEXPIREAT', key, top[2]) end
 if limit <= 0 then return {} end
@@ -45,4 +63,9 @@ else
   end
 end
 redis.call('ZREM', key, unpack(evicted))
-return evicted
+if not evict then return evicted end
+local left = {}
+for _, id in ipairs(evicted) do
+  if evict.kept[id] or not drop_evicted(evict.prefix, id, evict.channel, evict.buckets, evict.ttl, now) then left[#left + 1] = id end
+end
+return left

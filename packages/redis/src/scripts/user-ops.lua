@@ -39,19 +39,17 @@
 --- @include "schemas"
 --- @include "record-merge"
 --- @include "stored-record"
+--- @include "orphans"
 local now = tonumber(ARGV[1])
 local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
 local users, tag, mg, pg, orph, ut
 local touched, order, pinned
 
-local function hex(f)
-  -- One format call for the 8 bytes: a gsub with a closure per byte cost several us per message.
-  return string.format('%02x%02x%02x%02x%02x%02x%02x%02x', string.byte(f, 1, 8))
-end
+local bucket
 
 local function authorKey(f)
-  return tag .. KEY_AUTHOR_INDEX .. hex(f)
+  return author_key(bucket, f)
 end
 
 -- ttl < 0 means "the default". A user write sets the TTL (the last one wins); index ops keep it.
@@ -179,55 +177,18 @@ local function flushLists()
   end
 end
 
--- Whether a member or presence list refers to user f.
-local function listed(f)
-  return redis.call('HEXISTS', mg, f) == 1 or redis.call('HEXISTS', pg, f) == 1
-end
-
--- The last expiry (ms) of user f's live messages ('pinned' for one without expiry), or 0 for none.
-local function authored(f)
-  local key = authorKey(f)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-  if last[2] == nil then return 0 end
-  local score = tonumber(last[2])
-  if score == math.huge then return 'pinned' end
-  return score
-end
-
 -- What keeps user f alive: 'pinned' (a member, a presence or a message without expiry),
 -- the last expiry (ms) of its live messages, or 0 when nothing refers to it.
 local function references(f)
-  if listed(f) then return 'pinned' end
-  return authored(f)
-end
-
--- Put user f on (or off) the orphan schedule. The common case first: a listed user (a message
--- author who is a member) needs two calls, or one when the bucket has no orphan set.
-local function schedule(f, ttl, hasOrphans)
-  if listed(f) then
-    if hasOrphans then redis.call('ZREM', orph, f) end
-    return
-  end
-  if redis.call('HEXISTS', users, f) == 0 then
-    if hasOrphans then redis.call('ZREM', orph, f) end
-    return
-  end
-  local refs = authored(f)
-  if refs == 'pinned' or ttl <= 0 then
-    if hasOrphans then redis.call('ZREM', orph, f) end
-    return
-  end
-  redis.call('ZADD', orph, math.max(now, refs) + ttl, f)
+  if listed(bucket, f) then return 'pinned' end
+  return last_authored(bucket, f, now)
 end
 
 local function runBucket(usersKey, i, stop)
 users = usersKey
 tag = string.sub(users, 1, -#KEY_USERS - 1)
-mg = tag .. KEY_MEMBER_GUILDS
-pg = tag .. KEY_PRESENCE_GUILDS
-orph = tag .. KEY_ORPHANS
-ut = tag .. KEY_USER_TAILS
+bucket = user_bucket(tag)
+mg, pg, orph, ut = bucket.mg, bucket.pg, bucket.orph, bucket.ut
 touched = {}
 order = {}
 pinned = {}
@@ -374,7 +335,7 @@ for _, f in ipairs(order) do
   else
     local ttl = touched[f]
     if ttl < 0 then ttl = defaultTtl end
-    schedule(f, ttl, hasOrphans)
+    schedule_orphan(bucket, f, ttl, now, hasOrphans)
   end
 end
 

@@ -8,6 +8,10 @@
   never-used byte 0xc1. Walks containers iteratively (a count of items still to skip), so nesting
   depth costs no Lua stack.
 
+  record_fields(r, names): the fields of record `r` (schema field names `names`): a table by field
+  number of each positional value's bytes (a coded record's null or usual value: its code 1 or 2),
+  and the extension map's entries by name ({ kv = key and value bytes }); nil when it can't be parsed.
+
   merge_record(stored, patch, names): `stored` and `patch` are whole records (split records joined
   first) of the schema whose field names, in order, are the array `names` (from the `schemas`
   include: SCHEMA_FIELDS[resource]). Returns the merged record: the bytes `encodeRecord` writes for
@@ -343,15 +347,24 @@ local function build_record_merge()
     local ext = merge_ext(names, field_set(names), pvals, slist, sby, plist, pby)
     return (coded and write_coded or write_array)(header, vals, count, ext)
   end
-  return skip_item, merge_record
+  local function record_fields(r, names)
+    local parse = SCHEMA_CODED[byte(r, 1)] and parse_coded or parse_array
+    local vals, _, by_name = parse(r, #names)
+    return vals, by_name
+  end
+  return skip_item, merge_record, record_fields
 end
 
-local built_skip, built_merge
+local built_skip, built_merge, built_fields
 local function skip_item(s, p)
-  if not built_skip then built_skip, built_merge = build_record_merge() end
+  if not built_skip then built_skip, built_merge, built_fields = build_record_merge() end
   return built_skip(s, p)
 end
 local function merge_record(stored, patch, names)
-  if not built_merge then built_skip, built_merge = build_record_merge() end
+  if not built_merge then built_skip, built_merge, built_fields = build_record_merge() end
   return built_merge(stored, patch, names)
+end
+local function record_fields(r, names)
+  if not built_fields then built_skip, built_merge, built_fields = build_record_merge() end
+  return built_fields(r, names)
 end

@@ -1,0 +1,77 @@
+--[[
+  message_placement(record): where a stored message record (codec/index.ts messageCodec) is
+  indexed: its channel id, guild id and author id as decimal text (guild and author false when the
+  message has none). nil when the record can't be parsed or holds one of them in an unusual shape
+  (an id that is not 8 bytes, a field in the extension map): the caller then leaves the message to
+  Node, which decodes it whole.
+]]
+--- @include "schemas"
+--- @include "record-merge"
+--- @include "snowflakes"
+-- Field numbers by name, built on first use (a script runs its whole text on every call).
+local MESSAGE_AT
+
+-- The decimal text of a positional 'id' field's bytes (bin 8 holding 8 bytes), else nil.
+local function id_field(v)
+  if type(v) ~= 'string' or #v ~= 10 or string.byte(v, 1) ~= 0xc4 or string.byte(v, 2) ~= 8 then return nil end
+  return snowflake_text(string.sub(v, 3))
+end
+
+-- The msgpack string at `p` of `s` and the position after it; nil when the item there is not a string.
+local function str_item(s, p)
+  local b = string.byte(s, p)
+  local from, n
+  if not b then return nil end
+  if b >= 0xa0 and b < 0xc0 then from, n = p + 1, b - 0xa0
+  elseif b == 0xd9 then from, n = p + 2, string.byte(s, p + 1)
+  elseif b == 0xda then
+    local hi, lo = string.byte(s, p + 1, p + 2)
+    from, n = p + 3, hi and lo and hi * 256 + lo
+  else return nil end
+  if not n or from + n - 1 > #s then return nil end
+  return string.sub(s, from, from + n - 1), from + n
+end
+
+-- The `id` string of the msgpack map `v` (a user object), else nil.
+local function map_id(v)
+  local b = string.byte(v, 1)
+  local n, p
+  if b and b >= 0x80 and b < 0x90 then n, p = b - 0x80, 2
+  elseif b == 0xde then
+    local hi, lo = string.byte(v, 2, 3)
+    n, p = hi and lo and hi * 256 + lo, 4
+  else return nil end
+  for _ = 1, n or 0 do
+    local key = str_item(v, p)
+    local stop = skip_item(v, p)
+    if not stop then return nil end
+    if key == 'id' then return (str_item(v, stop)) end
+    p = skip_item(v, stop)
+    if not p then return nil end
+  end
+  return nil
+end
+
+-- A nullable field: false when absent or null (array layout 0xc0, coded layout code 1); `read`'s answer otherwise.
+local function optional(vals, by_name, name, read)
+  if by_name[name] then return nil end
+  local v = vals[MESSAGE_AT[name]]
+  if v == nil or v == 1 or v == '\192' then return false end
+  return read(v)
+end
+
+local function message_placement(record)
+  if string.byte(record, 1) ~= SCHEMA_HEADER.message then return nil end
+  if not MESSAGE_AT then
+    MESSAGE_AT = {}
+    for i, name in ipairs(SCHEMA_FIELDS.message) do MESSAGE_AT[name] = i end
+  end
+  local vals, by_name = record_fields(record, SCHEMA_FIELDS.message)
+  if not vals or by_name.channel_id then return nil end
+  local channel = id_field(vals[MESSAGE_AT.channel_id])
+  local guild = optional(vals, by_name, 'guild_id', id_field)
+  local author = optional(vals, by_name, 'author', map_id)
+  if not channel or guild == nil or author == nil then return nil end
+  if author and not snowflake_bytes(author) then return nil end
+  return { channel = channel, guild = guild, author = author }
+end

@@ -84,3 +84,19 @@ export class Reclaim extends Error {
     super(`the batch is planned again with ${users.size} users' merges in Node`);
   }
 }
+
+/**
+ * Plan again ({@link Reclaim}) when a removeRole's pre-read found holders (members Node rewrites
+ * itself: their roles are not where the strip script edits them) whose users have script merges:
+ * Node's rewrite is from the value read before the batch, and would undo those merges.
+ */
+export function reclaimHolders(checked: readonly Checked[], inScript: ReadonlySet<number>, holderUsers: readonly string[]): void {
+  if (inScript.size === 0 || holderUsers.length === 0) return;
+  const holders = new Set(holderUsers);
+  const users = new Set<string>();
+  for (const i of inScript) {
+    const m = checked[i]!;
+    if (m.type === 'merge' && m.resource === 'member' && holders.has(m.key.userId)) users.add(m.key.userId);
+  }
+  if (users.size > 0) throw new Reclaim(users);
+}

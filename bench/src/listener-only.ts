@@ -1,5 +1,5 @@
 /**
- * `node bench/dist/listener-only.js [events] [--redis | --null] [--confirm] [--profile DIR]`: the mixed
+ * `node bench/dist/listener-only.js [events] [--redis | --null] [--confirm] [--profile DIR] [--per-channel N] [--only KIND]`: the mixed
  * stream through the listener into MemoryCache, or, with `--redis`, into a RedisCache on a private
  * redis-server (or REDIS_URL's), or, with `--null`, into a backend that stores nothing (null-cache.ts:
  * the listener's own cost, the floor under every backend). Prints the ingest of the 5 guilds first
@@ -8,11 +8,14 @@
  * sent per event. With `--confirm` a confirmed handler listens to every event (they get old values,
  * as in the confirm-latency run); with `--profile` the stream is written to `DIR/redis.cpuprofile`
  * (or `memory.cpuprofile`, `null.cpuprofile`). The slow log is reset just before the stream, so
- * `SLOWLOG GET` afterwards holds only its commands.
+ * `SLOWLOG GET` afterwards holds only its commands. `--per-channel N` sets the listener's message
+ * limit (default 100, which the stream never reaches: a smaller one makes channels evict), and
+ * `--only KIND` keeps one kind of step of the stream (`messageCreate`, `presenceUpdate`…; one that
+ * acts on messages keeps `messageCreate` beside it, or it would find none).
  */
 import type { UserEntity } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
-import { EventScript } from '@sake/simulator';
+import { DEFAULT_EVENT_WEIGHTS, EventScript, type ScriptEventKind } from '@sake/simulator';
 import { buildIngestDataset } from './dataset.js';
 import { nullCache } from './null-cache.js';
 import { Profiler } from './profiler.js';
@@ -23,11 +26,33 @@ import { BenchRedis } from './store.js';
 const args = process.argv.slice(2);
 const profileAt = args.indexOf('--profile');
 const profiler = profileAt >= 0 ? new Profiler(args[profileAt + 1]!) : undefined;
-const total = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--profile') ?? 30_000);
+const total = Number(args.find((a, i) => /^\d+$/.test(a) && !['--profile', '--per-channel'].includes(args[i - 1] ?? '')) ?? 30_000);
 const onRedis = args.includes('--redis');
 const confirm = args.includes('--confirm');
 const toNull = args.includes('--null');
 if (toNull && onRedis) throw new TypeError('listener-only: --null and --redis exclude each other');
+const perChannelAt = args.indexOf('--per-channel');
+const perChannel = perChannelAt >= 0 ? Number(args[perChannelAt + 1]) : undefined;
+if (perChannel !== undefined && !(Number.isInteger(perChannel) && perChannel > 0)) throw new TypeError('listener-only: --per-channel takes a whole number ≥ 1');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? (args[onlyAt + 1] as ScriptEventKind) : undefined;
+if (only !== undefined && !(only in DEFAULT_EVENT_WEIGHTS))
+  throw new TypeError(`listener-only: --only takes one of ${Object.keys(DEFAULT_EVENT_WEIGHTS).join(', ')}`);
+/** Kinds that act on cached messages: alone they would find none, so `--only` keeps messageCreate beside them. */
+const ON_MESSAGES = new Set<string>([
+  'messageUpdate',
+  'messageDelete',
+  'messageDeleteBulk',
+  'reactionAdd',
+  'reactionRemove',
+  'reactionRemoveAll',
+  'reactionRemoveEmoji',
+]);
+const weights =
+  only === undefined
+    ? {}
+    : Object.fromEntries(Object.keys(DEFAULT_EVENT_WEIGHTS).map((k) => [k, k === only || (k === 'messageCreate' && ON_MESSAGES.has(only)) ? 1 : 0]));
+const rules = perChannel === undefined ? {} : { messages: { perChannel } };
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onRedis ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
 const cache = redis ? await openCache(redis.url, redis.prefix('listener-only')) : toNull ? undefined : new MemoryCache();
@@ -38,14 +63,14 @@ try {
   for (const pass of toNull ? ['cold', 'warm'] : ['cold']) {
     const t0 = now();
     const cpu0 = process.cpuUsage();
-    await ingestThroughListener(listenerFor(target), dataset.guilds, dataset.ready);
+    await ingestThroughListener(listenerFor(target, rules), dataset.guilds, dataset.ready);
     const ms = now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const n = dataset.memberCount;
     console.log(`ingest of ${n} members (${pass}): ${((n / ms) * 1000).toFixed(0)} members/s, Node CPU ${((cpu.user + cpu.system) / n).toFixed(1)} µs/member`);
   }
-  const events = new EventScript(dataset.world).take(total).map((e) => e.payload);
-  const listener = listenerFor(target);
+  const events = new EventScript(dataset.world, weights).take(total).map((e) => e.payload);
+  const listener = listenerFor(target, rules);
   if (confirm) for (const name of new Set(events.map((e) => e.t))) listener.on(name, () => {}, { confirm: true });
   if (redis) await redis.admin.slowlog('RESET');
   const redis0 = redis ? { cpu: await redis.cpuSeconds(), bytes: await redis.inputBytes() } : undefined;

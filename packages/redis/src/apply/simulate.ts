@@ -129,13 +129,13 @@ export class Simulation {
         plan.setMe(value);
         break;
       case 'message':
-        expireAt = plan.setMessage(value, ttlMs ?? undefined, channelLimit);
+        expireAt = plan.messages.setMessage(value, ttlMs ?? undefined, channelLimit);
         // Track the value first: the eviction below may be of this very message.
         this.#track(resource, key, value, expireAt);
         this.#simulateChannelLimit(key.messageId!, value, channelLimit);
         return;
       case 'invite':
-        expireAt = plan.setInvite(value, ttlMs);
+        expireAt = plan.messages.setInvite(value, ttlMs);
         break;
       default:
         if (isGuildHashResource(resource)) {
@@ -156,7 +156,7 @@ export class Simulation {
     if (!t || !before || t.expireAt === undefined) return false;
     const authorOf = (v: Entity): unknown => (v.author as Entity | undefined)?.id;
     if (before.channel_id !== value.channel_id || before.guild_id !== value.guild_id || authorOf(before) !== authorOf(value)) return false;
-    this.plan.rewriteMessage(value, t.expireAt);
+    this.plan.messages.rewriteMessage(value, t.expireAt);
     this.#track('message', key, value, t.expireAt);
     return true;
   }
@@ -178,10 +178,10 @@ export class Simulation {
         break;
       case 'message':
         if (typeof current?.channel_id === 'string') this.r.channelMessages.get(current.channel_id)?.delete(key.messageId!);
-        plan.deleteMessage(key.messageId!, current);
+        plan.messages.deleteMessage(key.messageId!, current);
         break;
       case 'invite':
-        plan.deleteInvite(key.code!, current);
+        plan.messages.deleteInvite(key.code!, current);
         break;
       case 'presence':
       case 'voiceState':

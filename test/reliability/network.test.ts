@@ -138,7 +138,13 @@ describe('slow and flapping network', () => {
         ['refuse connections', async () => (proxy.accept(false), proxy.cutAll())],
         ['stall then cut', async () => (proxy.setMode('stall'), await sleep(TIMEOUT_MS * 2), proxy.cutAll(), proxy.setMode('pass'))],
         ['delay 15 ms with cuts', async () => ((proxy.delayMs = 15), proxy.cutAll())],
-        ['stall shorter than the timeout', async () => (proxy.setMode('stall'), setTimeout(() => proxy.setMode('pass'), TIMEOUT_MS / 3))],
+        [
+          'stall shorter than the timeout',
+          async () => {
+            proxy.setMode('stall');
+            setTimeout(() => proxy.setMode('pass'), TIMEOUT_MS / 3);
+          },
+        ],
       ];
       for (const [name, fault] of faults) {
         await fault();

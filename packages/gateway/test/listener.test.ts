@@ -15,7 +15,7 @@ async function openCache(): Promise<MemoryCache> {
 /** A MemoryCache whose apply() fails while `failing` is set (reads keep working). */
 class FlakyCache extends MemoryCache {
   failing = false;
-  override async apply(batch: readonly Mutation[]): Promise<void> {
+  override async apply(batch: readonly Mutation[]): ReturnType<MemoryCache['apply']> {
     if (this.failing) throw new BackendError('store unreachable (test)');
     return super.apply(batch);
   }
@@ -213,7 +213,7 @@ describe('ordering and handlers', () => {
     ] as const) {
       const sizes: number[] = [];
       const cache = new (class extends MemoryCache {
-        override apply(batch: readonly Mutation[]): Promise<void> {
+        override apply(batch: readonly Mutation[]): ReturnType<MemoryCache['apply']> {
           sizes.push(batch.length);
           return super.apply(batch);
         }

@@ -3,8 +3,15 @@ import { EntryNotFound, mutation, type ApplyResult, type MemberEntity, type Mess
 import { MemoryCache } from '@sake/memory';
 
 const user = (id: string) => ({ id, username: `u${id}`, discriminator: '0', global_name: null, avatar: null });
-const member = (guildId: string, userId: string): MemberEntity =>
-  ({ guild_id: guildId, user: user(userId), roles: [], joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 }) as unknown as MemberEntity;
+const member = (guildId: string, userId: string): MemberEntity => ({
+  guild_id: guildId,
+  user: user(userId),
+  roles: [],
+  joined_at: '2024-01-01T00:00:00.000Z',
+  deaf: false,
+  mute: false,
+  flags: 0 as MemberEntity['flags'],
+});
 const message = (id: string, channelId: string): MessageEntity =>
   ({ id, channel_id: channelId, guild_id: '1', author: user('9'), content: id }) as unknown as MessageEntity;
 

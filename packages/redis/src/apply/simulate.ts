@@ -95,7 +95,10 @@ export class Simulation {
   #simulateChannelLimit(messageId: string, value: Entity, channelLimit: number | undefined): void {
     const ids = this.r.channelMessages.get(value.channel_id as string);
     if (ids === undefined) return;
-    for (const [channelId, other] of this.r.channelMessages) if (channelId !== value.channel_id) other.delete(messageId);
+    // forEach, not for…of: no [key, value] array per channel for every message set.
+    this.r.channelMessages.forEach((other, channelId) => {
+      if (channelId !== value.channel_id) other.delete(messageId);
+    });
     ids.add(messageId);
     if (channelLimit === undefined || ids.size <= channelLimit) return;
     for (const evicted of smallestSnowflakes(ids, ids.size - channelLimit)) {

@@ -6,8 +6,9 @@
 
   On a single node a channel index's call can also delete what it evicts (includes/drop-evicted.lua),
   so a message that pushes an older one out costs no second round trip: the caller passes the
-  eviction block below. Evicted ids it keeps (the batch writes them: their final place is the
-  caller's to settle) or can't place are answered as before.
+  eviction block below. Evicted ids the batch itself adds to this index (their author entries are
+  written after this call, and a later add may put them back: the caller settles them) and those
+  whose record it can't read are answered as before.
 
   KEYS[1]  the index
   ARGV[1]  now (ms)
@@ -15,7 +16,7 @@
   then, optionally (single node, with a limit), the eviction block:
     'E' prefix buckets ttl channel k kept×k
            the store's prefix, its user bucket count, the orphan TTL (ms), the channel whose index
-           KEYS[1] is (decimal id), and the k ids the batch writes
+           KEYS[1] is (decimal id), and the k ids the batch adds to it
   then     (score, id) pairs
 
   Returns  the evicted ids (with the eviction block: those it did not delete).

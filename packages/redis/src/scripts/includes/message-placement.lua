@@ -17,21 +17,6 @@ local function id_field(v)
   return snowflake_text(string.sub(v, 3))
 end
 
--- The msgpack string at `p` of `s` and the position after it; nil when the item there is not a string.
-local function str_item(s, p)
-  local b = string.byte(s, p)
-  local from, n
-  if not b then return nil end
-  if b >= 0xa0 and b < 0xc0 then from, n = p + 1, b - 0xa0
-  elseif b == 0xd9 then from, n = p + 2, string.byte(s, p + 1)
-  elseif b == 0xda then
-    local hi, lo = string.byte(s, p + 1, p + 2)
-    from, n = p + 3, hi and lo and hi * 256 + lo
-  else return nil end
-  if not n or from + n - 1 > #s then return nil end
-  return string.sub(s, from, from + n - 1), from + n
-end
-
 -- The `id` string of the msgpack map `v` (a user object), else nil.
 local function map_id(v)
   local b = string.byte(v, 1)
@@ -42,10 +27,10 @@ local function map_id(v)
     n, p = hi and lo and hi * 256 + lo, 4
   else return nil end
   for _ = 1, n or 0 do
-    local key = str_item(v, p)
+    local key = msgpack_str(v, p)
     local stop = skip_item(v, p)
     if not stop then return nil end
-    if key == 'id' then return (str_item(v, stop)) end
+    if key == 'id' then return msgpack_str(v, stop) end
     p = skip_item(v, stop)
     if not p then return nil end
   end

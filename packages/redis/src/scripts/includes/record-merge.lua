@@ -8,6 +8,9 @@
   never-used byte 0xc1. Walks containers iteratively (a count of items still to skip), so nesting
   depth costs no Lua stack.
 
+  msgpack_str(s, p): the text of the msgpack string at byte `p` of `s`, nil when the item there is
+  not a string (or is cut short).
+
   record_fields(r, names): the fields of record `r` (schema field names `names`): a table by field
   number of each positional value's bytes (a coded record's null or usual value: its code 1 or 2),
   and the extension map's entries by name ({ kv = key and value bytes }); nil when it can't be parsed.
@@ -352,19 +355,24 @@ local function build_record_merge()
     local vals, _, by_name = parse(r, #names)
     return vals, by_name
   end
-  return skip_item, merge_record, record_fields
+  return { skip = skip_item, merge = merge_record, fields = record_fields, str = str_at }
 end
 
-local built_skip, built_merge, built_fields
+-- The helpers, built on first use by any of the functions below.
+local built
+local function record_merge()
+  if not built then built = build_record_merge() end
+  return built
+end
 local function skip_item(s, p)
-  if not built_skip then built_skip, built_merge, built_fields = build_record_merge() end
-  return built_skip(s, p)
+  return record_merge().skip(s, p)
 end
 local function merge_record(stored, patch, names)
-  if not built_merge then built_skip, built_merge, built_fields = build_record_merge() end
-  return built_merge(stored, patch, names)
+  return record_merge().merge(stored, patch, names)
 end
 local function record_fields(r, names)
-  if not built_fields then built_skip, built_merge, built_fields = build_record_merge() end
-  return built_fields(r, names)
+  return record_merge().fields(r, names)
+end
+local function msgpack_str(s, p)
+  return record_merge().str(s, p)
 end

@@ -7,7 +7,7 @@ import type { EntryList } from '../codec/writer.js';
 type Arg = string | Buffer;
 
 /** Largest piece of packed member entries per argument: under Redis' 32 KB "big argument" size. */
-const PIECE_BYTES = 16 * 1024;
+export const PIECE_BYTES = 16 * 1024;
 
 /** Packed member entries (id8, seed u32, length u32, bytes) cut at entry boundaries into pieces of at most ~PIECE_BYTES. */
 export function pieces(list: EntryList): Buffer[] {

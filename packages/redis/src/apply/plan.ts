@@ -1,6 +1,7 @@
 /**
  * A batch turned into Redis work, then executed in waves:
- *  1. one `sakeGuildOps` call per guild (atomic, in batch order), message /
+ *  1. one `sakeGuildOps` call per guild (atomic, in batch order; a guild with
+ *     many members in the batch gets several, guild-calls.ts), message /
  *     invite / me writes, and their indexes;
  *  2. from the guild results: the cross-slot indexes (member and presence
  *     lists of users, channel/role/emoji locators, voice-channel sets, the
@@ -25,6 +26,7 @@ import { bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js
 import type { ChannelRemoval } from './cascade.js';
 import { chunked, type Command } from './commands.js';
 import { followUp, isKnownUpFront, type FollowUpTarget } from './follow-up.js';
+import { sendGuildOps } from './guild-calls.js';
 import { pieces, type GuildGroup, type GuildRecord, type MemberRun } from './guild-ops.js';
 import { MessageWrites } from './message-writes.js';
 import { Placements } from './placements.js';
@@ -317,7 +319,7 @@ export class Plan {
       // Read the locators before anything of this batch can change them.
       const before = this.#placements.read(ctx);
       const replies = Promise.all(
-        guildEntries.map(([guildId, g]) => ctx.conn.batched.sakeGuildOpsBuffer(keys.guildMeta(guildId), [String(memberBucketsFor(g.memberHint)), ...g.args])),
+        guildEntries.map(([guildId, g]) => sendGuildOps(ctx, keys.guildMeta(guildId), String(memberBucketsFor(g.memberHint)), g.args)),
       );
       const slots = guildEntries.filter(([, g]) => g.hasChildren).map(([id]) => id);
       const single = this.#wave1.map((cmd) => cmd(ctx));

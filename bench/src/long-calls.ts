@@ -4,7 +4,9 @@
  * a bot's startup burst — ingested through the listener, once per `maxBatchMutations` in `--batch`
  * (default the listener's own), twice each: members/s, CPU per member on both sides, and the longest
  * Redis calls from `SLOWLOG` with their command names. Redis serves nobody else while a script runs:
- * this is what another client (another shard, a dashboard) waits for during an ingest. On a private
+ * this is what another client (another shard, a dashboard) waits for during an ingest. The longest
+ * plain (script-free) command is printed too: on a machine Redis shares with this process, that is
+ * how long the scheduler kept Redis off a core, the floor under every call. On a private
  * redis-server only (it changes the slow-log settings).
  */
 import { parseArgs } from 'node:util';
@@ -51,6 +53,8 @@ try {
       const cpu = process.cpuUsage(cpu0);
       const redisUs = ((await redis.cpuSeconds()) - redis0) * 1e6;
       const slow = await slowCalls();
+      // A plain command is a few fields: its time is the scheduler's, the floor under every call.
+      const plain = slow.find((c) => !/^eval/i.test(String(c.args[0])));
       const n = dataset.memberCount;
       console.log(
         `maxBatchMutations ${maxBatchMutations ?? 'default'}: ${((n / ms) * 1000).toFixed(0)} members/s, Node ${((cpu.user + cpu.system) / n).toFixed(1)} µs/member, ` +
@@ -58,7 +62,8 @@ try {
           slow
             .slice(0, 4)
             .map((c) => `${c.ms.toFixed(1)} ms (${commandName(c.args, cache)})`)
-            .join(', '),
+            .join(', ') +
+          `; longest plain command ${plain ? `${plain.ms.toFixed(1)} ms (${commandName(plain.args, cache)})` : 'under 1 ms'}`,
       );
       await cache.close();
       await redis.admin.flushdb();

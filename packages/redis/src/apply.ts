@@ -29,6 +29,7 @@ import { cascadeRemovals, expandChannelDeletes, splitOld, SplitBatch, type Chann
 import { addNewIds } from './apply/new-ids.js';
 import { Plan } from './apply/plan.js';
 import { collectReads, needsRead, preRead } from './apply/pre-read.js';
+import { oldSinks } from './apply/reply-old.js';
 import { Reclaim, scriptedMemberMerges } from './apply/script-merges.js';
 import { Simulation } from './apply/simulate.js';
 import { checkMutation, type Checked } from './apply/validate.js';
@@ -148,7 +149,8 @@ async function applyOnce(
   }
   if (registering) await registering;
   const plan = new Plan(ctx, Date.now());
-  new Simulation(plan, reads, inScript).run(checked, oldAt, oldValues);
+  const sinks = reads.replyOld.size > 0 ? oldSinks(ctx, checked, reads.replyOld, oldAt!, oldValues!) : undefined;
+  new Simulation(plan, reads, inScript).run(checked, oldAt, oldValues, sinks);
   if (!waited) await after;
   await plan.execute();
   removals.push(...plan.removedChannels);

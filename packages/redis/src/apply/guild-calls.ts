@@ -34,13 +34,17 @@ export interface GuildCalls {
 function opLength(args: readonly Arg[], at: number): number {
   switch (args[at]) {
     case 'G':
+    case 'Go':
       return 2;
     case 'g':
+    case 'go':
     case 'CM':
       return 1;
     case 'S':
+    case 'So':
       return 4;
     case 'D':
+    case 'Do':
     case 'm':
       return 3;
     case 'C':

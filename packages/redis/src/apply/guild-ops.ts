@@ -3,6 +3,8 @@
  * script's replies), and the packed member entries of its member runs and replaces.
  */
 import type { EntryList } from '../codec/writer.js';
+import type { GuildHashResource } from '../keys.js';
+import type { Entity } from './validate.js';
 
 type Arg = string | Buffer;
 
@@ -28,21 +30,37 @@ export function pieces(list: EntryList): Buffer[] {
   return out;
 }
 
-/** What one guild op did, to read its script reply. */
+/** Where an op that reports the value it replaces (`Go`, `go`, `So`, `Do`) sends it: the stored bytes, or null when there was none. */
+export type OldSink = (bytes: Buffer | null) => void;
+
+/** What one guild op did, to read its script reply (`old`: the op reports the value it replaces there). */
 export type GuildRecord =
-  | { kind: 'guild'; present: boolean }
-  | { kind: 'member' | 'presence'; op: 'set' | 'del'; userId: string }
+  | { kind: 'guild'; present: boolean; old?: OldSink }
+  | { kind: 'member'; op: 'set' | 'del'; userId: string }
+  | { kind: 'presence'; op: 'set' | 'del'; userId: string; old?: OldSink }
   | { kind: 'member'; op: 'merge'; userId: string; written: boolean }
   | { kind: 'member'; op: 'setMany'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'clear' }
-  | { kind: 'voice'; op: 'set'; userId: string; channelId: string | null }
-  | { kind: 'voice'; op: 'del'; userId: string }
+  | { kind: 'voice'; op: 'set'; userId: string; channelId: string | null; old?: OldSink }
+  | { kind: 'voice'; op: 'del'; userId: string; old?: OldSink }
   | { kind: 'voice'; op: 'replace'; channels: Map<string, string | null> }
   | { kind: 'voice'; op: 'clear' }
   | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'set' | 'del'; id: string }
   | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'replace'; ids: string[]; at?: number }
   | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'clear'; at?: number };
+
+/** The record of a child set or delete (`old`: a presence's or voice state's sink for the value it replaces). */
+export function childRecord(resource: GuildHashResource, op: 'set' | 'del', id: string, value?: Entity, old?: OldSink): GuildRecord {
+  const reported = old ? { old } : {};
+  if (resource === 'presence') return { kind: 'presence', op, userId: id, ...reported };
+  if (resource === 'voiceState') {
+    return op === 'set'
+      ? { kind: 'voice', op, userId: id, channelId: (value?.channel_id as string | null | undefined) ?? null, ...reported }
+      : { kind: 'voice', op, userId: id, ...reported };
+  }
+  return { kind: 'located', resource, op, id };
+}
 
 /** One guild's ops of a batch: the arguments of its `sakeGuildOps` call and what each op did. */
 export interface GuildGroup {
@@ -63,4 +81,24 @@ export interface MemberRun {
   end: number;
   userIds: string[];
   list: EntryList;
+}
+
+/**
+ * Hand each reporting op's old value (its reply: `{oldValue}` for the guild record, `{field,
+ * oldValue}` for a child; '' when there was none) to its sink. Every sink runs; the first error
+ * one throws (an unreadable old value) is returned, for the caller to raise once the batch is written.
+ */
+export function reportOld(records: readonly GuildRecord[], replies: readonly Buffer[][]): Error | undefined {
+  let failure: Error | undefined;
+  records.forEach((rec, i) => {
+    if (!('old' in rec) || rec.old === undefined) return;
+    const reply = replies[i] ?? [];
+    const bytes = rec.kind === 'guild' ? reply[0] : reply[1];
+    try {
+      rec.old(bytes === undefined || bytes.length === 0 ? null : bytes);
+    } catch (err) {
+      failure ??= err instanceof Error ? err : new Error(String(err));
+    }
+  });
+  return failure;
 }

@@ -27,7 +27,7 @@ import type { ChannelRemoval } from './cascade.js';
 import { chunked, type Command } from './commands.js';
 import { followUp, isKnownUpFront, type FollowUpTarget } from './follow-up.js';
 import { sendGuildOps } from './guild-calls.js';
-import { pieces, type GuildGroup, type GuildRecord, type MemberRun } from './guild-ops.js';
+import { childRecord, pieces, reportOld, type GuildGroup, type MemberRun, type OldSink } from './guild-ops.js';
 import { MessageWrites } from './message-writes.js';
 import { Placements } from './placements.js';
 import { UserOps } from './user-ops-queue.js';
@@ -87,19 +87,19 @@ export class Plan {
   }
 
   // ── guilds ────────────────────────────────────────────────────────────
-  /** Set a guild record. */
-  setGuild(guildId: string, value: Entity): void {
+  /** Set a guild record; `old` gets the record it replaces (from the script's reply). */
+  setGuild(guildId: string, value: Entity, old?: OldSink): void {
     const g = this.#guild(guildId);
-    g.args.push('G', guildCodec.encode(value as never, guildId));
-    g.records.push({ kind: 'guild', present: true });
+    g.args.push(old ? 'Go' : 'G', guildCodec.encode(value as never, guildId));
+    g.records.push(old ? { kind: 'guild', present: true, old } : { kind: 'guild', present: true });
     if (typeof value.member_count === 'number') g.memberHint = Math.max(g.memberHint, value.member_count);
   }
 
-  /** Delete a guild record (only the record: children have their own mutations). */
-  deleteGuild(guildId: string): void {
+  /** Delete a guild record (only the record: children have their own mutations); `old` as for {@link setGuild}. */
+  deleteGuild(guildId: string, old?: OldSink): void {
     const g = this.#guild(guildId);
-    g.args.push('g');
-    g.records.push({ kind: 'guild', present: false });
+    g.args.push(old ? 'go' : 'g');
+    g.records.push(old ? { kind: 'guild', present: false, old } : { kind: 'guild', present: false });
   }
 
   // ── channels, roles, emojis, presences, voice states ──────────────────
@@ -114,30 +114,23 @@ export class Plan {
     }
   }
 
-  #childRecord(resource: GuildHashResource, op: 'set' | 'del', id: string, value?: Entity): GuildRecord {
-    if (resource === 'presence') return { kind: 'presence', op, userId: id };
-    if (resource === 'voiceState') {
-      return op === 'set'
-        ? { kind: 'voice', op, userId: id, channelId: (value?.channel_id as string | null | undefined) ?? null }
-        : { kind: 'voice', op, userId: id };
-    }
-    return { kind: 'located', resource, op, id };
-  }
-
-  /** Set one child; `id` is the entity id (the user id for presences and voice states). */
-  setChild(resource: GuildHashResource, guildId: string, id: string, value: Entity): void {
+  /**
+   * Set one child; `id` is the entity id (the user id for presences and voice states). `old`
+   * (presences and voice states) gets the value it replaces, from the script's reply.
+   */
+  setChild(resource: GuildHashResource, guildId: string, id: string, value: Entity, old?: OldSink): void {
     this.#placements.place(resource, id, guildId);
     const g = this.#guild(guildId);
     g.hasChildren = true;
-    g.args.push('S', GUILD_CHILD_HASH[resource], idBytes(id), this.#childBytes(resource, guildId, id, value));
-    g.records.push(this.#childRecord(resource, 'set', id, value));
+    g.args.push(old ? 'So' : 'S', GUILD_CHILD_HASH[resource], idBytes(id), this.#childBytes(resource, guildId, id, value));
+    g.records.push(childRecord(resource, 'set', id, value, old));
   }
 
-  /** Delete one child. */
-  deleteChild(resource: GuildHashResource, guildId: string, id: string): void {
+  /** Delete one child; `old` as for {@link setChild}. */
+  deleteChild(resource: GuildHashResource, guildId: string, id: string, old?: OldSink): void {
     const g = this.#guild(guildId);
-    g.args.push('D', GUILD_CHILD_HASH[resource], idBytes(id));
-    g.records.push(this.#childRecord(resource, 'del', id));
+    g.args.push(old ? 'Do' : 'D', GUILD_CHILD_HASH[resource], idBytes(id));
+    g.records.push(childRecord(resource, 'del', id, undefined, old));
   }
 
   /** Replace every child of `resource` in a guild; `at` (the mutation's batch index) reports the channels it removes in {@link removedChannels}. */
@@ -327,6 +320,12 @@ export class Plan {
       const indexes = Promise.all([...earlyWork.map((cmd) => cmd(ctx)), this.#users.run(earlyUserOps)]);
       return Promise.all([replies, slotWrites, Promise.all(single), before, indexes]);
     });
+    // Old values the guild ops reported (an unreadable one is raised once the batch is written).
+    let oldFailure: Error | undefined;
+    guildEntries.forEach(([, g], i) => {
+      const failure = reportOld(g.records, guildReplies[i] ?? []);
+      oldFailure ??= failure;
+    });
     await this.#runStrips();
     // Wave 1 has gone out with its index and value groups: later removals (evictions) start new ones.
     this.messages.closeGroups();
@@ -351,6 +350,7 @@ export class Plan {
       const cleanup = this.#wave1.splice(0);
       await ctx.conn.run('apply', () => Promise.all([...cleanup.map((cmd) => cmd(ctx)), this.#users.run()]));
     }
+    if (oldFailure !== undefined) throw oldFailure;
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Ctx } from '../context.js';
 import { liveIds, readExpiringMany, readExpiry } from '../resources/expiring.js';
 import { readValues, scopeKeys } from './reads.js';
 import { readRoleHolders } from './role-scan.js';
+import { mayCascade, reportable } from './reply-old.js';
 import { reclaimHolders } from './script-merges.js';
 import { isGuildLocalClear, trackHolders, TrackedEntries, type Tracked } from './tracked.js';
 import type { AnyKey, Checked, Entity } from './validate.js';
@@ -32,6 +33,8 @@ export interface PreRead {
   readonly roleIndexes: Map<string, ReadonlyMap<string, number>>;
   /** After the read: live message ids of each limited channel's index (kept up to date by the simulation). */
   readonly channelMessages: Map<string, Set<string>>;
+  /** Batch indexes whose old value the guild script reports instead (reply-old.ts): not read. */
+  readonly replyOld: ReadonlySet<number>;
 }
 
 /**
@@ -52,6 +55,8 @@ export function collectReads(checked: readonly Checked[], oldAt: ReadonlyMap<num
   const followWrites = new Set<ResourceName>(scopedClears.map((m) => m.resource));
   /** Guild → roles that removeRole mutations strip from its members. */
   const roleScans = new Map<string, Set<string>>();
+  /** Batch indexes whose old value a guild op may report (reply-old.ts), decided once every follow is known. */
+  const reported: number[] = [];
   for (let i = 0; i < checked.length; i++) {
     const m = checked[i]!;
     switch (m.type) {
@@ -80,7 +85,8 @@ export function collectReads(checked: readonly Checked[], oldAt: ReadonlyMap<num
         break;
     }
     if (oldAt?.has(i) && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
-      follow(m.resource, m.key);
+      if (reportable(m)) reported.push(i);
+      else follow(m.resource, m.key);
       // getMember joins the member with the user entry as it is then: follow the user too.
       if (m.resource === 'member') follow('user', { userId: m.key.userId });
     }
@@ -101,6 +107,14 @@ export function collectReads(checked: readonly Checked[], oldAt: ReadonlyMap<num
     followWrites.add('member');
     followWrites.add('user');
   }
+  // Old values the guild script can report in batch order: those of entries nothing else follows.
+  const replyOld = new Set<number>();
+  const inOrder = scopedClears.length === 0 && !mayCascade(checked);
+  for (const i of reported) {
+    const m = checked[i]! as Extract<Checked, { type: 'set' | 'delete' }>;
+    if (inOrder && !followWrites.has(m.resource) && !tracked.get(m.resource, m.key)) replyOld.add(i);
+    else follow(m.resource, m.key);
+  }
   return {
     tracked,
     scopedClears,
@@ -110,6 +124,7 @@ export function collectReads(checked: readonly Checked[], oldAt: ReadonlyMap<num
     scopeTargets: new Map(),
     roleIndexes: new Map(),
     channelMessages: new Map(),
+    replyOld,
   };
 }
 

@@ -10,6 +10,7 @@ import { applyReactionChange, copyEntity, fillKeyFields, scopeIdOf, smallestSnow
 import { mustSeeCascade, SplitBatch, type PendingRemoval } from './cascade.js';
 import { keptTtl, memberMergeChangesNothing, patchChangesNothing, sameJson } from './compare.js';
 import { isGuildHashResource, type Plan } from './plan.js';
+import type { OldSink } from './guild-ops.js';
 import type { PreRead } from './pre-read.js';
 import { guildOf, isGuildLocalClear, oldValue, sameKey, type Tracked } from './tracked.js';
 import { checkMutation, keyString, soleId, type AnyKey, type Checked, type Entity } from './validate.js';
@@ -37,12 +38,19 @@ export class Simulation {
    * value. Throws {@link SplitBatch} (nothing planned is written) when a mutation must see a
    * cascade that comes only after the guild ops.
    */
-  run(checked: readonly Checked[], oldAt: ReadonlyMap<number, number[]> | undefined, oldValues: unknown[] | undefined): void {
+  run(
+    checked: readonly Checked[],
+    oldAt: ReadonlyMap<number, number[]> | undefined,
+    oldValues: unknown[] | undefined,
+    sinks?: ReadonlyMap<number, OldSink>,
+  ): void {
     const tracked = this.r.tracked;
     for (let i = 0; i < checked.length; i++) {
       const m = checked[i]!;
       const positions = oldAt?.get(i);
-      if (positions !== undefined && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
+      // A reported old value: the mutation's guild op hands it to its sink (reply-old.ts).
+      this.#sink = sinks?.get(i);
+      if (this.#sink === undefined && positions !== undefined && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
         const value = oldValue(tracked, m.resource, m.key);
         // One copy per position: the caller may change one without affecting the others.
         for (const pos of positions) oldValues![pos] = value === undefined ? undefined : copyEntity(value);
@@ -50,7 +58,17 @@ export class Simulation {
       if (this.#pending.length > 0 && 'key' in m && mustSeeCascade(this.#pending, m, tracked.get(m.resource, m.key)?.value ?? null, oldAt?.has(i) === true))
         throw new SplitBatch(i);
       this.#step(m, i);
+      if (this.#sink !== undefined) throw new Error(`sake internal: batch[${i}]'s guild op took no old-value sink`);
     }
+  }
+
+  /** The sink of the mutation being replayed, for its guild op (taken once). */
+  #sink: OldSink | undefined;
+
+  #takeSink(): OldSink | undefined {
+    const sink = this.#sink;
+    this.#sink = undefined;
+    return sink;
   }
 
   #step(m: Checked, i: number): void {
@@ -116,7 +134,7 @@ export class Simulation {
     let expireAt: number | null | undefined;
     switch (resource) {
       case 'guild':
-        plan.setGuild(key.guildId!, value);
+        plan.setGuild(key.guildId!, value, this.#takeSink());
         break;
       case 'member': {
         // Only a user the batch followed is known as stored; any other is written with its member.
@@ -143,7 +161,7 @@ export class Simulation {
       default:
         if (isGuildHashResource(resource)) {
           const id = key.userId ?? key.channelId ?? key.roleId ?? key.emojiId!;
-          plan.setChild(resource, (key.guildId ?? value.guild_id) as string, id, value);
+          plan.setChild(resource, (key.guildId ?? value.guild_id) as string, id, value, this.#takeSink());
         }
     }
     this.#track(resource, key, value, expireAt);
@@ -168,7 +186,7 @@ export class Simulation {
     const plan = this.plan;
     switch (resource) {
       case 'guild':
-        plan.deleteGuild(key.guildId!);
+        plan.deleteGuild(key.guildId!, this.#takeSink());
         break;
       case 'member':
         plan.deleteMember(key.guildId!, key.userId!);
@@ -188,7 +206,7 @@ export class Simulation {
         break;
       case 'presence':
       case 'voiceState':
-        plan.deleteChild(resource, key.guildId!, key.userId!);
+        plan.deleteChild(resource, key.guildId!, key.userId!, this.#takeSink());
         break;
       default: {
         // Channels, roles, emojis: their guild comes from the locator (pre-read).

@@ -9,6 +9,8 @@
     G bytes                      set the guild record          g            delete it
     S res field bytes            set a child (res = ch/ro/em/pr/vs: keys.ts GUILD_CHILD_HASH)
     D res field                  delete a child
+    Go, go, So, Do               G, g, S, D that also report the value they replace (a caller's
+                                 old value: no read of it before the call)
     R res n (field bytes)×n      replace all children of res   C res        clear them
     m field seed                 delete one member
     MM field seed patch strip    merge a member: `patch` (the patch as a member record) spliced over
@@ -28,7 +30,8 @@
 
   Returns  one reply per op: {} or, for ops that remove what the caller can't know (R, C, RM, CM),
            the removed fields; for MM {1} when it created the member; for voice states (res = vs) every op returns {field, oldValue, …}
-           so the caller can fix the channel index. An unknown op is an error reply.
+           so the caller can fix the channel index; So and Do {field, oldValue}, Go and go {oldValue}
+           ('' when there was none). An unknown op is an error reply.
 ]]
 --- @include "keys"
 --- @include "many"
@@ -149,26 +152,28 @@ local i = 2
 while i <= #ARGV do
   local op = ARGV[i]
   local out = {}
-  if op == 'G' then
-    redis.call('HSET', meta, 'g', ARGV[i + 1])
-    i = i + 2
-  elseif op == 'g' then
-    redis.call('HDEL', meta, 'g')
-    i = i + 1
-  elseif op == 'S' then
+  if op == 'S' or op == 'So' then
     local key = tag .. KEY_GUILD_CHILD .. ARGV[i + 1]
-    if ARGV[i + 1] == 'vs' then
+    if op == 'So' or ARGV[i + 1] == 'vs' then
       out = { ARGV[i + 2], redis.call('HGET', key, ARGV[i + 2]) or '' }
     end
     redis.call('HSET', key, ARGV[i + 2], ARGV[i + 3])
     i = i + 4
-  elseif op == 'D' then
+  elseif op == 'D' or op == 'Do' then
     local key = tag .. KEY_GUILD_CHILD .. ARGV[i + 1]
-    if ARGV[i + 1] == 'vs' then
+    if op == 'Do' or ARGV[i + 1] == 'vs' then
       out = { ARGV[i + 2], redis.call('HGET', key, ARGV[i + 2]) or '' }
     end
     redis.call('HDEL', key, ARGV[i + 2])
     i = i + 3
+  elseif op == 'G' or op == 'Go' then
+    if op == 'Go' then out = { redis.call('HGET', meta, 'g') or '' } end
+    redis.call('HSET', meta, 'g', ARGV[i + 1])
+    i = i + 2
+  elseif op == 'g' or op == 'go' then
+    if op == 'go' then out = { redis.call('HGET', meta, 'g') or '' } end
+    redis.call('HDEL', meta, 'g')
+    i = i + 1
   elseif op == 'R' then
     local res = ARGV[i + 1]
     local n = tonumber(ARGV[i + 2])

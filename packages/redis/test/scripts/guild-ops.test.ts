@@ -1,6 +1,6 @@
 /**
  * guild-ops.lua (`sakeGuildOps`) against a TypeScript reference: random runs
- * of every op (guild record, child hashes, voice states, member runs with
+ * of every op (guild record, child hashes, voice states, old values reported, member runs with
  * split records and repeats, member deletes, replaces that resize the buckets,
  * clears) give the replies the reference gives and leave the keys it leaves.
  */
@@ -21,10 +21,10 @@ interface Entry {
 }
 
 type Op =
-  | { op: 'G'; bytes: Buffer }
-  | { op: 'g' }
-  | { op: 'S'; res: GuildHashResource; field: Buffer; bytes: Buffer }
-  | { op: 'D'; res: GuildHashResource; field: Buffer }
+  | { op: 'G'; bytes: Buffer; report?: boolean }
+  | { op: 'g'; report?: boolean }
+  | { op: 'S'; res: GuildHashResource; field: Buffer; bytes: Buffer; report?: boolean }
+  | { op: 'D'; res: GuildHashResource; field: Buffer; report?: boolean }
   | { op: 'R'; res: GuildHashResource; pairs: Array<[Buffer, Buffer]> }
   | { op: 'C'; res: GuildHashResource }
   | { op: 'MS'; entries: Entry[] }
@@ -50,14 +50,15 @@ function pack(entries: readonly Entry[], pieces: number): Buffer[] {
 function args(o: Op): Array<string | Buffer> {
   switch (o.op) {
     case 'G':
-      return ['G', o.bytes];
+      return [o.report ? 'Go' : 'G', o.bytes];
     case 'g':
+      return [o.report ? 'go' : 'g'];
     case 'CM':
       return [o.op];
     case 'S':
-      return ['S', GUILD_CHILD_HASH[o.res], o.field, o.bytes];
+      return [o.report ? 'So' : 'S', GUILD_CHILD_HASH[o.res], o.field, o.bytes];
     case 'D':
-      return ['D', GUILD_CHILD_HASH[o.res], o.field];
+      return [o.report ? 'Do' : 'D', GUILD_CHILD_HASH[o.res], o.field];
     case 'R':
       return ['R', GUILD_CHILD_HASH[o.res], String(o.pairs.length), ...o.pairs.flat()];
     case 'C':
@@ -94,22 +95,28 @@ class Reference {
     const meta = this.#meta;
     const h = this.#h;
     const child = (res: GuildHashResource): string => this.#keys.guildChild(GUILD, res);
-    const oldVoice = (res: GuildHashResource, f: Buffer): string[] =>
-      res === 'voiceState' ? [f.toString('hex'), (h.get(child(res), f) ?? Buffer.alloc(0)).toString('hex')] : [];
+    // Voice state ops, and the ops asked to, report the value they replace.
+    const oldChild = (res: GuildHashResource, f: Buffer, report?: boolean): string[] =>
+      res === 'voiceState' || report ? [f.toString('hex'), (h.get(child(res), f) ?? Buffer.alloc(0)).toString('hex')] : [];
+    const oldGuild = (report?: boolean): string[] => (report ? [(h.get(meta, Buffer.from('g')) ?? Buffer.alloc(0)).toString('hex')] : []);
     switch (o.op) {
-      case 'G':
+      case 'G': {
+        const out = oldGuild(o.report);
         h.set(meta, Buffer.from('g'), o.bytes);
-        return [];
-      case 'g':
+        return out;
+      }
+      case 'g': {
+        const out = oldGuild(o.report);
         h.del(meta, Buffer.from('g'));
-        return [];
+        return out;
+      }
       case 'S': {
-        const out = oldVoice(o.res, o.field);
+        const out = oldChild(o.res, o.field, o.report);
         h.set(child(o.res), o.field, o.bytes);
         return out;
       }
       case 'D': {
-        const out = oldVoice(o.res, o.field);
+        const out = oldChild(o.res, o.field, o.report);
         h.del(child(o.res), o.field);
         return out;
       }
@@ -244,14 +251,14 @@ function randomOp(next: (n: number) => number): Op {
   };
   switch (next(12)) {
     case 0:
-      return { op: 'G', bytes: bytes(next, 1 + next(30)) };
+      return { op: 'G', bytes: bytes(next, 1 + next(30)), report: next(2) === 0 };
     case 1:
-      return { op: 'g' };
+      return { op: 'g', report: next(2) === 0 };
     case 2:
     case 3:
-      return { op: 'S', res, field: id(), bytes: bytes(next, 1 + next(20)) };
+      return { op: 'S', res, field: id(), bytes: bytes(next, 1 + next(20)), report: next(2) === 0 };
     case 4:
-      return { op: 'D', res, field: id() };
+      return { op: 'D', res, field: id(), report: next(2) === 0 };
     case 5:
       return { op: 'R', res, pairs: Array.from({ length: next(5) }, () => [id(), bytes(next, 1 + next(20))] as [Buffer, Buffer]) };
     case 6:

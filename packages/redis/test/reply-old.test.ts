@@ -1,0 +1,140 @@
+/**
+ * A confirmed batch's old values of guild records, presences and voice states come back in the
+ * guild script's reply (apply/reply-old.ts): the batch is not read first. MONITOR sees no read
+ * command, the old values are the entries as they were just before each mutation (an earlier
+ * mutation of the same batch included), and an unreadable old value is reported after the batch
+ * is written, naming its key.
+ */
+import { mutation } from '@sake/abc';
+import { InvalidDataFound } from '@sake/errors';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idBytes } from '../src/codec/ids.js';
+import { RedisCache } from '../src/index.js';
+import { Keys } from '../src/keys.js';
+import { redisUrl, sf, uniquePrefix } from './helpers.js';
+
+/** Commands that read: none of them may come from the client during a batch whose old values the script reports. */
+const READS = new Set([
+  'get',
+  'mget',
+  'hget',
+  'hmget',
+  'hgetall',
+  'hkeys',
+  'hexists',
+  'exists',
+  'zscore',
+  'zmscore',
+  'zrange',
+  'zrangebyscore',
+  'smembers',
+  'sismember',
+  'pttl',
+  'ttl',
+  'strlen',
+  'getrange',
+  'hscan',
+  'sscan',
+  'scan',
+]);
+
+function presence(guildId: string, userId: string, status: string): Record<string, unknown> {
+  return { guild_id: guildId, user: { id: userId }, status, activities: [], client_status: { desktop: status } };
+}
+
+function guild(id: string, name: string): Record<string, unknown> {
+  return { id, name, owner_id: sf(), member_count: 3 };
+}
+
+describe('old values reported by the guild script', () => {
+  let admin: Redis;
+  let cache: RedisCache;
+  const prefix = uniquePrefix('rold');
+  beforeAll(async () => {
+    admin = new Redis(redisUrl());
+    cache = new RedisCache(redisUrl(), { prefix, sweepIntervalMs: 0 });
+    await cache.open();
+  });
+  afterAll(async () => {
+    await cache.close();
+    admin.disconnect();
+  });
+
+  /** Top-level command names (not from Lua) naming this test's prefix while `run` runs. */
+  async function commandsDuring(run: () => Promise<unknown>): Promise<string[]> {
+    const monitor = await admin.monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (!source.includes('lua') && args.some((a) => String(a).includes(prefix))) seen.push(String(args[0]).toLowerCase());
+    });
+    await run();
+    await admin.ping();
+    await new Promise((r) => setTimeout(r, 100));
+    monitor.disconnect();
+    return seen;
+  }
+
+  it('answers a confirmed batch of presences, a voice state and a guild update without a read', async () => {
+    const guildId = sf();
+    const [a, b, c, d] = [sf(), sf(), sf(), sf()];
+    const channelId = sf();
+    await cache.apply([
+      mutation.set('guild', guild(guildId, 'before') as never),
+      mutation.set('presence', presence(guildId, a, 'online') as never),
+      mutation.set('presence', presence(guildId, b, 'idle') as never),
+      mutation.set('voiceState', { guild_id: guildId, user_id: c, channel_id: channelId, session_id: 's', deaf: false, mute: false } as never),
+    ]);
+    let result: Awaited<ReturnType<RedisCache['apply']>> | undefined;
+    const commands = await commandsDuring(async () => {
+      result = await cache.apply(
+        [
+          mutation.set('presence', presence(guildId, a, 'dnd') as never),
+          mutation.delete('presence', { guildId, userId: b }),
+          mutation.set('guild', guild(guildId, 'after') as never),
+          mutation.set('presence', presence(guildId, d, 'online') as never),
+          // The same entry again: its old value is the batch's own earlier write.
+          mutation.set('presence', presence(guildId, a, 'offline') as never),
+          mutation.delete('voiceState', { guildId, userId: c }),
+        ],
+        { old: [0, 1, 2, 3, 4, 5] },
+      );
+    });
+    expect(commands.filter((name) => READS.has(name))).toEqual([]);
+    expect(commands.length).toBeGreaterThan(0);
+    const old = (result as { old: unknown[] }).old;
+    expect((old[0] as { status: string }).status).toBe('online');
+    expect((old[1] as { status: string }).status).toBe('idle');
+    expect((old[2] as { name: string }).name).toBe('before');
+    expect(old[3]).toBeUndefined();
+    expect((old[4] as { status: string }).status).toBe('dnd');
+    expect((old[5] as { channel_id: string }).channel_id).toBe(channelId);
+    expect((await cache.getPresence(guildId, a)).status).toBe('offline');
+    expect((await cache.getGuild(guildId)).name).toBe('after');
+  });
+
+  it('reads first when the batch also merges the entry (the replay needs it)', async () => {
+    const guildId = sf();
+    const a = sf();
+    await cache.apply([mutation.set('presence', presence(guildId, a, 'online') as never)]);
+    const commands = await commandsDuring(() =>
+      cache.apply(
+        [mutation.merge('presence', { guildId, userId: a }, { status: 'idle' } as never), mutation.set('presence', presence(guildId, a, 'dnd') as never)],
+        { old: [1] },
+      ),
+    );
+    expect(commands).toContain('hget');
+  });
+
+  it('writes the batch and then names the key of an old value it cannot read', async () => {
+    const guildId = sf();
+    const a = sf();
+    const keys = new Keys(prefix);
+    await cache.apply([mutation.set('presence', presence(guildId, a, 'online') as never)]);
+    await admin.hset(keys.guildChild(guildId, 'presence'), idBytes(a), Buffer.from([0xc1, 0xc1, 0xc1]));
+    const error = await cache.apply([mutation.set('presence', presence(guildId, a, 'idle') as never)], { old: [0] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidDataFound);
+    expect(String((error as Error).message)).toContain(keys.guildChild(guildId, 'presence'));
+    expect((await cache.getPresence(guildId, a)).status).toBe('idle');
+  });
+});

@@ -29,7 +29,7 @@ import { cascadeRemovals, expandChannelDeletes, splitOld, SplitBatch, type Chann
 import { addNewIds } from './apply/new-ids.js';
 import { Plan } from './apply/plan.js';
 import { collectReads, needsRead, preRead } from './apply/pre-read.js';
-import { oldSinks } from './apply/reply-old.js';
+import { memberCandidates, oldSinks } from './apply/reply-old.js';
 import { Reclaim, scriptedMemberMerges } from './apply/script-merges.js';
 import { Simulation } from './apply/simulate.js';
 import { checkMutation, type Checked } from './apply/validate.js';
@@ -133,8 +133,9 @@ async function applyOnce(
     return oldValues;
   }
   const oldAt = oldPositions(old);
-  const inScript = scriptedMemberMerges(checked, old, claimed);
-  const reads = collectReads(checked, oldAt, inScript);
+  const memberOld = memberCandidates(ctx, checked, oldAt);
+  const inScript = scriptedMemberMerges(checked, old, claimed, memberOld);
+  const reads = collectReads(checked, oldAt, inScript, memberOld);
   // Roles new to a guild's role dictionary, and guilds new to the store's guild dictionary, are
   // added (atomically, in Redis) while the batch pre-reads, so every member of the batch is encoded
   // with role indexes and every guild list entry with the guild's index.

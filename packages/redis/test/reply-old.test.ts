@@ -1,9 +1,10 @@
 /**
- * A confirmed batch's old values of guild records, presences and voice states come back in the
- * guild script's reply (apply/reply-old.ts): the batch is not read first. MONITOR sees no read
- * command, the old values are the entries as they were just before each mutation (an earlier
- * mutation of the same batch included), and an unreadable old value is reported after the batch
- * is written, naming its key.
+ * A confirmed batch's old values of guild records, presences and voice states, and on a single node
+ * of member merges and deletes, come back in the guild script's reply (apply/reply-old.ts): the
+ * batch is not read first. MONITOR sees no read command, the old values are the entries as they
+ * were just before each mutation (an earlier mutation of the same batch included; a member joined
+ * with its user as it was), and an unreadable old value is reported after the batch is written,
+ * naming its key.
  */
 import { mutation } from '@sake/abc';
 import { InvalidDataFound } from '@sake/errors';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idBytes } from '../src/codec/ids.js';
 import { RedisCache } from '../src/index.js';
 import { Keys } from '../src/keys.js';
-import { redisUrl, sf, uniquePrefix } from './helpers.js';
+import { member, redisUrl, sf, uniquePrefix, user } from './helpers.js';
 
 /** Commands that read: none of them may come from the client during a batch whose old values the script reports. */
 const READS = new Set([
@@ -136,5 +137,82 @@ describe('old values reported by the guild script', () => {
     expect(error).toBeInstanceOf(InvalidDataFound);
     expect(String((error as Error).message)).toContain(keys.guildChild(guildId, 'presence'));
     expect((await cache.getPresence(guildId, a)).status).toBe('idle');
+  });
+  it('answers a confirmed member update and a member removal without a read, each member joined with its user as it was', async () => {
+    const guildId = sf();
+    const [a, b] = [sf(), sf()];
+    // Long enough to be stored split (head and tail) on both sides.
+    const long = 'x'.repeat(120);
+    await cache.apply([
+      mutation.set('member', member(guildId, user(a, { global_name: long }), { nick: 'old-a' }) as never),
+      mutation.set('member', member(guildId, user(b), { nick: 'old-b' }) as never),
+    ]);
+    let result: Awaited<ReturnType<RedisCache['apply']>> | undefined;
+    const commands = await commandsDuring(async () => {
+      result = await cache.apply(
+        [
+          mutation.merge('member', { guildId, userId: a }, { nick: 'new-a', user: { id: a, username: 'renamed' } } as never, true),
+          mutation.delete('member', { guildId, userId: b }),
+          mutation.delete('presence', { guildId, userId: b }),
+        ],
+        { old: [0, 1] },
+      );
+    });
+    expect(commands.filter((name) => READS.has(name))).toEqual([]);
+    const old = (result as { old: Array<{ nick: string; user: { id: string; username: string; global_name: string } } | undefined> }).old;
+    expect(old[0]!.nick).toBe('old-a');
+    expect(old[0]!.user.global_name).toBe(long);
+    expect(old[0]!.user.username).toBe(`user${a.slice(-5)}`);
+    expect(old[1]!.nick).toBe('old-b');
+    expect(old[1]!.user.id).toBe(b);
+    const now = await cache.getMember(guildId, a);
+    expect([now.nick, now.user.username, now.user.global_name]).toEqual(['new-a', 'renamed', long]);
+    await expect(cache.getMember(guildId, b)).rejects.toThrow();
+  });
+
+  it('reports no old member for a merge that creates it, and lists the guild in its user’s members', async () => {
+    const guildId = sf();
+    const a = sf();
+    await cache.apply([mutation.set('guild', guild(guildId, 'g') as never)]);
+    const created = member(guildId, user(a));
+    const result = (await cache.apply([mutation.merge('member', { guildId, userId: a }, created, true)], { old: [0] })) as { old: unknown[] };
+    expect(result.old).toEqual([undefined]);
+    const guilds: string[] = [];
+    for await (const m of cache.iterMembersForUser(a)) guilds.push(m.guild_id);
+    expect(guilds).toEqual([guildId]);
+  });
+
+  it('reads first when an earlier mutation of the batch changes the member’s user, and reports it as the batch had it', async () => {
+    const guildId = sf();
+    const a = sf();
+    await cache.apply([mutation.set('member', member(guildId, user(a), { nick: 'n' }) as never)]);
+    let result: Awaited<ReturnType<RedisCache['apply']>> | undefined;
+    const commands = await commandsDuring(async () => {
+      result = await cache.apply(
+        [mutation.merge('user', { userId: a }, { username: 'between' }), mutation.merge('member', { guildId, userId: a }, { nick: 'm' }, true)],
+        { old: [1] },
+      );
+    });
+    expect(commands.some((name) => READS.has(name))).toBe(true);
+    const old = (result as { old: Array<{ nick: string; user: { username: string } }> }).old;
+    expect([old[0]!.nick, old[0]!.user.username]).toEqual(['n', 'between']);
+  });
+
+  it('decodes an old member whose roles another cache added, refreshing its copy of the dictionary', async () => {
+    const guildId = sf();
+    const a = sf();
+    const roles = [sf(), sf(), sf()];
+    const other = new RedisCache(redisUrl(), { prefix, sweepIntervalMs: 0 });
+    await other.open();
+    try {
+      await other.apply([mutation.set('member', member(guildId, user(a), { roles, nick: 'r' }) as never)]);
+    } finally {
+      await other.close();
+    }
+    const result = (await cache.apply([mutation.merge('member', { guildId, userId: a }, { nick: 's' }, true)], { old: [0] })) as {
+      old: Array<{ roles: string[]; nick: string }>;
+    };
+    expect(result.old[0]!.nick).toBe('r');
+    expect([...result.old[0]!.roles].sort()).toEqual([...roles].sort());
   });
 });

@@ -87,7 +87,8 @@ function readRecords(target: FollowUpTarget, guildId: string, g: GuildGroup, rep
         if (rec.op === 'set' || rec.op === 'del') state.set(rec.userId, rec.op === 'set');
         // A merge changes the user's member list only when it created the member (its reply says).
         else if (rec.op === 'merge') {
-          if (reply !== undefined && reply.length > 0) state.set(rec.userId, true);
+          // `{1}`, or for a merge that reports its old value a first element '1' (MMo).
+          if (reply !== undefined && reply.length > 0 && (rec.old === undefined || reply[0]!.length > 0)) state.set(rec.userId, true);
         } else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
         else {
           for (const id of removedIds(reply)) state.set(id, false);

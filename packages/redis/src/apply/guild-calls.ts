@@ -53,6 +53,10 @@ function opLength(args: readonly Arg[], at: number): number {
       return 3 + 2 * Number(args[at + 2]);
     case 'MM':
       return 5;
+    case 'MMo':
+      return 7;
+    case 'mo':
+      return 5;
     case 'MS':
       return 3 + Number(args[at + 2]);
     case 'RM':

@@ -30,15 +30,19 @@ export function pieces(list: EntryList): Buffer[] {
   return out;
 }
 
-/** Where an op that reports the value it replaces (`Go`, `go`, `So`, `Do`) sends it: the stored bytes, or null when there was none. */
-export type OldSink = (bytes: Buffer | null) => void;
+/**
+ * Where an op that reports what it replaces (`Go`, `go`, `So`, `Do`, `MMo`, `mo`: scripts/guild-ops.lua)
+ * sends its reply; a promise when decoding it must first refresh a role dictionary.
+ */
+export type OldSink = (reply: readonly Buffer[]) => void | Promise<void>;
 
 /** What one guild op did, to read its script reply (`old`: the op reports the value it replaces there). */
 export type GuildRecord =
   | { kind: 'guild'; present: boolean; old?: OldSink }
-  | { kind: 'member'; op: 'set' | 'del'; userId: string }
+  | { kind: 'member'; op: 'set'; userId: string }
+  | { kind: 'member'; op: 'del'; userId: string; old?: OldSink }
   | { kind: 'presence'; op: 'set' | 'del'; userId: string; old?: OldSink }
-  | { kind: 'member'; op: 'merge'; userId: string; written: boolean }
+  | { kind: 'member'; op: 'merge'; userId: string; written: boolean; old?: OldSink }
   | { kind: 'member'; op: 'setMany'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'clear' }
@@ -84,21 +88,23 @@ export interface MemberRun {
 }
 
 /**
- * Hand each reporting op's old value (its reply: `{oldValue}` for the guild record, `{field,
- * oldValue}` for a child; '' when there was none) to its sink. Every sink runs; the first error
- * one throws (an unreadable old value) is returned, for the caller to raise once the batch is written.
+ * Hand each reporting op's reply to its sink. Every sink runs; resolves with the first error one
+ * threw or rejected with (an unreadable old value), for the caller to raise once the batch is written.
  */
-export function reportOld(records: readonly GuildRecord[], replies: readonly Buffer[][]): Error | undefined {
+export async function reportOld(records: readonly GuildRecord[], replies: readonly Buffer[][]): Promise<Error | undefined> {
+  const pending: Array<void | Promise<void>> = [];
   let failure: Error | undefined;
+  const fail = (err: unknown): void => {
+    failure ??= err instanceof Error ? err : new Error(String(err));
+  };
   records.forEach((rec, i) => {
     if (!('old' in rec) || rec.old === undefined) return;
-    const reply = replies[i] ?? [];
-    const bytes = rec.kind === 'guild' ? reply[0] : reply[1];
     try {
-      rec.old(bytes === undefined || bytes.length === 0 ? null : bytes);
+      pending.push(rec.old(replies[i] ?? []));
     } catch (err) {
-      failure ??= err instanceof Error ? err : new Error(String(err));
+      fail(err);
     }
   });
+  for (const p of pending) if (p) await p.catch(fail);
   return failure;
 }

@@ -22,7 +22,7 @@ import { childCodec, guildCodec, idBytes, meCodec, presenceCodec, voiceStateCode
 import { encodeEntry, encodeRecord } from '../codec/record.js';
 import { EntryList } from '../codec/writer.js';
 import type { Ctx } from '../context.js';
-import { bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js';
+import { bucketOf, bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js';
 import type { ChannelRemoval } from './cascade.js';
 import { chunked, type Command } from './commands.js';
 import { followUp, isKnownUpFront, type FollowUpTarget } from './follow-up.js';
@@ -188,28 +188,37 @@ export class Plan {
    * nor Node's copy of it. An upsert: a member it does not find is created from the patch, which
    * must then be a valid member (the caller's check). `patch` holds the member's own fields;
    * `user` the user's (undefined: the user is left as it is). Roles {@link stripRoles} dropped
-   * before it in the batch are dropped from the stored record first.
+   * before it in the batch are dropped from the stored record first. `old` (single node) gets the
+   * member and its user as they were (`MMo`'s reply).
    */
-  mergeMember(guildId: string, userId: string, patch: Entity, user: Entity | undefined): void {
+  mergeMember(guildId: string, userId: string, patch: Entity, user: Entity | undefined, old?: OldSink): void {
     const g = this.#guild(guildId);
     // The roles the batch's removeRoles so far dropped from this guild (stripRoles is called in batch order).
     const strip = [...(this.#strips.get(guildId) ?? [])];
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
     const bytes = encodeRecord('member', patch, g.implied, 'user', this.#ctx.roles.of(guildId));
-    g.args.push('MM', idBytes(userId), String(bucketSeed(userId)), bytes, strip.join(','));
+    g.args.push(old ? 'MMo' : 'MM', idBytes(userId), String(bucketSeed(userId)), bytes, strip.join(','));
+    if (old) this.#pushUserKeys(g, userId);
     // The user's member list gets the guild only when the merge created the member (its reply says,
     // see execute). A merge after a role removal strips the role itself; one before it leaves that
     // to the strip script (which passes over the members the batch writes).
-    g.records.push({ kind: 'member', op: 'merge', userId, written: strip.length > 0 });
+    g.records.push({ kind: 'member', op: 'merge', userId, written: strip.length > 0, ...(old ? { old } : {}) });
     if (user !== undefined) this.#users.add(userId, 'UM', undefined, idBytes(userId), encodeRecord('user', user, { id: userId }));
   }
 
-  /** Delete a member (its user stays, and may become an orphan). */
-  deleteMember(guildId: string, userId: string): void {
+  /** Delete a member (its user stays, and may become an orphan); `old` as for {@link mergeMember}. */
+  deleteMember(guildId: string, userId: string, old?: OldSink): void {
     const g = this.#guild(guildId);
-    g.args.push('m', idBytes(userId), String(bucketSeed(userId)));
-    g.records.push({ kind: 'member', op: 'del', userId });
+    g.args.push(old ? 'mo' : 'm', idBytes(userId), String(bucketSeed(userId)));
+    if (old) this.#pushUserKeys(g, userId);
+    g.records.push(old ? { kind: 'member', op: 'del', userId, old } : { kind: 'member', op: 'del', userId });
+  }
+
+  /** The user hash and its tail hash of `userId`, for an op that reports the member's user (single node: another slot). */
+  #pushUserKeys(g: GuildGroup, userId: string): void {
+    const bucket = bucketOf(userId, this.#ctx.userBuckets);
+    g.args.push(this.#ctx.keys.users(bucket), this.#ctx.keys.userTails(bucket));
   }
 
   /** Replace every member of a guild (and set their users). */
@@ -321,11 +330,7 @@ export class Plan {
       return Promise.all([replies, slotWrites, Promise.all(single), before, indexes]);
     });
     // Old values the guild ops reported (an unreadable one is raised once the batch is written).
-    let oldFailure: Error | undefined;
-    guildEntries.forEach(([, g], i) => {
-      const failure = reportOld(g.records, guildReplies[i] ?? []);
-      oldFailure ??= failure;
-    });
+    const reported = Promise.all(guildEntries.map(([, g], i) => reportOld(g.records, guildReplies[i] ?? [])));
     await this.#runStrips();
     // Wave 1 has gone out with its index and value groups: later removals (evictions) start new ones.
     this.messages.closeGroups();
@@ -350,6 +355,7 @@ export class Plan {
       const cleanup = this.#wave1.splice(0);
       await ctx.conn.run('apply', () => Promise.all([...cleanup.map((cmd) => cmd(ctx)), this.#users.run()]));
     }
+    const oldFailure = (await reported).find((failure) => failure !== undefined);
     if (oldFailure !== undefined) throw oldFailure;
   }
 

@@ -42,7 +42,12 @@ export interface PreRead {
  * deleted entries are indexed, scoped clears, role removals' holders, old values (`oldAt`), and
  * the indexes of limited channels when the batch reads messages.
  */
-export function collectReads(checked: readonly Checked[], oldAt: ReadonlyMap<number, unknown> | undefined, inScript: ReadonlySet<number>): PreRead {
+export function collectReads(
+  checked: readonly Checked[],
+  oldAt: ReadonlyMap<number, unknown> | undefined,
+  inScript: ReadonlySet<number>,
+  memberOld: ReadonlySet<number> = new Set(),
+): PreRead {
   const tracked = new TrackedEntries();
   const follow = (resource: ResourceName, key: AnyKey): Tracked => {
     let t = tracked.get(resource, key);
@@ -85,10 +90,13 @@ export function collectReads(checked: readonly Checked[], oldAt: ReadonlyMap<num
         break;
     }
     if (oldAt?.has(i) && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
-      if (reportable(m)) reported.push(i);
-      else follow(m.resource, m.key);
-      // getMember joins the member with the user entry as it is then: follow the user too.
-      if (m.resource === 'member') follow('user', { userId: m.key.userId });
+      // A member merge reports its old value only when it runs in the script (reply-old.ts).
+      if (memberOld.has(i) ? m.type === 'delete' || inScript.has(i) : reportable(m)) reported.push(i);
+      else {
+        follow(m.resource, m.key);
+        // getMember joins the member with the user entry as it is then: follow the user too.
+        if (m.resource === 'member') follow('user', { userId: m.key.userId });
+      }
     }
   }
   // Channels whose limit a message set of this batch applies: when the batch also reads messages (a
@@ -111,9 +119,14 @@ export function collectReads(checked: readonly Checked[], oldAt: ReadonlyMap<num
   const replyOld = new Set<number>();
   const inOrder = scopedClears.length === 0 && !mayCascade(checked);
   for (const i of reported) {
-    const m = checked[i]! as Extract<Checked, { type: 'set' | 'delete' }>;
-    if (inOrder && !followWrites.has(m.resource) && !tracked.get(m.resource, m.key)) replyOld.add(i);
-    else follow(m.resource, m.key);
+    const m = checked[i]! as Extract<Checked, { type: 'set' | 'delete' | 'merge' }>;
+    const user = m.resource === 'member' ? { userId: m.key.userId } : undefined;
+    const followed = followWrites.has(m.resource) || tracked.get(m.resource, m.key) || (user && (followWrites.has('user') || tracked.get('user', user)));
+    if (inOrder && !followed) replyOld.add(i);
+    else {
+      follow(m.resource, m.key);
+      if (user) follow('user', user);
+    }
   }
   return {
     tracked,

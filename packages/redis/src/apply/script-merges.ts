@@ -32,11 +32,16 @@ function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'memb
 /**
  * The batch indexes of the member merges that run in the scripts. A user's merges stay in Node
  * (`claimed`) when the batch merges the user itself, asks for an old value of the user or of one
- * of its members, clears its memberships, has a merge of it that is not an upsert whose patch
+ * of its members (but those in `reported`, which the scripts report), clears its memberships, has a merge of it that is not an upsert whose patch
  * alone makes a valid member, or one between two role removals of its guild, or the batch also
  * sets or replaces the member in a guild with a role removal; and the users in `alsoClaimed`.
  */
-export function scriptedMemberMerges(checked: readonly Checked[], old: readonly number[] | undefined, alsoClaimed?: ReadonlySet<string>): ReadonlySet<number> {
+export function scriptedMemberMerges(
+  checked: readonly Checked[],
+  old: readonly number[] | undefined,
+  alsoClaimed?: ReadonlySet<string>,
+  reported?: ReadonlySet<number>,
+): ReadonlySet<number> {
   const claimed = new Set<string>(alsoClaimed);
   // Guild → batch index of its first and last role removal.
   const removals = new Map<string, [first: number, last: number]>();
@@ -44,6 +49,8 @@ export function scriptedMemberMerges(checked: readonly Checked[], old: readonly 
     if (m.type === 'removeRole') removals.set(m.guildId, [removals.get(m.guildId)?.[0] ?? i, i]);
   });
   for (const i of old ?? []) {
+    // An old value the merge's own script op reports (reply-old.ts) needs no copy in Node.
+    if (reported?.has(i)) continue;
     const m = checked[i]!;
     // A react has no member or user; the other types with an old value carry the entry's key.
     if ('key' in m && (m.resource === 'member' || m.resource === 'user')) claimed.add((m.key as AnyKey).userId ?? '');

@@ -189,7 +189,7 @@ export class Simulation {
         plan.deleteGuild(key.guildId!, this.#takeSink());
         break;
       case 'member':
-        plan.deleteMember(key.guildId!, key.userId!);
+        plan.deleteMember(key.guildId!, key.userId!, this.#takeSink());
         break;
       case 'user':
         plan.deleteUser(key.userId!);
@@ -230,7 +230,7 @@ export class Simulation {
   #merge(m: Of<'merge'>, i: number): void {
     if (m.resource === 'member' && this.inScript.has(i)) {
       const user = m.patch.user as Entity | undefined;
-      this.plan.mergeMember(m.key.guildId, m.key.userId, m.patch, user === undefined ? undefined : { ...user, id: m.key.userId });
+      this.plan.mergeMember(m.key.guildId, m.key.userId, m.patch, user === undefined ? undefined : { ...user, id: m.key.userId }, this.#takeSink());
       return;
     }
     const t = this.r.tracked.get(m.resource, m.key);

@@ -13,6 +13,10 @@
                                  old value: no read of it before the call)
     R res n (field bytes)×n      replace all children of res   C res        clear them
     m field seed                 delete one member
+    MMo field seed patch strip users userTails / mo field seed users userTails
+                                 MM and m that also report what they replace: `users` and
+                                 `userTails` name the member's user hash and its tail hash
+                                 (single node only: another slot)
     MM field seed patch strip    merge a member: `patch` (the patch as a member record) spliced over
                                  the stored record (includes/record-merge.lua), written only when
                                  that changes it; an absent member is created from the patch.
@@ -31,7 +35,10 @@
   Returns  one reply per op: {} or, for ops that remove what the caller can't know (R, C, RM, CM),
            the removed fields; for MM {1} when it created the member; for voice states (res = vs) every op returns {field, oldValue, …}
            so the caller can fix the channel index; So and Do {field, oldValue}, Go and go {oldValue}
-           ('' when there was none). An unknown op is an error reply.
+           ('' when there was none); mo {bucketKey, head, tail, userHead, userTail}: the member's
+           bucket, then the member before it and its user ('' without a member; a tail only for a
+           head marked split), MMo the same after a first element '1' when it created the member,
+           else ''. An unknown op is an error reply.
 ]]
 --- @include "keys"
 --- @include "many"
@@ -99,6 +106,24 @@ local function readMembers(first, count)
     end
   end
   return fs, seeds, heads, tails
+end
+
+-- What an op asked for its old value (MMo, mo) reports: the member's bucket key, then its stored
+-- pieces and its user's {head, tail, user head, user tail}, '' for each that is absent; a tail only for a head marked
+-- split (byte 255). The user hash is read by the name the caller gives (single node only: it is in
+-- another slot), before this batch's user ops run.
+local function storedPieces(key, tails, f)
+  local head = redis.call('HGET', key, f)
+  if not head then return '', '' end
+  if string.byte(head, 1) ~= 255 then return head, '' end
+  return head, redis.call('HGET', tails, f) or ''
+end
+
+local function reportMember(key, tails, f, users, userTails)
+  local mh, mt = storedPieces(key, tails, f)
+  if mh == '' then return { key, '', '', '', '' } end
+  local uh, ut = storedPieces(users, userTails, f)
+  return { key, mh, mt, uh, ut }
 end
 
 local function push(map, k, a, b)
@@ -219,15 +244,18 @@ while i <= #ARGV do
     for b, list in pairs(tails) do many('HSET', tag .. KEY_MEMBER_BUCKET .. b .. KEY_MEMBER_TAILS, list) end
     if added ~= 0 then redis.call('HINCRBY', meta, 'mc', added) end
     i = i + 3 + pieces
-  elseif op == 'MM' then
+  elseif op == 'MM' or op == 'MMo' then
     local f, patch = ARGV[i + 1], ARGV[i + 3]
     local key = memberKey(memberBuckets(), ARGV[i + 2])
     local tails = key .. KEY_MEMBER_TAILS
+    local reported
+    if op == 'MMo' then reported = reportMember(key, tails, f, ARGV[i + 5], ARGV[i + 6]) end
     local stored = stored_record(key, tails, f)
+    local created = false
     if not stored then
       store_record(key, tails, f, patch)
       redis.call('HINCRBY', meta, 'mc', 1)
-      out = { 1 }
+      created = true
     elseif patch ~= stored or ARGV[i + 4] ~= '' then
       -- (A patch equal to the stored record changes nothing: most merges, such as a message's
       -- author sent with every message, and the cheapest test.)
@@ -241,15 +269,24 @@ while i <= #ARGV do
       if not merged then error({ err = 'SAKEDATA ' .. key .. ': ' .. why }) end
       if merged ~= original then store_record(key, tails, f, merged) end
     end
-    i = i + 5
-  elseif op == 'm' then
+    if reported then
+      table.insert(reported, 1, created and '1' or '')
+      out = reported
+    elseif created then
+      out = { 1 }
+    end
+    i = i + (reported and 7 or 5)
+  elseif op == 'm' or op == 'mo' then
     local nb = tonumber(redis.call('HGET', meta, 'mb'))
-    if nb then
-      local key = memberKey(nb, ARGV[i + 2])
+    local key = nb and memberKey(nb, ARGV[i + 2])
+    if op == 'mo' then
+      out = key and reportMember(key, key .. KEY_MEMBER_TAILS, ARGV[i + 1], ARGV[i + 3], ARGV[i + 4]) or { '', '', '', '', '' }
+    end
+    if key then
       if redis.call('HDEL', key, ARGV[i + 1]) == 1 then redis.call('HINCRBY', meta, 'mc', -1) end
       redis.call('HDEL', key .. KEY_MEMBER_TAILS, ARGV[i + 1])
     end
-    i = i + 3
+    i = i + (op == 'mo' and 5 or 3)
   elseif op == 'RM' then
     local n = tonumber(ARGV[i + 1])
     local count = math.max(n, tonumber(ARGV[i + 2]))

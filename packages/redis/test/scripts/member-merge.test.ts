@@ -1,5 +1,5 @@
 /**
- * The merge ops of guild-ops.lua (`MM`) and user-ops.lua (`UM`) against a
+ * The merge ops of guild-ops.lua (`MM`, and `MMo`/`mo`, which report what they replace) and user-ops.lua (`UM`) against a
  * TypeScript reference (`{ ...current, ...patch }`, what MemoryCache does):
  * for random stored members and users (absent, short, or split over 64 bytes)
  * and random patches, the stored record decodes to the merged value, a
@@ -70,6 +70,55 @@ async function put(key: string, tails: string, field: Buffer, record: Buffer): P
     await client.redis.hset(tails, field, record.subarray(63));
   }
 }
+
+describe('guild-ops MMo and mo', () => {
+  it('do what MM and m do, and report the bucket, the member and its user as stored before (raw pieces)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        snowflake,
+        fc.option(memberFields, { nil: undefined }),
+        fc.option(userFields, { nil: undefined }),
+        memberFields,
+        fc.boolean(),
+        async (userId, current, currentUser, patch, merge) => {
+          const keys = new Keys(uniquePrefix('mmo'));
+          const meta = keys.guildMeta(GUILD);
+          const field = id8(userId);
+          const bucket = keys.memberBucket(GUILD, bucketSeed(userId) % 4);
+          const tails = keys.memberTails(GUILD, bucketSeed(userId) % 4);
+          const users = keys.users(3);
+          const userTails = keys.userTails(3);
+          await client.redis.hset(meta, 'mb', 4, 'mc', 7);
+          const implied = { guild_id: GUILD };
+          if (current !== undefined) await put(bucket, tails, field, encodeRecord('member', current, implied, 'user'));
+          if (currentUser !== undefined) await put(users, userTails, field, encodeRecord('user', currentUser, { id: userId }));
+          const raw = async (key: string, tailKey: string): Promise<string[]> => {
+            const head = await client.redis.hgetBuffer(key, field);
+            if (head === null) return ['', ''];
+            return [head.toString('hex'), head[0] === 0xff ? ((await client.redis.hgetBuffer(tailKey, field))?.toString('hex') ?? '') : ''];
+          };
+          const before = current === undefined ? ['', '', '', ''] : [...(await raw(bucket, tails)), ...(await raw(users, userTails))];
+          const op = merge
+            ? ['MMo', field, String(bucketSeed(userId)), encodeRecord('member', patch, implied, 'user'), '', users, userTails]
+            : ['mo', field, String(bucketSeed(userId)), users, userTails];
+          const [reply] = await client.redis.sakeGuildOpsBuffer(meta, ['1', ...op]);
+          const answer = reply!.map((b) => (Buffer.isBuffer(b) ? b.toString('hex') : String(b)));
+          const reported = [Buffer.from(bucket).toString('hex'), ...before];
+          expect(answer).toEqual(merge ? [current === undefined ? Buffer.from('1').toString('hex') : '', ...reported] : reported);
+          const record = await stored(bucket, tails, field);
+          if (!merge) expect(record).toBeNull();
+          else {
+            const expected = decodeRecord('member', encodeRecord('member', { ...current, ...patch }, implied, 'user'), 'm', implied);
+            expect(decodeRecord('member', record!, 'm', implied)).toEqual(expected);
+          }
+          const count = Number(await client.redis.hget(meta, 'mc'));
+          expect(count).toBe(merge ? (current === undefined ? 8 : 7) : current === undefined ? 7 : 6);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
 
 describe('guild-ops MM', () => {
   it('stores { ...current, ...patch } (or the patch for an absent member), counts a created member, and leaves no stale tail', async () => {

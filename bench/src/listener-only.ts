@@ -15,9 +15,10 @@
  */
 import type { UserEntity } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
-import { DEFAULT_EVENT_WEIGHTS, EventScript, type ScriptEventKind } from '@sake/simulator';
+import { EventScript } from '@sake/simulator';
 import { buildIngestDataset } from './dataset.js';
 import { nullCache } from './null-cache.js';
+import { onlyKind, onlyWeights } from './only.js';
 import { Profiler } from './profiler.js';
 import { handleAll, ingestThroughListener, listenerFor, openCache } from './sake.js';
 import { now } from './stats.js';
@@ -34,24 +35,8 @@ if (toNull && onRedis) throw new TypeError('listener-only: --null and --redis ex
 const perChannelAt = args.indexOf('--per-channel');
 const perChannel = perChannelAt >= 0 ? Number(args[perChannelAt + 1]) : undefined;
 if (perChannel !== undefined && !(Number.isInteger(perChannel) && perChannel > 0)) throw new TypeError('listener-only: --per-channel takes a whole number ≥ 1');
-const onlyAt = args.indexOf('--only');
-const only = onlyAt >= 0 ? (args[onlyAt + 1] as ScriptEventKind) : undefined;
-if (only !== undefined && !(only in DEFAULT_EVENT_WEIGHTS))
-  throw new TypeError(`listener-only: --only takes one of ${Object.keys(DEFAULT_EVENT_WEIGHTS).join(', ')}`);
-/** Kinds that act on cached messages: alone they would find none, so `--only` keeps messageCreate beside them. */
-const ON_MESSAGES = new Set<string>([
-  'messageUpdate',
-  'messageDelete',
-  'messageDeleteBulk',
-  'reactionAdd',
-  'reactionRemove',
-  'reactionRemoveAll',
-  'reactionRemoveEmoji',
-]);
-const weights =
-  only === undefined
-    ? {}
-    : Object.fromEntries(Object.keys(DEFAULT_EVENT_WEIGHTS).map((k) => [k, k === only || (k === 'messageCreate' && ON_MESSAGES.has(only)) ? 1 : 0]));
+const only = onlyKind(args, 'listener-only');
+const weights = onlyWeights(only);
 const rules = perChannel === undefined ? {} : { messages: { perChannel } };
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onRedis ? await BenchRedis.start(process.env.REDIS_URL) : undefined;

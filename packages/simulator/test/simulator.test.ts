@@ -1,6 +1,6 @@
 // The simulator's promises: a seed fixes the world and the stream, and the world stays consistent.
 import { describe, expect, it } from 'vitest';
-import { EventScript, World, shardForGuild } from '@sake/simulator';
+import { DEFAULT_EVENT_WEIGHTS, EventScript, World, shardForGuild } from '@sake/simulator';
 
 describe('World and EventScript', () => {
   it('are deterministic for a seed and differ across seeds', () => {
@@ -44,5 +44,10 @@ describe('World and EventScript', () => {
   it('computes shards like Discord', () => {
     expect(shardForGuild(String(41n << 22n), 4)).toBe(1);
     expect(shardForGuild('0', 1)).toBe(0);
+  });
+  it('says so, instead of redrawing forever, when the weighted kinds can no longer happen', () => {
+    const world = new World({ seed: 5, guilds: 1, membersPerGuild: 20 });
+    const script = new EventScript(world, Object.fromEntries(Object.keys(DEFAULT_EVENT_WEIGHTS).map((k) => [k, k === 'memberRemove' ? 1 : 0])));
+    expect(() => script.take(100)).toThrow(/no step of memberRemove was possible/);
   });
 });

@@ -111,6 +111,9 @@ export interface EventScriptOptions {
   userChanges?: boolean;
 }
 
+/** Draws in a row that find no possible step before {@link EventScript.next} gives up (a mixed stream needs a handful). */
+const MAX_REDRAWS = 10_000;
+
 /** Generates scripted dispatches from a world, changing it as it goes. */
 export class EventScript {
   readonly #world: World;
@@ -132,14 +135,23 @@ export class EventScript {
     return out;
   }
 
-  /** The next event (a step whose preconditions do not hold, e.g. no message to edit, is redrawn). */
+  /**
+   * The next event (a step whose preconditions do not hold, e.g. no message to edit, is redrawn).
+   * Throws a `RangeError` when {@link MAX_REDRAWS} draws in a row find no possible step: weights that
+   * only allow steps the world has run out of (member removals once every member is gone) would
+   * otherwise redraw forever.
+   */
   next(): ScriptEvent {
-    for (;;) {
+    for (let draw = 0; draw < MAX_REDRAWS; draw++) {
       const kind = this.#world.random.weighted(this.#weights);
       const guildId = this.#world.random.pick([...this.#world.guilds.keys()]);
       const event = this.step(kind, guildId);
       if (event) return event;
     }
+    const kinds = Object.entries(this.#weights)
+      .filter(([, w]) => w > 0)
+      .map(([k]) => k);
+    throw new RangeError(`EventScript: no step of ${kinds.join(', ')} was possible in ${MAX_REDRAWS} draws in a row`);
   }
 
   /**

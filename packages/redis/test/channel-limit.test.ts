@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from '../src/index.js';
 import { bucketOf, Keys } from '../src/keys.js';
 import { idBytes } from '../src/codec/ids.js';
-import { redisUrl, uniquePrefix } from './helpers.js';
+import { commandsDuring, redisUrl, uniquePrefix } from './helpers.js';
 
 let next = 1_191_000_000_000_000_000n;
 /** Increasing snowflakes: later messages have larger ids, as on Discord. */
@@ -29,21 +29,6 @@ const TTL = 60_000;
 
 function message(id: string, channelId: string, guildId: string, authorId: string): Record<string, unknown> {
   return { id, channel_id: channelId, guild_id: guildId, author: { id: authorId, username: `u${authorId.slice(-4)}` }, content: id };
-}
-
-/** Top-level commands (not from Lua) naming `prefix`, while `run` runs. */
-async function commandsDuring(admin: Redis, prefix: string, run: () => Promise<unknown>): Promise<string[][]> {
-  const monitor = await admin.monitor();
-  const seen: string[][] = [];
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (!source.includes('lua') && args.some((a) => String(a).includes(prefix))) seen.push(args.map(String));
-  });
-  await run();
-  // MONITOR streams after the replies: a round trip on another connection lets it catch up.
-  await admin.ping();
-  await new Promise((r) => setTimeout(r, 100));
-  monitor.disconnect();
-  return seen;
 }
 
 describe('channel limit on a single node', () => {

@@ -5,11 +5,9 @@
  * with every call under the bound (MONITOR).
  */
 import { mutation } from '@sake/abc';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { guildCalls, joinReplies, MEMBERS_PER_CALL } from '../src/apply/guild-calls.js';
-import { RedisCache } from '../src/index.js';
-import { member, redisUrl, sf, uniquePrefix, user } from './helpers.js';
+import { commandsDuring, openedForBlock, member, sf, user } from './helpers.js';
 
 /** `n` packed member entries (id8, seed u32, length u32, bytes) cut into pieces of `per` entries; seeds are random. */
 function packed(n: number, per: number, start = 0): Buffer[] {
@@ -130,38 +128,21 @@ describe('guildCalls', () => {
 });
 
 describe('a batch of thousands of members', () => {
-  let admin: Redis;
-  let cache: RedisCache;
-  const prefix = uniquePrefix('gcalls');
-  beforeAll(async () => {
-    admin = new Redis(redisUrl());
-    cache = new RedisCache(redisUrl(), { prefix, sweepIntervalMs: 0 });
-    await cache.open();
-  });
-  afterAll(async () => {
-    await cache.close();
-    admin.disconnect();
-  });
+  const block = openedForBlock('gcalls');
+  const { prefix } = block;
 
   /** The member weight of each top-level `sakeGuildOps` call under this test's prefix while `run` runs. */
   async function callWeights(run: () => Promise<unknown>): Promise<number[]> {
-    const monitor = await admin.monitor();
-    const calls: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (!source.includes('lua') && /^eval/i.test(args[0] ?? '') && String(args[3]).startsWith(prefix) && String(args[3]).endsWith('meta'))
-        calls.push(args.slice(5).map(String));
-    });
-    await run();
-    await admin.ping();
-    await new Promise((r) => setTimeout(r, 100));
-    monitor.disconnect();
-    return weights(calls);
+    const calls = (await commandsDuring(block.admin, prefix, run)).filter(
+      (args) => /^eval/i.test(args[0]!) && args[3]!.startsWith(prefix) && args[3]!.endsWith('meta'),
+    );
+    return weights(calls.map((args) => args.slice(5)));
   }
 
   it('replaces, sets and deletes as one call would, in calls under the bound', async () => {
     const guildId = sf();
     const first = Array.from({ length: 2000 }, () => member(guildId, user()));
-    const w1 = await callWeights(() => cache.apply([mutation.replaceForGuild('member', guildId, first as never)]));
+    const w1 = await callWeights(() => block.cache.apply([mutation.replaceForGuild('member', guildId, first as never)]));
     expect(w1.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...w1)).toBeLessThanOrEqual(MEMBERS_PER_CALL);
 
@@ -174,7 +155,7 @@ describe('a batch of thousands of members', () => {
     const merged = kept[3]!;
     const idOf = (m: Record<string, unknown>): string => (m.user as { id: string }).id;
     const w2 = await callWeights(() =>
-      cache.apply([
+      block.cache.apply([
         mutation.replaceForGuild('member', guildId, [...kept, ...fresh] as never),
         ...more.map((m) => mutation.set('member', m as never)),
         mutation.delete('member', { guildId, userId: idOf(gone) }),
@@ -187,13 +168,13 @@ describe('a batch of thousands of members', () => {
     const expected = new Set([...kept, ...fresh, ...more].map(idOf));
     expected.delete(idOf(gone));
     const stored = new Set<string>();
-    for await (const m of cache.iterMembersForGuild(guildId)) stored.add(m.user.id);
+    for await (const m of block.cache.iterMembersForGuild(guildId)) stored.add(m.user.id);
     expect(stored).toEqual(expected);
-    expect((await cache.getMember(guildId, idOf(merged))).nick).toBe('merged');
+    expect((await block.cache.getMember(guildId, idOf(merged))).nick).toBe('merged');
     // The users' member lists follow: a replaced-away member's user lists no guild, a kept one's does.
     const guildsOf = async (userId: string): Promise<string[]> => {
       const out: string[] = [];
-      for await (const m of cache.iterMembersForUser(userId)) out.push(m.guild_id);
+      for await (const m of block.cache.iterMembersForUser(userId)) out.push(m.guild_id);
       return out;
     };
     expect(await guildsOf(idOf(first[0]!))).toEqual([]);

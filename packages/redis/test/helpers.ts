@@ -1,6 +1,7 @@
 /** Shared helpers of the @sake/redis tests. */
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { Redis } from 'ioredis';
 import { RedisCache, type RedisCacheOptions } from '@sake/redis';
 
 /** A prefix no other test uses, so tests can share one server. */
@@ -91,4 +92,47 @@ export function bucketOf(id: string, n: number): number {
 export async function opened<C extends { open(): Promise<void> }>(cache: C): Promise<C> {
   await cache.open();
   return cache;
+}
+
+/**
+ * The top-level commands (not the ones Lua runs) that name `prefix` while `run` runs, each as its
+ * arguments (the command name first), seen through MONITOR on `admin`'s server.
+ */
+export async function commandsDuring(admin: Redis, prefix: string, run: () => Promise<unknown>): Promise<string[][]> {
+  const monitor = await admin.monitor();
+  const seen: string[][] = [];
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (!source.includes('lua') && args.some((a) => String(a).includes(prefix))) seen.push(args.map(String));
+  });
+  await run();
+  // MONITOR streams after the replies: a round trip on another connection lets it catch up.
+  await admin.ping();
+  await new Promise((r) => setTimeout(r, 100));
+  monitor.disconnect();
+  return seen;
+}
+
+/** What {@link openedForBlock} gives a describe block (set once its beforeAll has run). */
+export interface BlockCache {
+  /** The cache, open for the block's tests. */
+  cache: RedisCache;
+  /** A plain connection to the same server (MONITOR, raw writes). */
+  admin: Redis;
+  /** The cache's prefix. */
+  readonly prefix: string;
+}
+
+/** A single-node cache under a fresh prefix, opened before a describe block's tests and closed after, with an admin connection beside it. */
+export function openedForBlock(tag: string): BlockCache {
+  const block = { prefix: uniquePrefix(tag) } as BlockCache;
+  beforeAll(async () => {
+    block.admin = new Redis(redisUrl());
+    block.cache = new RedisCache(redisUrl(), { prefix: block.prefix, sweepIntervalMs: 0 });
+    await block.cache.open();
+  });
+  afterAll(async () => {
+    await block.cache.close();
+    block.admin.disconnect();
+  });
+  return block;
 }

@@ -8,12 +8,11 @@
  */
 import { mutation } from '@sake/abc';
 import { InvalidDataFound } from '@sake/errors';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { idBytes } from '../src/codec/ids.js';
 import { RedisCache } from '../src/index.js';
 import { Keys } from '../src/keys.js';
-import { member, redisUrl, sf, uniquePrefix, user } from './helpers.js';
+import { commandsDuring, openedForBlock, member, redisUrl, sf, user } from './helpers.js';
 
 /** Commands that read: none of them may come from the client during a batch whose old values the script reports. */
 const READS = new Set([
@@ -49,46 +48,27 @@ function guild(id: string, name: string): Record<string, unknown> {
 }
 
 describe('old values reported by the guild script', () => {
-  let admin: Redis;
-  let cache: RedisCache;
-  const prefix = uniquePrefix('rold');
-  beforeAll(async () => {
-    admin = new Redis(redisUrl());
-    cache = new RedisCache(redisUrl(), { prefix, sweepIntervalMs: 0 });
-    await cache.open();
-  });
-  afterAll(async () => {
-    await cache.close();
-    admin.disconnect();
-  });
+  const block = openedForBlock('rold');
+  const { prefix } = block;
 
   /** Top-level command names (not from Lua) naming this test's prefix while `run` runs. */
-  async function commandsDuring(run: () => Promise<unknown>): Promise<string[]> {
-    const monitor = await admin.monitor();
-    const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (!source.includes('lua') && args.some((a) => String(a).includes(prefix))) seen.push(String(args[0]).toLowerCase());
-    });
-    await run();
-    await admin.ping();
-    await new Promise((r) => setTimeout(r, 100));
-    monitor.disconnect();
-    return seen;
+  async function namesDuring(run: () => Promise<unknown>): Promise<string[]> {
+    return (await commandsDuring(block.admin, prefix, run)).map((args) => args[0]!.toLowerCase());
   }
 
   it('answers a confirmed batch of presences, a voice state and a guild update without a read', async () => {
     const guildId = sf();
     const [a, b, c, d] = [sf(), sf(), sf(), sf()];
     const channelId = sf();
-    await cache.apply([
+    await block.cache.apply([
       mutation.set('guild', guild(guildId, 'before') as never),
       mutation.set('presence', presence(guildId, a, 'online') as never),
       mutation.set('presence', presence(guildId, b, 'idle') as never),
       mutation.set('voiceState', { guild_id: guildId, user_id: c, channel_id: channelId, session_id: 's', deaf: false, mute: false } as never),
     ]);
     let result: Awaited<ReturnType<RedisCache['apply']>> | undefined;
-    const commands = await commandsDuring(async () => {
-      result = await cache.apply(
+    const commands = await namesDuring(async () => {
+      result = await block.cache.apply(
         [
           mutation.set('presence', presence(guildId, a, 'dnd') as never),
           mutation.delete('presence', { guildId, userId: b }),
@@ -110,16 +90,16 @@ describe('old values reported by the guild script', () => {
     expect(old[3]).toBeUndefined();
     expect((old[4] as { status: string }).status).toBe('dnd');
     expect((old[5] as { channel_id: string }).channel_id).toBe(channelId);
-    expect((await cache.getPresence(guildId, a)).status).toBe('offline');
-    expect((await cache.getGuild(guildId)).name).toBe('after');
+    expect((await block.cache.getPresence(guildId, a)).status).toBe('offline');
+    expect((await block.cache.getGuild(guildId)).name).toBe('after');
   });
 
   it('reads first when the batch also merges the entry (the replay needs it)', async () => {
     const guildId = sf();
     const a = sf();
-    await cache.apply([mutation.set('presence', presence(guildId, a, 'online') as never)]);
-    const commands = await commandsDuring(() =>
-      cache.apply(
+    await block.cache.apply([mutation.set('presence', presence(guildId, a, 'online') as never)]);
+    const commands = await namesDuring(() =>
+      block.cache.apply(
         [mutation.merge('presence', { guildId, userId: a }, { status: 'idle' } as never), mutation.set('presence', presence(guildId, a, 'dnd') as never)],
         { old: [1] },
       ),
@@ -131,25 +111,25 @@ describe('old values reported by the guild script', () => {
     const guildId = sf();
     const a = sf();
     const keys = new Keys(prefix);
-    await cache.apply([mutation.set('presence', presence(guildId, a, 'online') as never)]);
-    await admin.hset(keys.guildChild(guildId, 'presence'), idBytes(a), Buffer.from([0xc1, 0xc1, 0xc1]));
-    const error = await cache.apply([mutation.set('presence', presence(guildId, a, 'idle') as never)], { old: [0] }).catch((e: unknown) => e);
+    await block.cache.apply([mutation.set('presence', presence(guildId, a, 'online') as never)]);
+    await block.admin.hset(keys.guildChild(guildId, 'presence'), idBytes(a), Buffer.from([0xc1, 0xc1, 0xc1]));
+    const error = await block.cache.apply([mutation.set('presence', presence(guildId, a, 'idle') as never)], { old: [0] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidDataFound);
     expect(String((error as Error).message)).toContain(keys.guildChild(guildId, 'presence'));
-    expect((await cache.getPresence(guildId, a)).status).toBe('idle');
+    expect((await block.cache.getPresence(guildId, a)).status).toBe('idle');
   });
   it('answers a confirmed member update and a member removal without a read, each member joined with its user as it was', async () => {
     const guildId = sf();
     const [a, b] = [sf(), sf()];
     // Long enough to be stored split (head and tail) on both sides.
     const long = 'x'.repeat(120);
-    await cache.apply([
+    await block.cache.apply([
       mutation.set('member', member(guildId, user(a, { global_name: long }), { nick: 'old-a' }) as never),
       mutation.set('member', member(guildId, user(b), { nick: 'old-b' }) as never),
     ]);
     let result: Awaited<ReturnType<RedisCache['apply']>> | undefined;
-    const commands = await commandsDuring(async () => {
-      result = await cache.apply(
+    const commands = await namesDuring(async () => {
+      result = await block.cache.apply(
         [
           mutation.merge('member', { guildId, userId: a }, { nick: 'new-a', user: { id: a, username: 'renamed' } } as never, true),
           mutation.delete('member', { guildId, userId: b }),
@@ -165,30 +145,30 @@ describe('old values reported by the guild script', () => {
     expect(old[0]!.user.username).toBe(`user${a.slice(-5)}`);
     expect(old[1]!.nick).toBe('old-b');
     expect(old[1]!.user.id).toBe(b);
-    const now = await cache.getMember(guildId, a);
+    const now = await block.cache.getMember(guildId, a);
     expect([now.nick, now.user.username, now.user.global_name]).toEqual(['new-a', 'renamed', long]);
-    await expect(cache.getMember(guildId, b)).rejects.toThrow();
+    await expect(block.cache.getMember(guildId, b)).rejects.toThrow();
   });
 
   it('reports no old member for a merge that creates it, and lists the guild in its user’s members', async () => {
     const guildId = sf();
     const a = sf();
-    await cache.apply([mutation.set('guild', guild(guildId, 'g') as never)]);
+    await block.cache.apply([mutation.set('guild', guild(guildId, 'g') as never)]);
     const created = member(guildId, user(a));
-    const result = (await cache.apply([mutation.merge('member', { guildId, userId: a }, created, true)], { old: [0] })) as { old: unknown[] };
+    const result = (await block.cache.apply([mutation.merge('member', { guildId, userId: a }, created, true)], { old: [0] })) as { old: unknown[] };
     expect(result.old).toEqual([undefined]);
     const guilds: string[] = [];
-    for await (const m of cache.iterMembersForUser(a)) guilds.push(m.guild_id);
+    for await (const m of block.cache.iterMembersForUser(a)) guilds.push(m.guild_id);
     expect(guilds).toEqual([guildId]);
   });
 
   it('reads first when an earlier mutation of the batch changes the member’s user, and reports it as the batch had it', async () => {
     const guildId = sf();
     const a = sf();
-    await cache.apply([mutation.set('member', member(guildId, user(a), { nick: 'n' }) as never)]);
+    await block.cache.apply([mutation.set('member', member(guildId, user(a), { nick: 'n' }) as never)]);
     let result: Awaited<ReturnType<RedisCache['apply']>> | undefined;
-    const commands = await commandsDuring(async () => {
-      result = await cache.apply(
+    const commands = await namesDuring(async () => {
+      result = await block.cache.apply(
         [mutation.merge('user', { userId: a }, { username: 'between' }), mutation.merge('member', { guildId, userId: a }, { nick: 'm' }, true)],
         { old: [1] },
       );
@@ -209,7 +189,7 @@ describe('old values reported by the guild script', () => {
     } finally {
       await other.close();
     }
-    const result = (await cache.apply([mutation.merge('member', { guildId, userId: a }, { nick: 's' }, true)], { old: [0] })) as {
+    const result = (await block.cache.apply([mutation.merge('member', { guildId, userId: a }, { nick: 's' }, true)], { old: [0] })) as {
       old: Array<{ roles: string[]; nick: string }>;
     };
     expect(result.old[0]!.nick).toBe('r');

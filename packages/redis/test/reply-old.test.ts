@@ -51,6 +51,39 @@ describe('old values reported by the guild script', () => {
   const block = openedForBlock('rold');
   const { prefix } = block;
 
+  /** Socket writes of the cache's connection while `run` runs: one per round trip (a wave's commands leave corked, in one write). */
+  async function writesDuring(run: () => Promise<unknown>): Promise<number> {
+    type Writer = (...args: unknown[]) => unknown;
+    const stream = (block.cache.client as unknown as { stream: Record<'_write' | '_writev', Writer | undefined> }).stream;
+    let writes = 0;
+    const originals = { _write: stream._write, _writev: stream._writev };
+    for (const method of ['_write', '_writev'] as const) {
+      const original = originals[method];
+      if (original)
+        stream[method] = (...args: unknown[]) => {
+          writes++;
+          return original.apply(stream, args);
+        };
+    }
+    try {
+      await run();
+    } finally {
+      Object.assign(stream, originals);
+    }
+    return writes;
+  }
+
+  it('applies a confirmed presence update, and a confirmed member update, in one round trip each', async () => {
+    const guildId = sf();
+    const a = sf();
+    await block.cache.apply([mutation.set('member', member(guildId, user(a)) as never), mutation.set('presence', presence(guildId, a, 'online') as never)]);
+    const presenceWrites = await writesDuring(() => block.cache.apply([mutation.set('presence', presence(guildId, a, 'idle') as never)], { old: [0] }));
+    const memberWrites = await writesDuring(() =>
+      block.cache.apply([mutation.merge('member', { guildId, userId: a }, { nick: 'one trip', user: { id: a, username: 'x' } } as never, true)], { old: [0] }),
+    );
+    expect([presenceWrites, memberWrites]).toEqual([1, 1]);
+  });
+
   /** Top-level command names (not from Lua) naming this test's prefix while `run` runs. */
   async function namesDuring(run: () => Promise<unknown>): Promise<string[]> {
     return (await commandsDuring(block.admin, prefix, run)).map((args) => args[0]!.toLowerCase());

@@ -38,44 +38,48 @@ export function mayCascade(checked: readonly Checked[]): boolean {
   return checked.some((m) => m.resource === 'channel' && (m.type === 'delete' || m.type === 'replaceForGuild' || m.type === 'clearFor'));
 }
 
-/** Whether `m` may change user `userId` or one of its members (conservatively: any message write, clear or role removal). */
-function mayTouchUser(m: Checked, userId: string): boolean {
+/** What {@link touchedUser} answers for a mutation that may change any user. */
+const ANY = Symbol('any user');
+
+/** The user `m` may change, itself or through one of its members: its id, {@link ANY} (conservatively: any message write, clear or role removal), or undefined for none. */
+function touchedUser(m: Checked): string | typeof ANY | undefined {
   switch (m.resource) {
     case 'user':
+      return 'key' in m ? m.key.userId : ANY;
     case 'me':
-      return true;
+      return ANY;
     case 'member':
-      if (m.type === 'replaceForGuild' || m.type === 'removeRole' || m.type === 'clearFor') return true;
-      return m.key.userId === userId;
+      return m.type === 'replaceForGuild' || m.type === 'removeRole' || m.type === 'clearFor' ? ANY : m.key.userId;
     case 'presence':
     case 'voiceState':
       // A delete writes no user; a set or merge may (a presence's user partial).
-      return m.type !== 'delete' && (!('key' in m) || m.key.userId === userId);
+      if (m.type === 'delete') return undefined;
+      return 'key' in m ? m.key.userId : ANY;
     case 'message':
-      return m.type === 'set' || m.type === 'merge' || m.type === 'clearFor';
+      return m.type === 'set' || m.type === 'merge' || m.type === 'clearFor' ? ANY : undefined;
     default:
-      return m.type === 'clearFor';
+      return m.type === 'clearFor' ? ANY : undefined;
   }
 }
 
 /**
  * On a single node, the batch indexes of member merges and deletes whose old value the guild op may
  * report: asked for, in a batch with no channel cascade, clear or role removal, and with no earlier
- * mutation that may change the member or its user. A merge among them reports only if it also runs
- * in the script (a later mutation of its user may keep it in Node).
+ * mutation that may change the member or its user (one pass over the batch). A merge among them
+ * reports only if it also runs in the script (a later mutation of its user may keep it in Node).
  */
 export function memberCandidates(ctx: Ctx, checked: readonly Checked[], oldAt: ReadonlyMap<number, unknown> | undefined): ReadonlySet<number> {
   const out = new Set<number>();
   if (oldAt === undefined || ctx.conn.isCluster || mayCascade(checked)) return out;
   // A clear or a role removal makes the replay follow members and users (pre-read.ts).
   if (checked.some((m) => m.type === 'clearFor' || m.type === 'removeRole')) return out;
-  for (const i of oldAt.keys()) {
+  const touched = new Set<string>();
+  for (let i = 0; i < checked.length; i++) {
     const m = checked[i]!;
-    if (m.resource !== 'member' || (m.type !== 'merge' && m.type !== 'delete')) continue;
-    const userId = m.key.userId;
-    let clean = true;
-    for (let j = 0; j < i && clean; j++) clean = !mayTouchUser(checked[j]!, userId);
-    if (clean) out.add(i);
+    if (oldAt.has(i) && m.resource === 'member' && (m.type === 'merge' || m.type === 'delete') && !touched.has(m.key.userId)) out.add(i);
+    const user = touchedUser(m);
+    if (user === ANY) break;
+    if (user !== undefined) touched.add(user);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 export * from './random.js';
 export * from './generate/builders.js';
 export * from './generate/world.js';
+export * from './generate/event-kinds.js';
 export * from './generate/stream.js';
 export * from './gateway/fake-gateway.js';
 export * from './gateway/manager.js';

@@ -9,17 +9,16 @@
  * of it, a scoped clear, a role strip: the simulation knows it), and not in a batch that can cascade
  * from a channel removal (the cascade runs after the guild ops, and a mutation after it must see
  * it). A member's old value joins its user as the guild script reads it, before the batch's user
- * ops: so only for a member merge that runs in the script (script-merges.ts) or a member delete
- * that no earlier mutation of the batch can have changed the member or user of. Channels, roles and
+ * ops: so only for a member merge that runs in the script (script-merges.ts) or a member delete,
+ * and only when no earlier mutation of the batch can have changed the member or its user. Channels, roles and
  * emojis are left out: a set may move one from another guild's hash, which this guild's call does
  * not see.
  */
 import { copyEntity, type ResourceName } from '@sake/abc';
 import { guildCodec, idBytes } from '../codec/index.js';
 import { fieldLocator, type Ctx } from '../context.js';
-import { decodePacked, packPieces } from '../readers/packed-member.js';
+import { decodePackedMember, packPieces } from '../readers/packed-member.js';
 import { decodeChild } from '../resources/children.js';
-import { decodeWithRoles } from '../resources/roles.js';
 import type { OldSink } from './guild-ops.js';
 import type { AnyKey, Checked } from './validate.js';
 
@@ -130,11 +129,5 @@ function decodeMember(ctx: Ctx, key: AnyKey, pieces: readonly Buffer[]): unknown
   const userId = key.userId!;
   const present = (b: Buffer | undefined): Buffer | null => (b !== undefined && b.length > 0 ? b : null);
   const packed = packPieces(idBytes(userId), head, present(tail), present(user), present(userTail));
-  const memberKey = String(bucket);
-  return decodeWithRoles(
-    ctx.roles,
-    guildId,
-    () => memberKey,
-    (roles) => decodePacked(packed, 0, { guild_id: guildId }, memberKey, ctx, roles),
-  );
+  return decodePackedMember(ctx, guildId, String(bucket), packed, 0);
 }

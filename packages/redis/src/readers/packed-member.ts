@@ -13,6 +13,7 @@ import type { Implied } from '../codec/record.js';
 import { SPLIT_MARK } from '../codec/split.js';
 import { fieldLocator, type Ctx } from '../context.js';
 import { bucketOf } from '../keys.js';
+import { decodeWithRoles } from '../resources/roles.js';
 
 /** The user bucket key of a user id (names a user entry in errors). */
 function userKey(ctx: Ctx, userId: string): string {
@@ -91,6 +92,20 @@ export function decodePacked(blob: Buffer, pos: number, implied: Implied, member
   }
   member.user = user;
   return member;
+}
+
+/**
+ * {@link decodePacked} with the guild's role dictionary: when the member refers to a role this
+ * process's copy lacks, the copy is refreshed and the member decoded again (a promise then).
+ * `key` names the member's bucket.
+ */
+export function decodePackedMember(ctx: Ctx, guildId: string, key: string, blob: Buffer, pos: number): MemberEntity | Promise<MemberEntity> {
+  return decodeWithRoles(
+    ctx.roles,
+    guildId,
+    () => key,
+    (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles),
+  );
 }
 
 /**

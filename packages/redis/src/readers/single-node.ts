@@ -19,7 +19,7 @@ import { notCached, readMember, readMemberAfterMiss } from '../resources/members
 import { decodeWithRoles, settleWith } from '../resources/roles.js';
 import { memberWindowPerSlot, valuesPerKey } from './cluster.js';
 import { MemberLoader } from './member-loader.js';
-import { decodePacked, lastPackedEnd } from './packed-member.js';
+import { decodePacked, decodePackedMember, lastPackedEnd } from './packed-member.js';
 
 /** Keys one MGET reads (bounds one reply). */
 const MGET_KEYS = 512;
@@ -35,16 +35,7 @@ function settlePacked(
   reject: (err: unknown) => void,
 ): void {
   try {
-    settleWith(
-      decodeWithRoles(
-        ctx.roles,
-        guildId,
-        () => key,
-        (roles) => decodePacked(blob, pos, { guild_id: guildId }, key, ctx, roles),
-      ),
-      resolve,
-      reject,
-    );
+    settleWith(decodePackedMember(ctx, guildId, key, blob, pos), resolve, reject);
   } catch (err) {
     reject(err);
   }

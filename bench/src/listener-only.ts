@@ -1,8 +1,10 @@
 /**
- * `node bench/dist/listener-only.js [events] [--redis | --null] [--confirm] [--profile DIR] [--per-channel N] [--only KIND]`: the mixed
+ * `node bench/dist/listener-only.js [events] [--redis | --null | --floor] [--confirm] [--profile DIR] [--per-channel N] [--only KIND]`: the mixed
  * stream through the listener into MemoryCache, or, with `--redis`, into a RedisCache on a private
  * redis-server (or REDIS_URL's), or, with `--null`, into a backend that stores nothing (null-cache.ts:
- * the listener's own cost, the floor under every backend). Prints the ingest of the 5 guilds first
+ * the listener's own cost, the floor under every backend), or, with `--floor`, into one that encodes each
+ * batch with RedisCache's codec and sends it as one no-op script call (floor-cache.ts: the Node floor of
+ * a write path that only encodes and sends). Prints the ingest of the 5 guilds first
  * (members/s and Node CPU per member; into the null cache a second, warm pass too), then the stream:
  * Node CPU per event (GC and libuv threads included) and, on Redis, redis-server CPU and the bytes
  * sent per event. With `--confirm` a confirmed handler listens to every event (they get old values,
@@ -17,6 +19,8 @@ import type { UserEntity } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
 import { buildIngestDataset } from './dataset.js';
+import { Redis } from 'ioredis';
+import { floorCache } from './floor-cache.js';
 import { nullCache } from './null-cache.js';
 import { onlyKind, onlyWeights } from './only.js';
 import { Profiler } from './profiler.js';
@@ -31,7 +35,8 @@ const total = Number(args.find((a, i) => /^\d+$/.test(a) && !['--profile', '--pe
 const onRedis = args.includes('--redis');
 const confirm = args.includes('--confirm');
 const toNull = args.includes('--null');
-if (toNull && onRedis) throw new TypeError('listener-only: --null and --redis exclude each other');
+const toFloor = args.includes('--floor');
+if ([toNull, onRedis, toFloor].filter(Boolean).length > 1) throw new TypeError('listener-only: --null, --redis and --floor exclude each other');
 const perChannelAt = args.indexOf('--per-channel');
 const perChannel = perChannelAt >= 0 ? Number(args[perChannelAt + 1]) : undefined;
 if (perChannel !== undefined && !(Number.isInteger(perChannel) && perChannel > 0)) throw new TypeError('listener-only: --per-channel takes a whole number ≥ 1');
@@ -39,10 +44,12 @@ const only = onlyKind(args, 'listener-only');
 const weights = onlyWeights(only);
 const rules = perChannel === undefined ? {} : { messages: { perChannel } };
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
-const redis = onRedis ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
-const cache = redis ? await openCache(redis.url, redis.prefix('listener-only')) : toNull ? undefined : new MemoryCache();
+const redis = onRedis || toFloor ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
+const cache = onRedis && redis ? await openCache(redis.url, redis.prefix('listener-only')) : toNull || toFloor ? undefined : new MemoryCache();
 if (cache instanceof MemoryCache) await cache.open();
-const target = cache ?? nullCache((dataset.ready.d as { user: UserEntity }).user);
+const me = (dataset.ready.d as { user: UserEntity }).user;
+const floorClient = toFloor && redis ? new Redis(redis.url) : undefined;
+const target = cache ?? (floorClient ? floorCache(floorClient, me) : nullCache(me));
 try {
   // Into the null cache the ingest can run again warm (nothing is stored): the listener's own cost per member.
   for (const pass of toNull ? ['cold', 'warm'] : ['cold']) {
@@ -62,7 +69,7 @@ try {
   const t0 = now();
   const cpu0 = process.cpuUsage();
   const run = (): Promise<void> => handleAll(listener, events);
-  await (profiler ? profiler.run(redis ? 'redis' : toNull ? 'null' : 'memory', run) : run());
+  await (profiler ? profiler.run(toFloor ? 'floor' : redis ? 'redis' : toNull ? 'null' : 'memory', run) : run());
   const ms = now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const perEvent = ((cpu.user + cpu.system) / events.length).toFixed(1);
@@ -77,5 +84,6 @@ try {
   );
 } finally {
   await cache?.close();
+  floorClient?.disconnect();
   await redis?.stop();
 }

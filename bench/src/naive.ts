@@ -63,6 +63,23 @@ export class NaiveStore {
     return JSON.parse(raw);
   }
 
+  /**
+   * A member with its user joined: the two HGETs leave in one socket write (the socket corked around
+   * them, as RedisCache's point read sends its two) and both replies are parsed. The floor of a point
+   * read in any layout that stores a user once, apart from its members.
+   */
+  async getMemberJoined(guildId: string, userId: string): Promise<unknown> {
+    const stream = this.#redis.stream;
+    stream.cork();
+    const replies = Promise.all([this.#redis.hget(this.membersKey(guildId), userId), this.#redis.hget(this.usersKey, userId)]);
+    stream.uncork();
+    const [raw, user] = await replies;
+    if (raw === null || user === null) throw new Error(`naive: no member ${userId} (or its user) in guild ${guildId}`);
+    const member = JSON.parse(raw) as Record<string, unknown>;
+    member.user = JSON.parse(user);
+    return member;
+  }
+
   /** Visit every member of a guild with HSCAN + JSON.parse (no user join); returns how many. */
   async iterMembers(guildId: string, visit: (member: unknown) => void = () => {}): Promise<number> {
     const key = this.membersKey(guildId);

@@ -68,6 +68,7 @@ const ORDER: readonly FigureName[] = [
   'bytes_per_member',
   'get_member_p50_us',
   'get_member_p99_us',
+  'get_member_join_floor_p50_us',
   'concurrent_get_ops_per_s',
   'iter_members_per_s',
   'mixed_events_per_s',

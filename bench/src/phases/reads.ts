@@ -11,27 +11,35 @@ import { figure, type Figure } from '../figures.js';
 import { median, now, percentile, settle, timed } from '../stats.js';
 import type { Loaded } from './ingest.js';
 
-/** Point reads, one at a time, interleaving the two paths in blocks so drift hits both alike. */
+/** The point-read paths, each timed per call. */
+type PointPath = 'sake' | 'raw' | 'joined';
+
+/**
+ * Point reads, one at a time, interleaving the paths in blocks (each block in a rotated order) so
+ * drift hits them alike: RedisCache's getMember, the naive HGET + JSON.parse (the baseline), and
+ * the naive member and user in one write (the floor under any layout that stores a user apart).
+ */
 async function pointReads(context: BenchContext, loaded: Loaded): Promise<Figure[]> {
   const { cache, naive, dataset } = loaded;
   const pairs = samplePairs(dataset, context.sizes.readSamples);
   const warm = samplePairs(dataset, 2_000, 99);
-  for (const [g, u] of warm) {
-    await cache.getMember(g, u);
-    await naive.getMember(g, u);
-  }
-  const sake: number[] = [];
-  const raw: number[] = [];
+  const read: Record<PointPath, (g: string, u: string) => Promise<unknown>> = {
+    sake: (g, u) => cache.getMember(g, u),
+    raw: (g, u) => naive.getMember(g, u),
+    joined: (g, u) => naive.getMemberJoined(g, u),
+  };
+  const paths = Object.keys(read) as PointPath[];
+  for (const [g, u] of warm) for (const path of paths) await read[path](g, u);
+  const times: Record<PointPath, number[]> = { sake: [], raw: [], joined: [] };
   const block = 250;
   for (let start = 0; start < pairs.length; start += block) {
     const slice = pairs.slice(start, start + block);
-    const first = (start / block) % 2 === 0;
-    for (const pass of first ? ['sake', 'raw'] : ['raw', 'sake']) {
+    const turn = (start / block) % paths.length;
+    for (const path of [...paths.slice(turn), ...paths.slice(0, turn)]) {
       for (const [g, u] of slice) {
         const t0 = now();
-        if (pass === 'sake') await cache.getMember(g, u);
-        else await naive.getMember(g, u);
-        (pass === 'sake' ? sake : raw).push((now() - t0) * 1000);
+        await read[path](g, u);
+        times[path].push((now() - t0) * 1000);
       }
     }
   }
@@ -41,9 +49,19 @@ async function pointReads(context: BenchContext, loaded: Loaded): Promise<Figure
     });
   }
   const notes = `${pairs.length} random members, sequential awaits`;
+  const joinedNotes = `${notes}; getMember p50 is ${(percentile(times.sake, 50) / percentile(times.joined, 50)).toFixed(2)}× this floor`;
   return [
-    figure('get_member_p50_us', 'getMember p50', percentile(sake, 50), percentile(raw, 50), 'HGET + JSON.parse', 'µs', notes),
-    figure('get_member_p99_us', 'getMember p99', percentile(sake, 99), percentile(raw, 99), 'HGET + JSON.parse', 'µs', notes),
+    figure('get_member_p50_us', 'getMember p50', percentile(times.sake, 50), percentile(times.raw, 50), 'HGET + JSON.parse', 'µs', notes),
+    figure('get_member_p99_us', 'getMember p99', percentile(times.sake, 99), percentile(times.raw, 99), 'HGET + JSON.parse', 'µs', notes),
+    figure(
+      'get_member_join_floor_p50_us',
+      'member + user, 2 HGETs in 1 write',
+      percentile(times.joined, 50),
+      percentile(times.raw, 50),
+      'HGET + JSON.parse',
+      'µs',
+      joinedNotes,
+    ),
   ];
 }
 
@@ -85,28 +103,57 @@ async function concurrentReads(context: BenchContext, loaded: Loaded): Promise<F
   );
 }
 
-/** Iterate the largest guild both ways; both must see every member. */
+/** CPU microseconds per member of one pass, in Node and in redis-server. */
+interface PassCpu {
+  node: number;
+  redis: number;
+}
+
+/** Run `pass` (which visits `members` members) and measure its rate and its CPU on both sides. */
+async function measuredPass(context: BenchContext, members: number, pass: () => Promise<void>): Promise<{ rate: number; cpu: PassCpu }> {
+  const redis0 = await context.redis.cpuSeconds();
+  const node0 = process.cpuUsage();
+  const ms = await timed(pass);
+  const node = process.cpuUsage(node0);
+  const redis = (await context.redis.cpuSeconds()) - redis0;
+  return { rate: members / (ms / 1000), cpu: { node: (node.user + node.system) / members, redis: (redis * 1e6) / members } };
+}
+
+/** The median per-member CPU of some passes, as a note (`Node x / redis-server y µs`). */
+function cpuNote(passes: readonly PassCpu[]): string {
+  return `Node ${median(passes.map((p) => p.node)).toFixed(2)} / redis-server ${median(passes.map((p) => p.redis)).toFixed(2)} µs`;
+}
+
+/**
+ * Iterate the largest guild both ways; both must see every member. The notes give each path's CPU
+ * per member on both sides: RedisCache's windows are fetched ahead, so its rate follows the busier
+ * side, while HSCAN waits for each reply, so its rate follows their sum.
+ */
 async function iteration(context: BenchContext, loaded: Loaded): Promise<Figure> {
   const { cache, naive, dataset } = loaded;
   const guild = dataset.guilds[0]!;
   const expected = guild.members.length;
   const sakeRates: number[] = [];
   const naiveRates: number[] = [];
+  const sakeCpu: PassCpu[] = [];
+  const naiveCpu: PassCpu[] = [];
   for (let rep = 0; rep < context.sizes.reps + 1; rep++) {
     await settle();
     let seen = 0;
-    const s = await timed(async () => {
+    const s = await measuredPass(context, expected, async () => {
       for await (const member of cache.iterMembersForGuild(guild.guildId)) if (member.user.id) seen++;
     });
     if (seen !== expected) throw new Error(`iterMembersForGuild yielded ${seen} members of ${expected}: the figure would not be valid`);
     let naiveSeen = 0;
-    const r = await timed(async () => {
+    const r = await measuredPass(context, expected, async () => {
       naiveSeen = await naive.iterMembers(guild.guildId);
     });
     if (naiveSeen !== expected) throw new Error(`naive HSCAN saw ${naiveSeen} members of ${expected}`);
     if (rep === 0) continue;
-    sakeRates.push(expected / (s / 1000));
-    naiveRates.push(expected / (r / 1000));
+    sakeRates.push(s.rate);
+    naiveRates.push(r.rate);
+    sakeCpu.push(s.cpu);
+    naiveCpu.push(r.cpu);
   }
   if (inspecting(context)) {
     await inspectPass(context, 'iter-members', 'member', expected, async () => {
@@ -120,7 +167,7 @@ async function iteration(context: BenchContext, loaded: Loaded): Promise<Figure>
     median(naiveRates),
     'HSCAN + JSON.parse, no join',
     'members/s',
-    `guild of ${expected}, median of ${context.sizes.reps}`,
+    `guild of ${expected}, median of ${context.sizes.reps}; CPU per member: RedisCache ${cpuNote(sakeCpu)}, naive ${cpuNote(naiveCpu)}`,
   );
 }
 

@@ -3,6 +3,7 @@
 /** The name of a figure in `bench/results.json`. */
 export type FigureName =
   | 'ingest_members_per_s'
+  | 'ingest_floor_members_per_s'
   | 'longest_call_ms'
   | 'bytes_per_member'
   | 'get_member_p50_us'

@@ -64,6 +64,7 @@ function parseArgs(argv: readonly string[]): Args {
 
 const ORDER: readonly FigureName[] = [
   'ingest_members_per_s',
+  'ingest_floor_members_per_s',
   'longest_call_ms',
   'bytes_per_member',
   'get_member_p50_us',

@@ -4,11 +4,15 @@
  * members, both timed in the same run (alternating which goes first) and each
  * measured for the Redis memory its data takes.
  */
+import type { UserEntity } from '@sake/abc';
 import type { RedisCache } from '@sake/redis';
+import { Redis } from 'ioredis';
 import type { BenchContext } from '../context.js';
 import { buildIngestDataset, type IngestDataset } from '../dataset.js';
 import { inspectPass, inspecting, memoryByFamily } from '../diagnose.js';
-import { figure, type Figure } from '../figures.js';
+import { compact, figure, type Figure } from '../figures.js';
+import { floorCache } from '../floor-cache.js';
+import { nullCache } from '../null-cache.js';
 import { NaiveStore } from '../naive.js';
 import { commandName, ingestThroughListener, listenerFor, openCache } from '../sake.js';
 import { median, settle, timed } from '../stats.js';
@@ -61,6 +65,19 @@ async function measureSake(context: BenchContext, dataset: IngestDataset, prefix
   return { cache, m: { ms, bytes }, ...(longest ? { longest } : {}) };
 }
 
+/**
+ * The floors under any backend the listener feeds: the same ingest through the listener into a
+ * backend that stores nothing (null-cache.ts: the listener alone), and into one that only encodes
+ * each batch with RedisCache's codec and sends it as one no-op script call (floor-cache.ts).
+ */
+async function measureFloors(dataset: IngestDataset, client: Redis): Promise<{ listener: number; encoded: number }> {
+  const me = (dataset.ready.d as { user: UserEntity }).user;
+  const listener = await timed(() => ingestThroughListener(listenerFor(nullCache(me)), dataset.guilds));
+  await settle();
+  const encoded = await timed(() => ingestThroughListener(listenerFor(floorCache(client, me)), dataset.guilds));
+  return { listener, encoded };
+}
+
 /** Run the ingest and memory comparison; leaves both layouts loaded for the read phases. */
 export async function ingestPhase(context: BenchContext): Promise<{ figures: Figure[]; loaded: Loaded }> {
   const { redis, sizes } = context;
@@ -80,8 +97,11 @@ export async function ingestPhase(context: BenchContext): Promise<{ figures: Fig
     await redis.reset([naivePrefix, sakePrefix]);
   }
 
+  const floorClient = new Redis(redis.url);
+  await measureFloors(warmup, floorClient);
   const naiveRuns: Measured[] = [];
   const sakeRuns: Measured[] = [];
+  const floorRuns: Array<{ listener: number; encoded: number }> = [];
   const longestCalls: SlowestCall[] = [];
   let last: { cache: RedisCache; naive: NaiveStore } | undefined;
   for (let rep = 0; rep < sizes.ingestReps; rep++) {
@@ -105,16 +125,20 @@ export async function ingestPhase(context: BenchContext): Promise<{ figures: Fig
       await settle();
       naive = await measureNaive(context, dataset, naivePrefix);
     }
+    await settle();
+    floorRuns.push(await measureFloors(dataset, floorClient));
     naiveRuns.push(naive.m);
     sakeRuns.push(sake.m);
     if (sake.longest) longestCalls.push(sake.longest);
     context.log(
       `ingest rep ${rep + 1}/${sizes.ingestReps}: sake ${(dataset.memberCount / (sake.m.ms / 1000)).toFixed(0)}/s, ${(sake.m.bytes / dataset.memberCount).toFixed(1)} B/member; ` +
-        `naive ${(dataset.memberCount / (naive.m.ms / 1000)).toFixed(0)}/s, ${(naive.m.bytes / dataset.memberCount).toFixed(1)} B/member`,
+        `naive ${(dataset.memberCount / (naive.m.ms / 1000)).toFixed(0)}/s, ${(naive.m.bytes / dataset.memberCount).toFixed(1)} B/member; ` +
+        `floors: listener alone ${(dataset.memberCount / (floorRuns.at(-1)!.listener / 1000)).toFixed(0)}/s, encoded and sent ${(dataset.memberCount / (floorRuns.at(-1)!.encoded / 1000)).toFixed(0)}/s`,
     );
     last = { cache: sake.cache, naive: naive.store };
   }
 
+  floorClient.disconnect();
   if (inspecting(context)) {
     await memoryByFamily(context, last!.cache.prefix, dataset.memberCount);
     const prefix = redis.prefix('inspect');
@@ -130,6 +154,16 @@ export async function ingestPhase(context: BenchContext): Promise<{ figures: Fig
   const notes = `${dataset.memberCount} members of ${dataset.guilds.length} guilds (${dataset.userCount} users), median of ${sizes.ingestReps}`;
   const figures = [
     figure('ingest_members_per_s', 'GUILD_CREATE + chunks ingest', perSecond(sakeRuns), perSecond(naiveRuns), 'naive JSON HSET', 'members/s', notes),
+    figure(
+      'ingest_floor_members_per_s',
+      'ingest floor: listener + codec, 1 call',
+      median(floorRuns.map((r) => dataset.memberCount / (r.encoded / 1000))),
+      perSecond(naiveRuns),
+      'naive JSON HSET',
+      'members/s',
+      `the same stream through the listener into a backend that encodes each batch with RedisCache's codec and sends it as one no-op script call ` +
+        `(bench/src/floor-cache.ts); the listener alone (null-cache.ts) ${compact(median(floorRuns.map((r) => dataset.memberCount / (r.listener / 1000))))}/s; median of ${sizes.ingestReps}`,
+    ),
     // What other clients of the same Redis wait for at worst while a bot ingests (private server only: SLOWLOG is server-wide).
     ...(longestCalls.length > 0
       ? [

@@ -98,6 +98,29 @@ describe('channel limit on a single node', () => {
     await cache.close();
   });
 
+  it('a message the batch adds, the limit evicts, and the batch then moves to another channel stays, in that channel only', async () => {
+    const { cache, prefix, channel, guild, ids } = await filled();
+    const older = String(BigInt(ids[0]!) - 7n);
+    const [elsewhere, author] = [sf(), sf()];
+    // Many such messages in one batch: the evicted ones are looked up together, not one by one.
+    const olders = Array.from({ length: 40 }, (_, k) => String(BigInt(older) - BigInt(k)));
+    const seen = await commandsDuring(admin, prefix, () =>
+      cache.apply([
+        ...olders.map((id) => mutation.set('message', message(id, channel, guild, author) as never, { channelLimit: LIMIT })),
+        ...olders.slice(0, 20).map((id) => mutation.set('message', message(id, elsewhere, guild, author) as never, { channelLimit: LIMIT })),
+      ]),
+    );
+    const named = (name: string): number => seen.filter((args) => args[0]!.toLowerCase() === name).length;
+    expect([named('get'), named('zscore'), named('mget'), named('zmscore')]).toEqual([0, 0, 1, 2]);
+    expect((await cache.getMessage(older)).channel_id).toBe(elsewhere);
+    await expect(cache.getMessage(olders[39]!)).rejects.toBeInstanceOf(EntryNotFound);
+    // The second channel holds the largest ids of the 20 moved, up to its limit; the first is as it was.
+    expect((await cache.iterMessagesForChannel(elsewhere).toArray()).map((m) => m.id).sort()).toEqual(olders.slice(0, LIMIT).sort());
+    expect((await cache.iterMessagesForChannel(channel).toArray()).map((m) => m.id).sort()).toEqual([...ids].sort());
+    expect((await cache.iterMessagesForAuthor(author).toArray()).map((m) => m.id).sort()).toEqual(olders.slice(0, LIMIT).sort());
+    await cache.close();
+  });
+
   it('a stored message whose record the script cannot read is evicted the caller’s way', async () => {
     const { cache, keys, channel, guild, ids, authors } = await filled();
     await admin.set(keys.message(ids[0]!), 'not a record');

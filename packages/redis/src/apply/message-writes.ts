@@ -341,20 +341,36 @@ export class MessageWrites {
     const ctx = this.#ctx;
     this.#wave1.length = 0;
     this.#values = undefined;
-    return Promise.all(
-      Array.from(evictedFrom, async ([id, index]): Promise<[string, Entity | null] | undefined> => {
-        const key = ctx.keys.message(id);
-        const [bytes, score] = await Promise.all([ctx.conn.batched.getBuffer(key), ctx.conn.batched.zscore(index, id)]);
-        if (score !== null) return undefined;
+    // One ZMSCORE per index and one read of all the values (MGET on a single node), not a GET and a
+    // ZSCORE per id: a large batch into full channels evicts thousands of its own messages.
+    const byIndex = new Map<string, string[]>();
+    for (const [id, index] of evictedFrom) {
+      const list = byIndex.get(index);
+      if (list) list.push(id);
+      else byIndex.set(index, [id]);
+    }
+    const putBack = new Set<string>();
+    const scores = Promise.all(
+      Array.from(byIndex, async ([index, ids]) => {
+        const found = await ctx.conn.batched.zmscore(index, ...ids);
+        found.forEach((score, i) => score !== null && putBack.add(ids[i]!));
+      }),
+    );
+    const ids = [...evictedFrom.keys()];
+    const keys = ids.map((id) => ctx.keys.message(id));
+    return Promise.all([ctx.reader.values(ctx, keys), scores]).then(([values]) =>
+      ids.map((id, i): [string, Entity | null] | undefined => {
+        if (putBack.has(id)) return undefined;
+        const bytes = values[i];
         if (!bytes) return [id, null];
         let message: Entity;
         try {
-          message = messageCodec.decode(bytes, key, id) as unknown as Entity;
+          message = messageCodec.decode(bytes, keys[i]!, id) as unknown as Entity;
         } catch {
           // Unreadable: still delete the key and what we can of its indexes.
           return [id, null];
         }
-        return ctx.keys.messagesByChannel(String(message.channel_id)) === index ? [id, message] : undefined;
+        return ctx.keys.messagesByChannel(String(message.channel_id)) === evictedFrom.get(id) ? [id, message] : undefined;
       }),
     );
   }

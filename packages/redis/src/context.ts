@@ -43,6 +43,8 @@ export interface TopologyReader {
   memberWindow(ctx: Ctx, guildId: string, from: number, to: number): Promise<MemberEntity[]>;
   /** The values of string keys (null where absent), in order; a key of another type is an error naming it. */
   values(ctx: Ctx, keys: readonly string[]): Promise<Array<Buffer | null>>;
+  /** The values of expiring string keys with the ms each has left (`PTTL`: -1 none, -2 absent), in order; a key of another type is an error naming it. */
+  expiring(ctx: Ctx, keys: readonly string[]): Promise<Array<readonly [bytes: Buffer | null, pttl: number]>>;
 }
 
 /** A readable locator for an entry inside a hash: `key[id]`. */

@@ -1,7 +1,9 @@
 /**
  * Reading many messages at once (iteration and scoped clears): one MGET per
  * 512 keys on a single node, per-key GETs on a cluster; a key of another Redis
- * type (which MGET answers as nil) is still `InvalidDataFound` naming it.
+ * type (which MGET answers as nil) is still `InvalidDataFound` naming it. The
+ * same for the messages a batch edits or reacts to (one `sakeReadExpiring`
+ * call on a single node), whose expiry the rewrite keeps.
  */
 import { InvalidDataFound, mutation } from '@sake/abc';
 import { Keys, type RedisCache } from '@sake/redis';
@@ -32,6 +34,37 @@ for (const [name, make] of TOPOLOGIES) {
       expect(await cache.client.exists(new Keys(cache.prefix).message(messages[0]!.id as string))).toBe(0);
       await cache.close();
     });
+
+    it('edits and reacts to 600 messages in one batch, each keeping its own expiry', async () => {
+      const cache: RedisCache = make();
+      await cache.open();
+      const [g, c] = [sf(), sf()];
+      const messages = Array.from({ length: 600 }, () => message(c, g));
+      // Half expire (each at its own time), half never do.
+      await cache.apply(messages.map((m, i) => mutation.set('message', m as never, i % 2 === 0 ? { ttlMs: 600_000 + i * 1000 } : {})));
+      const keys = new Keys(cache.prefix);
+      const ttlBefore = await Promise.all(messages.map((m) => cache.client.pttl(keys.message(m.id as string))));
+      const emoji = { id: null, name: '👍' };
+      await cache.apply(
+        messages.flatMap((m) => [
+          mutation.merge('message', { messageId: m.id as string }, { content: `edited ${m.id as string}` }),
+          mutation.react(m.id as string, { op: 'add', emoji, userId: sf(), me: false, burst: false }),
+        ]),
+      );
+      const read = byId((await cache.iterMessagesForChannel(c).toArray()) as never);
+      for (const m of messages) {
+        const got = read.get(m.id)!;
+        expect(got.content).toBe(`edited ${m.id as string}`);
+        expect((got.reactions as Array<{ count: number }>)[0]!.count).toBe(1);
+      }
+      const ttlAfter = await Promise.all(messages.map((m) => cache.client.pttl(keys.message(m.id as string))));
+      ttlAfter.forEach((after, i) => {
+        if (i % 2 === 1) expect(after).toBe(-1);
+        // Within the test's own run time of what it had.
+        else expect(Math.abs(after - ttlBefore[i]!)).toBeLessThan(5_000);
+      });
+      await cache.close();
+    });
   });
 }
 
@@ -60,6 +93,25 @@ describe('many messages: a foreign value (single node)', () => {
     );
     expect(cleared).toBeInstanceOf(InvalidDataFound);
     expect((cleared as Error).message).toContain(key);
+    await cache.close();
+  });
+
+  it('a batch editing a message whose key holds another Redis type fails naming it, and writes nothing', async () => {
+    const cache = singleCache();
+    await cache.open();
+    const [g, c] = [sf(), sf()];
+    const messages = Array.from({ length: 5 }, () => message(c, g));
+    await cache.apply(messages.map((m) => mutation.set('message', m as never)));
+    const key = new Keys(cache.prefix).message(messages[2]!.id as string);
+    await cache.client.del(key);
+    await cache.client.hset(key, 'not', 'a message');
+    const failed = await cache.apply(messages.map((m) => mutation.merge('message', { messageId: m.id as string }, { content: 'edited' }))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(InvalidDataFound);
+    expect((failed as Error).message).toContain(key);
+    expect((await cache.getMessage(messages[0]!.id as string)).content).toBe(messages[0]!.content);
     await cache.close();
   });
 });

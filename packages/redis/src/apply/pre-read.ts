@@ -5,8 +5,8 @@
  */
 import type { ResourceName } from '@sake/abc';
 import type { Ctx } from '../context.js';
-import { liveIds, readExpiringMany, readExpiry } from '../resources/expiring.js';
-import { readValues, scopeKeys } from './reads.js';
+import { liveIds, readExpiringMany } from '../resources/expiring.js';
+import { readExpiringEntries, readValues, scopeKeys } from './reads.js';
 import { readRoleHolders } from './role-scan.js';
 import { mayCascade, reportable } from './reply-old.js';
 import { reclaimHolders } from './script-merges.js';
@@ -153,22 +153,19 @@ export function needsRead(r: PreRead): boolean {
 export async function preRead(ctx: Ctx, r: PreRead, checked: readonly Checked[], inScript: ReadonlySet<number>): Promise<void> {
   const { tracked, scopedClears, roleScans, limitedChannels, roleIndexes, channelMessages } = r;
   // One wave: every read below is issued in the same tick (the connection pipelines them).
-  const entries = tracked.all().slice();
-  const expiring = entries.filter((t) => t.wantsExpiry === true);
+  const stored = tracked.all().filter((t) => t.resource === 'message' || t.resource === 'invite');
+  const entries = tracked.all().filter((t) => t.resource !== 'message' && t.resource !== 'invite');
   const scans = [...roleScans];
   const channels = [...limitedChannels];
-  const [values, expiries, found, holders, indexed] = await Promise.all([
+  const [values, , found, holders, indexed] = await Promise.all([
     readValues(ctx, entries),
-    Promise.all(expiring.map((t) => readExpiry(ctx, t.resource as 'message' | 'invite', t.key.messageId ?? t.key.code!))),
+    readExpiringEntries(ctx, stored),
     Promise.all(scopedClears.map((m) => scopeKeys(ctx, m))),
     Promise.all(scans.map(([guildId, roles]) => readRoleHolders(ctx, guildId, roles))),
     Promise.all(channels.map((channelId) => liveIds(ctx, ctx.keys.messagesByChannel(channelId)))),
   ]);
   channels.forEach((channelId, i) => channelMessages.set(channelId, new Set(indexed[i])));
   entries.forEach((t, i) => (t.value = values[i]!));
-  expiring.forEach((t, i) => {
-    if (t.value !== null && expiries[i] !== undefined) t.expireAt = expiries[i];
-  });
   scans.forEach(([guildId], i) => {
     trackHolders(tracked, guildId, holders[i]!.holders);
     roleIndexes.set(guildId, holders[i]!.indexes);

@@ -6,7 +6,7 @@ import type { ResourceName } from '@sake/abc';
 import type { Ctx } from '../context.js';
 import { bucketOf } from '../keys.js';
 import { guildsOfUser, readGuildChild, readLocated } from '../resources/children.js';
-import { liveIds, readExpiring } from '../resources/expiring.js';
+import { decodeExpiring, expiringKey, liveIds, readExpiring } from '../resources/expiring.js';
 import { readGuild } from '../resources/guilds.js';
 import { readMember } from '../resources/members.js';
 import { readMe, readUsers } from '../resources/users.js';
@@ -53,6 +53,25 @@ export function readValue(ctx: Ctx, resource: ResourceName, key: AnyKey): Promis
       read = Promise.resolve(undefined);
   }
   return read.then(orNull);
+}
+
+/**
+ * Read tracked messages and invites into their entries, with when each expires (`expireAt`: epoch
+ * ms, null for none) for those that want it: one command per few hundred on a single node
+ * (`TopologyReader.expiring`), not a GET and a PTTL each. An unreadable record is an error naming its key.
+ */
+export async function readExpiringEntries(ctx: Ctx, entries: readonly Tracked[]): Promise<void> {
+  if (entries.length === 0) return;
+  const ids = entries.map((t) => (t.resource === 'message' ? t.key.messageId! : t.key.code!));
+  const keys = entries.map((t, i) => expiringKey(ctx, t.resource as 'message' | 'invite', ids[i]!));
+  const found = await ctx.reader.expiring(ctx, keys);
+  // The few ms between the reply and now only move an expiry that much later.
+  const now = Date.now();
+  entries.forEach((t, i) => {
+    const [bytes, pttl] = found[i]!;
+    t.value = bytes ? (decodeExpiring(t.resource as 'message' | 'invite', bytes, keys[i]!, ids[i]!) as unknown as Entity) : null;
+    if (t.wantsExpiry === true && t.value !== null && pttl !== -2) t.expireAt = pttl < 0 ? null : now + pttl;
+  });
 }
 
 /** A read's value with absent (undefined) as null. */

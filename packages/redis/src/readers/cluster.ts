@@ -113,6 +113,17 @@ export function valuesPerKey(ctx: Ctx, keys: readonly string[]): Promise<Array<B
   return Promise.all(keys.map((key) => ctx.conn.run('GET', (c) => c.getBuffer(key), key)));
 }
 
+/** Expiring string values and their PTTL, a GET and a PTTL per key (each key may be in another slot). */
+export function expiringPerKey(ctx: Ctx, keys: readonly string[]): Promise<Array<readonly [Buffer | null, number]>> {
+  return Promise.all(
+    keys.map((key) =>
+      Promise.all([ctx.conn.run('GET', (c) => c.getBuffer(key), key), ctx.conn.run('PTTL', (c) => c.pttl(key), key)]).then(
+        ([bytes, pttl]): readonly [Buffer | null, number] => [bytes, bytes ? pttl : -2],
+      ),
+    ),
+  );
+}
+
 /** The cluster's {@link TopologyReader}. */
 export const clusterReader: TopologyReader = {
   getMember: readMemberOrFail,
@@ -120,4 +131,5 @@ export const clusterReader: TopologyReader = {
   memberUsers,
   memberWindow: memberWindowPerSlot,
   values: valuesPerKey,
+  expiring: expiringPerKey,
 };

@@ -17,7 +17,7 @@ import { fieldLocator, type Ctx, type TopologyReader } from '../context.js';
 import { bucketOf, type Keys } from '../keys.js';
 import { notCached, readMember, readMemberAfterMiss } from '../resources/members.js';
 import { decodeWithRoles, settleWith } from '../resources/roles.js';
-import { memberWindowPerSlot, valuesPerKey } from './cluster.js';
+import { expiringPerKey, memberWindowPerSlot, valuesPerKey } from './cluster.js';
 import { MemberLoader } from './member-loader.js';
 import { decodePacked, decodePackedMember, lastPackedEnd } from './packed-member.js';
 
@@ -186,5 +186,26 @@ export class SingleNodeReader implements TopologyReader {
     }
     await Promise.all(parts);
     return out;
+  }
+
+  /** `sakeReadExpiring`: values and PTTLs in one command per {@link MGET_KEYS} keys; after a `WRONGTYPE`, key by key (the error names the key). */
+  async expiring(ctx: Ctx, keys: readonly string[]): Promise<Array<readonly [Buffer | null, number]>> {
+    if (keys.length < 2) return expiringPerKey(ctx, keys);
+    const parts: Array<Promise<Array<readonly [Buffer | null, number]>>> = [];
+    for (let from = 0; from < keys.length; from += MGET_KEYS) {
+      const slice = keys.slice(from, from + MGET_KEYS);
+      parts.push(
+        ctx.conn
+          .run('sakeReadExpiring', () => ctx.conn.reads.call<Array<Buffer | number | null>>('sakeReadExpiringBuffer', slice))
+          .then(
+            (flat) => slice.map((_, i): readonly [Buffer | null, number] => [(flat[2 * i] as Buffer | null) ?? null, flat[2 * i + 1] as number]),
+            (err: unknown) => {
+              if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) return expiringPerKey(ctx, slice);
+              throw err;
+            },
+          ),
+      );
+    }
+    return (await Promise.all(parts)).flat();
   }
 }

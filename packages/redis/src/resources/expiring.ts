@@ -16,13 +16,14 @@ export interface ExpiringEntityMap {
   invite: InviteEntity;
 }
 
-function keyOf(ctx: Ctx, resource: ExpiringResource, id: string): string {
+/** The key of a message or invite. */
+export function expiringKey(ctx: Ctx, resource: ExpiringResource, id: string): string {
   return resource === 'message' ? ctx.keys.message(id) : ctx.keys.invite(id);
 }
 
 /** One message/invite, or null. */
 export async function readExpiring<R extends ExpiringResource>(ctx: Ctx, resource: R, id: string): Promise<ExpiringEntityMap[R] | null> {
-  const key = keyOf(ctx, resource, id);
+  const key = expiringKey(ctx, resource, id);
   const bytes = await ctx.conn.run('GET', (c) => c.getBuffer(key), key);
   if (!bytes) return null;
   return decodeExpiring(resource, bytes, key, id);
@@ -34,25 +35,14 @@ export async function readExpiring<R extends ExpiringResource>(ctx: Ctx, resourc
  * a cluster).
  */
 export async function readExpiringMany<R extends ExpiringResource>(ctx: Ctx, resource: R, ids: readonly string[]): Promise<Array<ExpiringEntityMap[R] | null>> {
-  const keys = ids.map((id) => keyOf(ctx, resource, id));
+  const keys = ids.map((id) => expiringKey(ctx, resource, id));
   const values = await ctx.reader.values(ctx, keys);
   return values.map((bytes, i) => (bytes ? decodeExpiring(resource, bytes, keys[i]!, ids[i]!) : null));
 }
 
-function decodeExpiring<R extends ExpiringResource>(resource: R, bytes: Buffer, key: string, id: string): ExpiringEntityMap[R] {
+/** A stored message or invite record; `key` names it in errors. */
+export function decodeExpiring<R extends ExpiringResource>(resource: R, bytes: Buffer, key: string, id: string): ExpiringEntityMap[R] {
   return (resource === 'message' ? messageCodec.decode(bytes, key, id) : inviteCodec.decode(bytes, key, id)) as ExpiringEntityMap[R];
-}
-
-/**
- * When a message/invite key expires: epoch ms, null when it has no expiry, undefined when it is absent.
- * PTTL rather than PEXPIRETIME so Redis 6 works too; the few ms between the reply and `Date.now()`
- * only move the expiry that much later.
- */
-export async function readExpiry(ctx: Ctx, resource: ExpiringResource, id: string): Promise<number | null | undefined> {
-  const key = keyOf(ctx, resource, id);
-  const ms = await ctx.conn.run('PTTL', (c) => c.pttl(key), key);
-  if (ms === -2) return undefined;
-  return ms < 0 ? null : Date.now() + ms;
 }
 
 /** Every live entry of an index. */

@@ -27,6 +27,7 @@ export const SCRIPTS = {
   sakeUserOpsMany: { file: 'user-ops' },
   sakeIndexAdd: { file: 'index-add', keys: 1 },
   sakeValues: { file: 'values', keys: 0 },
+  sakeReadExpiring: { file: 'read-expiring', keys: 0 },
   sakeReadMember: { file: 'read-member', keys: 4 },
   sakeReadUsers: { file: 'read-users', keys: 0 },
   sakeReadMembers: { file: 'read-members', keys: 0 },
@@ -61,6 +62,8 @@ export interface ScriptCommands {
   sakeDictionaryAddBuffer(dictionaryKey: string, known: number, ids: Buffer): Promise<Buffer>;
   /** values.lua (single node only: the keys span slots). */
   sakeValuesBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
+  /** read-expiring.lua (single node only: the keys span slots): value (or null) and PTTL per key, flattened. */
+  sakeReadExpiringBuffer(keys: readonly string[]): Promise<Array<Buffer | number | null>>;
   /** read-member.lua (single node only: the keys span slots). */
   sakeReadMemberBuffer(memberKey: string, tailKey: string, userKey: string, userTailKey: string, field: Buffer): Promise<Buffer | null>;
   /** read-members.lua (single node only). */

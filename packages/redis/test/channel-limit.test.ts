@@ -121,6 +121,27 @@ describe('channel limit on a single node', () => {
     await cache.close();
   });
 
+  it('sends a batch’s index writes over many channels, adds and removals, as one call', async () => {
+    const { cache, prefix, channel, guild, ids } = await filled();
+    const channels = Array.from({ length: 6 }, () => sf());
+    const author = sf();
+    const seen = await commandsDuring(admin, prefix, () =>
+      cache.apply([
+        ...channels.flatMap((c) => [sf(), sf()].map((id) => mutation.set('message', message(id, c, guild, author) as never, { channelLimit: LIMIT }))),
+        mutation.delete('message', { messageId: ids[1]! }),
+        mutation.set('message', message(sf(), channel, guild, author) as never, { channelLimit: LIMIT }),
+      ]),
+    );
+    // EVALSHA sha 0 now, then the groups: the index call is the one whose fourth argument opens a group.
+    const indexCalls = seen.filter((args) => /^eval/i.test(args[0]!) && args[2] === '0' && (args[4] === 'A' || args[4] === 'R'));
+    expect(indexCalls).toHaveLength(1);
+    expect(seen.filter((args) => ['zadd', 'zrem', 'zremrangebyscore'].includes(args[0]!.toLowerCase()))).toEqual([]);
+    for (const c of channels) expect(await cache.iterMessagesForChannel(c).len()).toBe(2);
+    expect((await cache.iterMessagesForChannel(channel).toArray()).map((m) => m.id)).not.toContain(ids[1]);
+    expect(await cache.iterMessagesForChannel(channel).len()).toBe(LIMIT);
+    await cache.close();
+  });
+
   it('a stored message whose record the script cannot read is evicted the caller’s way', async () => {
     const { cache, keys, channel, guild, ids, authors } = await filled();
     await admin.set(keys.message(ids[0]!), 'not a record');

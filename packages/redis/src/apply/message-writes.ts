@@ -1,6 +1,7 @@
 /**
  * A batch's message and invite writes, in wave 1: the value keys (one `sakeValues` call on a single
- * node), their expiring indexes (one script call per index) and the author lists (user-bucket ops).
+ * node), their expiring indexes (index-writes.ts: one `sakeIndexOps` call on a single node) and the
+ * author lists (user-bucket ops).
  * After wave 1, the index fixes for entries that moved ({@link MessageWrites.moves}) and the
  * messages a channel limit evicted ({@link MessageWrites.lookUpEvicted}).
  */
@@ -8,6 +9,7 @@ import type { InviteEntity, MessageEntity } from '@sake/abc';
 import { idBytes, inviteCodec, messageCodec } from '../codec/index.js';
 import type { Ctx } from '../context.js';
 import type { Command } from './commands.js';
+import { IndexWrites, type Eviction } from './index-writes.js';
 import type { UserOps } from './user-ops-queue.js';
 import type { Entity } from './validate.js';
 
@@ -28,22 +30,6 @@ interface Overwrite {
   previous: Promise<Buffer | null>;
 }
 
-/** Adds to (or removals from) one expiring index that go out as one command. */
-interface IndexGroup {
-  /** The channel limit the adds evict with. */
-  readonly limit: number | undefined;
-  /** The ids in the group (a later opposite op on one of them starts a new group). */
-  readonly ids: Set<string>;
-  /** The command's arguments: (score, id) pairs for adds, ids for removals. */
-  readonly args: string[];
-}
-
-/** A channel index whose limit may evict, with the ids it evicted (from wave 1). */
-export interface Eviction {
-  readonly index: string;
-  readonly evicted: Promise<string[]>;
-}
-
 /** The message and invite writes of one batch (see the module comment). */
 export class MessageWrites {
   readonly #ctx: Ctx;
@@ -52,12 +38,8 @@ export class MessageWrites {
   readonly #wave1: Command[];
   /** The plan's user-bucket ops (author lists). */
   readonly #users: UserOps;
-  /** Channel indexes whose limit may evict: the evicted ids come back from wave 1. */
-  readonly #evictions: Eviction[] = [];
-  /** Open index-add groups of wave 1 (see {@link MessageWrites.#indexAdd}), by index key. */
-  readonly #indexGroups = new Map<string, IndexGroup>();
-  /** Open index-removal groups of wave 1 (see {@link MessageWrites.#unindex}), by index key. */
-  readonly #removeGroups = new Map<string, IndexGroup>();
+  /** The batch's index writes (index-writes.ts). */
+  readonly #indexes: IndexWrites;
   /** The open group of value writes of wave 1 (single node; see {@link MessageWrites.#valueWrite}). */
   #values: ValueGroup | undefined;
   /** Message/invite writes with their previous value (SET … GET). */
@@ -74,17 +56,17 @@ export class MessageWrites {
     this.#now = now;
     this.#wave1 = wave1;
     this.#users = users;
+    this.#indexes = new IndexWrites(ctx, now, wave1);
   }
 
   /** The channel indexes whose limit may evict, once wave 1 has placed their calls. */
   get evictions(): readonly Eviction[] {
-    return this.#evictions;
+    return this.#indexes.evictions;
   }
 
   /** Wave 1 has gone out with its index and value groups: later writes (evictions) start new ones. */
   closeGroups(): void {
-    this.#indexGroups.clear();
-    this.#removeGroups.clear();
+    this.#indexes.close();
     this.#values = undefined;
   }
 
@@ -97,65 +79,13 @@ export class MessageWrites {
     const score = expireAt === undefined ? 'inf' : String(expireAt);
     const keys = this.#ctx.keys;
     this.#valueWrite('S', keys.message(id), bytes, expireAt, { resource: 'message', id, value });
-    this.#indexAdd(keys.allMessages, undefined, score, id);
-    if (message.guild_id) this.#indexAdd(keys.messagesByGuild(message.guild_id), undefined, score, id);
-    this.#indexAdd(keys.messagesByChannel(message.channel_id), channelLimit, score, id, message.channel_id);
+    this.#indexes.add(keys.allMessages, undefined, score, id);
+    if (message.guild_id) this.#indexes.add(keys.messagesByGuild(message.guild_id), undefined, score, id);
+    this.#indexes.add(keys.messagesByChannel(message.channel_id), channelLimit, score, id, message.channel_id);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validation lets a message without an author through
     const authorId = message.author?.id;
     if (authorId) this.#users.add(authorId, 'A+', undefined, idBytes(authorId), id, score);
     return expireAt;
-  }
-
-  /**
-   * Add `id` to an expiring index (with a channel `limit`, evicting the smallest ids beyond it). Adds
-   * to one index go out as one script call per batch: the first add places the call in wave 1 and
-   * later adds join its arguments (three calls per message were most of the mixed stream's Redis
-   * time). An add never overtakes a queued removal of the same id, nor a removal an add (a new group starts).
-   */
-  #indexAdd(key: string, limit: number | undefined, score: string, id: string, channelId?: string): void {
-    // A removal of this id from this index, queued earlier, must not be overtaken; nor, under a
-    // channel limit, any removal (what is evicted depends on how many ids are in the index then).
-    const removals = this.#removeGroups.get(key);
-    if (removals !== undefined && (limit !== undefined || removals.ids.has(id))) {
-      this.#removeGroups.delete(key);
-      this.#indexGroups.delete(key);
-    }
-    let group = this.#indexGroups.get(key);
-    if (group !== undefined && group.limit !== limit) group = undefined;
-    if (group === undefined) {
-      const created: IndexGroup = { limit, ids: new Set(), args: [] };
-      group = created;
-      this.#indexGroups.set(key, created);
-      const now = String(this.#now);
-      this.#wave1.push((ctx) => {
-        const evicting = limit !== undefined && channelId !== undefined && !ctx.conn.isCluster ? this.#evictionBlock(ctx, key, channelId) : [];
-        const evicted = ctx.conn.batched.sakeIndexAdd(key, [now, String(limit ?? 0), ...evicting, ...created.args]);
-        if (limit !== undefined) this.#evictions.push({ index: key, evicted });
-        return evicted;
-      });
-    }
-    group.ids.add(id);
-    group.args.push(score, id);
-    if (channelId !== undefined) {
-      const added = this.#channelAdds.get(key);
-      if (added) added.add(id);
-      else this.#channelAdds.set(key, new Set([id]));
-    }
-  }
-
-  /** Channel index key → the message ids this batch adds to it. */
-  readonly #channelAdds = new Map<string, Set<string>>();
-
-  /**
-   * index-add.lua's eviction block (single node): the call deletes what the limit evicts from the
-   * channel's index, with its other indexes, in Redis — but for the messages this batch adds to
-   * that index (their author index entry is written after this call, and a later add may put them
-   * back: {@link MessageWrites.lookUpEvicted} settles them after the batch's writes) and any whose record
-   * it can't place.
-   */
-  #evictionBlock(ctx: Ctx, key: string, channelId: string): string[] {
-    const kept = [...(this.#channelAdds.get(key) ?? [])];
-    return ['E', ctx.keys.prefix, String(ctx.userBuckets), String(ctx.userTtlMs), channelId, String(kept.length), ...kept];
   }
 
   /**
@@ -171,45 +101,14 @@ export class MessageWrites {
     this.#valueWrite('W', key, bytes, at);
   }
 
-  /** Remove `id` from an expiring index and drop its expired entries (an emptied index disappears). */
-  #unindex(key: (ctx: Ctx) => string, id: string): void {
-    // Removals from one index share one ZREM (and one prune) per batch, as adds share one call: a
-    // channel delete or a bulk delete removes hundreds of messages from the same few indexes.
-    const k = key(this.#ctx);
-    // An add of this id to this index, queued earlier, must not be overtaken; under a channel limit
-    // no add may be (the removal changes what a later add evicts).
-    const adds = this.#indexGroups.get(k);
-    if (adds !== undefined && (adds.limit !== undefined || adds.ids.has(id))) {
-      this.#indexGroups.delete(k);
-      this.#removeGroups.delete(k);
-    }
-    let group = this.#removeGroups.get(k);
-    if (group === undefined) {
-      const created: IndexGroup = { limit: undefined, ids: new Set(), args: [] };
-      group = created;
-      this.#removeGroups.set(k, created);
-      const now = this.#now;
-      this.#wave1.push(async (ctx) => {
-        await Promise.all([ctx.conn.batched.zrem(k, ...created.args), ctx.conn.batched.zremrangebyscore(k, '-inf', now)]);
-      });
-    }
-    group.ids.add(id);
-    group.args.push(id);
-  }
-
   /** Delete a message; `value` (when known) says which indexes hold it. */
   deleteMessage(id: string, value: Entity | null): void {
     const message = value as unknown as MessageEntity | null;
     this.#valueWrite('D', this.#ctx.keys.message(id));
-    this.#unindex((ctx) => ctx.keys.allMessages, id);
-    if (message?.guild_id) {
-      const guildId = message.guild_id;
-      this.#unindex((ctx) => ctx.keys.messagesByGuild(guildId), id);
-    }
-    if (message?.channel_id) {
-      const channelId = message.channel_id;
-      this.#unindex((ctx) => ctx.keys.messagesByChannel(channelId), id);
-    }
+    const keys = this.#ctx.keys;
+    this.#indexes.remove(keys.allMessages, id);
+    if (message?.guild_id) this.#indexes.remove(keys.messagesByGuild(message.guild_id), id);
+    if (message?.channel_id) this.#indexes.remove(keys.messagesByChannel(message.channel_id), id);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validation lets a message without an author through
     const authorId = message?.author?.id;
     if (authorId) this.#users.add(authorId, 'A-', undefined, idBytes(authorId), id);
@@ -228,9 +127,9 @@ export class MessageWrites {
     const score = expireAt === undefined ? 'inf' : String(expireAt);
     const keys = this.#ctx.keys;
     this.#valueWrite('S', keys.invite(code), bytes, expireAt, { resource: 'invite', id: code, value });
-    this.#indexAdd(keys.allInvites, undefined, score, code);
-    if (invite.guild_id) this.#indexAdd(keys.invitesByGuild(invite.guild_id), undefined, score, code);
-    if (invite.channel_id) this.#indexAdd(keys.invitesByChannel(invite.channel_id), undefined, score, code);
+    this.#indexes.add(keys.allInvites, undefined, score, code);
+    if (invite.guild_id) this.#indexes.add(keys.invitesByGuild(invite.guild_id), undefined, score, code);
+    if (invite.channel_id) this.#indexes.add(keys.invitesByChannel(invite.channel_id), undefined, score, code);
     return expireAt;
   }
 
@@ -238,15 +137,10 @@ export class MessageWrites {
   deleteInvite(code: string, value: Entity | null): void {
     const invite = value as unknown as InviteEntity | null;
     this.#valueWrite('D', this.#ctx.keys.invite(code));
-    this.#unindex((ctx) => ctx.keys.allInvites, code);
-    if (invite?.guild_id) {
-      const guildId = invite.guild_id;
-      this.#unindex((ctx) => ctx.keys.invitesByGuild(guildId), code);
-    }
-    if (invite?.channel_id) {
-      const channelId = invite.channel_id;
-      this.#unindex((ctx) => ctx.keys.invitesByChannel(channelId), code);
-    }
+    const keys = this.#ctx.keys;
+    this.#indexes.remove(keys.allInvites, code);
+    if (invite?.guild_id) this.#indexes.remove(keys.invitesByGuild(invite.guild_id), code);
+    if (invite?.channel_id) this.#indexes.remove(keys.invitesByChannel(invite.channel_id), code);
   }
 
   /**

@@ -26,6 +26,7 @@ export const SCRIPTS = {
   sakeUserOps: { file: 'user-ops', keys: 1 },
   sakeUserOpsMany: { file: 'user-ops' },
   sakeIndexAdd: { file: 'index-add', keys: 1 },
+  sakeIndexOps: { file: 'index-ops', keys: 0 },
   sakeValues: { file: 'values', keys: 0 },
   sakeReadExpiring: { file: 'read-expiring', keys: 0 },
   sakeReadMember: { file: 'read-member', keys: 4 },
@@ -54,6 +55,8 @@ export interface ScriptCommands {
   sakeUserOpsMany(keyCount: number, keysAndArgs: readonly Arg[]): Promise<number>;
   /** index-add.lua. */
   sakeIndexAdd(indexKey: string, args: readonly Arg[]): Promise<string[]>;
+  /** index-ops.lua (single node only: the indexes span slots): one reply per group. */
+  sakeIndexOps(args: readonly Arg[]): Promise<string[][]>;
   /** role-holders.lua: the guild's meta key routes the call; the buckets are built in its slot. */
   sakeRoleHoldersBuffer(metaKey: string, args: readonly Arg[]): Promise<Buffer[]>;
   /** strip-roles.lua: the guild's meta key routes the call; returns the bucket to continue at, or -1. */

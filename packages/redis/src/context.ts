@@ -45,6 +45,8 @@ export interface TopologyReader {
   values(ctx: Ctx, keys: readonly string[]): Promise<Array<Buffer | null>>;
   /** The values of expiring string keys with the ms each has left (`PTTL`: -1 none, -2 absent), in order; a key of another type is an error naming it. */
   expiring(ctx: Ctx, keys: readonly string[]): Promise<Array<readonly [bytes: Buffer | null, pttl: number]>>;
+  /** The live ids of expiring indexes (scored after now), per index in order; a key of another type is an error naming it. */
+  liveIds(ctx: Ctx, indexKeys: readonly string[]): Promise<string[][]>;
 }
 
 /** A readable locator for an entry inside a hash: `key[id]`. */

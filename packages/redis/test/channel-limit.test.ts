@@ -142,6 +142,33 @@ describe('channel limit on a single node', () => {
     await cache.close();
   });
 
+  it('a batch that fills two channels and then edits what they evicted finds those messages gone (no old value)', async () => {
+    const { cache, channel, guild, ids } = await filled();
+    // A second full channel in the same cache.
+    const other = sf();
+    const otherIds = Array.from({ length: LIMIT }, () => sf());
+    await cache.apply(otherIds.map((id) => mutation.set('message', message(id, other, guild, sf()) as never, { channelLimit: LIMIT })));
+    const [newer, otherNewer] = [sf(), sf()];
+    const result = await cache.apply(
+      [
+        mutation.set('message', message(newer, channel, guild, sf()) as never, { channelLimit: LIMIT }),
+        mutation.set('message', message(otherNewer, other, guild, sf()) as never, { channelLimit: LIMIT }),
+        mutation.merge('message', { messageId: ids[0]! }, { content: 'edited' }),
+        mutation.merge('message', { messageId: otherIds[0]! }, { content: 'edited' }),
+      ],
+      { old: [2, 3] },
+    );
+    // What a confirmed MESSAGE_UPDATE handler gets: nothing cached any more when the edit came.
+    expect(result?.old).toEqual([undefined, undefined]);
+    // Each channel keeps its newest LIMIT; the edits found their messages evicted and did nothing (MemoryCache's semantics).
+    const idsIn = async (c: string): Promise<string[]> => (await cache.iterMessagesForChannel(c).toArray()).map((m) => m.id).sort();
+    expect(await idsIn(channel)).toEqual([...ids.slice(1), newer].sort());
+    expect(await idsIn(other)).toEqual([...otherIds.slice(1), otherNewer].sort());
+    await expect(cache.getMessage(ids[0]!)).rejects.toBeInstanceOf(EntryNotFound);
+    await expect(cache.getMessage(otherIds[0]!)).rejects.toBeInstanceOf(EntryNotFound);
+    await cache.close();
+  });
+
   it('a stored message whose record the script cannot read is evicted the caller’s way', async () => {
     const { cache, keys, channel, guild, ids, authors } = await filled();
     await admin.set(keys.message(ids[0]!), 'not a record');

@@ -5,7 +5,7 @@
  */
 import type { ResourceName } from '@sake/abc';
 import type { Ctx } from '../context.js';
-import { liveIds, readExpiringMany } from '../resources/expiring.js';
+import { readExpiringMany } from '../resources/expiring.js';
 import { readExpiringEntries, readValues, scopeKeys } from './reads.js';
 import { readRoleHolders } from './role-scan.js';
 import { mayCascade, reportable } from './reply-old.js';
@@ -162,7 +162,10 @@ export async function preRead(ctx: Ctx, r: PreRead, checked: readonly Checked[],
     readExpiringEntries(ctx, stored),
     Promise.all(scopedClears.map((m) => scopeKeys(ctx, m))),
     Promise.all(scans.map(([guildId, roles]) => readRoleHolders(ctx, guildId, roles))),
-    Promise.all(channels.map((channelId) => liveIds(ctx, ctx.keys.messagesByChannel(channelId)))),
+    ctx.reader.liveIds(
+      ctx,
+      channels.map((channelId) => ctx.keys.messagesByChannel(channelId)),
+    ),
   ]);
   channels.forEach((channelId, i) => channelMessages.set(channelId, new Set(indexed[i])));
   entries.forEach((t, i) => (t.value = values[i]!));

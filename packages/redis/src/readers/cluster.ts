@@ -10,6 +10,7 @@ import { idBytes, idFromBytes, memberCodec, userCodec } from '../codec/index.js'
 import { UnknownIndex } from '../codec/dictionary.js';
 import { fieldLocator, type Ctx, type TopologyReader } from '../context.js';
 import { bucketOf } from '../keys.js';
+import { liveIds } from '../resources/expiring.js';
 import { bucketEntries, readMemberOrFail } from '../resources/members.js';
 import { decodeWithRoles } from '../resources/roles.js';
 import { joinTails } from '../resources/tails.js';
@@ -124,6 +125,11 @@ export function expiringPerKey(ctx: Ctx, keys: readonly string[]): Promise<Array
   );
 }
 
+/** The live ids of expiring indexes, a ZRANGEBYSCORE each (each index may be in another slot). */
+export function liveIdsPerKey(ctx: Ctx, indexKeys: readonly string[]): Promise<string[][]> {
+  return Promise.all(indexKeys.map((key) => liveIds(ctx, key)));
+}
+
 /** The cluster's {@link TopologyReader}. */
 export const clusterReader: TopologyReader = {
   getMember: readMemberOrFail,
@@ -132,4 +138,5 @@ export const clusterReader: TopologyReader = {
   memberWindow: memberWindowPerSlot,
   values: valuesPerKey,
   expiring: expiringPerKey,
+  liveIds: liveIdsPerKey,
 };

@@ -17,7 +17,7 @@ import { fieldLocator, type Ctx, type TopologyReader } from '../context.js';
 import { bucketOf, type Keys } from '../keys.js';
 import { notCached, readMember, readMemberAfterMiss } from '../resources/members.js';
 import { decodeWithRoles, settleWith } from '../resources/roles.js';
-import { expiringPerKey, memberWindowPerSlot, valuesPerKey } from './cluster.js';
+import { expiringPerKey, liveIdsPerKey, memberWindowPerSlot, valuesPerKey } from './cluster.js';
 import { MemberLoader } from './member-loader.js';
 import { decodePacked, decodePackedMember, lastPackedEnd } from './packed-member.js';
 
@@ -204,6 +204,25 @@ export class SingleNodeReader implements TopologyReader {
               throw err;
             },
           ),
+      );
+    }
+    return (await Promise.all(parts)).flat();
+  }
+
+  /** `sakeReadLiveIds`: every index in one command per {@link MGET_KEYS}; after a `WRONGTYPE`, index by index (the error names the key). */
+  async liveIds(ctx: Ctx, indexKeys: readonly string[]): Promise<string[][]> {
+    if (indexKeys.length < 2) return liveIdsPerKey(ctx, indexKeys);
+    const now = String(Date.now());
+    const parts: Array<Promise<string[][]>> = [];
+    for (let from = 0; from < indexKeys.length; from += MGET_KEYS) {
+      const slice = indexKeys.slice(from, from + MGET_KEYS);
+      parts.push(
+        ctx.conn
+          .run('sakeReadLiveIds', () => ctx.conn.reads.call<string[][]>('sakeReadLiveIds', [now, ...slice]))
+          .catch((err: unknown) => {
+            if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) return liveIdsPerKey(ctx, slice);
+            throw err;
+          }),
       );
     }
     return (await Promise.all(parts)).flat();

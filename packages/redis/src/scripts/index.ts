@@ -29,6 +29,7 @@ export const SCRIPTS = {
   sakeIndexOps: { file: 'index-ops', keys: 0 },
   sakeValues: { file: 'values', keys: 0 },
   sakeReadExpiring: { file: 'read-expiring', keys: 0 },
+  sakeReadLiveIds: { file: 'read-live-ids', keys: 0 },
   sakeReadMember: { file: 'read-member', keys: 4 },
   sakeReadUsers: { file: 'read-users', keys: 0 },
   sakeReadMembers: { file: 'read-members', keys: 0 },
@@ -67,6 +68,8 @@ export interface ScriptCommands {
   sakeValuesBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
   /** read-expiring.lua (single node only: the keys span slots): value (or null) and PTTL per key, flattened. */
   sakeReadExpiringBuffer(keys: readonly string[]): Promise<Array<Buffer | number | null>>;
+  /** read-live-ids.lua (single node only: the indexes span slots): `now`, then the index keys; the live ids per index. */
+  sakeReadLiveIds(args: readonly string[]): Promise<string[][]>;
   /** read-member.lua (single node only: the keys span slots). */
   sakeReadMemberBuffer(memberKey: string, tailKey: string, userKey: string, userTailKey: string, field: Buffer): Promise<Buffer | null>;
   /** read-members.lua (single node only). */

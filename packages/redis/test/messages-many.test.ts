@@ -68,16 +68,22 @@ for (const [name, make] of TOPOLOGIES) {
   });
 }
 
+/** Five messages of one channel on a single node, the third's key then holding a hash instead. */
+async function foreignMessage(): Promise<{ cache: RedisCache; c: string; messages: Array<Record<string, unknown>>; key: string }> {
+  const cache = singleCache();
+  await cache.open();
+  const [g, c] = [sf(), sf()];
+  const messages = Array.from({ length: 5 }, () => message(c, g));
+  await cache.apply(messages.map((m) => mutation.set('message', m as never)));
+  const key = new Keys(cache.prefix).message(messages[2]!.id as string);
+  await cache.client.del(key);
+  await cache.client.hset(key, 'not', 'a message');
+  return { cache, c, messages, key };
+}
+
 describe('many messages: a foreign value (single node)', () => {
   it('a message key holding another Redis type is InvalidDataFound naming it, when iterated and when its channel is cleared', async () => {
-    const cache = singleCache();
-    await cache.open();
-    const [g, c] = [sf(), sf()];
-    const messages = Array.from({ length: 5 }, () => message(c, g));
-    await cache.apply(messages.map((m) => mutation.set('message', m as never)));
-    const key = new Keys(cache.prefix).message(messages[2]!.id as string);
-    await cache.client.del(key);
-    await cache.client.hset(key, 'not', 'a message');
+    const { cache, c, key } = await foreignMessage();
     const iterated = await cache
       .iterMessagesForChannel(c)
       .toArray()
@@ -97,14 +103,7 @@ describe('many messages: a foreign value (single node)', () => {
   });
 
   it('a batch editing a message whose key holds another Redis type fails naming it, and writes nothing', async () => {
-    const cache = singleCache();
-    await cache.open();
-    const [g, c] = [sf(), sf()];
-    const messages = Array.from({ length: 5 }, () => message(c, g));
-    await cache.apply(messages.map((m) => mutation.set('message', m as never)));
-    const key = new Keys(cache.prefix).message(messages[2]!.id as string);
-    await cache.client.del(key);
-    await cache.client.hset(key, 'not', 'a message');
+    const { cache, messages, key } = await foreignMessage();
     const failed = await cache.apply(messages.map((m) => mutation.merge('message', { messageId: m.id as string }, { content: 'edited' }))).then(
       () => undefined,
       (e: unknown) => e,

@@ -153,8 +153,9 @@ export function needsRead(r: PreRead): boolean {
 export async function preRead(ctx: Ctx, r: PreRead, checked: readonly Checked[], inScript: ReadonlySet<number>): Promise<void> {
   const { tracked, scopedClears, roleScans, limitedChannels, roleIndexes, channelMessages } = r;
   // One wave: every read below is issued in the same tick (the connection pipelines them).
-  const stored = tracked.all().filter((t) => t.resource === 'message' || t.resource === 'invite');
-  const entries = tracked.all().filter((t) => t.resource !== 'message' && t.resource !== 'invite');
+  const all = tracked.all();
+  const stored = all.filter((t) => t.resource === 'message' || t.resource === 'invite');
+  const entries = all.filter((t) => t.resource !== 'message' && t.resource !== 'invite');
   const scans = [...roleScans];
   const channels = [...limitedChannels];
   const [values, , found, holders, indexed] = await Promise.all([

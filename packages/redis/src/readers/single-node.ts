@@ -24,6 +24,26 @@ import { decodePacked, decodePackedMember, lastPackedEnd } from './packed-member
 /** Keys one MGET reads (bounds one reply). */
 const MGET_KEYS = 512;
 
+/**
+ * `keys` read in parts of {@link MGET_KEYS}, each part one command (`read`), the answers in order; a
+ * single key, or a part that meets a `WRONGTYPE`, is read with `perKey` instead (one command per
+ * key, whose error names the key).
+ */
+async function inParts<T>(keys: readonly string[], read: (slice: string[]) => Promise<T[]>, perKey: (slice: readonly string[]) => Promise<T[]>): Promise<T[]> {
+  if (keys.length < 2) return perKey(keys);
+  const parts: Array<Promise<T[]>> = [];
+  for (let from = 0; from < keys.length; from += MGET_KEYS) {
+    const slice = keys.slice(from, from + MGET_KEYS);
+    parts.push(
+      read(slice).catch((err: unknown) => {
+        if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) return perKey(slice);
+        throw err;
+      }),
+    );
+  }
+  return (await Promise.all(parts)).flat();
+}
+
 /** Decode the packed member at `pos` of a read script's reply (with the guild's role dictionary) into `resolve`, or reject naming `key`. */
 function settlePacked(
   ctx: Ctx,
@@ -188,43 +208,25 @@ export class SingleNodeReader implements TopologyReader {
     return out;
   }
 
-  /** `sakeReadExpiring`: values and PTTLs in one command per {@link MGET_KEYS} keys; after a `WRONGTYPE`, key by key (the error names the key). */
-  async expiring(ctx: Ctx, keys: readonly string[]): Promise<Array<readonly [Buffer | null, number]>> {
-    if (keys.length < 2) return expiringPerKey(ctx, keys);
-    const parts: Array<Promise<Array<readonly [Buffer | null, number]>>> = [];
-    for (let from = 0; from < keys.length; from += MGET_KEYS) {
-      const slice = keys.slice(from, from + MGET_KEYS);
-      parts.push(
+  /** `sakeReadExpiring`: values and PTTLs in one command per {@link MGET_KEYS} keys. */
+  expiring(ctx: Ctx, keys: readonly string[]): Promise<Array<readonly [Buffer | null, number]>> {
+    return inParts(
+      keys,
+      (slice) =>
         ctx.conn
           .run('sakeReadExpiring', () => ctx.conn.reads.call<Array<Buffer | number | null>>('sakeReadExpiringBuffer', slice))
-          .then(
-            (flat) => slice.map((_, i): readonly [Buffer | null, number] => [(flat[2 * i] as Buffer | null) ?? null, flat[2 * i + 1] as number]),
-            (err: unknown) => {
-              if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) return expiringPerKey(ctx, slice);
-              throw err;
-            },
-          ),
-      );
-    }
-    return (await Promise.all(parts)).flat();
+          .then((flat) => slice.map((_, i): readonly [Buffer | null, number] => [(flat[2 * i] as Buffer | null) ?? null, flat[2 * i + 1] as number])),
+      (slice) => expiringPerKey(ctx, slice),
+    );
   }
 
-  /** `sakeReadLiveIds`: every index in one command per {@link MGET_KEYS}; after a `WRONGTYPE`, index by index (the error names the key). */
-  async liveIds(ctx: Ctx, indexKeys: readonly string[]): Promise<string[][]> {
-    if (indexKeys.length < 2) return liveIdsPerKey(ctx, indexKeys);
+  /** `sakeReadLiveIds`: the live ids of {@link MGET_KEYS} indexes per command. */
+  liveIds(ctx: Ctx, indexKeys: readonly string[]): Promise<string[][]> {
     const now = String(Date.now());
-    const parts: Array<Promise<string[][]>> = [];
-    for (let from = 0; from < indexKeys.length; from += MGET_KEYS) {
-      const slice = indexKeys.slice(from, from + MGET_KEYS);
-      parts.push(
-        ctx.conn
-          .run('sakeReadLiveIds', () => ctx.conn.reads.call<string[][]>('sakeReadLiveIds', [now, ...slice]))
-          .catch((err: unknown) => {
-            if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) return liveIdsPerKey(ctx, slice);
-            throw err;
-          }),
-      );
-    }
-    return (await Promise.all(parts)).flat();
+    return inParts(
+      indexKeys,
+      (slice) => ctx.conn.run('sakeReadLiveIds', () => ctx.conn.reads.call<string[][]>('sakeReadLiveIds', [now, ...slice])),
+      (slice) => liveIdsPerKey(ctx, slice),
+    );
   }
 }

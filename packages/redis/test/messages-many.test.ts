@@ -48,7 +48,7 @@ for (const [name, make] of TOPOLOGIES) {
       await cache.apply(
         messages.flatMap((m) => [
           mutation.merge('message', { messageId: m.id as string }, { content: `edited ${m.id as string}` }),
-          mutation.react(m.id as string, { op: 'add', emoji, userId: sf(), me: false, burst: false }),
+          mutation.react(m.id as string, { op: 'add', emoji, me: false, burst: false }),
         ]),
       );
       const read = byId((await cache.iterMessagesForChannel(c).toArray()) as never);

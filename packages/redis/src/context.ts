@@ -45,6 +45,12 @@ export interface TopologyReader {
   values(ctx: Ctx, keys: readonly string[]): Promise<Array<Buffer | null>>;
   /** The values of expiring string keys with the ms each has left (`PTTL`: -1 none, -2 absent), in order; a key of another type is an error naming it. */
   expiring(ctx: Ctx, keys: readonly string[]): Promise<Array<readonly [bytes: Buffer | null, pttl: number]>>;
+  /**
+   * Where a channel, role or emoji is, with its stored record: the guild's id and the record's bytes
+   * (null when the guild's hash lacks it), or null when no locator entry places it; a key of another
+   * type is an error naming it.
+   */
+  located(ctx: Ctx, resource: 'channel' | 'role' | 'emoji', id: string): Promise<readonly [guildId: string, bytes: Buffer | null] | null>;
   /** The live ids of expiring indexes (scored after now), per index in order; a key of another type is an error naming it. */
   liveIds(ctx: Ctx, indexKeys: readonly string[]): Promise<string[][]>;
 }

@@ -25,6 +25,10 @@ export const LAYOUT_VERSION = 1;
  * tag or another key spells no key format of its own. Changing one changes both sides.
  */
 export const KEY_PARTS = {
+  /** After the prefix, before a guild id: a guild's hash tag opens. */
+  guildTagOpen: '{g:',
+  /** After a guild id: the guild's hash tag closes. */
+  guildTagClose: '}',
   /** After a guild's hash tag: its meta hash. */
   guildMeta: ':meta',
   /** After a guild's hash tag, before a {@link GUILD_CHILD_HASH} name: a child hash. */
@@ -122,7 +126,7 @@ export class Keys {
 
   /** The hash tag of a guild's slot. */
   guildTag(guildId: string): string {
-    return `${this.prefix}{g:${guildId}}`;
+    return `${this.prefix}${KEY_PARTS.guildTagOpen}${guildId}${KEY_PARTS.guildTagClose}`;
   }
 
   /** Hash: `g` → guild record, `mb` → member bucket count, `mc` → member count. */

@@ -150,6 +150,37 @@ for (const [name, make] of TOPOLOGIES) {
       });
     });
 
+    it('a channel, role or emoji read through its locator: found, absent, and a wrong Redis type under either key named', async () => {
+      await withCache(make, async (cache) => {
+        const [guildId, channelId, roleId] = [sf(), sf(), sf()];
+        await cache.apply([
+          mutation.set('guild', { id: guildId, name: 'G' } as never),
+          mutation.set('channel', { id: channelId, guild_id: guildId, type: 0, name: 'general', position: 0 }),
+          mutation.set('role', { id: roleId, guild_id: guildId, name: 'mod', color: 0, position: 1, permissions: '8' } as never),
+        ]);
+        expect((await cache.getGuildChannel(channelId)).name).toBe('general');
+        expect((await cache.getRole(roleId)).name).toBe('mod');
+        await expect(cache.getEmoji(sf())).rejects.toBeInstanceOf(EntryNotFound);
+        const keys = new Keys(cache.prefix);
+        // The guild's role hash holding another type: the role read names it.
+        const roles = keys.guildChild(guildId, 'role');
+        await cache.client.del(roles);
+        await cache.client.set(roles, 'not a hash');
+        const roleError = await cache.getRole(roleId).catch((e: unknown) => e);
+        expect(roleError).toBeInstanceOf(InvalidDataFound);
+        expect((roleError as Error).message).toContain(roles);
+        // The channel locator holding another type: the channel read names it.
+        const locator = keys.locator('channel');
+        await cache.client.del(locator);
+        await cache.client.set(locator, 'not a hash');
+        const channelError = await cache.getGuildChannel(channelId).catch((e: unknown) => e);
+        expect(channelError).toBeInstanceOf(InvalidDataFound);
+        expect((channelError as Error).message).toContain(locator);
+        await cache.client.del(locator);
+        await cache.client.del(roles);
+      });
+    });
+
     it('stopping an iteration early stops it cleanly, and a new pass starts over', async () => {
       await withCache(make, async (cache) => {
         const guildId = sf();

@@ -10,6 +10,7 @@ import { idBytes, idFromBytes, memberCodec, userCodec } from '../codec/index.js'
 import { UnknownIndex } from '../codec/dictionary.js';
 import { fieldLocator, type Ctx, type TopologyReader } from '../context.js';
 import { bucketOf } from '../keys.js';
+import { locate } from '../resources/children.js';
 import { liveIds } from '../resources/expiring.js';
 import { bucketEntries, readMemberOrFail } from '../resources/members.js';
 import { decodeWithRoles } from '../resources/roles.js';
@@ -130,6 +131,14 @@ export function liveIdsPerKey(ctx: Ctx, indexKeys: readonly string[]): Promise<s
   return Promise.all(indexKeys.map((key) => liveIds(ctx, key)));
 }
 
+/** A channel, role or emoji: its locator entry, then its guild's hash (two round trips: the keys are in different slots). */
+export async function locatedInTwoSteps(ctx: Ctx, resource: 'channel' | 'role' | 'emoji', id: string): Promise<readonly [string, Buffer | null] | null> {
+  const guildId = await locate(ctx, resource, id);
+  if (guildId === null) return null;
+  const key = ctx.keys.guildChild(guildId, resource);
+  return [guildId, await ctx.conn.run('HGET', (c) => c.hgetBuffer(key, idBytes(id)), key)];
+}
+
 /** The cluster's {@link TopologyReader}. */
 export const clusterReader: TopologyReader = {
   getMember: readMemberOrFail,
@@ -139,4 +148,5 @@ export const clusterReader: TopologyReader = {
   values: valuesPerKey,
   expiring: expiringPerKey,
   liveIds: liveIdsPerKey,
+  located: locatedInTwoSteps,
 };

@@ -8,16 +8,16 @@
  * reads of the cluster reader, whose errors name the key.
  */
 import type { MemberEntity, UserEntity } from '@sake/abc';
-import { userCodec } from '../codec/index.js';
+import { idBytes, idFromBytes, userCodec } from '../codec/index.js';
 import type { IdDictionary } from '../codec/dictionary.js';
 import { writeId } from '../codec/ids.js';
 import { joinRecord } from '../codec/split.js';
 import { toCacheError, type Connection } from '../connection.js';
 import { fieldLocator, type Ctx, type TopologyReader } from '../context.js';
-import { bucketOf, type Keys } from '../keys.js';
+import { bucketOf, GUILD_CHILD_HASH, type Keys } from '../keys.js';
 import { notCached, readMember, readMemberAfterMiss } from '../resources/members.js';
 import { decodeWithRoles, settleWith } from '../resources/roles.js';
-import { expiringPerKey, liveIdsPerKey, memberWindowPerSlot, valuesPerKey } from './cluster.js';
+import { expiringPerKey, liveIdsPerKey, locatedInTwoSteps, memberWindowPerSlot, valuesPerKey } from './cluster.js';
 import { MemberLoader } from './member-loader.js';
 import { decodePacked, decodePackedMember, lastPackedEnd } from './packed-member.js';
 
@@ -228,5 +228,19 @@ export class SingleNodeReader implements TopologyReader {
       (slice) => ctx.conn.run('sakeReadLiveIds', () => ctx.conn.reads.call<string[][]>('sakeReadLiveIds', [now, ...slice])),
       (slice) => liveIdsPerKey(ctx, slice),
     );
+  }
+
+  /** `sakeReadLocated`: the locator entry and the record in one command; after a `WRONGTYPE`, in two (the error names the key). */
+  located(ctx: Ctx, resource: 'channel' | 'role' | 'emoji', id: string): Promise<readonly [string, Buffer | null] | null> {
+    const args = [ctx.keys.locator(resource), ctx.keys.prefix, GUILD_CHILD_HASH[resource], idBytes(id)];
+    return ctx.conn
+      .run('sakeReadLocated', () => ctx.conn.reads.call<[Buffer, Buffer | null] | null>('sakeReadLocatedBuffer', args))
+      .then(
+        (reply) => (reply ? ([idFromBytes(reply[0]), reply[1]] as const) : null),
+        (err: unknown) => {
+          if (err instanceof Error && /\bWRONGTYPE\b/.test(err.message)) return locatedInTwoSteps(ctx, resource, id);
+          throw err;
+        },
+      );
   }
 }

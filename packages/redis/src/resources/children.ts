@@ -47,10 +47,11 @@ export async function readGuildChild<R extends GuildHashResource>(ctx: Ctx, reso
   return bytes ? decodeChild(resource, bytes, key, id, guildId) : null;
 }
 
-/** A channel/role/emoji by id, or null. */
+/** A channel/role/emoji by id, or null (one round trip on a single node: `TopologyReader.located`). */
 export async function readLocated<R extends LocatedResource>(ctx: Ctx, resource: R, id: string): Promise<ChildEntityMap[R] | null> {
-  const guildId = await locate(ctx, resource, id);
-  return guildId === null ? null : readGuildChild(ctx, resource, guildId, id);
+  const found = await ctx.reader.located(ctx, resource, id);
+  if (found === null || found[1] === null) return null;
+  return decodeChild(resource, found[1], ctx.keys.guildChild(found[0], resource), id, found[0]);
 }
 
 /** Every child of `resource` in one guild. */

@@ -30,6 +30,7 @@ export const SCRIPTS = {
   sakeValues: { file: 'values', keys: 0 },
   sakeReadExpiring: { file: 'read-expiring', keys: 0 },
   sakeReadLiveIds: { file: 'read-live-ids', keys: 0 },
+  sakeReadLocated: { file: 'read-located', keys: 1 },
   sakeReadMember: { file: 'read-member', keys: 4 },
   sakeReadUsers: { file: 'read-users', keys: 0 },
   sakeReadMembers: { file: 'read-members', keys: 0 },
@@ -70,6 +71,8 @@ export interface ScriptCommands {
   sakeReadExpiringBuffer(keys: readonly string[]): Promise<Array<Buffer | number | null>>;
   /** read-live-ids.lua (single node only: the indexes span slots): `now`, then the index keys; the live ids per index. */
   sakeReadLiveIds(args: readonly string[]): Promise<string[][]>;
+  /** read-located.lua (single node only: the guild's hash is in another slot): null, or the guild's 8-byte id and the record (or null). */
+  sakeReadLocatedBuffer(locatorKey: string, prefix: string, hashName: string, id: Buffer): Promise<[Buffer, Buffer | null] | null>;
   /** read-member.lua (single node only: the keys span slots). */
   sakeReadMemberBuffer(memberKey: string, tailKey: string, userKey: string, userTailKey: string, field: Buffer): Promise<Buffer | null>;
   /** read-members.lua (single node only). */

@@ -16,7 +16,6 @@ import {
   type Snowflakeish,
 } from '@sake/abc';
 import { applyBatch, applyChecked, checkBatch, checkOldIndexes } from './apply.js';
-import { runUserScripts } from './apply/user-scripts.js';
 import { RedisCacheReads } from './cache-reads.js';
 import type { Client } from './connection.js';
 import type { RedisCacheOptions, RedisTarget } from './options.js';
@@ -300,7 +299,7 @@ export class RedisCache extends RedisCacheReads implements Backend {
   async clearUsers(): Promise<void> {
     const ctx = this.session.ctx();
     await ctx.conn.run('clearUsers', () =>
-      runUserScripts(
+      ctx.writer.userOps(
         ctx,
         Array.from({ length: ctx.userBuckets }, (_, b) => [b, ['UX', '0']] as const),
         Date.now(),

@@ -5,7 +5,6 @@
  * every read and write runs with while the cache is open.
  */
 import { BackendError, ClosedClient } from '@sake/abc';
-import { runUserScripts } from './apply/user-scripts.js';
 import { Connection, createClient, toCacheError, withDeadline } from './connection.js';
 import type { Ctx } from './context.js';
 import { Keys } from './keys.js';
@@ -13,6 +12,8 @@ import { checkLayout, reassertLayout } from './layout.js';
 import { resolveOptions, type RedisCacheOptions, type RedisTarget, type ResolvedOptions } from './options.js';
 import { clusterReader } from './readers/cluster.js';
 import { SingleNodeReader } from './readers/single-node.js';
+import { clusterWriter } from './writers/cluster.js';
+import { singleNodeWriter } from './writers/single-node.js';
 import { GuildRefs } from './resources/guild-refs.js';
 import { RoleDictionaries } from './resources/roles.js';
 
@@ -70,8 +71,9 @@ export class Session {
         userBuckets: layout.userBuckets,
         memberBucketHint: new Map(),
         userTtlMs: o.userTtlMs,
-        // Chosen once: the reads that depend on the topology (readers/).
+        // Chosen once: the reads and writes that depend on the topology (readers/, writers/).
         reader: this.conn.isCluster ? clusterReader : new SingleNodeReader(this.conn, this.keys),
+        writer: this.conn.isCluster ? clusterWriter : singleNodeWriter,
         roles: new RoleDictionaries(this.conn, this.keys),
         guildRefs: new GuildRefs(this.conn, this.keys),
       };
@@ -159,7 +161,7 @@ export class Session {
   sweep(): Promise<number> {
     const ctx = this.ctx();
     return ctx.conn.run('sweep', () =>
-      runUserScripts(
+      ctx.writer.userOps(
         ctx,
         Array.from({ length: ctx.userBuckets }, (_, b) => [b, ['SWEEP', '0']] as const),
         Date.now(),

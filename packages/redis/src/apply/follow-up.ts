@@ -5,10 +5,10 @@
  * channels) add to that.
  */
 import { idBytes, idFromBytes, voiceStateCodec } from '../codec/index.js';
-import type { Ctx } from '../context.js';
+import type { Command, Ctx } from '../context.js';
 import type { Keys } from '../keys.js';
 import type { ChannelRemoval } from './cascade.js';
-import { chunked, type Command } from './commands.js';
+import { chunked } from './commands.js';
 import type { GuildGroup, GuildRecord } from './guild-ops.js';
 import type { UserOps } from './user-ops-queue.js';
 

@@ -1,26 +1,16 @@
 /**
- * A batch's message and invite writes, in wave 1: the value keys (one `sakeValues` call on a single
- * node), their expiring indexes (index-writes.ts: one `sakeIndexOps` call on a single node) and the
- * author lists (user-bucket ops).
+ * A batch's message and invite writes, in wave 1: the value keys and their expiring indexes
+ * (index-writes.ts), both through the topology's writer (writers/), and the author lists
+ * (user-bucket ops).
  * After wave 1, the index fixes for entries that moved ({@link MessageWrites.moves}) and the
  * messages a channel limit evicted ({@link MessageWrites.lookUpEvicted}).
  */
 import type { InviteEntity, MessageEntity } from '@sake/abc';
 import { idBytes, inviteCodec, messageCodec } from '../codec/index.js';
-import type { Ctx } from '../context.js';
-import type { Command } from './commands.js';
-import { IndexWrites, type Eviction } from './index-writes.js';
+import type { Command, Ctx, Eviction, ValueWrite, WriteQueue } from '../context.js';
+import { IndexWrites } from './index-writes.js';
 import type { UserOps } from './user-ops-queue.js';
 import type { Entity } from './validate.js';
-
-type Arg = string | Buffer;
-
-/** A batch's value writes on a single node, in order: the arguments of one `sakeValues` call (see {@link MessageWrites.#valueWrite}). */
-interface ValueGroup {
-  readonly args: Arg[];
-  /** The `S` writes, in order: the call answers their previous values. */
-  readonly sets: Array<Omit<Overwrite, 'previous'>>;
-}
 
 /** A message/invite write whose previous value may sit in other indexes (it moved channel, guild or author). */
 interface Overwrite {
@@ -34,14 +24,12 @@ interface Overwrite {
 export class MessageWrites {
   readonly #ctx: Ctx;
   readonly #now: number;
-  /** The plan's single-key writes of wave 1, in batch order (shared: these writes join them). */
-  readonly #wave1: Command[];
   /** The plan's user-bucket ops (author lists). */
   readonly #users: UserOps;
   /** The batch's index writes (index-writes.ts). */
   readonly #indexes: IndexWrites;
-  /** The open group of value writes of wave 1 (single node; see {@link MessageWrites.#valueWrite}). */
-  #values: ValueGroup | undefined;
+  /** The value-key writes, in batch order (the topology's queue). */
+  readonly #values: WriteQueue<ValueWrite>;
   /** Message/invite writes with their previous value (SET … GET). */
   readonly #overwrites: Overwrite[] = [];
 
@@ -54,8 +42,8 @@ export class MessageWrites {
   constructor(ctx: Ctx, now: number, wave1: Command[], users: UserOps) {
     this.#ctx = ctx;
     this.#now = now;
-    this.#wave1 = wave1;
     this.#users = users;
+    this.#values = ctx.writer.values(ctx, wave1);
     this.#indexes = new IndexWrites(ctx, now, wave1);
   }
 
@@ -67,7 +55,7 @@ export class MessageWrites {
   /** Wave 1 has gone out with its index and value groups: later writes (evictions) start new ones. */
   closeGroups(): void {
     this.#indexes.close();
-    this.#values = undefined;
+    this.#values.close();
   }
 
   /** Set a message, index it, and apply the channel limit; returns when it expires (undefined: never). */
@@ -144,47 +132,13 @@ export class MessageWrites {
   }
 
   /**
-   * Write a value key in wave 1, in batch order: `S` sets it and remembers the previous value (to
+   * Write a value key in wave 1, in batch order: `S` sets it and remembers the value it replaces (to
    * drop the entry from indexes it no longer belongs to), `W` sets it, `D` deletes it; `at` is the
-   * expiry (epoch ms). On a single node a batch's value writes are one `sakeValues` call, placed
-   * where the first of them was (nothing else in a batch touches these keys, so only their order
-   * among themselves matters); on a cluster each is a command of its own.
+   * expiry (epoch ms).
    */
   #valueWrite(op: 'S' | 'W' | 'D', key: string, bytes?: Buffer, at?: number, overwrite?: Omit<Overwrite, 'previous'>): void {
-    if (this.#ctx.conn.isCluster) {
-      this.#wave1.push((ctx) => {
-        const client = ctx.conn.batched;
-        if (op === 'D') return client.unlink(key);
-        if (op === 'W') return at === undefined ? client.set(key, bytes!) : client.set(key, bytes!, 'PXAT', at);
-        const previous = at === undefined ? client.setBuffer(key, bytes!, 'GET') : client.setBuffer(key, bytes!, 'PXAT', at, 'GET');
-        this.#overwrites.push({ ...overwrite!, previous });
-        return previous;
-      });
-      return;
-    }
-    let group = this.#values;
-    if (group === undefined) {
-      const created: ValueGroup = { args: [], sets: [] };
-      group = created;
-      this.#values = created;
-      this.#wave1.push((ctx) => {
-        const reply = ctx.conn.batched.sakeValuesBuffer(created.args);
-        // A failed call fails the wave through `reply`; the overwrites are then never looked at.
-        created.sets.forEach((set, j) =>
-          this.#overwrites.push({
-            ...set,
-            previous: reply.then(
-              (r) => r[j] ?? null,
-              () => null,
-            ),
-          }),
-        );
-        return reply;
-      });
-    }
-    if (op === 'D') group.args.push('D', key);
-    else group.args.push(op, key, bytes!, at === undefined ? '0' : String(at));
-    if (op === 'S') group.sets.push(overwrite!);
+    const replaced = overwrite && ((previous: Promise<Buffer | null>): void => void this.#overwrites.push({ ...overwrite, previous }));
+    this.#values.push({ op, key, bytes, at, replaced });
   }
 
   /** Index fixes for messages/invites that moved to another channel, guild or author. */
@@ -233,8 +187,6 @@ export class MessageWrites {
    */
   lookUpEvicted(evictedFrom: ReadonlyMap<string, string>): Promise<Array<[string, Entity | null] | undefined>> {
     const ctx = this.#ctx;
-    this.#wave1.length = 0;
-    this.#values = undefined;
     // One ZMSCORE per index and one read of all the values (MGET on a single node), not a GET and a
     // ZSCORE per id: a large batch into full channels evicts thousands of its own messages.
     const byIndex = new Map<string, string[]>();

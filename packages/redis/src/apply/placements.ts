@@ -4,9 +4,9 @@
  * from the guilds it left after the guild ops.
  */
 import { idBytes, idFromBytes } from '../codec/index.js';
-import type { Ctx } from '../context.js';
+import type { Command, Ctx } from '../context.js';
 import type { GuildHashResource, Keys } from '../keys.js';
-import { chunked, type Command } from './commands.js';
+import { chunked } from './commands.js';
 
 /** A child kind that has a locator (child id → guild). */
 type Located = 'channel' | 'role' | 'emoji';

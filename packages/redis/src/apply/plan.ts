@@ -5,7 +5,7 @@
  *     invite / me writes, and their indexes;
  *  2. from the guild results: the cross-slot indexes (member and presence
  *     lists of users, channel/role/emoji locators, voice-channel sets, the
- *     guild set) and `sakeUserOps` over the touched user buckets (user-scripts.ts); evicted messages
+ *     guild set) and `sakeUserOps` over the touched user buckets (the topology writer, writers/); evicted messages
  *     are looked up;
  *  3. only when a channel limit evicted messages: their removal.
  * Commands of one wave are issued together (auto-pipelined: one round trip
@@ -21,10 +21,10 @@ import type { PresenceEntity, ResourceName, VoiceStateEntity } from '@sake/abc';
 import { childCodec, guildCodec, idBytes, meCodec, presenceCodec, voiceStateCodec } from '../codec/index.js';
 import { encodeEntry, encodeRecord } from '../codec/record.js';
 import { EntryList } from '../codec/writer.js';
-import type { Ctx } from '../context.js';
+import type { Command, Ctx } from '../context.js';
 import { bucketOf, bucketSeed, GUILD_CHILD_HASH, type GuildHashResource } from '../keys.js';
 import type { ChannelRemoval } from './cascade.js';
-import { chunked, type Command } from './commands.js';
+import { chunked } from './commands.js';
 import { followUp, isKnownUpFront, type FollowUpTarget } from './follow-up.js';
 import { sendGuildOps } from './guild-calls.js';
 import { childRecord, pieces, reportOld, type GuildGroup, type MemberRun, type OldSink } from './guild-ops.js';
@@ -334,6 +334,7 @@ export class Plan {
     await this.#runStrips();
     // Wave 1 has gone out with its index and value groups: later removals (evictions) start new ones.
     this.messages.closeGroups();
+    this.#wave1.length = 0;
 
     // Wave 2: cross-slot indexes from what the guild scripts did (skipped when there is none).
     const wave2: Command[] = [];

@@ -69,7 +69,7 @@ function touchedUser(m: Checked): string | typeof ANY | undefined {
  */
 export function memberCandidates(ctx: Ctx, checked: readonly Checked[], oldAt: ReadonlyMap<number, unknown> | undefined): ReadonlySet<number> {
   const out = new Set<number>();
-  if (oldAt === undefined || ctx.conn.isCluster || mayCascade(checked)) return out;
+  if (oldAt === undefined || !ctx.writer.crossSlot || mayCascade(checked)) return out;
   // A clear or a role removal makes the replay follow members and users (pre-read.ts).
   if (checked.some((m) => m.type === 'clearFor' || m.type === 'removeRole')) return out;
   const touched = new Set<string>();

@@ -1,12 +1,11 @@
 /**
  * A batch's user-bucket ops, queued per bucket until a wave runs them through `sakeUserOps`
- * (scripts/user-ops.lua, see user-scripts.ts). Consecutive ops of one kind (and parameter) in a
+ * (scripts/user-ops.lua, run by the topology writer: writers/). Consecutive ops of one kind (and parameter) in a
  * bucket share one group, sent under one header.
  */
 import { EntryList } from '../codec/writer.js';
 import type { Ctx } from '../context.js';
 import { bucketOf } from '../keys.js';
-import { runUserScripts } from './user-scripts.js';
 
 type Arg = string | Buffer;
 
@@ -107,7 +106,7 @@ export class UserOps {
 
   /** Run `ops` (by default the queued ones) through the user scripts. */
   run(ops: Iterable<[number, UserGroup[]]> = this.#ops): Promise<unknown> {
-    return runUserScripts(
+    return this.#ctx.writer.userOps(
       this.#ctx,
       Array.from(ops, ([bucket, groups]) => [bucket, userOpArgs(groups)] as const),
       Date.now(),

@@ -37,6 +37,16 @@ export interface PreRead {
   readonly replyOld: ReadonlySet<number>;
 }
 
+/** Follow `key` of `resource` in `tracked` (once), and return its entry. */
+function follow(tracked: TrackedEntries, resource: ResourceName, key: AnyKey): Tracked {
+  let t = tracked.get(resource, key);
+  if (!t) tracked.add((t = { resource, key, value: null }));
+  return t;
+}
+
+/** Deletes of these resources need the stored value (where the entry is indexed). */
+const NEEDS_VALUE_ON_DELETE = new Set<ResourceName>(['channel', 'role', 'emoji', 'message', 'invite']);
+
 /**
  * What the batch must pre-read: merge and react targets but the script merges (`inScript`), where
  * deleted entries are indexed, scoped clears, role removals' holders, old values (`oldAt`), and
@@ -49,85 +59,19 @@ export function collectReads(
   memberOld: ReadonlySet<number> = new Set(),
 ): PreRead {
   const tracked = new TrackedEntries();
-  const follow = (resource: ResourceName, key: AnyKey): Tracked => {
-    let t = tracked.get(resource, key);
-    if (!t) tracked.add((t = { resource, key, value: null }));
-    return t;
-  };
-  const needsValueOnDelete = new Set<ResourceName>(['channel', 'role', 'emoji', 'message', 'invite']);
   const scopedClears = checked.filter((m): m is ScopedClear => m.type === 'clearFor' && !isGuildLocalClear(m));
-  /** Resources whose in-batch writes must be followed because a scoped clear or a removeRole may rewrite them. */
   const followWrites = new Set<ResourceName>(scopedClears.map((m) => m.resource));
-  /** Guild → roles that removeRole mutations strip from its members. */
   const roleScans = new Map<string, Set<string>>();
-  /** Batch indexes whose old value a guild op may report (reply-old.ts), decided once every follow is known. */
-  const reported: number[] = [];
-  for (let i = 0; i < checked.length; i++) {
-    const m = checked[i]!;
-    switch (m.type) {
-      case 'merge':
-        if (inScript.has(i)) break;
-        if (m.resource === 'message' || m.resource === 'invite') follow(m.resource, m.key).wantsExpiry = true;
-        else follow(m.resource, m.key);
-        // Always follow a merged member's user: the merge rewrites it, and must write it as the batch has
-        // it by then (a replace or a set of another guild's member may have changed it), not as it was read.
-        // It costs no read of its own: readValues takes it from the member read.
-        if (m.resource === 'member') follow('user', { userId: m.key.userId });
-        break;
-      case 'react':
-        follow('message', m.key).wantsExpiry = true;
-        break;
-      case 'delete':
-        if (needsValueOnDelete.has(m.resource)) follow(m.resource, m.key);
-        break;
-      case 'removeRole': {
-        const roles = roleScans.get(m.guildId);
-        if (roles) roles.add(m.roleId);
-        else roleScans.set(m.guildId, new Set([m.roleId]));
-        break;
-      }
-      default:
-        break;
-    }
-    if (oldAt?.has(i) && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
-      // A member merge reports its old value only when it runs in the script (reply-old.ts).
-      if (memberOld.has(i) ? m.type === 'delete' || inScript.has(i) : reportable(m)) reported.push(i);
-      else {
-        follow(m.resource, m.key);
-        // getMember joins the member with the user entry as it is then: follow the user too.
-        if (m.resource === 'member') follow('user', { userId: m.key.userId });
-      }
-    }
-  }
-  // Channels whose limit a message set of this batch applies: when the batch also reads messages (a
-  // merge, a react, a delete or an old value), their indexes are read too, so the simulation evicts
-  // what the index script will evict and a later mutation of the batch sees the message gone.
-  const limitedChannels = new Set<string>();
-  if (tracked.of('message').length > 0) {
-    for (const m of checked) {
-      if (m.resource !== 'message' || (m.type !== 'set' && m.type !== 'merge') || m.channelLimit === undefined) continue;
-      const channelId = m.type === 'set' ? m.value.channel_id : m.upsert ? m.patch.channel_id : undefined;
-      if (typeof channelId === 'string') limitedChannels.add(channelId);
-    }
-  }
+  const reported = followMutations(checked, tracked, roleScans, { oldAt, inScript, memberOld });
+  // Read before the old values below add their follows: only what the mutations themselves read counts.
+  const limitedChannels = limitedChannelsOf(checked, tracked);
   if (roleScans.size > 0) {
     // Members written earlier in the batch may hold the role, and the rewrite of a holder sets its user.
     followWrites.add('member');
     followWrites.add('user');
   }
-  // Old values the guild script can report in batch order: those of entries nothing else follows.
-  const replyOld = new Set<number>();
   const inOrder = scopedClears.length === 0 && !mayCascade(checked);
-  for (const i of reported) {
-    const m = checked[i]! as Extract<Checked, { type: 'set' | 'delete' | 'merge' }>;
-    const user = m.resource === 'member' ? { userId: m.key.userId } : undefined;
-    const followed = followWrites.has(m.resource) || tracked.get(m.resource, m.key) || (user && (followWrites.has('user') || tracked.get('user', user)));
-    if (inOrder && !followed) replyOld.add(i);
-    else {
-      follow(m.resource, m.key);
-      if (user) follow('user', user);
-    }
-  }
+  const replyOld = scriptReportedOld(checked, reported, tracked, followWrites, inOrder);
   return {
     tracked,
     scopedClears,
@@ -139,6 +83,100 @@ export function collectReads(
     channelMessages: new Map(),
     replyOld,
   };
+}
+
+/**
+ * Follow what each mutation reads (into `tracked`; removeRole's roles into `roleScans`); returns
+ * the batch indexes whose old value a guild op may report (reply-old.ts), decided by
+ * {@link scriptReportedOld} once every follow is known.
+ */
+function followMutations(
+  checked: readonly Checked[],
+  tracked: TrackedEntries,
+  roleScans: Map<string, Set<string>>,
+  o: { oldAt: ReadonlyMap<number, unknown> | undefined; inScript: ReadonlySet<number>; memberOld: ReadonlySet<number> },
+): number[] {
+  const reported: number[] = [];
+  for (let i = 0; i < checked.length; i++) {
+    const m = checked[i]!;
+    switch (m.type) {
+      case 'merge':
+        if (o.inScript.has(i)) break;
+        if (m.resource === 'message' || m.resource === 'invite') follow(tracked, m.resource, m.key).wantsExpiry = true;
+        else follow(tracked, m.resource, m.key);
+        // Always follow a merged member's user: the merge rewrites it, and must write it as the batch has
+        // it by then (a replace or a set of another guild's member may have changed it), not as it was read.
+        // It costs no read of its own: readValues takes it from the member read.
+        if (m.resource === 'member') follow(tracked, 'user', { userId: m.key.userId });
+        break;
+      case 'react':
+        follow(tracked, 'message', m.key).wantsExpiry = true;
+        break;
+      case 'delete':
+        if (NEEDS_VALUE_ON_DELETE.has(m.resource)) follow(tracked, m.resource, m.key);
+        break;
+      case 'removeRole': {
+        const roles = roleScans.get(m.guildId);
+        if (roles) roles.add(m.roleId);
+        else roleScans.set(m.guildId, new Set([m.roleId]));
+        break;
+      }
+      default:
+        break;
+    }
+    if (o.oldAt?.has(i) && (m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react')) {
+      // A member merge reports its old value only when it runs in the script (reply-old.ts).
+      if (o.memberOld.has(i) ? m.type === 'delete' || o.inScript.has(i) : reportable(m)) reported.push(i);
+      else {
+        follow(tracked, m.resource, m.key);
+        // getMember joins the member with the user entry as it is then: follow the user too.
+        if (m.resource === 'member') follow(tracked, 'user', { userId: m.key.userId });
+      }
+    }
+  }
+  return reported;
+}
+
+/**
+ * Channels whose limit a message set of this batch applies, when the batch also reads messages (a
+ * merge, a react, a delete or an old value): their indexes are read too, so the simulation evicts
+ * what the index script will evict and a later mutation of the batch sees the message gone.
+ */
+function limitedChannelsOf(checked: readonly Checked[], tracked: TrackedEntries): Set<string> {
+  const limited = new Set<string>();
+  if (tracked.of('message').length === 0) return limited;
+  for (const m of checked) {
+    if (m.resource !== 'message' || (m.type !== 'set' && m.type !== 'merge') || m.channelLimit === undefined) continue;
+    const channelId = m.type === 'set' ? m.value.channel_id : m.upsert ? m.patch.channel_id : undefined;
+    if (typeof channelId === 'string') limited.add(channelId);
+  }
+  return limited;
+}
+
+/**
+ * Of the `reported` candidates, the old values the guild script can report in batch order (`inOrder`:
+ * no scoped clear or cascade reorders the batch): those of entries nothing else follows. The others
+ * are followed (read before the batch) instead.
+ */
+function scriptReportedOld(
+  checked: readonly Checked[],
+  reported: readonly number[],
+  tracked: TrackedEntries,
+  followWrites: ReadonlySet<ResourceName>,
+  inOrder: boolean,
+): Set<number> {
+  const replyOld = new Set<number>();
+  for (const i of reported) {
+    const m = checked[i]! as Extract<Checked, { type: 'set' | 'delete' | 'merge' }>;
+    const user = m.resource === 'member' ? { userId: m.key.userId } : undefined;
+    const followed = followWrites.has(m.resource) || tracked.get(m.resource, m.key) || (user && (followWrites.has('user') || tracked.get('user', user)));
+    if (inOrder && !followed) replyOld.add(i);
+    else {
+      follow(tracked, m.resource, m.key);
+      if (user) follow(tracked, 'user', user);
+    }
+  }
+  return replyOld;
 }
 
 /** Whether {@link preRead} has anything to read. */

@@ -97,8 +97,8 @@ function childrenOf(plan: LoadPlan, channelId: string, tables?: Tables): void {
 /**
  * The second round's cascade part: the channels a replaceForGuild or clearFor
  * of channels may remove are known once the first round loaded the guild's
- * channels; their children are loaded now (with those the batch itself sets,
- * which a later replace may remove too). Adds to `plan`.
+ * channels; their children are loaded now (with those the batch itself sets or
+ * replaces in, which a later replace or clear may remove too). Adds to `plan`.
  */
 export function planCascade(plan: LoadPlan, batch: readonly CheckedMutation[], tables: Tables): void {
   if (!batch.some((m) => m.resource === 'channel' && (m.type === 'replaceForGuild' || m.type === 'clearFor'))) return;
@@ -106,8 +106,11 @@ export function planCascade(plan: LoadPlan, batch: readonly CheckedMutation[], t
   for (const m of batch) {
     if (m.resource !== 'channel') continue;
     if (m.type === 'set' || m.type === 'merge') need(m.key.channelId);
-    else if (m.type === 'replaceForGuild') for (const key of tables.channel.keysFor('guild', m.guildId)) need(key);
-    else if (m.type === 'clearFor') for (const key of tables.channel.keysFor(m.scope, m.id)) need(key);
+    else if (m.type === 'replaceForGuild') {
+      for (const key of tables.channel.keysFor('guild', m.guildId)) need(key);
+      // The channels it caches: a later replace or clear of the batch may remove them.
+      for (const v of m.values) need(v.key.channelId);
+    } else if (m.type === 'clearFor') for (const key of tables.channel.keysFor(m.scope, m.id)) need(key);
   }
 }
 

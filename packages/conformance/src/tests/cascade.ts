@@ -138,6 +138,28 @@ export function channelCascadeTests<B extends ConformanceBackend>(ctx: GroupCont
     await expectChildren(h, b, w, [w.gone, w.voice], 'after a replaceForGuild of channels listing only one of three');
   });
 
+  test('a channel an earlier replaceForGuild of the batch added, and a later one leaves out, takes its children', async (h) => {
+    const b = await h.open();
+    const w = await seed(h, b);
+    // Children stored before their channel is: the batch's first replace caches it, its second removes it.
+    const fresh = h.id();
+    const freshChildren = w.specs.map((s) => child(h, s, w.guildId, fresh, w.authorId));
+    await apply(b, ...freshChildren.map((c) => setOf(c.s, c.value)));
+    const stay = [fx.channel(w.gone, w.guildId), fx.voiceChannel(w.voice, w.guildId), fx.channel(w.kept, w.guildId)];
+    await apply(
+      b,
+      mutation.replaceForGuild('channel', w.guildId, [...stay, fx.channel(fresh, w.guildId)]),
+      mutation.replaceForGuild('channel', w.guildId, stay),
+    );
+    await expectChildren(
+      h,
+      b,
+      { ...w, children: [...w.children, ...freshChildren] },
+      [fresh],
+      'after [replaceForGuild adding a channel, replaceForGuild without it]',
+    );
+  });
+
   test("clearFor of a guild's channels removes the children of each, and none of another guild", async (h) => {
     const b = await h.open();
     const w = await seed(h, b);

@@ -160,6 +160,28 @@ export function channelCascadeTests<B extends ConformanceBackend>(ctx: GroupCont
     );
   });
 
+  test('a channel limit after the cascade in the same batch counts only what the channel holds by then', async (h) => {
+    if (!h.has('message')) return;
+    const b = await h.open();
+    const w = await seed(h, b);
+    const s = SPECS.message;
+    // `gone` holds two messages; the replace removes them, then one of them is set again with a new one
+    // under a limit of 2: both fit, since the removed ones are gone by then.
+    const again = w.children.find((c) => c.s === s && c.channelId === w.gone)!;
+    const fresh = child(h, s, w.guildId, w.gone, w.authorId);
+    const stay = [fx.voiceChannel(w.voice, w.guildId), fx.channel(w.kept, w.guildId)];
+    await apply(
+      b,
+      mutation.replaceForGuild('channel', w.guildId, stay),
+      setOf(s, again.value, { channelLimit: 2 }),
+      setOf(s, fresh.value, { channelLimit: 2 }),
+    );
+    const what = 'after [replaceForGuild without a channel, set one of its removed messages again and a new one, limit 2]';
+    await expectValue(b, s, again.value, `${what}: set again after the cascade, within the limit`);
+    await expectValue(b, s, fresh.value, `${what}: set after the cascade, within the limit`);
+    if (h.options.refs) await expectIter(b, s, 'channel', w.gone, [again.value, fresh.value], what);
+  });
+
   test("clearFor of a guild's channels removes the children of each, and none of another guild", async (h) => {
     const b = await h.open();
     const w = await seed(h, b);

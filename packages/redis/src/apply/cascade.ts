@@ -13,9 +13,11 @@
  *   ({@link ChannelRemoval}), and {@link cascadeRemovals} removes their
  *   children once the batch is written, sparing those the batch wrote after
  *   the removal. That equals removing them in place unless a later mutation
- *   of the batch reads such a child (a merge, a react, an old value): the
- *   simulation then stops ({@link SplitBatch}) and the batch is applied in two
- *   parts, the first with its cascade.
+ *   of the batch reads such a child (a merge, a react, an old value) or
+ *   writes a message under a channel limit into such a channel (the limit
+ *   would count the children still there): the simulation then stops
+ *   ({@link SplitBatch}) and the batch is applied in two parts, the first with
+ *   its cascade.
  */
 import { CHANNEL_CHILD_RESOURCES, type ResourceName } from '@sake/abc';
 import type { Ctx } from '../context.js';
@@ -64,18 +66,35 @@ export function expandChannelDeletes(checked: Checked[], old: readonly number[] 
 }
 
 /**
- * Whether `m`, at its place in the simulation, reads a child that a pending removal may have
+ * Whether `m`, at its place in the simulation, depends on a child that a pending removal may have
  * removed before it (so the deferred cascade would come too late): a merge, a react or a wanted
- * old value of a message/invite/voice state whose channel, in the removal's guild, is not listed.
- * `current` is the child as the simulation has it; an absent one reads the same either way.
+ * old value of a message/invite/voice state whose channel, in the removal's guild, is not listed;
+ * or a message written under a channel limit into such a channel (the limit counts what the
+ * channel holds, which the cascade would have emptied). `current` is the child as the simulation
+ * has it; an absent one reads the same either way.
  */
 export function mustSeeCascade(pending: readonly PendingRemoval[], m: Checked, current: Entity | null, wantsOld: boolean): boolean {
-  if (pending.length === 0 || current === null || !isChild(m.resource)) return false;
+  if (pending.length === 0 || !isChild(m.resource)) return false;
+  const limited = limitedChannel(m, current);
+  if (limited !== undefined && mayBeRemoved(pending, limited.channelId, limited.guildId)) return true;
+  if (current === null) return false;
   if (m.type !== 'merge' && m.type !== 'react' && !wantsOld) return false;
-  const channelId = current.channel_id;
-  if (typeof channelId !== 'string') return false;
   const guildId = m.resource === 'voiceState' && 'key' in m ? m.key.guildId : current.guild_id;
+  return mayBeRemoved(pending, current.channel_id, guildId);
+}
+
+/** Whether a pending removal may have removed channel `channelId` of guild `guildId` (unknown guild: any removal). */
+function mayBeRemoved(pending: readonly PendingRemoval[], channelId: unknown, guildId: unknown): boolean {
+  if (typeof channelId !== 'string') return false;
   return pending.some((p) => (typeof guildId !== 'string' || guildId === p.guildId) && !p.listed.has(channelId));
+}
+
+/** The channel (and guild) a message set, or an upsert merge, writes into under a channel limit. */
+function limitedChannel(m: Checked, current: Entity | null): { channelId: unknown; guildId: unknown } | undefined {
+  if (m.resource !== 'message' || (m.type !== 'set' && m.type !== 'merge') || m.channelLimit === undefined) return undefined;
+  if (m.type === 'set') return { channelId: m.value.channel_id, guildId: m.value.guild_id };
+  if (!m.upsert) return undefined;
+  return { channelId: m.patch.channel_id ?? current?.channel_id, guildId: m.patch.guild_id ?? current?.guild_id };
 }
 
 /** Old-value indexes split at `at`: those before it, and those from it on (shifted), with their result positions. */

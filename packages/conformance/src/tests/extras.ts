@@ -87,6 +87,54 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       same(got, { ...m, user: { id: u.id } }, 'getMember after deleteUser');
     });
 
+    test('a member merge without a user patch leaves the user entry as it is: a deleted user stays deleted', async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const [u, v] = [fx.user(h.id()), fx.user(h.id())];
+      await put(b, members, fx.member(guildId, u), fx.member(guildId, v));
+      // In one batch with the delete, and in a batch after it.
+      await apply(b, mutation.delete('user', { userId: u.id }), mutation.merge('member', { guildId, userId: u.id }, { nick: 'same batch' }));
+      await call(b, 'deleteUser', v.id);
+      await apply(b, mutation.merge('member', { guildId, userId: v.id }, { nick: 'later batch' }));
+      for (const [user, when] of [
+        [u, 'in the same batch'],
+        [v, 'in a later batch'],
+      ] as const) {
+        await rejects(() => call(b, 'getUser', user.id), EntryNotFound, `getUser after its member was merged ${when} without a user patch`);
+        const got = await readOk(`getMember(${guildId}, ${user.id})`, () => call<MemberEntity>(b, 'getMember', guildId, user.id));
+        same(got.user, { id: user.id }, `getMember(…).user after its user was deleted and the member merged ${when}`);
+      }
+    });
+
+    test('a member upsert without a user patch stores the user as { id }, or leaves a cached one as it is', async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const known = fx.user(h.id());
+      await put(b, users, known);
+      const fresh = h.id();
+      await apply(
+        b,
+        mutation.merge('member', { guildId, userId: fresh }, { nick: 'new' }, true),
+        mutation.merge('member', { guildId, userId: known.id }, { nick: 'known' }, true),
+      );
+      same(await readOk('getUser of a new member upserted without a user', () => call<UserEntity>(b, 'getUser', fresh)), { id: fresh }, 'its user entry');
+      same(
+        await readOk('getUser of a cached user whose member was upserted without one', () => call<UserEntity>(b, 'getUser', known.id)),
+        known,
+        'its user entry',
+      );
+    });
+
+    test('a member replace listing a user twice stores the last and counts the member once', async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const [u, v] = [fx.user(h.id()), fx.user(h.id())];
+      const last = fx.member(guildId, u, { nick: 'last' });
+      await apply(b, mutation.replaceForGuild('member', guildId, [fx.member(guildId, u, { nick: 'first' }), fx.member(guildId, v), last]));
+      await expectValue(b, members, last, 'after a replace listing the member twice');
+      await expectIter(b, members, undefined, undefined, [last, fx.member(guildId, v)], 'after a replace listing a member twice');
+    });
+
     test('a user a cached member refers to does not expire with its ttl', async (h) => {
       const b = await h.open();
       const u = fx.user(h.id());
@@ -200,6 +248,20 @@ export function messageExtras<B extends ConformanceBackend>(ctx: GroupContext<B>
     await apply(b, setOf(messages, older, { channelLimit: 3 }));
     await expectAbsent(b, messages, older, 'an older id set after the channel was full');
     for (const m of newer) await expectValue(b, messages, m, 'the newest 3 ids');
+  });
+
+  test('an expired message does not count toward a channel limit', async (h) => {
+    const b = await h.open();
+    const guildId = h.id();
+    const channelId = h.id();
+    const author = fx.user(h.id());
+    const [live, shortLived, latest] = [h.id(), h.id(), h.id()].map((id) => fx.message(id, channelId, author, guildId));
+    await apply(b, setOf(messages, live!), setOf(messages, shortLived!, { ttlMs: 50 }));
+    // A plain wait, no read: a read may drop the expired entry itself, and the limit must not depend on one.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await apply(b, setOf(messages, latest!, { channelLimit: 2 }));
+    await expectValue(b, messages, live!, 'the older live message, within channelLimit 2 once the expired one is not counted');
+    await expectValue(b, messages, latest!, 'the message set with channelLimit 2');
   });
 
   test('messages without channelLimit are not evicted', async (h) => {

@@ -12,16 +12,22 @@ import { checkMutation, isRecord, type AnyKey, type Checked, type Entity } from 
 
 /** Whether `value` has an own property whose value is undefined (a patch a script can't carry: records have no undefined). */
 function hasUndefined(value: Entity): boolean {
-  for (const k in value) if (Object.hasOwn(value, k) && value[k] === undefined) return true;
+  // Object.keys, not for…in: own keys only without a prototype walk (this runs for every member merge).
+  for (const k of Object.keys(value)) if (value[k] === undefined) return true;
   return false;
 }
 
-/** Whether a member merge's patch can create the member by itself (what the script does when it finds none). */
+/**
+ * Whether a member merge's patch can create the member by itself (what the script does when it finds
+ * none). It must carry the user: a created member sets its user entry (MemoryCache: the stored user
+ * with the patch's merged in, `{ id }` for a new one), which only the patch's user op (`UM`) writes
+ * in Redis. The listener's member patches always carry it.
+ */
 function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'member' }>): boolean {
   const user = m.patch.user;
-  if (!m.upsert || hasUndefined(m.patch) || (user !== undefined && (!isRecord(user) || hasUndefined(user)))) return false;
+  if (!m.upsert || user === undefined || hasUndefined(m.patch) || !isRecord(user) || hasUndefined(user)) return false;
   try {
-    const created = { ...fillKeyFields('member', m.key, m.patch), user: { ...(user ?? {}), id: m.key.userId } };
+    const created = { ...fillKeyFields('member', m.key, m.patch), user: { ...user, id: m.key.userId } };
     checkMutation({ type: 'set', resource: 'member', value: created } as Mutation, -1);
     return true;
   } catch {
@@ -33,7 +39,7 @@ function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'memb
  * The batch indexes of the member merges that run in the scripts. A user's merges stay in Node
  * (`claimed`) when the batch merges the user itself, asks for an old value of the user or of one
  * of its members (but those in `reported`, which the scripts report), clears its memberships, has a merge of it that is not an upsert whose patch
- * alone makes a valid member, or one between two role removals of its guild, or the batch also
+ * alone (with its user) makes a valid member, or one between two role removals of its guild, or the batch also
  * sets or replaces the member in a guild with a role removal; and the users in `alsoClaimed`.
  */
 export function scriptedMemberMerges(

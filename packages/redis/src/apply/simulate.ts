@@ -17,6 +17,13 @@ import { checkMutation, keyString, soleId, type AnyKey, type Checked, type Entit
 
 type Of<T extends Checked['type']> = Extract<Checked, { type: T }>;
 
+/** A member replace's values with each user once, at its last value: MemoryCache stores the last and counts the member once. */
+function lastOfEach<T extends { key: { userId: string } }>(values: readonly T[]): readonly T[] {
+  const last = new Map<string, number>();
+  values.forEach((v, i) => last.set(v.key.userId, i));
+  return last.size === values.length ? values : values.filter((v, i) => last.get(v.key.userId) === i);
+}
+
 /** One batch's simulation over its pre-read entries, planning into `plan`. */
 export class Simulation {
   /** Channel replaces/clears passed so far, whose removed channels the guild scripts will name. */
@@ -220,11 +227,22 @@ export class Simulation {
 
   /**
    * The user a rewritten member carries: the user entry as the batch has it so far when it is
-   * followed (a user set earlier in the batch must not be overwritten by the member's stale copy),
-   * else the member's own.
+   * followed (a user set earlier in the batch must not be overwritten by the member's stale copy,
+   * nor one it deleted come back from it), else the member's own.
    */
   #currentUser(userId: string, member: Entity | null): Entity | undefined {
-    return this.r.tracked.user(userId)?.value ?? (member?.user as Entity | undefined);
+    const followed = this.r.tracked.user(userId);
+    if (followed !== undefined) return followed.value ?? undefined;
+    return member?.user as Entity | undefined;
+  }
+
+  /**
+   * Rewrite a stored member and leave its user entry as it is (a merge without a user patch, a role
+   * removal): as MemoryCache does, which touches the user only to merge a patch's `user` into it.
+   */
+  #rewriteMember(key: AnyKey, value: Entity): void {
+    this.plan.setMember(key.guildId!, key.userId!, value, false);
+    this.#track('member', key, value);
   }
 
   #merge(m: Of<'merge'>, i: number): void {
@@ -251,6 +269,10 @@ export class Simulation {
       return;
     }
     if (m.resource === 'message' && this.#rewriteMessage(m.key, merged, t)) return;
+    if (m.resource === 'member' && m.patch.user === undefined) {
+      this.#rewriteMember(m.key, merged);
+      return;
+    }
     // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it).
     const keepTtlMs = m.resource === 'message' || m.resource === 'invite' ? keptTtl(t?.expireAt, this.plan.now) : undefined;
     this.#setEntity(m.resource, m.key, merged, keepTtlMs);
@@ -302,7 +324,7 @@ export class Simulation {
       const value: Entity = { ...member, roles: (member.roles as unknown[]).filter((r) => r !== m.roleId) };
       const user = this.#currentUser(t.key.userId!, member);
       if (user !== undefined) value.user = user;
-      this.#setEntity('member', t.key, value);
+      this.#rewriteMember(t.key, value);
     }
   }
 
@@ -311,7 +333,7 @@ export class Simulation {
     if (m.resource === 'member') {
       plan.replaceMembers(
         m.guildId,
-        m.values.map((v) => ({ userId: v.key.userId, value: v.value })),
+        lastOfEach(m.values).map((v) => ({ userId: v.key.userId, value: v.value })),
       );
       for (const v of m.values) this.#track('user', { userId: v.key.userId }, v.value.user as Entity);
     } else if (isGuildHashResource(m.resource)) {

@@ -199,10 +199,11 @@ export class MemoryState {
     if (resource === 'message' && channelLimit !== undefined) this.#trimChannel(value.channel_id as string, channelLimit);
   }
 
-  /** Keep only the newest `limit` messages (by id) of a channel. */
+  /** Keep only the newest `limit` live messages (by id) of a channel: an expired one is gone, and does not count. */
   #trimChannel(channelId: string, limit: number): void {
     const store = this.#stores.message;
-    const keys = store.keysFor('channel', channelId);
+    // get() drops an expired entry (from the index too).
+    const keys = store.keysFor('channel', channelId).filter((k) => store.get(k) !== undefined);
     if (keys.length <= limit) return;
     for (const key of smallestSnowflakes(keys, keys.length - limit)) store.delete(key);
   }

@@ -139,10 +139,11 @@ export class Semantics {
     if (resource === 'message' && channelLimit !== undefined) this.#trimChannel(value.channel_id as string, channelLimit);
   }
 
-  /** Keep only the newest `limit` messages (by id) of a channel. */
+  /** Keep only the newest `limit` live messages (by id) of a channel: an expired one is gone, and does not count. */
   #trimChannel(channelId: string, limit: number): void {
     const table = this.#t.message;
-    const keys = table.keysFor('channel', channelId);
+    // liveParent() drops an expired entry first.
+    const keys = table.keysFor('channel', channelId).filter((k) => table.liveParent(k, 'channel') !== undefined);
     if (keys.length <= limit) return;
     for (const key of smallestSnowflakes(keys, keys.length - limit)) table.delete(key);
   }

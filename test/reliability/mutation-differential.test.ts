@@ -19,7 +19,7 @@ import { uniquePrefix } from './support/feed.js';
 import { firstDifferences, snapshots } from './support/snapshot.js';
 
 const SEED = Number(process.env.SAKE_MUT_SEED ?? 0x6d7574);
-const BATCHES = Number(process.env.SAKE_MUT_BATCHES ?? 60);
+const BATCHES = Number(process.env.SAKE_MUT_BATCHES ?? 300);
 const totals = { batches: 0, mutations: 0, oldValues: 0 };
 afterAll(() =>
   console.log(

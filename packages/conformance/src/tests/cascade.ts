@@ -182,6 +182,22 @@ export function channelCascadeTests<B extends ConformanceBackend>(ctx: GroupCont
     if (h.options.refs) await expectIter(b, s, 'channel', w.gone, [again.value, fresh.value], what);
   });
 
+  test("a channel moved to another guild earlier in the batch is not removed by its old guild's replace or clear", async (h) => {
+    const b = await h.open();
+    const w = await seed(h, b);
+    const stay = [fx.voiceChannel(w.voice, w.guildId), fx.channel(w.kept, w.guildId)];
+    const moved = fx.channel(w.gone, w.otherGuildId);
+    await apply(b, setOf(SPECS.channel, moved), mutation.replaceForGuild('channel', w.guildId, stay));
+    const what = "after [set a channel under another guild, replaceForGuild of its old guild's channels without it]";
+    await expectValue(b, SPECS.channel, moved, `${what}: it is in the other guild now`);
+    await expectChildren(h, b, w, [], what);
+    if (h.options.refs) await expectIter(b, SPECS.channel, 'guild', w.otherGuildId, [fx.channel(w.other, w.otherGuildId), moved], what);
+    // The other order: removed (with its children), then set under the other guild again.
+    await apply(b, mutation.clearFor('channel', 'guild', w.otherGuildId), setOf(SPECS.channel, moved));
+    await expectValue(b, SPECS.channel, moved, 'after [clearFor of its guild, set it again]');
+    await expectChildren(h, b, w, [w.gone, w.other], 'after [clearFor of its guild, set it again]');
+  });
+
   test("clearFor of a guild's channels removes the children of each, and none of another guild", async (h) => {
     const b = await h.open();
     const w = await seed(h, b);

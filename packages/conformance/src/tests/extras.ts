@@ -296,6 +296,17 @@ export function guildExtras<B extends ConformanceBackend>(ctx: GroupContext<B>):
       }
     });
   }
+  for (const r of (['role', 'emoji'] as const).filter((x) => ctx.options.resources.has(x))) {
+    ctx.test(`${r === 'emoji' ? 'an' : 'a'} ${r} moved to another guild earlier in the batch is not removed by its old guild's replace`, async (h) => {
+      const b = await h.open();
+      const [guildId, otherId, id] = [h.id(), h.id(), h.id()];
+      const s = SPECS[r];
+      await put(b, s, s.build(h.parents({ guildId, id })));
+      const moved = s.build(h.parents({ guildId: otherId, id }));
+      await apply(b, setOf(s, moved), mutation.replaceForGuild(r, guildId, []));
+      await expectValue(b, s, moved, `after [set it under another guild, replaceForGuild(${r}) of its old guild with none]`);
+    });
+  }
 }
 
 /** Channel tests: threads live in the channel resource and its guild index. */

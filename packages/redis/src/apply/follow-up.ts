@@ -8,6 +8,7 @@ import { idBytes, idFromBytes, voiceStateCodec } from '../codec/index.js';
 import type { Command, Ctx } from '../context.js';
 import type { Keys } from '../keys.js';
 import type { ChannelRemoval } from './cascade.js';
+import type { Placements } from './placements.js';
 import { chunked } from './commands.js';
 import type { GuildGroup, GuildRecord } from './guild-ops.js';
 import type { UserOps } from './user-ops-queue.js';
@@ -27,6 +28,8 @@ export interface FollowUpTarget {
   readonly users: UserOps;
   /** Channels that replace/clear ops given an `at` removed, from their script replies. */
   readonly removedChannels: ChannelRemoval[];
+  /** Where the batch placed channels, roles and emojis (a removal ignores one that had left its guild by then). */
+  readonly placements: Placements;
 }
 
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */
@@ -110,7 +113,11 @@ function readRecords(target: FollowUpTarget, guildId: string, g: GuildGroup, rep
         const state = located.get(rec.resource) ?? located.set(rec.resource, new Map()).get(rec.resource)!;
         if (rec.op === 'set' || rec.op === 'del') state.set(rec.id, rec.op === 'set');
         else {
-          const removed = removedIds(reply);
+          // A child the batch moved to another guild before this op is still in this guild's hash
+          // (unplace comes after the guild ops): it had left, so this op did not remove it.
+          const resource = rec.resource;
+          const seq = 'seq' in rec ? rec.seq : 0;
+          const removed = removedIds(reply).filter((id) => !target.placements.movedAway(resource, id, guildId, seq));
           // Only the replies (not the base pass) name what was removed: the channel cascade's input.
           const at = 'at' in rec ? rec.at : undefined;
           if (rec.resource === 'channel' && at !== undefined && removed.length > 0) target.removedChannels.push({ at, channelIds: removed });

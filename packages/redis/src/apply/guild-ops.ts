@@ -51,8 +51,8 @@ export type GuildRecord =
   | { kind: 'voice'; op: 'replace'; channels: Map<string, string | null> }
   | { kind: 'voice'; op: 'clear' }
   | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'set' | 'del'; id: string }
-  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'replace'; ids: string[]; at?: number }
-  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'clear'; at?: number };
+  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'replace'; ids: string[]; at?: number; seq: number }
+  | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'clear'; at?: number; seq: number };
 
 /** The record of a child set or delete (`old`: a presence's or voice state's sink for the value it replaces). */
 export function childRecord(resource: GuildHashResource, op: 'set' | 'del', id: string, value?: Entity, old?: OldSink): GuildRecord {

@@ -16,16 +16,33 @@ export type PlacementsBefore = Array<[resource: Located, ids: string[], before: 
 
 /** The channels, roles and emojis a batch sets, with the guilds it set them under. */
 export class Placements {
-  /** Channel/role/emoji ids set in this batch, with every guild they were set under, in order. */
-  readonly #placed = new Map<Located, Map<string, string[]>>();
+  /** Channel/role/emoji ids set in this batch, with every guild they were set under and when ({@link seq}), in order. */
+  readonly #placed = new Map<Located, Map<string, Array<[guildId: string, seq: number]>>>();
+  #seq = 0;
+
+  /** How many placements the batch has made so far: a replace or clear notes it, to tell the moves before it. */
+  get seq(): number {
+    return this.#seq;
+  }
 
   /** Note that `id` was set under `guildId` (other resources are ignored). */
   place(resource: GuildHashResource, id: string, guildId: string): void {
     if (resource !== 'channel' && resource !== 'role' && resource !== 'emoji') return;
     const byId = this.#placed.get(resource) ?? this.#placed.set(resource, new Map()).get(resource)!;
     const guilds = byId.get(id);
-    if (guilds) guilds.push(guildId);
-    else byId.set(id, [guildId]);
+    if (guilds) guilds.push([guildId, this.#seq]);
+    else byId.set(id, [[guildId, this.#seq]]);
+    this.#seq++;
+  }
+
+  /** Whether the batch's last placement of `id` before placement `seq` was under a guild other than `guildId` (it had left it). */
+  movedAway(resource: Located, id: string, guildId: string, seq: number): boolean {
+    let last: string | undefined;
+    for (const [g, s] of this.#placed.get(resource)?.get(id) ?? []) {
+      if (s >= seq) break;
+      last = g;
+    }
+    return last !== undefined && last !== guildId;
   }
 
   /** Read where every placed channel/role/emoji was before the batch. */
@@ -45,7 +62,7 @@ export class Placements {
     for (const [resource, ids, before] of placements) {
       const byId = this.#placed.get(resource)!;
       ids.forEach((id, i) => {
-        const guilds = byId.get(id)!;
+        const guilds = byId.get(id)!.map(([guildId]) => guildId);
         const last = guilds[guilds.length - 1]!;
         const prior = before[i];
         const stale = new Set(guilds);

@@ -68,7 +68,7 @@ export class Plan {
     this.#ctx = ctx;
     this.#now = now;
     this.#users = new UserOps(ctx);
-    this.#target = { ctx, users: this.#users, removedChannels: this.removedChannels };
+    this.#target = { ctx, users: this.#users, removedChannels: this.removedChannels, placements: this.#placements };
     this.messages = new MessageWrites(ctx, now, this.#wave1, this.#users);
   }
 
@@ -135,6 +135,7 @@ export class Plan {
 
   /** Replace every child of `resource` in a guild; `at` (the mutation's batch index) reports the channels it removes in {@link removedChannels}. */
   replaceChildren(resource: GuildHashResource, guildId: string, entries: Array<{ id: string; value: Entity }>, at?: number): void {
+    const seq = this.#placements.seq;
     for (const { id } of entries) this.#placements.place(resource, id, guildId);
     const g = this.#guild(guildId);
     g.hasChildren = true;
@@ -147,7 +148,7 @@ export class Plan {
         op: 'replace',
         channels: new Map(entries.map((e) => [e.id, (e.value.channel_id as string | null | undefined) ?? null])),
       });
-    } else g.records.push({ kind: 'located', resource, op: 'replace', ids: entries.map((e) => e.id), at });
+    } else g.records.push({ kind: 'located', resource, op: 'replace', ids: entries.map((e) => e.id), at, seq });
   }
 
   /** Remove every child of `resource` in a guild; `at` as for {@link replaceChildren}. */
@@ -156,7 +157,7 @@ export class Plan {
     g.args.push('C', GUILD_CHILD_HASH[resource]);
     if (resource === 'presence') g.records.push({ kind: 'presence', op: 'clear' });
     else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
-    else g.records.push({ kind: 'located', resource, op: 'clear', at });
+    else g.records.push({ kind: 'located', resource, op: 'clear', at, seq: this.#placements.seq });
   }
 
   // ── members ───────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@
  * (plan.ts) says what each mutation needs loaded.
  */
 import {
+  fillKeyFields,
   applyReactionChange,
   CHANNEL_CHILD_RESOURCES,
   scopeIdOf,
@@ -155,7 +156,7 @@ export class Semantics {
     if (current === undefined) {
       if (!upsert) return;
       // The key fields win over whatever the patch says, so an upsert can't land under another key.
-      const created: Entity = { ...patch, ...keyFieldsOf(resource, key, patch) };
+      const created: Entity = fillKeyFields(resource, key, patch);
       // A member's user is merged into the cached user (the member is new, its user may not be).
       if (resource === 'member') created.user = { ...this.#t.user.get(key.userId!), ...(created.user as object) };
       this.#set(resource, created, ttlMs, channelLimit);
@@ -171,7 +172,8 @@ export class Semantics {
       return;
     }
     // update() keeps the expiry: ttlMs/channelLimit only apply when the merge creates the entry.
-    table.update(k, { ...current, ...patch, ...keyFieldsOf(resource, key, patch) });
+    // The key fields are the key's; a presence patch without `user` keeps the stored one (as MemoryCache).
+    table.update(k, fillKeyFields(resource, key, { ...current, ...patch }));
   }
 
   /** Count a reaction change into a cached message; an absent message stays absent, a present one keeps its expiry. */
@@ -229,22 +231,5 @@ function keyFields(resource: ResourceName, value: Entity): Record<string, string
       return {};
     default:
       return { id: v.id as string };
-  }
-}
-
-/** The entity fields that carry a key's ids. */
-function keyFieldsOf(resource: ResourceName, key: Record<string, string>, patch: Entity): Entity {
-  switch (resource) {
-    case 'member':
-    case 'presence':
-      return { guild_id: key.guildId, user: { ...(patch.user as object | undefined), id: key.userId } };
-    case 'voiceState':
-      return { guild_id: key.guildId, user_id: key.userId };
-    case 'invite':
-      return { code: key.code };
-    case 'me':
-      return {};
-    default:
-      return { id: Object.values(key)[0] };
   }
 }

@@ -185,6 +185,17 @@ export function mergeKeyTests<B extends ConformanceBackend>(ctx: GroupContext<B>
     }
   });
 
+  if (s.resource === 'presence') {
+    test('a merge into an existing presence whose patch has no user keeps its stored user, fields and all', async (h) => {
+      const b = await h.open();
+      const built = s.build(h.parents()) as unknown as Record<string, unknown> & { user: Record<string, unknown> };
+      const value = { ...built, user: { ...built.user, username: 'stored' } } as unknown as Entity;
+      await put(b, s, value);
+      await apply(b, mutation.merge(s.resource, keyOfEntity(s, value), { status: 'online' } as never, false));
+      await expectValue(b, s, { ...value, status: 'online' } as Entity, 'after a merge without a user');
+    });
+  }
+
   test(`a merge of ${s.resource} whose patch contradicts its key is rejected with TypeError before any I/O`, async (h) => {
     const closed = await h.closed();
     const b = await h.open();

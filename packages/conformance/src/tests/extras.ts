@@ -125,6 +125,22 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       );
     });
 
+    test('a member upsert after its user expired creates the user from the patch alone', async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const old = fx.user(h.id(), { global_name: 'Old' });
+      await apply(b, mutation.set('user', old, { ttlMs: 50 }));
+      // A plain wait, no read: a read may drop the expired entry itself.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const userPatch = { id: old.id, username: 'new' };
+      await apply(b, mutation.merge('member', { guildId, userId: old.id }, { nick: 'n', user: userPatch as UserEntity }, true));
+      same(
+        await readOk('getUser after the upsert', () => call<UserEntity>(b, 'getUser', old.id)),
+        userPatch,
+        'the user, created by the upsert after the old one expired',
+      );
+    });
+
     test('a member replace listing a user twice stores the last and counts the member once', async (h) => {
       const b = await h.open();
       const guildId = h.id();

@@ -20,7 +20,8 @@
     u n f×n                  delete users
     UM n (f patch)×n         merge users: `patch` (the patch as a user record) spliced over the
                              stored record (includes/record-merge.lua), written only when that
-                             changes it; an absent user is created from the patch
+                             changes it; an absent user (or one past its orphan
+                             deadline, not swept yet) is created from the patch
     M+ g n fs / M- g n fs    add/remove guild reference g (a 4-byte index into the guild
                              dictionary: resources/guild-refs.ts) in users' member lists; `fs`
                              is ONE argument: n packed 8-byte ids
@@ -45,6 +46,8 @@ local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
 local users, tag, mg, pg, orph, ut
 local touched, order, pinned
+-- Whether the bucket's orphan set exists (nil: not asked yet in this bucket).
+local orphansExist
 
 local bucket
 
@@ -177,6 +180,14 @@ local function flushLists()
   end
 end
 
+-- Whether user f is on the orphan schedule with a deadline that has passed.
+local function orphan_due(f)
+  if orphansExist == nil then orphansExist = redis.call('EXISTS', orph) == 1 end
+  if not orphansExist then return false end
+  local deadline = redis.call('ZSCORE', orph, f)
+  return deadline ~= false and tonumber(deadline) <= now
+end
+
 -- What keeps user f alive: 'pinned' (a member, a presence or a message without expiry),
 -- the last expiry (ms) of its live messages, or 0 when nothing refers to it.
 local function references(f)
@@ -193,6 +204,7 @@ touched = {}
 order = {}
 pinned = {}
 lists, listOrder = {}, {}
+orphansExist = nil
 while i < stop do
   local op = ARGV[i]
   if op == 'U' then
@@ -249,6 +261,8 @@ while i < stop do
     for k = 1, n do
       local f, patch = ARGV[i + 2 * k], ARGV[i + 2 * k + 1]
       local stored = stored_record(users, ut, f)
+      -- A user past its orphan deadline is gone for every read, swept or not: the merge creates it anew.
+      if stored and orphan_due(f) then stored = nil end
       local merged, why = patch, nil
       -- A patch equal to the stored record (the common case) needs no merge.
       if stored and stored ~= patch then merged, why = merge_record(stored, patch, SCHEMA_FIELDS.user) end

@@ -141,6 +141,23 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       );
     });
 
+    test("a user's ttlMs holds through deletes of a member or presence it does not have", async (h) => {
+      const b = await h.open();
+      const guildId = h.id();
+      const u = fx.user(h.id());
+      await apply(b, mutation.set('user', u, { ttlMs: 50 }));
+      const deletes = [mutation.delete('member', { guildId, userId: u.id })];
+      if (ctx.options.resources.has('presence')) deletes.push(mutation.delete('presence', { guildId, userId: u.id }));
+      await apply(b, ...deletes);
+      // A plain wait, no read: a read may drop the expired entry itself.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await rejects(
+        () => call(b, 'getUser', u.id),
+        EntryNotFound,
+        'getUser of a user set with ttlMs 50, then deletes of a member and presence it has not, 300 ms later',
+      );
+    });
+
     test('a member replace listing a user twice stores the last and counts the member once', async (h) => {
       const b = await h.open();
       const guildId = h.id();

@@ -46,6 +46,8 @@ local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
 local users, tag, mg, pg, orph, ut
 local touched, order, pinned
+-- Users this bucket's ops wrote (a set, a merge that created), and users a message index op now names.
+local wrote, authored
 -- Whether the bucket's orphan set exists (nil: not asked yet in this bucket).
 local orphansExist
 
@@ -63,6 +65,7 @@ local function touch(f, ttl, isWrite)
   elseif isWrite then
     touched[f] = ttl
   end
+  if isWrite then wrote[f] = true end
 end
 
 local function hmget(key, fields)
@@ -203,6 +206,7 @@ mg, pg, orph, ut = bucket.mg, bucket.pg, bucket.orph, bucket.ut
 touched = {}
 order = {}
 pinned = {}
+wrote, authored = {}, {}
 lists, listOrder = {}, {}
 orphansExist = nil
 while i < stop do
@@ -269,7 +273,8 @@ while i < stop do
       if not merged then error({ err = 'SAKEDATA ' .. users .. ': ' .. why }) end
       if merged ~= stored then
         store_record(users, ut, f, merged)
-        touch(f, -1, true)
+        -- A merge into a stored user keeps its deadline (a ttlMs); one that creates the user writes it.
+        touch(f, -1, stored == nil)
       end
     end
     i = i + 2 + 2 * n
@@ -308,6 +313,7 @@ while i < stop do
         if top[2] == 'inf' then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, top[2]) end
       end
       touch(ARGV[base], -1, false)
+      authored[ARGV[base]] = true
     end
     i = i + 2 + 3 * n
   elseif op == 'A-' then
@@ -346,6 +352,9 @@ local hasOrphans = redis.call('EXISTS', orph) == 1
 for _, f in ipairs(order) do
   if pinned[f] then
     if hasOrphans then redis.call('ZREM', orph, f) end
+  elseif not wrote[f] and not authored[f] and hasOrphans and redis.call('ZSCORE', orph, f) then
+    -- Neither written nor newly referenced here (a list op on a user it did not pin, a merge):
+    -- the deadline it has, perhaps a ttlMs of its own, stays.
   else
     local ttl = touched[f]
     if ttl < 0 then ttl = defaultTtl end

@@ -53,6 +53,7 @@ function scoreOf(s: string): number {
 function touch(c: Call, f: Buffer, ttl: number, write: boolean): void {
   const hex = f.toString('hex');
   if (!c.touched.has(hex) || write) c.touched.set(hex, ttl);
+  if (write) c.wrote.add(hex);
 }
 
 /** Where a reference starts in a list of references, at an entry boundary, or -1. */
@@ -75,6 +76,9 @@ interface Call {
   readonly touched: Map<string, number>;
   /** Users whose last list edit in this call was an add. */
   readonly pinned: Set<string>;
+  /** Users this call wrote, and users a message index add of this call names (their deadline is computed again). */
+  readonly wrote: Set<string>;
+  readonly authored: Set<string>;
   /** Per list hash: the users this call edited since the call began or the hash was dropped. */
   readonly cached: Map<string, Set<string>>;
   /** The list hashes' users stored when the call began, until an MX/PX drops them. */
@@ -103,6 +107,8 @@ class Reference {
       orph: k.orphans(bucket),
       touched: new Map(),
       pinned: new Set(),
+      wrote: new Set(),
+      authored: new Set(),
       cached: new Map([
         [mg, new Set()],
         [pg, new Set()],
@@ -133,6 +139,7 @@ class Reference {
         const top = Math.max(...Object.values(this.#zset(key)!).map(scoreOf));
         this.expiry.set(key, top === Infinity ? -1 : top);
         touch(c, f, -1, false);
+        c.authored.add(f.toString('hex'));
       }
     } else if (o.op === 'A-') {
       for (const [f, mid] of o.items) {
@@ -197,7 +204,13 @@ class Reference {
     for (const [hex, t] of c.touched) {
       const f = Buffer.from(hex, 'hex');
       const ttl = t < 0 ? c.defaultTtl : t;
-      if (c.pinned.has(hex) || this.#listed(c, f) || this.#h.get(c.users, f) === undefined) {
+      if (c.pinned.has(hex)) {
+        if (hasOrphans) this.#zrem(c.orph, hex);
+        continue;
+      }
+      // Neither written nor newly referenced by this call: the deadline it has stays.
+      if (!c.wrote.has(hex) && !c.authored.has(hex) && hasOrphans && this.#zset(c.orph)?.[hex] !== undefined) continue;
+      if (this.#listed(c, f) || this.#h.get(c.users, f) === undefined) {
         if (hasOrphans) this.#zrem(c.orph, hex);
         continue;
       }

@@ -11,10 +11,8 @@
  * per original op (the continuations' empty replies dropped), so `followUp` reads them unchanged: an
  * `RM` whose first call names as removed a member a later piece sets again is set again by its record.
  */
-import type { Ctx } from '../context.js';
+import type { Arg, Ctx } from '../context.js';
 import { PIECE_BYTES } from './guild-ops.js';
-
-type Arg = string | Buffer;
 
 /**
  * Most members (set, merged, deleted or replaced) one call carries: ~2 ms of Redis time on a 2-core

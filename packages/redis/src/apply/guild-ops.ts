@@ -2,11 +2,10 @@
  * What one guild's `sakeGuildOps` call carries: its arguments, a record of each op (to read the
  * script's replies), and the packed member entries of its member runs and replaces.
  */
+import type { Arg } from '../context.js';
 import type { EntryList } from '../codec/writer.js';
 import type { GuildHashResource } from '../keys.js';
 import type { Entity } from './validate.js';
-
-type Arg = string | Buffer;
 
 /** Largest piece of packed member entries per argument: under Redis' 32 KB "big argument" size. */
 export const PIECE_BYTES = 16 * 1024;

@@ -4,10 +4,8 @@
  * bucket share one group, sent under one header.
  */
 import { EntryList } from '../codec/writer.js';
-import type { Ctx } from '../context.js';
+import type { Arg, Ctx } from '../context.js';
 import { bucketOf } from '../keys.js';
-
-type Arg = string | Buffer;
 
 /** User-bucket op kinds (see scripts/user-ops.lua): runs of the same kind and parameter share one header. */
 export type UserOpKind = 'U' | 'UM' | 'u' | 'M+' | 'M-' | 'P+' | 'P-' | 'A+' | 'A-' | 'UX' | 'MX' | 'PX' | 'SWEEP';

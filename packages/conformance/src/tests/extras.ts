@@ -141,6 +141,25 @@ export function userExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): 
       'getUser 200 ms after re-setting without ttl',
     );
   });
+
+  // MergeMutation.ttlMs: a merge into an existing entry keeps its expiry, in a later batch or in
+  // the batch that set it.
+  for (const sameBatch of [false, true]) {
+    ctx.test(`a merge keeps a user's ttlMs (${sameBatch ? 'in the batch that set it' : 'in a later batch'})`, async (h) => {
+      const b = await h.open();
+      const u = fx.user(h.id());
+      const set = mutation.set('user', u, { ttlMs: 50 });
+      const merge = mutation.merge('user', { userId: u.id }, { global_name: 'renamed' });
+      if (sameBatch) await apply(b, set, merge);
+      else {
+        await apply(b, set);
+        await apply(b, merge);
+      }
+      // A plain wait, no read: a read may drop the expired entry itself.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await rejects(() => call(b, 'getUser', u.id), EntryNotFound, 'getUser 300 ms after a set with ttlMs 50 and a merge');
+    });
+  }
 }
 
 /** The `me` resource: one entry, no key. */

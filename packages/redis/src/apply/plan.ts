@@ -267,9 +267,13 @@ export class Plan {
   }
 
   // ── users and me ──────────────────────────────────────────────────────
-  /** Set a user; `ttlMs` overrides the orphan TTL. */
-  setUser(userId: string, value: Entity, ttlMs: number | undefined): void {
-    encodeEntry('user', value, { id: userId }, undefined, this.#users.list(userId, 'U', ttlMs === undefined ? '' : String(Math.ceil(ttlMs))), userId);
+  /**
+   * Set a user; `ttlMs` overrides the orphan TTL, and null keeps the deadline the user has (a merge
+   * into a stored user keeps its expiry: user-ops `U` with TTL `k`).
+   */
+  setUser(userId: string, value: Entity, ttlMs: number | null | undefined): void {
+    const ttl = ttlMs === undefined ? '' : ttlMs === null ? 'k' : String(Math.ceil(ttlMs));
+    encodeEntry('user', value, { id: userId }, undefined, this.#users.list(userId, 'U', ttl), userId);
   }
 
   /** Delete a user. */

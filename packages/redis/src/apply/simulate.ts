@@ -135,7 +135,7 @@ export class Simulation {
     }
   }
 
-  /** `ttlMs` null: a message/invite that must not expire (a merge of one stored without expiry). */
+  /** `ttlMs` null: a message/invite that must not expire (a merge of one stored without expiry), a user that keeps its deadline. */
   #setEntity(resource: ResourceName, key: AnyKey, value: Entity, ttlMs?: number | null, channelLimit?: number): void {
     const plan = this.plan;
     let expireAt: number | null | undefined;
@@ -151,7 +151,7 @@ export class Simulation {
         break;
       }
       case 'user':
-        plan.setUser(key.userId!, value, ttlMs ?? undefined);
+        plan.setUser(key.userId!, value, ttlMs);
         break;
       case 'me':
         plan.setMe(value);
@@ -273,8 +273,9 @@ export class Simulation {
       this.#rewriteMember(m.key, merged);
       return;
     }
-    // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it).
-    const keepTtlMs = m.resource === 'message' || m.resource === 'invite' ? keptTtl(t?.expireAt, this.plan.now) : undefined;
+    // A merged message/invite keeps the expiry of the entry it rewrites (a plain set would drop it);
+    // a user keeps its orphan deadline, which only Redis knows.
+    const keepTtlMs = m.resource === 'message' || m.resource === 'invite' ? keptTtl(t?.expireAt, this.plan.now) : m.resource === 'user' ? null : undefined;
     this.#setEntity(m.resource, m.key, merged, keepTtlMs);
   }
 

@@ -12,7 +12,8 @@
   ARGV[2]  default orphan TTL (ms, 0 = orphans never expire)
   ARGV[3…] for each key in turn: the number of its arguments, then those arguments, groups each
            `kind [param] n item×n`; users are named by their 8-byte id `f`:
-    U ttl n users            set users (ttl '' = default orphan TTL); `users` is ONE argument
+    U ttl n users            set users (ttl '' = default orphan TTL, 'k' = keep the deadline the
+                             user has: a merge rewritten in Node); `users` is ONE argument
                              packing n entries (codec/writer.ts EntryList): f, stored length L
                              (u32 BE), L bytes: the record, or for a record longer than 64 bytes
                              (codec/split.ts) its marked 64-byte head followed by its tail, kept in
@@ -218,7 +219,10 @@ while i < stop do
     local list = {}
     local tails = {}
     local whole = {}
-    local t = ttl ~= '' and tonumber(ttl) or -1
+    -- 'k': a merge into a stored user, which keeps its expiry (MergeMutation.ttlMs): written, but
+    -- touched as an index op is, so an earlier write's TTL or the deadline the user has stays.
+    local keep = ttl == 'k'
+    local t = (ttl ~= '' and not keep) and tonumber(ttl) or -1
     local fs, heads, rests = {}, {}, {}
     local p = 1
     for k = 1, n do
@@ -251,7 +255,7 @@ while i < stop do
           whole[#whole + 1] = f
         end
       end
-      touch(f, t, true)
+      touch(f, t, not keep)
     end
     local new = many('HSET', users, list)
     if #tails > 0 then many('HSET', ut, tails) end

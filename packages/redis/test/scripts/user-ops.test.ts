@@ -163,7 +163,7 @@ class Reference {
         if (v.length > 64) h.set(c.ut, f, v.subarray(64));
         else whole.push(f);
       }
-      touch(c, f, ttl === '' ? -1 : Number(ttl), true);
+      touch(c, f, ttl === '' || ttl === 'k' ? -1 : Number(ttl), ttl !== 'k');
     });
     // The script drops stale tails only when some user of the op was there before.
     if (added < kept) for (const f of whole) h.del(c.ut, f);
@@ -292,7 +292,7 @@ function randomOp(next: (n: number) => number, base: number): Op {
   const mid = (): string => String(1000 + next(5));
   const kind = next(14);
   if (kind < 3) {
-    const ttl = ['', '', '0', '700', '2500'][next(5)]!;
+    const ttl = ['', '', '0', '700', '2500', 'k'][next(6)]!;
     return {
       op: 'U',
       ttl,

@@ -227,6 +227,18 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
         same(await readOk(`getUser(${u.id}) right after its last member went by ${way.name}`, () => call(b, 'getUser', u.id)), u, `getUser after ${way.name}`);
       }
     });
+
+    test('a user set with ttlMs after a replace dropped its last member expires with that ttl', async (h) => {
+      const b = await h.open();
+      const u = fx.user(h.id());
+      const m = fx.member(h.id(), u);
+      await put(b, members, m);
+      // The replace first: when the user is set, no member refers to it, so its ttlMs holds.
+      await apply(b, mutation.replaceForGuild('member', m.guild_id, []), mutation.set('user', u, { ttlMs: 50 }));
+      // A plain wait, no read: a read may drop the expired entry itself.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await rejects(() => call(b, 'getUser', u.id), EntryNotFound, 'getUser 300 ms after a replace without its member, then a set with ttlMs 50');
+    });
   }
 
   test('deleting a member leaves its user and its other guilds alone', async (h) => {

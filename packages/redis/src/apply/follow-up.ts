@@ -12,6 +12,8 @@ import type { Placements } from './placements.js';
 import { chunked } from './commands.js';
 import type { GuildGroup, GuildRecord } from './guild-ops.js';
 import type { UserOps } from './user-ops-queue.js';
+import type { UserTtls } from './user-ttls.js';
+import type { Entity } from './validate.js';
 
 /** The index state a guild's ops lead to (see {@link followUp}). */
 export interface IndexState {
@@ -20,6 +22,8 @@ export interface IndexState {
   presences: Map<string, boolean>;
   located: Map<'channel' | 'role' | 'emoji', Map<string, boolean>>;
   voiceFinal: Map<string, string | null>;
+  /** Users a member/presence replace or clear removed from a list, with that op's place ({@link UserTtls.mark}). */
+  droppedAt: Map<string, number>;
 }
 
 /** What follow-ups write with: the plan's context, its user-bucket op queue, and its list of removed channels. */
@@ -30,6 +34,10 @@ export interface FollowUpTarget {
   readonly removedChannels: ChannelRemoval[];
   /** Where the batch placed channels, roles and emojis (a removal ignores one that had left its guild by then). */
   readonly placements: Placements;
+  /** The batch's user writes with a `ttlMs`, against its member/presence replaces and clears. */
+  readonly userTtls: UserTtls;
+  /** Write a user (the plan's `setUser`): a user set with a `ttlMs` after the replace that dropped it is written again after its list update. */
+  readonly setUser: (userId: string, value: Entity, ttlMs: number) => void;
 }
 
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */
@@ -75,6 +83,7 @@ function readRecords(target: FollowUpTarget, guildId: string, g: GuildGroup, rep
   const presences = new Map<string, boolean>();
   const located = new Map<'channel' | 'role' | 'emoji', Map<string, boolean>>();
   const voiceFinal = new Map<string, string | null>();
+  const droppedAt = new Map<string, number>();
   let guildPresent: boolean | undefined;
   const removedIds = (reply: Buffer[] | undefined): string[] => (reply ?? []).map((f) => idFromBytes(f));
 
@@ -94,7 +103,12 @@ function readRecords(target: FollowUpTarget, guildId: string, g: GuildGroup, rep
           if (reply !== undefined && reply.length > 0 && (rec.old === undefined || reply[0]!.length > 0)) state.set(rec.userId, true);
         } else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
         else {
-          for (const id of removedIds(reply)) state.set(id, false);
+          // A replace or clear (TypeScript does not narrow the union on `op` alone here).
+          const seq = 'seq' in rec ? rec.seq : 0;
+          for (const id of removedIds(reply)) {
+            state.set(id, false);
+            droppedAt.set(id, seq);
+          }
           if (rec.op === 'replace') for (const id of rec.userIds) state.set(id, true);
         }
         break;
@@ -128,7 +142,7 @@ function readRecords(target: FollowUpTarget, guildId: string, g: GuildGroup, rep
       }
     }
   });
-  return { guildPresent, members, presences, located, voiceFinal };
+  return { guildPresent, members, presences, located, voiceFinal, droppedAt };
 }
 
 /** Write the index changes `state` makes (all of them, or without `base` what differs from it). */
@@ -152,6 +166,11 @@ function writeChanges(
   const ref = (): Buffer => (gid ??= target.ctx.guildRefs.ref(guildId));
   for (const [userId, present] of members) if (base?.members.get(userId) !== present) target.users.list(userId, present ? 'M+' : 'M-', ref()).id(userId);
   for (const [userId, present] of presences) if (base?.presences.get(userId) !== present) target.users.list(userId, present ? 'P+' : 'P-', ref()).id(userId);
+  // After the list updates above, in the same bucket op list: the script gives the user its ttlMs again.
+  for (const [userId, seq] of state.droppedAt) {
+    const write = target.userTtls.after(userId, seq);
+    if (write) target.setUser(userId, write.value, write.ttlMs);
+  }
   // Locators map a channel/role/emoji to its guild's 8-byte id.
   const guildBytes = located.size > 0 ? idBytes(guildId) : undefined;
   for (const [resource, byId] of located) {

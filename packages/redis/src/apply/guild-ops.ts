@@ -43,8 +43,8 @@ export type GuildRecord =
   | { kind: 'presence'; op: 'set' | 'del'; userId: string; old?: OldSink }
   | { kind: 'member'; op: 'merge'; userId: string; written: boolean; old?: OldSink }
   | { kind: 'member'; op: 'setMany'; userIds: string[] }
-  | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[] }
-  | { kind: 'member' | 'presence'; op: 'clear' }
+  | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[]; seq: number }
+  | { kind: 'member' | 'presence'; op: 'clear'; seq: number }
   | { kind: 'voice'; op: 'set'; userId: string; channelId: string | null; old?: OldSink }
   | { kind: 'voice'; op: 'del'; userId: string; old?: OldSink }
   | { kind: 'voice'; op: 'replace'; channels: Map<string, string | null> }

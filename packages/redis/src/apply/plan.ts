@@ -31,10 +31,9 @@ import { childRecord, pieces, reportOld, type GuildGroup, type MemberRun, type O
 import { MessageWrites } from './message-writes.js';
 import { Placements } from './placements.js';
 import { UserOps } from './user-ops-queue.js';
+import { UserTtls } from './user-ttls.js';
+import { runStrips } from './role-strips.js';
 import type { Entity } from './validate.js';
-
-/** Members one `sakeStripRoles` call goes through (~2–2.5 ms of Redis time on a 2-core VM). */
-const STRIP_MEMBERS_PER_CALL = 1024;
 
 /**
  * Member bucket count for a guild of `n` members: at most 128 members per bucket (64–128 once a
@@ -57,6 +56,7 @@ export class Plan {
   /** Single-key writes of wave 1, in batch order (message/invite writes join them). */
   readonly #wave1: Command[] = [];
   readonly #placements = new Placements();
+  readonly #userTtls = new UserTtls();
   /** Channels that replace/clear ops given an `at` removed, from their script replies (filled by {@link execute}). */
   readonly removedChannels: ChannelRemoval[] = [];
   /** What the guild follow-ups write with. */
@@ -68,7 +68,14 @@ export class Plan {
     this.#ctx = ctx;
     this.#now = now;
     this.#users = new UserOps(ctx);
-    this.#target = { ctx, users: this.#users, removedChannels: this.removedChannels, placements: this.#placements };
+    this.#target = {
+      ctx,
+      users: this.#users,
+      removedChannels: this.removedChannels,
+      placements: this.#placements,
+      userTtls: this.#userTtls,
+      setUser: (userId, value, ttlMs) => this.setUser(userId, value, ttlMs),
+    };
     this.messages = new MessageWrites(ctx, now, this.#wave1, this.#users);
   }
 
@@ -141,7 +148,7 @@ export class Plan {
     g.hasChildren = true;
     g.args.push('R', GUILD_CHILD_HASH[resource], String(entries.length));
     for (const { id, value } of entries) g.args.push(idBytes(id), this.#childBytes(resource, guildId, id, value));
-    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'replace', userIds: entries.map((e) => e.id) });
+    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'replace', userIds: entries.map((e) => e.id), seq: this.#userTtls.mark() });
     else if (resource === 'voiceState') {
       g.records.push({
         kind: 'voice',
@@ -155,7 +162,7 @@ export class Plan {
   clearChildren(resource: GuildHashResource, guildId: string, at?: number): void {
     const g = this.#guild(guildId);
     g.args.push('C', GUILD_CHILD_HASH[resource]);
-    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'clear' });
+    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'clear', seq: this.#userTtls.mark() });
     else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
     else g.records.push({ kind: 'located', resource, op: 'clear', at, seq: this.#placements.seq });
   }
@@ -238,7 +245,7 @@ export class Plan {
     }
     const parts = pieces(list);
     g.args.push(String(parts.length), ...parts);
-    g.records.push({ kind: 'member', op: 'replace', userIds: entries.map((e) => e.userId) });
+    g.records.push({ kind: 'member', op: 'replace', userIds: entries.map((e) => e.userId), seq: this.#userTtls.mark() });
     this.#hintSlots.push([g, hintIndex]);
   }
 
@@ -263,7 +270,7 @@ export class Plan {
   clearMembers(guildId: string): void {
     const g = this.#guild(guildId);
     g.args.push('CM');
-    g.records.push({ kind: 'member', op: 'clear' });
+    g.records.push({ kind: 'member', op: 'clear', seq: this.#userTtls.mark() });
   }
 
   // ── users and me ──────────────────────────────────────────────────────
@@ -272,6 +279,7 @@ export class Plan {
    * into a stored user keeps its expiry: user-ops `U` with TTL `k`).
    */
   setUser(userId: string, value: Entity, ttlMs: number | null | undefined): void {
+    this.#userTtls.write(userId, value, ttlMs);
     const ttl = ttlMs === undefined ? '' : ttlMs === null ? 'k' : String(Math.ceil(ttlMs));
     encodeEntry('user', value, { id: userId }, undefined, this.#users.list(userId, 'U', ttl), userId);
   }
@@ -336,7 +344,7 @@ export class Plan {
     });
     // Old values the guild ops reported (an unreadable one is raised once the batch is written).
     const reported = Promise.all(guildEntries.map(([, g], i) => reportOld(g.records, guildReplies[i] ?? [])));
-    await this.#runStrips();
+    await runStrips(ctx, this.#strips, this.#guilds);
     // Wave 1 has gone out with its index and value groups: later removals (evictions) start new ones.
     this.messages.closeGroups();
     this.#wave1.length = 0;
@@ -363,36 +371,6 @@ export class Plan {
     }
     const oldFailure = (await reported).find((failure) => failure !== undefined);
     if (oldFailure !== undefined) throw oldFailure;
-  }
-
-  /**
-   * The role strips, after the guild ops: per guild, calls of ~{@link STRIP_MEMBERS_PER_CALL}
-   * members one after the other (a few ms of Redis time each), skipping the members the batch wrote.
-   */
-  async #runStrips(): Promise<void> {
-    const keys = this.#ctx.keys;
-    for (const [guildId, indexes] of this.#strips) {
-      const records = this.#guilds.get(guildId)?.records ?? [];
-      // After a replace or clear of the guild's members, every member left is one the batch wrote.
-      if (records.some((rec) => rec.kind === 'member' && (rec.op === 'replace' || rec.op === 'clear'))) continue;
-      const written = new Set<string>();
-      for (const rec of records) {
-        if (rec.kind !== 'member') continue;
-        if (rec.op === 'merge') {
-          if (rec.written) written.add(rec.userId);
-        } else if ('userId' in rec) written.add(rec.userId);
-        else if ('userIds' in rec) for (const id of rec.userIds) written.add(id);
-      }
-      const args = [String(indexes.size), ...[...indexes].map(String), ...[...written].map((id) => idBytes(id))];
-      for (let from = 0; from >= 0;) {
-        const at = from;
-        from = await this.#ctx.conn.run(
-          'sakeStripRoles',
-          () => this.#ctx.conn.batched.sakeStripRoles(keys.guildMeta(guildId), [String(at), String(STRIP_MEMBERS_PER_CALL), ...args]),
-          keys.memberBucket(guildId, at),
-        );
-      }
-    }
   }
 }
 

@@ -10,7 +10,7 @@ import { SPECS } from './specs.js';
 import type { IterableResource } from './specs.js';
 import { basicTests } from './tests/basics.js';
 import { lifetimeTests, mergeKeyTests, removalTests } from './tests/contract.js';
-import { channelExtras, guildExtras, meBody, messageExtras, userExtras } from './tests/extras.js';
+import { channelExtras, guildExtras, inviteExtras, meBody, messageExtras, userExtras } from './tests/extras.js';
 import { memberExtras } from './tests/member-extras.js';
 import { idTests } from './tests/ids.js';
 import { lifecycleBody, writerBody } from './tests/lifecycle.js';
@@ -48,8 +48,8 @@ export const presenceTests: TestGroup = family('presence');
 export const voiceStateTests: TestGroup = family('voiceState');
 /** Message tests, including channelLimit, ttl and the for-guild / for-channel / for-author indexes. */
 export const messageTests: TestGroup = family('message', messageExtras);
-/** Invite tests, including ttl and the for-guild / for-channel indexes. */
-export const inviteTests: TestGroup = family('invite');
+/** Invite tests, including ttl (and only ttl: not `max_age`) and the for-guild / for-channel indexes. */
+export const inviteTests: TestGroup = family('invite', inviteExtras);
 /** User tests, including ttl. */
 export const userTests: TestGroup = family('user', userExtras);
 

@@ -238,7 +238,7 @@ export class Keys {
     return `${this.prefix}${KEY_PARTS.messagesByChannel}${channelId}`;
   }
 
-  /** String: one invite record (expires with the invite's max_age). */
+  /** String: one invite record (expires with the invite's TTL). */
   invite(code: string): string {
     return `${this.prefix}inv:${code}`;
   }

@@ -1,4 +1,4 @@
-/** No unbounded growth: orphan users, message limits and TTLs, invite max_age. */
+/** No unbounded growth: orphan users, message limits and TTLs, invite TTLs. */
 import { EntryNotFound, mutation } from '@sake/abc';
 import { Keys, RedisCache } from '@sake/redis';
 import { Redis } from 'ioredis';
@@ -91,15 +91,15 @@ describe('expiry', () => {
     admin.disconnect();
   });
 
-  it('invites expire with their max_age; a max_age of 0 never expires', async () => {
+  it('invites expire with their ttlMs (the listener sets it from max_age); one without never expires', async () => {
     const prefix = uniquePrefix('inv');
     const admin = new Redis(redisUrl());
     const cache = new RedisCache(redisUrl(), { prefix });
     await cache.open();
     const guild = sf();
     await cache.apply([
-      mutation.set('invite', { code: 'short1', guild_id: guild, channel_id: sf(), max_age: 1, uses: 0 } as never),
-      mutation.set('invite', { code: 'forever', guild_id: guild, channel_id: sf(), max_age: 0, uses: 0 } as never),
+      mutation.set('invite', { code: 'short1', guild_id: guild, channel_id: sf(), max_age: 1, uses: 0 } as never, { ttlMs: 1000 }),
+      mutation.set('invite', { code: 'forever', guild_id: guild, channel_id: sf(), max_age: 1, uses: 0 } as never),
     ]);
     const keys = new Keys(prefix);
     expect(await admin.pttl(keys.invite('short1'))).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
  * threads stored as channels, user ttls, me (members: member-extras.ts).
  */
 import { EntryNotFound, InvalidDataFound, mutation } from '@sake/abc';
-import type { MessageEntity, UserEntity } from '@sake/abc';
+import type { InviteEntity, MessageEntity, UserEntity } from '@sake/abc';
 import { check, rejects, same } from '../assert.js';
 import { apply, call, iterate, readOk } from '../calls.js';
 import * as fx from '../fixtures.js';
@@ -160,6 +160,22 @@ export function userExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): 
       await rejects(() => call(b, 'getUser', u.id), EntryNotFound, 'getUser 300 ms after a set with ttlMs 50 and a merge');
     });
   }
+}
+
+/** Invite tests. */
+export function inviteExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
+  ctx.test('an invite set without ttlMs stays past its max_age (only ttlMs drops an entry)', async (h) => {
+    const b = await h.open();
+    const invite = fx.invite(fx.inviteCodeOf(h.id()), h.id(), h.id(), undefined, { max_age: 1 });
+    await apply(b, mutation.set('invite', invite));
+    // Past its max_age of 1 s; a plain wait, no read.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    same(
+      await readOk('getInvite 1.2 s after a set with max_age 1 and no ttlMs', () => call<InviteEntity>(b, 'getInvite', invite.code)),
+      invite,
+      'getInvite 1.2 s after a set with max_age 1 and no ttlMs',
+    );
+  });
 }
 
 /** The `me` resource: one entry, no key. */

@@ -103,15 +103,14 @@ export class MessageWrites {
   }
 
   /**
-   * Set an invite; it expires `ttlMs` (or, when undefined, its `max_age`) from now; null: never.
-   * Returns when it expires (undefined: never).
+   * Set an invite; it expires `ttlMs` from now (undefined or null: never; the listener turns a
+   * `max_age` into a `ttlMs`). Returns when it expires (undefined: never).
    */
   setInvite(value: Entity, ttlMs: number | null | undefined): number | undefined {
     const invite = value as unknown as InviteEntity;
     const code = invite.code;
     const bytes = inviteCodec.encode(invite, code);
-    const lifetime = ttlMs === null ? undefined : (ttlMs ?? (typeof invite.max_age === 'number' && invite.max_age > 0 ? invite.max_age * 1000 : undefined));
-    const expireAt = lifetime === undefined ? undefined : this.#now + Math.ceil(lifetime);
+    const expireAt = ttlMs == null ? undefined : this.#now + Math.ceil(ttlMs);
     const score = expireAt === undefined ? 'inf' : String(expireAt);
     const keys = this.#ctx.keys;
     this.#valueWrite('S', keys.invite(code), bytes, expireAt, { resource: 'invite', id: code, value });

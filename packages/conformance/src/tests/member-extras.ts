@@ -228,6 +228,38 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       }
     });
 
+    test('a ttlMs given while a member refers to the user is not remembered when the member goes later in the batch', async (h) => {
+      const b = await h.open();
+      const [u, v] = [fx.user(h.id()), fx.user(h.id())];
+      const [mu, mv] = [fx.member(h.id(), u), fx.member(h.id(), v)];
+      await put(b, members, mu, mv);
+      // Each set while its member is cached (the ttlMs is ignored), then the member goes: by a delete, by a replace.
+      await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.delete('member', { guildId: mu.guild_id, userId: u.id }));
+      await apply(b, mutation.set('user', v, { ttlMs: 50 }), mutation.replaceForGuild('member', mv.guild_id, []));
+      // A plain wait, no read: a read may drop the expired entry itself.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const [user, way] of [
+        [u, 'delete'],
+        [v, 'replace'],
+      ] as const)
+        same(
+          await readOk(`getUser 300 ms after a set with ttlMs 50 while its member was cached, then a ${way} of the member`, () => call(b, 'getUser', user.id)),
+          user,
+          `getUser (${way})`,
+        );
+    });
+
+    test('a user set with ttlMs after a delete dropped its last member expires with that ttl', async (h) => {
+      const b = await h.open();
+      const u = fx.user(h.id());
+      const m = fx.member(h.id(), u);
+      await put(b, members, m);
+      await apply(b, mutation.delete('member', { guildId: m.guild_id, userId: u.id }), mutation.set('user', u, { ttlMs: 50 }));
+      // A plain wait, no read: a read may drop the expired entry itself.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await rejects(() => call(b, 'getUser', u.id), EntryNotFound, 'getUser 300 ms after a delete of its member, then a set with ttlMs 50');
+    });
+
     test('a user set with ttlMs after a replace dropped its last member expires with that ttl', async (h) => {
       const b = await h.open();
       const u = fx.user(h.id());

@@ -96,7 +96,10 @@ function readRecords(target: FollowUpTarget, guildId: string, g: GuildGroup, rep
       case 'member':
       case 'presence': {
         const state = rec.kind === 'member' ? members : presences;
-        if (rec.op === 'set' || rec.op === 'del') state.set(rec.userId, rec.op === 'set');
+        if (rec.op === 'set' || rec.op === 'del') {
+          state.set(rec.userId, rec.op === 'set');
+          if (rec.op === 'del' && rec.seq !== undefined) droppedAt.set(rec.userId, rec.seq);
+        }
         // A merge changes the user's member list only when it created the member (its reply says).
         else if (rec.op === 'merge') {
           // `{1}`, or for a merge that reports its old value a first element '1' (MMo).
@@ -104,7 +107,7 @@ function readRecords(target: FollowUpTarget, guildId: string, g: GuildGroup, rep
         } else if (rec.op === 'setMany') for (const id of rec.userIds) state.set(id, true);
         else {
           // A replace or clear (TypeScript does not narrow the union on `op` alone here).
-          const seq = 'seq' in rec ? rec.seq : 0;
+          const seq = 'seq' in rec ? (rec.seq ?? 0) : 0;
           for (const id of removedIds(reply)) {
             state.set(id, false);
             droppedAt.set(id, seq);
@@ -164,11 +167,22 @@ function writeChanges(
   // channels alone may not be in the guild dictionary).
   let gid: Buffer | undefined;
   const ref = (): Buffer => (gid ??= target.ctx.guildRefs.ref(guildId));
-  for (const [userId, present] of members) if (base?.members.get(userId) !== present) target.users.list(userId, present ? 'M+' : 'M-', ref()).id(userId);
-  for (const [userId, present] of presences) if (base?.presences.get(userId) !== present) target.users.list(userId, present ? 'P+' : 'P-', ref()).id(userId);
-  // After the list updates above, in the same bucket op list: the script gives the user its ttlMs again.
-  for (const [userId, seq] of state.droppedAt) {
-    const write = target.userTtls.after(userId, seq);
+  const dropped = new Set<string>();
+  for (const [state, before, plus, minus] of [
+    [members, base?.members, 'M+', 'M-'],
+    [presences, base?.presences, 'P+', 'P-'],
+  ] as const) {
+    for (const [userId, present] of state) {
+      if (before?.get(userId) === present) continue;
+      target.users.list(userId, present ? plus : minus, ref()).id(userId);
+      if (!present) dropped.add(userId);
+    }
+  }
+  // A user set with a ttlMs after the op that dropped it from a list is written again after that
+  // list update (the same bucket's op list, in order): the script then gives it its ttlMs.
+  for (const userId of dropped) {
+    const seq = state.droppedAt.get(userId);
+    const write = seq === undefined ? undefined : target.userTtls.after(userId, seq);
     if (write) target.setUser(userId, write.value, write.ttlMs);
   }
   // Locators map a channel/role/emoji to its guild's 8-byte id.

@@ -39,8 +39,8 @@ export type OldSink = (reply: readonly Buffer[]) => void | Promise<void>;
 export type GuildRecord =
   | { kind: 'guild'; present: boolean; old?: OldSink }
   | { kind: 'member'; op: 'set'; userId: string }
-  | { kind: 'member'; op: 'del'; userId: string; old?: OldSink }
-  | { kind: 'presence'; op: 'set' | 'del'; userId: string; old?: OldSink }
+  | { kind: 'member'; op: 'del'; userId: string; old?: OldSink; seq: number }
+  | { kind: 'presence'; op: 'set' | 'del'; userId: string; old?: OldSink; seq?: number }
   | { kind: 'member'; op: 'merge'; userId: string; written: boolean; old?: OldSink }
   | { kind: 'member'; op: 'setMany'; userIds: string[] }
   | { kind: 'member' | 'presence'; op: 'replace'; userIds: string[]; seq: number }
@@ -53,10 +53,13 @@ export type GuildRecord =
   | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'replace'; ids: string[]; at?: number; seq: number }
   | { kind: 'located'; resource: 'channel' | 'role' | 'emoji'; op: 'clear'; at?: number; seq: number };
 
-/** The record of a child set or delete (`old`: a presence's or voice state's sink for the value it replaces). */
-export function childRecord(resource: GuildHashResource, op: 'set' | 'del', id: string, value?: Entity, old?: OldSink): GuildRecord {
+/**
+ * The record of a child set or delete (`old`: a presence's or voice state's sink for the value it
+ * replaces; `seq`: a presence delete's place among the batch's user writes, apply/user-ttls.ts).
+ */
+export function childRecord(resource: GuildHashResource, op: 'set' | 'del', id: string, value?: Entity, old?: OldSink, seq?: number): GuildRecord {
   const reported = old ? { old } : {};
-  if (resource === 'presence') return { kind: 'presence', op, userId: id, ...reported };
+  if (resource === 'presence') return { kind: 'presence', op, userId: id, ...reported, ...(seq === undefined ? {} : { seq }) };
   if (resource === 'voiceState') {
     return op === 'set'
       ? { kind: 'voice', op, userId: id, channelId: (value?.channel_id as string | null | undefined) ?? null, ...reported }

@@ -137,7 +137,7 @@ export class Plan {
   deleteChild(resource: GuildHashResource, guildId: string, id: string, old?: OldSink): void {
     const g = this.#guild(guildId);
     g.args.push(old ? 'Do' : 'D', GUILD_CHILD_HASH[resource], idBytes(id));
-    g.records.push(childRecord(resource, 'del', id, undefined, old));
+    g.records.push(childRecord(resource, 'del', id, undefined, old, resource === 'presence' ? this.#userTtls.mark() : undefined));
   }
 
   /** Replace every child of `resource` in a guild; `at` (the mutation's batch index) reports the channels it removes in {@link removedChannels}. */
@@ -220,7 +220,8 @@ export class Plan {
     const g = this.#guild(guildId);
     g.args.push(old ? 'mo' : 'm', idBytes(userId), String(bucketSeed(userId)));
     if (old) this.#pushUserKeys(g, userId);
-    g.records.push(old ? { kind: 'member', op: 'del', userId, old } : { kind: 'member', op: 'del', userId });
+    const seq = this.#userTtls.mark();
+    g.records.push(old ? { kind: 'member', op: 'del', userId, old, seq } : { kind: 'member', op: 'del', userId, seq });
   }
 
   /** The user hash and its tail hash of `userId`, for an op that reports the member's user (single node: another slot). */

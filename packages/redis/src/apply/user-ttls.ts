@@ -1,9 +1,10 @@
 /**
- * The users a batch sets with a `ttlMs`, in batch order against the member and presence replaces and
- * clears of its guild ops. A replace or clear learns which users it dropped only from its script's
- * reply, so their list updates (user-ops `M-`/`P-`) run after the batch's user writes: a user set
- * with a `ttlMs` after the replace that dropped its last member would get the default retention
- * there. The follow-up writes such a user again after its list update, with its `ttlMs`.
+ * The users a batch sets with a `ttlMs`, in batch order against the member and presence deletes,
+ * replaces and clears of its guild ops. Their list updates (user-ops `M-`/`P-`) are queued after the
+ * batch's user writes (a replace or clear learns whom it dropped only from its script's reply), and
+ * user-ops does not remember a `ttlMs` given while a list refers to the user: a user set with a
+ * `ttlMs` after the op that dropped its last member would get the default retention. The follow-up
+ * writes such a user again after its list update, with its `ttlMs`.
  */
 import type { Entity } from './validate.js';
 
@@ -28,12 +29,12 @@ export class UserTtls {
     else this.#last.set(userId, { seq: this.#seq++, value, ttlMs });
   }
 
-  /** The place in the batch of a member/presence replace or clear: what {@link after} compares with. */
+  /** The place in the batch of a member/presence delete, replace or clear: what {@link after} compares with. */
   mark(): number {
     return this.#seq++;
   }
 
-  /** The user's `ttlMs` write (value and `ttlMs`) when it came after the replace or clear at `seq`. */
+  /** The user's `ttlMs` write (value and `ttlMs`) when it came after the delete, replace or clear at `seq`. */
   after(userId: string, seq: number): { value: Entity; ttlMs: number } | undefined {
     const last = this.#last.get(userId);
     return last !== undefined && last.seq > seq ? last : undefined;

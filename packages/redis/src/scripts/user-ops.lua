@@ -13,7 +13,9 @@
   ARGV[3…] for each key in turn: the number of its arguments, then those arguments, groups each
            `kind [param] n item×n`; users are named by their 8-byte id `f`:
     U ttl n users            set users (ttl '' = default orphan TTL, 'k' = keep the deadline the
-                             user has: a merge rewritten in Node); `users` is ONE argument
+                             user has: a merge rewritten in Node; a ttl given while a member or
+                             presence list refers to the user is not remembered: the default
+                             then); `users` is ONE argument
                              packing n entries (codec/writer.ts EntryList): f, stored length L
                              (u32 BE), L bytes: the record, or for a record longer than 64 bytes
                              (codec/split.ts) its marked 64-byte head followed by its tail, kept in
@@ -184,6 +186,19 @@ local function flushLists()
   end
 end
 
+-- Whether a member or presence list refers to user f now: this call's edits so far included.
+local function listedNow(f)
+  for _, key in ipairs({ mg, pg }) do
+    local e = lists[key] and lists[key][f]
+    if e then
+      if #e.base > 0 or #e.adds > 0 then return true end
+    elseif redis.call('HEXISTS', key, f) == 1 then
+      return true
+    end
+  end
+  return false
+end
+
 -- Whether user f is on the orphan schedule with a deadline that has passed.
 local function orphan_due(f)
   if orphansExist == nil then orphansExist = redis.call('EXISTS', orph) == 1 end
@@ -255,7 +270,8 @@ while i < stop do
           whole[#whole + 1] = f
         end
       end
-      touch(f, t, not keep)
+      -- A ttlMs given while a member or presence refers to the user is not remembered (SetMutation.ttlMs).
+      touch(f, (t >= 0 and listedNow(f)) and -1 or t, not keep)
     end
     local new = many('HSET', users, list)
     if #tails > 0 then many('HSET', ut, tails) end

@@ -163,7 +163,9 @@ class Reference {
         if (v.length > 64) h.set(c.ut, f, v.subarray(64));
         else whole.push(f);
       }
-      touch(c, f, ttl === '' || ttl === 'k' ? -1 : Number(ttl), ttl !== 'k');
+      // A ttl given while a list refers to the user is not remembered.
+      const listed = this.#h.get(c.mg, f) !== undefined || this.#h.get(c.pg, f) !== undefined;
+      touch(c, f, ttl === '' || ttl === 'k' || listed ? -1 : Number(ttl), ttl !== 'k');
     });
     // The script drops stale tails only when some user of the op was there before.
     if (added < kept) for (const f of whole) h.del(c.ut, f);

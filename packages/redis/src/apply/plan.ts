@@ -130,6 +130,7 @@ export class Plan {
     const g = this.#guild(guildId);
     g.hasChildren = true;
     g.args.push(old ? 'So' : 'S', GUILD_CHILD_HASH[resource], idBytes(id), this.#childBytes(resource, guildId, id, value));
+    if (resource === 'presence') this.#userTtls.ref(`p${guildId}`, id, true);
     g.records.push(childRecord(resource, 'set', id, value, old));
   }
 
@@ -137,6 +138,7 @@ export class Plan {
   deleteChild(resource: GuildHashResource, guildId: string, id: string, old?: OldSink): void {
     const g = this.#guild(guildId);
     g.args.push(old ? 'Do' : 'D', GUILD_CHILD_HASH[resource], idBytes(id));
+    if (resource === 'presence') this.#userTtls.ref(`p${guildId}`, id, false);
     g.records.push(childRecord(resource, 'del', id, undefined, old, resource === 'presence' ? this.#userTtls.mark() : undefined));
   }
 
@@ -148,8 +150,13 @@ export class Plan {
     g.hasChildren = true;
     g.args.push('R', GUILD_CHILD_HASH[resource], String(entries.length));
     for (const { id, value } of entries) g.args.push(idBytes(id), this.#childBytes(resource, guildId, id, value));
-    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'replace', userIds: entries.map((e) => e.id), seq: this.#userTtls.mark() });
-    else if (resource === 'voiceState') {
+    if (resource === 'presence') {
+      this.#userTtls.keepOnly(
+        `p${guildId}`,
+        entries.map((e) => e.id),
+      );
+      g.records.push({ kind: 'presence', op: 'replace', userIds: entries.map((e) => e.id), seq: this.#userTtls.mark() });
+    } else if (resource === 'voiceState') {
       g.records.push({
         kind: 'voice',
         op: 'replace',
@@ -162,8 +169,10 @@ export class Plan {
   clearChildren(resource: GuildHashResource, guildId: string, at?: number): void {
     const g = this.#guild(guildId);
     g.args.push('C', GUILD_CHILD_HASH[resource]);
-    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'clear', seq: this.#userTtls.mark() });
-    else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
+    if (resource === 'presence') {
+      this.#userTtls.keepOnly(`p${guildId}`);
+      g.records.push({ kind: 'presence', op: 'clear', seq: this.#userTtls.mark() });
+    } else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
     else g.records.push({ kind: 'located', resource, op: 'clear', at, seq: this.#placements.seq });
   }
 
@@ -186,6 +195,7 @@ export class Plan {
     }
     encodeEntry('member', value, g.implied, 'user', run.list, userId, bucketSeed(userId), this.#ctx.roles.of(guildId));
     run.userIds.push(userId);
+    this.#userTtls.ref(`m${guildId}`, userId, true);
     // A member rewrite that leaves its user as stored (a role change) skips the user's encoding and bucket write.
     if (withUser) this.setUser(userId, value.user as Entity, undefined);
   }
@@ -203,6 +213,7 @@ export class Plan {
     const g = this.#guild(guildId);
     // The roles the batch's removeRoles so far dropped from this guild (stripRoles is called in batch order).
     const strip = [...(this.#strips.get(guildId) ?? [])];
+    this.#userTtls.ref(`m${guildId}`, userId, true);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
     const bytes = encodeRecord('member', patch, g.implied, 'user', this.#ctx.roles.of(guildId));
@@ -221,6 +232,7 @@ export class Plan {
     g.args.push(old ? 'mo' : 'm', idBytes(userId), String(bucketSeed(userId)));
     if (old) this.#pushUserKeys(g, userId);
     const seq = this.#userTtls.mark();
+    this.#userTtls.ref(`m${guildId}`, userId, false);
     g.records.push(old ? { kind: 'member', op: 'del', userId, old, seq } : { kind: 'member', op: 'del', userId, seq });
   }
 
@@ -240,6 +252,10 @@ export class Plan {
     const hintIndex = g.args.length - 1;
     const list = new EntryList(1024);
     const roles = this.#ctx.roles.of(guildId);
+    this.#userTtls.keepOnly(
+      `m${guildId}`,
+      entries.map((e) => e.userId),
+    );
     for (const { userId, value } of entries) {
       encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId), roles);
       this.setUser(userId, value.user as Entity, undefined);
@@ -271,6 +287,7 @@ export class Plan {
   clearMembers(guildId: string): void {
     const g = this.#guild(guildId);
     g.args.push('CM');
+    this.#userTtls.keepOnly(`m${guildId}`);
     g.records.push({ kind: 'member', op: 'clear', seq: this.#userTtls.mark() });
   }
 
@@ -279,7 +296,8 @@ export class Plan {
    * Set a user; `ttlMs` overrides the orphan TTL, and null keeps the deadline the user has (a merge
    * into a stored user keeps its expiry: user-ops `U` with TTL `k`).
    */
-  setUser(userId: string, value: Entity, ttlMs: number | null | undefined): void {
+  setUser(userId: string, value: Entity, given: number | null | undefined): void {
+    const ttlMs = this.#userTtls.ttlFor(userId, given);
     this.#userTtls.write(userId, value, ttlMs);
     const ttl = ttlMs === undefined ? '' : ttlMs === null ? 'k' : String(Math.ceil(ttlMs));
     encodeEntry('user', value, { id: userId }, undefined, this.#users.list(userId, 'U', ttl), userId);

@@ -4,7 +4,9 @@
  * batch's user writes (a replace or clear learns whom it dropped only from its script's reply), and
  * user-ops does not remember a `ttlMs` given while a list refers to the user: a user set with a
  * `ttlMs` after the op that dropped its last member would get the default retention. The follow-up
- * writes such a user again after its list update, with its `ttlMs`.
+ * writes such a user again after its list update, with its `ttlMs`. The other way round, the lists
+ * don't hold yet the members and presences the batch wrote before a user's `ttlMs` write: that
+ * `ttlMs` is dropped here ({@link UserTtls.ttlFor}).
  */
 import type { Entity } from './validate.js';
 
@@ -19,6 +21,35 @@ interface TtlWrite {
 export class UserTtls {
   #seq = 0;
   readonly #last = new Map<string, TtlWrite>();
+  /**
+   * The members and presences the batch has written so far, by list (`m`/`p` and the guild id):
+   * Redis does not list them yet when the batch's user writes run, so user-ops can't see them.
+   */
+  readonly #refs = new Map<string, Set<string>>();
+
+  /** Note that the batch wrote (`present`) or removed a member or presence (`list`: `m`/`p` and its guild id) of a user. */
+  ref(list: string, userId: string, present: boolean): void {
+    const users = this.#refs.get(list);
+    if (!present) users?.delete(userId);
+    else if (users) users.add(userId);
+    else this.#refs.set(list, new Set([userId]));
+  }
+
+  /** A replace or clear of a list (`m`/`p` and a guild id): of the batch's writes, only `kept` stay. */
+  keepOnly(list: string, kept: readonly string[] = []): void {
+    this.#refs.set(list, new Set(kept));
+  }
+
+  /**
+   * The `ttlMs` a user write gets: none (the orphan default) when a member or presence the batch
+   * wrote refers to the user (a `ttlMs` given while the user is referenced is not remembered;
+   * user-ops checks the references already in Redis).
+   */
+  ttlFor(userId: string, ttlMs: number | null | undefined): number | null | undefined {
+    if (typeof ttlMs !== 'number') return ttlMs;
+    for (const users of this.#refs.values()) if (users.has(userId)) return undefined;
+    return ttlMs;
+  }
 
   /** Note a user write: `ttlMs` a number sets one, undefined drops it (a plain set), null keeps it (a merge, with its new value). */
   write(userId: string, value: Entity, ttlMs: number | null | undefined): void {

@@ -111,7 +111,15 @@ export async function collectIds(caches: readonly Backend[], extra: Partial<Snap
         .iterMessages()
         .toArray()
         .then((all) =>
-          all.forEach((m) => (add(ids.messages, m.id), add(ids.channels, m.channel_id), add(ids.users, m.author.id), add(ids.guilds, m.guild_id))),
+          // A message upserted from a patch may have no author (the entity type says it always has one).
+          all.forEach(
+            (m) => (
+              add(ids.messages, m.id),
+              add(ids.channels, m.channel_id),
+              add(ids.users, (m.author as { id?: string } | undefined)?.id),
+              add(ids.guilds, m.guild_id)
+            ),
+          ),
         ),
       cache
         .iterInvites()

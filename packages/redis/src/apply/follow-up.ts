@@ -22,7 +22,7 @@ export interface IndexState {
   presences: Map<string, boolean>;
   located: Map<'channel' | 'role' | 'emoji', Map<string, boolean>>;
   voiceFinal: Map<string, string | null>;
-  /** Users a member/presence replace or clear removed from a list, with that op's place ({@link UserTtls.mark}). */
+  /** Users a member/presence delete, replace or clear removed from a list, with that op's place ({@link UserTtls.mark}). */
   droppedAt: Map<string, number>;
 }
 
@@ -34,9 +34,9 @@ export interface FollowUpTarget {
   readonly removedChannels: ChannelRemoval[];
   /** Where the batch placed channels, roles and emojis (a removal ignores one that had left its guild by then). */
   readonly placements: Placements;
-  /** The batch's user writes with a `ttlMs`, against its member/presence replaces and clears. */
+  /** The batch's user writes with a `ttlMs`, against its member/presence deletes, replaces and clears. */
   readonly userTtls: UserTtls;
-  /** Write a user (the plan's `setUser`): a user set with a `ttlMs` after the replace that dropped it is written again after its list update. */
+  /** Write a user (the plan's `setUser`): a user set with a `ttlMs` after the op that dropped it is written again after its list update. */
   readonly setUser: (userId: string, value: Entity, ttlMs: number) => void;
 }
 
@@ -168,11 +168,11 @@ function writeChanges(
   let gid: Buffer | undefined;
   const ref = (): Buffer => (gid ??= target.ctx.guildRefs.ref(guildId));
   const dropped = new Set<string>();
-  for (const [state, before, plus, minus] of [
+  for (const [lists, before, plus, minus] of [
     [members, base?.members, 'M+', 'M-'],
     [presences, base?.presences, 'P+', 'P-'],
   ] as const) {
-    for (const [userId, present] of state) {
+    for (const [userId, present] of lists) {
       if (before?.get(userId) === present) continue;
       target.users.list(userId, present ? plus : minus, ref()).id(userId);
       if (!present) dropped.add(userId);

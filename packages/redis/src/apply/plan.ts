@@ -130,7 +130,7 @@ export class Plan {
     const g = this.#guild(guildId);
     g.hasChildren = true;
     g.args.push(old ? 'So' : 'S', GUILD_CHILD_HASH[resource], idBytes(id), this.#childBytes(resource, guildId, id, value));
-    if (resource === 'presence') this.#userTtls.ref(`p${guildId}`, id, true);
+    if (resource === 'presence') this.#userTtls.ref('p', guildId, id, true);
     g.records.push(childRecord(resource, 'set', id, value, old));
   }
 
@@ -138,7 +138,7 @@ export class Plan {
   deleteChild(resource: GuildHashResource, guildId: string, id: string, old?: OldSink): void {
     const g = this.#guild(guildId);
     g.args.push(old ? 'Do' : 'D', GUILD_CHILD_HASH[resource], idBytes(id));
-    if (resource === 'presence') this.#userTtls.ref(`p${guildId}`, id, false);
+    if (resource === 'presence') this.#userTtls.ref('p', guildId, id, false);
     g.records.push(childRecord(resource, 'del', id, undefined, old, resource === 'presence' ? this.#userTtls.mark() : undefined));
   }
 
@@ -151,11 +151,9 @@ export class Plan {
     g.args.push('R', GUILD_CHILD_HASH[resource], String(entries.length));
     for (const { id, value } of entries) g.args.push(idBytes(id), this.#childBytes(resource, guildId, id, value));
     if (resource === 'presence') {
-      this.#userTtls.keepOnly(
-        `p${guildId}`,
-        entries.map((e) => e.id),
-      );
-      g.records.push({ kind: 'presence', op: 'replace', userIds: entries.map((e) => e.id), seq: this.#userTtls.mark() });
+      const userIds = entries.map((e) => e.id);
+      this.#userTtls.keepOnly('p', guildId, userIds);
+      g.records.push({ kind: 'presence', op: 'replace', userIds, seq: this.#userTtls.mark() });
     } else if (resource === 'voiceState') {
       g.records.push({
         kind: 'voice',
@@ -170,7 +168,7 @@ export class Plan {
     const g = this.#guild(guildId);
     g.args.push('C', GUILD_CHILD_HASH[resource]);
     if (resource === 'presence') {
-      this.#userTtls.keepOnly(`p${guildId}`);
+      this.#userTtls.keepOnly('p', guildId);
       g.records.push({ kind: 'presence', op: 'clear', seq: this.#userTtls.mark() });
     } else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
     else g.records.push({ kind: 'located', resource, op: 'clear', at, seq: this.#placements.seq });
@@ -195,7 +193,7 @@ export class Plan {
     }
     encodeEntry('member', value, g.implied, 'user', run.list, userId, bucketSeed(userId), this.#ctx.roles.of(guildId));
     run.userIds.push(userId);
-    this.#userTtls.ref(`m${guildId}`, userId, true);
+    this.#userTtls.ref('m', guildId, userId, true);
     // A member rewrite that leaves its user as stored (a role change) skips the user's encoding and bucket write.
     if (withUser) this.setUser(userId, value.user as Entity, undefined);
   }
@@ -213,7 +211,7 @@ export class Plan {
     const g = this.#guild(guildId);
     // The roles the batch's removeRoles so far dropped from this guild (stripRoles is called in batch order).
     const strip = [...(this.#strips.get(guildId) ?? [])];
-    this.#userTtls.ref(`m${guildId}`, userId, true);
+    this.#userTtls.ref('m', guildId, userId, true);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
     const bytes = encodeRecord('member', patch, g.implied, 'user', this.#ctx.roles.of(guildId));
@@ -232,7 +230,7 @@ export class Plan {
     g.args.push(old ? 'mo' : 'm', idBytes(userId), String(bucketSeed(userId)));
     if (old) this.#pushUserKeys(g, userId);
     const seq = this.#userTtls.mark();
-    this.#userTtls.ref(`m${guildId}`, userId, false);
+    this.#userTtls.ref('m', guildId, userId, false);
     g.records.push(old ? { kind: 'member', op: 'del', userId, old, seq } : { kind: 'member', op: 'del', userId, seq });
   }
 
@@ -252,17 +250,15 @@ export class Plan {
     const hintIndex = g.args.length - 1;
     const list = new EntryList(1024);
     const roles = this.#ctx.roles.of(guildId);
-    this.#userTtls.keepOnly(
-      `m${guildId}`,
-      entries.map((e) => e.userId),
-    );
+    const userIds = entries.map((e) => e.userId);
+    this.#userTtls.keepOnly('m', guildId, userIds);
     for (const { userId, value } of entries) {
       encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId), roles);
       this.setUser(userId, value.user as Entity, undefined);
     }
     const parts = pieces(list);
     g.args.push(String(parts.length), ...parts);
-    g.records.push({ kind: 'member', op: 'replace', userIds: entries.map((e) => e.userId), seq: this.#userTtls.mark() });
+    g.records.push({ kind: 'member', op: 'replace', userIds, seq: this.#userTtls.mark() });
     this.#hintSlots.push([g, hintIndex]);
   }
 
@@ -287,7 +283,7 @@ export class Plan {
   clearMembers(guildId: string): void {
     const g = this.#guild(guildId);
     g.args.push('CM');
-    this.#userTtls.keepOnly(`m${guildId}`);
+    this.#userTtls.keepOnly('m', guildId);
     g.records.push({ kind: 'member', op: 'clear', seq: this.#userTtls.mark() });
   }
 

@@ -22,22 +22,22 @@ export class UserTtls {
   #seq = 0;
   readonly #last = new Map<string, TtlWrite>();
   /**
-   * The members and presences the batch has written so far, by list (`m`/`p` and the guild id):
-   * Redis does not list them yet when the batch's user writes run, so user-ops can't see them.
+   * The members and presences the batch has written so far, by guild: Redis does not list them yet
+   * when the batch's user writes run, so user-ops can't see them.
    */
-  readonly #refs = new Map<string, Set<string>>();
+  readonly #refs = { m: new Map<string, Set<string>>(), p: new Map<string, Set<string>>() };
 
-  /** Note that the batch wrote (`present`) or removed a member or presence (`list`: `m`/`p` and its guild id) of a user. */
-  ref(list: string, userId: string, present: boolean): void {
-    const users = this.#refs.get(list);
+  /** Note that the batch wrote (`present`) or removed a member (`m`) or presence (`p`) of a user in a guild. */
+  ref(list: 'm' | 'p', guildId: string, userId: string, present: boolean): void {
+    const users = this.#refs[list].get(guildId);
     if (!present) users?.delete(userId);
     else if (users) users.add(userId);
-    else this.#refs.set(list, new Set([userId]));
+    else this.#refs[list].set(guildId, new Set([userId]));
   }
 
-  /** A replace or clear of a list (`m`/`p` and a guild id): of the batch's writes, only `kept` stay. */
-  keepOnly(list: string, kept: readonly string[] = []): void {
-    this.#refs.set(list, new Set(kept));
+  /** A replace or clear of a guild's members (`m`) or presences (`p`): of the batch's writes, only `kept` stay. */
+  keepOnly(list: 'm' | 'p', guildId: string, kept: readonly string[] = []): void {
+    this.#refs[list].set(guildId, new Set(kept));
   }
 
   /**
@@ -47,7 +47,7 @@ export class UserTtls {
    */
   ttlFor(userId: string, ttlMs: number | null | undefined): number | null | undefined {
     if (typeof ttlMs !== 'number') return ttlMs;
-    for (const users of this.#refs.values()) if (users.has(userId)) return undefined;
+    for (const byGuild of [this.#refs.m, this.#refs.p]) for (const users of byGuild.values()) if (users.has(userId)) return undefined;
     return ttlMs;
   }
 

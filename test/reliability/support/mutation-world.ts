@@ -2,7 +2,8 @@
  * The id pools and the entity builders of test/reliability/support/mutation-generator.ts: what its
  * mutations write, drawn from a seeded random source so a seed gives the same batches.
  */
-import type { GuildChildResource, ResourceName } from '@sake/abc';
+import type { GuildChildResource, ResourceName, UserEntity } from '@sake/abc';
+import { fixtures } from '@sake/conformance';
 import type { SnapshotIds } from './snapshot.js';
 
 /** A seeded source of choices: the same seed gives the same batches. */
@@ -146,23 +147,8 @@ export function memberFields(g: Draw, guild: string, userId: string): Fields {
 /** A whole message, in its own channel ([move] in the generator's doc) and by one of `users` (never a ttlUser: [refs]). */
 export function messageFields(g: Draw, id: string): Fields {
   const channel = g.w.messageChannels.get(id)!;
-  return {
-    id,
-    channel_id: channel.id,
-    guild_id: channel.guild,
-    author: userFields(g, g.r.pick(g.w.users)),
-    content: `c${g.r.int(6)}`,
-    timestamp: '2024-01-02T03:04:05.000000+00:00',
-    edited_timestamp: null,
-    tts: false,
-    mention_everyone: false,
-    mentions: [],
-    mention_roles: [],
-    attachments: [],
-    embeds: [],
-    pinned: false,
-    type: 0,
-  };
+  const author = userFields(g, g.r.pick(g.w.users)) as unknown as UserEntity;
+  return { ...fixtures.message(id, channel.id, author, channel.guild, { content: `c${g.r.int(6)}` }) };
 }
 
 /** A whole role of `guild`. */

@@ -123,6 +123,25 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       );
     });
 
+    test('a member upsert merges into the user the same batch set again after it expired', async (h) => {
+      const b = await h.open();
+      const u = fx.user(h.id(), { global_name: 'Old' });
+      await apply(b, mutation.set('user', u, { ttlMs: 50 }));
+      // A plain wait, no read: a read may drop the expired entry itself.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const m = fx.member(h.id(), u);
+      await apply(
+        b,
+        mutation.set('member', m),
+        mutation.merge('member', { guildId: m.guild_id, userId: u.id }, { nick: 'n', user: { id: u.id, username: 'new' } as UserEntity }, true),
+      );
+      same(
+        await readOk('getUser after the set and the upsert', () => call<UserEntity>(b, 'getUser', u.id)),
+        { ...u, username: 'new' },
+        'the user set again, with the patch merged in',
+      );
+    });
+
     test('a member upsert after its user expired creates the user from the patch alone', async (h) => {
       const b = await h.open();
       const guildId = h.id();

@@ -285,8 +285,9 @@ while i < stop do
     for k = 1, n do
       local f, patch = ARGV[i + 2 * k], ARGV[i + 2 * k + 1]
       local stored = stored_record(users, ut, f)
-      -- A user past its orphan deadline is gone for every read, swept or not: the merge creates it anew.
-      if stored and orphan_due(f) then stored = nil end
+      -- A user past its orphan deadline is gone for every read, swept or not: the merge creates it
+      -- anew; but not one this call wrote (its old deadline stays until the schedule below).
+      if stored and not wrote[f] and orphan_due(f) then stored = nil end
       local merged, why = patch, nil
       -- A patch equal to the stored record (the common case) needs no merge.
       if stored and stored ~= patch then merged, why = merge_record(stored, patch, SCHEMA_FIELDS.user) end

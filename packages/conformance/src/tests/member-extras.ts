@@ -249,20 +249,29 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
 
     test('a ttlMs given while a member refers to the user is not remembered when the member goes later in the batch', async (h) => {
       const b = await h.open();
-      const [u, v, w] = [fx.user(h.id()), fx.user(h.id()), fx.user(h.id())];
-      const [mu, mv, mw] = [fx.member(h.id(), u), fx.member(h.id(), v), fx.member(h.id(), w)];
-      await put(b, members, mu, mv);
+      const [u, v, w, x] = [fx.user(h.id()), fx.user(h.id()), fx.user(h.id()), fx.user(h.id())];
+      const [mu, mv, mw, mx] = [fx.member(h.id(), u), fx.member(h.id(), v), fx.member(h.id(), w), fx.member(h.id(), x)];
+      await put(b, members, mu, mv, mx);
       // Each set while its member is cached (the ttlMs is ignored), then the member goes: by a delete,
       // by a replace, and (w) by a delete of a member the same batch cached.
       await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.delete('member', { guildId: mu.guild_id, userId: u.id }));
       await apply(b, mutation.set('user', v, { ttlMs: 50 }), mutation.replaceForGuild('member', mv.guild_id, []));
       await apply(b, mutation.set('member', mw), mutation.set('user', w, { ttlMs: 50 }), mutation.delete('member', { guildId: mw.guild_id, userId: w.id }));
+      // x: a delete of a member x does not have comes first.
+      const nowhere = { guildId: h.id(), userId: x.id };
+      await apply(
+        b,
+        mutation.delete('member', nowhere),
+        mutation.set('user', x, { ttlMs: 50 }),
+        mutation.delete('member', { guildId: mx.guild_id, userId: x.id }),
+      );
       // A plain wait, no read: a read may drop the expired entry itself.
       await new Promise((resolve) => setTimeout(resolve, 300));
       for (const [user, way] of [
         [u, 'delete'],
         [v, 'replace'],
         [w, 'set and delete in one batch'],
+        [x, 'delete after a delete of a member it did not have'],
       ] as const)
         same(
           await readOk(`getUser 300 ms after a set with ttlMs 50 while its member was cached, then a ${way} of the member`, () => call(b, 'getUser', user.id)),

@@ -13,7 +13,6 @@ import { chunked } from './commands.js';
 import type { GuildGroup, GuildRecord } from './guild-ops.js';
 import type { UserOps } from './user-ops-queue.js';
 import type { UserTtls } from './user-ttls.js';
-import type { Entity } from './validate.js';
 
 /** The index state a guild's ops lead to (see {@link followUp}). */
 export interface IndexState {
@@ -34,10 +33,8 @@ export interface FollowUpTarget {
   readonly removedChannels: ChannelRemoval[];
   /** Where the batch placed channels, roles and emojis (a removal ignores one that had left its guild by then). */
   readonly placements: Placements;
-  /** The batch's user writes with a `ttlMs`, against its member/presence deletes, replaces and clears. */
+  /** The batch's user writes with a `ttlMs`, against its member/presence deletes, replaces and clears (told whom the lists drop). */
   readonly userTtls: UserTtls;
-  /** Write a user (the plan's `setUser`): a user set with a `ttlMs` after the op that dropped it is written again after its list update. */
-  readonly setUser: (userId: string, value: Entity, ttlMs: number) => void;
 }
 
 /** Whether a guild op's index updates are known before its script runs (no removed fields to learn). */
@@ -178,12 +175,11 @@ function writeChanges(
       if (!present) dropped.add(userId);
     }
   }
-  // A user set with a ttlMs after the op that dropped it from a list is written again after that
-  // list update (the same bucket's op list, in order): the script then gives it its ttlMs.
+  // A user set with a ttlMs after every op that dropped it is written again after these list
+  // updates (UserTtls.rewrite, once every guild's are queued).
   for (const userId of dropped) {
     const seq = state.droppedAt.get(userId);
-    const write = seq === undefined ? undefined : target.userTtls.after(userId, seq);
-    if (write) target.setUser(userId, write.value, write.ttlMs);
+    if (seq !== undefined) target.userTtls.dropped(userId, seq);
   }
   // Locators map a channel/role/emoji to its guild's 8-byte id.
   const guildBytes = located.size > 0 ? idBytes(guildId) : undefined;

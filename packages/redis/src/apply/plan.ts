@@ -74,7 +74,6 @@ export class Plan {
       removedChannels: this.removedChannels,
       placements: this.#placements,
       userTtls: this.#userTtls,
-      setUser: (userId, value, ttlMs) => this.setUser(userId, value, ttlMs),
     };
     this.messages = new MessageWrites(ctx, now, this.#wave1, this.#users);
   }
@@ -344,6 +343,9 @@ export class Plan {
     const early = guildEntries.every(([, g]) => g.records.every(isKnownUpFront));
     const earlyWork: Command[] = [];
     const bases = guildEntries.map(([guildId, g]) => followUp(this.#target, guildId, g, [], earlyWork));
+    // Users set with a ttlMs after the ops that dropped them, once every drop is known (wave 2 otherwise).
+    const rewrite = (): void => this.#userTtls.rewrite((userId, value, ttlMs) => this.setUser(userId, value, ttlMs));
+    if (early) rewrite();
     const earlyUserOps = this.#users.take();
     const [guildReplies, , , placements] = await ctx.conn.run('apply', () => {
       // Read the locators before anything of this batch can change them.
@@ -366,7 +368,10 @@ export class Plan {
 
     // Wave 2: cross-slot indexes from what the guild scripts did (skipped when there is none).
     const wave2: Command[] = [];
-    if (!early) guildEntries.forEach(([guildId, g], i) => followUp(this.#target, guildId, g, guildReplies[i] ?? [], wave2, bases[i]));
+    if (!early) {
+      guildEntries.forEach(([guildId, g], i) => followUp(this.#target, guildId, g, guildReplies[i] ?? [], wave2, bases[i]));
+      rewrite();
+    }
     this.#placements.unplace(keys, placements, wave2);
     await this.messages.moves(wave2);
     const evictedFrom = new Map<string, string>();

@@ -3,8 +3,9 @@
  * replaces and clears of its guild ops. Their list updates (user-ops `M-`/`P-`) are queued after the
  * batch's user writes (a replace or clear learns whom it dropped only from its script's reply), and
  * user-ops does not remember a `ttlMs` given while a list refers to the user: a user set with a
- * `ttlMs` after the op that dropped its last member would get the default retention. The follow-up
- * writes such a user again after its list update, with its `ttlMs`. The other way round, the lists
+ * `ttlMs` after the op that dropped its last member would get the default retention. Such a user is
+ * written again after the list updates, with its `ttlMs`, when that write came after every op of the
+ * batch that dropped it ({@link UserTtls.rewrite}). The other way round, the lists
  * don't hold yet the members and presences the batch wrote before a user's `ttlMs` write: that
  * `ttlMs` is dropped here ({@link UserTtls.ttlFor}).
  */
@@ -65,9 +66,25 @@ export class UserTtls {
     return this.#seq++;
   }
 
-  /** The user's `ttlMs` write (value and `ttlMs`) when it came after the delete, replace or clear at `seq`. */
-  after(userId: string, seq: number): { value: Entity; ttlMs: number } | undefined {
-    const last = this.#last.get(userId);
-    return last !== undefined && last.seq > seq ? last : undefined;
+  /** The users the follow-ups dropped from a list, with the place of the last op that dropped each. */
+  readonly #dropped = new Map<string, number>();
+
+  /** Note that the op at `seq` dropped the user from a list (its `M-`/`P-` is queued). */
+  dropped(userId: string, seq: number): void {
+    const before = this.#dropped.get(userId);
+    if (before === undefined || seq > before) this.#dropped.set(userId, seq);
+  }
+
+  /**
+   * Write again, with `write` (the plan's `setUser`, after the queued list updates), each dropped
+   * user whose `ttlMs` write came after every op that dropped it: then no list referred to it when
+   * it was given. One that some later op dropped was referred to then, and keeps no `ttlMs`.
+   */
+  rewrite(write: (userId: string, value: Entity, ttlMs: number) => void): void {
+    for (const [userId, seq] of this.#dropped) {
+      const last = this.#last.get(userId);
+      if (last !== undefined && last.seq > seq) write(userId, last.value, last.ttlMs);
+    }
+    this.#dropped.clear();
   }
 }

@@ -21,7 +21,7 @@ export interface IndexState {
   presences: Map<string, boolean>;
   located: Map<'channel' | 'role' | 'emoji', Map<string, boolean>>;
   voiceFinal: Map<string, string | null>;
-  /** Users a member/presence delete, replace or clear removed from a list, with that op's place ({@link UserTtls.mark}). */
+  /** Users a member/presence delete, replace or clear removed from a list, with that op's place ({@link UserTtls.removed}, {@link UserTtls.replaced}). */
   droppedAt: Map<string, number>;
 }
 

@@ -129,7 +129,7 @@ export class Plan {
     const g = this.#guild(guildId);
     g.hasChildren = true;
     g.args.push(old ? 'So' : 'S', GUILD_CHILD_HASH[resource], idBytes(id), this.#childBytes(resource, guildId, id, value));
-    if (resource === 'presence') this.#userTtls.ref('p', guildId, id, true);
+    if (resource === 'presence') this.#userTtls.added('p', guildId, id);
     g.records.push(childRecord(resource, 'set', id, value, old));
   }
 
@@ -137,8 +137,7 @@ export class Plan {
   deleteChild(resource: GuildHashResource, guildId: string, id: string, old?: OldSink): void {
     const g = this.#guild(guildId);
     g.args.push(old ? 'Do' : 'D', GUILD_CHILD_HASH[resource], idBytes(id));
-    if (resource === 'presence') this.#userTtls.ref('p', guildId, id, false);
-    g.records.push(childRecord(resource, 'del', id, undefined, old, resource === 'presence' ? this.#userTtls.mark() : undefined));
+    g.records.push(childRecord(resource, 'del', id, undefined, old, resource === 'presence' ? this.#userTtls.removed('p', guildId, id) : undefined));
   }
 
   /** Replace every child of `resource` in a guild; `at` (the mutation's batch index) reports the channels it removes in {@link removedChannels}. */
@@ -151,8 +150,7 @@ export class Plan {
     for (const { id, value } of entries) g.args.push(idBytes(id), this.#childBytes(resource, guildId, id, value));
     if (resource === 'presence') {
       const userIds = entries.map((e) => e.id);
-      this.#userTtls.keepOnly('p', guildId, userIds);
-      g.records.push({ kind: 'presence', op: 'replace', userIds, seq: this.#userTtls.mark() });
+      g.records.push({ kind: 'presence', op: 'replace', userIds, seq: this.#userTtls.replaced('p', guildId, userIds) });
     } else if (resource === 'voiceState') {
       g.records.push({
         kind: 'voice',
@@ -166,10 +164,8 @@ export class Plan {
   clearChildren(resource: GuildHashResource, guildId: string, at?: number): void {
     const g = this.#guild(guildId);
     g.args.push('C', GUILD_CHILD_HASH[resource]);
-    if (resource === 'presence') {
-      this.#userTtls.keepOnly('p', guildId);
-      g.records.push({ kind: 'presence', op: 'clear', seq: this.#userTtls.mark() });
-    } else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
+    if (resource === 'presence') g.records.push({ kind: 'presence', op: 'clear', seq: this.#userTtls.replaced('p', guildId) });
+    else if (resource === 'voiceState') g.records.push({ kind: 'voice', op: 'clear' });
     else g.records.push({ kind: 'located', resource, op: 'clear', at, seq: this.#placements.seq });
   }
 
@@ -192,7 +188,7 @@ export class Plan {
     }
     encodeEntry('member', value, g.implied, 'user', run.list, userId, bucketSeed(userId), this.#ctx.roles.of(guildId));
     run.userIds.push(userId);
-    this.#userTtls.ref('m', guildId, userId, true);
+    this.#userTtls.added('m', guildId, userId);
     // A member rewrite that leaves its user as stored (a role change) skips the user's encoding and bucket write.
     if (withUser) this.setUser(userId, value.user as Entity, undefined);
   }
@@ -210,7 +206,7 @@ export class Plan {
     const g = this.#guild(guildId);
     // The roles the batch's removeRoles so far dropped from this guild (stripRoles is called in batch order).
     const strip = [...(this.#strips.get(guildId) ?? [])];
-    this.#userTtls.ref('m', guildId, userId, true);
+    this.#userTtls.added('m', guildId, userId);
     g.hasChildren = true;
     g.memberHint = Math.max(g.memberHint, 1);
     const bytes = encodeRecord('member', patch, g.implied, 'user', this.#ctx.roles.of(guildId));
@@ -228,8 +224,7 @@ export class Plan {
     const g = this.#guild(guildId);
     g.args.push(old ? 'mo' : 'm', idBytes(userId), String(bucketSeed(userId)));
     if (old) this.#pushUserKeys(g, userId);
-    const seq = this.#userTtls.mark();
-    this.#userTtls.ref('m', guildId, userId, false);
+    const seq = this.#userTtls.removed('m', guildId, userId);
     g.records.push(old ? { kind: 'member', op: 'del', userId, old, seq } : { kind: 'member', op: 'del', userId, seq });
   }
 
@@ -250,14 +245,14 @@ export class Plan {
     const list = new EntryList(1024);
     const roles = this.#ctx.roles.of(guildId);
     const userIds = entries.map((e) => e.userId);
-    this.#userTtls.keepOnly('m', guildId, userIds);
+    const seq = this.#userTtls.replaced('m', guildId, userIds);
     for (const { userId, value } of entries) {
       encodeEntry('member', value, g.implied, 'user', list, userId, bucketSeed(userId), roles);
       this.setUser(userId, value.user as Entity, undefined);
     }
     const parts = pieces(list);
     g.args.push(String(parts.length), ...parts);
-    g.records.push({ kind: 'member', op: 'replace', userIds, seq: this.#userTtls.mark() });
+    g.records.push({ kind: 'member', op: 'replace', userIds, seq });
     this.#hintSlots.push([g, hintIndex]);
   }
 
@@ -282,8 +277,7 @@ export class Plan {
   clearMembers(guildId: string): void {
     const g = this.#guild(guildId);
     g.args.push('CM');
-    this.#userTtls.keepOnly('m', guildId);
-    g.records.push({ kind: 'member', op: 'clear', seq: this.#userTtls.mark() });
+    g.records.push({ kind: 'member', op: 'clear', seq: this.#userTtls.replaced('m', guildId) });
   }
 
   // ── users and me ──────────────────────────────────────────────────────
@@ -292,8 +286,7 @@ export class Plan {
    * into a stored user keeps its expiry: user-ops `U` with TTL `k`).
    */
   setUser(userId: string, value: Entity, given: number | null | undefined): void {
-    const ttlMs = this.#userTtls.ttlFor(userId, given);
-    this.#userTtls.write(userId, value, ttlMs);
+    const ttlMs = this.#userTtls.write(userId, value, given);
     const ttl = ttlMs === undefined ? '' : ttlMs === null ? 'k' : String(Math.ceil(ttlMs));
     encodeEntry('user', value, { id: userId }, undefined, this.#users.list(userId, 'U', ttl), userId);
   }

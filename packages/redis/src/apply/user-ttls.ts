@@ -7,7 +7,7 @@
  * written again after the list updates, with its `ttlMs`, when that write came after every op of the
  * batch that dropped it ({@link UserTtls.rewrite}). The other way round, the lists
  * don't hold yet the members and presences the batch wrote before a user's `ttlMs` write: that
- * `ttlMs` is dropped here ({@link UserTtls.ttlFor}).
+ * `ttlMs` is dropped here ({@link UserTtls.write}).
  */
 import type { Entity } from './validate.js';
 
@@ -28,42 +28,45 @@ export class UserTtls {
    */
   readonly #refs = { m: new Map<string, Set<string>>(), p: new Map<string, Set<string>>() };
 
-  /** Note that the batch wrote (`present`) or removed a member (`m`) or presence (`p`) of a user in a guild. */
-  ref(list: 'm' | 'p', guildId: string, userId: string, present: boolean): void {
+  /** Note that the batch wrote a member (`m`) or presence (`p`) of a user in a guild. */
+  added(list: 'm' | 'p', guildId: string, userId: string): void {
     const users = this.#refs[list].get(guildId);
-    if (!present) users?.delete(userId);
-    else if (users) users.add(userId);
+    if (users) users.add(userId);
     else this.#refs[list].set(guildId, new Set([userId]));
   }
 
-  /** A replace or clear of a guild's members (`m`) or presences (`p`): of the batch's writes, only `kept` stay. */
-  keepOnly(list: 'm' | 'p', guildId: string, kept: readonly string[] = []): void {
+  /** Note a delete of a member (`m`) or presence (`p`) of a user in a guild; returns its place in the batch. */
+  removed(list: 'm' | 'p', guildId: string, userId: string): number {
+    this.#refs[list].get(guildId)?.delete(userId);
+    return this.#seq++;
+  }
+
+  /** Note a replace (of the batch's writes only `kept` stay) or clear of a guild's members or presences; returns its place in the batch. */
+  replaced(list: 'm' | 'p', guildId: string, kept: readonly string[] = []): number {
     this.#refs[list].set(guildId, new Set(kept));
+    return this.#seq++;
   }
 
   /**
-   * The `ttlMs` a user write gets: none (the orphan default) when a member or presence the batch
-   * wrote refers to the user (a `ttlMs` given while the user is referenced is not remembered;
-   * user-ops checks the references already in Redis).
+   * Note a user write and return the `ttlMs` it gets. `given` a number: that `ttlMs`, but none (the
+   * orphan default) when a member or presence the batch wrote refers to the user (a `ttlMs` given
+   * while the user is referenced is not remembered; user-ops checks the references already in
+   * Redis); undefined: none (a plain set); null: the deadline it has (a merge, with its new value).
    */
-  ttlFor(userId: string, ttlMs: number | null | undefined): number | null | undefined {
-    if (typeof ttlMs !== 'number') return ttlMs;
-    for (const byGuild of [this.#refs.m, this.#refs.p]) for (const users of byGuild.values()) if (users.has(userId)) return undefined;
-    return ttlMs;
-  }
-
-  /** Note a user write: `ttlMs` a number sets one, undefined drops it (a plain set), null keeps it (a merge, with its new value). */
-  write(userId: string, value: Entity, ttlMs: number | null | undefined): void {
+  write(userId: string, value: Entity, given: number | null | undefined): number | null | undefined {
+    const ttlMs = typeof given === 'number' && this.#referenced(userId) ? undefined : given;
     const last = this.#last.get(userId);
     if (ttlMs === null) {
       if (last) this.#last.set(userId, { ...last, value });
     } else if (ttlMs === undefined) this.#last.delete(userId);
     else this.#last.set(userId, { seq: this.#seq++, value, ttlMs });
+    return ttlMs;
   }
 
-  /** The place in the batch of a member/presence delete, replace or clear: what {@link after} compares with. */
-  mark(): number {
-    return this.#seq++;
+  /** Whether a member or presence the batch wrote (and kept so far) refers to the user. */
+  #referenced(userId: string): boolean {
+    for (const byGuild of [this.#refs.m, this.#refs.p]) for (const users of byGuild.values()) if (users.has(userId)) return true;
+    return false;
   }
 
   /** The users the follow-ups dropped from a list, with the place of the last op that dropped each. */

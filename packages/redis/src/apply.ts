@@ -34,6 +34,7 @@ import { Reclaim, scriptedMemberMerges } from './apply/script-merges.js';
 import { Simulation } from './apply/simulate.js';
 import { checkMutation, type Checked } from './apply/validate.js';
 import type { Ctx } from './context.js';
+import { applyStream, streamCovers } from './stream/run.js';
 
 /** Apply a batch of mutations in order; see the module comment. */
 export function applyBatch(ctx: Ctx, batch: readonly Mutation[]): Promise<void> {
@@ -73,6 +74,10 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
  * Removed channels take their children with them (apply/cascade.ts).
  */
 export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
+  if (streamCovers(ctx, checked, old)) {
+    ctx.conn.assertOpen();
+    return applyStream(ctx, checked, after).then(() => undefined);
+  }
   const expanded = expandChannelDeletes(checked, old);
   return applyCascading(ctx, expanded.checked, expanded.old, after);
 }

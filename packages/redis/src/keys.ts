@@ -53,6 +53,8 @@ export const KEY_PARTS = {
   orphans: ':orph',
   /** After a user bucket's hash tag, before the hex of an 8-byte user id: an author's message index. */
   authorIndex: ':ma:',
+  /** After the prefix: the set of guilds with data in their slot. */
+  guildSlots: 'gx',
   /** After the prefix, before a message id: a message record. */
   message: 'msg:',
   /** After the prefix: the index of every cached message. */
@@ -121,7 +123,7 @@ export class Keys {
 
   /** Set of ids of guilds that have (or had) any data in their slot: what iterating all children walks. */
   get guildSlots(): string {
-    return `${this.prefix}gx`;
+    return `${this.prefix}${KEY_PARTS.guildSlots}`;
   }
 
   /** The hash tag of a guild's slot. */

@@ -38,6 +38,7 @@ export const SCRIPTS = {
   sakeRoleHolders: { file: 'role-holders', keys: 1 },
   sakeStripRoles: { file: 'strip-roles', keys: 1 },
   sakeDictionaryAdd: { file: 'dictionary-add', keys: 1 },
+  sakeBatch: { file: 'batch', keys: 0 },
 } as const satisfies Record<string, ScriptSpec>;
 
 /** A registered command's name. */
@@ -79,6 +80,8 @@ export interface ScriptCommands {
   sakeReadMembersBuffer(args: readonly Arg[]): Promise<Buffer>;
   /** read-users.lua (single node only). */
   sakeReadUsersBuffer(args: readonly Arg[]): Promise<Array<Buffer | null>>;
+  /** batch.lua (single node only: the keys span slots): the op stream's unparsed replaced records and evicted ids. */
+  sakeBatchBuffer(args: readonly Arg[]): Promise<[Buffer[], Buffer[]]>;
   /** read-member-window.lua (single node only). */
   sakeReadMemberWindowBuffer(args: readonly Arg[]): Promise<Buffer>;
 }

@@ -1,0 +1,113 @@
+--[[
+  Message writes of a batch call (batch.lua), in batch order, with their indexes: the message's
+  record, the all-messages, guild, channel and author indexes, the channel limit's evictions and
+  the index entries a message moved out of. `b` is the call's state: { prefix, buckets (user
+  bucket count), ix (batch-indexes.lua), us (batch-users.lua), placed, unplacedOld,
+  unplacedEvicted }.
+
+  A placement is { channel, guild, author, af, ab }: decimal ids (guild and author false when
+  none), the author's 8-byte id and user bucket number. `b.placed[id]` is that of each message the
+  call set, so dropping or moving one needs no parse of its record; others are parsed
+  (message-placement.lua). What can't be parsed is left to the caller: a replaced value in
+  `b.unplacedOld` (id → its bytes), an evicted message in `b.unplacedEvicted` (id → true).
+
+  message_set(b, id, place, score, at, record)   set a message (`at`: PXAT ms, '0' none), index it
+                                                 (score: expiry ms or 'inf') under `place`, apply
+                                                 `place.limit` (0: none) to its channel
+  message_unindex(b, id, place)                  drop id from the indexes of `place` (a moved
+                                                 message's old entries, found by the caller)
+  message_drop(b, id)                            delete the record of message id and its entry in
+                                                 the all-messages index
+]]
+--- @include "keys"
+--- @include "message-placement"
+--- @include "snowflakes"
+--- @include "batch-indexes"
+--- @include "batch-users"
+
+-- The placement of a stored record, with the author's id bytes and bucket; nil when it can't be parsed.
+local function parsed_placement(b, record)
+  local p = message_placement(record)
+  if not p then return nil end
+  if p.author then
+    p.af = snowflake_bytes(p.author)
+    p.ab = tostring(bucket_of(p.author, b.buckets))
+  end
+  return p
+end
+
+local function unindex_author(b, id, place)
+  local st = user_at(b.us, place.ab, place.af)
+  idx_remove(b.ix, author_key(st.bucket, place.af), id)
+end
+
+local function message_drop(b, id)
+  b.placed[id] = nil
+  redis.call('UNLINK', b.prefix .. KEY_MESSAGE .. id)
+  idx_remove(b.ix, b.prefix .. KEY_ALL_MESSAGES, id)
+end
+
+-- Drop a message a channel limit evicted: its record and its other indexes.
+local function drop_evicted_message(b, id, channel)
+  local place = b.placed[id]
+  local key = b.prefix .. KEY_MESSAGE .. id
+  if not place then
+    local record = redis.call('GET', key)
+    if not record then
+      idx_remove(b.ix, b.prefix .. KEY_ALL_MESSAGES, id)
+      return
+    end
+    place = parsed_placement(b, record)
+    if not place then
+      b.unplacedEvicted[id] = channel
+      return
+    end
+  end
+  -- Stored in another channel by now (it moved): that channel's index holds it, not this one.
+  if place.channel ~= channel then return end
+  message_drop(b, id)
+  if place.guild then idx_remove(b.ix, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
+  if place.author then unindex_author(b, id, place) end
+end
+
+local function message_unindex(b, id, place)
+  if place.guild then idx_remove(b.ix, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
+  if place.channel then idx_remove(b.ix, b.prefix .. KEY_MESSAGES_BY_CHANNEL .. place.channel, id) end
+  if place.author then unindex_author(b, id, place) end
+end
+
+-- The entries of a message's old placement that its new one does not have.
+local function moved_from(old, new)
+  return {
+    guild = old.guild ~= new.guild and old.guild,
+    channel = old.channel ~= new.channel and old.channel,
+    author = old.author ~= new.author and old.author,
+    af = old.af,
+    ab = old.ab,
+  }
+end
+
+local function message_set(b, id, place, score, at, record)
+  local key = b.prefix .. KEY_MESSAGE .. id
+  local old
+  if at == '0' then old = redis.call('SET', key, record, 'GET') else old = redis.call('SET', key, record, 'PXAT', at, 'GET') end
+  b.unplacedEvicted[id] = nil
+  if old then
+    local before = b.placed[id] or parsed_placement(b, old)
+    if before then message_unindex(b, id, moved_from(before, place)) else b.unplacedOld[id] = old end
+  end
+  b.placed[id] = place
+  if place.author then
+    local st = user_at(b.us, place.ab, place.af)
+    idx_add(b.ix, author_key(st.bucket, place.af), score, id)
+    st.authored[place.af] = true
+  end
+  idx_add(b.ix, b.prefix .. KEY_ALL_MESSAGES, score, id)
+  if place.guild then idx_add(b.ix, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, score, id) end
+  local channelKey = b.prefix .. KEY_MESSAGES_BY_CHANNEL .. place.channel
+  if place.limit > 0 then
+    for _, evicted in ipairs(idx_add_limited(b.ix, channelKey, score, id, place.limit)) do drop_evicted_message(b, evicted, place.channel) end
+  else
+    idx_add(b.ix, channelKey, score, id)
+  end
+end

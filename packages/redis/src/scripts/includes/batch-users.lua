@@ -1,0 +1,57 @@
+--[[
+  The user buckets one batch call touches, and their orphan schedule, kept right once at the end
+  of the call as user-ops.lua keeps it at the end of its own: a user a member or presence list now
+  refers to comes off the schedule; one the call wrote or gave a message is scheduled anew from
+  what refers to it (orphans.lua); any other keeps the deadline it has. Sweeping due orphans is
+  left to the background sweep (RedisCache.sweep).
+
+  new_users(prefix, now, ttl)     the call's user state (`ttl`: default orphan TTL, ms)
+  user_at(us, ub, f)              the state of user bucket number `ub` (decimal text), noting user
+                                  f (8-byte id) as touched: { bucket = user_bucket(…), pinned,
+                                  wrote, authored } (sets by f)
+  user_due(us, st, f)             whether f is past its orphan deadline
+  users_finish(us)                schedule each touched user (see above)
+]]
+--- @include "keys"
+--- @include "orphans"
+local function new_users(prefix, now, ttl)
+  return { prefix = prefix, now = now, ttl = ttl, byTag = {}, order = {} }
+end
+
+local function user_at(us, ub, f)
+  local tag = us.prefix .. KEY_USER_TAG_OPEN .. ub .. KEY_USER_TAG_CLOSE
+  local st = us.byTag[tag]
+  if not st then
+    st = { bucket = user_bucket(tag), touched = {}, order = {}, pinned = {}, wrote = {}, authored = {} }
+    us.byTag[tag] = st
+    us.order[#us.order + 1] = st
+  end
+  if not st.touched[f] then
+    st.touched[f] = true
+    st.order[#st.order + 1] = f
+  end
+  return st
+end
+
+local function user_due(us, st, f)
+  if st.orphans == nil then st.orphans = redis.call('EXISTS', st.bucket.orph) == 1 end
+  if not st.orphans then return false end
+  local deadline = redis.call('ZSCORE', st.bucket.orph, f)
+  return deadline ~= false and tonumber(deadline) <= us.now
+end
+
+local function users_finish(us)
+  for _, st in ipairs(us.order) do
+    local b = st.bucket
+    local has = redis.call('EXISTS', b.orph) == 1
+    for _, f in ipairs(st.order) do
+      if st.pinned[f] then
+        if has then redis.call('ZREM', b.orph, f) end
+      elseif not st.wrote[f] and not st.authored[f] and has and redis.call('ZSCORE', b.orph, f) then
+        -- Neither written nor newly referenced here: the deadline it has (a ttlMs of its own) stays.
+      else
+        schedule_orphan(b, f, us.ttl, us.now, has)
+      end
+    end
+  end
+end

@@ -1,0 +1,91 @@
+/**
+ * `apply` through the op stream: register the batch's new role and guild ids, encode the batch
+ * (encode.ts), and, once `after` settles, send its pieces to `sakeBatch` together (one round trip:
+ * each piece is atomic, and they run in order on one connection). What the script could not do
+ * itself comes back in its reply and is finished before `apply` resolves:
+ *  - a replaced message record it could not parse: Node decodes it and drops the message from the
+ *    indexes it moved out of (`X` ops, one more call);
+ *  - a message a channel limit evicted whose record it could not parse: deleted through `remove`.
+ */
+import { addNewIds } from '../apply/new-ids.js';
+import type { Checked } from '../apply/validate.js';
+import { messageCodec } from '../codec/index.js';
+import type { Ctx } from '../context.js';
+import { dropMessage, encodeBatch, placeOf, unindexMoved, type MessagePlace } from './encode.js';
+import { OpStreamWriter } from './writer.js';
+
+export { streamCovers } from './coverage.js';
+
+/** What one `sakeBatch` call answers: previous records it could not parse (id, bytes, …) and evicted ids it could not place (id, channel, …). */
+type BatchReply = [replaced: Buffer[], evicted: Buffer[]];
+
+/** The call's fixed arguments, then the stream piece. */
+function call(ctx: Ctx, now: number, piece: Buffer): Promise<BatchReply> {
+  return ctx.conn.batched.sakeBatchBuffer([String(now), String(ctx.userTtlMs), String(ctx.userBuckets), ctx.keys.prefix, piece]);
+}
+
+/** Apply a batch {@link streamCovers} accepted (see the module comment). */
+export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?: PromiseLike<unknown>): Promise<void> {
+  const registering = addNewIds(ctx, checked);
+  if (registering) await registering;
+  const now = Date.now();
+  const pieces = encodeBatch(ctx, checked, now);
+  await after;
+  const replies = await ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece))));
+  const fixes = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
+  let any = false;
+  const evicted: Array<[id: string, channel: string]> = [];
+  for (const [replaced, gone] of replies) {
+    for (let k = 0; k < replaced.length; k += 2) any = unindexReplaced(ctx, fixes, checked, replaced[k]!.toString(), replaced[k + 1]!) || any;
+    for (let k = 0; k < gone.length; k += 2) evicted.push([gone[k]!.toString(), gone[k + 1]!.toString()]);
+  }
+  if (evicted.length > 0) any = (await dropEvicted(ctx, fixes, checked, evicted)) || any;
+  if (any) await ctx.conn.run('apply', () => call(ctx, now, fixes.pieces()[0]!));
+}
+
+/**
+ * Write the `E` ops for evicted messages the script could not parse: each is read and decoded
+ * here; one that has moved to another channel since is left alone, as is one the batch sets
+ * (after its eviction, or the script would have placed it). False when there is nothing to drop.
+ */
+async function dropEvicted(ctx: Ctx, w: OpStreamWriter, checked: readonly Checked[], evicted: ReadonlyArray<[string, string]>): Promise<boolean> {
+  const set = new Set<string>();
+  for (const m of checked) if (m.type === 'set' && m.resource === 'message') set.add((m.key as { messageId: string }).messageId);
+  const left = evicted.filter(([id]) => !set.has(id));
+  const keys = left.map(([id]) => ctx.keys.message(id));
+  const values = left.length > 0 ? await ctx.reader.values(ctx, keys) : [];
+  const none: MessagePlace = { guild: '', channel: '', author: '' };
+  let any = false;
+  left.forEach(([id, channel], i) => {
+    let place = none;
+    try {
+      const bytes = values[i];
+      if (bytes) place = placeOf(messageCodec.decode(bytes, keys[i]!, id) as never);
+    } catch {
+      // Unreadable: still delete the record and its all-messages entry.
+    }
+    if (place !== none && place.channel !== channel) return;
+    dropMessage(w, ctx, id, place);
+    any = true;
+  });
+  return any;
+}
+
+/**
+ * Write the `X` op for a message whose replaced record the script could not parse: the indexes
+ * of that record that the batch's last value of the message does not have. False when the record
+ * can't be decoded here either (its index entries stay until they expire or their index is read).
+ */
+function unindexReplaced(ctx: Ctx, w: OpStreamWriter, checked: readonly Checked[], id: string, bytes: Buffer): boolean {
+  let old;
+  try {
+    old = messageCodec.decode(bytes, ctx.keys.message(id), id);
+  } catch {
+    return false;
+  }
+  let last: Checked | undefined;
+  for (const m of checked) if (m.type === 'set' && m.resource === 'message' && m.key.messageId === id) last = m;
+  if (last?.type !== 'set') return false;
+  unindexMoved(w, ctx, id, placeOf(old as never), placeOf(last.value));
+  return true;
+}

@@ -55,6 +55,8 @@ export const KEY_PARTS = {
   authorIndex: ':ma:',
   /** After the prefix: the set of guilds with data in their slot. */
   guildSlots: 'gx',
+  /** After the prefix, before a channel id: the voice states in a voice channel. */
+  voiceInChannel: 'vx:',
   /** After the prefix, before a message id: a message record. */
   message: 'msg:',
   /** After the prefix: the index of every cached message. */
@@ -172,7 +174,7 @@ export class Keys {
 
   /** Set of `<guildId>:<userId>` voice states in a channel. */
   voiceInChannel(channelId: string): string {
-    return `${this.prefix}vx:${channelId}`;
+    return `${this.prefix}${KEY_PARTS.voiceInChannel}${channelId}`;
   }
 
   /** The hash tag of a user bucket's slot. */

@@ -21,8 +21,22 @@
     E id guild channel author af ab
              delete message `id` and its entries in the all-messages index and those indexes: an
              evicted message whose record this script could not parse
+    D id     delete message `id` (batch-messages.lua)
     M guild f ub seed patch ref userPatch
              merge (upsert) member f of `guild` and its user (batch-members.lua)
+    N guild f ub seed record ref user
+             set member f of `guild` and its user
+    n guild f ub seed ref
+             delete member f of `guild`
+    U f ub patch upsert
+             merge user f (upsert: '1' or '0')
+    P guild f ub record ref / p guild f ub ref
+             set / delete user f's presence in `guild` (batch-children.lua)
+    V guild user f channel record / v guild user f
+             set / delete the voice state of `user` in `guild` (channel '' for none)
+  Member, user and presence ops name the user by its 8-byte id f, its user bucket number ub and
+  (members) its bucket seed (keys.ts bucketSeed); `ref` is the guild's 4-byte reference in the
+  user lists (resources/guild-refs.ts).
 
   Returns  { replaced, evicted }: `replaced` the ids and previous records of message sets whose
            previous record could not be parsed here (id, bytes, …), `evicted` the ids a channel
@@ -33,6 +47,7 @@
 --- @include "batch-users"
 --- @include "batch-messages"
 --- @include "batch-members"
+--- @include "batch-children"
 local now = tonumber(ARGV[1])
 local b = {
   prefix = ARGV[4],
@@ -41,6 +56,7 @@ local b = {
   us = new_users(ARGV[4], now, tonumber(ARGV[2])),
   placed = {},
   guilds = {},
+  noted = {},
   unplacedOld = {},
   unplacedEvicted = {},
 }
@@ -77,8 +93,25 @@ while pos <= #stream do
     local place = { guild = optional(guild), channel = optional(channel), author = optional(author), af = af, ab = ab }
     if op == 'E' then message_drop(b, id) end
     message_unindex(b, id, place)
+  elseif op == 'D' then
+    message_delete(b, fields(1))
   elseif op == 'M' then
     member_merge(b, fields(7))
+  elseif op == 'N' then
+    member_set(b, fields(7))
+  elseif op == 'n' then
+    member_delete(b, fields(5))
+  elseif op == 'U' then
+    local f, ub, patch, upsert = fields(4)
+    user_merge(b, f, ub, patch, upsert == '1')
+  elseif op == 'P' then
+    presence_set(b, fields(5))
+  elseif op == 'p' then
+    presence_delete(b, fields(4))
+  elseif op == 'V' then
+    voice_set(b, fields(5))
+  elseif op == 'v' then
+    voice_delete(b, fields(3))
   else
     return redis.error_reply('sakeBatch: unknown op ' .. tostring(op))
   end

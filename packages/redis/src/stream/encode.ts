@@ -3,12 +3,14 @@
  * encoded with the type-aware codec, ids as text, a user's id also as its 8 bytes and bucket so
  * the script converts nothing.
  */
-import type { MessageEntity } from '@sake/abc';
-import { encodeRecord, idBytes, messageCodec } from '../codec/index.js';
+import type { MessageEntity, PresenceEntity, VoiceStateEntity } from '@sake/abc';
+import { encodeRecord, idBytes, messageCodec, presenceCodec, voiceStateCodec } from '../codec/index.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed } from '../keys.js';
 import type { Checked, Entity } from '../apply/validate.js';
 import { OpStreamWriter } from './writer.js';
+
+type Of<T extends Checked['type']> = Extract<Checked, { type: T }>;
 
 /** Where a message is indexed: decimal ids, '' for none. */
 export interface MessagePlace {
@@ -31,7 +33,7 @@ function author(w: OpStreamWriter, ctx: Ctx, authorId: string): void {
 }
 
 /** Write `S`: set a message. */
-function setMessage(w: OpStreamWriter, ctx: Ctx, m: Extract<Checked, { type: 'set' }>, now: number): void {
+function setMessage(w: OpStreamWriter, ctx: Ctx, m: Of<'set'>, now: number): void {
   const place = placeOf(m.value);
   const id = (m.key as { messageId: string }).messageId;
   const expireAt = m.ttlMs == null ? undefined : now + Math.ceil(m.ttlMs);
@@ -43,30 +45,108 @@ function setMessage(w: OpStreamWriter, ctx: Ctx, m: Extract<Checked, { type: 'se
 }
 
 /** Write `M`: merge a member and its user. */
-function mergeMember(w: OpStreamWriter, ctx: Ctx, m: Extract<Checked, { type: 'merge' }>, implied: Map<string, Readonly<Record<string, string>>>): void {
+function mergeMember(w: OpStreamWriter, ctx: Ctx, m: Of<'merge'>, implied: Implied): void {
   const { guildId, userId } = m.key as { guildId: string; userId: string };
-  let guild = implied.get(guildId);
-  if (!guild) implied.set(guildId, (guild = { guild_id: guildId }));
   const user = m.patch.user as Entity | undefined;
-  w.op('M')
-    .text(guildId)
-    .bytes(idBytes(userId))
-    .text(String(bucketOf(userId, ctx.userBuckets)))
-    .text(String(bucketSeed(userId)));
-  w.bytes(encodeRecord('member', m.patch, guild, 'user', ctx.roles.of(guildId)));
+  w.op('M').text(guildId);
+  userFields(w, ctx, userId, true);
+  w.bytes(encodeRecord('member', m.patch, implied.of(guildId), 'user', ctx.roles.of(guildId)));
   w.bytes(ctx.guildRefs.ref(guildId));
   w.bytes(user === undefined ? undefined : encodeRecord('user', user, { id: userId }));
+}
+
+/** A member's or presence's user: its 8-byte id, user bucket and (members) bucket seed. */
+function userFields(w: OpStreamWriter, ctx: Ctx, userId: string, seed: boolean): void {
+  w.bytes(idBytes(userId)).text(String(bucketOf(userId, ctx.userBuckets)));
+  if (seed) w.text(String(bucketSeed(userId)));
+}
+
+/** Write the ops of a set. */
+function set(w: OpStreamWriter, ctx: Ctx, m: Of<'set'>, now: number, implied: Implied): void {
+  const { guildId, userId } = m.key as { guildId: string; userId: string };
+  switch (m.resource) {
+    case 'message':
+      setMessage(w, ctx, m, now);
+      return;
+    case 'member':
+      w.op('N').text(guildId);
+      userFields(w, ctx, userId, true);
+      w.bytes(encodeRecord('member', m.value, implied.of(guildId), 'user', ctx.roles.of(guildId))).bytes(ctx.guildRefs.ref(guildId));
+      w.bytes(encodeRecord('user', m.value.user as Entity, { id: userId }));
+      return;
+    case 'presence':
+      w.op('P').text(guildId);
+      userFields(w, ctx, userId, false);
+      w.bytes(presenceCodec.encode(m.value as unknown as PresenceEntity, guildId)).bytes(ctx.guildRefs.ref(guildId));
+      return;
+    case 'voiceState':
+      w.op('V')
+        .text(guildId)
+        .text(userId)
+        .bytes(idBytes(userId))
+        .text((m.value.channel_id as string | null | undefined) ?? '');
+      w.bytes(voiceStateCodec.encode(m.value as unknown as VoiceStateEntity, guildId, userId));
+      return;
+    default:
+      throw new TypeError(`sakeBatch has no op for a set of ${m.resource}`);
+  }
+}
+
+/** Write the ops of a delete. */
+function remove(w: OpStreamWriter, ctx: Ctx, m: Of<'delete'>): void {
+  const { guildId, userId, messageId } = m.key as { guildId: string; userId: string; messageId: string };
+  switch (m.resource) {
+    case 'message':
+      w.op('D').text(messageId);
+      return;
+    case 'member':
+      w.op('n').text(guildId);
+      userFields(w, ctx, userId, true);
+      w.bytes(ctx.guildRefs.ref(guildId));
+      return;
+    case 'presence':
+      w.op('p').text(guildId);
+      userFields(w, ctx, userId, false);
+      w.bytes(ctx.guildRefs.ref(guildId));
+      return;
+    case 'voiceState':
+      w.op('v').text(guildId).text(userId).bytes(idBytes(userId));
+      return;
+    default:
+      throw new TypeError(`sakeBatch has no op for a delete of ${m.resource}`);
+  }
+}
+
+/** Write the ops of a merge. */
+function merge(w: OpStreamWriter, ctx: Ctx, m: Of<'merge'>, implied: Implied): void {
+  if (m.resource === 'member') mergeMember(w, ctx, m, implied);
+  else if (m.resource === 'user') {
+    const userId = (m.key as { userId: string }).userId;
+    w.op('U');
+    userFields(w, ctx, userId, false);
+    w.bytes(encodeRecord('user', m.patch, { id: userId })).text(m.upsert ? '1' : '0');
+  } else throw new TypeError(`sakeBatch has no op for a merge of ${m.resource}`);
+}
+
+/** The implied fields of each guild's member records, one object per guild. */
+class Implied {
+  readonly #byGuild = new Map<string, Readonly<Record<string, string>>>();
+  of(guildId: string): Readonly<Record<string, string>> {
+    let fields = this.#byGuild.get(guildId);
+    if (!fields) this.#byGuild.set(guildId, (fields = { guild_id: guildId }));
+    return fields;
+  }
 }
 
 /** The op stream of a batch {@link streamCovers} accepted, in pieces of bounded size. */
 export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number): Buffer[] {
   const w = new OpStreamWriter();
-  // The implied fields of each guild's member records, one object per guild.
-  const implied = new Map<string, Readonly<Record<string, string>>>();
+  const implied = new Implied();
   for (const m of checked) {
-    if (m.type === 'set') setMessage(w, ctx, m, now);
-    else if (m.type === 'merge') mergeMember(w, ctx, m, implied);
-    else throw new TypeError(`sakeBatch has no op for a ${m.type} of ${m.resource}`);
+    if (m.type === 'set') set(w, ctx, m, now, implied);
+    else if (m.type === 'delete') remove(w, ctx, m);
+    else if (m.type === 'merge') merge(w, ctx, m, implied);
+    else throw new TypeError(`sakeBatch has no op for a ${m.type}`);
   }
   return w.pieces();
 }

@@ -1,6 +1,18 @@
 --[[
   Member writes of a batch call (batch.lua), in batch order. `b` is the call's state: { prefix,
-  us (batch-users.lua), guilds (guild id → { tag, meta, buckets }) }.
+  us (batch-users.lua), guilds (guild id → { tag, meta, buckets }), noted (guild ids noted) }. Members are named by their
+  user's 8-byte id f, its user bucket number ub and its bucket seed `seed` (keys.ts bucketSeed);
+  `ref` is the guild's 4-byte reference in the user lists (resources/guild-refs.ts).
+
+  note_guild(b, guild)        note the guild in the set of guilds with data in their slot
+  guild_at(b, guild, create)  the guild's keys and member bucket count (nil without one unless
+                              `create`: a single bucket then, and the guild noted)
+  member_set(b, guild, f, ub, seed, record, ref, user)
+      set member f and its user (`user`: the user's record)
+  member_delete(b, guild, f, ub, seed, ref)
+      delete member f (its user stays, perhaps as an orphan)
+  user_merge(b, f, ub, patch, upsert)
+      merge user f as member_merge merges a member's; an absent one is created only with `upsert`
 
   member_merge(b, guild, f, ub, seed, patch, ref, userPatch)
       merge member f (8-byte id; user bucket number ub, bucket seed `seed`) of guild `guild`:
@@ -14,32 +26,45 @@
 --- @include "schemas"
 --- @include "record-merge"
 --- @include "stored-record"
---- @include "aligned-find"
 --- @include "batch-users"
 
--- A guild's keys and member bucket count, read once per call. A guild without one gets a single
--- bucket (a member replace sizes them; the plan's merges do the same).
-local function guild_at(b, guild)
-  local g = b.guilds[guild]
-  if g then return g end
-  local tag = b.prefix .. KEY_GUILD_TAG_OPEN .. guild .. KEY_GUILD_TAG_CLOSE
-  g = { tag = tag, meta = tag .. KEY_GUILD_META }
-  g.buckets = tonumber(redis.call('HGET', g.meta, 'mb'))
-  if not g.buckets then
-    g.buckets = 1
-    redis.call('HSET', g.meta, 'mb', 1)
-  end
-  -- The guild has data in its slot now: iterating every child walks it.
+local function note_guild(b, guild)
+  if b.noted[guild] then return end
+  b.noted[guild] = true
+  -- Iterating every child walks the guilds of this set.
   redis.call('SADD', b.prefix .. KEY_GUILD_SLOTS, guild)
-  b.guilds[guild] = g
-  return g
 end
 
-local function merge_user(b, st, f, patch)
+-- Read once per call. A guild without a bucket count gets a single bucket (a member replace sizes
+-- them; the plan's merges do the same).
+local function guild_at(b, guild, create)
+  local g = b.guilds[guild]
+  if not g then
+    local tag = b.prefix .. KEY_GUILD_TAG_OPEN .. guild .. KEY_GUILD_TAG_CLOSE
+    g = { tag = tag, meta = tag .. KEY_GUILD_META }
+    g.buckets = tonumber(redis.call('HGET', g.meta, 'mb'))
+    b.guilds[guild] = g
+  end
+  if create then
+    if not g.buckets then
+      g.buckets = 1
+      redis.call('HSET', g.meta, 'mb', 1)
+    end
+    note_guild(b, guild)
+  end
+  return g.buckets and g or nil
+end
+
+local function member_key(g, seed)
+  return g.tag .. KEY_MEMBER_BUCKET .. (tonumber(seed) % g.buckets)
+end
+
+local function merge_user(b, st, f, patch, upsert)
   local bucket = st.bucket
   local stored = stored_record(bucket.users, bucket.ut, f)
   -- A user past its orphan deadline is gone for every read, swept or not; but not one this call wrote.
   if stored and not st.wrote[f] and user_due(b.us, st, f) then stored = nil end
+  if not stored and not upsert then return end
   local merged, why = patch, nil
   if stored and stored ~= patch then merged, why = merge_record(stored, patch, SCHEMA_FIELDS.user) end
   if not merged then error({ err = 'SAKEDATA ' .. bucket.users .. ': ' .. why }) end
@@ -49,22 +74,46 @@ local function merge_user(b, st, f, patch)
 end
 
 local function member_merge(b, guild, f, ub, seed, patch, ref, userPatch)
-  local g = guild_at(b, guild)
-  local key = g.tag .. KEY_MEMBER_BUCKET .. (tonumber(seed) % g.buckets)
+  local g = guild_at(b, guild, true)
+  local key = member_key(g, seed)
   local tails = key .. KEY_MEMBER_TAILS
   local stored = stored_record(key, tails, f)
   local st = user_at(b.us, ub, f)
   if not stored then
     store_record(key, tails, f, patch)
     redis.call('HINCRBY', g.meta, 'mc', 1)
-    local list = redis.call('HGET', st.bucket.mg, f) or ''
-    if alignedFind(list, ref, GUILD_REF_BYTES) == nil then redis.call('HSET', st.bucket.mg, f, list .. ref) end
-    st.pinned[f] = true
+    user_list(st, 'mg', f, ref, true)
   elseif patch ~= stored then
     -- (A patch equal to the stored record changes nothing: a message's author sent with every message.)
     local merged, why = merge_record(stored, patch, SCHEMA_FIELDS.member)
     if not merged then error({ err = 'SAKEDATA ' .. key .. ': ' .. why }) end
     if merged ~= stored then store_record(key, tails, f, merged) end
   end
-  if userPatch ~= '' then merge_user(b, st, f, userPatch) end
+  if userPatch ~= '' then merge_user(b, st, f, userPatch, true) end
+end
+
+local function member_set(b, guild, f, ub, seed, record, ref, user)
+  local g = guild_at(b, guild, true)
+  local key = member_key(g, seed)
+  local tails = key .. KEY_MEMBER_TAILS
+  if redis.call('HEXISTS', key, f) == 0 then redis.call('HINCRBY', g.meta, 'mc', 1) end
+  store_record(key, tails, f, record)
+  local st = user_at(b.us, ub, f)
+  user_list(st, 'mg', f, ref, true)
+  store_record(st.bucket.users, st.bucket.ut, f, user)
+  st.wrote[f] = true
+end
+
+local function member_delete(b, guild, f, ub, seed, ref)
+  local g = guild_at(b, guild, false)
+  if g then
+    local key = member_key(g, seed)
+    if redis.call('HDEL', key, f) == 1 then redis.call('HINCRBY', g.meta, 'mc', -1) end
+    redis.call('HDEL', key .. KEY_MEMBER_TAILS, f)
+  end
+  user_list(user_at(b.us, ub, f), 'mg', f, ref, false)
+end
+
+local function user_merge(b, f, ub, patch, upsert)
+  merge_user(b, user_at(b.us, ub, f), f, patch, upsert)
 end

@@ -18,6 +18,7 @@
                                                  message's old entries, found by the caller)
   message_drop(b, id)                            delete the record of message id and its entry in
                                                  the all-messages index
+  message_delete(b, id)                          delete message id with its index entries
 ]]
 --- @include "keys"
 --- @include "message-placement"
@@ -47,33 +48,47 @@ local function message_drop(b, id)
   idx_remove(b.ix, b.prefix .. KEY_ALL_MESSAGES, id)
 end
 
--- Drop a message a channel limit evicted: its record and its other indexes.
-local function drop_evicted_message(b, id, channel)
-  local place = b.placed[id]
-  local key = b.prefix .. KEY_MESSAGE .. id
-  if not place then
-    local record = redis.call('GET', key)
-    if not record then
-      idx_remove(b.ix, b.prefix .. KEY_ALL_MESSAGES, id)
-      return
-    end
-    place = parsed_placement(b, record)
-    if not place then
-      b.unplacedEvicted[id] = channel
-      return
-    end
-  end
-  -- Stored in another channel by now (it moved): that channel's index holds it, not this one.
-  if place.channel ~= channel then return end
-  message_drop(b, id)
-  if place.guild then idx_remove(b.ix, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
-  if place.author then unindex_author(b, id, place) end
-end
-
 local function message_unindex(b, id, place)
   if place.guild then idx_remove(b.ix, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
   if place.channel then idx_remove(b.ix, b.prefix .. KEY_MESSAGES_BY_CHANNEL .. place.channel, id) end
   if place.author then unindex_author(b, id, place) end
+end
+
+-- The placement of stored message id: the call's own, else its record's; nil when there is no
+-- record (its all-messages entry is dropped), false when it can't be parsed (noted for the caller
+-- with `channel`, the channel whose index named it, '' for none).
+local function stored_placement(b, id, channel)
+  local place = b.placed[id]
+  if place then return place end
+  local record = redis.call('GET', b.prefix .. KEY_MESSAGE .. id)
+  if not record then
+    idx_remove(b.ix, b.prefix .. KEY_ALL_MESSAGES, id)
+    return nil
+  end
+  place = parsed_placement(b, record)
+  if not place then
+    b.unplacedEvicted[id] = channel
+    return false
+  end
+  return place
+end
+
+-- Delete message id and its index entries.
+local function drop_placed(b, id, place)
+  message_drop(b, id)
+  message_unindex(b, id, place)
+end
+
+-- Drop a message a channel limit evicted: its record and its other indexes. One stored in another
+-- channel by now (it moved) is in that channel's index, not this one: it stays.
+local function drop_evicted_message(b, id, channel)
+  local place = stored_placement(b, id, channel)
+  if place and place.channel == channel then drop_placed(b, id, place) end
+end
+
+local function message_delete(b, id)
+  local place = stored_placement(b, id, '')
+  if place then drop_placed(b, id, place) end
 end
 
 -- The entries of a message's old placement that its new one does not have.

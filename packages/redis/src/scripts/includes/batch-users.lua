@@ -10,10 +10,15 @@
                                   f (8-byte id) as touched: { bucket = user_bucket(…), pinned,
                                   wrote, authored } (sets by f)
   user_due(us, st, f)             whether f is past its orphan deadline
+  user_list(st, list, f, ref, plus)
+                                  add (plus) or remove guild reference `ref` (4 bytes) in user
+                                  f's member list (list = 'mg') or presence list ('pg'); an added
+                                  reference pins the user for this call, a removed one unpins it
   users_finish(us)                schedule each touched user (see above)
 ]]
 --- @include "keys"
 --- @include "orphans"
+--- @include "aligned-find"
 local function new_users(prefix, now, ttl)
   return { prefix = prefix, now = now, ttl = ttl, byTag = {}, order = {} }
 end
@@ -38,6 +43,21 @@ local function user_due(us, st, f)
   if not st.orphans then return false end
   local deadline = redis.call('ZSCORE', st.bucket.orph, f)
   return deadline ~= false and tonumber(deadline) <= us.now
+end
+
+local function user_list(st, list, f, ref, plus)
+  local key = st.bucket[list]
+  local refs = redis.call('HGET', key, f) or ''
+  local at = alignedFind(refs, ref, GUILD_REF_BYTES)
+  if plus then
+    if not at then redis.call('HSET', key, f, refs .. ref) end
+    st.pinned[f] = true
+    return
+  end
+  st.pinned[f] = nil
+  if not at then return end
+  refs = string.sub(refs, 1, at - 1) .. string.sub(refs, at + GUILD_REF_BYTES)
+  if refs == '' then redis.call('HDEL', key, f) else redis.call('HSET', key, f, refs) end
 end
 
 local function users_finish(us)

@@ -34,7 +34,8 @@ import { Reclaim, scriptedMemberMerges } from './apply/script-merges.js';
 import { Simulation } from './apply/simulate.js';
 import { checkMutation, type Checked } from './apply/validate.js';
 import type { Ctx } from './context.js';
-import { applyStream, streamCovers } from './stream/run.js';
+import { applyStream } from './stream/run.js';
+import { segments, type Segment } from './stream/segments.js';
 
 /** Apply a batch of mutations in order; see the module comment. */
 export function applyBatch(ctx: Ctx, batch: readonly Mutation[]): Promise<void> {
@@ -74,12 +75,37 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
  * Removed channels take their children with them (apply/cascade.ts).
  */
 export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
-  if (streamCovers(ctx, checked, old)) {
-    ctx.conn.assertOpen();
-    return applyStream(ctx, checked, after).then(() => undefined);
+  if (old === undefined && ctx.writer.crossSlot && checked.length > 0) {
+    const parts = segments(checked);
+    if (parts.some((part) => part.stream.length > 0)) return applySegments(ctx, checked, parts, after).then(() => undefined);
   }
   const expanded = expandChannelDeletes(checked, old);
   return applyCascading(ctx, expanded.checked, expanded.old, after);
+}
+
+/**
+ * A batch cut into segments (stream/segments.ts), each run once the one before it is written: its
+ * op-stream share through `sakeBatch`, then its plan share through the plan (the two touch
+ * nothing whose order matters; run one after the other, the plan's reads see what the stream
+ * wrote). A segment's plan share is planned while its stream share is written.
+ */
+async function applySegments(ctx: Ctx, checked: readonly Checked[], parts: readonly Segment[], after?: PromiseLike<unknown>): Promise<void> {
+  ctx.conn.assertOpen();
+  // The batch's new role and guild ids, once for every segment.
+  await addNewIds(ctx, checked);
+  let previous = after;
+  for (const part of parts) {
+    const streamed = part.stream.length > 0 ? applyStream(ctx, part.stream, previous) : previous;
+    if (part.plan.length > 0) {
+      const expanded = expandChannelDeletes(part.plan, undefined);
+      const planned = applyCascading(ctx, expanded.checked, undefined, streamed);
+      // Settle both before giving up on a failed stream share: the plan share waits for it anyway.
+      await Promise.allSettled([streamed, planned]);
+      await streamed;
+      await planned;
+    } else await streamed;
+    previous = undefined;
+  }
 }
 
 /** {@link applyOnce}, then the cascade of the channels its guild ops removed; in two parts when the simulation asks for it. */

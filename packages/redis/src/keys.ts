@@ -57,6 +57,8 @@ export const KEY_PARTS = {
   guildSlots: 'gx',
   /** After the prefix, before a channel id: the voice states in a voice channel. */
   voiceInChannel: 'vx:',
+  /** Between a guild id and a user id: a voice state in a voice channel's set ({@link voiceMember}). */
+  voiceMember: ':',
   /** After the prefix, before a message id: a message record. */
   message: 'msg:',
   /** After the prefix: the index of every cached message. */
@@ -94,6 +96,17 @@ export function bucketOf(id: string, buckets: number): number {
 /** The number the Lua scripts reduce modulo a bucket count (last 9 decimal digits, exact in a double). */
 export function bucketSeed(id: string): number {
   return Number(id.length > 9 ? id.slice(-9) : id);
+}
+
+/** A voice state as a member of its channel's set ({@link Keys.voiceInChannel}). */
+export function voiceMember(guildId: string, userId: string): string {
+  return `${guildId}${KEY_PARTS.voiceMember}${userId}`;
+}
+
+/** The guild and user ids of a voice channel set's member ({@link voiceMember}). */
+export function parseVoiceMember(member: string): [guildId: string, userId: string] {
+  const at = member.indexOf(KEY_PARTS.voiceMember);
+  return [member.slice(0, at), member.slice(at + KEY_PARTS.voiceMember.length)];
 }
 
 /** Builds every key of one cache (one prefix). */

@@ -23,6 +23,7 @@ import { CHANNEL_CHILD_RESOURCES, type ResourceName } from '@sake/abc';
 import type { Ctx } from '../context.js';
 import { liveIds } from '../resources/expiring.js';
 import { keyString, type Checked, type Entity } from './validate.js';
+import { parseVoiceMember } from '../keys.js';
 
 type ChildResource = (typeof CHANNEL_CHILD_RESOURCES)[number];
 
@@ -165,7 +166,7 @@ export async function cascadeRemovals(
     for (const messageId of messages) drop({ type: 'delete', resource: 'message', key: { messageId } });
     for (const code of invites) drop({ type: 'delete', resource: 'invite', key: { code } });
     for (const member of voices) {
-      const [guildId, userId] = member.split(':') as [string, string];
+      const [guildId, userId] = parseVoiceMember(member);
       drop({ type: 'delete', resource: 'voiceState', key: { guildId, userId } });
     }
   });

@@ -6,7 +6,7 @@
  */
 import { idBytes, idFromBytes, voiceStateCodec } from '../codec/index.js';
 import type { Command, Ctx } from '../context.js';
-import type { Keys } from '../keys.js';
+import { voiceMember, type Keys } from '../keys.js';
 import type { ChannelRemoval } from './cascade.js';
 import type { Placements } from './placements.js';
 import { chunked } from './commands.js';
@@ -196,7 +196,7 @@ function writeChanges(
     for (const part of chunked(del)) out.push((ctx) => ctx.conn.batched.hdel(keys.locator(resource), ...part));
   }
   for (const [userId, final] of voiceFinal) {
-    const member = `${guildId}:${userId}`;
+    const member = voiceMember(guildId, userId);
     for (const old of voiceOld.get(userId) ?? []) {
       if (old !== final) out.push((ctx) => ctx.conn.batched.srem(keys.voiceInChannel(old), member));
     }

@@ -4,7 +4,7 @@
  */
 import type { ResourceName } from '@sake/abc';
 import type { Ctx } from '../context.js';
-import { bucketOf } from '../keys.js';
+import { bucketOf, parseVoiceMember } from '../keys.js';
 import { guildsOfUser, readGuildChild, readLocated } from '../resources/children.js';
 import { decodeExpiring, expiringKey, liveIds, readExpiring } from '../resources/expiring.js';
 import { readGuild } from '../resources/guilds.js';
@@ -117,7 +117,7 @@ export async function scopeKeys(ctx: Ctx, m: Extract<Checked, { type: 'clearFor'
     case 'voiceState': {
       const members = await ctx.conn.run('SMEMBERS', (c) => c.smembers(keys.voiceInChannel(m.id)));
       return members.map((s) => {
-        const [guildId, userId] = s.split(':') as [string, string];
+        const [guildId, userId] = parseVoiceMember(s);
         return { guildId, userId };
       });
     }

@@ -6,7 +6,7 @@
 import type { EmojiEntity, GuildChannelEntity, PresenceEntity, RoleEntity, VoiceStateEntity } from '@sake/abc';
 import { childCodec, idBytes, idFromBytes, presenceCodec, voiceStateCodec } from '../codec/index.js';
 import { fieldLocator, type Ctx } from '../context.js';
-import { bucketOf, type GuildHashResource } from '../keys.js';
+import { bucketOf, parseVoiceMember, type GuildHashResource } from '../keys.js';
 import { hscanWindows, sscanWindows } from '../scan.js';
 
 /** Resources located by their own id. */
@@ -105,7 +105,7 @@ export async function* iterPresencesForUser(ctx: Ctx, userId: string): AsyncGene
 /** The `(guild, user)` pairs of the voice states in a channel. */
 export async function* voiceStatesInChannel(ctx: Ctx, channelId: string): AsyncGenerator<Array<[string, string]>> {
   for await (const members of sscanWindows(ctx, ctx.keys.voiceInChannel(channelId))) {
-    yield members.map((m) => m.split(':') as [string, string]);
+    yield members.map(parseVoiceMember);
   }
 }
 

@@ -22,6 +22,11 @@
              delete message `id` and its entries in the all-messages index and those indexes: an
              evicted message whose record this script could not parse
     D id     delete message `id` (batch-messages.lua)
+    C id patch upsert channel guild author af ab limit score at sets mc mg ma maf mab
+             merge `patch` into message `id`; with upsert '1', an absent one is created from the
+             patch with the fields up to `at` as S has them (when '0', they are ''); `sets` names
+             the placement fields the patch sets ('c' channel, 'g' guild, 'a' author: a merge that
+             changes one moves the message), with their values after it ('' for none)
     M guild f ub seed patch ref userPatch
              merge (upsert) member f of `guild` and its user (batch-members.lua)
     N guild f ub seed record ref user
@@ -37,6 +42,10 @@
   Member, user and presence ops name the user by its 8-byte id f, its user bucket number ub and
   (members) its bucket seed (keys.ts bucketSeed); `ref` is the guild's 4-byte reference in the
   user lists (resources/guild-refs.ts).
+  ARGV[6]  'check' to only check the message keys (below) and write nothing; absent otherwise
+
+  Before anything is written, every message key a set, merge or delete reads must hold a string
+  or nothing, else the call is an error reply naming it (SAKEDATA: InvalidDataFound).
 
   Returns  { replaced, evicted }: `replaced` the ids and previous records of message sets whose
            previous record could not be parsed here (id, bytes, …), `evicted` the ids a channel
@@ -81,39 +90,66 @@ local function optional(v)
   return v ~= '' and v
 end
 
+-- Fields per op (the header's list).
+local FIELDS = { S = 10, C = 17, D = 1, X = 6, E = 6, M = 7, N = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3 }
+
+-- The ops, read whole before any is applied.
+local ops = {}
 while pos <= #stream do
   local op = sub(stream, pos, pos)
   pos = pos + 1
+  local n = FIELDS[op]
+  if not n then return redis.error_reply('sakeBatch: unknown op ' .. tostring(op)) end
+  ops[#ops + 1] = { op, fields(n) }
+end
+
+-- Every message key a set, merge or delete reads holds a string or nothing: checked before
+-- anything is written, so a foreign value fails the call naming its key and writes nothing.
+for _, o in ipairs(ops) do
+  if o[1] == 'S' or o[1] == 'C' or o[1] == 'D' then
+    local key = b.prefix .. KEY_MESSAGE .. o[2]
+    local t = redis.call('TYPE', key)['ok']
+    if t ~= 'string' and t ~= 'none' then return redis.error_reply('SAKEDATA ' .. key .. ': holds a ' .. t .. ', not a message record') end
+  end
+end
+if ARGV[6] == 'check' then return { {}, {} } end
+
+for _, o in ipairs(ops) do
+  local op = o[1]
   if op == 'S' then
-    local id, channel, guild, author, af, ab, limit, score, at, record = fields(10)
-    local place = { channel = channel, guild = optional(guild), author = optional(author), af = af, ab = ab, limit = tonumber(limit) }
-    message_set(b, id, place, score, at, record)
+    local place = { channel = o[3], guild = optional(o[4]), author = optional(o[5]), af = o[6], ab = o[7], limit = tonumber(o[8]) }
+    message_set(b, o[2], place, o[9], o[10], o[11])
+  elseif op == 'C' then
+    local create = o[4] == '1' and { channel = o[5], guild = optional(o[6]), author = optional(o[7]), af = o[8], ab = o[9], limit = tonumber(o[10]) } or nil
+    local sets = o[13]
+    local moves
+    if sets ~= '' then
+      moves = { channel = string.find(sets, 'c', 1, true) and o[14] or nil }
+      if string.find(sets, 'g', 1, true) then moves.guild = optional(o[15]) end
+      if string.find(sets, 'a', 1, true) then moves.author, moves.af, moves.ab = optional(o[16]), o[17], o[18] end
+    end
+    message_merge(b, o[2], o[3], create, moves, o[11], o[12])
   elseif op == 'X' or op == 'E' then
-    local id, guild, channel, author, af, ab = fields(6)
-    local place = { guild = optional(guild), channel = optional(channel), author = optional(author), af = af, ab = ab }
-    if op == 'E' then message_drop(b, id) end
-    message_unindex(b, id, place)
+    if op == 'E' then message_drop(b, o[2]) end
+    message_unindex(b, o[2], { guild = optional(o[3]), channel = optional(o[4]), author = optional(o[5]), af = o[6], ab = o[7] })
   elseif op == 'D' then
-    message_delete(b, fields(1))
+    message_delete(b, o[2])
   elseif op == 'M' then
-    member_merge(b, fields(7))
+    member_merge(b, unpack(o, 2))
   elseif op == 'N' then
-    member_set(b, fields(7))
+    member_set(b, unpack(o, 2))
   elseif op == 'n' then
-    member_delete(b, fields(5))
+    member_delete(b, unpack(o, 2))
   elseif op == 'U' then
-    local f, ub, patch, upsert = fields(4)
-    user_merge(b, f, ub, patch, upsert == '1')
+    user_merge(b, o[2], o[3], o[4], o[5] == '1')
   elseif op == 'P' then
-    presence_set(b, fields(5))
+    presence_set(b, unpack(o, 2))
   elseif op == 'p' then
-    presence_delete(b, fields(4))
+    presence_delete(b, unpack(o, 2))
   elseif op == 'V' then
-    voice_set(b, fields(5))
-  elseif op == 'v' then
-    voice_delete(b, fields(3))
+    voice_set(b, unpack(o, 2))
   else
-    return redis.error_reply('sakeBatch: unknown op ' .. tostring(op))
+    voice_delete(b, unpack(o, 2))
   end
 end
 

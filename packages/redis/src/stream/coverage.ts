@@ -1,10 +1,9 @@
 /**
- * Which batches `sakeBatch` (scripts/batch.lua) applies: on a single node, batches made only of
- * mutations it has ops for, when no old value is asked for. The rest go through the plan
- * (apply/plan.ts).
+ * Which mutations the op stream (`sakeBatch`, scripts/batch.lua) has ops for. A batch's others go
+ * through the plan (apply/plan.ts), in segments (segments.ts); so does every batch on a cluster
+ * (the script's keys span slots) and every batch that asks for old values.
  */
 import { checkMutation, fillKeyFields, type Mutation } from '@sake/abc';
-import type { Ctx } from '../context.js';
 import { isRecord, type Checked, type Entity } from '../apply/validate.js';
 
 /** Whether `value` has an own property whose value is undefined (a patch a record can't carry). */
@@ -14,7 +13,7 @@ function hasUndefined(value: Entity): boolean {
 }
 
 /** Whether `value` is a valid `resource` entity (what an upsert that finds nothing creates). */
-function valid(resource: 'member' | 'user', value: Entity): boolean {
+function valid(resource: 'member' | 'user' | 'message', value: Entity): boolean {
   try {
     checkMutation({ type: 'set', resource, value } as unknown as Mutation, -1);
     return true;
@@ -25,8 +24,9 @@ function valid(resource: 'member' | 'user', value: Entity): boolean {
 
 /**
  * Whether the script can run a merge: a member's (an upsert whose patch, with its user, makes a
- * valid member: the script creates it from the patch when it finds none) or a user's (without a
- * ttlMs, and an upsert only when the patch makes a valid user). The script merges records as
+ * valid member: the script creates it from the patch when it finds none), a message's (an upsert
+ * only when the patch makes a valid message) or a user's (without a ttlMs, and an upsert only when
+ * the patch makes a valid user). The script merges records as
  * bytes, so no value of the patch may be undefined.
  */
 function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
@@ -36,6 +36,7 @@ function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
     if (!m.upsert || !isRecord(user) || hasUndefined(user)) return false;
     return valid('member', { ...fillKeyFields('member', m.key, m.patch), user: { ...user, id: (m.key as { userId: string }).userId } });
   }
+  if (m.resource === 'message') return !m.upsert || valid('message', fillKeyFields('message', m.key, m.patch));
   if (m.resource !== 'user' || m.ttlMs !== undefined) return false;
   return !m.upsert || valid('user', fillKeyFields('user', m.key, m.patch));
 }
@@ -52,9 +53,4 @@ export function hasOp(m: Checked): boolean {
     default:
       return false;
   }
-}
-
-/** Whether the op stream applies this batch: a single node (the script's keys span slots), no old values asked for, an op for every mutation. */
-export function streamCovers(ctx: Ctx, checked: readonly Checked[], old: readonly number[] | undefined): boolean {
-  return ctx.writer.crossSlot && old === undefined && checked.length > 0 && checked.every(hasOp);
 }

@@ -11,26 +11,28 @@ import { addNewIds } from '../apply/new-ids.js';
 import type { Checked } from '../apply/validate.js';
 import { messageCodec } from '../codec/index.js';
 import type { Ctx } from '../context.js';
-import { dropMessage, encodeBatch, placeOf, unindexMoved, type MessagePlace } from './encode.js';
+import { dropMessage, encodeBatch, finalPlace, placeOf, unindexMoved, type MessagePlace } from './encode.js';
 import { OpStreamWriter } from './writer.js';
-
-export { streamCovers } from './coverage.js';
 
 /** What one `sakeBatch` call answers: previous records it could not parse (id, bytes, …) and evicted ids it could not place (id, channel, …). */
 type BatchReply = [replaced: Buffer[], evicted: Buffer[]];
 
-/** The call's fixed arguments, then the stream piece. */
-function call(ctx: Ctx, now: number, piece: Buffer): Promise<BatchReply> {
-  return ctx.conn.batched.sakeBatchBuffer([String(now), String(ctx.userTtlMs), String(ctx.userBuckets), ctx.keys.prefix, piece]);
+/** The call's fixed arguments, then the stream piece (`check`: only check its message keys). */
+function call(ctx: Ctx, now: number, piece: Buffer, check = false): Promise<BatchReply> {
+  const args = [String(now), String(ctx.userTtlMs), String(ctx.userBuckets), ctx.keys.prefix, piece];
+  return ctx.conn.batched.sakeBatchBuffer(check ? [...args, 'check'] : args);
 }
 
-/** Apply a batch {@link streamCovers} accepted (see the module comment). */
+/** Apply mutations the op stream has ops for (coverage.ts; see the module comment). */
 export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?: PromiseLike<unknown>): Promise<void> {
   const registering = addNewIds(ctx, checked);
   if (registering) await registering;
   const now = Date.now();
   const pieces = encodeBatch(ctx, checked, now);
   await after;
+  // Each piece checks its message keys before writing; the later pieces of a long batch are checked
+  // first, so a foreign value anywhere fails the batch before any of it is written.
+  if (pieces.length > 1) await ctx.conn.run('apply', () => Promise.all(pieces.slice(1).map((piece) => call(ctx, now, piece, true))));
   const replies = await ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece))));
   const fixes = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   let any = false;
@@ -73,19 +75,19 @@ async function dropEvicted(ctx: Ctx, w: OpStreamWriter, checked: readonly Checke
 
 /**
  * Write the `X` op for a message whose replaced record the script could not parse: the indexes
- * of that record that the batch's last value of the message does not have. False when the record
- * can't be decoded here either (its index entries stay until they expire or their index is read).
+ * of that record that the message is not in once the batch is applied. False when the record
+ * can't be decoded here either (its index entries stay until they expire or their index is read),
+ * or the batch deletes the message last (the delete found it through its own means).
  */
 function unindexReplaced(ctx: Ctx, w: OpStreamWriter, checked: readonly Checked[], id: string, bytes: Buffer): boolean {
-  let old;
+  let old: MessagePlace;
   try {
-    old = messageCodec.decode(bytes, ctx.keys.message(id), id);
+    old = placeOf(messageCodec.decode(bytes, ctx.keys.message(id), id) as never);
   } catch {
     return false;
   }
-  let last: Checked | undefined;
-  for (const m of checked) if (m.type === 'set' && m.resource === 'message' && m.key.messageId === id) last = m;
-  if (last?.type !== 'set') return false;
-  unindexMoved(w, ctx, id, placeOf(old as never), placeOf(last.value));
+  const final = finalPlace(checked, id, old);
+  if (final === undefined) return false;
+  unindexMoved(w, ctx, id, old, final);
   return true;
 }

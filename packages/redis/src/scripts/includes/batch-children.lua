@@ -62,12 +62,12 @@ end
 local function voice_set(b, guild, user, f, channel, record)
   note_guild(b, guild)
   local key = child_key(b, guild, 'vs')
-  voice_move(b, key, f, guild .. ':' .. user, channel ~= '' and channel)
+  voice_move(b, key, f, guild .. KEY_VOICE_MEMBER .. user, channel ~= '' and channel)
   redis.call('HSET', key, f, record)
 end
 
 local function voice_delete(b, guild, user, f)
   local key = child_key(b, guild, 'vs')
-  voice_move(b, key, f, guild .. ':' .. user, false)
+  voice_move(b, key, f, guild .. KEY_VOICE_MEMBER .. user, false)
   redis.call('HDEL', key, f)
 end

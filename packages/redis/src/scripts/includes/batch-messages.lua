@@ -19,10 +19,20 @@
   message_drop(b, id)                            delete the record of message id and its entry in
                                                  the all-messages index
   message_delete(b, id)                          delete message id with its index entries
+  message_merge(b, id, patch, create, moves, score, at)
+                                                 merge `patch` (a message record) into stored
+                                                 message id (record-merge.lua), keeping its expiry;
+                                                 `moves` (nil: none) holds the placement fields the
+                                                 patch sets, and a merge that moves the message
+                                                 re-indexes it; an absent one is created from the
+                                                 patch as message_set would under placement
+                                                 `create`, or left absent when that is nil
 ]]
 --- @include "keys"
 --- @include "message-placement"
 --- @include "snowflakes"
+--- @include "schemas"
+--- @include "record-merge"
 --- @include "batch-indexes"
 --- @include "batch-users"
 
@@ -40,6 +50,7 @@ end
 local function unindex_author(b, id, place)
   local st = user_at(b.us, place.ab, place.af)
   idx_remove(b.ix, author_key(st.bucket, place.af), id)
+  st.messages[place.af] = true
 end
 
 local function message_drop(b, id)
@@ -115,7 +126,7 @@ local function message_set(b, id, place, score, at, record)
   if place.author then
     local st = user_at(b.us, place.ab, place.af)
     idx_add(b.ix, author_key(st.bucket, place.af), score, id)
-    st.authored[place.af] = true
+    st.messages[place.af] = true
   end
   idx_add(b.ix, b.prefix .. KEY_ALL_MESSAGES, score, id)
   if place.guild then idx_add(b.ix, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, score, id) end
@@ -125,4 +136,44 @@ local function message_set(b, id, place, score, at, record)
   else
     idx_add(b.ix, channelKey, score, id)
   end
+end
+
+-- Where a merged message goes: `old` overlaid with the placement fields `moves` sets.
+local function overlaid(old, moves)
+  local base = old or {}
+  local new = { channel = moves.channel or base.channel, guild = base.guild, author = base.author, af = base.af, ab = base.ab, limit = 0 }
+  if moves.guild ~= nil then new.guild = moves.guild end
+  if moves.author ~= nil then new.author, new.af, new.ab = moves.author, moves.af, moves.ab end
+  return new
+end
+
+local function same_place(a, b)
+  return a.channel == b.channel and a.guild == b.guild and a.author == b.author
+end
+
+local function message_merge(b, id, patch, create, moves, score, at)
+  local key = b.prefix .. KEY_MESSAGE .. id
+  local stored = redis.call('GET', key)
+  if not stored then
+    if create then message_set(b, id, create, score, at, patch) end
+    return
+  end
+  -- (A patch equal to the stored record changes nothing, and is the cheapest test.)
+  if stored == patch then return end
+  local merged, why = merge_record(stored, patch, SCHEMA_FIELDS.message)
+  if not merged then error({ err = 'SAKEDATA ' .. key .. ': ' .. why }) end
+  if merged == stored then return end
+  if moves then
+    local old = b.placed[id] or parsed_placement(b, stored)
+    local new = overlaid(old, moves)
+    if not old then b.unplacedOld[id] = stored end
+    if new.channel and not (old and same_place(old, new)) then
+      -- Moved: set again where it goes now, with the expiry it has (message_set drops the old entries).
+      local pttl = redis.call('PTTL', key)
+      local keep = pttl > 0 and tostring(b.ix.now + pttl) or nil
+      message_set(b, id, new, keep or 'inf', keep or '0', merged)
+      return
+    end
+  end
+  redis.call('SET', key, merged, 'KEEPTTL')
 end

@@ -1,14 +1,15 @@
 --[[
   The user buckets one batch call touches, and their orphan schedule, kept right once at the end
   of the call as user-ops.lua keeps it at the end of its own: a user a member or presence list now
-  refers to comes off the schedule; one the call wrote or gave a message is scheduled anew from
-  what refers to it (orphans.lua); any other keeps the deadline it has. Sweeping due orphans is
+  refers to comes off the schedule; one the call wrote, or whose messages it changed, is scheduled
+  anew from what refers to it (orphans.lua); any other keeps the deadline it has. Sweeping due orphans is
   left to the background sweep (RedisCache.sweep).
 
   new_users(prefix, now, ttl)     the call's user state (`ttl`: default orphan TTL, ms)
   user_at(us, ub, f)              the state of user bucket number `ub` (decimal text), noting user
                                   f (8-byte id) as touched: { bucket = user_bucket(…), pinned,
-                                  wrote, authored } (sets by f)
+                                  wrote, messages } (sets by f; `messages`: users whose
+                                  messages this call added, evicted or deleted)
   user_due(us, st, f)             whether f is past its orphan deadline
   user_list(st, list, f, ref, plus)
                                   add (plus) or remove guild reference `ref` (4 bytes) in user
@@ -27,7 +28,7 @@ local function user_at(us, ub, f)
   local tag = us.prefix .. KEY_USER_TAG_OPEN .. ub .. KEY_USER_TAG_CLOSE
   local st = us.byTag[tag]
   if not st then
-    st = { bucket = user_bucket(tag), touched = {}, order = {}, pinned = {}, wrote = {}, authored = {} }
+    st = { bucket = user_bucket(tag), touched = {}, order = {}, pinned = {}, wrote = {}, messages = {} }
     us.byTag[tag] = st
     us.order[#us.order + 1] = st
   end
@@ -67,7 +68,7 @@ local function users_finish(us)
     for _, f in ipairs(st.order) do
       if st.pinned[f] then
         if has then redis.call('ZREM', b.orph, f) end
-      elseif not st.wrote[f] and not st.authored[f] and has and redis.call('ZSCORE', b.orph, f) then
+      elseif not st.wrote[f] and not st.messages[f] and has and redis.call('ZSCORE', b.orph, f) then
         -- Neither written nor newly referenced here: the deadline it has (a ttlMs of its own) stays.
       else
         schedule_orphan(b, f, us.ttl, us.now, has)

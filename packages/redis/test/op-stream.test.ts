@@ -1,0 +1,137 @@
+/**
+ * The op stream (src/stream/, scripts/batch.lua) on a single node: a batch of the listener's
+ * common mutations is one script call and nothing else; a long one goes out in pieces of bounded
+ * size, together; records the script can't parse are finished by Node; and the segments a batch
+ * is cut into when the plan takes part of it keep the batch's order where it matters. What each op
+ * does is held against MemoryCache by the conformance suite and the mutation differential.
+ */
+import { EntryNotFound, InvalidDataFound } from '@sake/errors';
+import { mutation, type Mutation } from '@sake/abc';
+import { describe, expect, it } from 'vitest';
+import { encodeRecord } from '../src/codec/index.js';
+import { Keys } from '../src/keys.js';
+import { OPS_PER_CALL } from '../src/stream/writer.js';
+import { commandsDuring, member, openedForBlock, sf, user } from './helpers.js';
+
+function message(id: string, channelId: string, guildId: string, authorId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id, channel_id: channelId, guild_id: guildId, author: user(authorId), content: `m${id.slice(-4)}`, timestamp: '2024-01-01T00:00:00.000Z', ...extra };
+}
+
+const evals = (seen: string[][]): string[][] => seen.filter((args) => /^eval/i.test(args[0]!));
+
+describe('the op stream on a single node', () => {
+  const block = openedForBlock('stream');
+
+  it('applies a batch of the listener’s common mutations in one script call and no other command', async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, channel, voice, author, other] = [sf(), sf(), sf(), sf(), sf()];
+    // Registers the guild (its reference in the user lists); the batch below adds no new ids.
+    await cache.apply([mutation.set('member', member(guild, user(other), { roles: [] }) as never)]);
+    const first = sf();
+    const batch: Mutation[] = [
+      mutation.set('message', message(first, channel, guild, author) as never, { channelLimit: 50 }),
+      mutation.merge('member', { guildId: guild, userId: author }, member(guild, user(author), { roles: [] }) as never, true),
+      mutation.set('presence', { user: { id: author }, guild_id: guild, status: 'online', activities: [], client_status: {} } as never),
+      mutation.merge('user', { userId: author }, { global_name: 'Renamed' } as never),
+      mutation.set('voiceState', {
+        guild_id: guild,
+        channel_id: voice,
+        user_id: author,
+        session_id: 's',
+        deaf: false,
+        mute: false,
+        self_deaf: false,
+        self_mute: false,
+        self_video: false,
+        suppress: false,
+        request_to_speak_timestamp: null,
+      } as never),
+      mutation.merge('message', { messageId: first }, { content: 'edited' } as never),
+      mutation.delete('member', { guildId: guild, userId: other }),
+      mutation.delete('message', { messageId: first }),
+    ];
+    const seen = await commandsDuring(admin, prefix, () => cache.apply(batch));
+    expect(evals(seen)).toHaveLength(1);
+    expect(seen).toHaveLength(1);
+    expect((await cache.getMember(guild, author)).user.global_name).toBe('Renamed');
+    expect((await cache.getPresence(guild, author)).status).toBe('online');
+    expect(await cache.iterVoiceStatesForChannel(voice).len()).toBe(1);
+    await expect(cache.getMessage(first)).rejects.toBeInstanceOf(EntryNotFound);
+    await expect(cache.getMember(guild, other)).rejects.toBeInstanceOf(EntryNotFound);
+    expect((await cache.iterMembersForUser(author).toArray()).map((m) => m.guild_id)).toEqual([guild]);
+  });
+
+  it(`sends a long batch in pieces of at most ${OPS_PER_CALL} ops, together`, async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, channel, author] = [sf(), sf(), sf()];
+    const ids = Array.from({ length: 2 * OPS_PER_CALL + 1 }, () => sf());
+    const seen = await commandsDuring(admin, prefix, () => cache.apply(ids.map((id) => mutation.set('message', message(id, channel, guild, author) as never))));
+    // The later pieces' message keys are checked first (below), then the three pieces go out together.
+    const checks = evals(seen).filter((args) => args[args.length - 1] === 'check');
+    expect([checks.length, evals(seen).length - checks.length]).toEqual([2, 3]);
+    expect(await cache.iterMessagesForChannel(channel).len()).toBe(ids.length);
+  });
+
+  it('a long batch with a foreign value under a message key in its last piece fails naming it, and writes nothing', async () => {
+    const { cache, admin, prefix } = block;
+    const keys = new Keys(prefix);
+    const [guild, channel, author] = [sf(), sf(), sf()];
+    const ids = Array.from({ length: 2 * OPS_PER_CALL + 1 }, () => sf());
+    await admin.hset(keys.message(ids[ids.length - 1]!), 'not', 'a message');
+    const failed = await cache.apply(ids.map((id) => mutation.delete('message', { messageId: id }))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(InvalidDataFound);
+    expect((failed as Error).message).toContain(keys.message(ids[ids.length - 1]!));
+    await cache.apply([mutation.set('message', message(ids[0]!, channel, guild, author) as never)]);
+    const again = await cache.apply(ids.map((id) => mutation.merge('message', { messageId: id }, { content: 'edited' }))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(again).toBeInstanceOf(InvalidDataFound);
+    expect((await cache.getMessage(ids[0]!)).content).not.toBe('edited');
+    await admin.del(keys.message(ids[ids.length - 1]!));
+  });
+
+  it('a moved message whose replaced record the script cannot place leaves its old indexes through Node', async () => {
+    const { cache, admin, prefix } = block;
+    const keys = new Keys(prefix);
+    const [guild, from, to, author] = [sf(), sf(), sf(), sf()];
+    const id = sf();
+    await cache.apply([mutation.set('message', message(id, from, guild, author) as never)]);
+    // A record Node decodes whose author has no id: the script can't tell where it is indexed.
+    await admin.set(keys.message(id), encodeRecord('message', { ...message(id, from, guild, author), author: { username: 'x' } }, { id }));
+    await cache.apply([mutation.set('message', message(id, to, guild, author) as never)]);
+    expect(await cache.iterMessagesForChannel(from).len()).toBe(0);
+    expect((await cache.iterMessagesForChannel(to).toArray()).map((m) => m.id)).toEqual([id]);
+  });
+
+  it('a delete of a record the script cannot read removes it and its all-messages entry through Node', async () => {
+    const { cache, admin, prefix } = block;
+    const keys = new Keys(prefix);
+    const [guild, channel, author] = [sf(), sf(), sf()];
+    const id = sf();
+    await cache.apply([mutation.set('message', message(id, channel, guild, author) as never)]);
+    await admin.set(keys.message(id), 'not a record');
+    await cache.apply([mutation.delete('message', { messageId: id })]);
+    expect(await admin.exists(keys.message(id))).toBe(0);
+    expect(await admin.zscore(keys.allMessages, id)).toBeNull();
+  });
+
+  it('a react after a set of its message in one batch sees the message (a segment boundary between them)', async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, channel, author] = [sf(), sf(), sf()];
+    const id = sf();
+    const emoji = { id: null, name: '👍' };
+    const seen = await commandsDuring(admin, prefix, () =>
+      cache.apply([
+        mutation.set('message', message(id, channel, guild, author) as never),
+        mutation.react(id, { op: 'add', emoji, me: false, burst: false }),
+        mutation.set('message', message(sf(), channel, guild, author) as never),
+      ]),
+    );
+    expect(evals(seen).length).toBeGreaterThanOrEqual(2);
+    expect((await cache.getMessage(id)).reactions?.[0]?.count).toBe(1);
+  });
+});

@@ -77,11 +77,20 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
 export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
   if (old === undefined && ctx.writer.crossSlot && checked.length > 0) {
     const parts = segments(checked);
-    if (parts.some((part) => part.stream.length > 0)) return applySegments(ctx, checked, parts, after).then(() => undefined);
+    if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0)) return applySegments(ctx, checked, parts, after).then(() => undefined);
   }
   const expanded = expandChannelDeletes(checked, old);
   return applyCascading(ctx, expanded.checked, expanded.old, after);
 }
+
+/**
+ * Most segments a batch is applied in; a batch cut into more goes through the plan. Each segment
+ * is a round trip of its own and pays the script's fixed costs per index and user bucket again;
+ * the plan groups a batch's writes by kind instead. A mixed stream of ~200-event batches cut into
+ * ~12 segments each (mostly at reactions on messages the batch itself set) ran ~10 % slower in
+ * segments than through the plan (docs/performance-log.md, 2026-12-07).
+ */
+const MAX_SEGMENTS = 2;
 
 /**
  * A batch cut into segments (stream/segments.ts), each run once the one before it is written: its

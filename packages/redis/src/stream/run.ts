@@ -12,7 +12,7 @@ import type { Checked } from '../apply/validate.js';
 import { messageCodec } from '../codec/index.js';
 import type { Ctx } from '../context.js';
 import { dropMessage, encodeBatch, finalPlace, placeOf, unindexMoved, type MessagePlace } from './encode.js';
-import { OpStreamWriter } from './writer.js';
+import { OPS_PER_CALL, OpStreamWriter } from './writer.js';
 
 /** What one `sakeBatch` call answers: previous records it could not parse (id, bytes, …) and evicted ids it could not place (id, channel, …). */
 type BatchReply = [replaced: Buffer[], evicted: Buffer[]];
@@ -23,6 +23,13 @@ function call(ctx: Ctx, now: number, piece: Buffer, check = false): Promise<Batc
   return ctx.conn.batched.sakeBatchBuffer(check ? [...args, 'check'] : args);
 }
 
+/** A stream of `D` ops naming the messages `checked` writes, to check their keys (never applied). */
+function messageIds(checked: readonly Checked[]): Buffer[] {
+  const w = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
+  for (const m of checked) if (m.resource === 'message' && 'key' in m) w.op('D').text((m.key as { messageId: string }).messageId);
+  return w.pieces();
+}
+
 /** Apply mutations the op stream has ops for (coverage.ts; see the module comment). */
 export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?: PromiseLike<unknown>): Promise<void> {
   const registering = addNewIds(ctx, checked);
@@ -30,9 +37,13 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
   const now = Date.now();
   const pieces = encodeBatch(ctx, checked, now);
   await after;
-  // Each piece checks its message keys before writing; the later pieces of a long batch are checked
-  // first, so a foreign value anywhere fails the batch before any of it is written.
-  if (pieces.length > 1) await ctx.conn.run('apply', () => Promise.all(pieces.slice(1).map((piece) => call(ctx, now, piece, true))));
+  // Each piece checks its message keys before writing; those of the later pieces of a long batch
+  // are checked first (a stream of their ids alone), so a foreign value anywhere fails the batch
+  // before any of it is written.
+  if (pieces.length > 1) {
+    const ids = messageIds(checked.slice(OPS_PER_CALL));
+    if (ids.length > 0) await ctx.conn.run('apply', () => Promise.all(ids.map((piece) => call(ctx, now, piece, true))));
+  }
   const replies = await ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece))));
   const fixes = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   let any = false;

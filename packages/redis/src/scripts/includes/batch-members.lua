@@ -70,6 +70,7 @@ local function merge_user(b, st, f, patch, upsert)
   if not merged then error({ err = 'SAKEDATA ' .. bucket.users .. ': ' .. why }) end
   if merged == stored then return end
   store_record(bucket.users, bucket.ut, f, merged)
+  user_touch(st, f)
   if stored == nil then st.wrote[f] = true end
 end
 
@@ -78,7 +79,8 @@ local function member_merge(b, guild, f, ub, seed, patch, ref, userPatch)
   local key = member_key(g, seed)
   local tails = key .. KEY_MEMBER_TAILS
   local stored = stored_record(key, tails, f)
-  local st = user_at(b.us, ub, f)
+  -- The user is touched only when its list or record changes (most merges change neither).
+  local st = user_at(b.us, ub)
   if not stored then
     store_record(key, tails, f, patch)
     redis.call('HINCRBY', g.meta, 'mc', 1)
@@ -115,5 +117,5 @@ local function member_delete(b, guild, f, ub, seed, ref)
 end
 
 local function user_merge(b, f, ub, patch, upsert)
-  merge_user(b, user_at(b.us, ub, f), f, patch, upsert)
+  merge_user(b, user_at(b.us, ub), f, patch, upsert)
 end

@@ -9,7 +9,9 @@
   user_at(us, ub, f)              the state of user bucket number `ub` (decimal text), noting user
                                   f (8-byte id) as touched: { bucket = user_bucket(…), pinned,
                                   wrote, messages } (sets by f; `messages`: users whose
-                                  messages this call added, evicted or deleted)
+                                  messages this call added, evicted or deleted); without f, the
+                                  state alone (a user only read is not touched)
+  user_touch(st, f)               note user f as touched (its schedule is kept right at the end)
   user_due(us, st, f)             whether f is past its orphan deadline
   user_list(st, list, f, ref, plus)
                                   add (plus) or remove guild reference `ref` (4 bytes) in user
@@ -24,6 +26,13 @@ local function new_users(prefix, now, ttl)
   return { prefix = prefix, now = now, ttl = ttl, byTag = {}, order = {} }
 end
 
+local function user_touch(st, f)
+  if not st.touched[f] then
+    st.touched[f] = true
+    st.order[#st.order + 1] = f
+  end
+end
+
 local function user_at(us, ub, f)
   local tag = us.prefix .. KEY_USER_TAG_OPEN .. ub .. KEY_USER_TAG_CLOSE
   local st = us.byTag[tag]
@@ -32,10 +41,7 @@ local function user_at(us, ub, f)
     us.byTag[tag] = st
     us.order[#us.order + 1] = st
   end
-  if not st.touched[f] then
-    st.touched[f] = true
-    st.order[#st.order + 1] = f
-  end
+  if f then user_touch(st, f) end
   return st
 end
 
@@ -47,6 +53,7 @@ local function user_due(us, st, f)
 end
 
 local function user_list(st, list, f, ref, plus)
+  user_touch(st, f)
   local key = st.bucket[list]
   local refs = redis.call('HGET', key, f) or ''
   local at = alignedFind(refs, ref, GUILD_REF_BYTES)

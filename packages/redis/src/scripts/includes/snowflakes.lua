@@ -8,45 +8,62 @@
   snowflake_hex(bytes)   the 16 lowercase hex digits of 8 bytes (the author index key's suffix)
   bucket_of(text, n)     the bucket of a decimal id among n (keys.ts bucketOf: last 9 digits mod n)
 ]]
+-- Conversions already made in this call, both ways: a batch names the same channels, guilds and
+-- authors again and again.
+local SNOWFLAKE_BYTES, SNOWFLAKE_TEXT = {}, {}
+
 local function snowflake_bytes(text)
+  local known = SNOWFLAKE_BYTES[text]
+  if known then return known end
   if type(text) ~= 'string' or #text == 0 or #text > 20 or string.find(text, '%D') then return nil end
-  -- Little-endian 16-bit limbs; each digit multiplies by 10 and adds, carrying upwards.
+  -- Little-endian 16-bit limbs; each group of (up to) four digits multiplies by 10^4 and adds,
+  -- carrying upwards: a quarter of the steps of one digit at a time (limb * 10^4 + carry < 2^53).
   local limbs = { 0, 0, 0, 0 }
-  for k = 1, #text do
-    local carry = string.byte(text, k) - 48
+  local first = (#text - 1) % 4 + 1
+  local from = 1
+  while from <= #text do
+    local to = from == 1 and first or from + 3
+    local carry = tonumber(string.sub(text, from, to))
+    local scale = 10 ^ (to - from + 1)
     for j = 1, 4 do
-      local v = limbs[j] * 10 + carry
+      local v = limbs[j] * scale + carry
       limbs[j] = v % 65536
       carry = (v - limbs[j]) / 65536
     end
     if carry ~= 0 then return nil end
+    from = to + 1
   end
-  local out = {}
-  for j = 4, 1, -1 do
-    out[#out + 1] = math.floor(limbs[j] / 256)
-    out[#out + 1] = limbs[j] % 256
-  end
-  return string.char(unpack(out))
+  local bytes = string.char(
+    math.floor(limbs[4] / 256), limbs[4] % 256, math.floor(limbs[3] / 256), limbs[3] % 256,
+    math.floor(limbs[2] / 256), limbs[2] % 256, math.floor(limbs[1] / 256), limbs[1] % 256)
+  SNOWFLAKE_BYTES[text] = bytes
+  return bytes
 end
 
 local function snowflake_text(bytes)
-  local b = { string.byte(bytes, 1, 8) }
-  -- Big-endian 16-bit limbs, divided by 10 until zero; the remainders are the digits, last first.
-  local limbs = { b[1] * 256 + b[2], b[3] * 256 + b[4], b[5] * 256 + b[6], b[7] * 256 + b[8] }
-  local digits = {}
+  local known = SNOWFLAKE_TEXT[bytes]
+  if known then return known end
+  local b1, b2, b3, b4, b5, b6, b7, b8 = string.byte(bytes, 1, 8)
+  -- Big-endian 16-bit limbs, divided by 10^4 until zero; the remainders are the digits, four at a
+  -- time, last first (rest * 65536 + limb < 2^30).
+  local limbs = { b1 * 256 + b2, b3 * 256 + b4, b5 * 256 + b6, b7 * 256 + b8 }
+  local groups = {}
   repeat
     local rest, zero = 0, true
     for j = 1, 4 do
       local v = rest * 65536 + limbs[j]
-      limbs[j] = math.floor(v / 10)
-      rest = v % 10
-      if limbs[j] ~= 0 then zero = false end
+      local q = math.floor(v / 10000)
+      limbs[j] = q
+      rest = v - q * 10000
+      if q ~= 0 then zero = false end
     end
-    digits[#digits + 1] = rest
+    groups[#groups + 1] = rest
   until zero
-  local out = {}
-  for k = #digits, 1, -1 do out[#out + 1] = digits[k] end
-  return table.concat(out)
+  local out = { tostring(groups[#groups]) }
+  for k = #groups - 1, 1, -1 do out[#out + 1] = string.format('%04d', groups[k]) end
+  local text = table.concat(out)
+  SNOWFLAKE_TEXT[bytes] = text
+  return text
 end
 
 local function snowflake_hex(bytes)

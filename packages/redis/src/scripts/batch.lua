@@ -93,29 +93,32 @@ end
 -- Fields per op (the header's list).
 local FIELDS = { S = 10, C = 17, D = 1, X = 6, E = 6, M = 7, N = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3 }
 
--- The ops, read whole before any is applied.
-local ops = {}
+-- Every message key a set, merge or delete reads holds a string or nothing: checked, in a pass
+-- that reads only the op codes, lengths and those ids, before anything is written, so a foreign
+-- value fails the call naming its key and writes nothing.
+local function u32(at)
+  local w, x, y, z = byte(stream, at, at + 3)
+  return ((w * 256 + x) * 256 + y) * 256 + z
+end
 while pos <= #stream do
   local op = sub(stream, pos, pos)
-  pos = pos + 1
   local n = FIELDS[op]
   if not n then return redis.error_reply('sakeBatch: unknown op ' .. tostring(op)) end
-  ops[#ops + 1] = { op, fields(n) }
-end
-
--- Every message key a set, merge or delete reads holds a string or nothing: checked before
--- anything is written, so a foreign value fails the call naming its key and writes nothing.
-for _, o in ipairs(ops) do
-  if o[1] == 'S' or o[1] == 'C' or o[1] == 'D' then
-    local key = b.prefix .. KEY_MESSAGE .. o[2]
+  pos = pos + 1
+  if op == 'S' or op == 'C' or op == 'D' then
+    local key = b.prefix .. KEY_MESSAGE .. sub(stream, pos + 4, pos + 3 + u32(pos))
     local t = redis.call('TYPE', key)['ok']
     if t ~= 'string' and t ~= 'none' then return redis.error_reply('SAKEDATA ' .. key .. ': holds a ' .. t .. ', not a message record') end
   end
+  for _ = 1, n do pos = pos + 4 + u32(pos) end
 end
 if ARGV[6] == 'check' then return { {}, {} } end
 
-for _, o in ipairs(ops) do
-  local op = o[1]
+pos = 1
+while pos <= #stream do
+  local op = sub(stream, pos, pos)
+  pos = pos + 1
+  local o = { op, fields(FIELDS[op]) }
   if op == 'S' then
     local place = { channel = o[3], guild = optional(o[4]), author = optional(o[5]), af = o[6], ab = o[7], limit = tonumber(o[8]) }
     message_set(b, o[2], place, o[9], o[10], o[11])

@@ -10,7 +10,8 @@
   idx_add_limited(ix, key, score, id, limit)
                                           idx_add, then evict the smallest ids beyond `limit`
                                           (> 0); returns the evicted ids (the new one may be one)
-  idx_remove(ix, key, id)                 remove id (an emptied index disappears)
+  idx_remove(ix, key, id)                 remove id (an emptied index disappears; the index keeps
+                                          its expiry, at least as late as what is left needs)
   idx_finish(ix)                          set each touched index's expiry (PERSIST or PEXPIREAT)
 ]]
 local function new_indexes(now)
@@ -82,9 +83,9 @@ local function idx_add_limited(ix, key, score, id, limit)
 end
 
 local function idx_remove(ix, key, id)
-  local t = idx_touch(ix, key)
   redis.call('ZREM', key, id)
-  if t.ids then
+  local t = ix.touched[key]
+  if t and t.ids then
     local at, found = find_sorted(t.ids, id)
     if found then table.remove(t.ids, at) end
   end

@@ -36,9 +36,10 @@
 --- @include "batch-indexes"
 --- @include "batch-users"
 
--- The placement of a stored record, with the author's id bytes and bucket; nil when it can't be parsed.
-local function parsed_placement(b, record)
-  local p = message_placement(record)
+-- The placement of a stored record, with the author's id bytes and bucket; nil when it can't be
+-- parsed. `leading`: the record is about to be deleted, its leading fields are enough.
+local function parsed_placement(b, record, leading)
+  local p = (leading and message_placement_leading or message_placement)(record)
   if not p then return nil end
   if p.author then
     p.af = snowflake_bytes(p.author)
@@ -76,7 +77,7 @@ local function stored_placement(b, id, channel)
     idx_remove(b.ix, b.prefix .. KEY_ALL_MESSAGES, id)
     return nil
   end
-  place = parsed_placement(b, record)
+  place = parsed_placement(b, record, true)
   if not place then
     b.unplacedEvicted[id] = channel
     return false
@@ -119,7 +120,7 @@ local function message_set(b, id, place, score, at, record)
   if at == '0' then old = redis.call('SET', key, record, 'GET') else old = redis.call('SET', key, record, 'PXAT', at, 'GET') end
   b.unplacedEvicted[id] = nil
   if old then
-    local before = b.placed[id] or parsed_placement(b, old)
+    local before = b.placed[id] or parsed_placement(b, old, true)
     if before then message_unindex(b, id, moved_from(before, place)) else b.unplacedOld[id] = old end
   end
   b.placed[id] = place
@@ -164,7 +165,7 @@ local function message_merge(b, id, patch, create, moves, score, at)
   if not merged then error({ err = 'SAKEDATA ' .. key .. ': ' .. why }) end
   if merged == stored then return end
   if moves then
-    local old = b.placed[id] or parsed_placement(b, stored)
+    local old = b.placed[id] or parsed_placement(b, stored, true)
     local new = overlaid(old, moves)
     if not old then b.unplacedOld[id] = stored end
     if new.channel and not (old and same_place(old, new)) then

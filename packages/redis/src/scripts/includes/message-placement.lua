@@ -4,6 +4,10 @@
   message has none). nil when the record can't be parsed or holds one of them in an unusual shape
   (an id that is not 8 bytes, a field in the extension map): the caller then leaves the message to
   Node, which decodes it whole.
+
+  message_placement_leading(record): the same read from the record's leading fields when they are
+  all positional (the rest of the record is neither read nor checked: for a record about to be
+  deleted), else message_placement's answer.
 ]]
 --- @include "schemas"
 --- @include "record-merge"
@@ -45,6 +49,47 @@ local function optional(vals, by_name, name, read)
   return read(v)
 end
 
+-- The presence mask of an array record and where its values start; nil when `r` is not one.
+local function array_mask(r)
+  local b, p = string.byte(r, 2), nil
+  if b and b >= 0x90 and b < 0xa0 then p = 3 elseif b == 0xdc then p = 5 else return nil end
+  local mb = string.byte(r, p)
+  if not mb then return nil end
+  if mb < 0x80 then return mb, p + 1 end
+  if mb < 0xcc or mb > 0xcf then return nil end
+  local w, mask = 2 ^ (mb - 0xcc), 0
+  for i = p + 1, p + w do mask = mask * 256 + (string.byte(r, i) or 0) end
+  return mask, p + 1 + w
+end
+
+-- The placement from the record's leading fields alone (id, channel_id, guild_id, author:
+-- codec/schemas.ts); nil when one of the last three is not positional (it may be in the
+-- extension map, at the record's end).
+local function leading_placement(record)
+  if string.byte(record, 1) ~= SCHEMA_HEADER.message then return nil end
+  local mask, p = array_mask(record)
+  if not mask then return nil end
+  local vals = {}
+  for i = 1, 4 do
+    local bit = mask % 2
+    mask = (mask - bit) / 2
+    if bit == 1 then
+      local e = skip_item(record, p)
+      if not e then return nil end
+      vals[i], p = string.sub(record, p, e - 1), e
+    elseif i > 1 then
+      return nil
+    end
+  end
+  local channel = id_field(vals[2])
+  -- (Not `x == null and false or read(x)`: that answers read(x) either way.)
+  local guild, author = false, false
+  if vals[3] ~= '\192' then guild = id_field(vals[3]) end
+  if vals[4] ~= '\192' then author = map_id(vals[4]) end
+  if not channel or guild == nil or author == nil or (author and not snowflake_bytes(author)) then return nil end
+  return { channel = channel, guild = guild, author = author }
+end
+
 local function message_placement(record)
   if string.byte(record, 1) ~= SCHEMA_HEADER.message then return nil end
   if not MESSAGE_AT then
@@ -59,4 +104,9 @@ local function message_placement(record)
   if not channel or guild == nil or author == nil then return nil end
   if author and not snowflake_bytes(author) then return nil end
   return { channel = channel, guild = guild, author = author }
+end
+
+-- For a record about to be deleted: its leading fields are enough (the rest is not checked).
+local function message_placement_leading(record)
+  return leading_placement(record) or message_placement(record)
 end

@@ -10,9 +10,10 @@
   idx_add_limited(ix, key, score, id, limit)
                                           idx_add, then evict the smallest ids beyond `limit`
                                           (> 0); returns the evicted ids (the new one may be one)
-  idx_remove(ix, key, id)                 remove id (an emptied index disappears; the index keeps
-                                          its expiry, at least as late as what is left needs)
-  idx_finish(ix)                          set each touched index's expiry (PERSIST or PEXPIREAT)
+  idx_remove(ix, key, id)                 remove id (an emptied index disappears)
+  idx_finish(ix)                          set the expiry (PERSIST or PEXPIREAT) of each index the
+                                          call added to (one only removed from keeps its own: at
+                                          least as late as what is left needs)
 ]]
 local function new_indexes(now)
   return { now = now, touched = {}, order = {} }
@@ -49,6 +50,7 @@ end
 
 local function idx_add(ix, key, score, id)
   local t = idx_touch(ix, key)
+  t.added = true
   redis.call('ZADD', key, score, id)
   if t.ids then
     local at, found = find_sorted(t.ids, id)
@@ -83,9 +85,10 @@ local function idx_add_limited(ix, key, score, id, limit)
 end
 
 local function idx_remove(ix, key, id)
+  -- Touched first: expired entries go too, or one could keep an otherwise emptied index alive.
+  local t = idx_touch(ix, key)
   redis.call('ZREM', key, id)
-  local t = ix.touched[key]
-  if t and t.ids then
+  if t.ids then
     local at, found = find_sorted(t.ids, id)
     if found then table.remove(t.ids, at) end
   end
@@ -93,7 +96,9 @@ end
 
 local function idx_finish(ix)
   for _, key in ipairs(ix.order) do
-    local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-    if top[2] == 'inf' then redis.call('PERSIST', key) elseif top[2] then redis.call('PEXPIREAT', key, top[2]) end
+    if ix.touched[key].added then
+      local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+      if top[2] == 'inf' then redis.call('PERSIST', key) elseif top[2] then redis.call('PEXPIREAT', key, top[2]) end
+    end
   end
 end

@@ -14,8 +14,10 @@
   message_set(b, id, place, score, at, record)   set a message (`at`: PXAT ms, '0' none), index it
                                                  (score: expiry ms or 'inf') under `place`, apply
                                                  `place.limit` (0: none) to its channel
-  message_unindex(b, id, place)                  drop id from the indexes of `place` (a moved
-                                                 message's old entries, found by the caller)
+  message_unindex(b, id, place, reschedule)      drop id from the indexes of `place` (a moved
+                                                 message's old entries, found by the caller);
+                                                 `reschedule`: its author's orphan deadline is
+                                                 worked out anew (else a deadline it has stays)
   message_drop(b, id)                            delete the record of message id and its entry in
                                                  the all-messages index
   message_delete(b, id)                          delete message id with its index entries
@@ -48,10 +50,13 @@ local function parsed_placement(b, record, leading)
   return p
 end
 
-local function unindex_author(b, id, place)
+-- Drop id from its author's index. `reschedule`: the author's orphan deadline is worked out anew
+-- from what still refers to it (an eviction, as the plan's index call does); otherwise a deadline
+-- it has stays (a delete or a move, as the plan's user ops do).
+local function unindex_author(b, id, place, reschedule)
   local st = user_at(b.us, place.ab, place.af)
   idx_remove(b.ix, author_key(st.bucket, place.af), id)
-  st.messages[place.af] = true
+  if reschedule then st.messages[place.af] = true end
 end
 
 local function message_drop(b, id)
@@ -60,10 +65,10 @@ local function message_drop(b, id)
   idx_remove(b.ix, b.prefix .. KEY_ALL_MESSAGES, id)
 end
 
-local function message_unindex(b, id, place)
+local function message_unindex(b, id, place, reschedule)
   if place.guild then idx_remove(b.ix, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
   if place.channel then idx_remove(b.ix, b.prefix .. KEY_MESSAGES_BY_CHANNEL .. place.channel, id) end
-  if place.author then unindex_author(b, id, place) end
+  if place.author then unindex_author(b, id, place, reschedule) end
 end
 
 -- The placement of stored message id: the call's own, else its record's; nil when there is no
@@ -85,17 +90,17 @@ local function stored_placement(b, id, channel)
   return place
 end
 
--- Delete message id and its index entries.
-local function drop_placed(b, id, place)
+-- Delete message id and its index entries (`reschedule`: see unindex_author).
+local function drop_placed(b, id, place, reschedule)
   message_drop(b, id)
-  message_unindex(b, id, place)
+  message_unindex(b, id, place, reschedule)
 end
 
 -- Drop a message a channel limit evicted: its record and its other indexes. One stored in another
 -- channel by now (it moved) is in that channel's index, not this one: it stays.
 local function drop_evicted_message(b, id, channel)
   local place = stored_placement(b, id, channel)
-  if place and place.channel == channel then drop_placed(b, id, place) end
+  if place and place.channel == channel then drop_placed(b, id, place, true) end
 end
 
 local function message_delete(b, id)

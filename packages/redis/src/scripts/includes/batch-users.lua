@@ -9,7 +9,7 @@
   user_at(us, ub, f)              the state of user bucket number `ub` (decimal text), noting user
                                   f (8-byte id) as touched: { bucket = user_bucket(…), pinned,
                                   wrote, messages } (sets by f; `messages`: users whose
-                                  messages this call added, evicted or deleted); without f, the
+                                  messages this call added or evicted); without f, the
                                   state alone (a user only read is not touched)
   user_touch(st, f)               note user f as touched (its schedule is kept right at the end)
   user_due(us, st, f)             whether f is past its orphan deadline

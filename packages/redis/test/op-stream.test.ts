@@ -30,9 +30,9 @@ describe('the op stream on a single node', () => {
     const first = sf();
     const batch: Mutation[] = [
       mutation.set('message', message(first, channel, guild, author) as never, { channelLimit: 50 }),
-      mutation.merge('member', { guildId: guild, userId: author }, member(guild, user(author), { roles: [] }) as never, true),
+      mutation.merge('member', { guildId: guild, userId: author }, member(guild, user(author), { roles: [] }), true),
       mutation.set('presence', { user: { id: author }, guild_id: guild, status: 'online', activities: [], client_status: {} } as never),
-      mutation.merge('user', { userId: author }, { global_name: 'Renamed' } as never),
+      mutation.merge('user', { userId: author }, { global_name: 'Renamed' }),
       mutation.set('voiceState', {
         guild_id: guild,
         channel_id: voice,
@@ -45,8 +45,8 @@ describe('the op stream on a single node', () => {
         self_video: false,
         suppress: false,
         request_to_speak_timestamp: null,
-      } as never),
-      mutation.merge('message', { messageId: first }, { content: 'edited' } as never),
+      }),
+      mutation.merge('message', { messageId: first }, { content: 'edited' }),
       mutation.delete('member', { guildId: guild, userId: other }),
       mutation.delete('message', { messageId: first }),
     ];

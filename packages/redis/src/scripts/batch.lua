@@ -29,8 +29,6 @@
              changes one moves the message), with their values after it ('' for none)
     M guild f ub seed patch ref userPatch
              merge (upsert) member f of `guild` and its user (batch-members.lua)
-    N guild f ub seed record ref user
-             set member f of `guild` and its user
     n guild f ub seed ref
              delete member f of `guild`
     U f ub patch upsert
@@ -91,7 +89,7 @@ local function optional(v)
 end
 
 -- Fields per op (the header's list).
-local FIELDS = { S = 10, C = 17, D = 1, X = 6, E = 6, M = 7, N = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3 }
+local FIELDS = { S = 10, C = 17, D = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3 }
 
 -- Every message key a set, merge or delete reads holds a string or nothing: checked, in a pass
 -- that reads only the op codes, lengths and those ids, before anything is written, so a foreign
@@ -139,8 +137,6 @@ while pos <= #stream do
     message_delete(b, o[2])
   elseif op == 'M' then
     member_merge(b, unpack(o, 2))
-  elseif op == 'N' then
-    member_set(b, unpack(o, 2))
   elseif op == 'n' then
     member_delete(b, unpack(o, 2))
   elseif op == 'U' then

@@ -45,7 +45,9 @@ function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
 export function hasOp(m: Checked): boolean {
   switch (m.type) {
     case 'set':
-      return m.resource === 'message' || m.resource === 'member' || m.resource === 'presence' || m.resource === 'voiceState';
+      // Not member sets: member chunks write thousands at once, and the plan's packed runs (one
+      // HSET per bucket, users packed per bucket) ingest ~25 % faster than the op stream's op per member.
+      return m.resource === 'message' || m.resource === 'presence' || m.resource === 'voiceState';
     case 'delete':
       return m.resource === 'message' || m.resource === 'member' || m.resource === 'presence' || m.resource === 'voiceState';
     case 'merge':

@@ -107,17 +107,11 @@ function userFields(w: OpStreamWriter, ctx: Ctx, userId: string, seed: boolean):
 }
 
 /** Write the ops of a set. */
-function set(w: OpStreamWriter, ctx: Ctx, m: Of<'set'>, now: number, implied: Implied): void {
+function set(w: OpStreamWriter, ctx: Ctx, m: Of<'set'>, now: number): void {
   const { guildId, userId } = m.key as { guildId: string; userId: string };
   switch (m.resource) {
     case 'message':
       setMessage(w, ctx, m, now);
-      return;
-    case 'member':
-      w.op('N').text(guildId);
-      userFields(w, ctx, userId, true);
-      w.bytes(encodeRecord('member', m.value, implied.of(guildId), 'user', ctx.roles.of(guildId))).bytes(ctx.guildRefs.ref(guildId));
-      w.bytes(encodeRecord('user', m.value.user as Entity, { id: userId }));
       return;
     case 'presence':
       w.op('P').text(guildId);
@@ -167,7 +161,7 @@ function merge(w: OpStreamWriter, ctx: Ctx, m: Of<'merge'>, now: number, implied
   if (m.resource === 'member') mergeMember(w, ctx, m, implied);
   else if (m.resource === 'message') mergeMessage(w, ctx, m, now);
   else if (m.resource === 'user') {
-    const userId = (m.key as { userId: string }).userId;
+    const userId = m.key.userId;
     w.op('U');
     userFields(w, ctx, userId, false);
     w.bytes(encodeRecord('user', m.patch, { id: userId })).text(m.upsert ? '1' : '0');
@@ -189,7 +183,7 @@ export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number):
   const w = new OpStreamWriter();
   const implied = new Implied();
   for (const m of checked) {
-    if (m.type === 'set') set(w, ctx, m, now, implied);
+    if (m.type === 'set') set(w, ctx, m, now);
     else if (m.type === 'delete') remove(w, ctx, m);
     else if (m.type === 'merge') merge(w, ctx, m, now, implied);
     else throw new TypeError(`sakeBatch has no op for a ${m.type}`);

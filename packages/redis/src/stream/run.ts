@@ -26,7 +26,7 @@ function call(ctx: Ctx, now: number, piece: Buffer, check = false): Promise<Batc
 /** A stream of `D` ops naming the messages `checked` writes, to check their keys (never applied). */
 function messageIds(checked: readonly Checked[]): Buffer[] {
   const w = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
-  for (const m of checked) if (m.resource === 'message' && 'key' in m) w.op('D').text((m.key as { messageId: string }).messageId);
+  for (const m of checked) if (m.resource === 'message' && 'key' in m) w.op('D').text(m.key.messageId);
   return w.pieces();
 }
 
@@ -63,7 +63,7 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
  */
 async function dropEvicted(ctx: Ctx, w: OpStreamWriter, checked: readonly Checked[], evicted: ReadonlyArray<[string, string]>): Promise<boolean> {
   const set = new Set<string>();
-  for (const m of checked) if (m.type === 'set' && m.resource === 'message') set.add((m.key as { messageId: string }).messageId);
+  for (const m of checked) if (m.type === 'set' && m.resource === 'message') set.add(m.key.messageId);
   const left = evicted.filter(([id]) => !set.has(id));
   const keys = left.map(([id]) => ctx.keys.message(id));
   const values = left.length > 0 ? await ctx.reader.values(ctx, keys) : [];

@@ -7,8 +7,6 @@
   note_guild(b, guild)        note the guild in the set of guilds with data in their slot
   guild_at(b, guild, create)  the guild's keys and member bucket count (nil without one unless
                               `create`: a single bucket then, and the guild noted)
-  member_set(b, guild, f, ub, seed, record, ref, user)
-      set member f and its user (`user`: the user's record)
   member_delete(b, guild, f, ub, seed, ref)
       delete member f (its user stays, perhaps as an orphan)
   user_merge(b, f, ub, patch, upsert)
@@ -92,18 +90,6 @@ local function member_merge(b, guild, f, ub, seed, patch, ref, userPatch)
     if merged ~= stored then store_record(key, tails, f, merged) end
   end
   if userPatch ~= '' then merge_user(b, st, f, userPatch, true) end
-end
-
-local function member_set(b, guild, f, ub, seed, record, ref, user)
-  local g = guild_at(b, guild, true)
-  local key = member_key(g, seed)
-  local tails = key .. KEY_MEMBER_TAILS
-  if redis.call('HEXISTS', key, f) == 0 then redis.call('HINCRBY', g.meta, 'mc', 1) end
-  store_record(key, tails, f, record)
-  local st = user_at(b.us, ub, f)
-  user_list(st, 'mg', f, ref, true)
-  store_record(st.bucket.users, st.bucket.ut, f, user)
-  st.wrote[f] = true
 end
 
 local function member_delete(b, guild, f, ub, seed, ref)

@@ -7,6 +7,7 @@
  */
 import { EntryNotFound, InvalidDataFound } from '@sake/errors';
 import { mutation, type Mutation } from '@sake/abc';
+import { fixtures } from '@sake/conformance';
 import { describe, expect, it } from 'vitest';
 import { encodeRecord } from '../src/codec/index.js';
 import { Keys } from '../src/keys.js';
@@ -31,21 +32,9 @@ describe('the op stream on a single node', () => {
     const batch: Mutation[] = [
       mutation.set('message', message(first, channel, guild, author) as never, { channelLimit: 50 }),
       mutation.merge('member', { guildId: guild, userId: author }, member(guild, user(author), { roles: [] }), true),
-      mutation.set('presence', { user: { id: author }, guild_id: guild, status: 'online', activities: [], client_status: {} } as never),
+      mutation.set('presence', fixtures.presence(guild, author)),
       mutation.merge('user', { userId: author }, { global_name: 'Renamed' }),
-      mutation.set('voiceState', {
-        guild_id: guild,
-        channel_id: voice,
-        user_id: author,
-        session_id: 's',
-        deaf: false,
-        mute: false,
-        self_deaf: false,
-        self_mute: false,
-        self_video: false,
-        suppress: false,
-        request_to_speak_timestamp: null,
-      }),
+      mutation.set('voiceState', fixtures.voiceState(guild, author, voice)),
       mutation.merge('message', { messageId: first }, { content: 'edited' }),
       mutation.delete('member', { guildId: guild, userId: other }),
       mutation.delete('message', { messageId: first }),

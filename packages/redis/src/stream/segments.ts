@@ -24,15 +24,9 @@ export interface Segment {
 /** Everything: conflicts with any mutation of the other side. */
 const ALL = '*';
 
-/** The keys a mutation the stream applies touches. */
-function streamKeys(m: Checked): string[] {
-  const key = m.type === 'set' || m.type === 'merge' || m.type === 'delete' ? (m.key as Record<string, string | undefined>) : {};
-  switch (m.resource) {
-    case 'message':
-      // A set may evict other messages (of unknown authors) from its channel; a merge may move the
-      // message out of channels and authors unknown here, as may a delete.
-      if (m.type === 'set') return [`m:${key.messageId}`, `c:${(m.value as { channel_id: string }).channel_id}`, 'u:*'];
-      return [`m:${key.messageId}`, 'c:*', 'u:*'];
+/** The keys of a member's, presence's, voice state's or user's own write (either side); undefined for other resources. */
+function userSideKeys(resource: Checked['resource'], key: Record<string, string | undefined>): string[] | undefined {
+  switch (resource) {
     case 'member':
       return [`mg:${key.guildId}`, `u:${key.userId}`];
     case 'presence':
@@ -42,8 +36,18 @@ function streamKeys(m: Checked): string[] {
     case 'user':
       return [`u:${key.userId}`];
     default:
-      return [ALL];
+      return undefined;
   }
+}
+
+/** The keys a mutation the stream applies touches. */
+function streamKeys(m: Checked): string[] {
+  const key = m.type === 'set' || m.type === 'merge' || m.type === 'delete' ? (m.key as Record<string, string | undefined>) : {};
+  if (m.resource !== 'message') return userSideKeys(m.resource, key) ?? [ALL];
+  // A set may evict other messages (of unknown authors) from its channel; a merge may move the
+  // message out of channels and authors unknown here, as may a delete.
+  if (m.type === 'set') return [`m:${key.messageId}`, `c:${(m.value as { channel_id: string }).channel_id}`, 'u:*'];
+  return [`m:${key.messageId}`, 'c:*', 'u:*'];
 }
 
 /** The keys a mutation the plan applies touches (none: it commutes with every stream op). */
@@ -64,18 +68,12 @@ function planKeys(m: Checked): string[] {
       break;
   }
   const key = m.key as Record<string, string | undefined>;
+  const own = userSideKeys(m.resource, key);
+  if (own) return own;
   switch (m.resource) {
     case 'message':
       // A merge may create or move the message: every channel index and author may change.
       return [`m:${key.messageId}`, 'c:*', 'u:*'];
-    case 'member':
-      return [`mg:${key.guildId}`, `u:${key.userId}`];
-    case 'presence':
-      return [`pg:${key.guildId}`, `u:${key.userId}`];
-    case 'voiceState':
-      return [`vg:${key.guildId}`];
-    case 'user':
-      return [`u:${key.userId}`];
     case 'channel':
       // A channel delete takes its messages, invites and voice states (apply/cascade.ts).
       return m.type === 'delete' ? [ALL] : [];

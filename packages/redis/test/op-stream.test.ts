@@ -96,6 +96,20 @@ describe('the op stream on a single node', () => {
     expect((await cache.iterMessagesForChannel(to).toArray()).map((m) => m.id)).toEqual([id]);
   });
 
+  it('a delete of a record the script cannot place removes it and its index entries through Node', async () => {
+    const { cache, admin, prefix } = block;
+    const keys = new Keys(prefix);
+    const [guild, channel, author] = [sf(), sf(), sf()];
+    const [id, other] = [sf(), sf()];
+    await cache.apply([mutation.set('message', message(id, channel, guild, author)), mutation.set('message', message(other, channel, guild, author))]);
+    await admin.set(keys.message(id), encodeRecord('message', { ...message(id, channel, guild, author), author: { username: 'x' } }, { id }));
+    await cache.apply([mutation.delete('message', { messageId: id })]);
+    expect(await admin.exists(keys.message(id))).toBe(0);
+    expect((await cache.iterMessagesForChannel(channel).toArray()).map((m) => m.id)).toEqual([other]);
+    expect((await cache.iterMessagesForGuild(guild).toArray()).map((m) => m.id)).toEqual([other]);
+    expect(await admin.zscore(keys.messagesByChannel(channel), id)).toBeNull();
+  });
+
   it('a delete of a record the script cannot read removes it and its all-messages entry through Node', async () => {
     const { cache, admin, prefix } = block;
     const keys = new Keys(prefix);

@@ -2,10 +2,13 @@
  * `apply` through the op stream: register the batch's new role and guild ids, encode the batch
  * (encode.ts), and, once `after` settles, send its pieces to `sakeBatch` together (one round trip:
  * each piece is atomic, and they run in order on one connection). What the script could not do
- * itself comes back in its reply and is finished before `apply` resolves:
- *  - a replaced message record it could not parse: Node decodes it and drops the message from the
- *    indexes it moved out of (`X` ops, one more call);
- *  - a message a channel limit evicted whose record it could not parse: deleted through `remove`.
+ * itself (records it could not parse) comes back in its reply and is finished, in one more call,
+ * before `apply` resolves:
+ *  - a replaced message record: Node decodes it and drops the message from the indexes it moved
+ *    out of (`X` ops);
+ *  - a message a channel limit evicted, or the batch deleted: Node reads and decodes it and deletes
+ *    it with its indexes (`E` ops), or only its record and all-messages entry when it can't be
+ *    decoded either.
  */
 import { addNewIds } from '../apply/new-ids.js';
 import type { Checked } from '../apply/validate.js';
@@ -41,6 +44,7 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
   // are checked first (a stream of their ids alone), so a foreign value anywhere fails the batch
   // before any of it is written.
   if (pieces.length > 1) {
+    // (Every mutation is one op: the first piece holds the first OPS_PER_CALL mutations.)
     const ids = messageIds(checked.slice(OPS_PER_CALL));
     if (ids.length > 0) await ctx.conn.run('apply', () => Promise.all(ids.map((piece) => call(ctx, now, piece, true))));
   }
@@ -57,9 +61,10 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
 }
 
 /**
- * Write the `E` ops for evicted messages the script could not parse: each is read and decoded
- * here; one that has moved to another channel since is left alone, as is one the batch sets
- * (after its eviction, or the script would have placed it). False when there is nothing to drop.
+ * Write the `E` ops for evicted or deleted messages the script could not parse (`channel`: the
+ * channel whose limit evicted it, '' for a delete): each is read and decoded here; an evicted one
+ * that has moved to another channel since is left alone, as is one the batch sets (after its
+ * eviction or delete, or the script would have placed it). False when there is nothing to drop.
  */
 async function dropEvicted(ctx: Ctx, w: OpStreamWriter, checked: readonly Checked[], evicted: ReadonlyArray<[string, string]>): Promise<boolean> {
   const set = new Set<string>();
@@ -77,7 +82,7 @@ async function dropEvicted(ctx: Ctx, w: OpStreamWriter, checked: readonly Checke
     } catch {
       // Unreadable: still delete the record and its all-messages entry.
     }
-    if (place !== none && place.channel !== channel) return;
+    if (channel !== '' && place !== none && place.channel !== channel) return;
     dropMessage(w, ctx, id, place);
     any = true;
   });

@@ -101,7 +101,10 @@ describe('the op stream on a single node', () => {
     const keys = new Keys(prefix);
     const [guild, channel, author] = [sf(), sf(), sf()];
     const [id, other] = [sf(), sf()];
-    await cache.apply([mutation.set('message', message(id, channel, guild, author)), mutation.set('message', message(other, channel, guild, author))]);
+    await cache.apply([
+      mutation.set('message', message(id, channel, guild, author) as never),
+      mutation.set('message', message(other, channel, guild, author) as never),
+    ]);
     await admin.set(keys.message(id), encodeRecord('message', { ...message(id, channel, guild, author), author: { username: 'x' } }, { id }));
     await cache.apply([mutation.delete('message', { messageId: id })]);
     expect(await admin.exists(keys.message(id))).toBe(0);

@@ -20,7 +20,7 @@
              moved message whose replaced record this script could not parse
     E id guild channel author af ab
              delete message `id` and its entries in the all-messages index and those indexes: an
-             evicted message whose record this script could not parse
+             evicted or deleted message whose record this script could not parse
     D id     delete message `id` (batch-messages.lua)
     C id patch upsert channel guild author af ab limit score at sets mc mg ma maf mab
              merge `patch` into message `id`; with upsert '1', an absent one is created from the
@@ -45,10 +45,11 @@
   Before anything is written, every message key a set, merge or delete reads must hold a string
   or nothing, else the call is an error reply naming it (SAKEDATA: InvalidDataFound).
 
-  Returns  { replaced, evicted }: `replaced` the ids and previous records of message sets whose
-           previous record could not be parsed here (id, bytes, …), `evicted` the ids a channel
-           limit evicted whose record could not be parsed, each with that channel (id, channel,
-           …; the caller deletes those); an unknown op is an error reply.
+  Returns  { replaced, evicted }: `replaced` the ids and previous records of message sets and
+           merges whose previous record could not be placed here (id, bytes, …), `evicted` the ids
+           of messages a channel limit evicted or a delete named whose record could not be placed,
+           each with that channel ('' for a delete) (id, channel, …; the caller deletes those); an
+           unknown op is an error reply.
 ]]
 --- @include "batch-indexes"
 --- @include "batch-users"

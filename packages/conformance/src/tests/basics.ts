@@ -11,6 +11,7 @@ import type { ConformanceBackend } from '../options.js';
 import { SPECS, clearName, deleteName, getName, iterName, keyArgs, keyOfEntity, keyString, scopeOf } from '../specs.js';
 import type { Entity, IterableResource, ResourceSpec } from '../specs.js';
 import { del, deleteOf, expectAbsent, expectIter, expectValue, get, label, mergeOf, put, setOf } from './ops.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A resource the test can write to check that clearing `s` leaves it alone (never the member/user pair, which are joined). */
 function otherResource<B extends ConformanceBackend>(h: Harness<B>, s: ResourceSpec): ResourceSpec | undefined {
@@ -26,7 +27,7 @@ export async function eventually(probe: () => Promise<boolean>, timeoutMs: numbe
   for (;;) {
     if (await probe()) return true;
     if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

@@ -15,6 +15,7 @@ import { SPECS, keyString } from '../specs.js';
 import type { Entity, IterableResource, ResourceSpec } from '../specs.js';
 import { THUMBS, newMessage, react, reaction } from './messages.js';
 import { deleteOf, expectAbsent, expectValue, label, mergeOf, put, setOf } from './ops.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const messages = SPECS.message;
 const members = SPECS.member;
@@ -151,9 +152,6 @@ function gate(): { promise: Promise<void>; open(): void; fail(reason: Error): vo
   return { promise, open, fail: failWith };
 }
 
-/** Let the backend run whatever it would run on its own for a while. */
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Batches ordered after an earlier write (`honoursAfter`). */
 export function orderedBatchTests<B extends ConformanceBackend>(ctx: GroupContext<B>): void {
   const { test } = ctx;
@@ -167,7 +165,7 @@ export function orderedBatchTests<B extends ConformanceBackend>(ctx: GroupContex
     const value = s.build(h.parents());
     const g = gate();
     const writing = call(b, 'apply', [setOf(s, value)], { after: g.promise });
-    await pause(30);
+    await sleep(30);
     await expectAbsent(b, s, value, 'while the write it is ordered after is pending');
     g.open();
     await writing;
@@ -187,7 +185,7 @@ export function orderedBatchTests<B extends ConformanceBackend>(ctx: GroupContex
       caught = error;
     });
     check(caught === reason, `apply must reject with the reason of the write it was ordered after, got ${show(caught)}`);
-    await pause(10);
+    await sleep(10);
     await expectAbsent(b, s, value, 'after the write it was ordered after failed');
   });
 
@@ -201,7 +199,7 @@ export function orderedBatchTests<B extends ConformanceBackend>(ctx: GroupContex
         () => 'resolved',
         (e: unknown) => e,
       ),
-      pause(2_000).then(() => 'still waiting'),
+      sleep(2_000).then(() => 'still waiting'),
     ]);
     check(early instanceof TypeError, `apply([malformed], { after: pending }) must reject with TypeError at once, got ${show(early)}`);
     const notPromise = await call(b, 'apply', [setOf(s, s.build(h.parents()))], { after: 42 }).then(

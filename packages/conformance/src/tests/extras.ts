@@ -11,6 +11,7 @@ import type { GroupContext } from '../harness.js';
 import type { ConformanceBackend } from '../options.js';
 import { SPECS } from '../specs.js';
 import { expectAbsent, expectIter, expectValue, put, setOf } from './ops.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const messages = SPECS.message;
 const channels = SPECS.channel;
@@ -62,7 +63,7 @@ export function messageExtras<B extends ConformanceBackend>(ctx: GroupContext<B>
     const [live, shortLived, latest] = [h.id(), h.id(), h.id()].map((id) => fx.message(id, channelId, author, guildId));
     await apply(b, setOf(messages, live!), setOf(messages, shortLived!, { ttlMs: 50 }));
     // A plain wait, no read: a read may drop the expired entry itself, and the limit must not depend on one.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     await apply(b, setOf(messages, latest!, { channelLimit: 2 }));
     await expectValue(b, messages, live!, 'the older live message, within channelLimit 2 once the expired one is not counted');
     await expectValue(b, messages, latest!, 'the message set with channelLimit 2');
@@ -134,7 +135,7 @@ export function userExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): 
     const b = await h.open();
     const u = fx.user(h.id());
     await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.set('user', u));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     same(
       await readOk('getUser 200 ms after re-setting without ttl', () => call<UserEntity>(b, 'getUser', u.id)),
       u,
@@ -156,7 +157,7 @@ export function userExtras<B extends ConformanceBackend>(ctx: GroupContext<B>): 
         await apply(b, merge);
       }
       // A plain wait, no read: a read may drop the expired entry itself.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       await rejects(() => call(b, 'getUser', u.id), EntryNotFound, 'getUser 300 ms after a set with ttlMs 50 and a merge');
     });
   }
@@ -169,7 +170,7 @@ export function inviteExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
     const invite = fx.invite(fx.inviteCodeOf(h.id()), h.id(), h.id(), undefined, { max_age: 1 });
     await apply(b, mutation.set('invite', invite));
     // Past its max_age of 1 s; a plain wait, no read.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await sleep(1200);
     same(
       await readOk('getInvite 1.2 s after a set with max_age 1 and no ttlMs', () => call<InviteEntity>(b, 'getInvite', invite.code)),
       invite,

@@ -11,6 +11,7 @@ import type { GroupContext } from '../harness.js';
 import type { ConformanceBackend } from '../options.js';
 import { SPECS } from '../specs.js';
 import { expectAbsent, expectIter, expectValue, put } from './ops.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const members = SPECS.member;
 const users = SPECS.user;
@@ -128,7 +129,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       const u = fx.user(h.id(), { global_name: 'Old' });
       await apply(b, mutation.set('user', u, { ttlMs: 50 }));
       // A plain wait, no read: a read may drop the expired entry itself.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       const m = fx.member(h.id(), u);
       await apply(
         b,
@@ -148,7 +149,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       const old = fx.user(h.id(), { global_name: 'Old' });
       await apply(b, mutation.set('user', old, { ttlMs: 50 }));
       // A plain wait, no read: a read may drop the expired entry itself.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       const userPatch = { id: old.id, username: 'new' };
       await apply(b, mutation.merge('member', { guildId, userId: old.id }, { nick: 'n', user: userPatch as UserEntity }, true));
       same(
@@ -167,7 +168,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       if (ctx.options.resources.has('presence')) deletes.push(mutation.delete('presence', { guildId, userId: u.id }));
       await apply(b, ...deletes);
       // A plain wait, no read: a read may drop the expired entry itself.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       await rejects(
         () => call(b, 'getUser', u.id),
         EntryNotFound,
@@ -190,7 +191,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       const u = fx.user(h.id());
       await apply(b, mutation.set('user', u, { ttlMs: 50 }), mutation.set('member', fx.member(h.id(), u)));
       // Give the ttl time to pass; the user must still be there (a wait, not a timing assertion).
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
       same(
         await readOk("getUser of a member's user 200 ms after a 50 ms ttl", () => call<UserEntity>(b, 'getUser', u.id)),
         u,
@@ -211,7 +212,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       await apply(b, mutation.set('user', apart, { ttlMs: 50 }));
       await apply(b, mutation.set('member', inTogether), mutation.set('user', together, { ttlMs: 50 }));
       // Give the ttl time to pass (a wait, not a timing assertion).
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
       for (const [u, m] of [
         [apart, inApart],
         [together, inTogether],
@@ -266,7 +267,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
         mutation.delete('member', { guildId: mx.guild_id, userId: x.id }),
       );
       // A plain wait, no read: a read may drop the expired entry itself.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       for (const [user, way] of [
         [u, 'delete'],
         [v, 'replace'],
@@ -287,7 +288,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       await put(b, members, m);
       await apply(b, mutation.delete('member', { guildId: m.guild_id, userId: u.id }), mutation.set('user', u, { ttlMs: 50 }));
       // A plain wait, no read: a read may drop the expired entry itself.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       await rejects(() => call(b, 'getUser', u.id), EntryNotFound, 'getUser 300 ms after a delete of its member, then a set with ttlMs 50');
     });
 
@@ -299,7 +300,7 @@ export function memberExtras<B extends ConformanceBackend>(ctx: GroupContext<B>)
       // The replace first: when the user is set, no member refers to it, so its ttlMs holds.
       await apply(b, mutation.replaceForGuild('member', m.guild_id, []), mutation.set('user', u, { ttlMs: 50 }));
       // A plain wait, no read: a read may drop the expired entry itself.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       await rejects(() => call(b, 'getUser', u.id), EntryNotFound, 'getUser 300 ms after a replace without its member, then a set with ttlMs 50');
     });
   }

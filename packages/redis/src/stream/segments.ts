@@ -6,11 +6,19 @@
  * what the other side of the current segment touches starts the next segment.
  *
  * What a mutation touches is named by keys `class:id`: `m` a message, `c` a channel's message
- * index, `u` a user (its record, lists, author index and orphan deadline), `mg`/`pg`/`vg` a
- * guild's members/presences/voice states as a whole. `class:*` stands for every key of its class
- * (a message delete's channel and author are not known before the script reads the message), and
- * `*` for everything (a mutation whose reach is not worked out here: clears, channel deletes and
- * child replaces that may cascade).
+ * index, `u` a user (its record, lists and orphan deadline), `ut` a user's own `ttlMs` (a user
+ * set, merge or delete: its deadline then depends on the order of the writes that refer to it),
+ * `mg`/`pg`/`vg` a guild's members/presences/voice states as a whole. A key is exclusive, or
+ * shared (`~class:id`): two shared keys never meet, so writes of different members of one guild
+ * (each shares `~mg:<guild>`) stay together while a role removal or member replace of that guild
+ * (exclusive `mg:<guild>`) meets them all. `class:*` stands for every key of its class (a message
+ * delete's channel is not known before the script reads the message; an evicted message's author
+ * is rescheduled, whoever it is), and `*` for everything (a mutation whose reach is not worked out
+ * here: clears, channel deletes and channel replaces, which may cascade).
+ *
+ * Orders that need no key: the orphan schedule of a user is worked out anew from what refers to
+ * it by whichever write runs last (but for a user's own `ttlMs`: `ut`), and counts and bucket
+ * counts are updated in place.
  */
 import type { Checked } from '../apply/validate.js';
 import { hasOp } from './coverage.js';
@@ -21,20 +29,21 @@ export interface Segment {
   plan: Checked[];
 }
 
-/** Everything: conflicts with any mutation of the other side. */
+/** Everything: meets any mutation of the other side. */
 const ALL = '*';
 
 /** The keys of a member's, presence's, voice state's or user's own write (either side); undefined for other resources. */
-function userSideKeys(resource: Checked['resource'], key: Record<string, string | undefined>): string[] | undefined {
-  switch (resource) {
+function userSideKeys(m: Checked, key: Record<string, string | undefined>): string[] | undefined {
+  switch (m.resource) {
     case 'member':
-      return [`mg:${key.guildId}`, `u:${key.userId}`];
+      return [`~mg:${key.guildId}`, `u:${key.userId}`];
     case 'presence':
-      return [`pg:${key.guildId}`, `u:${key.userId}`];
+      return [`~pg:${key.guildId}`, `u:${key.userId}`];
     case 'voiceState':
-      return [`vg:${key.guildId}`];
+      return [`~vg:${key.guildId}`];
     case 'user':
-      return [`u:${key.userId}`];
+      // A stream user merge has no ttlMs (coverage.ts); a plan one, a set or a delete may.
+      return hasOp(m) ? [`u:${key.userId}`] : [`u:${key.userId}`, `ut:${key.userId}`];
     default:
       return undefined;
   }
@@ -43,11 +52,11 @@ function userSideKeys(resource: Checked['resource'], key: Record<string, string 
 /** The keys a mutation the stream applies touches. */
 function streamKeys(m: Checked): string[] {
   const key = m.type === 'set' || m.type === 'merge' || m.type === 'delete' ? (m.key as Record<string, string | undefined>) : {};
-  if (m.resource !== 'message') return userSideKeys(m.resource, key) ?? [ALL];
+  if (m.resource !== 'message') return userSideKeys(m, key) ?? [ALL];
   // A set may evict other messages (of unknown authors) from its channel; a merge may move the
-  // message out of channels and authors unknown here, as may a delete.
-  if (m.type === 'set') return [`m:${key.messageId}`, `c:${(m.value as { channel_id: string }).channel_id}`, 'u:*'];
-  return [`m:${key.messageId}`, 'c:*', 'u:*'];
+  // message out of channels unknown here, as may a delete.
+  if (m.type === 'set') return [`m:${key.messageId}`, `c:${(m.value as { channel_id: string }).channel_id}`, '~ut:*'];
+  return [`m:${key.messageId}`, 'c:*', '~ut:*'];
 }
 
 /** The keys a mutation the plan applies touches (none: it commutes with every stream op). */
@@ -63,17 +72,18 @@ function planKeys(m: Checked): string[] {
       if (m.resource === 'member') return [`mg:${m.guildId}`, 'u:*'];
       if (m.resource === 'presence') return [`pg:${m.guildId}`, 'u:*'];
       if (m.resource === 'voiceState') return [`vg:${m.guildId}`];
-      return [ALL];
+      // Roles and emojis: records the stream never writes; channels may cascade.
+      return m.resource === 'channel' ? [ALL] : [];
     default:
       break;
   }
   const key = m.key as Record<string, string | undefined>;
-  const own = userSideKeys(m.resource, key);
+  const own = userSideKeys(m, key);
   if (own) return own;
   switch (m.resource) {
     case 'message':
       // A merge may create or move the message: every channel index and author may change.
-      return [`m:${key.messageId}`, 'c:*', 'u:*'];
+      return [`m:${key.messageId}`, 'c:*', 'ut:*'];
     case 'channel':
       // A channel delete takes its messages, invites and voice states (apply/cascade.ts).
       return m.type === 'delete' ? [ALL] : [];
@@ -83,31 +93,52 @@ function planKeys(m: Checked): string[] {
   }
 }
 
-/** One side's keys in a segment: exact keys and the classes it touches. */
+/** One side's keys in a segment: its exclusive and shared keys, and the classes of each. */
 class Touched {
-  readonly #keys = new Set<string>();
+  readonly #exclusive = new Set<string>();
+  readonly #shared = new Set<string>();
+  readonly #exclusiveClasses = new Set<string>();
   readonly #classes = new Set<string>();
   #all = false;
+  #any = false;
 
   add(keys: readonly string[]): void {
     for (const k of keys) {
+      this.#any = true;
       if (k === ALL) this.#all = true;
-      this.#keys.add(k);
-      this.#classes.add(k.slice(0, k.indexOf(':')));
+      else if (k.startsWith('~')) {
+        this.#shared.add(k.slice(1));
+        this.#classes.add(classOf(k.slice(1)));
+      } else {
+        this.#exclusive.add(k);
+        this.#exclusiveClasses.add(classOf(k));
+        this.#classes.add(classOf(k));
+      }
     }
   }
 
-  /** Whether anything of `keys` is touched here. */
+  /** Whether anything of `keys` meets what is touched here (two shared keys never meet). */
   meets(keys: readonly string[]): boolean {
     if (keys.length === 0) return false;
     if (this.#all) return true;
     for (const k of keys) {
-      if (k === ALL) return this.#keys.size > 0;
-      const cls = k.slice(0, k.indexOf(':'));
-      if (k.endsWith(':*') ? this.#classes.has(cls) : this.#keys.has(k) || this.#keys.has(`${cls}:*`)) return true;
+      if (k === ALL) return this.#any;
+      const shared = k.startsWith('~');
+      const name = shared ? k.slice(1) : k;
+      const cls = classOf(name);
+      const wildcard = `${cls}:*`;
+      if (name === wildcard) {
+        if ((shared ? this.#exclusiveClasses : this.#classes).has(cls)) return true;
+      } else if (this.#exclusive.has(name) || this.#exclusive.has(wildcard)) return true;
+      else if (!shared && (this.#shared.has(name) || this.#shared.has(wildcard))) return true;
     }
     return false;
   }
+}
+
+/** The class of a key (`u` of `u:123`). */
+function classOf(key: string): string {
+  return key.slice(0, key.indexOf(':'));
 }
 
 /** Cut a batch into segments (see the module comment). */

@@ -1,7 +1,11 @@
 /**
  * `apply(batch)`: mutations → Redis commands.
  *
- * 1. Validate every mutation (TypeError before any I/O).
+ * Every mutation is validated first (TypeError before any I/O). On a single node, a batch that
+ * asks for no old values and cuts into at most {@link MAX_SEGMENTS} segments goes through the op
+ * stream (stream/: one script call per piece, in order); everything else through the plan:
+ *
+ * 1. Validate every mutation.
  * 2. Pre-read what the batch can't be planned without (only when it holds
  *    such mutations), in one wave of reads issued together: current values
  *    of merge and react targets (messages/invites with their expiry), where a

@@ -11,7 +11,7 @@ import { fillKeyFields, type Mutation } from '@sake/abc';
 import { checkMutation, isRecord, type AnyKey, type Checked, type Entity } from './validate.js';
 
 /** Whether `value` has an own property whose value is undefined (a patch a script can't carry: records have no undefined). */
-function hasUndefined(value: Entity): boolean {
+export function hasUndefined(value: Entity): boolean {
   // Object.keys, not for…in: own keys only without a prototype walk (this runs for every member merge).
   for (const k of Object.keys(value)) if (value[k] === undefined) return true;
   return false;
@@ -23,12 +23,16 @@ function hasUndefined(value: Entity): boolean {
  * with the patch's merged in, `{ id }` for a new one), which only the patch's user op (`UM`) writes
  * in Redis. The listener's member patches always carry it.
  */
-function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'member' }>): boolean {
+export function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'member' }>): boolean {
   const user = m.patch.user;
   if (!m.upsert || user === undefined || hasUndefined(m.patch) || !isRecord(user) || hasUndefined(user)) return false;
+  return isValidEntity('member', { ...fillKeyFields('member', m.key, m.patch), user: { ...user, id: m.key.userId } });
+}
+
+/** Whether `value` is a valid `resource` entity, as a set would check it (what an upsert that finds nothing creates). */
+export function isValidEntity(resource: 'member' | 'user' | 'message', value: Entity): boolean {
   try {
-    const created = { ...fillKeyFields('member', m.key, m.patch), user: { ...user, id: m.key.userId } };
-    checkMutation({ type: 'set', resource: 'member', value: created } as Mutation, -1);
+    checkMutation({ type: 'set', resource, value } as unknown as Mutation, -1);
     return true;
   } catch {
     return false;

@@ -72,12 +72,17 @@ local stream = ARGV[5]
 local pos = 1
 local byte, sub = string.byte, string.sub
 
+-- The u32 BE length at byte `at` of the stream.
+local function u32(at)
+  local w, x, y, z = byte(stream, at, at + 3)
+  return ((w * 256 + x) * 256 + y) * 256 + z
+end
+
 -- The next n fields, in stream order.
 local function fields(n)
   local out = {}
   for k = 1, n do
-    local w, x, y, z = byte(stream, pos, pos + 3)
-    local len = ((w * 256 + x) * 256 + y) * 256 + z
+    local len = u32(pos)
     out[k] = sub(stream, pos + 4, pos + 3 + len)
     pos = pos + 4 + len
   end
@@ -95,10 +100,6 @@ local FIELDS = { S = 10, C = 17, D = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5
 -- Every message key a set, merge or delete reads holds a string or nothing: checked, in a pass
 -- that reads only the op codes, lengths and those ids, before anything is written, so a foreign
 -- value fails the call naming its key and writes nothing.
-local function u32(at)
-  local w, x, y, z = byte(stream, at, at + 3)
-  return ((w * 256 + x) * 256 + y) * 256 + z
-end
 while pos <= #stream do
   local op = sub(stream, pos, pos)
   local n = FIELDS[op]

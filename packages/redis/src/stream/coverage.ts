@@ -3,24 +3,9 @@
  * through the plan (apply/plan.ts), in segments (segments.ts); so does every batch on a cluster
  * (the script's keys span slots) and every batch that asks for old values.
  */
-import { checkMutation, fillKeyFields, type Mutation } from '@sake/abc';
-import { isRecord, type Checked, type Entity } from '../apply/validate.js';
-
-/** Whether `value` has an own property whose value is undefined (a patch a record can't carry). */
-function hasUndefined(value: Entity): boolean {
-  for (const k of Object.keys(value)) if (value[k] === undefined) return true;
-  return false;
-}
-
-/** Whether `value` is a valid `resource` entity (what an upsert that finds nothing creates). */
-function valid(resource: 'member' | 'user' | 'message', value: Entity): boolean {
-  try {
-    checkMutation({ type: 'set', resource, value } as unknown as Mutation, -1);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { fillKeyFields } from '@sake/abc';
+import { createsValidMember, hasUndefined, isValidEntity } from '../apply/script-merges.js';
+import type { Checked } from '../apply/validate.js';
 
 /**
  * Whether the script can run a merge: a member's (an upsert whose patch, with its user, makes a
@@ -30,15 +15,11 @@ function valid(resource: 'member' | 'user' | 'message', value: Entity): boolean 
  * bytes, so no value of the patch may be undefined.
  */
 function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
+  if (m.resource === 'member') return createsValidMember(m);
   if (hasUndefined(m.patch)) return false;
-  if (m.resource === 'member') {
-    const user = m.patch.user;
-    if (!m.upsert || !isRecord(user) || hasUndefined(user)) return false;
-    return valid('member', { ...fillKeyFields('member', m.key, m.patch), user: { ...user, id: (m.key as { userId: string }).userId } });
-  }
-  if (m.resource === 'message') return !m.upsert || valid('message', fillKeyFields('message', m.key, m.patch));
+  if (m.resource === 'message') return !m.upsert || isValidEntity('message', fillKeyFields('message', m.key, m.patch));
   if (m.resource !== 'user' || m.ttlMs !== undefined) return false;
-  return !m.upsert || valid('user', fillKeyFields('user', m.key, m.patch));
+  return !m.upsert || isValidEntity('user', fillKeyFields('user', m.key, m.patch));
 }
 
 /** Whether the op stream has an op for `m` (scripts/batch.lua). */

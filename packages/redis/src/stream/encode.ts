@@ -60,14 +60,23 @@ function mergeMessage(w: OpStreamWriter, ctx: Ctx, m: Of<'merge'>, now: number):
   if (m.upsert) placement(w, ctx, fillKeyFields('message', m.key, m.patch), m, now);
   else for (let k = 0; k < 8; k++) w.text('');
   // The placement fields the patch sets: a merge that changes one moves the message.
-  const p = m.patch as { channel_id?: string; guild_id?: string | null; author?: { id?: string } | null };
-  const sets = ('channel_id' in p ? 'c' : '') + ('guild_id' in p ? 'g' : '') + ('author' in p ? 'a' : '');
-  const authorId = p.author?.id ?? '';
+  const p = patchPlace(m.patch);
+  const sets = (p.channel !== undefined ? 'c' : '') + (p.guild !== undefined ? 'g' : '') + (p.author !== undefined ? 'a' : '');
   w.text(sets)
-    .text(p.channel_id ?? '')
-    .text(p.guild_id ?? '')
-    .text(authorId);
-  author(w, ctx, authorId);
+    .text(p.channel ?? '')
+    .text(p.guild ?? '')
+    .text(p.author ?? '');
+  author(w, ctx, p.author ?? '');
+}
+
+/** The placement fields a message patch sets ('' for a guild or author set to null; undefined: not set). */
+function patchPlace(patch: Entity): Partial<MessagePlace> {
+  const p = patch as { channel_id?: string; guild_id?: string | null; author?: { id?: string } | null };
+  return {
+    channel: p.channel_id,
+    guild: 'guild_id' in p ? (p.guild_id ?? '') : undefined,
+    author: 'author' in p ? (p.author?.id ?? '') : undefined,
+  };
 }
 
 /** Where message `id` is after `checked`, from where it was before (`from`); undefined when the batch deletes it last. */
@@ -78,12 +87,8 @@ export function finalPlace(checked: readonly Checked[], id: string, from: Messag
     if (m.type === 'set') place = placeOf(m.value);
     else if (m.type === 'delete') place = undefined;
     else if (m.type === 'merge' && place !== undefined) {
-      const p = m.patch as { channel_id?: string; guild_id?: string | null; author?: { id?: string } | null };
-      place = {
-        channel: p.channel_id ?? place.channel,
-        guild: 'guild_id' in p ? (p.guild_id ?? '') : place.guild,
-        author: 'author' in p ? (p.author?.id ?? '') : place.author,
-      };
+      const p = patchPlace(m.patch);
+      place = { channel: p.channel ?? place.channel, guild: p.guild ?? place.guild, author: p.author ?? place.author };
     }
   }
   return place;

@@ -38,7 +38,7 @@ import { Reclaim, scriptedMemberMerges } from './apply/script-merges.js';
 import { Simulation } from './apply/simulate.js';
 import { checkMutation, type Checked } from './apply/validate.js';
 import type { Ctx } from './context.js';
-import { applyStream } from './stream/run.js';
+import { applyStream, StreamFallback } from './stream/run.js';
 import { segments, type Segment } from './stream/segments.js';
 
 /** Apply a batch of mutations in order; see the module comment. */
@@ -90,11 +90,10 @@ export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number
 /**
  * Most segments a batch is applied in; a batch cut into more goes through the plan. Each segment
  * is a round trip of its own and pays the script's fixed costs per index and user bucket again;
- * the plan groups a batch's writes by kind instead. A mixed stream of ~200-event batches cut into
- * ~12 segments each (mostly at reactions on messages the batch itself set) ran ~10 % slower in
- * segments than through the plan (docs/performance-log.md, 2026-12-07).
+ * the cap bounds that for a batch whose plan and stream mutations keep meeting. The listener's
+ * mixed stream cuts into ~2.3 segments per ~200-event batch (docs/performance-log.md, 2026-12-07).
  */
-const MAX_SEGMENTS = 2;
+const MAX_SEGMENTS = 8;
 
 /**
  * A batch cut into segments (stream/segments.ts), each run once the one before it is written: its
@@ -108,7 +107,7 @@ async function applySegments(ctx: Ctx, checked: readonly Checked[], parts: reado
   await addNewIds(ctx, checked);
   let previous = after;
   for (const part of parts) {
-    const streamed = part.stream.length > 0 ? applyStream(ctx, part.stream, previous) : previous;
+    const streamed = part.stream.length > 0 ? streamOrPlan(ctx, part.stream, previous) : previous;
     if (part.plan.length > 0) {
       const expanded = expandChannelDeletes(part.plan, undefined);
       const planned = applyCascading(ctx, expanded.checked, undefined, streamed);
@@ -118,6 +117,16 @@ async function applySegments(ctx: Ctx, checked: readonly Checked[], parts: reado
       await planned;
     } else await streamed;
     previous = undefined;
+  }
+}
+
+/** A segment's stream share through the op stream, or through the plan when the stream refuses it (nothing written). */
+async function streamOrPlan(ctx: Ctx, stream: Checked[], after?: PromiseLike<unknown>): Promise<void> {
+  try {
+    await applyStream(ctx, stream, after);
+  } catch (error) {
+    if (!(error instanceof StreamFallback)) throw error;
+    await applyCascading(ctx, stream);
   }
 }
 

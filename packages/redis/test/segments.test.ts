@@ -38,40 +38,73 @@ describe('segments', () => {
     ).toEqual([[2, 1]]);
   });
 
-  it('starts a segment where a plan mutation touches what the stream wrote before it, and back', () => {
+  it('a plan mutation joins the segment whatever the stream share holds; a stream one that meets the plan share starts the next', () => {
+    const u = sf();
+    const userSet = mutation.set('user', user(u) as never, { ttlMs: 1000 });
+    const deleteMessage = mutation.delete('message', { messageId: sf() });
+    // The plan share runs after the stream share: a user set after the delete stays in its segment…
+    expect(shape([deleteMessage, userSet])).toEqual([[1, 1]]);
+    // …but a delete after it (which may drop a reference to that user) must run after it.
+    expect(shape([userSet, deleteMessage])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+  });
+
+  it('a react is a stream op on its message alone', () => {
     const id = sf();
     const react = mutation.react(id, { op: 'add', emoji: { id: null, name: 'x' }, me: false, burst: false });
-    expect(shape([mutation.set('message', message(id) as never), react, mutation.set('message', message(id) as never)])).toEqual([
-      [1, 0],
+    expect(shape([mutation.set('message', message(id) as never), react, mutation.delete('message', { messageId: id })])).toEqual([[3, 0]]);
+  });
+
+  it('a role removal meets only member merges that name its role', () => {
+    const role = sf();
+    const merge = (roles: string[]): Mutation => {
+      const u = sf();
+      return mutation.merge('member', { guildId: guild, userId: u }, { ...member(guild, user(u)), roles }, true);
+    };
+    expect(shape([mutation.removeRole(guild, role), merge([sf()]), merge([])])).toEqual([[2, 1]]);
+    expect(shape([mutation.removeRole(guild, role), merge([sf(), role])])).toEqual([
       [0, 1],
       [1, 0],
     ]);
   });
 
-  it('a react on another message stays in the segment', () => {
-    const react = mutation.react(sf(), { op: 'add', emoji: { id: null, name: 'x' }, me: false, burst: false });
-    expect(shape([mutation.set('message', message(sf()) as never), react])).toEqual([[1, 1]]);
-  });
-
-  it('a role removal cuts a guild’s member writes; a clear cuts everything', () => {
-    const u = sf();
-    const merge = mutation.merge('member', { guildId: guild, userId: u }, member(guild, user(u)), true);
-    expect(shape([merge, mutation.removeRole(guild, sf()), merge])).toEqual([
-      [1, 0],
+  it('a channel delete meets message sets in that channel and voice states joining it, not others', () => {
+    const gone = sf();
+    const other = sf();
+    const voice = (channelId: string): Mutation =>
+      mutation.set('voiceState', {
+        guild_id: guild,
+        channel_id: channelId,
+        user_id: sf(),
+        session_id: 's',
+        deaf: false,
+        mute: false,
+        self_deaf: false,
+        self_mute: false,
+        self_video: false,
+        suppress: false,
+        request_to_speak_timestamp: null,
+      });
+    const deleteChannel = mutation.delete('channel', { channelId: gone });
+    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: other } as never), voice(other)])).toEqual([[2, 1]]);
+    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: gone } as never)])).toEqual([
       [0, 1],
       [1, 0],
     ]);
-    expect(shape([mutation.set('message', message(sf()) as never), mutation.clearFor('invite', 'guild', sf())])).toEqual([
-      [1, 0],
+    expect(shape([deleteChannel, voice(gone)])).toEqual([
       [0, 1],
+      [1, 0],
     ]);
   });
 
-  it('a message delete (channel and author unknown) meets any user or channel write of the plan', () => {
-    const u = sf();
-    expect(shape([mutation.delete('message', { messageId: sf() }), mutation.set('user', user(u) as never, { ttlMs: 1000 })])).toEqual([
+  it('a clear meets everything after it', () => {
+    expect(
+      shape([mutation.set('message', message(sf()) as never), mutation.clearFor('invite', 'guild', sf()), mutation.set('message', message(sf()) as never)]),
+    ).toEqual([
+      [1, 1],
       [1, 0],
-      [0, 1],
     ]);
   });
 });

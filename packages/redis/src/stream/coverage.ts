@@ -7,6 +7,40 @@ import { fillKeyFields } from '@sake/abc';
 import { createsValidMember, hasUndefined, isValidEntity } from '../apply/script-merges.js';
 import type { Checked } from '../apply/validate.js';
 
+/** A non-negative integer the script reads as one (reactions.lua: below 2^32). */
+function isCount(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 32;
+}
+
+/** A plain object (not an array), as the codec writes it as a msgpack map. */
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Whether a message's `reactions` are ones the script can change (scripts/includes/reactions.lua's
+ * rule): absent, null, or reactions whose emoji key, counts and flags have their usual types. A
+ * message set or merge writing others goes through the plan, so a react the stream runs later
+ * meets only these (the script checks stored records itself).
+ */
+export function wellFormedReactions(reactions: unknown): boolean {
+  if (reactions === undefined || reactions === null) return true;
+  if (!Array.isArray(reactions)) return false;
+  return reactions.every((r: unknown) => {
+    if (!isMap(r) || !isMap(r.emoji) || !isMap(r.count_details)) return false;
+    const { id, name } = r.emoji;
+    if (typeof id !== 'string' && !(name === undefined || name === null || typeof name === 'string')) return false;
+    return (
+      isCount(r.count) &&
+      isCount(r.count_details.burst) &&
+      isCount(r.count_details.normal) &&
+      typeof r.me === 'boolean' &&
+      typeof r.me_burst === 'boolean' &&
+      'burst_colors' in r
+    );
+  });
+}
+
 /**
  * Whether the script can run a merge: a member's (an upsert whose patch, with its user, makes a
  * valid member: the script creates it from the patch when it finds none), a message's (an upsert
@@ -17,7 +51,10 @@ import type { Checked } from '../apply/validate.js';
 function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
   if (m.resource === 'member') return createsValidMember(m);
   if (hasUndefined(m.patch)) return false;
-  if (m.resource === 'message') return !m.upsert || isValidEntity('message', fillKeyFields('message', m.key, m.patch));
+  if (m.resource === 'message') {
+    if (!wellFormedReactions(m.patch.reactions)) return false;
+    return !m.upsert || isValidEntity('message', fillKeyFields('message', m.key, m.patch));
+  }
   if (m.resource !== 'user' || m.ttlMs !== undefined) return false;
   return !m.upsert || isValidEntity('user', fillKeyFields('user', m.key, m.patch));
 }
@@ -28,11 +65,15 @@ export function hasOp(m: Checked): boolean {
     case 'set':
       // Not member sets: member chunks write thousands at once, and the plan's packed runs (one
       // HSET per bucket, users packed per bucket) ingest ~25 % faster than the op stream's op per member.
-      return m.resource === 'message' || m.resource === 'presence' || m.resource === 'voiceState';
+      // (A `reactions` key holding undefined is stored in the record's extension map, which the script does not read.)
+      if (m.resource === 'message') return wellFormedReactions(m.value.reactions) && !('reactions' in m.value && m.value.reactions === undefined);
+      return m.resource === 'presence' || m.resource === 'voiceState';
     case 'delete':
       return m.resource === 'message' || m.resource === 'member' || m.resource === 'presence' || m.resource === 'voiceState';
     case 'merge':
       return scriptMerge(m);
+    case 'react':
+      return true;
     default:
       return false;
   }

@@ -3,8 +3,9 @@
  * encoded with the type-aware codec, ids as text, a user's id also as its 8 bytes and bucket so
  * the script converts nothing.
  */
-import { fillKeyFields, type MessageEntity, type PresenceEntity, type VoiceStateEntity } from '@sake/abc';
+import { applyReactionChange, fillKeyFields, reactionEmojiKey, type MessageEntity, type PresenceEntity, type VoiceStateEntity } from '@sake/abc';
 import { encodeRecord, idBytes, messageCodec, presenceCodec, voiceStateCodec } from '../codec/index.js';
+import { packr } from '../codec/msgpack.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed } from '../keys.js';
 import type { Checked, Entity } from '../apply/validate.js';
@@ -173,6 +174,21 @@ function merge(w: OpStreamWriter, ctx: Ctx, m: Of<'merge'>, now: number, implied
   } else throw new TypeError(`sakeBatch has no op for a merge of ${m.resource}`);
 }
 
+/** The op letter of each reaction change. */
+const REACT_OP = { add: 'a', remove: 'r', removeAll: 'A', removeEmoji: 'E' } as const;
+
+/** Write `R`: change a message's reactions (what an add creates is encoded here: it depends on nothing stored). */
+function react(w: OpStreamWriter, m: Of<'react'>): void {
+  const c = m.change;
+  w.op('R').text(m.key.messageId).text(REACT_OP[c.op]);
+  w.bytes(c.op === 'removeAll' ? undefined : Buffer.from(reactionEmojiKey(c.emoji), 'utf8'));
+  const flags = c.op === 'add' || c.op === 'remove' ? c : { burst: false, me: false };
+  w.text(flags.burst ? '1' : '0').text(flags.me ? '1' : '0');
+  w.bytes(c.op === 'add' ? packr.pack(applyReactionChange([], c)[0]) : undefined);
+  const colors = c.op === 'add' && c.burst && c.burstColors !== undefined && c.burstColors.length > 0 ? c.burstColors : undefined;
+  w.bytes(colors === undefined ? undefined : packr.pack([...colors]));
+}
+
 /** The implied fields of each guild's member records, one object per guild. */
 class Implied {
   readonly #byGuild = new Map<string, Readonly<Record<string, string>>>();
@@ -191,6 +207,7 @@ export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number):
     if (m.type === 'set') set(w, ctx, m, now);
     else if (m.type === 'delete') remove(w, ctx, m);
     else if (m.type === 'merge') merge(w, ctx, m, now, implied);
+    else if (m.type === 'react') react(w, m);
     else throw new TypeError(`sakeBatch has no op for a ${m.type}`);
   }
   return w.pieces();

@@ -26,11 +26,38 @@ function call(ctx: Ctx, now: number, piece: Buffer, check = false): Promise<Batc
   return ctx.conn.batched.sakeBatchBuffer(check ? [...args, 'check'] : args);
 }
 
-/** A stream of `D` ops naming the messages `checked` writes, to check their keys (never applied). */
-function messageIds(checked: readonly Checked[]): Buffer[] {
+/**
+ * The stream a long batch is checked with before its pieces are sent (never applied): `D` ops
+ * naming the messages its later pieces write (their keys are checked) and an `r` op per react of
+ * the whole batch (the reacted records' reactions are checked).
+ */
+function checkStream(checked: readonly Checked[]): Buffer[] {
   const w = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
-  for (const m of checked) if (m.resource === 'message' && 'key' in m) w.op('D').text(m.key.messageId);
+  checked.forEach((m, i) => {
+    if (m.type === 'react') w.op('r').text(m.key.messageId);
+    else if (i >= OPS_PER_CALL && m.resource === 'message' && 'key' in m) w.op('D').text(m.key.messageId);
+  });
   return w.pieces();
+}
+
+/**
+ * The batch was not applied (nothing of it written): a message it reacts to has reactions the
+ * script can't change (scripts/includes/reactions.lua), so it goes through the plan instead.
+ */
+export class StreamFallback extends Error {
+  constructor(cause: unknown) {
+    super('the op stream left this batch to the plan: a reacted message has reactions the script does not read', { cause });
+  }
+}
+
+/** `run`'s promise, with a SAKEREACT reply (nothing written) as a {@link StreamFallback}. */
+async function orFallback<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (error) {
+    if (error instanceof Error && /\bSAKEREACT\b/.test(error.message)) throw new StreamFallback(error);
+    throw error;
+  }
 }
 
 /** Apply mutations the op stream has ops for (coverage.ts; see the module comment). */
@@ -40,15 +67,15 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
   const now = Date.now();
   const pieces = encodeBatch(ctx, checked, now);
   await after;
-  // Each piece checks its message keys before writing; those of the later pieces of a long batch
-  // are checked first (a stream of their ids alone), so a foreign value anywhere fails the batch
-  // before any of it is written.
+  // Each piece checks its message keys and reacted records before writing; a long batch checks
+  // those of its later pieces (and every react) first, so a foreign value anywhere fails the batch
+  // before any of it is written. (Every mutation is one op: piece k holds mutations from k × OPS_PER_CALL.)
   if (pieces.length > 1) {
-    // (Every mutation is one op: the first piece holds the first OPS_PER_CALL mutations.)
-    const ids = messageIds(checked.slice(OPS_PER_CALL));
-    if (ids.length > 0) await ctx.conn.run('apply', () => Promise.all(ids.map((piece) => call(ctx, now, piece, true))));
+    const check = checkStream(checked);
+    if (check.length > 0) await orFallback(ctx.conn.run('apply', () => Promise.all(check.map((piece) => call(ctx, now, piece, true)))));
   }
-  const replies = await ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece))));
+  const sending = ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece))));
+  const replies = await (pieces.length === 1 ? orFallback(sending) : sending);
   const fixes = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   let any = false;
   const evicted: Array<[id: string, channel: string]> = [];

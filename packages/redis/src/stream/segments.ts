@@ -1,24 +1,29 @@
 /**
  * A batch cut into segments for the op stream and the plan: in each segment, the mutations the
  * stream has ops for (coverage.ts) go to one `sakeBatch` run and the others to the plan, run after
- * it; segments run one after another. Mutations stay in one segment only while the stream's and
- * the plan's share of it touch nothing whose order changes the outcome; a mutation that touches
- * what the other side of the current segment touches starts the next segment.
+ * it; segments run one after another. A plan mutation may join a segment whatever the stream share
+ * holds (it runs after it, as in the batch); a stream mutation may join it only while it commutes
+ * with the plan share so far (it will run before it); one that does not starts the next segment.
  *
  * What a mutation touches is named by keys `class:id`: `m` a message, `c` a channel's message
- * index, `u` a user (its record, lists and orphan deadline), `ut` a user's own `ttlMs` (a user
- * set, merge or delete: its deadline then depends on the order of the writes that refer to it),
- * `mg`/`pg`/`vg` a guild's members/presences/voice states as a whole. A key is exclusive, or
- * shared (`~class:id`): two shared keys never meet, so writes of different members of one guild
- * (each shares `~mg:<guild>`) stay together while a role removal or member replace of that guild
- * (exclusive `mg:<guild>`) meets them all. `class:*` stands for every key of its class (a message
- * delete's channel is not known before the script reads the message; an evicted message's author
- * is rescheduled, whoever it is), and `*` for everything (a mutation whose reach is not worked out
- * here: clears, channel deletes and channel replaces, which may cascade).
+ * index, `vc` a channel's voice states, `u` a user (its record, lists and orphan deadline), `ut` a
+ * user's own `ttlMs` (a user set, merge or delete: its deadline then depends on the order of the
+ * writes that refer to it), `mr` a role of a guild's members (`mr:<guild>:<role>`), `mg`/`pg`/`vg`
+ * a guild's members/presences/voice states as a whole. A key is exclusive, or shared (`~class:id`):
+ * two shared keys never meet, so writes of different members of one guild (each shares
+ * `~mg:<guild>`) stay together while a member replace of that guild (exclusive `mg:<guild>`) meets
+ * them all. `class:*` stands for every key of its class (a message delete's channel is not known
+ * before the script reads the message; an evicted message's author is rescheduled, whoever it is),
+ * and `*` for everything (a mutation whose reach is not worked out here: clears and channel
+ * replaces, which may cascade).
  *
  * Orders that need no key: the orphan schedule of a user is worked out anew from what refers to
  * it by whichever write runs last (but for a user's own `ttlMs`: `ut`), and counts and bucket
- * counts are updated in place.
+ * counts are updated in place. Commuting pairs that need none: a channel delete and a react (on a
+ * message it deletes the react is lost either way), a message or voice state set elsewhere (one
+ * it moves out of the channel is not the delete's any more), or a delete; a role removal and a
+ * member merge whose roles don't name the role (the merge keeps the role when it sets no roles,
+ * and the strip then takes it).
  */
 import type { Checked } from '../apply/validate.js';
 import { hasOp } from './coverage.js';
@@ -32,6 +37,13 @@ export interface Segment {
 /** Everything: meets any mutation of the other side. */
 const ALL = '*';
 
+/** A member merge's `mr` keys: one per role its value names (a role removal meets them). */
+function roleKeys(m: Checked, guildId: string): string[] {
+  const value = m.type === 'merge' ? m.patch : m.type === 'set' ? m.value : undefined;
+  const roles = value?.roles;
+  return Array.isArray(roles) ? roles.map((r) => `mr:${guildId}:${String(r)}`) : [];
+}
+
 /** The keys of a member's, presence's, voice state's or user's own write (either side); undefined for other resources. */
 function userSideKeys(m: Checked, key: Record<string, string | undefined>): string[] | undefined {
   switch (m.resource) {
@@ -39,8 +51,10 @@ function userSideKeys(m: Checked, key: Record<string, string | undefined>): stri
       return [`~mg:${key.guildId}`, `u:${key.userId}`];
     case 'presence':
       return [`~pg:${key.guildId}`, `u:${key.userId}`];
-    case 'voiceState':
-      return [`~vg:${key.guildId}`];
+    case 'voiceState': {
+      const channel = m.type === 'set' ? (m.value.channel_id as string | null | undefined) : undefined;
+      return typeof channel === 'string' ? [`~vg:${key.guildId}`, `vc:${channel}`] : [`~vg:${key.guildId}`];
+    }
     case 'user':
       // A stream user merge has no ttlMs (coverage.ts); a plan one, a set or a delete may.
       return hasOp(m) ? [`u:${key.userId}`] : [`u:${key.userId}`, `ut:${key.userId}`];
@@ -52,9 +66,12 @@ function userSideKeys(m: Checked, key: Record<string, string | undefined>): stri
 /** The keys a mutation the stream applies touches. */
 function streamKeys(m: Checked): string[] {
   const key = m.type === 'set' || m.type === 'merge' || m.type === 'delete' ? (m.key as Record<string, string | undefined>) : {};
+  // A member merge also names the roles it sets: a role removal of the plan meets only those.
+  if (m.resource === 'member') return [...userSideKeys(m, key)!, ...roleKeys(m, key.guildId!)];
   if (m.resource !== 'message') return userSideKeys(m, key) ?? [ALL];
   // A set may evict other messages (of unknown authors) from its channel; a merge may move the
   // message out of channels unknown here, as may a delete.
+  if (m.type === 'react') return [`m:${m.key.messageId}`];
   if (m.type === 'set') return [`m:${key.messageId}`, `c:${(m.value as { channel_id: string }).channel_id}`, '~ut:*'];
   return [`m:${key.messageId}`, 'c:*', '~ut:*'];
 }
@@ -65,7 +82,7 @@ function planKeys(m: Checked): string[] {
     case 'react':
       return [`m:${m.key.messageId}`];
     case 'removeRole':
-      return [`mg:${m.guildId}`];
+      return [`mr:${m.guildId}:${m.roleId}`];
     case 'clearFor':
       return [ALL];
     case 'replaceForGuild':
@@ -85,8 +102,9 @@ function planKeys(m: Checked): string[] {
       // A merge may create or move the message: every channel index and author may change.
       return [`m:${key.messageId}`, 'c:*', 'ut:*'];
     case 'channel':
-      // A channel delete takes its messages, invites and voice states (apply/cascade.ts).
-      return m.type === 'delete' ? [ALL] : [];
+      // A channel delete takes its messages (their authors lose a reference), invites and voice
+      // states (apply/cascade.ts).
+      return m.type === 'delete' ? [`c:${key.channelId}`, `vc:${key.channelId}`, '~ut:*'] : [];
     default:
       // Guilds (the record only), roles, emojis, invites and the bot's user: nothing the stream writes.
       return [];
@@ -145,17 +163,20 @@ function classOf(key: string): string {
 export function segments(checked: readonly Checked[]): Segment[] {
   const out: Segment[] = [];
   let current: Segment = { stream: [], plan: [] };
-  let touched = { stream: new Touched(), plan: new Touched() };
+  // What the current segment's plan share touches; the stream share's keys need no record.
+  let touched = new Touched();
   for (const m of checked) {
-    const inStream = hasOp(m);
-    const keys = inStream ? streamKeys(m) : planKeys(m);
-    if ((inStream ? touched.plan : touched.stream).meets(keys)) {
+    if (!hasOp(m)) {
+      current.plan.push(m);
+      touched.add(planKeys(m));
+      continue;
+    }
+    if (touched.meets(streamKeys(m))) {
       out.push(current);
       current = { stream: [], plan: [] };
-      touched = { stream: new Touched(), plan: new Touched() };
+      touched = new Touched();
     }
-    (inStream ? current.stream : current.plan).push(m);
-    (inStream ? touched.stream : touched.plan).add(keys);
+    current.stream.push(m);
   }
   out.push(current);
   return out;

@@ -29,6 +29,9 @@
                                                  re-indexes it; an absent one is created from the
                                                  patch as message_set would under placement
                                                  `create`, or left absent when that is nil
+  message_react(b, id, change)                   change the reactions of stored message id
+                                                 (reactions.lua), keeping its expiry; an absent
+                                                 one stays absent
 ]]
 --- @include "keys"
 --- @include "message-placement"
@@ -37,6 +40,7 @@
 --- @include "record-merge"
 --- @include "batch-indexes"
 --- @include "batch-users"
+--- @include "reactions"
 
 -- The placement of a stored record, with the author's id bytes and bucket; nil when it can't be
 -- parsed. `leading`: the record is about to be deleted, its leading fields are enough.
@@ -182,4 +186,14 @@ local function message_merge(b, id, patch, create, moves, score, at)
     end
   end
   redis.call('SET', key, merged, 'KEEPTTL')
+end
+
+local function message_react(b, id, change)
+  local key = b.prefix .. KEY_MESSAGE .. id
+  local stored = redis.call('GET', key)
+  if not stored then return end
+  local new = reacted(stored, change)
+  -- The call checked every reacted record first (batch.lua); one that fails here was written so by this call.
+  if not new then error({ err = 'SAKEDATA ' .. key .. ': reactions the script can not change' }) end
+  if new ~= stored then redis.call('SET', key, new, 'KEEPTTL') end
 end

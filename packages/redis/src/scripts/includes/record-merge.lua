@@ -15,6 +15,9 @@
   number of each positional value's bytes (a coded record's null or usual value: its code 1 or 2),
   and the extension map's entries by name ({ kv = key and value bytes }); nil when it can't be parsed.
 
+  replace_field(r, names, i, v): record `r` with field i's value bytes replaced by `v` (nil: the
+  field dropped), everything else as it was; nil when `r` can't be parsed.
+
   merge_record(stored, patch, names): `stored` and `patch` are whole records (split records joined
   first) of the schema whose field names, in order, are the array `names` (from the `schemas`
   include: SCHEMA_FIELDS[resource]). Returns the merged record: the bytes `encodeRecord` writes for
@@ -355,7 +358,26 @@ local function build_record_merge()
     local vals, _, by_name = parse(r, #names)
     return vals, by_name
   end
-  return { skip = skip_item, merge = merge_record, fields = record_fields, str = str_at }
+  -- Record `r` with field i's value bytes replaced by `v`, its extension map kept; nil when it can't be parsed.
+  local function replace_field(r, names, i, v)
+    local header = byte(r, 1)
+    local count, coded = #names, SCHEMA_CODED[header]
+    local vals, list = (coded and parse_coded or parse_array)(r, count)
+    if not vals then return nil end
+    vals[i] = v
+    local ext = {}
+    for k, e in ipairs(list) do ext[k] = e.kv end
+    return (coded and write_coded or write_array)(header, vals, count, ext)
+  end
+  return {
+    skip = skip_item,
+    merge = merge_record,
+    fields = record_fields,
+    str = str_at,
+    replace = replace_field,
+    header = collection_header,
+    uint = uint_at,
+  }
 end
 
 -- The helpers, built on first use by any of the functions below.
@@ -375,4 +397,7 @@ local function record_fields(r, names)
 end
 local function msgpack_str(s, p)
   return record_merge().str(s, p)
+end
+local function replace_field(r, names, i, v)
+  return record_merge().replace(r, names, i, v)
 end

@@ -79,11 +79,11 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
  * Removed channels take their children with them (apply/cascade.ts).
  */
 export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
-  if (old === undefined && ctx.writer.crossSlot && checked.length > 0) {
-    const parts = segments(checked);
-    if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0)) return applySegments(ctx, checked, parts, after).then(() => undefined);
-  }
   const expanded = expandChannelDeletes(checked, old);
+  if (old === undefined && ctx.writer.crossSlot && checked.length > 0) {
+    const parts = segments(expanded.checked);
+    if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0)) return applySegments(ctx, expanded.checked, parts, after).then(() => undefined);
+  }
   return applyCascading(ctx, expanded.checked, expanded.old, after);
 }
 
@@ -109,8 +109,8 @@ async function applySegments(ctx: Ctx, checked: readonly Checked[], parts: reado
   for (const part of parts) {
     const streamed = part.stream.length > 0 ? streamOrPlan(ctx, part.stream, previous) : previous;
     if (part.plan.length > 0) {
-      const expanded = expandChannelDeletes(part.plan, undefined);
-      const planned = applyCascading(ctx, expanded.checked, undefined, streamed);
+      // (Channel deletes came with their cascade before the cut.)
+      const planned = applyCascading(ctx, part.plan, undefined, streamed);
       // Settle both before giving up on a failed stream share: the plan share waits for it anyway.
       await Promise.allSettled([streamed, planned]);
       await streamed;

@@ -165,4 +165,52 @@ describe('the op stream on a single node', () => {
       expect((await cache.getMessage(ids[0]!)).content).toBeDefined();
     }
   });
+  it('a channel delete clears its messages in the stream call, with their indexes; one moved out earlier in the batch stays', async () => {
+    const { cache, admin, prefix } = block;
+    const keys = new Keys(prefix);
+    const [guild, gone, other, author] = [sf(), sf(), sf(), sf()];
+    const channel = { id: gone, guild_id: guild, type: 0, name: 'gone', position: 0 };
+    const [a, b, moved] = [sf(), sf(), sf()];
+    await cache.apply([
+      mutation.set('channel', channel as never),
+      ...[a, b, moved].map((id) => mutation.set('message', message(id, gone, guild, author) as never)),
+    ]);
+    await cache.apply([
+      mutation.merge('message', { messageId: moved }, { channel_id: other }),
+      mutation.delete('channel', { channelId: gone }),
+      mutation.set('message', message(sf(), other, guild, author) as never),
+    ]);
+    for (const id of [a, b]) await expect(cache.getMessage(id)).rejects.toBeInstanceOf(EntryNotFound);
+    expect((await cache.getMessage(moved)).channel_id).toBe(other);
+    expect(await admin.exists(keys.messagesByChannel(gone))).toBe(0);
+    expect(await admin.zscore(keys.messagesByGuild(guild), a)).toBeNull();
+    expect(await admin.zscore(keys.allMessages, b)).toBeNull();
+    expect(await admin.zscore(keys.messagesByChannel(other), moved)).not.toBeNull();
+    await expect(cache.getGuildChannel(gone)).rejects.toBeInstanceOf(EntryNotFound);
+  });
+
+  it('a channel delete over a foreign value under one of its message keys fails naming it, and writes nothing', async () => {
+    const { cache, admin, prefix } = block;
+    const keys = new Keys(prefix);
+    const [guild, gone, author] = [sf(), sf(), sf()];
+    const [kept, foreign] = [sf(), sf()];
+    await cache.apply([
+      mutation.set('message', message(kept, gone, guild, author) as never),
+      mutation.set('message', message(foreign, gone, guild, author) as never),
+    ]);
+    await admin.del(keys.message(foreign));
+    await admin.hset(keys.message(foreign), 'not', 'a message');
+    const before = sf();
+    const failed = await cache
+      .apply([mutation.set('message', message(before, gone, guild, author) as never), mutation.delete('channel', { channelId: gone })])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(failed).toBeInstanceOf(InvalidDataFound);
+    expect((failed as Error).message).toContain(keys.message(foreign));
+    expect((await cache.getMessage(kept)).channel_id).toBe(gone);
+    await expect(cache.getMessage(before)).rejects.toBeInstanceOf(EntryNotFound);
+    await admin.del(keys.message(foreign));
+  });
 });

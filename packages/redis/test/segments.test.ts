@@ -4,6 +4,7 @@
  */
 import { checkMutation, mutation, type Mutation } from '@sake/abc';
 import { describe, expect, it } from 'vitest';
+import { expandChannelDeletes } from '../src/apply/cascade.js';
 import { segments } from '../src/stream/segments.js';
 import { member, sf, user } from './helpers.js';
 
@@ -20,7 +21,12 @@ const message = (id: string): Record<string, unknown> => ({
 
 /** The segments of `batch` as [stream count, plan count] pairs. */
 function shape(batch: Mutation[]): Array<[number, number]> {
-  return segments(batch.map((m, i) => checkMutation(m, i))).map((s) => [s.stream.length, s.plan.length]);
+  return segments(
+    expandChannelDeletes(
+      batch.map((m, i) => checkMutation(m, i)),
+      undefined,
+    ).checked,
+  ).map((s) => [s.stream.length, s.plan.length]);
 }
 
 describe('segments', () => {
@@ -70,7 +76,7 @@ describe('segments', () => {
     ]);
   });
 
-  it('a channel delete meets message sets in that channel and voice states joining it, not others', () => {
+  it('a channel delete clears its messages in the stream and meets voice states joining it', () => {
     const gone = sf();
     const other = sf();
     const voice = (channelId: string): Mutation =>
@@ -88,13 +94,12 @@ describe('segments', () => {
         request_to_speak_timestamp: null,
       });
     const deleteChannel = mutation.delete('channel', { channelId: gone });
-    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: other } as never), voice(other)])).toEqual([[2, 1]]);
-    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: gone } as never)])).toEqual([
-      [0, 1],
-      [1, 0],
-    ]);
+    // The delete's cascade: its messages cleared in the stream, its invites and voice states by the plan.
+    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: other } as never), voice(other)])).toEqual([[3, 3]]);
+    // A message set in that channel after the delete runs after the stream's clear.
+    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: gone } as never)])).toEqual([[2, 3]]);
     expect(shape([deleteChannel, voice(gone)])).toEqual([
-      [0, 1],
+      [1, 3],
       [1, 0],
     ]);
   });

@@ -27,6 +27,9 @@
              patch with the fields up to `at` as S has them (when '0', they are ''); `sets` names
              the placement fields the patch sets ('c' channel, 'g' guild, 'a' author: a merge that
              changes one moves the message), with their values after it ('' for none)
+    K channel
+             delete the messages of `channel` (those its index lists that are still in it), as D
+             does (a channel delete's cascade)
     R id op key burst me fresh colors
              change the reactions of message `id` (op 'a' add, 'r' remove, 'A' remove all, 'E'
              remove the emoji's; key: the emoji's key; burst, me: '1' or '0'; fresh: the msgpack
@@ -48,11 +51,11 @@
   user lists (resources/guild-refs.ts).
   ARGV[6]  'check' to only check the message keys (below) and write nothing; absent otherwise
 
-  Before anything is written, every message key a set, merge, delete or react reads must hold a
-  string or nothing, else the call is an error reply naming it (SAKEDATA: InvalidDataFound); and
-  every message a react changes that no earlier set of the call wrote must have well-formed
-  reactions (reactions.lua), else the call is an error reply 'SAKEREACT <key>' and the caller
-  applies those mutations another way.
+  Before anything is written, every message key a set, merge, delete, react or channel clear
+  reads (a K op: every key its channel's index lists) must hold a string or nothing, else the call
+  is an error reply naming it (SAKEDATA: InvalidDataFound); and every message a react changes
+  that no earlier set of the call wrote must have well-formed reactions (reactions.lua), else the
+  call is an error reply 'SAKEREACT <key>' and the caller applies those mutations another way.
 
   Returns  { replaced, evicted }: `replaced` the ids and previous records of message sets and
            merges whose previous record could not be placed here (id, bytes, …), `evicted` the ids
@@ -104,12 +107,19 @@ local function optional(v)
 end
 
 -- Fields per op (the header's list).
-local FIELDS = { S = 10, C = 17, D = 1, R = 7, r = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3 }
+local FIELDS = { S = 10, C = 17, D = 1, K = 1, R = 7, r = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3 }
 local READS_MESSAGE = { S = true, C = true, D = true, R = true, r = true }
 
 -- Every message key a set, merge or delete reads holds a string or nothing: checked, in a pass
 -- that reads only the op codes, lengths and those ids, before anything is written, so a foreign
 -- value fails the call naming its key and writes nothing.
+-- A message key holds a string or nothing, else the error reply naming it.
+local function check_message_key(key)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'string' and t ~= 'none' then return redis.error_reply('SAKEDATA ' .. key .. ': holds a ' .. t .. ', not a message record'), t end
+  return nil, t
+end
+
 local set = {}
 while pos <= #stream do
   local op = sub(stream, pos, pos)
@@ -119,11 +129,18 @@ while pos <= #stream do
   if READS_MESSAGE[op] then
     local id = sub(stream, pos + 4, pos + 3 + u32(pos))
     local key = b.prefix .. KEY_MESSAGE .. id
-    local t = redis.call('TYPE', key)['ok']
-    if t ~= 'string' and t ~= 'none' then return redis.error_reply('SAKEDATA ' .. key .. ': holds a ' .. t .. ', not a message record') end
+    local bad, t = check_message_key(key)
+    if bad then return bad end
     if op == 'S' then set[id] = true end
     if (op == 'R' or op == 'r') and t == 'string' and not set[id] and not reactions_ok(redis.call('GET', key)) then
       return redis.error_reply('SAKEREACT ' .. key)
+    end
+  end
+  if op == 'K' then
+    local channel = sub(stream, pos + 4, pos + 3 + u32(pos))
+    for _, id in ipairs(redis.call('ZRANGE', b.prefix .. KEY_MESSAGES_BY_CHANNEL .. channel, 0, -1)) do
+      local bad = check_message_key(b.prefix .. KEY_MESSAGE .. id)
+      if bad then return bad end
     end
   end
   for _ = 1, n do pos = pos + 4 + u32(pos) end
@@ -153,6 +170,8 @@ while pos <= #stream do
     message_unindex(b, o[2], { guild = optional(o[3]), channel = optional(o[4]), author = optional(o[5]), af = o[6], ab = o[7] })
   elseif op == 'D' then
     message_delete(b, o[2])
+  elseif op == 'K' then
+    message_clear_channel(b, o[2])
   elseif op == 'R' then
     message_react(b, o[2], { op = o[3], key = o[4], burst = o[5] == '1', me = o[6] == '1', fresh = o[7], colors = o[8] })
   elseif op == 'M' then

@@ -74,6 +74,9 @@ export function hasOp(m: Checked): boolean {
       return scriptMerge(m);
     case 'react':
       return true;
+    case 'clearFor':
+      // A channel delete's message cascade (apply/cascade.ts expandChannelDeletes).
+      return m.resource === 'message' && m.scope === 'channel';
     default:
       return false;
   }

@@ -208,6 +208,7 @@ export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number):
     else if (m.type === 'delete') remove(w, ctx, m);
     else if (m.type === 'merge') merge(w, ctx, m, now, implied);
     else if (m.type === 'react') react(w, m);
+    else if (m.type === 'clearFor' && m.resource === 'message' && m.scope === 'channel') w.op('K').text(m.id);
     else throw new TypeError(`sakeBatch has no op for a ${m.type}`);
   }
   return w.pieces();

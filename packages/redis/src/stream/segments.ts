@@ -72,6 +72,8 @@ function streamKeys(m: Checked): string[] {
   // A set may evict other messages (of unknown authors) from its channel; a merge may move the
   // message out of channels unknown here, as may a delete.
   if (m.type === 'react') return [`m:${m.key.messageId}`];
+  // A channel's message clear deletes messages of that channel (unknown ids: a plan write that may put one there has `c:*`).
+  if (m.type === 'clearFor') return [`c:${m.id}`, '~ut:*'];
   if (m.type === 'set') return [`m:${key.messageId}`, `c:${(m.value as { channel_id: string }).channel_id}`, '~ut:*'];
   return [`m:${key.messageId}`, 'c:*', '~ut:*'];
 }
@@ -84,6 +86,9 @@ function planKeys(m: Checked): string[] {
     case 'removeRole':
       return [`mr:${m.guildId}:${m.roleId}`];
     case 'clearFor':
+      // A channel's voice states (a channel delete's cascade, as its invites, which the stream never writes).
+      if (m.scope === 'channel' && m.resource === 'voiceState') return [`vc:${m.id}`];
+      if (m.scope === 'channel' && m.resource === 'invite') return [];
       return [ALL];
     case 'replaceForGuild':
       if (m.resource === 'member') return [`mg:${m.guildId}`, 'u:*'];
@@ -102,9 +107,9 @@ function planKeys(m: Checked): string[] {
       // A merge may create or move the message: every channel index and author may change.
       return [`m:${key.messageId}`, 'c:*', 'ut:*'];
     case 'channel':
-      // A channel delete takes its messages (their authors lose a reference), invites and voice
-      // states (apply/cascade.ts).
-      return m.type === 'delete' ? [`c:${key.channelId}`, `vc:${key.channelId}`, '~ut:*'] : [];
+      // A channel delete comes with its cascade as mutations of their own (the batch is cut after
+      // apply/cascade.ts expandChannelDeletes): the delete itself removes the channel alone.
+      return [];
     default:
       // Guilds (the record only), roles, emojis, invites and the bot's user: nothing the stream writes.
       return [];
@@ -159,7 +164,7 @@ function classOf(key: string): string {
   return key.slice(0, key.indexOf(':'));
 }
 
-/** Cut a batch into segments (see the module comment). */
+/** Cut a batch, its channel deletes followed by their cascade (apply/cascade.ts expandChannelDeletes), into segments (see the module comment). */
 export function segments(checked: readonly Checked[]): Segment[] {
   const out: Segment[] = [];
   let current: Segment = { stream: [], plan: [] };

@@ -29,6 +29,9 @@
                                                  re-indexes it; an absent one is created from the
                                                  patch as message_set would under placement
                                                  `create`, or left absent when that is nil
+  message_clear_channel(b, channel)              delete every message channel's index lists that
+                                                 is still in that channel (a channel delete's
+                                                 cascade), as message_delete does
   message_react(b, id, change)                   change the reactions of stored message id
                                                  (reactions.lua), keeping its expiry; an absent
                                                  one stays absent
@@ -196,4 +199,15 @@ local function message_react(b, id, change)
   -- The call checked every reacted record first (batch.lua); one that fails here was written so by this call.
   if not new then error({ err = 'SAKEDATA ' .. key .. ': reactions the script can not change' }) end
   if new ~= stored then redis.call('SET', key, new, 'KEEPTTL') end
+end
+
+local function message_clear_channel(b, channel)
+  local key = b.prefix .. KEY_MESSAGES_BY_CHANNEL .. channel
+  -- Touched first: its expired entries go, and those of the call's limited adds are followed.
+  idx_touch(b.ix, key)
+  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    local place = stored_placement(b, id, channel)
+    if place and place.channel == channel then drop_placed(b, id, place) end
+    idx_remove(b.ix, key, id)
+  end
 end

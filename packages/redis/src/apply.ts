@@ -82,7 +82,8 @@ export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number
   const expanded = expandChannelDeletes(checked, old);
   if (old === undefined && ctx.writer.crossSlot && checked.length > 0) {
     const parts = segments(expanded.checked);
-    if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0)) return applySegments(ctx, expanded.checked, parts, after).then(() => undefined);
+    if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0))
+      return applySegments(ctx, expanded.checked, parts, after).then(() => undefined);
   }
   return applyCascading(ctx, expanded.checked, expanded.old, after);
 }

@@ -171,10 +171,7 @@ describe('the op stream on a single node', () => {
     const [guild, gone, other, author] = [sf(), sf(), sf(), sf()];
     const channel = { id: gone, guild_id: guild, type: 0, name: 'gone', position: 0 };
     const [a, b, moved] = [sf(), sf(), sf()];
-    await cache.apply([
-      mutation.set('channel', channel as never),
-      ...[a, b, moved].map((id) => mutation.set('message', message(id, gone, guild, author) as never)),
-    ]);
+    await cache.apply([mutation.set('channel', channel), ...[a, b, moved].map((id) => mutation.set('message', message(id, gone, guild, author) as never))]);
     await cache.apply([
       mutation.merge('message', { messageId: moved }, { channel_id: other }),
       mutation.delete('channel', { channelId: gone }),

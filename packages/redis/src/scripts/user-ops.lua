@@ -44,6 +44,7 @@
 --- @include "record-merge"
 --- @include "stored-record"
 --- @include "orphans"
+--- @include "user-list-cache"
 local now = tonumber(ARGV[1])
 local defaultTtl = tonumber(ARGV[2])
 -- Per-bucket state, reassigned for each bucket (the helpers below see the current one).
@@ -71,133 +72,8 @@ local function touch(f, ttl, isWrite)
   if isWrite then wrote[f] = true end
 end
 
-local function hmget(key, fields)
-  local out = {}
-  local i = 1
-  while i <= #fields do
-    local last = math.min(i + 3999, #fields)
-    local part = redis.call('HMGET', key, unpack(fields, i, last))
-    for k = 1, #part do out[#out + 1] = part[k] end
-    i = last + 1
-  end
-  return out
-end
-
--- The member/presence lists this bucket's ops edit, read once and written once (flushLists): a
--- bot's own user is in every guild, and one call can carry the ops of hundreds of guilds (the
--- listener shares batches), so editing its list in place per op copied and searched a list as
--- long as the cache's guilds hundreds of times in one call. Per list hash: field → entry
--- {base = stored references less removals, adds = appended references, added = set of them,
--- set = set of base's references once searched often, searches}; entries in listOrder.
-local lists, listOrder
-
-local function listEntries(key, fs)
-  local cached = lists[key]
-  if not cached then
-    cached = {}
-    lists[key] = cached
-  end
-  local need, seen = {}, {}
-  for _, f in ipairs(fs) do
-    if cached[f] == nil and not seen[f] then
-      seen[f] = true
-      need[#need + 1] = f
-    end
-  end
-  if #need > 0 then
-    local got = hmget(key, need)
-    for k, f in ipairs(need) do
-      cached[f] = { base = got[k] or '', adds = {}, added = {}, set = nil, searches = 0, dirty = false }
-      listOrder[#listOrder + 1] = { key, f }
-    end
-  end
-  return cached
-end
-
--- Whether entry e holds reference g (w bytes wide). A list searched often in one call (a bot's)
--- gets a set of its references, so the rest of its searches don't scan it.
-local function holds(e, g, w)
-  if e.added[g] then return true end
-  if e.set then return e.set[g] == true end
-  if #e.base == 0 then return false end
-  e.searches = e.searches + 1
-  if e.searches > 16 then
-    local set, base = {}, e.base
-    for p = 1, #base - w + 1, w do set[string.sub(base, p, p + w - 1)] = true end
-    e.set = set
-    return set[g] == true
-  end
-  return alignedFind(e.base, g, w) ~= nil
-end
-
--- Add (plus) or remove the guild reference g in the lists of users fs. A list is references
--- back to back.
-local function editLists(key, g, fs, plus)
-  local cached = listEntries(key, fs)
-  local w = GUILD_REF_BYTES
-  for _, f in ipairs(fs) do
-    local e = cached[f]
-    local found = holds(e, g, w)
-    if plus and not found then
-      e.adds[#e.adds + 1] = g
-      e.added[g] = true
-      e.dirty = true
-    elseif not plus and found then
-      if e.added[g] then
-        e.added[g] = nil
-        for k = #e.adds, 1, -1 do
-          if e.adds[k] == g then
-            table.remove(e.adds, k)
-            break
-          end
-        end
-      else
-        local at = alignedFind(e.base, g, w)
-        e.base = string.sub(e.base, 1, at - 1) .. string.sub(e.base, at + w)
-        if e.set then e.set[g] = alignedFind(e.base, g, w) ~= nil or nil end
-      end
-      e.dirty = true
-    end
-    touch(f, -1, false)
-    pinned[f] = plus or nil
-  end
-end
-
--- Write the lists this bucket's ops changed, before anything reads them back (the orphan checks).
-local function flushLists()
-  local sets, dels = {}, {}
-  for _, at in ipairs(listOrder) do
-    local key, f = at[1], at[2]
-    local e = lists[key] and lists[key][f]
-    if e and e.dirty then
-      e.dirty = false
-      local v = #e.adds > 0 and (e.base .. table.concat(e.adds)) or e.base
-      sets[key] = sets[key] or {}
-      dels[key] = dels[key] or {}
-      if v == '' then table.insert(dels[key], f) else
-        table.insert(sets[key], f)
-        table.insert(sets[key], v)
-      end
-    end
-  end
-  for _, key in ipairs({ mg, pg }) do
-    if sets[key] and #sets[key] > 0 then many('HSET', key, sets[key]) end
-    if dels[key] and #dels[key] > 0 then many('HDEL', key, dels[key]) end
-  end
-end
-
--- Whether a member or presence list refers to user f now: this call's edits so far included.
-local function listedNow(f)
-  for _, key in ipairs({ mg, pg }) do
-    local e = lists[key] and lists[key][f]
-    if e then
-      if #e.base > 0 or #e.adds > 0 then return true end
-    elseif redis.call('HEXISTS', key, f) == 1 then
-      return true
-    end
-  end
-  return false
-end
+-- The member and presence lists this bucket's ops edit (includes/user-list-cache.lua).
+local lists
 
 -- Whether user f is on the orphan schedule with a deadline that has passed.
 local function orphan_due(f)
@@ -223,7 +99,7 @@ touched = {}
 order = {}
 pinned = {}
 wrote, authored = {}, {}
-lists, listOrder = {}, {}
+lists = new_list_cache()
 orphansExist = nil
 while i < stop do
   local op = ARGV[i]
@@ -271,7 +147,7 @@ while i < stop do
         end
       end
       -- A ttlMs given while a member or presence refers to the user is not remembered (SetMutation.ttlMs).
-      touch(f, (t >= 0 and listedNow(f)) and -1 or t, not keep)
+      touch(f, (t >= 0 and list_cache_refers(lists, { mg, pg }, f)) and -1 or t, not keep)
     end
     local new = many('HSET', users, list)
     if #tails > 0 then many('HSET', ut, tails) end
@@ -317,7 +193,14 @@ while i < stop do
     local packed = ARGV[i + 3]
     local fs = {}
     for k = 1, n do fs[k] = string.sub(packed, 8 * k - 7, 8 * k) end
-    if n > 0 then editLists(key, g, fs, string.sub(op, 2, 2) == '+') end
+    if n > 0 then
+      local plus = string.sub(op, 2, 2) == '+'
+      list_cache_edit(lists, key, g, fs, plus)
+      for _, f in ipairs(fs) do
+        touch(f, -1, false)
+        pinned[f] = plus or nil
+      end
+    end
     i = i + 4
   elseif op == 'A+' then
     local n = tonumber(ARGV[i + 1])
@@ -353,8 +236,7 @@ while i < stop do
     local fields = redis.call('HKEYS', key)
     redis.call('UNLINK', key)
     -- This call's edits not written yet go too; later ones start from empty lists.
-    for f in pairs(lists[key] or {}) do pinned[f] = nil end
-    lists[key] = nil
+    for _, f in ipairs(list_cache_drop(lists, key)) do pinned[f] = nil end
     for _, f in ipairs(fields) do
       touch(f, -1, false)
       pinned[f] = nil
@@ -367,7 +249,7 @@ while i < stop do
   end
 end
 
-flushLists()
+list_cache_flush(lists, { mg, pg })
 -- Users just added to a member/presence list are referenced: only make sure they are not scheduled.
 local hasOrphans = redis.call('EXISTS', orph) == 1
 for _, f in ipairs(order) do

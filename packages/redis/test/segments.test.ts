@@ -3,6 +3,7 @@
  * in one segment while the stream's share and the plan's touch nothing whose order matters.
  */
 import { checkMutation, mutation, type Mutation } from '@sake/abc';
+import { fixtures } from '@sake/conformance';
 import { describe, expect, it } from 'vitest';
 import { expandChannelDeletes } from '../src/apply/cascade.js';
 import { segments } from '../src/stream/segments.js';
@@ -79,20 +80,7 @@ describe('segments', () => {
   it('a channel delete clears its messages in the stream and meets voice states joining it', () => {
     const gone = sf();
     const other = sf();
-    const voice = (channelId: string): Mutation =>
-      mutation.set('voiceState', {
-        guild_id: guild,
-        channel_id: channelId,
-        user_id: sf(),
-        session_id: 's',
-        deaf: false,
-        mute: false,
-        self_deaf: false,
-        self_mute: false,
-        self_video: false,
-        suppress: false,
-        request_to_speak_timestamp: null,
-      });
+    const voice = (channelId: string): Mutation => mutation.set('voiceState', fixtures.voiceState(guild, sf(), channelId));
     const deleteChannel = mutation.delete('channel', { channelId: gone });
     // The delete's cascade: its messages cleared in the stream, its invites and voice states by the plan.
     expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: other } as never), voice(other)])).toEqual([[3, 3]]);

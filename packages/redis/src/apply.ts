@@ -92,7 +92,7 @@ export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number
  * Most segments a batch is applied in; a batch cut into more goes through the plan. Each segment
  * is a round trip of its own and pays the script's fixed costs per index and user bucket again;
  * the cap bounds that for a batch whose plan and stream mutations keep meeting. The listener's
- * mixed stream cuts into ~2.3 segments per ~200-event batch (docs/performance-log.md, 2026-12-07).
+ * mixed stream cuts into ~1.4 segments per ~200-event batch (docs/performance-log.md, 2026-12-07).
  */
 const MAX_SEGMENTS = 8;
 

@@ -19,11 +19,10 @@
  *
  * Orders that need no key: the orphan schedule of a user is worked out anew from what refers to
  * it by whichever write runs last (but for a user's own `ttlMs`: `ut`), and counts and bucket
- * counts are updated in place. Commuting pairs that need none: a channel delete and a react (on a
- * message it deletes the react is lost either way), a message or voice state set elsewhere (one
- * it moves out of the channel is not the delete's any more), or a delete; a role removal and a
- * member merge whose roles don't name the role (the merge keeps the role when it sets no roles,
- * and the strip then takes it).
+ * counts are updated in place. Commuting pairs that need none: a channel's voice-state clear and
+ * a voice state set in another channel (one it moves out of the channel is not the clear's any
+ * more) or a delete; a role removal and a member merge whose roles don't name the role (the merge
+ * keeps the role when it sets no roles, and the strip then takes it).
  */
 import type { Checked } from '../apply/validate.js';
 import { hasOp } from './coverage.js';
@@ -69,11 +68,11 @@ function streamKeys(m: Checked): string[] {
   // A member merge also names the roles it sets: a role removal of the plan meets only those.
   if (m.resource === 'member') return [...userSideKeys(m, key)!, ...roleKeys(m, key.guildId!)];
   if (m.resource !== 'message') return userSideKeys(m, key) ?? [ALL];
-  // A set may evict other messages (of unknown authors) from its channel; a merge may move the
-  // message out of channels unknown here, as may a delete.
   if (m.type === 'react') return [`m:${m.key.messageId}`];
   // A channel's message clear deletes messages of that channel (unknown ids: a plan write that may put one there has `c:*`).
   if (m.type === 'clearFor') return [`c:${m.id}`, '~ut:*'];
+  // A set may evict other messages (of unknown authors) from its channel; a merge may move the
+  // message out of channels unknown here, as may a delete.
   if (m.type === 'set') return [`m:${key.messageId}`, `c:${(m.value as { channel_id: string }).channel_id}`, '~ut:*'];
   return [`m:${key.messageId}`, 'c:*', '~ut:*'];
 }

@@ -163,9 +163,9 @@ local function changed(v, r, change)
   return rewritten(v, r.from, r.list, set)
 end
 
-local function reacted(record, change)
-  local v, usable = reactions_field(record)
-  local list = usable and reactions_of(v)
+-- Field bytes `v` (nil: absent) after `change`; nil when not well-formed.
+local function reactions_after(v, change)
+  local list = reactions_of(v)
   if not list then return nil end
   local parts, found = {}, false
   for _, r in ipairs(list) do
@@ -179,7 +179,11 @@ local function reacted(record, change)
     if bytes then parts[#parts + 1] = bytes end
   end
   if change.op == 'a' and not found then parts[#parts + 1] = change.fresh end
-  local new = record_merge().header(#parts, 0x90, 0xdc) .. table.concat(parts)
-  if new == v then return record end
-  return replace_field(record, SCHEMA_FIELDS.message, REACTIONS_FIELD, new)
+  return record_merge().header(#parts, 0x90, 0xdc) .. table.concat(parts)
+end
+
+local function reacted(record, change)
+  return edit_field(record, SCHEMA_FIELDS.message, REACTIONS_FIELD, function(v)
+    return reactions_after(v, change)
+  end)
 end

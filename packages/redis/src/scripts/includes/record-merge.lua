@@ -15,8 +15,9 @@
   number of each positional value's bytes (a coded record's null or usual value: its code 1 or 2),
   and the extension map's entries by name ({ kv = key and value bytes }); nil when it can't be parsed.
 
-  replace_field(r, names, i, v): record `r` with field i's value bytes replaced by `v` (nil: the
-  field dropped), everything else as it was; nil when `r` can't be parsed.
+  edit_field(r, names, i, edit): record `r` with field i's value bytes v (nil: absent) replaced by
+  edit(v), everything else as it was, parsing `r` once: `r` itself when edit(v) == v; nil when `r`
+  can't be parsed, holds field i in its extension map (an unusual shape), or edit(v) is nil.
 
   merge_record(stored, patch, names): `stored` and `patch` are whole records (split records joined
   first) of the schema whose field names, in order, are the array `names` (from the `schemas`
@@ -358,12 +359,15 @@ local function build_record_merge()
     local vals, _, by_name = parse(r, #names)
     return vals, by_name
   end
-  -- Record `r` with field i's value bytes replaced by `v`, its extension map kept; nil when it can't be parsed.
-  local function replace_field(r, names, i, v)
+  -- Record `r` with field i's value bytes `v` replaced by edit(v), parsed once; see the header.
+  local function edit_field(r, names, i, edit)
     local header = byte(r, 1)
     local count, coded = #names, SCHEMA_CODED[header]
-    local vals, list = (coded and parse_coded or parse_array)(r, count)
-    if not vals then return nil end
+    local vals, list, by_name = (coded and parse_coded or parse_array)(r, count)
+    if not vals or by_name[names[i]] then return nil end
+    local v = edit(vals[i])
+    if v == nil then return nil end
+    if v == vals[i] then return r end
     vals[i] = v
     local ext = {}
     for k, e in ipairs(list) do ext[k] = e.kv end
@@ -374,7 +378,7 @@ local function build_record_merge()
     merge = merge_record,
     fields = record_fields,
     str = str_at,
-    replace = replace_field,
+    edit = edit_field,
     header = collection_header,
     uint = uint_at,
   }
@@ -398,6 +402,6 @@ end
 local function msgpack_str(s, p)
   return record_merge().str(s, p)
 end
-local function replace_field(r, names, i, v)
-  return record_merge().replace(r, names, i, v)
+local function edit_field(r, names, i, edit)
+  return record_merge().edit(r, names, i, edit)
 end

@@ -75,6 +75,10 @@ describe('segments', () => {
       [0, 1],
       [1, 0],
     ]);
+    // A sparse roles array (a hostile payload's) names its holes as roles too, and cuts nothing it should not.
+    const sparse = [sf()];
+    sparse.length = 3;
+    expect(shape([mutation.removeRole(guild, role), merge(sparse)])).toEqual([[1, 1]]);
   });
 
   it('a channel delete clears its messages in the stream and meets voice states joining it', () => {

@@ -40,7 +40,11 @@ const ALL = '*';
 function roleKeys(m: Checked, guildId: string): string[] {
   const value = m.type === 'merge' ? m.patch : m.type === 'set' ? m.value : undefined;
   const roles = value?.roles;
-  return Array.isArray(roles) ? roles.map((r) => `mr:${guildId}:${String(r)}`) : [];
+  if (!Array.isArray(roles)) return [];
+  // By index, not map(): a hostile payload's roles may be a sparse array, whose holes map() keeps.
+  const keys: string[] = [];
+  for (let i = 0; i < roles.length; i++) keys.push(`mr:${guildId}:${String(roles[i])}`);
+  return keys;
 }
 
 /** The keys of a member's, presence's, voice state's or user's own write (either side); undefined for other resources. */

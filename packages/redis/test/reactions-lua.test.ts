@@ -132,6 +132,8 @@ describe('reactions.lua', () => {
       [{ ...good, emoji: { id: 5, name: 7 } }],
       [{ ...good, emoji: 'x' }],
       [good, null],
+      // A sparse array: its hole is no reaction (every() would skip it).
+      Object.assign(new Array<unknown>(2), { 0: good }),
     ];
     for (const reactions of bad) {
       expect(wellFormedReactions(reactions), JSON.stringify(reactions)).toBe(false);

@@ -26,19 +26,24 @@ function isMap(v: unknown): v is Record<string, unknown> {
 export function wellFormedReactions(reactions: unknown): boolean {
   if (reactions === undefined || reactions === null) return true;
   if (!Array.isArray(reactions)) return false;
-  return reactions.every((r: unknown) => {
-    if (!isMap(r) || !isMap(r.emoji) || !isMap(r.count_details)) return false;
-    const { id, name } = r.emoji;
-    if (typeof id !== 'string' && !(name === undefined || name === null || typeof name === 'string')) return false;
-    return (
-      isCount(r.count) &&
-      isCount(r.count_details.burst) &&
-      isCount(r.count_details.normal) &&
-      typeof r.me === 'boolean' &&
-      typeof r.me_burst === 'boolean' &&
-      'burst_colors' in r
-    );
-  });
+  // By index, not every(): a sparse array's holes (which every() skips) are not reactions.
+  for (let i = 0; i < reactions.length; i++) if (!wellFormedReaction(reactions[i])) return false;
+  return true;
+}
+
+/** One reaction of {@link wellFormedReactions}. */
+function wellFormedReaction(r: unknown): boolean {
+  if (!isMap(r) || !isMap(r.emoji) || !isMap(r.count_details)) return false;
+  const { id, name } = r.emoji;
+  if (typeof id !== 'string' && !(name === undefined || name === null || typeof name === 'string')) return false;
+  return (
+    isCount(r.count) &&
+    isCount(r.count_details.burst) &&
+    isCount(r.count_details.normal) &&
+    typeof r.me === 'boolean' &&
+    typeof r.me_burst === 'boolean' &&
+    'burst_colors' in r
+  );
 }
 
 /**

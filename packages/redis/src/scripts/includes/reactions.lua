@@ -30,13 +30,7 @@ local rbyte, rsub, rchar, rfloor = string.byte, string.sub, string.char, math.fl
 
 -- The count of the msgpack map (0x80 fix, 0xde, 0xdf) or array (0x90 fix, 0xdc, 0xdd) header at p, and where its items start.
 local function counted(s, p, fix, wide)
-  local b = rbyte(s, p)
-  if not b then return nil end
-  if b >= fix and b < fix + 16 then return b - fix, p + 1 end
-  local u = record_merge().uint
-  if b == wide then return u(s, p + 1, 2), p + 3 end
-  if b == wide + 1 then return u(s, p + 1, 4), p + 5 end
-  return nil
+  return record_merge().collection(s, p, fix, wide)
 end
 
 -- The unsigned integer item at p (below 2^32), nil for anything else.

@@ -124,18 +124,23 @@ local function build_record_merge()
     return sub(s, from, from + n - 1)
   end
 
+  -- The count of the msgpack map (`fix` 0x80, `wide` 0xde) or array (0x90, 0xdc) header at p, and where its items start; nil for another item.
+  local function collection_at(s, p, fix, wide)
+    local b = byte(s, p)
+    if not b then return nil end
+    if b >= fix and b < fix + 16 then return b - fix, p + 1 end
+    if b == wide then return uint_at(s, p + 1, 2), p + 3 end
+    if b == wide + 1 then return uint_at(s, p + 1, 4), p + 5 end
+    return nil
+  end
+
   --[[
     The extension map at `p`, which must end the record: its entries in order, each
     { id = what identifies the key, name = the key's text (string keys), kv = key and value bytes },
     and the entries by name; nil when it is not one map ending there.
   ]]
   local function parse_ext(s, p)
-    local b = byte(s, p)
-    local n, q
-    if b and b >= 0x80 and b < 0x90 then n, q = b - 0x80, p + 1
-    elseif b == 0xde then n, q = uint_at(s, p + 1, 2), p + 3
-    elseif b == 0xdf then n, q = uint_at(s, p + 1, 4), p + 5
-    else return nil end
+    local n, q = collection_at(s, p, 0x80, 0xde)
     if not n then return nil end
     local list, by_name = {}, {}
     for k = 1, n do
@@ -380,6 +385,7 @@ local function build_record_merge()
     str = str_at,
     edit = edit_field,
     header = collection_header,
+    collection = collection_at,
     uint = uint_at,
   }
 end

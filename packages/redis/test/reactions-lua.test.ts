@@ -68,7 +68,7 @@ const emojis = [
 ];
 const emoji = fc.constantFrom(...emojis);
 // Small counts most often (a remove's floor at 0), and the bounds of each msgpack integer width.
-const count = fc.oneof(fc.nat({ max: 2 }), fc.constantFrom(127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 2), fc.nat({ max: 300 }));
+const count = fc.oneof(fc.nat({ max: 2 }), fc.constantFrom(127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 2, 2 ** 32 - 1), fc.nat({ max: 300 }));
 const reaction = fc.record({
   count,
   count_details: fc.record({ burst: count, normal: count }),
@@ -112,7 +112,18 @@ describe('reactions.lua', () => {
           expect(after?.author).toEqual(base.author);
         },
       ),
-      { numRuns: 500 },
+      {
+        numRuns: 500,
+        // Counts at the top of 32 bits, which an add takes past them.
+        examples: [
+          [
+            [
+              [{ count: 2 ** 32 - 1, count_details: { burst: 0, normal: 2 ** 32 - 1 }, me: false, me_burst: false, emoji: emojis[0]!, burst_colors: [] }],
+              { op: 'add', emoji: emojis[0]!, burst: false, me: false },
+            ],
+          ],
+        ],
+      },
     );
   });
 

@@ -26,7 +26,7 @@ for i, name in ipairs(SCHEMA_FIELDS.message) do
   if name == 'reactions' then REACTIONS_FIELD = i end
 end
 
-local rbyte, rsub, rchar, rfloor = string.byte, string.sub, string.char, math.floor
+local rbyte, rsub = string.byte, string.sub
 
 -- The count of the msgpack map (0x80 fix, 0xde, 0xdf) or array (0x90 fix, 0xdc, 0xdd) header at p, and where its items start.
 local function counted(s, p, fix, wide)
@@ -45,12 +45,9 @@ local function uint_item(s, p)
   return nil
 end
 
--- The msgpack of an unsigned integer below 2^32.
+-- The msgpack of an unsigned integer below 2^53, in its smallest form (a count may pass 2^32 - 1).
 local function uint_bytes(v)
-  if v < 128 then return rchar(v) end
-  if v < 256 then return rchar(0xcc, v) end
-  if v < 65536 then return rchar(0xcd, rfloor(v / 256), v % 256) end
-  return rchar(0xce, rfloor(v / 16777216) % 256, rfloor(v / 65536) % 256, rfloor(v / 256) % 256, v % 256)
+  return record_merge().uint_bytes(v)
 end
 
 -- The entries of the map at p: { { name, k (key start), v (value start), e (end) }, … } by order and by name, and the map's end; nil when not a map.

@@ -387,6 +387,7 @@ local function build_record_merge()
     header = collection_header,
     collection = collection_at,
     uint = uint_at,
+    uint_bytes = mask_bytes,
   }
 end
 

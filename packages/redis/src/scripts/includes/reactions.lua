@@ -19,6 +19,7 @@
                                   an add sets ('' for none) }
 ]]
 --- @include "schemas"
+--- @include "msgpack-items"
 --- @include "record-merge"
 
 local REACTIONS_FIELD
@@ -28,17 +29,12 @@ end
 
 local rbyte, rsub = string.byte, string.sub
 
--- The count of the msgpack map (0x80 fix, 0xde, 0xdf) or array (0x90 fix, 0xdc, 0xdd) header at p, and where its items start.
-local function counted(s, p, fix, wide)
-  return record_merge().collection(s, p, fix, wide)
-end
-
 -- The unsigned integer item at p (below 2^32), nil for anything else.
 local function uint_item(s, p)
   local b = rbyte(s, p)
   if not b then return nil end
   if b < 0x80 then return b end
-  local u = record_merge().uint
+  local u = msgpack_items().uint
   if b == 0xcc then return u(s, p + 1, 1) end
   if b == 0xcd then return u(s, p + 1, 2) end
   if b == 0xce then return u(s, p + 1, 4) end
@@ -47,24 +43,12 @@ end
 
 -- The msgpack of an unsigned integer below 2^53, in its smallest form (a count may pass 2^32 - 1).
 local function uint_bytes(v)
-  return record_merge().uint_bytes(v)
+  return msgpack_items().uint_bytes(v)
 end
 
--- The entries of the map at p: { { name, k (key start), v (value start), e (end) }, … } by order and by name, and the map's end; nil when not a map.
+-- A map's entries (msgpack-items.lua).
 local function map_entries(s, p)
-  local n, q = counted(s, p, 0x80, 0xde)
-  if not n then return nil end
-  local list, by = {}, {}
-  for i = 1, n do
-    local v = skip_item(s, q)
-    local e = v and skip_item(s, v)
-    if not e then return nil end
-    local entry = { name = msgpack_str(s, q), k = q, v = v, e = e }
-    list[i] = entry
-    if entry.name then by[entry.name] = entry end
-    q = e
-  end
-  return list, by, q
+  return msgpack_items().map_entries(s, p)
 end
 
 -- The key of the reaction whose entries are `by` (reactionEmojiKey), nil when it has none.
@@ -98,7 +82,7 @@ end
 -- The reactions in field bytes `v` (nil: absent), in order; nil when not well-formed.
 local function reactions_of(v)
   if v == nil or v == '\192' then return {} end
-  local n, p = counted(v, 1, 0x90, 0xdc)
+  local n, p = msgpack_items().collection(v, 1, 0x90, 0xdc)
   if not n then return nil end
   local out = {}
   for i = 1, n do
@@ -170,7 +154,7 @@ local function reactions_after(v, change)
     if bytes then parts[#parts + 1] = bytes end
   end
   if change.op == 'a' and not found then parts[#parts + 1] = change.fresh end
-  return record_merge().header(#parts, 0x90, 0xdc) .. table.concat(parts)
+  return msgpack_items().header(#parts, 0x90, 0xdc) .. table.concat(parts)
 end
 
 local function reacted(record, change)

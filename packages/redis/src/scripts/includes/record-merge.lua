@@ -1,15 +1,7 @@
 --[[
   Merging records in Redis: the record of `{ ...current, ...patch }` built from the stored record of
   `current` and a record of `patch` encoded the same way (codec/record.ts `encodeRecord`), without
-  decoding a value: values are copied as bytes, found by skipping msgpack items.
-
-  skip_item(s, p): the position just after the msgpack item starting at byte `p` of `s` (1-based),
-  any msgpack type, nested containers included; nil when the item is cut short or starts with the
-  never-used byte 0xc1. Walks containers iteratively (a count of items still to skip), so nesting
-  depth costs no Lua stack.
-
-  msgpack_str(s, p): the text of the msgpack string at byte `p` of `s`, nil when the item there is
-  not a string (or is cut short).
+  decoding a value: values are copied as bytes, found by skipping msgpack items (msgpack-items.lua).
 
   record_fields(r, names): the fields of record `r` (schema field names `names`): a table by field
   number of each positional value's bytes (a coded record's null or usual value: its code 1 or 2),
@@ -44,95 +36,16 @@
   the 32-bit `bit` library, and doubles hold it exactly.
 ]]
 --- @include "schemas"
+--- @include "msgpack-items"
 -- The helpers are built on a script call's first merge, not on every call: a script runs its
 -- whole text each time it is called, and building these closures and tables made an empty
 -- guild-ops or user-ops call ~2× as long.
 local function build_record_merge()
   local byte, sub, char, concat, floor = string.byte, string.sub, string.char, table.concat, math.floor
 
-  -- The unsigned big-endian integer of the `n` bytes at `p` of `s`; nil when `s` ends first.
-  local function uint_at(s, p, n)
-    if p + n - 1 > #s then return nil end
-    local v = 0
-    for i = p, p + n - 1 do v = v * 256 + byte(s, i) end
-    return v
-  end
-
-  -- Items of a fixed size (header included) by first byte: nil, booleans, numbers, fixext 1–16.
-  local FIXED_SIZE = {
-    [0xc0] = 1, [0xc2] = 1, [0xc3] = 1, [0xca] = 5, [0xcb] = 9,
-    [0xcc] = 2, [0xcd] = 3, [0xce] = 5, [0xcf] = 9, [0xd0] = 2, [0xd1] = 3, [0xd2] = 5, [0xd3] = 9,
-    [0xd4] = 3, [0xd5] = 4, [0xd6] = 6, [0xd7] = 10, [0xd8] = 18,
-  }
-  -- Items with a length in front of their bytes: { width of the length, bytes between length and data (ext's type) }.
-  local SIZED = {
-    [0xc4] = { 1, 0 }, [0xc5] = { 2, 0 }, [0xc6] = { 4, 0 },
-    [0xc7] = { 1, 1 }, [0xc8] = { 2, 1 }, [0xc9] = { 4, 1 },
-    [0xd9] = { 1, 0 }, [0xda] = { 2, 0 }, [0xdb] = { 4, 0 },
-  }
-  -- Containers with a counted header: { width of the count, items per entry (2 for maps) }.
-  local COUNTED = { [0xdc] = { 2, 1 }, [0xdd] = { 4, 1 }, [0xde] = { 2, 2 }, [0xdf] = { 4, 2 } }
-
-  -- The bytes of the item at `p` not counting what it contains, and how many items it contains; nil when invalid.
-  local function item_head(s, p)
-    local b = byte(s, p)
-    if not b then return nil end
-    if b < 0x80 or b >= 0xe0 then return 1, 0 end
-    if b < 0x90 then return 1, 2 * (b - 0x80) end
-    if b < 0xa0 then return 1, b - 0x90 end
-    if b < 0xc0 then return 1 + b - 0xa0, 0 end
-    local size = FIXED_SIZE[b]
-    if size then return size, 0 end
-    local sized = SIZED[b]
-    if sized then
-      local n = uint_at(s, p + 1, sized[1])
-      if not n then return nil end
-      return 1 + sized[1] + sized[2] + n, 0
-    end
-    local counted = COUNTED[b]
-    if counted then
-      local n = uint_at(s, p + 1, counted[1])
-      if not n then return nil end
-      return 1 + counted[1], n * counted[2]
-    end
-    return nil
-  end
-
-  local function skip_item(s, p)
-    local pending, last = 1, #s
-    while pending > 0 do
-      local size, inner = item_head(s, p)
-      if not size or p + size - 1 > last then return nil end
-      p = p + size
-      pending = pending - 1 + inner
-    end
-    return p
-  end
-
-  -- The text of the msgpack string at `p`, nil when the item there is not a string (or is cut short).
-  local function str_at(s, p)
-    local b = byte(s, p)
-    if not b then return nil end
-    local from, n
-    if b >= 0xa0 and b < 0xc0 then from, n = p + 1, b - 0xa0
-    elseif b == 0xd9 or b == 0xda or b == 0xdb then
-      local w = b == 0xd9 and 1 or b == 0xda and 2 or 4
-      from, n = p + 1 + w, uint_at(s, p + 1, w)
-      if not n then return nil end
-    else return nil end
-    if from + n - 1 > #s then return nil end
-    return sub(s, from, from + n - 1)
-  end
-
-  -- The count of the msgpack map (`fix` 0x80, `wide` 0xde) or array (0x90, 0xdc) header at p, and where its items start; nil for another item.
-  local function collection_at(s, p, fix, wide)
-    local b = byte(s, p)
-    if not b then return nil end
-    if b >= fix and b < fix + 16 then return b - fix, p + 1 end
-    if b == wide then return uint_at(s, p + 1, 2), p + 3 end
-    if b == wide + 1 then return uint_at(s, p + 1, 4), p + 5 end
-    return nil
-  end
+  local mp = msgpack_items()
+  local uint_at, skip_item, map_entries = mp.uint, mp.skip, mp.map_entries
+  local collection_header, mask_bytes = mp.header, mp.uint_bytes
 
   --[[
     The extension map at `p`, which must end the record: its entries in order, each
@@ -140,21 +53,15 @@ local function build_record_merge()
     and the entries by name; nil when it is not one map ending there.
   ]]
   local function parse_ext(s, p)
-    local n, q = collection_at(s, p, 0x80, 0xde)
-    if not n then return nil end
+    local entries, _, q = map_entries(s, p)
+    if not entries or q ~= #s + 1 then return nil end
     local list, by_name = {}, {}
-    for k = 1, n do
-      local v = skip_item(s, q)
-      local e = v and skip_item(s, v)
-      if not e then return nil end
-      local name = str_at(s, q)
+    for k, e in ipairs(entries) do
       -- A non-string key (never written by the encoder) is matched by its bytes.
-      local entry = { id = name and 's' .. name or 'r' .. sub(s, q, v - 1), name = name, kv = sub(s, q, e - 1) }
+      local entry = { id = e.name and 's' .. e.name or 'r' .. sub(s, e.k, e.v - 1), name = e.name, kv = sub(s, e.k, e.e - 1) }
       list[k] = entry
-      if name then by_name[name] = entry end
-      q = e
+      if e.name then by_name[e.name] = entry end
     end
-    if q ~= #s + 1 then return nil end
     return list, by_name
   end
 
@@ -267,28 +174,6 @@ local function build_record_merge()
     return out
   end
 
-  -- Big-endian bytes of a 32-bit unsigned integer.
-  local function be32(v)
-    return char(floor(v / 16777216) % 256, floor(v / 65536) % 256, floor(v / 256) % 256, v % 256)
-  end
-
-  -- A msgpack array (fix 0x90, wide 0xdc) or map (0x80, 0xde) header of `n` items, as msgpack-writer.ts `collectionHeader` writes it.
-  local function collection_header(n, fix, wide)
-    if n < 16 then return char(fix + n) end
-    if n < 65536 then return char(wide, floor(n / 256), n % 256) end
-    return char(wide + 1) .. be32(n)
-  end
-
-  -- A presence mask (below 2^53) as writer.ts writes it: the smallest unsigned form.
-  local function mask_bytes(m)
-    if m < 128 then return char(m) end
-    if m < 256 then return char(0xcc, m) end
-    if m < 65536 then return char(0xcd, floor(m / 256), m % 256) end
-    if m < 4294967296 then return char(0xce) .. be32(m) end
-    local hi = floor(m / 4294967296)
-    return char(0xcf) .. be32(hi) .. be32(m - hi * 4294967296)
-  end
-
   -- Append the merged extension entries to `parts` as one map (none when there are no entries: the writer writes none).
   local function put_ext(parts, entries)
     if #entries == 0 then return end
@@ -378,17 +263,7 @@ local function build_record_merge()
     for k, e in ipairs(list) do ext[k] = e.kv end
     return (coded and write_coded or write_array)(header, vals, count, ext)
   end
-  return {
-    skip = skip_item,
-    merge = merge_record,
-    fields = record_fields,
-    str = str_at,
-    edit = edit_field,
-    header = collection_header,
-    collection = collection_at,
-    uint = uint_at,
-    uint_bytes = mask_bytes,
-  }
+  return { merge = merge_record, fields = record_fields, edit = edit_field }
 end
 
 -- The helpers, built on first use by any of the functions below.
@@ -397,17 +272,11 @@ local function record_merge()
   if not built then built = build_record_merge() end
   return built
 end
-local function skip_item(s, p)
-  return record_merge().skip(s, p)
-end
 local function merge_record(stored, patch, names)
   return record_merge().merge(stored, patch, names)
 end
 local function record_fields(r, names)
   return record_merge().fields(r, names)
-end
-local function msgpack_str(s, p)
-  return record_merge().str(s, p)
 end
 local function edit_field(r, names, i, edit)
   return record_merge().edit(r, names, i, edit)

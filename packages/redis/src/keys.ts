@@ -55,6 +55,10 @@ export const KEY_PARTS = {
   authorIndex: ':ma:',
   /** After the prefix: the set of guilds with data in their slot. */
   guildSlots: 'gx',
+  /** After the prefix: the set of guilds with a cached guild record. */
+  guilds: 'guilds',
+  /** After the prefix, before a {@link GUILD_CHILD_HASH} name: a locator (child id → guild id). */
+  locator: 'loc:',
   /** After the prefix, before a channel id: the voice states in a voice channel. */
   voiceInChannel: 'vx:',
   /** Between a guild id and a user id: a voice state in a voice channel's set ({@link voiceMember}). */
@@ -133,7 +137,7 @@ export class Keys {
 
   /** Set of ids of guilds with a cached guild record. */
   get guilds(): string {
-    return `${this.prefix}guilds`;
+    return `${this.prefix}${KEY_PARTS.guilds}`;
   }
 
   /** Set of ids of guilds that have (or had) any data in their slot: what iterating all children walks. */
@@ -182,7 +186,7 @@ export class Keys {
 
   /** Hash locating channels/roles/emojis: id (8 bytes) → guild id (8 bytes). */
   locator(resource: 'channel' | 'role' | 'emoji'): string {
-    return `${this.prefix}loc:${GUILD_CHILD_HASH[resource]}`;
+    return `${this.prefix}${KEY_PARTS.locator}${GUILD_CHILD_HASH[resource]}`;
   }
 
   /** Set of `<guildId>:<userId>` voice states in a channel. */

@@ -39,10 +39,28 @@ describe('segments', () => {
   });
 
   it('puts plan mutations that touch nothing the stream writes beside it', () => {
-    const role = { id: sf(), guild_id: guild, name: 'r', color: 0, hoist: false, position: 1, permissions: '0', managed: false, mentionable: false, flags: 0 };
+    const invite = fixtures.invite(`i${sf()}`, channel, guild);
     expect(
-      shape([mutation.set('message', message(sf()) as never), mutation.set('role', role as never), mutation.set('message', message(sf()) as never)]),
+      shape([mutation.set('message', message(sf()) as never), mutation.set('invite', invite), mutation.set('message', message(sf()) as never)]),
     ).toEqual([[2, 1]]);
+  });
+
+  it('a guild, channel, role or emoji write of the stream meets the plan writing the same one', () => {
+    const role = fixtures.role(sf(), guild);
+    const setRole = mutation.set('role', role);
+    // An upsert merge of a role goes through the plan (the script creates no child from a patch).
+    const upsert = mutation.merge('role', { roleId: role.id }, { name: 'n' }, true);
+    expect(shape([setRole, mutation.merge('role', { roleId: role.id }, { name: 'n' }), mutation.delete('role', { roleId: role.id })])).toEqual([[3, 0]]);
+    expect(shape([upsert, mutation.set('role', fixtures.role(sf(), guild))])).toEqual([[1, 1]]);
+    expect(shape([upsert, setRole])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+    // A replace of a guild's roles meets the plan's write of any role.
+    expect(shape([upsert, mutation.replaceForGuild('role', guild, [fixtures.role(sf(), guild)])])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   it('a plan mutation joins the segment whatever the stream share holds; a stream one that meets the plan share starts the next', () => {
@@ -86,12 +104,12 @@ describe('segments', () => {
     const other = sf();
     const voice = (channelId: string): Mutation => mutation.set('voiceState', fixtures.voiceState(guild, sf(), channelId));
     const deleteChannel = mutation.delete('channel', { channelId: gone });
-    // The delete's cascade: its messages cleared in the stream, its invites and voice states by the plan.
-    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: other } as never), voice(other)])).toEqual([[3, 3]]);
+    // The delete and its messages' clear in the stream, its invites' and voice states' clears by the plan.
+    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: other } as never), voice(other)])).toEqual([[4, 2]]);
     // A message set in that channel after the delete runs after the stream's clear.
-    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: gone } as never)])).toEqual([[2, 3]]);
+    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: gone } as never)])).toEqual([[3, 2]]);
     expect(shape([deleteChannel, voice(gone)])).toEqual([
-      [1, 3],
+      [2, 2],
       [1, 0],
     ]);
   });

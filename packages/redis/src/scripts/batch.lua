@@ -46,6 +46,14 @@
              set / delete user f's presence in `guild` (batch-children.lua)
     V guild user f channel record / v guild user f
              set / delete the voice state of `user` in `guild` (channel '' for none)
+    G guild record / g guild / Q guild patch upsert
+             set / delete / merge the record of `guild` (batch-guilds.lua)
+    H res guild gf f record / h res f / J res f patch
+             set child f (8-byte id) of hash `res` ('ch', 'ro', 'em') in `guild` (gf: its 8-byte
+             id) / delete it / merge `patch` into it (where its locator places it)
+    W res guild gf entries
+             replace the children of `res` in `guild` by `entries` (each an 8-byte id, a u32 BE
+             length and that many bytes of record)
   Member, user and presence ops name the user by its 8-byte id f, its user bucket number ub and
   (members) its bucket seed (keys.ts bucketSeed); `ref` is the guild's 4-byte reference in the
   user lists (resources/guild-refs.ts).
@@ -68,6 +76,7 @@
 --- @include "batch-messages"
 --- @include "batch-members"
 --- @include "batch-children"
+--- @include "batch-guilds"
 local now = tonumber(ARGV[1])
 local b = {
   prefix = ARGV[4],
@@ -107,7 +116,10 @@ local function optional(v)
 end
 
 -- Fields per op (the header's list).
-local FIELDS = { S = 10, C = 17, D = 1, K = 1, R = 7, r = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3 }
+local FIELDS = {
+  S = 10, C = 17, D = 1, K = 1, R = 7, r = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3,
+  G = 2, g = 1, Q = 3, H = 5, h = 2, J = 3, W = 4,
+}
 local READS_MESSAGE = { S = true, C = true, D = true, R = true, r = true }
 
 -- Every message key a set, merge or delete reads holds a string or nothing: checked, in a pass
@@ -188,6 +200,20 @@ while pos <= #stream do
     voice_set(b, unpack(o, 2))
   elseif op == 'v' then
     voice_delete(b, unpack(o, 2))
+  elseif op == 'G' then
+    guild_set(b, o[2], o[3])
+  elseif op == 'g' then
+    guild_delete(b, o[2])
+  elseif op == 'Q' then
+    guild_merge(b, o[2], o[3], o[4] == '1')
+  elseif op == 'H' then
+    child_set(b, unpack(o, 2))
+  elseif op == 'h' then
+    child_delete(b, o[2], o[3])
+  elseif op == 'J' then
+    child_merge(b, o[2], o[3], o[4])
+  elseif op == 'W' then
+    child_replace(b, unpack(o, 2))
   end
   -- ('r' names a react in a check call's stream: nothing to apply.)
 end

@@ -6,6 +6,7 @@
 import { fillKeyFields } from '@sake/abc';
 import { createsValidMember, hasUndefined, isValidEntity } from '../apply/script-merges.js';
 import type { Checked } from '../apply/validate.js';
+import { isGuildStructure } from './encode-guilds.js';
 
 /** A non-negative integer the script reads as one (reactions.lua: below 2^32). */
 function isCount(v: unknown): boolean {
@@ -50,12 +51,16 @@ function wellFormedReaction(r: unknown): boolean {
  * Whether the script can run a merge: a member's (an upsert whose patch, with its user, makes a
  * valid member: the script creates it from the patch when it finds none), a message's (an upsert
  * only when the patch makes a valid message) or a user's (without a ttlMs, and an upsert only when
- * the patch makes a valid user). The script merges records as
- * bytes, so no value of the patch may be undefined.
+ * the patch makes a valid user), a guild's, or a channel's, role's or emoji's that is no upsert and
+ * sets no guild_id. The script merges records as bytes, so no value of the patch may be undefined.
  */
 function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
   if (m.resource === 'member') return createsValidMember(m);
   if (hasUndefined(m.patch)) return false;
+  // A guild needs only its id (the key's) to be valid; a channel, role or emoji also its guild,
+  // which a merge the script runs neither sets (a patch's guild_id moves it) nor creates it without.
+  if (m.resource === 'guild') return true;
+  if (m.resource === 'channel' || m.resource === 'role' || m.resource === 'emoji') return !m.upsert && !('guild_id' in m.patch);
   if (m.resource === 'message') {
     if (!wellFormedReactions(m.patch.reactions)) return false;
     return !m.upsert || isValidEntity('message', fillKeyFields('message', m.key, m.patch));
@@ -72,13 +77,15 @@ export function hasOp(m: Checked): boolean {
       // HSET per bucket, users packed per bucket) ingest ~25 % faster than the op stream's op per member.
       // (A `reactions` key holding undefined is stored in the record's extension map, which the script does not read.)
       if (m.resource === 'message') return wellFormedReactions(m.value.reactions) && !('reactions' in m.value && m.value.reactions === undefined);
-      return m.resource === 'presence' || m.resource === 'voiceState';
+      return m.resource === 'presence' || m.resource === 'voiceState' || isGuildStructure(m.resource);
     case 'delete':
-      return m.resource === 'message' || m.resource === 'member' || m.resource === 'presence' || m.resource === 'voiceState';
+      return m.resource === 'message' || m.resource === 'member' || m.resource === 'presence' || m.resource === 'voiceState' || isGuildStructure(m.resource);
     case 'merge':
       return scriptMerge(m);
     case 'react':
       return true;
+    case 'replaceForGuild':
+      return m.resource === 'role' || m.resource === 'emoji';
     case 'clearFor':
       // A channel delete's message cascade (apply/cascade.ts expandChannelDeletes).
       return m.resource === 'message' && m.scope === 'channel';

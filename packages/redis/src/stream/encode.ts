@@ -9,6 +9,7 @@ import { packr } from '../codec/msgpack.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed } from '../keys.js';
 import type { Checked, Entity } from '../apply/validate.js';
+import { encodeGuildOp, isGuildStructure } from './encode-guilds.js';
 import { OpStreamWriter } from './writer.js';
 
 type Of<T extends Checked['type']> = Extract<Checked, { type: T }>;
@@ -204,7 +205,8 @@ export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number):
   const w = new OpStreamWriter();
   const implied = new Implied();
   for (const m of checked) {
-    if (m.type === 'set') set(w, ctx, m, now);
+    if (isGuildStructure(m.resource) || m.type === 'replaceForGuild') encodeGuildOp(w, m);
+    else if (m.type === 'set') set(w, ctx, m, now);
     else if (m.type === 'delete') remove(w, ctx, m);
     else if (m.type === 'merge') merge(w, ctx, m, now, implied);
     else if (m.type === 'react') react(w, m);

@@ -26,6 +26,7 @@
  */
 import type { Checked } from '../apply/validate.js';
 import { hasOp } from './coverage.js';
+import { isGuildStructure } from './encode-guilds.js';
 
 /** One segment: the stream's mutations and the plan's, each in batch order. */
 export interface Segment {
@@ -66,8 +67,16 @@ function userSideKeys(m: Checked, key: Record<string, string | undefined>): stri
   }
 }
 
+/** A guild's or located child's own key (`guild:<id>`, `channel:<id>`…), or for a replace every child of its kind. */
+function structureKeys(m: Checked): string[] {
+  if (m.type === 'replaceForGuild') return [`${m.resource}:*`];
+  const key = 'key' in m ? (m.key as Record<string, string>) : {};
+  return [`${m.resource}:${key.guildId ?? key.channelId ?? key.roleId ?? key.emojiId ?? ''}`];
+}
+
 /** The keys a mutation the stream applies touches. */
 function streamKeys(m: Checked): string[] {
+  if (isGuildStructure(m.resource) || m.type === 'replaceForGuild') return structureKeys(m);
   const key = m.type === 'set' || m.type === 'merge' || m.type === 'delete' ? (m.key as Record<string, string | undefined>) : {};
   // A member merge also names the roles it sets: a role removal of the plan meets only those.
   if (m.resource === 'member') return [...userSideKeys(m, key)!, ...roleKeys(m, key.guildId!)];
@@ -97,8 +106,8 @@ function planKeys(m: Checked): string[] {
       if (m.resource === 'member') return [`mg:${m.guildId}`, 'u:*'];
       if (m.resource === 'presence') return [`pg:${m.guildId}`, 'u:*'];
       if (m.resource === 'voiceState') return [`vg:${m.guildId}`];
-      // Roles and emojis: records the stream never writes; channels may cascade.
-      return m.resource === 'channel' ? [ALL] : [];
+      // (Role and emoji replaces are the stream's.) Channels may cascade.
+      return m.resource === 'channel' ? [ALL] : structureKeys(m);
     default:
       break;
   }
@@ -109,12 +118,15 @@ function planKeys(m: Checked): string[] {
     case 'message':
       // A merge may create or move the message: every channel index and author may change.
       return [`m:${key.messageId}`, 'c:*', 'ut:*'];
+    case 'guild':
     case 'channel':
-      // A channel delete comes with its cascade as mutations of their own (the batch is cut after
-      // apply/cascade.ts expandChannelDeletes): the delete itself removes the channel alone.
-      return [];
+    case 'role':
+    case 'emoji':
+      // The record alone: a channel delete comes with its cascade as mutations of their own (the
+      // batch is cut after apply/cascade.ts expandChannelDeletes).
+      return structureKeys(m);
     default:
-      // Guilds (the record only), roles, emojis, invites and the bot's user: nothing the stream writes.
+      // Invites and the bot's user: nothing the stream writes.
       return [];
   }
 }

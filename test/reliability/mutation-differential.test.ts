@@ -88,7 +88,9 @@ describe('differential at the write contract: MemoryCache vs RedisCache (single 
         const ghosts = ghostIds(w);
         for (let b = 0; b < BATCHES; b++) {
           const { batch, old, waitMs } = generateBatch(w, r, b);
-          const results = await Promise.all(caches.map((c, i) => (i < asked ? (c.apply(batch, { old }) as Promise<ApplyResult>) : c.apply(batch).then(() => results0))));
+          const results = await Promise.all(
+            caches.map((c, i) => (i < asked ? (c.apply(batch, { old }) as Promise<ApplyResult>) : c.apply(batch).then(() => results0))),
+          );
           const wait = waitMs > 0 ? ` (then a ${waitMs} ms wait)` : '';
           const where = `seed ${SEED}, batch ${b}${wait}: ${JSON.stringify(batch).slice(0, process.env.SAKE_MUT_FULL ? undefined : 1500)}`;
           for (const [i, result] of results.slice(0, asked).entries()) expect(result.old, `old values of backend ${i}; ${where}`).toEqual(results[0]!.old);

@@ -71,6 +71,14 @@ export const KEY_PARTS = {
   messagesByGuild: 'mx:g:',
   /** After the prefix, before a channel id: a channel's message index. */
   messagesByChannel: 'mx:c:',
+  /** After the prefix, before an invite code: an invite record. */
+  invite: 'inv:',
+  /** After the prefix: the index of every cached invite. */
+  allInvites: 'ix:all',
+  /** After the prefix, before a guild id: a guild's invite index. */
+  invitesByGuild: 'ix:g:',
+  /** After the prefix, before a channel id: a channel's invite index. */
+  invitesByChannel: 'ix:c:',
 } as const;
 
 /**
@@ -261,21 +269,21 @@ export class Keys {
 
   /** String: one invite record (expires with the invite's TTL). */
   invite(code: string): string {
-    return `${this.prefix}inv:${code}`;
+    return `${this.prefix}${KEY_PARTS.invite}${code}`;
   }
 
   /** Sorted set of every cached invite code, scored by expiry. */
   get allInvites(): string {
-    return `${this.prefix}ix:all`;
+    return `${this.prefix}${KEY_PARTS.allInvites}`;
   }
 
   /** Sorted set of a guild's cached invite codes, scored by expiry. */
   invitesByGuild(guildId: string): string {
-    return `${this.prefix}ix:g:${guildId}`;
+    return `${this.prefix}${KEY_PARTS.invitesByGuild}${guildId}`;
   }
 
   /** Sorted set of a channel's cached invite codes, scored by expiry. */
   invitesByChannel(channelId: string): string {
-    return `${this.prefix}ix:c:${channelId}`;
+    return `${this.prefix}${KEY_PARTS.invitesByChannel}${channelId}`;
   }
 }

@@ -39,10 +39,23 @@ describe('segments', () => {
   });
 
   it('puts plan mutations that touch nothing the stream writes beside it', () => {
-    const invite = fixtures.invite(`i${sf()}`, channel, guild);
     expect(
-      shape([mutation.set('message', message(sf()) as never), mutation.set('invite', invite), mutation.set('message', message(sf()) as never)]),
+      shape([mutation.set('message', message(sf()) as never), mutation.set('me', user(sf()) as never), mutation.set('message', message(sf()) as never)]),
     ).toEqual([[2, 1]]);
+  });
+
+  it("an invite write of the stream meets the plan's merge of that invite, and a channel's invite clear meets any", () => {
+    const invite = fixtures.invite(`i${sf()}`, channel, guild);
+    const merge = mutation.merge('invite', { code: invite.code }, { uses: 2 });
+    expect(shape([merge, mutation.set('invite', fixtures.invite(`i${sf()}`, channel, guild))])).toEqual([[1, 1]]);
+    expect(shape([merge, mutation.delete('invite', { code: invite.code })])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+    expect(shape([merge, mutation.clearFor('invite', 'channel', sf())])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   it('a guild, channel, role or emoji write of the stream meets the plan writing the same one', () => {
@@ -99,19 +112,33 @@ describe('segments', () => {
     expect(shape([mutation.removeRole(guild, role), merge(sparse)])).toEqual([[1, 1]]);
   });
 
-  it('a channel delete clears its messages in the stream and meets voice states joining it', () => {
+  it('a channel delete clears its messages, invites and voice states in the stream', () => {
     const gone = sf();
     const other = sf();
     const voice = (channelId: string): Mutation => mutation.set('voiceState', fixtures.voiceState(guild, sf(), channelId));
     const deleteChannel = mutation.delete('channel', { channelId: gone });
-    // The delete and its messages' clear in the stream, its invites' and voice states' clears by the plan.
-    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: other } as never), voice(other)])).toEqual([[4, 2]]);
-    // A message set in that channel after the delete runs after the stream's clear.
-    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: gone } as never)])).toEqual([[3, 2]]);
-    expect(shape([deleteChannel, voice(gone)])).toEqual([
-      [2, 2],
+    // The delete and its messages', invites' and voice states' clears, all in the stream.
+    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: other } as never), voice(other)])).toEqual([[6, 0]]);
+    expect(shape([deleteChannel, mutation.set('message', { ...message(sf()), channel_id: gone } as never), voice(gone)])).toEqual([[6, 0]]);
+    // A voice state the plan merges meets a later clear of any channel's (it may be in it): the
+    // delete and its messages' and invites' clears commute with it, the voice states' clear starts
+    // the next segment.
+    const merge = mutation.merge('voiceState', { guildId: guild, userId: sf() }, { self_mute: true });
+    expect(shape([merge, deleteChannel])).toEqual([
+      [3, 1],
       [1, 0],
     ]);
+  });
+
+  it("a voice state's merge by the plan meets the stream's later write of that voice state", () => {
+    const u = sf();
+    const merge = mutation.merge('voiceState', { guildId: guild, userId: u }, { channel_id: channel }, true);
+    expect(shape([merge, mutation.delete('voiceState', { guildId: guild, userId: u })])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+    // Another user's voice state in that guild commutes with it.
+    expect(shape([merge, mutation.delete('voiceState', { guildId: guild, userId: sf() })])).toEqual([[1, 1]]);
   });
 
   it('a clear meets everything after it', () => {

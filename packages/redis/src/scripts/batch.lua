@@ -38,6 +38,8 @@
     r id     (checks only) message `id` is reacted to
     M guild f ub seed patch ref userPatch
              merge (upsert) member f of `guild` and its user (batch-members.lua)
+    N guild f ub seed record ref userRecord
+             set member f of `guild` and its user (written whole)
     n guild f ub seed ref
              delete member f of `guild`
     U f ub patch upsert
@@ -46,6 +48,11 @@
              set / delete user f's presence in `guild` (batch-children.lua)
     V guild user f channel record / v guild user f
              set / delete the voice state of `user` in `guild` (channel '' for none)
+    Y channel
+             delete the voice states of `channel` (a channel delete's cascade)
+    I code guild channel score at record / i code / k channel
+             set invite `code` (guild and channel '' for none; score and at as S has them) /
+             delete it / delete the invites of `channel` (batch-invites.lua)
     G guild record / g guild / Q guild patch upsert
              set / delete / merge the record of `guild` (batch-guilds.lua)
     H res guild gf f record / h res f / J res f patch
@@ -61,7 +68,9 @@
 
   Before anything is written, every message key a set, merge, delete, react or channel clear
   reads (a K op: every key its channel's index lists) must hold a string or nothing, else the call
-  is an error reply naming it (SAKEDATA: InvalidDataFound); and every message a react changes
+  is an error reply naming it (SAKEDATA: InvalidDataFound); so must every invite key an I or i op
+  names or a k op's channel index lists, holding a record whose guild and channel can be read;
+  and every message a react changes
   that no earlier set of the call wrote must have well-formed reactions (reactions.lua), else the
   call is an error reply 'SAKEREACT <key>' and the caller applies those mutations another way.
 
@@ -77,6 +86,7 @@
 --- @include "batch-members"
 --- @include "batch-children"
 --- @include "batch-guilds"
+--- @include "batch-invites"
 local now = tonumber(ARGV[1])
 local b = {
   prefix = ARGV[4],
@@ -118,7 +128,7 @@ end
 -- Fields per op (the header's list).
 local FIELDS = {
   S = 10, C = 17, D = 1, K = 1, R = 7, r = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3,
-  G = 2, g = 1, Q = 3, H = 5, h = 2, J = 3, W = 4,
+  N = 7, G = 2, g = 1, Q = 3, H = 5, h = 2, J = 3, W = 4, Y = 1, I = 6, i = 1, k = 1,
 }
 local READS_MESSAGE = { S = true, C = true, D = true, R = true, r = true }
 
@@ -152,6 +162,15 @@ while pos <= #stream do
     local channel = sub(stream, pos + 4, pos + 3 + u32(pos))
     for _, id in ipairs(redis.call('ZRANGE', b.prefix .. KEY_MESSAGES_BY_CHANNEL .. channel, 0, -1)) do
       local bad = check_message_key(b.prefix .. KEY_MESSAGE .. id)
+      if bad then return bad end
+    end
+  elseif op == 'I' or op == 'i' then
+    local bad = invite_check(b.prefix .. KEY_INVITE .. sub(stream, pos + 4, pos + 3 + u32(pos)))
+    if bad then return bad end
+  elseif op == 'k' then
+    local channel = sub(stream, pos + 4, pos + 3 + u32(pos))
+    for _, code in ipairs(redis.call('ZRANGE', b.prefix .. KEY_INVITES_BY_CHANNEL .. channel, 0, -1)) do
+      local bad = invite_check(b.prefix .. KEY_INVITE .. code)
       if bad then return bad end
     end
   end
@@ -188,6 +207,8 @@ while pos <= #stream do
     message_react(b, o[2], { op = o[3], key = o[4], burst = o[5] == '1', me = o[6] == '1', fresh = o[7], colors = o[8] })
   elseif op == 'M' then
     member_merge(b, unpack(o, 2))
+  elseif op == 'N' then
+    member_set(b, unpack(o, 2))
   elseif op == 'n' then
     member_delete(b, unpack(o, 2))
   elseif op == 'U' then
@@ -200,6 +221,14 @@ while pos <= #stream do
     voice_set(b, unpack(o, 2))
   elseif op == 'v' then
     voice_delete(b, unpack(o, 2))
+  elseif op == 'Y' then
+    voice_clear_channel(b, o[2])
+  elseif op == 'I' then
+    invite_set(b, unpack(o, 2))
+  elseif op == 'i' then
+    invite_delete(b, o[2])
+  elseif op == 'k' then
+    invite_clear_channel(b, o[2])
   elseif op == 'G' then
     guild_set(b, o[2], o[3])
   elseif op == 'g' then

@@ -69,17 +69,33 @@ function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
   return !m.upsert || isValidEntity('user', fillKeyFields('user', m.key, m.patch));
 }
 
-/** Whether the op stream has an op for `m` (scripts/batch.lua). */
-export function hasOp(m: Checked): boolean {
+/**
+ * Most member sets a batch may have for the stream to take them: a batch with more (a member
+ * chunk's thousand) sets its members through the plan, whose packed runs (one HSET per bucket,
+ * users packed per bucket) ingest ~25 % faster than an op per member.
+ */
+export const STREAM_MEMBER_SETS = 64;
+
+/** How many member sets `checked` has (against {@link STREAM_MEMBER_SETS}). */
+export function memberSets(checked: readonly Checked[]): number {
+  let n = 0;
+  for (const m of checked) if (m.type === 'set' && m.resource === 'member') n++;
+  return n;
+}
+
+/**
+ * Whether the op stream has an op for `m` (scripts/batch.lua); `bulkMembers`: the batch has more
+ * than {@link STREAM_MEMBER_SETS} member sets, which then go through the plan.
+ */
+export function hasOp(m: Checked, bulkMembers = false): boolean {
   switch (m.type) {
     case 'set':
-      // Not member sets: member chunks write thousands at once, and the plan's packed runs (one
-      // HSET per bucket, users packed per bucket) ingest ~25 % faster than the op stream's op per member.
       // (A `reactions` key holding undefined is stored in the record's extension map, which the script does not read.)
       if (m.resource === 'message') return wellFormedReactions(m.value.reactions) && !('reactions' in m.value && m.value.reactions === undefined);
-      return m.resource === 'presence' || m.resource === 'voiceState' || isGuildStructure(m.resource);
+      if (m.resource === 'member') return !bulkMembers;
+      return m.resource === 'presence' || m.resource === 'voiceState' || m.resource === 'invite' || isGuildStructure(m.resource);
     case 'delete':
-      return m.resource === 'message' || m.resource === 'member' || m.resource === 'presence' || m.resource === 'voiceState' || isGuildStructure(m.resource);
+      return m.resource !== 'user' && m.resource !== 'me';
     case 'merge':
       return scriptMerge(m);
     case 'react':
@@ -87,8 +103,8 @@ export function hasOp(m: Checked): boolean {
     case 'replaceForGuild':
       return m.resource === 'role' || m.resource === 'emoji';
     case 'clearFor':
-      // A channel delete's message cascade (apply/cascade.ts expandChannelDeletes).
-      return m.resource === 'message' && m.scope === 'channel';
+      // A channel delete's cascade (apply/cascade.ts expandChannelDeletes).
+      return (m.resource === 'message' || m.resource === 'voiceState' || m.resource === 'invite') && m.scope === 'channel';
     default:
       return false;
   }

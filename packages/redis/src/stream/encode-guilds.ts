@@ -30,7 +30,12 @@ function setChild(w: OpStreamWriter, resource: LocatedResource, id: string, valu
 }
 
 /** Write `W`: replace every child of `resource` in `guildId` by `values`. */
-function replaceChildren(w: OpStreamWriter, resource: LocatedResource, guildId: string, values: ReadonlyArray<{ key: Record<string, string>; value: Entity }>): void {
+function replaceChildren(
+  w: OpStreamWriter,
+  resource: LocatedResource,
+  guildId: string,
+  values: ReadonlyArray<{ key: Record<string, string>; value: Entity }>,
+): void {
   const parts: Buffer[] = [];
   for (const { key, value } of values) {
     const id = childId(key);
@@ -48,7 +53,7 @@ function replaceChildren(w: OpStreamWriter, resource: LocatedResource, guildId: 
  */
 export function encodeGuildOp(w: OpStreamWriter, m: Checked): void {
   if (m.type === 'replaceForGuild' && (m.resource === 'role' || m.resource === 'emoji')) {
-    replaceChildren(w, m.resource, m.guildId, m.values as ReadonlyArray<{ key: Record<string, string>; value: Entity }>);
+    replaceChildren(w, m.resource, m.guildId, m.values);
     return;
   }
   if ((m.type !== 'set' && m.type !== 'delete' && m.type !== 'merge') || !isGuildStructure(m.resource)) {
@@ -57,14 +62,25 @@ export function encodeGuildOp(w: OpStreamWriter, m: Checked): void {
   const key = m.key as Record<string, string>;
   if (m.resource === 'guild') {
     const guildId = key.guildId!;
-    if (m.type === 'set') w.op('G').text(guildId).bytes(guildCodec.encode(m.value as unknown as GuildEntity, guildId));
+    if (m.type === 'set')
+      w.op('G')
+        .text(guildId)
+        .bytes(guildCodec.encode(m.value as unknown as GuildEntity, guildId));
     else if (m.type === 'delete') w.op('g').text(guildId);
-    else w.op('Q').text(guildId).bytes(encodeRecord('guild', m.patch, { id: guildId })).text(m.upsert ? '1' : '0');
+    else
+      w.op('Q')
+        .text(guildId)
+        .bytes(encodeRecord('guild', m.patch, { id: guildId }))
+        .text(m.upsert ? '1' : '0');
     return;
   }
   const id = childId(key);
   if (m.type === 'set') setChild(w, m.resource, id, m.value);
   else if (m.type === 'delete') w.op('h').text(GUILD_CHILD_HASH[m.resource]).bytes(idBytes(id));
   // (A merge the stream takes sets no guild_id: the patch's record needs only the id implied.)
-  else w.op('J').text(GUILD_CHILD_HASH[m.resource]).bytes(idBytes(id)).bytes(encodeRecord(m.resource, m.patch, { id }));
+  else
+    w.op('J')
+      .text(GUILD_CHILD_HASH[m.resource])
+      .bytes(idBytes(id))
+      .bytes(encodeRecord(m.resource, m.patch, { id }));
 }

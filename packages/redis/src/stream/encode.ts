@@ -3,8 +3,16 @@
  * encoded with the type-aware codec, ids as text, a user's id also as its 8 bytes and bucket so
  * the script converts nothing.
  */
-import { applyReactionChange, fillKeyFields, reactionEmojiKey, type MessageEntity, type PresenceEntity, type VoiceStateEntity } from '@sake/abc';
-import { encodeRecord, idBytes, messageCodec, presenceCodec, voiceStateCodec } from '../codec/index.js';
+import {
+  applyReactionChange,
+  fillKeyFields,
+  reactionEmojiKey,
+  type InviteEntity,
+  type MessageEntity,
+  type PresenceEntity,
+  type VoiceStateEntity,
+} from '@sake/abc';
+import { encodeRecord, idBytes, inviteCodec, messageCodec, presenceCodec, voiceStateCodec } from '../codec/index.js';
 import { packr } from '../codec/msgpack.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed } from '../keys.js';
@@ -113,10 +121,37 @@ function userFields(w: OpStreamWriter, ctx: Ctx, userId: string, seed: boolean):
   if (seed) w.text(String(bucketSeed(userId)));
 }
 
+/** Write `I`: set an invite (it expires `ttlMs` from `now`; none: never). */
+function setInvite(w: OpStreamWriter, m: Of<'set'>, now: number): void {
+  const invite = m.value as unknown as InviteEntity;
+  // (Validation lets an invite without a guild or channel through.)
+  const place = m.value as { guild_id?: string | null; channel_id?: string | null };
+  const expireAt = m.ttlMs == null ? undefined : now + Math.ceil(m.ttlMs);
+  w.op('I')
+    .text(invite.code)
+    .text(place.guild_id ?? '')
+    .text(place.channel_id ?? '');
+  w.text(expireAt === undefined ? 'inf' : String(expireAt)).text(expireAt === undefined ? '0' : String(expireAt));
+  w.bytes(inviteCodec.encode(invite, invite.code));
+}
+
+/** Write `N`: set a member and its user. */
+function setMember(w: OpStreamWriter, ctx: Ctx, m: Of<'set'>, implied: Implied): void {
+  const { guildId, userId } = m.key as { guildId: string; userId: string };
+  w.op('N').text(guildId);
+  userFields(w, ctx, userId, true);
+  w.bytes(encodeRecord('member', m.value, implied.of(guildId), 'user', ctx.roles.of(guildId)));
+  w.bytes(ctx.guildRefs.ref(guildId));
+  w.bytes(encodeRecord('user', m.value.user as Entity, { id: userId }));
+}
+
 /** Write the ops of a set. */
-function set(w: OpStreamWriter, ctx: Ctx, m: Of<'set'>, now: number): void {
+function set(w: OpStreamWriter, ctx: Ctx, m: Of<'set'>, now: number, implied: Implied): void {
   const { guildId, userId } = m.key as { guildId: string; userId: string };
   switch (m.resource) {
+    case 'member':
+      setMember(w, ctx, m, implied);
+      return;
     case 'message':
       setMessage(w, ctx, m, now);
       return;
@@ -124,6 +159,9 @@ function set(w: OpStreamWriter, ctx: Ctx, m: Of<'set'>, now: number): void {
       w.op('P').text(guildId);
       userFields(w, ctx, userId, false);
       w.bytes(presenceCodec.encode(m.value as unknown as PresenceEntity, guildId)).bytes(ctx.guildRefs.ref(guildId));
+      return;
+    case 'invite':
+      setInvite(w, m, now);
       return;
     case 'voiceState':
       w.op('V')
@@ -157,6 +195,9 @@ function remove(w: OpStreamWriter, ctx: Ctx, m: Of<'delete'>): void {
       return;
     case 'voiceState':
       w.op('v').text(guildId).text(userId).bytes(idBytes(userId));
+      return;
+    case 'invite':
+      w.op('i').text(m.key.code);
       return;
     default:
       throw new TypeError(`sakeBatch has no op for a delete of ${m.resource}`);
@@ -206,11 +247,13 @@ export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number):
   const implied = new Implied();
   for (const m of checked) {
     if (isGuildStructure(m.resource) || m.type === 'replaceForGuild') encodeGuildOp(w, m);
-    else if (m.type === 'set') set(w, ctx, m, now);
+    else if (m.type === 'set') set(w, ctx, m, now, implied);
     else if (m.type === 'delete') remove(w, ctx, m);
     else if (m.type === 'merge') merge(w, ctx, m, now, implied);
     else if (m.type === 'react') react(w, m);
     else if (m.type === 'clearFor' && m.resource === 'message' && m.scope === 'channel') w.op('K').text(m.id);
+    else if (m.type === 'clearFor' && m.resource === 'voiceState' && m.scope === 'channel') w.op('Y').text(m.id);
+    else if (m.type === 'clearFor' && m.resource === 'invite' && m.scope === 'channel') w.op('k').text(m.id);
     else throw new TypeError(`sakeBatch has no op for a ${m.type}`);
   }
   return w.pieces();

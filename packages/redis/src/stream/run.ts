@@ -27,18 +27,20 @@ function call(ctx: Ctx, now: number, piece: Buffer, check = false): Promise<Batc
 }
 
 /**
- * The stream a long batch is checked with before its pieces are sent (never applied): `D` ops
- * naming the messages its later pieces write (their keys are checked), `K` ops of their channel
- * clears (the keys their channels list are checked), and an `r` op per react of
- * the whole batch (the reacted records' reactions are checked).
+ * The stream a long batch is checked with before its pieces are sent (never applied): `D` and `i`
+ * ops naming the messages and invites its later pieces write (their keys are checked), `K` and `k`
+ * ops of their channel clears (the keys their channels list are checked), and an `r` op per react
+ * of the whole batch (the reacted records' reactions are checked).
  */
 function checkStream(checked: readonly Checked[]): Buffer[] {
   const w = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   checked.forEach((m, i) => {
     if (m.type === 'react') w.op('r').text(m.key.messageId);
     else if (i < OPS_PER_CALL) return;
-    else if (m.type === 'clearFor') w.op('K').text(m.id);
+    else if (m.type === 'clearFor' && m.resource === 'message') w.op('K').text(m.id);
+    else if (m.type === 'clearFor' && m.resource === 'invite') w.op('k').text(m.id);
     else if (m.resource === 'message' && 'key' in m) w.op('D').text(m.key.messageId);
+    else if (m.resource === 'invite' && 'key' in m) w.op('i').text(m.key.code);
   });
   return w.pieces();
 }

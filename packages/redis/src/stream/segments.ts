@@ -6,16 +6,17 @@
  * with the plan share so far (it will run before it); one that does not starts the next segment.
  *
  * What a mutation touches is named by keys `class:id`: `m` a message, `c` a channel's message
- * index, `vc` a channel's voice states, `u` a user (its record, lists and orphan deadline), `ut` a
- * user's own `ttlMs` (a user set, merge or delete: its deadline then depends on the order of the
- * writes that refer to it), `mr` a role of a guild's members (`mr:<guild>:<role>`), `mg`/`pg`/`vg`
- * a guild's members/presences/voice states as a whole. A key is exclusive, or shared (`~class:id`):
- * two shared keys never meet, so writes of different members of one guild (each shares
- * `~mg:<guild>`) stay together while a member replace of that guild (exclusive `mg:<guild>`) meets
- * them all. `class:*` stands for every key of its class (a message delete's channel is not known
- * before the script reads the message; an evicted message's author is rescheduled, whoever it is),
- * and `*` for everything (a mutation whose reach is not worked out here: clears and channel
- * replaces, which may cascade).
+ * index, `vs` a voice state (`vs:<guild>:<user>`), `vc` a channel's voice states, `u` a user (its
+ * record, lists and orphan deadline), `ut` a user's own `ttlMs` (a user set, merge or delete: its
+ * deadline then depends on the order of the writes that refer to it), `mr` a role of a guild's
+ * members (`mr:<guild>:<role>`), `mg`/`pg`/`vg` a guild's members/presences/voice states as a
+ * whole, `guild`/`channel`/`role`/`emoji` one guild record or located child, and `inv` an invite. A key is
+ * exclusive, or shared (`~class:id`): two shared keys never meet, so writes of different members
+ * of one guild (each shares `~mg:<guild>`) stay together while a member replace of that guild
+ * (exclusive `mg:<guild>`) meets them all. `class:*` stands for every key of its class (a message
+ * delete's channel is not known before the script reads the message; an evicted message's author
+ * is rescheduled, whoever it is; a role replace writes every role), and `*` for everything (a
+ * mutation whose reach is not worked out here: clears and channel replaces, which may cascade).
  *
  * Orders that need no key: the orphan schedule of a user is worked out anew from what refers to
  * it by whichever write runs last (but for a user's own `ttlMs`: `ut`), and counts and bucket
@@ -25,7 +26,7 @@
  * keeps the role when it sets no roles, and the strip then takes it).
  */
 import type { Checked } from '../apply/validate.js';
-import { hasOp } from './coverage.js';
+import { hasOp, memberSets, STREAM_MEMBER_SETS } from './coverage.js';
 import { isGuildStructure } from './encode-guilds.js';
 
 /** One segment: the stream's mutations and the plan's, each in batch order. */
@@ -56,8 +57,10 @@ function userSideKeys(m: Checked, key: Record<string, string | undefined>): stri
     case 'presence':
       return [`~pg:${key.guildId}`, `u:${key.userId}`];
     case 'voiceState': {
+      // `vs`: the voice state itself (a merge of it by the plan and a delete by the stream meet).
+      const own = [`~vg:${key.guildId}`, `vs:${key.guildId}:${key.userId}`];
       const channel = m.type === 'set' ? (m.value.channel_id as string | null | undefined) : undefined;
-      return typeof channel === 'string' ? [`~vg:${key.guildId}`, `vc:${channel}`] : [`~vg:${key.guildId}`];
+      return typeof channel === 'string' ? [...own, `vc:${channel}`] : own;
     }
     case 'user':
       // A stream user merge has no ttlMs (coverage.ts); a plan one, a set or a delete may.
@@ -80,6 +83,11 @@ function streamKeys(m: Checked): string[] {
   const key = m.type === 'set' || m.type === 'merge' || m.type === 'delete' ? (m.key as Record<string, string | undefined>) : {};
   // A member merge also names the roles it sets: a role removal of the plan meets only those.
   if (m.resource === 'member') return [...userSideKeys(m, key)!, ...roleKeys(m, key.guildId!)];
+  // A channel's voice state clear: the states its set lists, of any guild and user (a plan merge
+  // of one may have put it there).
+  if (m.type === 'clearFor' && m.resource === 'voiceState') return [`vc:${m.id}`, 'vs:*', '~vg:*'];
+  // Invites: their own keys; a channel's invite clear, every invite (a plan merge may move one into it).
+  if (m.resource === 'invite') return m.type === 'clearFor' ? ['inv:*'] : [`inv:${m.key.code}`];
   if (m.resource !== 'message') return userSideKeys(m, key) ?? [ALL];
   if (m.type === 'react') return [`m:${m.key.messageId}`];
   // A channel's message clear deletes messages of that channel (unknown ids: a plan write that may put one there has `c:*`).
@@ -98,9 +106,6 @@ function planKeys(m: Checked): string[] {
     case 'removeRole':
       return [`mr:${m.guildId}:${m.roleId}`];
     case 'clearFor':
-      // A channel's voice states (a channel delete's cascade, as its invites, which the stream never writes).
-      if (m.scope === 'channel' && m.resource === 'voiceState') return [`vc:${m.id}`];
-      if (m.scope === 'channel' && m.resource === 'invite') return [];
       return [ALL];
     case 'replaceForGuild':
       if (m.resource === 'member') return [`mg:${m.guildId}`, 'u:*'];
@@ -125,8 +130,10 @@ function planKeys(m: Checked): string[] {
       // The record alone: a channel delete comes with its cascade as mutations of their own (the
       // batch is cut after apply/cascade.ts expandChannelDeletes).
       return structureKeys(m);
+    case 'invite':
+      return [`inv:${key.code}`];
     default:
-      // Invites and the bot's user: nothing the stream writes.
+      // The bot's user: nothing the stream writes.
       return [];
   }
 }
@@ -185,8 +192,9 @@ export function segments(checked: readonly Checked[]): Segment[] {
   let current: Segment = { stream: [], plan: [] };
   // What the current segment's plan share touches; the stream share's keys need no record.
   let touched = new Touched();
+  const bulk = memberSets(checked) > STREAM_MEMBER_SETS;
   for (const m of checked) {
-    if (!hasOp(m)) {
+    if (!hasOp(m, bulk)) {
       current.plan.push(m);
       touched.add(planKeys(m));
       continue;

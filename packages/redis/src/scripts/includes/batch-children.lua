@@ -8,12 +8,15 @@
   voice_set(b, guild, user, f, channel, record)  set the voice state of user `user` (decimal; f:
                                                  8 bytes) in `channel` ('' for none)
   voice_delete(b, guild, user, f)                delete it
+  voice_clear_channel(b, channel)                delete the voice states its channel set lists
+                                                 that are still in that channel
   A replaced voice state whose channel can't be read here is an error reply naming its key.
 ]]
 --- @include "keys"
 --- @include "schemas"
 --- @include "record-merge"
 --- @include "snowflakes"
+--- @include "record-ids"
 --- @include "batch-users"
 --- @include "batch-members"
 
@@ -32,23 +35,11 @@ local function presence_delete(b, guild, f, ub, ref)
   user_list(user_at(b.us, ub, f), 'pg', f, ref, false)
 end
 
--- Field number of channel_id in voice state records, found on first use.
-local VOICE_CHANNEL_AT
-
 -- The channel (decimal id, or false for none) of a stored voice state record.
 local function voice_channel(key, record)
-  if not VOICE_CHANNEL_AT then
-    for i, name in ipairs(SCHEMA_FIELDS.voiceState) do
-      if name == 'channel_id' then VOICE_CHANNEL_AT = i end
-    end
-  end
-  local vals, by_name = record_fields(record, SCHEMA_FIELDS.voiceState)
-  if vals and not by_name.channel_id then
-    local v = vals[VOICE_CHANNEL_AT]
-    if v == nil or v == 1 or v == '\192' then return false end
-    if type(v) == 'string' and #v == 10 and string.byte(v, 1) == 0xc4 and string.byte(v, 2) == 8 then return snowflake_text(string.sub(v, 3)) end
-  end
-  error({ err = 'SAKEDATA ' .. key .. ': a voice state whose channel cannot be read' })
+  local ids = record_ids(record, 'voiceState', { 'channel_id' })
+  if not ids then error({ err = 'SAKEDATA ' .. key .. ': a voice state whose channel cannot be read' }) end
+  return ids.channel_id
 end
 
 -- Move `guild:user` between voice channel sets: out of the stored state's channel, into `channel`.
@@ -70,4 +61,16 @@ local function voice_delete(b, guild, user, f)
   local key = child_key(b, guild, 'vs')
   voice_move(b, key, f, guild .. KEY_VOICE_MEMBER .. user, false)
   redis.call('HDEL', key, f)
+end
+
+local function voice_clear_channel(b, channel)
+  for _, member in ipairs(redis.call('SMEMBERS', b.prefix .. KEY_VOICE_IN_CHANNEL .. channel)) do
+    local at = string.find(member, KEY_VOICE_MEMBER, 1, true)
+    local guild, user = string.sub(member, 1, at - 1), string.sub(member, at + #KEY_VOICE_MEMBER)
+    local f = snowflake_bytes(user)
+    local key = child_key(b, guild, 'vs')
+    local stored = f and redis.call('HGET', key, f)
+    -- One that moved to another channel since is listed there too: this clear is not about it.
+    if stored and voice_channel(key, stored) == channel then voice_delete(b, guild, user, f) end
+  end
 end

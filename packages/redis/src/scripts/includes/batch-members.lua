@@ -7,6 +7,9 @@
   note_guild(b, guild)        note the guild in the set of guilds with data in their slot
   guild_at(b, guild, create)  the guild's keys and member bucket count (nil without one unless
                               `create`: a single bucket then, and the guild noted)
+  member_set(b, guild, f, ub, seed, record, ref, userRecord)
+      set member f of `guild` (names as member_merge has them) and its user (`userRecord`, written
+      whole), and add the guild to the user's member list
   member_delete(b, guild, f, ub, seed, ref)
       delete member f (its user stays, perhaps as an orphan)
   user_merge(b, f, ub, patch, upsert)
@@ -90,6 +93,20 @@ local function member_merge(b, guild, f, ub, seed, patch, ref, userPatch)
     if merged ~= stored then store_record(key, tails, f, merged) end
   end
   if userPatch ~= '' then merge_user(b, st, f, userPatch, true) end
+end
+
+local function member_set(b, guild, f, ub, seed, record, ref, userRecord)
+  local g = guild_at(b, guild, true)
+  local key = member_key(g, seed)
+  if redis.call('HEXISTS', key, f) == 0 then redis.call('HINCRBY', g.meta, 'mc', 1) end
+  store_record(key, key .. KEY_MEMBER_TAILS, f, record)
+  local st = user_at(b.us, ub)
+  user_list(st, 'mg', f, ref, true)
+  local bucket = st.bucket
+  if stored_record(bucket.users, bucket.ut, f) ~= userRecord then store_record(bucket.users, bucket.ut, f, userRecord) end
+  -- Written, also when its bytes were stored already: one past its orphan deadline is set anew.
+  user_touch(st, f)
+  st.wrote[f] = true
 end
 
 local function member_delete(b, guild, f, ub, seed, ref)

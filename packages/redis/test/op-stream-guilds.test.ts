@@ -1,0 +1,102 @@
+/**
+ * The op stream's guild, child and invite ops (scripts/includes/batch-guilds.lua,
+ * batch-invites.lua, and the voice clear of batch-children.lua) on a single node: the listener's
+ * structural mutations and a channel delete's whole cascade are one script call; a child set under
+ * another guild moves it; foreign values under invite keys fail the batch with nothing written.
+ * What each op does is held against MemoryCache by the conformance suite and the mutation
+ * differential.
+ */
+import { EntryNotFound, InvalidDataFound } from '@sake/errors';
+import { mutation, type Mutation } from '@sake/abc';
+import { fixtures } from '@sake/conformance';
+import { describe, expect, it } from 'vitest';
+import { Keys } from '../src/keys.js';
+import { OPS_PER_CALL } from '../src/stream/writer.js';
+import { commandsDuring, openedForBlock, sf, user } from './helpers.js';
+
+const evals = (seen: string[][]): string[][] => seen.filter((args) => /^eval/i.test(args[0]!));
+
+/** What `run` rejects with (undefined when it resolves). */
+const failure = (run: Promise<unknown>): Promise<unknown> =>
+  run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+describe('the op stream’s guild and invite ops on a single node', () => {
+  const block = openedForBlock('stream-guilds');
+
+  it('applies guild, channel, role, emoji and invite writes and a channel delete’s cascade in one script call', async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, text, voice, author] = [sf(), sf(), sf(), sf()];
+    const [role, emoji] = [sf(), sf()];
+    const message = { id: sf(), channel_id: voice, guild_id: guild, author: user(author), content: 'm', timestamp: '2024-01-01T00:00:00.000Z' };
+    await cache.apply([
+      mutation.set('guild', fixtures.guild(guild)),
+      mutation.set('channel', fixtures.channel(voice, guild)),
+      mutation.set('message', message as never),
+      mutation.set('voiceState', fixtures.voiceState(guild, author, voice)),
+      mutation.set('invite', fixtures.invite(`v${sf()}`, voice, guild)),
+    ]);
+    const kept = fixtures.invite(`k${sf()}`, text, guild);
+    const batch: Mutation[] = [
+      mutation.merge('guild', { guildId: guild }, { name: 'Renamed' }, true),
+      mutation.set('channel', fixtures.channel(text, guild)),
+      mutation.merge('channel', { channelId: text }, { last_pin_timestamp: '2024-01-02T00:00:00.000Z' }),
+      mutation.set('role', fixtures.role(role, guild)),
+      mutation.replaceForGuild('emoji', guild, [fixtures.emoji(emoji, guild)]),
+      mutation.set('invite', kept),
+      mutation.delete('channel', { channelId: voice }),
+    ];
+    const seen = await commandsDuring(admin, prefix, () => cache.apply(batch));
+    expect(evals(seen)).toHaveLength(1);
+    expect(seen).toHaveLength(1);
+    expect((await cache.getGuild(guild)).name).toBe('Renamed');
+    expect((await cache.getGuildChannel(text)).last_pin_timestamp).toBe('2024-01-02T00:00:00.000Z');
+    expect((await cache.getRole(role)).guild_id).toBe(guild);
+    expect((await cache.iterEmojisForGuild(guild).toArray()).map((e) => e.id)).toEqual([emoji]);
+    expect((await cache.iterInvitesForGuild(guild).toArray()).map((i) => i.code)).toEqual([kept.code]);
+    await expect(cache.getGuildChannel(voice)).rejects.toBeInstanceOf(EntryNotFound);
+    await expect(cache.getMessage(message.id)).rejects.toBeInstanceOf(EntryNotFound);
+    await expect(cache.getVoiceState(guild, author)).rejects.toBeInstanceOf(EntryNotFound);
+    expect(await cache.iterVoiceStatesForChannel(voice).len()).toBe(0);
+  });
+
+  it('a channel set under another guild leaves the guild it was in', async () => {
+    const { cache } = block;
+    const [from, to, channel] = [sf(), sf(), sf()];
+    await cache.apply([mutation.set('channel', fixtures.channel(channel, from))]);
+    await cache.apply([mutation.set('channel', fixtures.channel(channel, to))]);
+    expect(await cache.iterGuildChannelsForGuild(from).len()).toBe(0);
+    expect((await cache.getGuildChannel(channel)).guild_id).toBe(to);
+    // A replace of the first guild's roles takes nothing of the second's.
+    const role = sf();
+    await cache.apply([mutation.set('role', fixtures.role(role, from)), mutation.set('role', fixtures.role(role, to))]);
+    await cache.apply([mutation.replaceForGuild('role', from, [])]);
+    expect((await cache.getRole(role)).guild_id).toBe(to);
+  });
+
+  it('an invite key holding a foreign value or an unreadable record fails the batch naming it, and writes nothing', async () => {
+    const { cache, admin, prefix } = block;
+    const keys = new Keys(prefix);
+    const [guild, channel] = [sf(), sf()];
+    const [bad, unreadable] = [`b${sf()}`, `u${sf()}`];
+    await admin.hset(keys.invite(bad), 'not', 'an invite');
+    await admin.set(keys.invite(unreadable), 'not a record');
+    const role = sf();
+    for (const code of [bad, unreadable]) {
+      const failed = await failure(cache.apply([mutation.set('role', fixtures.role(role, guild)), mutation.delete('invite', { code })]));
+      expect(failed).toBeInstanceOf(InvalidDataFound);
+      expect((failed as Error).message).toContain(keys.invite(code));
+      await expect(cache.getRole(role)).rejects.toBeInstanceOf(EntryNotFound);
+    }
+    // In a long batch's last piece, and listed by a channel a later piece clears.
+    await admin.zadd(keys.invitesByChannel(channel), 'inf', bad);
+    const many = Array.from({ length: 2 * OPS_PER_CALL }, () => mutation.set('role', fixtures.role(sf(), guild)));
+    const failed = await failure(cache.apply([...many, mutation.clearFor('invite', 'channel', channel)]));
+    expect(failed).toBeInstanceOf(InvalidDataFound);
+    expect((failed as Error).message).toContain(keys.invite(bad));
+    expect(await cache.iterRolesForGuild(guild).len()).toBe(0);
+    await admin.del(keys.invite(bad), keys.invite(unreadable), keys.invitesByChannel(channel));
+  });
+});

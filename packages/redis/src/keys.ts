@@ -37,6 +37,8 @@ export const KEY_PARTS = {
   memberBucket: ':m:',
   /** After a member bucket's key: its tail hash. */
   memberTails: ':t',
+  /** After a guild's hash tag: its role dictionary. */
+  roleDictionary: ':rd',
   /** After the prefix, before a user bucket number: a user bucket's hash tag opens. */
   userTagOpen: '{u:',
   /** After a user bucket number: the user bucket's hash tag closes. */
@@ -179,7 +181,7 @@ export class Keys {
    * Append-only: never rewritten, and left in place when the guild's data is deleted.
    */
   roleDictionary(guildId: string): string {
-    return `${this.guildTag(guildId)}:rd`;
+    return `${this.guildTag(guildId)}${KEY_PARTS.roleDictionary}`;
   }
 
   /** Hash of the tails of a member bucket's split values (see codec/split.ts): user id (8 bytes) → rest of the record. */

@@ -1,8 +1,10 @@
 /**
- * The op stream's guild, child and invite ops (scripts/includes/batch-guilds.lua,
- * batch-invites.lua, and the voice clear of batch-children.lua) on a single node: the listener's
- * structural mutations and a channel delete's whole cascade are one script call; a child set under
- * another guild moves it; foreign values under invite keys fail the batch with nothing written.
+ * The op stream's guild, child, role removal and invite ops (scripts/includes/batch-guilds.lua,
+ * batch-roles.lua, batch-invites.lua, and the voice clear of batch-children.lua) on a single node:
+ * the listener's structural mutations and a channel delete's whole cascade are one script call; a
+ * child set under another guild moves it; a role removal strips the members stored before it in
+ * the call, and one over a large guild is left to the plan; foreign values under invite keys fail
+ * the batch with nothing written.
  * What each op does is held against MemoryCache by the conformance suite and the mutation
  * differential.
  */
@@ -12,7 +14,8 @@ import { fixtures } from '@sake/conformance';
 import { describe, expect, it } from 'vitest';
 import { Keys } from '../src/keys.js';
 import { OPS_PER_CALL } from '../src/stream/writer.js';
-import { commandsDuring, openedForBlock, sf, user } from './helpers.js';
+import { STREAM_STRIP_MEMBERS } from '../src/stream/coverage.js';
+import { commandsDuring, member, openedForBlock, sf, user } from './helpers.js';
 
 const evals = (seen: string[][]): string[][] => seen.filter((args) => /^eval/i.test(args[0]!));
 
@@ -74,6 +77,34 @@ describe('the op stream’s guild and invite ops on a single node', () => {
     await cache.apply([mutation.set('role', fixtures.role(role, from)), mutation.set('role', fixtures.role(role, to))]);
     await cache.apply([mutation.replaceForGuild('role', from, [])]);
     expect((await cache.getRole(role)).guild_id).toBe(to);
+  });
+
+  it('removes a role from the members stored before it in the same call; members written after keep it', async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, role, other] = [sf(), sf(), sf()];
+    const [before, after, stored] = [user(sf()), user(sf()), user(sf())];
+    await cache.apply([mutation.set('member', member(guild, stored, { roles: [role, other] }) as never)]);
+    const batch: Mutation[] = [
+      mutation.set('member', member(guild, before, { roles: [role] }) as never),
+      mutation.removeRole(guild, role),
+      mutation.merge('member', { guildId: guild, userId: after.id }, member(guild, after, { roles: [role] }), true),
+    ];
+    const seen = await commandsDuring(admin, prefix, () => cache.apply(batch));
+    expect(evals(seen)).toHaveLength(1);
+    const roles = async (u: { id: string }): Promise<string[]> => (await cache.getMember(guild, u.id)).roles;
+    expect([await roles(stored), await roles(before), await roles(after)]).toEqual([[other], [], [role]]);
+  });
+
+  it(`leaves a role removal in a guild of more than ${STREAM_STRIP_MEMBERS} members to the plan`, async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, role] = [sf(), sf()];
+    const members = Array.from({ length: STREAM_STRIP_MEMBERS + 1 }, () => member(guild, user(sf()), { roles: [role] }));
+    await cache.apply([mutation.replaceForGuild('member', guild, members as never)]);
+    const seen = await commandsDuring(admin, prefix, () => cache.apply([mutation.removeRole(guild, role)]));
+    // The stream's refusal, then the plan's pre-read and strips.
+    expect(evals(seen).length).toBeGreaterThan(2);
+    const left = await cache.iterMembersForGuild(guild).toArray();
+    expect(left.filter((m) => m.roles.length > 0)).toEqual([]);
   });
 
   it('an invite key holding a foreign value or an unreadable record fails the batch naming it, and writes nothing', async () => {

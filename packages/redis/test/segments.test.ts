@@ -95,18 +95,21 @@ describe('segments', () => {
     expect(shape([mutation.set('message', message(id) as never), react, mutation.delete('message', { messageId: id })])).toEqual([[3, 0]]);
   });
 
-  it('a role removal meets only member merges that name its role', () => {
+  it("a role removal is the stream's, meeting only the plan's member writes that name its role", () => {
     const role = sf();
-    const merge = (roles: string[]): Mutation => {
+    const merge = (roles: unknown[], upsert = true): Mutation => {
       const u = sf();
-      return mutation.merge('member', { guildId: guild, userId: u }, { ...member(guild, user(u)), roles }, true);
+      return mutation.merge('member', { guildId: guild, userId: u }, { ...member(guild, user(u)), roles } as never, upsert);
     };
-    expect(shape([mutation.removeRole(guild, role), merge([sf()]), merge([])])).toEqual([[2, 1]]);
-    expect(shape([mutation.removeRole(guild, role), merge([sf(), role])])).toEqual([
+    expect(shape([merge([sf()]), mutation.removeRole(guild, role), merge([role])])).toEqual([[3, 0]]);
+    // A merge that is no upsert goes through the plan: the removal after it meets it when it names the role.
+    expect(shape([merge([sf()], false), mutation.removeRole(guild, role)])).toEqual([[1, 1]]);
+    expect(shape([merge([sf(), role], false), mutation.removeRole(guild, role)])).toEqual([
       [0, 1],
       [1, 0],
     ]);
-    // A sparse roles array (a hostile payload's) names its holes as roles too, and cuts nothing it should not.
+    // Roles the script would not find in place (a hostile payload's sparse array) leave the removal
+    // to the plan, and its holes cut nothing they should not.
     const sparse = [sf()];
     sparse.length = 3;
     expect(shape([mutation.removeRole(guild, role), merge(sparse)])).toEqual([[1, 1]]);

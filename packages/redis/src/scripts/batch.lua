@@ -50,6 +50,9 @@
              set / delete the voice state of `user` in `guild` (channel '' for none)
     Y channel
              delete the voice states of `channel` (a channel delete's cascade)
+    O guild rf text limit
+             remove role rf (8-byte id; text: its decimal id) from the members of `guild`
+             (batch-roles.lua; limit: the most members the call strips)
     I code guild channel score at record / i code / k channel
              set invite `code` (guild and channel '' for none; score and at as S has them) /
              delete it / delete the invites of `channel` (batch-invites.lua)
@@ -72,7 +75,8 @@
   names or a k op's channel index lists, holding a record whose guild and channel can be read;
   and every message a react changes
   that no earlier set of the call wrote must have well-formed reactions (reactions.lua), else the
-  call is an error reply 'SAKEREACT <key>' and the caller applies those mutations another way.
+  call is an error reply 'SAKEREACT <key>' and the caller applies those mutations another way; as
+  it does for a role removal role_strip_check refuses ('SAKEPLAN <guild>: <why>').
 
   Returns  { replaced, evicted }: `replaced` the ids and previous records of message sets and
            merges whose previous record could not be placed here (id, bytes, …), `evicted` the ids
@@ -87,6 +91,7 @@
 --- @include "batch-children"
 --- @include "batch-guilds"
 --- @include "batch-invites"
+--- @include "batch-roles"
 local now = tonumber(ARGV[1])
 local b = {
   prefix = ARGV[4],
@@ -128,7 +133,7 @@ end
 -- Fields per op (the header's list).
 local FIELDS = {
   S = 10, C = 17, D = 1, K = 1, R = 7, r = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3,
-  N = 7, G = 2, g = 1, Q = 3, H = 5, h = 2, J = 3, W = 4, Y = 1, I = 6, i = 1, k = 1,
+  N = 7, G = 2, g = 1, Q = 3, H = 5, h = 2, J = 3, W = 4, Y = 1, I = 6, i = 1, k = 1, O = 4,
 }
 local READS_MESSAGE = { S = true, C = true, D = true, R = true, r = true }
 
@@ -173,6 +178,12 @@ while pos <= #stream do
       local bad = invite_check(b.prefix .. KEY_INVITE .. code)
       if bad then return bad end
     end
+  elseif op == 'O' then
+    local at = pos
+    local guild, rf, text, limit = fields(4)
+    pos = at
+    local refused = role_strip_check(b, guild, rf, text, limit)
+    if refused then return refused end
   end
   for _ = 1, n do pos = pos + 4 + u32(pos) end
 end
@@ -223,6 +234,8 @@ while pos <= #stream do
     voice_delete(b, unpack(o, 2))
   elseif op == 'Y' then
     voice_clear_channel(b, o[2])
+  elseif op == 'O' then
+    role_strip(b, o[2], o[3])
   elseif op == 'I' then
     invite_set(b, unpack(o, 2))
   elseif op == 'i' then

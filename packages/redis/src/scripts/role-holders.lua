@@ -19,50 +19,12 @@
            missing (tail '': the caller reports it, as every read does).
 ]]
 --- @include "member-roles"
-local find = string.find
 local base, first, last = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]) - 1
 local k = tonumber(ARGV[4])
 local wanted = {}
 for i = 5, 4 + k do wanted[tonumber(ARGV[i])] = true end
-local needles = 5 + k
+local needles = {}
+for i = 5 + k, #ARGV do needles[#needles + 1] = ARGV[i] end
 local out = {}
-for b = first, last do
-  local key = base .. b
-  local flat = redis.call('HGETALL', key)
-  local tails = nil
-  for i = 1, #flat, 2 do
-    local f, v = flat[i], flat[i + 1]
-    local split = byte(v, 1) == 255
-    -- Roles in place (true / false): sakeStripRoles edits them, and a split head usually answers alone.
-    local held = holdsWanted(v, wanted, split and 1 or 0)
-    if held == nil or held == 'bad' then
-      local record, tail, candidate = v, '', false
-      if split then
-        tails = tails or tailsOf(key)
-        tail = tails[f]
-        if tail then
-          record = sub(v, 2) .. tail
-          held = holdsWanted(record, wanted)
-        else
-          tail, record, candidate = '', nil, true
-        end
-      end
-      if held == 'bad' then
-        candidate = true
-      elseif held == nil and record then
-        for n = needles, #ARGV do
-          if find(record, ARGV[n], 1, true) then
-            candidate = true
-            break
-          end
-        end
-      end
-      if candidate then
-        out[#out + 1] = f
-        out[#out + 1] = v
-        out[#out + 1] = tail
-      end
-    end
-  end
-end
+for b = first, last do holderCandidates(base .. b, wanted, needles, out) end
 return out

@@ -22,7 +22,6 @@
 ]]
 --- @include "keys"
 --- @include "member-roles"
---- @include "many"
 local meta = KEYS[1]
 local base = string.sub(meta, 1, -#KEY_GUILD_META - 1) .. KEY_MEMBER_BUCKET
 local from, budget, k = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -34,44 +33,7 @@ if not nb then return -1 end
 
 local seen, b = 0, from
 while b < nb and seen < budget do
-  local key = base .. b
-  local flat = redis.call('HGETALL', key)
-  seen = seen + #flat / 2
-  local tails = nil
-  local sets, tailSets, tailDels = {}, {}, {}
-  for j = 1, #flat, 2 do
-    local f, v = flat[j], flat[j + 1]
-    local record, split = v, byte(v, 1) == 255
-    local held = nil
-    if keep[f] then
-      -- Written by the batch, with its roles as the batch has them: left alone.
-    elseif split then
-      held = holdsWanted(v, wanted, 1)
-      if held == true or held == 'bad' then
-        tails = tails or tailsOf(key)
-        local tail = tails[f]
-        record = tail and (sub(v, 2) .. tail) or nil
-        held = record and holdsWanted(record, wanted)
-      end
-    else
-      held = holdsWanted(record, wanted)
-    end
-    if held == true then
-      local new = withoutWanted(record, wanted)
-      sets[#sets + 1] = f
-      if #new <= 64 then
-        sets[#sets + 1] = new
-        if split then tailDels[#tailDels + 1] = f end
-      else
-        sets[#sets + 1] = char(255) .. sub(new, 1, 63)
-        tailSets[#tailSets + 1] = f
-        tailSets[#tailSets + 1] = sub(new, 64)
-      end
-    end
-  end
-  if #sets > 0 then many('HSET', key, sets) end
-  if #tailSets > 0 then many('HSET', key .. KEY_MEMBER_TAILS, tailSets) end
-  if #tailDels > 0 then many('HDEL', key .. KEY_MEMBER_TAILS, tailDels) end
+  seen = seen + stripBucket(base .. b, wanted, keep)
   b = b + 1
 end
 if b >= nb then return -1 end

@@ -3,7 +3,7 @@
  * through the plan (apply/plan.ts), in segments (segments.ts); so does every batch on a cluster
  * (the script's keys span slots) and every batch that asks for old values.
  */
-import { fillKeyFields } from '@sake/abc';
+import { fillKeyFields, isSnowflake } from '@sake/abc';
 import { createsValidMember, hasUndefined, isValidEntity } from '../apply/script-merges.js';
 import type { Checked } from '../apply/validate.js';
 import { isGuildStructure } from './encode-guilds.js';
@@ -76,23 +76,57 @@ function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
  */
 export const STREAM_MEMBER_SETS = 64;
 
-/** How many member sets `checked` has (against {@link STREAM_MEMBER_SETS}). */
-export function memberSets(checked: readonly Checked[]): number {
-  let n = 0;
-  for (const m of checked) if (m.type === 'set' && m.resource === 'member') n++;
-  return n;
+/**
+ * Most members a guild may have for the stream to remove a role from them (scripts/includes/
+ * batch-roles.lua): one call goes through them all, twice (~2–3 ms per thousand on a 2-core VM);
+ * a larger guild's removal goes through the plan, whose strips run a thousand members per call.
+ */
+export const STREAM_STRIP_MEMBERS = 2048;
+
+/** What about a whole batch decides which of its mutations the stream takes ({@link hasOp}). */
+export interface StreamTraits {
+  /** More than {@link STREAM_MEMBER_SETS} member sets: they go through the plan. */
+  readonly bulkMembers: boolean;
+  /**
+   * Every member value or patch's roles are absent, null or snowflakes: the records the stream
+   * writes have their roles in place, where a role removal the stream runs finds them.
+   */
+  readonly plainRoles: boolean;
 }
 
-/**
- * Whether the op stream has an op for `m` (scripts/batch.lua); `bulkMembers`: the batch has more
- * than {@link STREAM_MEMBER_SETS} member sets, which then go through the plan.
- */
-export function hasOp(m: Checked, bulkMembers = false): boolean {
+/** Whether `roles` (a member's) leave the record's roles in place: absent, null, or snowflakes (by index: holes are not). */
+function plainRoles(roles: unknown): boolean {
+  if (roles === undefined || roles === null) return true;
+  if (!Array.isArray(roles)) return false;
+  for (let i = 0; i < roles.length; i++) if (!isSnowflake(roles[i])) return false;
+  return true;
+}
+
+/** The {@link StreamTraits} of a batch. */
+export function streamTraits(checked: readonly Checked[]): StreamTraits {
+  let sets = 0;
+  let plain = true;
+  for (const m of checked) {
+    if (m.resource !== 'member') continue;
+    if (m.type === 'set') {
+      sets++;
+      plain &&= plainRoles(m.value.roles);
+    } else if (m.type === 'merge') plain &&= plainRoles(m.patch.roles);
+    else if (m.type === 'replaceForGuild') for (const v of m.values) plain &&= plainRoles(v.value.roles);
+  }
+  return { bulkMembers: sets > STREAM_MEMBER_SETS, plainRoles: plain };
+}
+
+/** Traits of a batch with nothing unusual. */
+const USUAL: StreamTraits = { bulkMembers: false, plainRoles: true };
+
+/** Whether the op stream has an op for `m` (scripts/batch.lua), in a batch of `traits`. */
+export function hasOp(m: Checked, traits: StreamTraits = USUAL): boolean {
   switch (m.type) {
     case 'set':
       // (A `reactions` key holding undefined is stored in the record's extension map, which the script does not read.)
       if (m.resource === 'message') return wellFormedReactions(m.value.reactions) && !('reactions' in m.value && m.value.reactions === undefined);
-      if (m.resource === 'member') return !bulkMembers;
+      if (m.resource === 'member') return !traits.bulkMembers;
       return m.resource === 'presence' || m.resource === 'voiceState' || m.resource === 'invite' || isGuildStructure(m.resource);
     case 'delete':
       return m.resource !== 'user' && m.resource !== 'me';
@@ -100,6 +134,8 @@ export function hasOp(m: Checked, bulkMembers = false): boolean {
       return scriptMerge(m);
     case 'react':
       return true;
+    case 'removeRole':
+      return traits.plainRoles;
     case 'replaceForGuild':
       return m.resource === 'role' || m.resource === 'emoji';
     case 'clearFor':

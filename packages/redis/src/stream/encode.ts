@@ -17,6 +17,7 @@ import { packr } from '../codec/msgpack.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed } from '../keys.js';
 import type { Checked, Entity } from '../apply/validate.js';
+import { STREAM_STRIP_MEMBERS } from './coverage.js';
 import { encodeGuildOp, isGuildStructure } from './encode-guilds.js';
 import { OpStreamWriter } from './writer.js';
 
@@ -254,6 +255,7 @@ export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number):
     else if (m.type === 'clearFor' && m.resource === 'message' && m.scope === 'channel') w.op('K').text(m.id);
     else if (m.type === 'clearFor' && m.resource === 'voiceState' && m.scope === 'channel') w.op('Y').text(m.id);
     else if (m.type === 'clearFor' && m.resource === 'invite' && m.scope === 'channel') w.op('k').text(m.id);
+    else if (m.type === 'removeRole') w.op('O').text(m.guildId).bytes(idBytes(m.roleId)).text(m.roleId).text(String(STREAM_STRIP_MEMBERS));
     else throw new TypeError(`sakeBatch has no op for a ${m.type}`);
   }
   return w.pieces();

@@ -12,8 +12,9 @@
  */
 import { addNewIds } from '../apply/new-ids.js';
 import type { Checked } from '../apply/validate.js';
-import { messageCodec } from '../codec/index.js';
+import { idBytes, messageCodec } from '../codec/index.js';
 import type { Ctx } from '../context.js';
+import { STREAM_STRIP_MEMBERS } from './coverage.js';
 import { dropMessage, encodeBatch, finalPlace, placeOf, unindexMoved, type MessagePlace } from './encode.js';
 import { OPS_PER_CALL, OpStreamWriter } from './writer.js';
 
@@ -30,12 +31,14 @@ function call(ctx: Ctx, now: number, piece: Buffer, check = false): Promise<Batc
  * The stream a long batch is checked with before its pieces are sent (never applied): `D` and `i`
  * ops naming the messages and invites its later pieces write (their keys are checked), `K` and `k`
  * ops of their channel clears (the keys their channels list are checked), and an `r` op per react
- * of the whole batch (the reacted records' reactions are checked).
+ * and an `O` op per role removal of the whole batch (the reacted records' reactions and the
+ * guilds' members are checked).
  */
 function checkStream(checked: readonly Checked[]): Buffer[] {
   const w = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   checked.forEach((m, i) => {
     if (m.type === 'react') w.op('r').text(m.key.messageId);
+    else if (m.type === 'removeRole') w.op('O').text(m.guildId).bytes(idBytes(m.roleId)).text(m.roleId).text(String(STREAM_STRIP_MEMBERS));
     else if (i < OPS_PER_CALL) return;
     else if (m.type === 'clearFor' && m.resource === 'message') w.op('K').text(m.id);
     else if (m.type === 'clearFor' && m.resource === 'invite') w.op('k').text(m.id);
@@ -47,20 +50,21 @@ function checkStream(checked: readonly Checked[]): Buffer[] {
 
 /**
  * The batch was not applied (nothing of it written): a message it reacts to has reactions the
- * script can't change (scripts/includes/reactions.lua), so it goes through the plan instead.
+ * script can't change (scripts/includes/reactions.lua), or a role removal is one the script does
+ * not run (scripts/includes/batch-roles.lua), so it goes through the plan instead.
  */
 export class StreamFallback extends Error {
   constructor(cause: unknown) {
-    super('the op stream left this batch to the plan: a reacted message has reactions the script does not read', { cause });
+    super('the op stream left this batch to the plan', { cause });
   }
 }
 
-/** `run`'s promise, with a SAKEREACT reply (nothing written) as a {@link StreamFallback}. */
+/** `run`'s promise, with a SAKEREACT or SAKEPLAN reply (nothing written) as a {@link StreamFallback}. */
 async function orFallback<T>(run: Promise<T>): Promise<T> {
   try {
     return await run;
   } catch (error) {
-    if (error instanceof Error && /\bSAKEREACT\b/.test(error.message)) throw new StreamFallback(error);
+    if (error instanceof Error && /\bSAKE(REACT|PLAN)\b/.test(error.message)) throw new StreamFallback(error);
     throw error;
   }
 }

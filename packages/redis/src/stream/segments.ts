@@ -26,7 +26,7 @@
  * keeps the role when it sets no roles, and the strip then takes it).
  */
 import type { Checked } from '../apply/validate.js';
-import { hasOp, memberSets, STREAM_MEMBER_SETS } from './coverage.js';
+import { hasOp, streamTraits } from './coverage.js';
 import { isGuildStructure } from './encode-guilds.js';
 
 /** One segment: the stream's mutations and the plan's, each in batch order. */
@@ -80,8 +80,10 @@ function structureKeys(m: Checked): string[] {
 /** The keys a mutation the stream applies touches. */
 function streamKeys(m: Checked): string[] {
   if (isGuildStructure(m.resource) || m.type === 'replaceForGuild') return structureKeys(m);
+  // A role removal: the members naming the role, and a replace of the guild's members.
+  if (m.type === 'removeRole') return [`mr:${m.guildId}:${m.roleId}`, `~mg:${m.guildId}`];
   const key = m.type === 'set' || m.type === 'merge' || m.type === 'delete' ? (m.key as Record<string, string | undefined>) : {};
-  // A member merge also names the roles it sets: a role removal of the plan meets only those.
+  // A member write also names the roles it sets: a role removal of the plan meets only those.
   if (m.resource === 'member') return [...userSideKeys(m, key)!, ...roleKeys(m, key.guildId!)];
   // A channel's voice state clear: the states its set lists, of any guild and user (a plan merge
   // of one may have put it there).
@@ -118,6 +120,8 @@ function planKeys(m: Checked): string[] {
   }
   const key = m.key as Record<string, string | undefined>;
   const own = userSideKeys(m, key);
+  // A member write names the roles it sets: a role removal of the stream after it meets those.
+  if (own && m.resource === 'member') return [...own, ...roleKeys(m, key.guildId!)];
   if (own) return own;
   switch (m.resource) {
     case 'message':
@@ -192,9 +196,9 @@ export function segments(checked: readonly Checked[]): Segment[] {
   let current: Segment = { stream: [], plan: [] };
   // What the current segment's plan share touches; the stream share's keys need no record.
   let touched = new Touched();
-  const bulk = memberSets(checked) > STREAM_MEMBER_SETS;
+  const traits = streamTraits(checked);
   for (const m of checked) {
-    if (!hasOp(m, bulk)) {
+    if (!hasOp(m, traits)) {
       current.plan.push(m);
       touched.add(planKeys(m));
       continue;

@@ -95,6 +95,22 @@ describe('the op stream’s guild and invite ops on a single node', () => {
     expect([await roles(stored), await roles(before), await roles(after)]).toEqual([[other], [], [role]]);
   });
 
+  it('removes several roles of a guild in one op, each before the member writes that name it', async () => {
+    const { cache } = block;
+    const [guild, r1, r2, r3] = [sf(), sf(), sf(), sf()];
+    const [a, b] = [user(sf()), user(sf())];
+    await cache.apply([mutation.set('member', member(guild, a, { roles: [r1, r2, r3] }) as never)]);
+    await cache.apply([
+      mutation.removeRole(guild, r1),
+      mutation.removeRole(guild, r2),
+      // Names r2: the removals held so far run before it; r3's after it.
+      mutation.set('member', member(guild, b, { roles: [r2, r3] }) as never),
+      mutation.removeRole(guild, r3),
+    ]);
+    expect((await cache.getMember(guild, a.id)).roles).toEqual([]);
+    expect((await cache.getMember(guild, b.id)).roles).toEqual([r2]);
+  });
+
   it(`leaves a role removal in a guild of more than ${STREAM_STRIP_MEMBERS} members to the plan`, async () => {
     const { cache, admin, prefix } = block;
     const [guild, role] = [sf(), sf()];

@@ -50,9 +50,10 @@
              set / delete the voice state of `user` in `guild` (channel '' for none)
     Y channel
              delete the voice states of `channel` (a channel delete's cascade)
-    O guild rf text limit
-             remove role rf (8-byte id; text: its decimal id) from the members of `guild`
-             (batch-roles.lua; limit: the most members the call strips)
+    O guild rfs texts limit
+             remove roles `rfs` (8-byte ids back to back; texts: their decimal ids, comma-
+             separated) from the members of `guild` (batch-roles.lua; limit: the most members
+             the call strips)
     I code guild channel score at record / i code / k channel
              set invite `code` (guild and channel '' for none; score and at as S has them) /
              delete it / delete the invites of `channel` (batch-invites.lua)
@@ -180,9 +181,9 @@ while pos <= #stream do
     end
   elseif op == 'O' then
     local at = pos
-    local guild, rf, text, limit = fields(4)
+    local guild, rfs, texts, limit = fields(4)
     pos = at
-    local refused = role_strip_check(b, guild, rf, text, limit)
+    local refused = role_strip_check(b, guild, rfs, texts, limit)
     if refused then return refused end
   end
   for _ = 1, n do pos = pos + 4 + u32(pos) end

@@ -17,8 +17,8 @@ import { packr } from '../codec/msgpack.js';
 import type { Ctx } from '../context.js';
 import { bucketOf, bucketSeed } from '../keys.js';
 import type { Checked, Entity } from '../apply/validate.js';
-import { STREAM_STRIP_MEMBERS } from './coverage.js';
 import { encodeGuildOp, isGuildStructure } from './encode-guilds.js';
+import { HeldStrips } from './strips.js';
 import { OpStreamWriter } from './writer.js';
 
 type Of<T extends Checked['type']> = Extract<Checked, { type: T }>;
@@ -246,7 +246,9 @@ class Implied {
 export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number): Buffer[] {
   const w = new OpStreamWriter();
   const implied = new Implied();
+  const strips = new HeldStrips();
   for (const m of checked) {
+    strips.before(w, m);
     if (isGuildStructure(m.resource) || m.type === 'replaceForGuild') encodeGuildOp(w, m);
     else if (m.type === 'set') set(w, ctx, m, now, implied);
     else if (m.type === 'delete') remove(w, ctx, m);
@@ -255,9 +257,10 @@ export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number):
     else if (m.type === 'clearFor' && m.resource === 'message' && m.scope === 'channel') w.op('K').text(m.id);
     else if (m.type === 'clearFor' && m.resource === 'voiceState' && m.scope === 'channel') w.op('Y').text(m.id);
     else if (m.type === 'clearFor' && m.resource === 'invite' && m.scope === 'channel') w.op('k').text(m.id);
-    else if (m.type === 'removeRole') w.op('O').text(m.guildId).bytes(idBytes(m.roleId)).text(m.roleId).text(String(STREAM_STRIP_MEMBERS));
+    else if (m.type === 'removeRole') strips.hold(m.guildId, m.roleId);
     else throw new TypeError(`sakeBatch has no op for a ${m.type}`);
   }
+  strips.flush(w);
   return w.pieces();
 }
 

@@ -12,9 +12,9 @@
  */
 import { addNewIds } from '../apply/new-ids.js';
 import type { Checked } from '../apply/validate.js';
-import { idBytes, messageCodec } from '../codec/index.js';
+import { messageCodec } from '../codec/index.js';
 import type { Ctx } from '../context.js';
-import { STREAM_STRIP_MEMBERS } from './coverage.js';
+import { writeStrip } from './strips.js';
 import { dropMessage, encodeBatch, finalPlace, placeOf, unindexMoved, type MessagePlace } from './encode.js';
 import { OPS_PER_CALL, OpStreamWriter } from './writer.js';
 
@@ -38,7 +38,7 @@ function checkStream(checked: readonly Checked[]): Buffer[] {
   const w = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   checked.forEach((m, i) => {
     if (m.type === 'react') w.op('r').text(m.key.messageId);
-    else if (m.type === 'removeRole') w.op('O').text(m.guildId).bytes(idBytes(m.roleId)).text(m.roleId).text(String(STREAM_STRIP_MEMBERS));
+    else if (m.type === 'removeRole') writeStrip(w, m.guildId, [m.roleId]);
     else if (i < OPS_PER_CALL) return;
     else if (m.type === 'clearFor' && m.resource === 'message') w.op('K').text(m.id);
     else if (m.type === 'clearFor' && m.resource === 'invite') w.op('k').text(m.id);

@@ -123,6 +123,22 @@ describe('the op stream’s guild and invite ops on a single node', () => {
     expect(left.filter((m) => m.roles.length > 0)).toEqual([]);
   });
 
+  it('a long batch whose earlier pieces take a guild past the limit still removes the role in its last piece', async () => {
+    const { cache } = block;
+    const [guild, role] = [sf(), sf()];
+    const members = Array.from({ length: STREAM_STRIP_MEMBERS }, () => member(guild, user(sf()), { roles: [role] }));
+    await cache.apply([mutation.replaceForGuild('member', guild, members as never)]);
+    // Member upserts (stream ops) fill the first pieces; the check call saw the guild at the limit.
+    const added = Array.from({ length: 2 * OPS_PER_CALL }, () => user(sf()));
+    await cache.apply([
+      ...added.map((u) => mutation.merge('member', { guildId: guild, userId: u.id }, member(guild, u, { roles: [role] }), true)),
+      mutation.removeRole(guild, role),
+    ]);
+    const left = await cache.iterMembersForGuild(guild).toArray();
+    expect(left).toHaveLength(STREAM_STRIP_MEMBERS + added.length);
+    expect(left.filter((m) => m.roles.length > 0)).toEqual([]);
+  });
+
   it('an invite key holding a foreign value or an unreadable record fails the batch naming it, and writes nothing', async () => {
     const { cache, admin, prefix } = block;
     const keys = new Keys(prefix);

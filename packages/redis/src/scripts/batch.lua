@@ -68,7 +68,10 @@
   Member, user and presence ops name the user by its 8-byte id f, its user bucket number ub and
   (members) its bucket seed (keys.ts bucketSeed); `ref` is the guild's 4-byte reference in the
   user lists (resources/guild-refs.ts).
-  ARGV[6]  'check' to only check the message keys (below) and write nothing; absent otherwise
+  ARGV[6]  'check' to only check the keys and refusals below and write nothing; 'checked' for a
+           piece of a batch a check call checked first (its role removals are not refused for
+           the guild's member count, which the batch's earlier pieces may have raised); absent
+           otherwise
 
   Before anything is written, every message key a set, merge, delete, react or channel clear
   reads (a K op: every key its channel's index lists) must hold a string or nothing, else the call
@@ -183,7 +186,7 @@ while pos <= #stream do
     local at = pos
     local guild, rfs, texts, limit = fields(4)
     pos = at
-    local refused = role_strip_check(b, guild, rfs, texts, limit)
+    local refused = role_strip_check(b, guild, rfs, texts, ARGV[6] ~= 'checked' and limit)
     if refused then return refused end
   end
   for _ = 1, n do pos = pos + 4 + u32(pos) end

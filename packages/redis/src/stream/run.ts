@@ -21,10 +21,13 @@ import { OPS_PER_CALL, OpStreamWriter } from './writer.js';
 /** What one `sakeBatch` call answers: previous records it could not parse (id, bytes, …) and evicted ids it could not place (id, channel, …). */
 type BatchReply = [replaced: Buffer[], evicted: Buffer[]];
 
-/** The call's fixed arguments, then the stream piece (`check`: only check its message keys). */
-function call(ctx: Ctx, now: number, piece: Buffer, check = false): Promise<BatchReply> {
+/**
+ * The call's fixed arguments, then the stream piece; `mode` 'check': only check it, 'checked': a
+ * piece of a batch checked first (scripts/batch.lua ARGV[6]).
+ */
+function call(ctx: Ctx, now: number, piece: Buffer, mode?: 'check' | 'checked'): Promise<BatchReply> {
   const args = [String(now), String(ctx.userTtlMs), String(ctx.userBuckets), ctx.keys.prefix, piece];
-  return ctx.conn.batched.sakeBatchBuffer(check ? [...args, 'check'] : args);
+  return ctx.conn.batched.sakeBatchBuffer(mode === undefined ? args : [...args, mode]);
 }
 
 /**
@@ -81,9 +84,10 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
   // before any of it is written. (Every mutation is one op: piece k holds mutations from k × OPS_PER_CALL.)
   if (pieces.length > 1) {
     const check = checkStream(checked);
-    if (check.length > 0) await orFallback(ctx.conn.run('apply', () => Promise.all(check.map((piece) => call(ctx, now, piece, true)))));
+    if (check.length > 0) await orFallback(ctx.conn.run('apply', () => Promise.all(check.map((piece) => call(ctx, now, piece, 'check')))));
   }
-  const sending = ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece))));
+  const mode = pieces.length > 1 ? 'checked' : undefined;
+  const sending = ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece, mode))));
   const replies = await (pieces.length === 1 ? orFallback(sending) : sending);
   const fixes = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   let any = false;

@@ -7,7 +7,8 @@
   role_strip_check(b, guild, rfs, texts, limit)
       nil when role_strip can remove roles `rfs` (8-byte ids back to back; `texts`: their decimal
       ids, comma-separated) from `guild` alone; else the error reply 'SAKEPLAN <guild>: <why>' (the caller removes it another way)
-      when the guild has more than `limit` members (one call would hold Redis too long) or a
+      when the guild has more than `limit` members (false: no limit; one call would hold Redis
+      too long) or a
       stored member that may hold the role has its roles elsewhere than in place or can't be
       parsed (member-roles.lua holderCandidates), or 'SAKEDATA <key>: …' when a member bucket key
       holds another type. Run by the call's pre-pass, before anything is written.
@@ -43,7 +44,7 @@ local function role_strip_check(b, guild, rfs, texts, limit)
   local base, nb, meta = member_buckets(b, guild)
   if not nb then return nil end
   local plan = 'SAKEPLAN ' .. guild .. ': '
-  if (tonumber(redis.call('HGET', meta, 'mc')) or 0) > tonumber(limit) then return redis.error_reply(plan .. 'more members than one call strips') end
+  if limit and (tonumber(redis.call('HGET', meta, 'mc')) or 0) > tonumber(limit) then return redis.error_reply(plan .. 'more members than one call strips') end
   -- (A role not in the dictionary is held by no record in place, but maybe by one verbatim.)
   local wanted = role_indexes(b, guild, rfs)
   local needles = {}

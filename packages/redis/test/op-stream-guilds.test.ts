@@ -12,6 +12,7 @@ import { EntryNotFound, InvalidDataFound } from '@sake/errors';
 import { mutation, type Mutation } from '@sake/abc';
 import { fixtures } from '@sake/conformance';
 import { describe, expect, it } from 'vitest';
+import { memberBucketsFor } from '../src/apply/plan.js';
 import { Keys } from '../src/keys.js';
 import { OPS_PER_CALL } from '../src/stream/writer.js';
 import { STREAM_STRIP_MEMBERS } from '../src/stream/coverage.js';
@@ -63,6 +64,17 @@ describe('the op stream’s guild and invite ops on a single node', () => {
     await expect(cache.getMessage(message.id)).rejects.toBeInstanceOf(EntryNotFound);
     await expect(cache.getVoiceState(guild, author)).rejects.toBeInstanceOf(EntryNotFound);
     expect(await cache.iterVoiceStatesForChannel(voice).len()).toBe(0);
+  });
+
+  it("a guild set with a replace of its members sizes the member buckets by the set's member_count", async () => {
+    const { cache, admin, prefix } = block;
+    const guild = sf();
+    // A large guild's GUILD_CREATE: few of its members; its chunks bring the rest into these buckets.
+    await cache.apply([
+      mutation.set('guild', { ...fixtures.guild(guild), member_count: 10_000 }),
+      mutation.replaceForGuild('member', guild, [member(guild, user(sf()))] as never),
+    ]);
+    expect(await admin.hget(new Keys(prefix).guildMeta(guild), 'mb')).toBe(String(memberBucketsFor(10_000)));
   });
 
   it('a channel set under another guild leaves the guild it was in', async () => {

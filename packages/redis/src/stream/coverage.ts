@@ -92,6 +92,12 @@ export interface StreamTraits {
    * writes have their roles in place, where a role removal the stream runs finds them.
    */
   readonly plainRoles: boolean;
+  /**
+   * Guilds whose members the batch replaces: their guild sets go through the plan with the
+   * replace, which sizes the member buckets by the set's `member_count` (a GUILD_CREATE of a large
+   * guild carries few of its members; its chunks bring the rest into those buckets).
+   */
+  readonly membersReplaced: ReadonlySet<string>;
 }
 
 /** Whether `roles` (a member's) leave the record's roles in place: absent, null, or snowflakes (by index: holes are not). */
@@ -106,19 +112,21 @@ function plainRoles(roles: unknown): boolean {
 export function streamTraits(checked: readonly Checked[]): StreamTraits {
   let sets = 0;
   let plain = true;
+  const replaced = new Set<string>();
   for (const m of checked) {
     if (m.resource !== 'member') continue;
+    if (m.type === 'replaceForGuild') replaced.add(m.guildId);
     if (m.type === 'set') {
       sets++;
       plain &&= plainRoles(m.value.roles);
     } else if (m.type === 'merge') plain &&= plainRoles(m.patch.roles);
     else if (m.type === 'replaceForGuild') for (const v of m.values) plain &&= plainRoles(v.value.roles);
   }
-  return { bulkMembers: sets > STREAM_MEMBER_SETS, plainRoles: plain };
+  return { bulkMembers: sets > STREAM_MEMBER_SETS, plainRoles: plain, membersReplaced: replaced };
 }
 
 /** Traits of a batch with nothing unusual. */
-const USUAL: StreamTraits = { bulkMembers: false, plainRoles: true };
+const USUAL: StreamTraits = { bulkMembers: false, plainRoles: true, membersReplaced: new Set() };
 
 /** Whether the op stream has an op for `m` (scripts/batch.lua), in a batch of `traits`. */
 export function hasOp(m: Checked, traits: StreamTraits = USUAL): boolean {
@@ -127,6 +135,7 @@ export function hasOp(m: Checked, traits: StreamTraits = USUAL): boolean {
       // (A `reactions` key holding undefined is stored in the record's extension map, which the script does not read.)
       if (m.resource === 'message') return wellFormedReactions(m.value.reactions) && !('reactions' in m.value && m.value.reactions === undefined);
       if (m.resource === 'member') return !traits.bulkMembers;
+      if (m.resource === 'guild') return !traits.membersReplaced.has(m.key.guildId);
       return m.resource === 'presence' || m.resource === 'voiceState' || m.resource === 'invite' || isGuildStructure(m.resource);
     case 'delete':
       return m.resource !== 'user' && m.resource !== 'me';

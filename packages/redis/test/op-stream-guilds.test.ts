@@ -66,7 +66,7 @@ describe('the op stream’s guild and invite ops on a single node', () => {
     expect(await cache.iterVoiceStatesForChannel(voice).len()).toBe(0);
   });
 
-  it("a guild set with a replace of its members sizes the member buckets by the set's member_count", async () => {
+  it('a guild set sizes the member buckets of a guild without members by its member_count', async () => {
     const { cache, admin, prefix } = block;
     const guild = sf();
     // A large guild's GUILD_CREATE: few of its members; its chunks bring the rest into these buckets.
@@ -75,6 +75,10 @@ describe('the op stream’s guild and invite ops on a single node', () => {
       mutation.replaceForGuild('member', guild, [member(guild, user(sf()))] as never),
     ]);
     expect(await admin.hget(new Keys(prefix).guildMeta(guild), 'mb')).toBe(String(memberBucketsFor(10_000)));
+    // Without a replace (a large guild's GUILD_CREATE sets the few members it lists), through the stream.
+    const other = sf();
+    await cache.apply([mutation.set('guild', { ...fixtures.guild(other), member_count: 10_000 }), mutation.set('member', member(other, user(sf())) as never)]);
+    expect(await admin.hget(new Keys(prefix).guildMeta(other), 'mb')).toBe(String(memberBucketsFor(10_000)));
   });
 
   it('a channel set under another guild leaves the guild it was in', async () => {

@@ -57,8 +57,9 @@
     I code guild channel score at record / i code / k channel
              set invite `code` (guild and channel '' for none; score and at as S has them) /
              delete it / delete the invites of `channel` (batch-invites.lua)
-    G guild record / g guild / Q guild patch upsert
-             set / delete / merge the record of `guild` (batch-guilds.lua)
+    G guild record buckets / g guild / Q guild patch upsert buckets
+             set / delete / merge the record of `guild` (batch-guilds.lua; buckets: the member
+             bucket count its member_count asks for, '' for none)
     H res guild gf f record / h res f / J res f patch
              set child f (8-byte id) of hash `res` ('ch', 'ro', 'em') in `guild` (gf: its 8-byte
              id) / delete it / merge `patch` into it (where its locator places it)
@@ -137,7 +138,7 @@ end
 -- Fields per op (the header's list).
 local FIELDS = {
   S = 10, C = 17, D = 1, K = 1, R = 7, r = 1, X = 6, E = 6, M = 7, n = 5, U = 4, P = 5, p = 4, V = 5, v = 3,
-  N = 7, G = 2, g = 1, Q = 3, H = 5, h = 2, J = 3, W = 4, Y = 1, I = 6, i = 1, k = 1, O = 4,
+  N = 7, G = 3, g = 1, Q = 4, H = 5, h = 2, J = 3, W = 4, Y = 1, I = 6, i = 1, k = 1, O = 4,
 }
 local READS_MESSAGE = { S = true, C = true, D = true, R = true, r = true }
 
@@ -247,11 +248,11 @@ while pos <= #stream do
   elseif op == 'k' then
     invite_clear_channel(b, o[2])
   elseif op == 'G' then
-    guild_set(b, o[2], o[3])
+    guild_set(b, o[2], o[3], o[4])
   elseif op == 'g' then
     guild_delete(b, o[2])
   elseif op == 'Q' then
-    guild_merge(b, o[2], o[3], o[4] == '1')
+    guild_merge(b, o[2], o[3], o[4] == '1', o[5])
   elseif op == 'H' then
     child_set(b, unpack(o, 2))
   elseif op == 'h' then

@@ -5,6 +5,7 @@
  */
 import type { GuildEntity } from '@sake/abc';
 import { childCodec, encodeRecord, guildCodec, idBytes } from '../codec/index.js';
+import { memberBucketsFor } from '../apply/plan.js';
 import { GUILD_CHILD_HASH } from '../keys.js';
 import type { Checked, Entity } from '../apply/validate.js';
 import type { OpStreamWriter } from './writer.js';
@@ -15,6 +16,11 @@ export type LocatedResource = 'channel' | 'role' | 'emoji';
 /** Whether `resource` is a guild record or a located child (the ops of this module). */
 export function isGuildStructure(resource: Checked['resource']): resource is 'guild' | LocatedResource {
   return resource === 'guild' || resource === 'channel' || resource === 'role' || resource === 'emoji';
+}
+
+/** The member bucket count a guild record's `member_count` asks for ('' without one), as the plan sizes it. */
+function buckets(value: Entity): string {
+  return typeof value.member_count === 'number' ? String(memberBucketsFor(value.member_count)) : '';
 }
 
 /** A located child's own id from its key. */
@@ -65,13 +71,15 @@ export function encodeGuildOp(w: OpStreamWriter, m: Checked): void {
     if (m.type === 'set')
       w.op('G')
         .text(guildId)
-        .bytes(guildCodec.encode(m.value as unknown as GuildEntity, guildId));
+        .bytes(guildCodec.encode(m.value as unknown as GuildEntity, guildId))
+        .text(buckets(m.value));
     else if (m.type === 'delete') w.op('g').text(guildId);
     else
       w.op('Q')
         .text(guildId)
         .bytes(encodeRecord('guild', m.patch, { id: guildId }))
-        .text(m.upsert ? '1' : '0');
+        .text(m.upsert ? '1' : '0')
+        .text(buckets(m.patch));
     return;
   }
   const id = childId(key);

@@ -4,10 +4,14 @@
   'ro', 'em'), the set of guilds with a record, and the locators (keys.ts locator: a child's 8-byte
   id → its guild's 8-byte id), which name the guild of a child whose mutation does not.
 
-  guild_set(b, guild, record)            set the record of `guild` (decimal id)
+  guild_set(b, guild, record, buckets)   set the record of `guild` (decimal id); a guild without a
+                                         member bucket count gets `buckets` ('' for none: the
+                                         record has no member_count)
   guild_delete(b, guild)                 delete it (only the record: children have their own ops)
-  guild_merge(b, guild, patch, upsert)   merge `patch` (a guild record) into it (record-merge.lua);
+  guild_merge(b, guild, patch, upsert, buckets)
+                                         merge `patch` (a guild record) into it (record-merge.lua);
                                          an absent one is created from the patch only with `upsert`
+                                         (as guild_set creates it)
   child_set(b, res, guild, gf, f, record)
       set child f (8-byte id) of hash `res` in `guild` (gf: its 8-byte id); a child the locator
       places in another guild leaves that guild's hash (it moved)
@@ -39,9 +43,13 @@ local function locator_key(b, res)
   return b.prefix .. KEY_LOCATOR .. res
 end
 
-local function guild_set(b, guild, record)
-  redis.call('HSET', guild_tag(b, guild) .. KEY_GUILD_META, 'g', record)
+local function guild_set(b, guild, record, buckets)
+  local meta = guild_tag(b, guild) .. KEY_GUILD_META
+  redis.call('HSET', meta, 'g', record)
   redis.call('SADD', b.prefix .. KEY_GUILDS, guild)
+  -- A guild without members yet gets the bucket count its member_count asks for (its members and
+  -- chunks follow); the call's copy of the guild's state is read again.
+  if buckets ~= '' and redis.call('HSETNX', meta, 'mb', buckets) == 1 then b.guilds[guild] = nil end
 end
 
 local function guild_delete(b, guild)
@@ -58,11 +66,11 @@ local function merged_record(key, stored, patch, resource)
   return nil
 end
 
-local function guild_merge(b, guild, patch, upsert)
+local function guild_merge(b, guild, patch, upsert, buckets)
   local meta = guild_tag(b, guild) .. KEY_GUILD_META
   local stored = redis.call('HGET', meta, 'g')
   if not stored then
-    if upsert then guild_set(b, guild, patch) end
+    if upsert then guild_set(b, guild, patch, buckets) end
     return
   end
   local merged = merged_record(meta, stored, patch, 'guild')

@@ -72,6 +72,8 @@ describe('the op stream’s guild and invite ops on a single node', () => {
     // A large guild's GUILD_CREATE: few of its members; its chunks bring the rest into these buckets.
     await cache.apply([
       mutation.set('guild', { ...fixtures.guild(guild), member_count: 10_000 }),
+      mutation.replaceForGuild('channel', guild, [fixtures.channel(sf(), guild)]),
+      mutation.replaceForGuild('role', guild, [fixtures.role(sf(), guild)]),
       mutation.replaceForGuild('member', guild, [member(guild, user(sf()))] as never),
     ]);
     expect(await admin.hget(new Keys(prefix).guildMeta(guild), 'mb')).toBe(String(memberBucketsFor(10_000)));

@@ -144,6 +144,17 @@ describe('segments', () => {
     expect(shape([merge, mutation.delete('voiceState', { guildId: guild, userId: sf() })])).toEqual([[1, 1]]);
   });
 
+  it("a channel replace meets what its cascade may delete, not a guild's roles or emojis", () => {
+    const replaceChannels = mutation.replaceForGuild('channel', guild, [fixtures.channel(sf(), guild)]);
+    const replaceRoles = mutation.replaceForGuild('role', guild, [fixtures.role(sf(), guild)]);
+    // A GUILD_CREATE's shape: one segment.
+    expect(shape([replaceChannels, replaceRoles])).toEqual([[1, 1]]);
+    expect(shape([replaceChannels, mutation.set('message', message(sf()) as never)])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+  });
+
   it('a clear meets everything after it', () => {
     expect(
       shape([mutation.set('message', message(sf()) as never), mutation.clearFor('invite', 'guild', sf()), mutation.set('message', message(sf()) as never)]),

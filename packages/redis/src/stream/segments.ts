@@ -15,8 +15,9 @@
  * of one guild (each shares `~mg:<guild>`) stay together while a member replace of that guild
  * (exclusive `mg:<guild>`) meets them all. `class:*` stands for every key of its class (a message
  * delete's channel is not known before the script reads the message; an evicted message's author
- * is rescheduled, whoever it is; a role replace writes every role), and `*` for everything (a
- * mutation whose reach is not worked out here: clears and channel replaces, which may cascade).
+ * is rescheduled, whoever it is; a role replace writes every role; a channel replace's cascade
+ * deletes messages, invites and voice states of channels it removes), and `*` for everything (a
+ * mutation whose reach is not worked out here: the clears the stream has no op for).
  *
  * Orders that need no key: the orphan schedule of a user is worked out anew from what refers to
  * it by whichever write runs last (but for a user's own `ttlMs`: `ut`), and counts and bucket
@@ -37,6 +38,9 @@ export interface Segment {
 
 /** Everything: meets any mutation of the other side. */
 const ALL = '*';
+
+/** What a channel replace touches: every channel, and what its cascade deletes (apply/cascade.ts). */
+const CHANNEL_CASCADE = ['channel:*', 'm:*', 'c:*', '~ut:*', 'inv:*', 'vs:*', 'vc:*', '~vg:*'];
 
 /** A member merge's `mr` keys: one per role its value names (a role removal meets them). */
 function roleKeys(m: Checked, guildId: string): string[] {
@@ -113,8 +117,9 @@ function planKeys(m: Checked): string[] {
       if (m.resource === 'member') return [`mg:${m.guildId}`, 'u:*'];
       if (m.resource === 'presence') return [`pg:${m.guildId}`, 'u:*'];
       if (m.resource === 'voiceState') return [`vg:${m.guildId}`];
-      // (Role and emoji replaces are the stream's.) Channels may cascade.
-      return m.resource === 'channel' ? [ALL] : structureKeys(m);
+      // (Role and emoji replaces are the stream's.) A channel replace's cascade deletes the
+      // messages, invites and voice states of channels it removes, whichever they are.
+      return m.resource === 'channel' ? CHANNEL_CASCADE : structureKeys(m);
     default:
       break;
   }

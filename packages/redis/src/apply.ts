@@ -81,7 +81,7 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
 export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
   const expanded = expandChannelDeletes(checked, old);
   if (old === undefined && ctx.writer.crossSlot && checked.length > 0) {
-    const parts = segments(expanded.checked);
+    const parts = segments(expanded.checked, ctx.largeGuilds);
     if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0))
       return applySegments(ctx, expanded.checked, parts, after).then(() => undefined);
   }

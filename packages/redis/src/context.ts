@@ -17,6 +17,11 @@ export interface Ctx {
    * re-bucketed by a replace that rewrites every member bucket.
    */
   readonly memberBucketHint: Map<string, number>;
+  /**
+   * Guilds whose role removals the op stream refused for their member count (stream/coverage.ts
+   * STREAM_STRIP_MEMBERS): later ones go to the plan at once, without the refused call first.
+   */
+  readonly largeGuilds: Set<string>;
   /** Default orphan-user TTL in ms (0 = never). */
   readonly userTtlMs: number;
   /** The reads that depend on the topology, chosen once when the cache opens (readers/). */

@@ -70,6 +70,7 @@ export class Session {
         keys: this.keys,
         userBuckets: layout.userBuckets,
         memberBucketHint: new Map(),
+        largeGuilds: new Set(),
         userTtlMs: o.userTtlMs,
         // Chosen once: the reads and writes that depend on the topology (readers/, writers/).
         reader: this.conn.isCluster ? clusterReader : new SingleNodeReader(this.conn, this.keys),

@@ -46,7 +46,7 @@ describe('segments', () => {
 
   it("an invite write of the stream meets the plan's merge of that invite, and a channel's invite clear meets any", () => {
     const invite = fixtures.invite(`i${sf()}`, channel, guild);
-    const merge = mutation.merge('invite', { code: invite.code }, { uses: 2 });
+    const merge = mutation.merge('invite', { code: invite.code }, { uses: 2 } as never);
     expect(shape([merge, mutation.set('invite', fixtures.invite(`i${sf()}`, channel, guild))])).toEqual([[1, 1]]);
     expect(shape([merge, mutation.delete('invite', { code: invite.code })])).toEqual([
       [0, 1],

@@ -98,6 +98,8 @@ export interface StreamTraits {
    * guild carries few of its members; its chunks bring the rest into those buckets).
    */
   readonly membersReplaced: ReadonlySet<string>;
+  /** Guilds whose role removals go through the plan (Ctx.largeGuilds). */
+  readonly largeGuilds: ReadonlySet<string>;
 }
 
 /** Whether `roles` (a member's) leave the record's roles in place: absent, null, or snowflakes (by index: holes are not). */
@@ -108,8 +110,8 @@ function plainRoles(roles: unknown): boolean {
   return true;
 }
 
-/** The {@link StreamTraits} of a batch. */
-export function streamTraits(checked: readonly Checked[]): StreamTraits {
+/** The {@link StreamTraits} of a batch; `largeGuilds` as Ctx.largeGuilds. */
+export function streamTraits(checked: readonly Checked[], largeGuilds: ReadonlySet<string> = new Set()): StreamTraits {
   let sets = 0;
   let plain = true;
   const replaced = new Set<string>();
@@ -122,11 +124,11 @@ export function streamTraits(checked: readonly Checked[]): StreamTraits {
     } else if (m.type === 'merge') plain &&= plainRoles(m.patch.roles);
     else if (m.type === 'replaceForGuild') for (const v of m.values) plain &&= plainRoles(v.value.roles);
   }
-  return { bulkMembers: sets > STREAM_MEMBER_SETS, plainRoles: plain, membersReplaced: replaced };
+  return { bulkMembers: sets > STREAM_MEMBER_SETS, plainRoles: plain, membersReplaced: replaced, largeGuilds };
 }
 
 /** Traits of a batch with nothing unusual. */
-const USUAL: StreamTraits = { bulkMembers: false, plainRoles: true, membersReplaced: new Set() };
+const USUAL: StreamTraits = { bulkMembers: false, plainRoles: true, membersReplaced: new Set(), largeGuilds: new Set() };
 
 /** Whether the op stream has an op for `m` (scripts/batch.lua), in a batch of `traits`. */
 export function hasOp(m: Checked, traits: StreamTraits = USUAL): boolean {
@@ -144,7 +146,7 @@ export function hasOp(m: Checked, traits: StreamTraits = USUAL): boolean {
     case 'react':
       return true;
     case 'removeRole':
-      return traits.plainRoles;
+      return traits.plainRoles && !traits.largeGuilds.has(m.guildId);
     case 'replaceForGuild':
       return m.resource === 'role' || m.resource === 'emoji';
     case 'clearFor':

@@ -62,13 +62,18 @@ export class StreamFallback extends Error {
   }
 }
 
-/** `run`'s promise, with a SAKEREACT or SAKEPLAN reply (nothing written) as a {@link StreamFallback}. */
-async function orFallback<T>(run: Promise<T>): Promise<T> {
+/**
+ * `run`'s promise, with a SAKEREACT or SAKEPLAN reply (nothing written) as a {@link StreamFallback};
+ * a guild refused for its member count is noted in `ctx.largeGuilds`.
+ */
+async function orFallback<T>(ctx: Ctx, run: Promise<T>): Promise<T> {
   try {
     return await run;
   } catch (error) {
-    if (error instanceof Error && /\bSAKE(REACT|PLAN)\b/.test(error.message)) throw new StreamFallback(error);
-    throw error;
+    if (!(error instanceof Error) || !/\bSAKE(REACT|PLAN)\b/.test(error.message)) throw error;
+    const large = /\bSAKEPLAN (\d+): more members\b/.exec(error.message);
+    if (large) ctx.largeGuilds.add(large[1]!);
+    throw new StreamFallback(error);
   }
 }
 
@@ -84,11 +89,15 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
   // before any of it is written. (Every mutation is one op: piece k holds mutations from k × OPS_PER_CALL.)
   if (pieces.length > 1) {
     const check = checkStream(checked);
-    if (check.length > 0) await orFallback(ctx.conn.run('apply', () => Promise.all(check.map((piece) => call(ctx, now, piece, 'check')))));
+    if (check.length > 0)
+      await orFallback(
+        ctx,
+        ctx.conn.run('apply', () => Promise.all(check.map((piece) => call(ctx, now, piece, 'check')))),
+      );
   }
   const mode = pieces.length > 1 ? 'checked' : undefined;
   const sending = ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece, mode))));
-  const replies = await (pieces.length === 1 ? orFallback(sending) : sending);
+  const replies = await (pieces.length === 1 ? orFallback(ctx, sending) : sending);
   const fixes = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   let any = false;
   const evicted: Array<[id: string, channel: string]> = [];

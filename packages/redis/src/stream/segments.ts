@@ -195,13 +195,16 @@ function classOf(key: string): string {
   return key.slice(0, key.indexOf(':'));
 }
 
-/** Cut a batch, its channel deletes followed by their cascade (apply/cascade.ts expandChannelDeletes), into segments (see the module comment). */
-export function segments(checked: readonly Checked[]): Segment[] {
+/**
+ * Cut a batch, its channel deletes followed by their cascade (apply/cascade.ts
+ * expandChannelDeletes), into segments (see the module comment); `largeGuilds`: Ctx.largeGuilds.
+ */
+export function segments(checked: readonly Checked[], largeGuilds?: ReadonlySet<string>): Segment[] {
   const out: Segment[] = [];
   let current: Segment = { stream: [], plan: [] };
   // What the current segment's plan share touches; the stream share's keys need no record.
   let touched = new Touched();
-  const traits = streamTraits(checked);
+  const traits = streamTraits(checked, largeGuilds);
   for (const m of checked) {
     if (!hasOp(m, traits)) {
       current.plan.push(m);

@@ -155,6 +155,14 @@ describe('segments', () => {
     ]);
   });
 
+  it('an ingest batch (a member replace, or more than 64 member sets) goes through the plan whole', () => {
+    const members = Array.from({ length: 65 }, () => mutation.set('member', member(guild, user(sf())) as never));
+    const stream = [mutation.set('message', message(sf()) as never), mutation.set('role', fixtures.role(sf(), guild))];
+    expect(shape([...stream, ...members])).toEqual([[0, 67]]);
+    expect(shape([...stream, ...members.slice(0, 64)])).toEqual([[66, 0]]);
+    expect(shape([...stream, mutation.replaceForGuild('member', guild, [member(guild, user(sf()))] as never)])).toEqual([[0, 3]]);
+  });
+
   it('a clear meets everything after it', () => {
     expect(
       shape([mutation.set('message', message(sf()) as never), mutation.clearFor('invite', 'guild', sf()), mutation.set('message', message(sf()) as never)]),

@@ -75,13 +75,14 @@
            otherwise
 
   Before anything is written, every message key a set, merge, delete, react or channel clear
-  reads (a K op: every key its channel's index lists) must hold a string or nothing, else the call
-  is an error reply naming it (SAKEDATA: InvalidDataFound); so must every invite key an I or i op
-  names or a k op's channel index lists, holding a record whose guild and channel can be read;
-  and every message a react changes
-  that no earlier set of the call wrote must have well-formed reactions (reactions.lua), else the
-  call is an error reply 'SAKEREACT <key>' and the caller applies those mutations another way; as
-  it does for a role removal role_strip_check refuses ('SAKEPLAN <guild>: <why>').
+  reads (a K op: every key its channel's index lists) must hold a string or nothing, and every
+  invite key an I or i op names or a k op's channel index lists must hold nothing or an invite
+  record whose guild and channel can be read, else the call is an error reply naming the key
+  (SAKEDATA: InvalidDataFound). Every message a react changes that no earlier set of the call
+  wrote must have well-formed reactions (reactions.lua), else the call is the error reply
+  'SAKEREACT <key>'; a role removal batch-roles.lua can't run alone is 'SAKEPLAN <guild>: <why>'
+  (or SAKEDATA for a member bucket of another type). The caller applies the mutations of a
+  SAKEREACT or SAKEPLAN call another way.
 
   Returns  { replaced, evicted }: `replaced` the ids and previous records of message sets and
            merges whose previous record could not be placed here (id, bytes, …), `evicted` the ids

@@ -70,9 +70,9 @@ function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
 }
 
 /**
- * Most member sets a batch may have for the stream to take them: a batch with more (a member
- * chunk's thousand) sets its members through the plan, whose packed runs (one HSET per bucket,
- * users packed per bucket) ingest ~25 % faster than an op per member.
+ * Most member sets a batch may have for the stream to take part in it: a batch with more (a
+ * member chunk's thousand) goes through the plan whole (segments.ts), whose packed runs (one HSET
+ * per bucket, users packed per bucket) ingest ~25 % faster than an op per member.
  */
 export const STREAM_MEMBER_SETS = 64;
 
@@ -85,7 +85,7 @@ export const STREAM_STRIP_MEMBERS = 2048;
 
 /** What about a whole batch decides which of its mutations the stream takes ({@link hasOp}). */
 export interface StreamTraits {
-  /** More than {@link STREAM_MEMBER_SETS} member sets: they go through the plan. */
+  /** More than {@link STREAM_MEMBER_SETS} member sets: the batch goes through the plan whole. */
   readonly bulkMembers: boolean;
   /**
    * Every member value or patch's roles are absent, null or snowflakes: the records the stream
@@ -93,9 +93,9 @@ export interface StreamTraits {
    */
   readonly plainRoles: boolean;
   /**
-   * Guilds whose members the batch replaces: their guild sets go through the plan with the
-   * replace, which sizes the member buckets by the set's `member_count` (a GUILD_CREATE of a large
-   * guild carries few of its members; its chunks bring the rest into those buckets).
+   * Guilds whose members the batch replaces (a GUILD_CREATE): such a batch, like one with bulk
+   * member sets, goes through the plan whole (segments.ts), which writes members in packed runs
+   * and sizes the member buckets by the guild set's `member_count`.
    */
   readonly membersReplaced: ReadonlySet<string>;
   /** Guilds whose role removals go through the plan (Ctx.largeGuilds). */
@@ -136,8 +136,7 @@ export function hasOp(m: Checked, traits: StreamTraits = USUAL): boolean {
     case 'set':
       // (A `reactions` key holding undefined is stored in the record's extension map, which the script does not read.)
       if (m.resource === 'message') return wellFormedReactions(m.value.reactions) && !('reactions' in m.value && m.value.reactions === undefined);
-      if (m.resource === 'member') return !traits.bulkMembers;
-      if (m.resource === 'guild') return !traits.membersReplaced.has(m.key.guildId);
+      if (m.resource === 'member') return true;
       return m.resource === 'presence' || m.resource === 'voiceState' || m.resource === 'invite' || isGuildStructure(m.resource);
     case 'delete':
       return m.resource !== 'user' && m.resource !== 'me';

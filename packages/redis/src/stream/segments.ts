@@ -205,6 +205,9 @@ export function segments(checked: readonly Checked[], largeGuilds?: ReadonlySet<
   // What the current segment's plan share touches; the stream share's keys need no record.
   let touched = new Touched();
   const traits = streamTraits(checked, largeGuilds);
+  // An ingest batch (a member chunk, a GUILD_CREATE) through the plan whole: its stream share would
+  // be a few ops run first, a round trip of its own before the plan's packed member runs.
+  if (traits.bulkMembers || traits.membersReplaced.size > 0) return [{ stream: [], plan: [...checked] }];
   for (const m of checked) {
     if (!hasOp(m, traits)) {
       current.plan.push(m);

@@ -153,6 +153,21 @@ local function check_message_key(key)
   return nil, t
 end
 
+-- The first field of the op at `pos` (its id or channel), without moving on.
+local function first_field()
+  return sub(stream, pos + 4, pos + 3 + u32(pos))
+end
+
+-- The first error reply `check` gives for the keys (prefix, `value`, an id) of the ids the index
+-- `index` (after the prefix) lists, or nil.
+local function check_listed(index, value, check)
+  for _, id in ipairs(redis.call('ZRANGE', b.prefix .. index, 0, -1)) do
+    local bad = check(b.prefix .. value .. id)
+    if bad then return bad end
+  end
+  return nil
+end
+
 local set = {}
 while pos <= #stream do
   local op = sub(stream, pos, pos)
@@ -160,7 +175,7 @@ while pos <= #stream do
   if not n then return redis.error_reply('sakeBatch: unknown op ' .. tostring(op)) end
   pos = pos + 1
   if READS_MESSAGE[op] then
-    local id = sub(stream, pos + 4, pos + 3 + u32(pos))
+    local id = first_field()
     local key = b.prefix .. KEY_MESSAGE .. id
     local bad, t = check_message_key(key)
     if bad then return bad end
@@ -169,28 +184,20 @@ while pos <= #stream do
       return redis.error_reply('SAKEREACT ' .. key)
     end
   end
+  local bad
   if op == 'K' then
-    local channel = sub(stream, pos + 4, pos + 3 + u32(pos))
-    for _, id in ipairs(redis.call('ZRANGE', b.prefix .. KEY_MESSAGES_BY_CHANNEL .. channel, 0, -1)) do
-      local bad = check_message_key(b.prefix .. KEY_MESSAGE .. id)
-      if bad then return bad end
-    end
+    bad = check_listed(KEY_MESSAGES_BY_CHANNEL .. first_field(), KEY_MESSAGE, check_message_key)
   elseif op == 'I' or op == 'i' then
-    local bad = invite_check(b.prefix .. KEY_INVITE .. sub(stream, pos + 4, pos + 3 + u32(pos)))
-    if bad then return bad end
+    bad = invite_check(b.prefix .. KEY_INVITE .. first_field())
   elseif op == 'k' then
-    local channel = sub(stream, pos + 4, pos + 3 + u32(pos))
-    for _, code in ipairs(redis.call('ZRANGE', b.prefix .. KEY_INVITES_BY_CHANNEL .. channel, 0, -1)) do
-      local bad = invite_check(b.prefix .. KEY_INVITE .. code)
-      if bad then return bad end
-    end
+    bad = check_listed(KEY_INVITES_BY_CHANNEL .. first_field(), KEY_INVITE, invite_check)
   elseif op == 'O' then
     local at = pos
     local guild, rfs, texts, limit = fields(4)
     pos = at
-    local refused = role_strip_check(b, guild, rfs, texts, ARGV[6] ~= 'checked' and limit)
-    if refused then return refused end
+    bad = role_strip_check(b, guild, rfs, texts, ARGV[6] ~= 'checked' and limit)
   end
+  if bad then return bad end
   for _ = 1, n do pos = pos + 4 + u32(pos) end
 end
 if ARGV[6] == 'check' then return { {}, {} } end

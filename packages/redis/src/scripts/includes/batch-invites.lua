@@ -53,14 +53,17 @@ local function invite_set(b, code, guild, channel, score, at, record)
   if place.channel_id then idx_add(b.ix, b.prefix .. KEY_INVITES_BY_CHANNEL .. channel, score, code) end
 end
 
-local function invite_delete(b, code)
-  local key = b.prefix .. KEY_INVITE .. code
-  local old = redis.call('GET', key)
+-- Delete invite `code`, whose stored record is `old` (nil: none), and its index entries.
+local function invite_drop(b, code, old)
   if old then
-    redis.call('DEL', key)
+    redis.call('DEL', b.prefix .. KEY_INVITE .. code)
     invite_unindex(b, code, invite_place(old), nil)
   end
   idx_remove(b.ix, b.prefix .. KEY_ALL_INVITES, code)
+end
+
+local function invite_delete(b, code)
+  invite_drop(b, code, redis.call('GET', b.prefix .. KEY_INVITE .. code))
 end
 
 local function invite_clear_channel(b, channel)
@@ -68,10 +71,11 @@ local function invite_clear_channel(b, channel)
   idx_touch(b.ix, key)
   for _, code in ipairs(redis.call('ZRANGE', key, 0, -1)) do
     local record = redis.call('GET', b.prefix .. KEY_INVITE .. code)
-    local place = record and invite_place(record)
-    -- One that moved to another channel is that channel's; one that is gone leaves this index only.
-    if not record or place.channel_id == channel then
-      if record then invite_delete(b, code) else idx_remove(b.ix, key, code) end
+    -- One that is gone leaves this index only; one that moved to another channel is that channel's.
+    if not record then
+      idx_remove(b.ix, key, code)
+    elseif invite_place(record).channel_id == channel then
+      invite_drop(b, code, record)
     end
   end
 end

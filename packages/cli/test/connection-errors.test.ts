@@ -20,6 +20,23 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Where the first RESP command in `buf` (an array of bulk strings, as clients send) ends; 0 when it is incomplete. */
+function commandEnd(buf: Buffer): number {
+  const line = (from: number): [value: number, next: number] | undefined => {
+    const cr = buf.indexOf('\r\n', from);
+    return cr < 0 ? undefined : [Number(buf.toString('latin1', from + 1, cr)), cr + 2];
+  };
+  const head = line(0);
+  if (head === undefined) return 0;
+  let at = head[1];
+  for (let k = 0; k < head[0]; k++) {
+    const bulk = line(at);
+    if (bulk === undefined || bulk[1] + bulk[0] + 2 > buf.length) return 0;
+    at = bulk[1] + bulk[0] + 2;
+  }
+  return at;
+}
+
 /** Each command that opens Redis, with the arguments it needs to get that far. */
 const COMMANDS: Record<string, (dir: string) => string[]> = {
   stats: () => ['stats'],
@@ -131,8 +148,18 @@ describe('a Redis that refuses the connection', () => {
     let server: Server;
     let port: number;
     beforeAll(async () => {
-      // Answers every command as a Redis with requirepass does before AUTH.
-      server = createServer((socket) => socket.on('data', () => socket.write('-NOAUTH Authentication required.\r\n')));
+      // Answers every command as a Redis with requirepass does before AUTH: one reply per command,
+      // however the client's writes arrive (several commands in one chunk, one split over two).
+      server = createServer((socket) => {
+        let pending = Buffer.alloc(0);
+        socket.on('data', (chunk: Buffer) => {
+          pending = Buffer.concat([pending, chunk]);
+          for (let end = commandEnd(pending); end > 0; end = commandEnd(pending)) {
+            pending = pending.subarray(end);
+            socket.write('-NOAUTH Authentication required.\r\n');
+          }
+        });
+      });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       port = (server.address() as { port: number }).port;
     });

@@ -20,10 +20,6 @@
 --- @include "batch-users"
 --- @include "batch-members"
 
-local function child_key(b, guild, hash)
-  return b.prefix .. KEY_GUILD_TAG_OPEN .. guild .. KEY_GUILD_TAG_CLOSE .. KEY_GUILD_CHILD .. hash
-end
-
 local function presence_set(b, guild, f, ub, record, ref)
   note_guild(b, guild)
   redis.call('HSET', child_key(b, guild, 'pr'), f, record)

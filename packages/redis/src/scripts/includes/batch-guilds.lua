@@ -35,10 +35,6 @@
 -- The resource of each child hash, for its schema.
 local CHILD_RESOURCE = { ch = 'channel', ro = 'role', em = 'emoji' }
 
-local function guild_tag(b, guild)
-  return b.prefix .. KEY_GUILD_TAG_OPEN .. guild .. KEY_GUILD_TAG_CLOSE
-end
-
 local function locator_key(b, res)
   return b.prefix .. KEY_LOCATOR .. res
 end
@@ -77,34 +73,29 @@ local function guild_merge(b, guild, patch, upsert, buckets)
   if merged then redis.call('HSET', meta, 'g', merged) end
 end
 
--- The child hash of `res` in `guild` (decimal id).
-local function child_hash(b, res, guild)
-  return guild_tag(b, guild) .. KEY_GUILD_CHILD .. res
-end
-
 local function child_set(b, res, guild, gf, f, record)
   note_guild(b, guild)
   local loc = locator_key(b, res)
   local was = redis.call('HGET', loc, f)
   if was ~= gf then
-    if was and #was == 8 then redis.call('HDEL', child_hash(b, res, snowflake_text(was)), f) end
+    if was and #was == 8 then redis.call('HDEL', child_key(b, snowflake_text(was), res), f) end
     redis.call('HSET', loc, f, gf)
   end
-  redis.call('HSET', child_hash(b, res, guild), f, record)
+  redis.call('HSET', child_key(b, guild, res), f, record)
 end
 
 local function child_delete(b, res, f)
   local loc = locator_key(b, res)
   local at = redis.call('HGET', loc, f)
   if not at then return end
-  if #at == 8 then redis.call('HDEL', child_hash(b, res, snowflake_text(at)), f) end
+  if #at == 8 then redis.call('HDEL', child_key(b, snowflake_text(at), res), f) end
   redis.call('HDEL', loc, f)
 end
 
 local function child_merge(b, res, f, patch)
   local at = redis.call('HGET', locator_key(b, res), f)
   if not at or #at ~= 8 then return end
-  local key = child_hash(b, res, snowflake_text(at))
+  local key = child_key(b, snowflake_text(at), res)
   local stored = redis.call('HGET', key, f)
   if not stored then return end
   local merged = merged_record(key, stored, patch, CHILD_RESOURCE[res])
@@ -129,7 +120,7 @@ local function child_replace(b, res, guild, gf, entries)
   local list = replace_entries(entries)
   local kept = {}
   for _, e in ipairs(list) do kept[e[1]] = true end
-  local key = child_hash(b, res, guild)
+  local key = child_key(b, guild, res)
   local loc = locator_key(b, res)
   local gone = {}
   for _, f in ipairs(redis.call('HKEYS', key)) do

@@ -4,6 +4,8 @@
   user's 8-byte id f, its user bucket number ub and its bucket seed `seed` (keys.ts bucketSeed);
   `ref` is the guild's 4-byte reference in the user lists (resources/guild-refs.ts).
 
+  guild_tag(b, guild)         the guild's hash tag (keys.ts guildTag)
+  child_key(b, guild, hash)   its child hash `hash` (keys.ts guildChild: 'ch', 'ro', 'em', 'pr', 'vs')
   note_guild(b, guild)        note the guild in the set of guilds with data in their slot
   guild_at(b, guild, create)  the guild's keys and member bucket count (nil without one unless
                               `create`: a single bucket then, and the guild noted)
@@ -29,6 +31,14 @@
 --- @include "stored-record"
 --- @include "batch-users"
 
+local function guild_tag(b, guild)
+  return b.prefix .. KEY_GUILD_TAG_OPEN .. guild .. KEY_GUILD_TAG_CLOSE
+end
+
+local function child_key(b, guild, hash)
+  return guild_tag(b, guild) .. KEY_GUILD_CHILD .. hash
+end
+
 local function note_guild(b, guild)
   if b.noted[guild] then return end
   b.noted[guild] = true
@@ -41,7 +51,7 @@ end
 local function guild_at(b, guild, create)
   local g = b.guilds[guild]
   if not g then
-    local tag = b.prefix .. KEY_GUILD_TAG_OPEN .. guild .. KEY_GUILD_TAG_CLOSE
+    local tag = guild_tag(b, guild)
     g = { tag = tag, meta = tag .. KEY_GUILD_META }
     g.buckets = tonumber(redis.call('HGET', g.meta, 'mb'))
     b.guilds[guild] = g

@@ -18,11 +18,12 @@
 --- @include "keys"
 --- @include "aligned-find"
 --- @include "member-roles"
+--- @include "batch-members"
 
 -- The guild's role dictionary indexes of roles `rfs` (8-byte ids back to back), as a set (a role
 -- no member ever held has none), and how many there are.
 local function role_indexes(b, guild, rfs)
-  local dictionary = redis.call('GET', b.prefix .. KEY_GUILD_TAG_OPEN .. guild .. KEY_GUILD_TAG_CLOSE .. KEY_ROLE_DICTIONARY)
+  local dictionary = redis.call('GET', guild_tag(b, guild) .. KEY_ROLE_DICTIONARY)
   local wanted, n = {}, 0
   for p = 1, #rfs, 8 do
     local at = dictionary and alignedFind(dictionary, string.sub(rfs, p, p + 7), 8)
@@ -36,7 +37,7 @@ end
 
 -- The guild's member bucket key without its number, and its bucket count (nil: no members).
 local function member_buckets(b, guild)
-  local tag = b.prefix .. KEY_GUILD_TAG_OPEN .. guild .. KEY_GUILD_TAG_CLOSE
+  local tag = guild_tag(b, guild)
   return tag .. KEY_MEMBER_BUCKET, tonumber(redis.call('HGET', tag .. KEY_GUILD_META, 'mb')), tag .. KEY_GUILD_META
 end
 

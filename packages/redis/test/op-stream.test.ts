@@ -141,6 +141,35 @@ describe('the op stream on a single node', () => {
     expect((await cache.getMessage(id)).reactions?.[0]?.count).toBe(1);
   });
 
+  it('reacts on one stored message, with merges between them, each change the record as it is then, in one call', async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, channel, author, id] = [sf(), sf(), sf(), sf()];
+    const [thumb, sushi] = [
+      { id: null, name: '👍' },
+      { id: null, name: '🍣' },
+    ];
+    const one = (emoji: typeof thumb) => ({ count: 1, count_details: { burst: 0, normal: 1 }, me: false, me_burst: false, emoji, burst_colors: [] });
+    const stored = { ...message(id, channel, guild, author), reactions: [one(thumb)] };
+    const add = (emoji: typeof thumb) => mutation.react(id, { op: 'add', emoji, me: false, burst: false });
+    const batch: Mutation[] = [
+      add(thumb),
+      add(sushi),
+      // A merge of other fields between reacts, then one that replaces the reactions.
+      mutation.merge('message', { messageId: id }, { content: 'edited' }),
+      add(sushi),
+      mutation.merge('message', { messageId: id }, { reactions: [one(sushi)] }),
+      add(thumb),
+      mutation.react(id, { op: 'remove', emoji: sushi, me: false, burst: false }),
+    ];
+    await cache.apply([mutation.set('message', stored as never)]);
+    const seen = await commandsDuring(admin, prefix, () => cache.apply(batch));
+    expect(evals(seen)).toHaveLength(1);
+    const after = await cache.getMessage(id);
+    // 👍 2, 🍣 1, 🍣 2; the merge leaves 🍣 1; 👍 added, 🍣 removed.
+    expect(after.reactions).toEqual([{ ...one(thumb), emoji: { ...thumb } }]);
+    expect(after.content).toBe('edited');
+  });
+
   it('a react on a stored message whose reactions the script does not read goes through the plan, as the contract counts', async () => {
     const { cache } = block;
     const [guild, channel, author] = [sf(), sf(), sf()];

@@ -168,7 +168,19 @@ local function check_listed(index, value, check)
   return nil
 end
 
-local set = {}
+-- A react op's change (reactions.lua `reacted`) from its fields after the id.
+local function react_change(op, key, burst, me, fresh, colors)
+  return { op = op, key = key, burst = burst == '1', me = me == '1', fresh = fresh, colors = colors }
+end
+
+--[[
+  A react is checked by making its change: `reacts[k]` is the k-th R op's record before and after
+  it, and the main pass writes `after` when it finds `before` stored (so a message's reactions are
+  walked once per change, not twice). A message's reacts chain: the next starts from the last's
+  `after`. Another op on the message ends the chain; its later reacts are checked on the stored
+  record, and the main pass, finding another record there, makes their change again.
+]]
+local set, reacts, chain, nreact = {}, {}, {}, 0
 while pos <= #stream do
   local op = sub(stream, pos, pos)
   local n = FIELDS[op]
@@ -180,8 +192,20 @@ while pos <= #stream do
     local bad, t = check_message_key(key)
     if bad then return bad end
     if op == 'S' then set[id] = true end
-    if (op == 'R' or op == 'r') and t == 'string' and not set[id] and not reactions_ok(redis.call('GET', key)) then
-      return redis.error_reply('SAKEREACT ' .. key)
+    if op == 'R' then nreact = nreact + 1 else chain[id] = nil end
+    if t == 'string' and not set[id] then
+      if op == 'R' then
+        local at = pos
+        pos = pos + 4 + u32(pos)
+        local change = react_change(fields(6))
+        pos = at
+        local before = chain[id] or redis.call('GET', key)
+        local after = reacted(before, change)
+        if not after then return redis.error_reply('SAKEREACT ' .. key) end
+        reacts[nreact], chain[id] = { before = before, after = after }, after
+      elseif op == 'r' and not reactions_ok(redis.call('GET', key)) then
+        return redis.error_reply('SAKEREACT ' .. key)
+      end
     end
   end
   local bad
@@ -202,7 +226,7 @@ while pos <= #stream do
 end
 if ARGV[6] == 'check' then return { {}, {} } end
 
-pos = 1
+pos, nreact = 1, 0
 while pos <= #stream do
   local op = sub(stream, pos, pos)
   pos = pos + 1
@@ -228,7 +252,8 @@ while pos <= #stream do
   elseif op == 'K' then
     message_clear_channel(b, o[2])
   elseif op == 'R' then
-    message_react(b, o[2], { op = o[3], key = o[4], burst = o[5] == '1', me = o[6] == '1', fresh = o[7], colors = o[8] })
+    nreact = nreact + 1
+    message_react(b, o[2], react_change(unpack(o, 3)), reacts[nreact])
   elseif op == 'M' then
     member_merge(b, unpack(o, 2))
   elseif op == 'N' then

@@ -32,9 +32,11 @@
   message_clear_channel(b, channel)              delete every message channel's index lists that
                                                  is still in that channel (a channel delete's
                                                  cascade), as message_delete does
-  message_react(b, id, change)                   change the reactions of stored message id
+  message_react(b, id, change, checked)          change the reactions of stored message id
                                                  (reactions.lua), keeping its expiry; an absent
-                                                 one stays absent
+                                                 one stays absent. `checked` (nil: none) is the
+                                                 change made already: { before, after } records,
+                                                 `after` written when `before` is stored
 ]]
 --- @include "keys"
 --- @include "message-placement"
@@ -191,11 +193,11 @@ local function message_merge(b, id, patch, create, moves, score, at)
   redis.call('SET', key, merged, 'KEEPTTL')
 end
 
-local function message_react(b, id, change)
+local function message_react(b, id, change, checked)
   local key = b.prefix .. KEY_MESSAGE .. id
   local stored = redis.call('GET', key)
   if not stored then return end
-  local new = reacted(stored, change)
+  local new = checked and checked.before == stored and checked.after or reacted(stored, change)
   -- The call checked every reacted record first (batch.lua); one that fails here was written so by this call.
   if not new then error({ err = 'SAKEDATA ' .. key .. ': reactions the script can not change' }) end
   if new ~= stored then redis.call('SET', key, new, 'KEEPTTL') end

@@ -69,14 +69,27 @@ local function build_msgpack_items()
     return nil
   end
 
+  -- The common items (fixint, fixstr, fixmap, fixarray, nil, booleans) are read inline: skipping
+  -- walks every nested item of a record, and a call per item was most of a reaction add's time.
+  -- Positions only grow, so one bounds check at the end covers every item read inline.
   local function skip_item(s, p)
     local pending, last = 1, #s
     while pending > 0 do
-      local size, inner = item_head(s, p)
-      if not size or p + size - 1 > last then return nil end
-      p = p + size
-      pending = pending - 1 + inner
+      local b = byte(s, p)
+      if not b then return nil end
+      pending = pending - 1
+      if b < 0x80 or b >= 0xe0 then p = p + 1
+      elseif b >= 0xa0 and b < 0xc0 then p = p + b - 0x9f
+      elseif b < 0x90 then p, pending = p + 1, pending + 2 * (b - 0x80)
+      elseif b < 0xa0 then p, pending = p + 1, pending + b - 0x90
+      elseif b == 0xc0 or b == 0xc2 or b == 0xc3 then p = p + 1
+      else
+        local size, inner = item_head(s, p)
+        if not size then return nil end
+        p, pending = p + size, pending + inner
+      end
     end
+    if p > last + 1 then return nil end
     return p
   end
 

@@ -22,143 +22,257 @@
 --- @include "msgpack-items"
 --- @include "record-merge"
 
-local REACTIONS_FIELD
-for i, name in ipairs(SCHEMA_FIELDS.message) do
-  if name == 'reactions' then REACTIONS_FIELD = i end
-end
-
-local rbyte, rsub = string.byte, string.sub
-
--- The unsigned integer item at p (below 2^32), nil for anything else.
-local function uint_item(s, p)
-  local b = rbyte(s, p)
-  if not b then return nil end
-  if b < 0x80 then return b end
-  local u = msgpack_items().uint
-  if b == 0xcc then return u(s, p + 1, 1) end
-  if b == 0xcd then return u(s, p + 1, 2) end
-  if b == 0xce then return u(s, p + 1, 4) end
-  return nil
-end
-
--- The msgpack of an unsigned integer below 2^53, in its smallest form (a count may pass 2^32 - 1).
-local function uint_bytes(v)
-  return msgpack_items().uint_bytes(v)
-end
-
--- A map's entries (msgpack-items.lua).
-local function map_entries(s, p)
-  return msgpack_items().map_entries(s, p)
-end
-
--- The key of the reaction whose entries are `by` (reactionEmojiKey), nil when it has none.
-local function emoji_key(s, by)
-  if not by.emoji then return nil end
-  local _, e = map_entries(s, by.emoji.v)
-  if not e then return nil end
-  local id = e.id and msgpack_str(s, e.id.v)
-  if id then return id end
-  if not e.name or rbyte(s, e.name.v) == 0xc0 then return '' end
-  return msgpack_str(s, e.name.v)
-end
-
-local function is_bool(s, entry)
-  local b = entry and rbyte(s, entry.v)
-  return b == 0xc2 or b == 0xc3
-end
-
--- One reaction at p: { from, to (its bytes), key, list, by, details = count_details' { list, by } }; nil when not well-formed.
-local function reaction_at(s, p)
-  local list, by, to = map_entries(s, p)
-  if not list then return nil end
-  local key = emoji_key(s, by)
-  if not key or not by.count or not uint_item(s, by.count.v) then return nil end
-  if not (is_bool(s, by.me) and is_bool(s, by.me_burst) and by.burst_colors and by.count_details) then return nil end
-  local dlist, dby = map_entries(s, by.count_details.v)
-  if not dlist or not (dby.burst and uint_item(s, dby.burst.v) and dby.normal and uint_item(s, dby.normal.v)) then return nil end
-  return { from = p, to = to, key = key, list = list, by = by, details = { list = dlist, by = dby } }
-end
-
--- The reactions in field bytes `v` (nil: absent), in order; nil when not well-formed.
-local function reactions_of(v)
-  if v == nil or v == '\192' then return {} end
-  local n, p = msgpack_items().collection(v, 1, 0x90, 0xdc)
-  if not n then return nil end
-  local out = {}
-  for i = 1, n do
-    local r = reaction_at(v, p)
-    if not r then return nil end
-    out[i] = r
-    p = r.to
+-- Only the two functions above are the include's: its helpers are locals of one block (a script's
+-- main function may hold at most 200 locals, and the batch script includes every batch include).
+local reactions_ok, reacted
+do
+  local REACTIONS_FIELD
+  for i, name in ipairs(SCHEMA_FIELDS.message) do
+    if name == 'reactions' then REACTIONS_FIELD = i end
   end
-  if p ~= #v + 1 then return nil end
-  return out
-end
 
--- The field bytes of a record's reactions (nil: absent), and whether they are usable (not in the extension map).
-local function reactions_field(record)
-  local vals, by_name = record_fields(record, SCHEMA_FIELDS.message)
-  if not vals or by_name.reactions then return nil, false end
-  return vals[REACTIONS_FIELD], true
-end
+  local rbyte, rsub = string.byte, string.sub
 
-local function reactions_ok(record)
-  local v, usable = reactions_field(record)
-  return usable and reactions_of(v) ~= nil
-end
-
--- The map of `list` entries with new value bytes by name (`set`), others copied; same header.
-local function rewritten(s, from, list, set)
-  local parts = { rsub(s, from, list[1] and list[1].k - 1 or from) }
-  for _, entry in ipairs(list) do
-    parts[#parts + 1] = rsub(s, entry.k, entry.v - 1)
-    parts[#parts + 1] = set[entry.name] or rsub(s, entry.v, entry.e - 1)
+  -- The unsigned integer item at p (below 2^32), nil for anything else.
+  local function uint_item(s, p)
+    local b = rbyte(s, p)
+    if not b then return nil end
+    if b < 0x80 then return b end
+    local u = msgpack_items().uint
+    if b == 0xcc then return u(s, p + 1, 1) end
+    if b == 0xcd then return u(s, p + 1, 2) end
+    if b == 0xce then return u(s, p + 1, 4) end
+    return nil
   end
-  return table.concat(parts)
-end
 
--- Reaction `r` of field bytes `v` after an add or remove of `change`; nil when a remove leaves no count.
-local function changed(v, r, change)
-  local function uint(entry) return uint_item(v, entry.v) end
-  local add = change.op == 'a'
-  local count = add and uint(r.by.count) + 1 or math.max(0, uint(r.by.count) - 1)
-  if count == 0 and not add then return nil end
-  local set, details = { count = uint_bytes(count) }, {}
-  local which = change.burst and 'burst' or 'normal'
-  local n = uint(r.details.by[which])
-  details[which] = uint_bytes(add and n + 1 or math.max(0, n - 1))
-  set.count_details = rewritten(v, r.by.count_details.v, r.details.list, details)
-  local flag = change.burst and 'me_burst' or 'me'
-  if add then
-    if change.me then set[flag] = '\195' end
-    if change.burst and change.colors ~= '' then set.burst_colors = change.colors end
-  elseif change.me then
-    set[flag] = '\194'
+  -- The msgpack of an unsigned integer below 2^53, in its smallest form (a count may pass 2^32 - 1).
+  local function uint_bytes(v)
+    return msgpack_items().uint_bytes(v)
   end
-  return rewritten(v, r.from, r.list, set)
-end
 
--- Field bytes `v` (nil: absent) after `change`; nil when not well-formed.
-local function reactions_after(v, change)
-  local list = reactions_of(v)
-  if not list then return nil end
-  local parts, found = {}, false
-  for _, r in ipairs(list) do
-    local bytes = rsub(v, r.from, r.to - 1)
-    if change.op == 'A' then
-      bytes = nil
-    elseif r.key == change.key and (change.op == 'E' or not found) then
-      if change.op == 'E' then bytes = nil else bytes = changed(v, r, change) end
-      found = true
+  -- A map's entries (msgpack-items.lua).
+  local function map_entries(s, p)
+    return msgpack_items().map_entries(s, p)
+  end
+
+  -- The key of the reaction whose entries are `by` (reactionEmojiKey), nil when it has none.
+  local function emoji_key(s, by)
+    if not by.emoji then return nil end
+    local _, e = map_entries(s, by.emoji.v)
+    if not e then return nil end
+    local id = e.id and msgpack_str(s, e.id.v)
+    if id then return id end
+    if not e.name or rbyte(s, e.name.v) == 0xc0 then return '' end
+    return msgpack_str(s, e.name.v)
+  end
+
+  -- Whether the item at p is a boolean.
+  local function bool_at(s, p)
+    local b = rbyte(s, p)
+    return b == 0xc2 or b == 0xc3
+  end
+
+  local function is_bool(s, entry)
+    return entry ~= nil and bool_at(s, entry.v)
+  end
+
+  -- One reaction at p: { from, to (its bytes), key, list, by, details = count_details' { list, by } }; nil when not well-formed.
+  local function reaction_at(s, p)
+    local list, by, to = map_entries(s, p)
+    if not list then return nil end
+    local key = emoji_key(s, by)
+    if not key or not by.count or not uint_item(s, by.count.v) then return nil end
+    if not (is_bool(s, by.me) and is_bool(s, by.me_burst) and by.burst_colors and by.count_details) then return nil end
+    local dlist, dby = map_entries(s, by.count_details.v)
+    if not dlist or not (dby.burst and uint_item(s, dby.burst.v) and dby.normal and uint_item(s, dby.normal.v)) then return nil end
+    return { from = p, to = to, key = key, list = list, by = by, details = { list = dlist, by = dby } }
+  end
+
+  -- Whether the item at p is an unsigned integer below 2^32 (its bytes are known to be whole).
+  local function is_uint(s, p)
+    local b = rbyte(s, p)
+    return b ~= nil and (b < 0x80 or b == 0xcc or b == 0xcd or b == 0xce)
+  end
+
+  --[[
+    The scans below check a reaction without building a table per map entry (as map_entries does):
+    every reaction of a message is checked on every change, and the tables were most of the time.
+    Each walks a map's entries, the last of a repeated key counting (as map_entries' `by` does).
+  ]]
+  -- The map entry at q: its key's text (nil for a key that is not a string), where its value starts
+  -- and where it ends; nil when cut short. Short string keys and scalar values are read inline.
+  local function entry_at(s, q)
+    local mp = msgpack_items()
+    local b, k, v = rbyte(s, q), nil, nil
+    if b and b >= 0xa0 and b < 0xc0 then
+      v = q + b - 0x9f
+      k = rsub(s, q + 1, v - 1)
+    else
+      v = mp.skip(s, q)
+      if not v then return nil end
+      k = mp.str(s, q)
     end
-    if bytes then parts[#parts + 1] = bytes end
+    local c, e = rbyte(s, v), nil
+    if not c then return nil end
+    if c < 0x80 or c >= 0xe0 or c == 0xc0 or c == 0xc2 or c == 0xc3 then e = v + 1
+    elseif c >= 0xa0 and c < 0xc0 then e = v + c - 0x9f
+    else e = mp.skip(s, v) end
+    if not e or e > #s + 1 then return nil end
+    return k, v, e
   end
-  if change.op == 'a' and not found then parts[#parts + 1] = change.fresh end
-  return msgpack_items().header(#parts, 0x90, 0xdc) .. table.concat(parts)
-end
 
-local function reacted(record, change)
-  return edit_field(record, SCHEMA_FIELDS.message, REACTIONS_FIELD, function(v)
-    return reactions_after(v, change)
-  end)
+  -- The emoji key of the emoji map at p (emoji_key's rule), nil when it has none.
+  local function scan_emoji(s, p)
+    local mp = msgpack_items()
+    local n, q = mp.collection(s, p, 0x80, 0xde)
+    if not n then return nil end
+    local id, name_at
+    for _ = 1, n do
+      local k, v, e = entry_at(s, q)
+      if not e then return nil end
+      if k == 'id' then id = v elseif k == 'name' then name_at = v end
+      q = e
+    end
+    local key = id and mp.str(s, id)
+    if key then return key end
+    if not name_at or rbyte(s, name_at) == 0xc0 then return '' end
+    return mp.str(s, name_at)
+  end
+
+  -- Whether the count_details map at p has unsigned `burst` and `normal`.
+  local function scan_details(s, p)
+    local mp = msgpack_items()
+    local n, q = mp.collection(s, p, 0x80, 0xde)
+    if not n then return false end
+    local burst, normal = false, false
+    for _ = 1, n do
+      local k, v, e = entry_at(s, q)
+      if not e then return false end
+      if k == 'burst' then burst = is_uint(s, v) elseif k == 'normal' then normal = is_uint(s, v) end
+      q = e
+    end
+    return burst and normal
+  end
+
+  -- The key of the well-formed reaction at p and where it ends; nil when it is not well-formed.
+  local function scan_reaction(s, p)
+    local mp = msgpack_items()
+    local n, q = mp.collection(s, p, 0x80, 0xde)
+    if not n then return nil end
+    local key, count, me, me_burst, colors, details = nil, false, false, false, false, false
+    for _ = 1, n do
+      local k, v, e = entry_at(s, q)
+      if not e then return nil end
+      if k == 'emoji' then key = scan_emoji(s, v)
+      elseif k == 'count' then count = is_uint(s, v)
+      elseif k == 'me' then me = bool_at(s, v)
+      elseif k == 'me_burst' then me_burst = bool_at(s, v)
+      elseif k == 'burst_colors' then colors = true
+      elseif k == 'count_details' then details = scan_details(s, v) end
+      q = e
+    end
+    if not (key and count and me and me_burst and colors and details) then return nil end
+    return key, q
+  end
+
+  -- The reactions' count, where they start and where they must end in field bytes `v` (nil or msgpack
+  -- nil: none); nil when `v` is not an array.
+  local function reactions_array(v)
+    if v == nil or v == '\192' then return 0, 1, 1 end
+    local n, p = msgpack_items().collection(v, 1, 0x90, 0xdc)
+    return n, p, #v + 1
+  end
+
+  -- Whether field bytes `v` (nil: absent) hold well-formed reactions.
+  local function reactions_valid(v)
+    local n, p, last = reactions_array(v)
+    if not n then return false end
+    for _ = 1, n do
+      local _, to = scan_reaction(v, p)
+      if not to then return false end
+      p = to
+    end
+    return p == last
+  end
+
+  -- The field bytes of a record's reactions (nil: absent), and whether they are usable (not in the extension map).
+  local function reactions_field(record)
+    local vals, by_name = record_fields(record, SCHEMA_FIELDS.message)
+    if not vals or by_name.reactions then return nil, false end
+    return vals[REACTIONS_FIELD], true
+  end
+
+  function reactions_ok(record)
+    local v, usable = reactions_field(record)
+    return usable and reactions_valid(v)
+  end
+
+  -- The map of `list` entries with new value bytes by name (`set`), others copied; same header.
+  local function rewritten(s, from, list, set)
+    local parts = { rsub(s, from, list[1] and list[1].k - 1 or from) }
+    for _, entry in ipairs(list) do
+      parts[#parts + 1] = rsub(s, entry.k, entry.v - 1)
+      parts[#parts + 1] = set[entry.name] or rsub(s, entry.v, entry.e - 1)
+    end
+    return table.concat(parts)
+  end
+
+  -- Reaction `r` of field bytes `v` after an add or remove of `change`; nil when a remove leaves no count.
+  local function changed(v, r, change)
+    local function uint(entry) return uint_item(v, entry.v) end
+    local add = change.op == 'a'
+    local count = add and uint(r.by.count) + 1 or math.max(0, uint(r.by.count) - 1)
+    if count == 0 and not add then return nil end
+    local set, details = { count = uint_bytes(count) }, {}
+    local which = change.burst and 'burst' or 'normal'
+    local n = uint(r.details.by[which])
+    details[which] = uint_bytes(add and n + 1 or math.max(0, n - 1))
+    set.count_details = rewritten(v, r.by.count_details.v, r.details.list, details)
+    local flag = change.burst and 'me_burst' or 'me'
+    if add then
+      if change.me then set[flag] = '\195' end
+      if change.burst and change.colors ~= '' then set.burst_colors = change.colors end
+    elseif change.me then
+      set[flag] = '\194'
+    end
+    return rewritten(v, r.from, r.list, set)
+  end
+
+  -- Field bytes `v` (nil: absent) after `change`; nil when not well-formed. The reactions that stay
+  -- are copied as spans of `v`; only a changed one is parsed into entries (reaction_at) and rewritten.
+  local function reactions_after(v, change)
+    local n, p, last = reactions_array(v)
+    if not n then return nil end
+    local op, parts, kept, found, from = change.op, {}, 0, false, p
+    for _ = 1, n do
+      local key, to = scan_reaction(v, p)
+      if not key then return nil end
+      if op ~= 'A' and key == change.key and (op == 'E' or not found) then
+        parts[#parts + 1] = rsub(v, from, p - 1)
+        local bytes = op ~= 'E' and changed(v, reaction_at(v, p), change)
+        if bytes then
+          parts[#parts + 1] = bytes
+          kept = kept + 1
+        end
+        found, from = true, to
+      elseif op ~= 'A' then
+        kept = kept + 1
+      end
+      p = to
+    end
+    if p ~= last then return nil end
+    if op == 'A' then return msgpack_items().header(0, 0x90, 0xdc) end
+    if n > 0 then parts[#parts + 1] = rsub(v, from, p - 1) end
+    if op == 'a' and not found then
+      parts[#parts + 1] = change.fresh
+      kept = kept + 1
+    end
+    return msgpack_items().header(kept, 0x90, 0xdc) .. table.concat(parts)
+  end
+
+  function reacted(record, change)
+    return edit_field(record, SCHEMA_FIELDS.message, REACTIONS_FIELD, function(v)
+      return reactions_after(v, change)
+    end)
+  end
 end

@@ -2,9 +2,9 @@
  * The benchmark's data: seeded guilds of 1k–100k members as the gateway
  * delivers them (GUILD_CREATE with the first 250 members, then
  * GUILD_MEMBERS_CHUNKs of 1000), plus message payloads. Built with
- * `@sake/simulator`, then touched up the way real traffic differs from it:
- * Discord's own timestamp format, animated avatar hashes, and fields no codec
- * knows yet. The correctness test ingests the same data and compares it back.
+ * `@sake/simulator`, then touched up with what a codec meets less often:
+ * timestamps spelled `…Z` (a share; Discord sends `…+00:00`), animated avatar
+ * hashes, and fields no codec knows yet. The correctness test ingests the same data and compares it back.
  */
 import { Random, World, EventScript, type ScriptEventKind } from '@sake/simulator';
 import {
@@ -46,7 +46,7 @@ export interface DatasetOptions {
   chunkSize?: number;
   /** Share of members (and of their users) given fields no codec knows yet. Default 0.02. */
   unknownFieldShare?: number;
-  /** Share of members whose timestamps use Discord's own format (`…936000+00:00`, what the real gateway sends; the simulator writes `…Z`). Default 1. */
+  /** Share of members whose timestamps keep Discord's own format (`…936000+00:00`, what the real gateway and the simulator send); the rest are written `…Z`. Default 1. */
   discordTimestampShare?: number;
   /** Share of users with an animated (`a_…`) avatar hash. Default 0.05. */
   animatedAvatarShare?: number;
@@ -70,11 +70,14 @@ export interface IngestDataset {
 
 const BASE_MEMBERS = 50;
 
-/** Discord's timestamp format: microseconds and an explicit UTC offset (what the real gateway sends). */
-export function discordTimestamp(iso: string): string {
-  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?Z$/.exec(iso);
-  if (!match) return iso;
-  return `${match[1]}.${(match[2] ?? '').padEnd(6, '0')}+00:00`;
+/**
+ * A timestamp in Discord's format (microseconds and an explicit UTC offset, what the real gateway and
+ * the simulator send) respelled as JavaScript's `toISOString` writes it (`….936Z`), which the codec
+ * stores the long way: the share of such values a dataset holds is one of its knobs.
+ */
+export function isoTimestamp(discord: string): string {
+  const match = /^(.*T\d\d:\d\d:\d\d)\.(\d{3})\d{3}\+00:00$/.exec(discord);
+  return match ? `${match[1]}.${match[2]}Z` : discord;
 }
 
 /**
@@ -158,13 +161,13 @@ export function buildIngestDataset(options: DatasetOptions): IngestDataset {
     for (const userId of state.members.keys()) if (pool.length < 5000 && touch.chance(0.05)) pool.push(world.users.get(userId)!);
   });
 
-  // Discord's timestamp format goes into the world itself, so the event stream's members (MESSAGE_CREATE
-  // authors, member updates) carry the same values as the ingested ones, as on the real gateway.
+  // The `…Z` spelling of the share not in Discord's format goes into the world itself, so the event
+  // stream's members (MESSAGE_CREATE authors, member updates) carry the same values as the ingested ones.
   for (const guildId of guildIds) {
     for (const member of world.guild(guildId).members.values()) {
-      if (!touch.chance(discordShare)) continue;
-      member.joined_at = discordTimestamp(member.joined_at!);
-      if (member.premium_since) member.premium_since = discordTimestamp(member.premium_since);
+      if (touch.chance(discordShare)) continue;
+      member.joined_at = isoTimestamp(member.joined_at!);
+      if (member.premium_since) member.premium_since = isoTimestamp(member.premium_since);
     }
   }
 
@@ -251,7 +254,7 @@ export interface MessageOptions {
   seed?: number;
   /** Share of messages given fields no codec knows (top level and inside embeds). Default 0.1. */
   unknownFieldShare?: number;
-  /** Share of messages whose timestamps use Discord's own format. Default 1. */
+  /** Share of messages whose timestamps keep Discord's own format (the rest are written `…Z`). Default 1. */
   discordTimestampShare?: number;
 }
 
@@ -273,7 +276,7 @@ export function buildMessageCreates(dataset: IngestDataset, count: number, optio
       const { user: _user, ...rest } = member;
       d.member = rest;
     }
-    if (touch.chance(discordShare)) d.timestamp = discordTimestamp(d.timestamp);
+    if (!touch.chance(discordShare)) d.timestamp = isoTimestamp(d.timestamp);
     if (touch.chance(unknownShare)) {
       addUnknownFields(d, touch);
       const embed = (d as APIMessage).embeds[0];

@@ -108,9 +108,9 @@ export class SnowflakeClock {
     return id.toString();
   }
 
-  /** The simulated time as an ISO-8601 timestamp (Discord's format). */
+  /** The simulated time as an ISO-8601 timestamp in Discord's spelling (`2024-01-01T04:05:44.316000+00:00`: microseconds and an explicit offset), as the real gateway sends it. */
   iso(offsetMs = 0): string {
-    return new Date(this.#now + offsetMs).toISOString();
+    return `${new Date(this.#now + offsetMs).toISOString().slice(0, -1)}000+00:00`;
   }
 }
 

@@ -101,21 +101,26 @@ local function build_record_merge()
     return vals, list, by_name
   end
 
-  -- An array record (`[mask, ...values, extension?]`).
-  local function parse_array(r, count)
+  -- An array record's item count, presence mask and where its values start; nil when its head can't be read.
+  local function array_head(r)
     local b, n, p = byte(r, 2), nil, nil
     if b and b >= 0x90 and b < 0xa0 then n, p = b - 0x90, 3
     elseif b == 0xdc then n, p = uint_at(r, 3, 2), 5
     else return nil end
     local mb = byte(r, p)
     if not n or not mb then return nil end
-    local mask
-    if mb < 0x80 then mask, p = mb, p + 1
-    elseif mb >= 0xcc and mb <= 0xcf then
-      local w = 2 ^ (mb - 0xcc)
-      mask, p = uint_at(r, p + 1, w), p + 1 + w
-      if not mask then return nil end
-    else return nil end
+    if mb < 0x80 then return n, mb, p + 1 end
+    if mb < 0xcc or mb > 0xcf then return nil end
+    local w = 2 ^ (mb - 0xcc)
+    local mask = uint_at(r, p + 1, w)
+    if not mask then return nil end
+    return n, mask, p + 1 + w
+  end
+
+  -- An array record (`[mask, ...values, extension?]`).
+  local function parse_array(r, count)
+    local n, mask, p = array_head(r)
+    if not mask then return nil end
     local vals, present = {}, 0
     for i = 1, count do
       local bit = mask % 2
@@ -227,19 +232,6 @@ local function build_record_merge()
       FIELD_SETS[names] = set
     end
     return set
-  end
-
-  -- An array record's item count and presence mask; nil when its head can't be read.
-  local function array_head(r)
-    local b, n, p = byte(r, 2), nil, nil
-    if b and b >= 0x90 and b < 0xa0 then n, p = b - 0x90, 3
-    elseif b == 0xdc then n, p = uint_at(r, 3, 2), 5
-    else return nil end
-    local mb = byte(r, p)
-    if not n or not mb then return nil end
-    if mb < 0x80 then return n, mb end
-    if mb >= 0xcc and mb <= 0xcf then return n, uint_at(r, p + 1, 2 ^ (mb - 0xcc)) end
-    return nil
   end
 
   --[[

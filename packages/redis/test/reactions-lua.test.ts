@@ -26,6 +26,9 @@ const base = {
   guild_id: '1191170694843597081',
   author: { id: '1191170694843597082', username: 'u' },
   content: 'hi',
+  // Fields after `reactions` in the schema: a react keeps the bytes around the field it rewrites.
+  pinned: false,
+  type: 0,
 };
 const OP = { add: 'a', remove: 'r', removeAll: 'A', removeEmoji: 'E' } as const;
 
@@ -38,8 +41,10 @@ afterAll(() => {
 });
 
 /** The record after `change` as the script makes it (undefined: it refused), and whether it found the reactions well-formed. */
-async function react(reactions: unknown, change: ReactionChange): Promise<{ after: Record<string, unknown> | undefined; ok: boolean }> {
-  const record = messageCodec.encode((reactions === undefined ? base : { ...base, reactions }) as never, ID);
+async function react(reactions: unknown, change: ReactionChange, unknownField = false): Promise<{ after: Record<string, unknown> | undefined; ok: boolean }> {
+  // A field no schema knows puts the record's extension map after its fields (the react then rewrites the record whole).
+  const value = { ...base, ...(unknownField ? { x_unknown: 7 } : {}), ...(reactions === undefined ? {} : { reactions }) };
+  const record = messageCodec.encode(value as never, ID);
   const flags = change.op === 'add' || change.op === 'remove' ? change : { burst: false, me: false };
   const colors =
     change.op === 'add' && change.burst && change.burstColors !== undefined && change.burstColors.length > 0 ? packr.pack([...change.burstColors]) : '';
@@ -102,14 +107,16 @@ describe('reactions.lua', () => {
       fc.asyncProperty(
         fc
           .oneof(fc.constant(undefined), fc.constant(null), fc.array(reaction, { maxLength: 4 }))
-          .chain((reactions) => fc.tuple(fc.constant(reactions), changeOf(reactions))),
-        async ([reactions, c]) => {
+          .chain((reactions) => fc.tuple(fc.constant(reactions), changeOf(reactions), fc.boolean())),
+        async ([reactions, c, unknownField]) => {
           expect(wellFormedReactions(reactions)).toBe(true);
-          const { after, ok } = await react(reactions, c);
+          const { after, ok } = await react(reactions, c, unknownField);
           expect(ok).toBe(true);
           expect(after?.reactions).toEqual(applyReactionChange((reactions ?? undefined) as Parameters<typeof applyReactionChange>[0], c));
           expect(after?.content).toBe('hi');
           expect(after?.author).toEqual(base.author);
+          expect(after?.x_unknown).toBe(unknownField ? 7 : undefined);
+          expect([after?.pinned, after?.type]).toEqual([false, 0]);
         },
       ),
       {
@@ -120,6 +127,7 @@ describe('reactions.lua', () => {
             [
               [{ count: 2 ** 32 - 1, count_details: { burst: 0, normal: 2 ** 32 - 1 }, me: false, me_burst: false, emoji: emojis[0]!, burst_colors: [] }],
               { op: 'add', emoji: emojis[0]!, burst: false, me: false },
+              false,
             ],
           ],
         ],

@@ -1,8 +1,9 @@
 --[[
   A message's reactions changed on its record's bytes (the `react` mutation: @sake/abc
   reactions.ts applyReactionChange), without decoding the record: the reactions field is found by
-  record-merge.lua's parser, its reactions walked as msgpack items, and only the reaction that
-  changes is written anew; every other byte is copied.
+  walking the fields before it (a usual message: an array record holding it, with no extension
+  map; any other goes through record-merge.lua's parser and writer), its reactions walked as
+  msgpack items, and only the reaction that changes is written anew; every other byte is copied.
 
   Well-formed reactions, what these functions need (stream/coverage.ts `wellFormedReactions` is
   the same rule for the values a batch writes): the field absent, nil, or an array of maps each
@@ -175,24 +176,54 @@ do
     return key, q
   end
 
-  -- The reactions' count, where they start and where they must end in field bytes `v` (nil or msgpack
-  -- nil: none); nil when `v` is not an array.
-  local function reactions_array(v)
-    if v == nil or v == '\192' then return 0, 1, 1 end
-    local n, p = msgpack_items().collection(v, 1, 0x90, 0xdc)
-    return n, p, #v + 1
+  -- The reactions at p of `s` (an array, or msgpack nil: none): their count and where they start; nil for another item.
+  local function reactions_head(s, p)
+    if rbyte(s, p) == 0xc0 then return 0, p + 1 end
+    return msgpack_items().collection(s, p, 0x90, 0xdc)
+  end
+
+  -- Where the well-formed reactions at p of `s` end; nil when they are not well-formed.
+  local function reactions_end(s, p)
+    local n, q = reactions_head(s, p)
+    if not n then return nil end
+    for _ = 1, n do
+      local _, to = scan_reaction(s, q)
+      if not to then return nil end
+      q = to
+    end
+    return q
   end
 
   -- Whether field bytes `v` (nil: absent) hold well-formed reactions.
   local function reactions_valid(v)
-    local n, p, last = reactions_array(v)
-    if not n then return false end
-    for _ = 1, n do
-      local _, to = scan_reaction(v, p)
-      if not to then return false end
-      p = to
+    v = v or '\192'
+    return reactions_end(v, 1) == #v + 1
+  end
+
+  --[[
+    Where the reactions field of message record `r` starts, when `r` is an array record holding it
+    positionally and no extension map (a usual message); nil otherwise. Only the fields before it
+    are walked: a react splices the field, copying the bytes around it unread (so a record cut short
+    after its reactions keeps its cut tail, as it was).
+  ]]
+  local function reactions_at(r)
+    local n, mask, p = record_head(r)
+    if not mask or SCHEMA_CODED[rbyte(r, 1)] then return nil end
+    local present, at = 0, nil
+    for i = 1, #SCHEMA_FIELDS.message do
+      local bit = mask % 2
+      mask = (mask - bit) / 2
+      if bit == 1 then
+        present = present + 1
+        if i == REACTIONS_FIELD then at = p
+        elseif not at then
+          p = skip_item(r, p)
+          if not p then return nil end
+        end
+      end
     end
-    return p == last
+    if mask ~= 0 or n ~= present + 1 then return nil end
+    return at
   end
 
   -- The field bytes of a record's reactions (nil: absent), and whether they are usable (not in the extension map).
@@ -203,6 +234,8 @@ do
   end
 
   function reactions_ok(record)
+    local at = reactions_at(record)
+    if at then return reactions_end(record, at) ~= nil end
     local v, usable = reactions_field(record)
     return usable and reactions_valid(v)
   end
@@ -238,18 +271,19 @@ do
     return rewritten(v, r.from, r.list, set)
   end
 
-  -- Field bytes `v` (nil: absent) after `change`; nil when not well-formed. The reactions that stay
-  -- are copied as spans of `v`; only a changed one is parsed into entries (reaction_at) and rewritten.
-  local function reactions_after(v, change)
-    local n, p, last = reactions_array(v)
+  -- The reactions at p of `s` after `change`, and where they end; nil when not well-formed. The
+  -- reactions that stay are copied as spans of `s`; only a changed one is parsed into entries
+  -- (reaction_at) and rewritten.
+  local function reactions_after_at(s, p, change)
+    local n, q = reactions_head(s, p)
     if not n then return nil end
-    local op, parts, kept, found, from = change.op, {}, 0, false, p
+    local op, parts, kept, found, from = change.op, {}, 0, false, q
     for _ = 1, n do
-      local key, to = scan_reaction(v, p)
+      local key, to = scan_reaction(s, q)
       if not key then return nil end
       if op ~= 'A' and key == change.key and (op == 'E' or not found) then
-        parts[#parts + 1] = rsub(v, from, p - 1)
-        local bytes = op ~= 'E' and changed(v, reaction_at(v, p), change)
+        parts[#parts + 1] = rsub(s, from, q - 1)
+        local bytes = op ~= 'E' and changed(s, reaction_at(s, q), change)
         if bytes then
           parts[#parts + 1] = bytes
           kept = kept + 1
@@ -258,19 +292,33 @@ do
       elseif op ~= 'A' then
         kept = kept + 1
       end
-      p = to
+      q = to
     end
-    if p ~= last then return nil end
-    if op == 'A' then return msgpack_items().header(0, 0x90, 0xdc) end
-    if n > 0 then parts[#parts + 1] = rsub(v, from, p - 1) end
+    local header = msgpack_items().header
+    if op == 'A' then return header(0, 0x90, 0xdc), q end
+    parts[#parts + 1] = rsub(s, from, q - 1)
     if op == 'a' and not found then
       parts[#parts + 1] = change.fresh
       kept = kept + 1
     end
-    return msgpack_items().header(kept, 0x90, 0xdc) .. table.concat(parts)
+    return header(kept, 0x90, 0xdc) .. table.concat(parts), q
+  end
+
+  -- Field bytes `v` (nil: absent) after `change`; nil when not well-formed.
+  local function reactions_after(v, change)
+    v = v or '\192'
+    local bytes, e = reactions_after_at(v, 1, change)
+    return e == #v + 1 and bytes or nil
   end
 
   function reacted(record, change)
+    local at = reactions_at(record)
+    if at then
+      local bytes, e = reactions_after_at(record, at, change)
+      if not bytes then return nil end
+      if bytes == rsub(record, at, e - 1) then return record end
+      return rsub(record, 1, at - 1) .. bytes .. rsub(record, e)
+    end
     return edit_field(record, SCHEMA_FIELDS.message, REACTIONS_FIELD, function(v)
       return reactions_after(v, change)
     end)

@@ -7,6 +7,9 @@
   number of each positional value's bytes (a coded record's null or usual value: its code 1 or 2),
   and the extension map's entries by name ({ kv = key and value bytes }); nil when it can't be parsed.
 
+  record_head(r): an array record's item count, presence mask and where its first value starts; nil
+  when its head can't be read (or `r` is not an array record).
+
   edit_field(r, names, i, edit): record `r` with field i's value bytes v (nil: absent) replaced by
   edit(v), everything else as it was, parsing `r` once: `r` itself when edit(v) == v; nil when `r`
   can't be parsed, holds field i in its extension map (an unusual shape), or edit(v) is nil.
@@ -292,7 +295,7 @@ local function build_record_merge()
     for k, e in ipairs(list) do ext[k] = e.kv end
     return (coded and write_coded or write_array)(header, vals, count, ext)
   end
-  return { merge = merge_record, fields = record_fields, edit = edit_field }
+  return { merge = merge_record, fields = record_fields, edit = edit_field, head = array_head }
 end
 
 -- The helpers, built on first use by any of the functions below.
@@ -309,4 +312,7 @@ local function record_fields(r, names)
 end
 local function edit_field(r, names, i, edit)
   return record_merge().edit(r, names, i, edit)
+end
+local function record_head(r)
+  return record_merge().head(r)
 end

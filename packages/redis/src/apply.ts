@@ -38,6 +38,7 @@ import { Reclaim, scriptedMemberMerges } from './apply/script-merges.js';
 import { Simulation } from './apply/simulate.js';
 import { checkMutation, type Checked } from './apply/validate.js';
 import type { Ctx } from './context.js';
+import { streamReportsOld } from './stream/previous.js';
 import { applyStream, StreamFallback } from './stream/run.js';
 import { segments, type Segment } from './stream/segments.js';
 
@@ -80,12 +81,32 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
  */
 export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
   const expanded = expandChannelDeletes(checked, old);
-  if (old === undefined && ctx.writer.crossSlot && checked.length > 0) {
+  if (ctx.writer.crossSlot && checked.length > 0) {
     const parts = segments(expanded.checked, ctx.largeGuilds);
-    if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0))
-      return applySegments(ctx, expanded.checked, parts, after).then(() => undefined);
+    if (expanded.old === undefined) {
+      if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0))
+        return applySegments(ctx, expanded.checked, parts, after).then(() => undefined);
+    } else if (parts.length === 1 && parts[0]!.plan.length === 0 && expanded.old.every((i) => streamReportsOld(expanded.checked[i]!))) {
+      return applyStreamReporting(ctx, expanded.checked, expanded.old, after);
+    }
   }
   return applyCascading(ctx, expanded.checked, expanded.old, after);
+}
+
+/**
+ * A batch the op stream takes whole, with old values it reports (stream/previous.ts): one round
+ * trip. When the stream refuses it (nothing written), the plan applies it and finds them.
+ */
+async function applyStreamReporting(ctx: Ctx, checked: Checked[], old: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[]> {
+  ctx.conn.assertOpen();
+  const values = new Array<unknown>(old.length).fill(undefined);
+  try {
+    await applyStream(ctx, checked, after, { old, values });
+    return values;
+  } catch (error) {
+    if (!(error instanceof StreamFallback)) throw error;
+    return (await applyCascading(ctx, checked, old))!;
+  }
 }
 
 /**

@@ -72,7 +72,10 @@
   ARGV[6]  'check' to only check the keys and refusals below and write nothing; 'checked' for a
            piece of a batch a check call checked first (its role removals are not refused for
            the guild's member count, which the batch's earlier pieces may have raised); absent
-           otherwise
+           or '' otherwise
+  ARGV[7]  (optional) the ops whose entry's previous value the reply reports: their ordinals in
+           this stream (1-based), comma-separated; each an S, C, D or R (its message record), I
+           or i (its invite record), P or p (its presence record), V or v (its voice state record)
 
   Before anything is written, every message key a set, merge, delete, react or channel clear
   reads (a K op: every key its channel's index lists) must hold a string or nothing, and every
@@ -84,11 +87,12 @@
   (or SAKEDATA for a member bucket of another type). The caller applies the mutations of a
   SAKEREACT or SAKEPLAN call another way.
 
-  Returns  { replaced, evicted }: `replaced` the ids and previous records of message sets and
-           merges whose previous record could not be placed here (id, bytes, …), `evicted` the ids
-           of messages a channel limit evicted or a delete named whose record could not be placed,
-           each with that channel ('' for a delete) (id, channel, …; the caller deletes those); an
-           unknown op is an error reply.
+  Returns  { replaced, evicted, previous }: `replaced` the ids and previous records of message sets
+           and merges whose previous record could not be placed here (id, bytes, …), `evicted` the
+           ids of messages a channel limit evicted or a delete named whose record could not be
+           placed, each with that channel ('' for a delete) (id, channel, …; the caller deletes
+           those), `previous` the records ARGV[7]'s ops found just before they ran, in its order
+           ('' for none); an unknown op is an error reply.
 ]]
 --- @include "batch-indexes"
 --- @include "batch-users"
@@ -226,11 +230,26 @@ while pos <= #stream do
 end
 if ARGV[6] == 'check' then return { {}, {} } end
 
+-- The record op `o` changes, as it is before the op runs (ARGV[7]); nil for none.
+local function previous_of(o)
+  local op = o[1]
+  if op == 'S' or op == 'C' or op == 'D' or op == 'R' then return redis.call('GET', b.prefix .. KEY_MESSAGE .. o[2]) end
+  if op == 'I' or op == 'i' then return redis.call('GET', b.prefix .. KEY_INVITE .. o[2]) end
+  if op == 'P' or op == 'p' then return redis.call('HGET', child_key(b, o[2], 'pr'), o[3]) end
+  if op == 'V' or op == 'v' then return redis.call('HGET', child_key(b, o[2], 'vs'), o[4]) end
+  error('sakeBatch: no previous value for op ' .. op)
+end
+
+local wanted, previous, ordinal = {}, {}, 0
+for k in string.gmatch(ARGV[7] or '', '%d+') do wanted[tonumber(k)] = true end
+
 pos, nreact = 1, 0
 while pos <= #stream do
   local op = sub(stream, pos, pos)
   pos = pos + 1
   local o = { op, fields(FIELDS[op]) }
+  ordinal = ordinal + 1
+  if wanted[ordinal] then previous[#previous + 1] = previous_of(o) or '' end
   if op == 'S' then
     local place = { channel = o[3], guild = optional(o[4]), author = optional(o[5]), af = o[6], ab = o[7], limit = tonumber(o[8]) }
     message_set(b, o[2], place, o[9], o[10], o[11])
@@ -309,4 +328,4 @@ for id, channel in pairs(b.unplacedEvicted) do
   evicted[#evicted + 1] = id
   evicted[#evicted + 1] = channel
 end
-return { replaced, evicted }
+return { replaced, evicted, previous }

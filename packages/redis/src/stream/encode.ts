@@ -242,13 +242,19 @@ class Implied {
   }
 }
 
-/** The op stream of mutations it has ops for (coverage.ts), in pieces of bounded size. */
-export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number): Buffer[] {
+/**
+ * The op stream of mutations it has ops for (coverage.ts), in pieces of bounded size; `marks` gets,
+ * for each batch index of `marked` in batch order, the stream index (0-based) of the op that
+ * applies it (each such mutation is one op: stream/previous.ts).
+ */
+export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number, marked?: ReadonlySet<number>, marks?: number[]): Buffer[] {
   const w = new OpStreamWriter();
   const implied = new Implied();
   const strips = new HeldStrips();
-  for (const m of checked) {
+  for (let i = 0; i < checked.length; i++) {
+    const m = checked[i]!;
     strips.before(w, m);
+    if (marked?.has(i)) marks!.push(w.written);
     if (isGuildStructure(m.resource) || m.type === 'replaceForGuild') encodeGuildOp(w, m);
     else if (m.type === 'set') set(w, ctx, m, now, implied);
     else if (m.type === 'delete') remove(w, ctx, m);

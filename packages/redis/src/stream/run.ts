@@ -16,18 +16,33 @@ import { messageCodec } from '../codec/index.js';
 import type { Ctx } from '../context.js';
 import { writeStrip } from './strips.js';
 import { dropMessage, encodeBatch, finalPlace, placeOf, unindexMoved, type MessagePlace } from './encode.js';
+import { putReported, reportedIndexes, wantedPerPiece } from './previous.js';
 import { OPS_PER_CALL, OpStreamWriter } from './writer.js';
 
-/** What one `sakeBatch` call answers: previous records it could not parse (id, bytes, …) and evicted ids it could not place (id, channel, …). */
-type BatchReply = [replaced: Buffer[], evicted: Buffer[]];
+/**
+ * What one `sakeBatch` call answers: previous records it could not parse (id, bytes, …), evicted
+ * ids it could not place (id, channel, …) and the old values it was asked for (none in a check).
+ */
+type BatchReply = [replaced: Buffer[], evicted: Buffer[], reported?: Buffer[]];
 
 /**
  * The call's fixed arguments, then the stream piece; `mode` 'check': only check it, 'checked': a
- * piece of a batch checked first (scripts/batch.lua ARGV[6]).
+ * piece of a batch checked first (scripts/batch.lua ARGV[6]); `wanted`: ARGV[7], the ops whose
+ * old values it reports (stream/previous.ts).
  */
-function call(ctx: Ctx, now: number, piece: Buffer, mode?: 'check' | 'checked'): Promise<BatchReply> {
+function call(ctx: Ctx, now: number, piece: Buffer, mode?: 'check' | 'checked', wanted = ''): Promise<BatchReply> {
   const args = [String(now), String(ctx.userTtlMs), String(ctx.userBuckets), ctx.keys.prefix, piece];
-  return ctx.conn.batched.sakeBatchBuffer(mode === undefined ? args : [...args, mode]);
+  if (mode !== undefined || wanted !== '') args.push(mode ?? '');
+  if (wanted !== '') args.push(wanted);
+  return ctx.conn.batched.sakeBatchBuffer(args);
+}
+
+/** Old values a batch asks the op stream for: `old` as `apply` has it, filled into `values` (stream/previous.ts). */
+export interface StreamOld {
+  /** Batch indexes, each of a mutation the stream reports the old value of. */
+  readonly old: readonly number[];
+  /** The result, one value per entry of `old`. */
+  readonly values: unknown[];
 }
 
 /**
@@ -77,12 +92,15 @@ async function orFallback<T>(ctx: Ctx, run: Promise<T>): Promise<T> {
   }
 }
 
-/** Apply mutations the op stream has ops for (coverage.ts; see the module comment). */
-export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?: PromiseLike<unknown>): Promise<void> {
+/** Apply mutations the op stream has ops for (coverage.ts; see the module comment), reporting the old values `old` asks for. */
+export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?: PromiseLike<unknown>, old?: StreamOld): Promise<void> {
   const registering = addNewIds(ctx, checked);
   if (registering) await registering;
   const now = Date.now();
-  const pieces = encodeBatch(ctx, checked, now);
+  const indexes = old === undefined ? [] : reportedIndexes(old.old);
+  const marks: number[] = [];
+  const pieces = encodeBatch(ctx, checked, now, new Set(indexes), marks);
+  const wanted = wantedPerPiece(marks, pieces.length);
   await after;
   // Each piece checks its message keys and reacted records before writing; a long batch checks
   // those of its later pieces (and every react) first, so a foreign value anywhere fails the batch
@@ -96,7 +114,7 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
       );
   }
   const mode = pieces.length > 1 ? 'checked' : undefined;
-  const sending = ctx.conn.run('apply', () => Promise.all(pieces.map((piece) => call(ctx, now, piece, mode))));
+  const sending = ctx.conn.run('apply', () => Promise.all(pieces.map((piece, k) => call(ctx, now, piece, mode, wanted[k]))));
   const replies = await (pieces.length === 1 ? orFallback(ctx, sending) : sending);
   const fixes = new OpStreamWriter(Number.MAX_SAFE_INTEGER);
   let any = false;
@@ -107,6 +125,15 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
   }
   if (evicted.length > 0) any = (await dropEvicted(ctx, fixes, checked, evicted)) || any;
   if (any) await ctx.conn.run('apply', () => call(ctx, now, fixes.pieces()[0]!));
+  if (old !== undefined)
+    putReported(
+      ctx,
+      checked,
+      old.old,
+      indexes,
+      replies.flatMap((reply) => reply[2] ?? []),
+      old.values,
+    );
 }
 
 /**

@@ -26,6 +26,11 @@ export class OpStreamWriter {
     this.#buf = next;
   }
 
+  /** Ops written so far: the next op is this one of the stream (0-based), in piece `written / opsPerCall`. */
+  get written(): number {
+    return this.#cuts.length * this.opsPerCall + this.#ops;
+  }
+
   /** Start an op (`code`: its one ASCII byte); a piece full of ops is closed first. */
   op(code: string): this {
     if (this.#ops === this.opsPerCall) {

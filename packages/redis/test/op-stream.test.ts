@@ -179,7 +179,7 @@ describe('the op stream on a single node', () => {
       mutation.set('message', message(kept, channel, guild, author) as never),
       mutation.set('message', message(gone, channel, guild, author) as never),
       mutation.set('invite', invite as never),
-      mutation.set('presence', { ...fixtures.presence(guild, a), status: 'idle' }),
+      mutation.set('presence', { ...fixtures.presence(guild, a), status: 'idle' } as never),
       mutation.set('voiceState', fixtures.voiceState(guild, b, voice)),
     ]);
     const thumb = { id: null, name: '👍' };
@@ -195,7 +195,7 @@ describe('the op stream on a single node', () => {
     let old: unknown[] = [];
     // Index 1 asked twice: each position gets its own copy.
     const seen = await commandsDuring(admin, prefix, async () => {
-      old = (await cache.apply(batch, { old: [0, 1, 2, 3, 4, 5, 6, 1] })).old!;
+      old = ((await cache.apply(batch, { old: [0, 1, 2, 3, 4, 5, 6, 1] })) as { old: unknown[] }).old;
     });
     expect(evals(seen)).toHaveLength(1);
     expect(seen).toHaveLength(1);
@@ -220,7 +220,8 @@ describe('the op stream on a single node', () => {
     await cache.apply([mutation.set('member', member(guild, user(a), { roles: [], nick: 'before' }) as never)]);
     let old: unknown[] = [];
     const seen = await commandsDuring(admin, prefix, async () => {
-      old = (await cache.apply([mutation.merge('member', { guildId: guild, userId: a }, { nick: 'after' }, false)], { old: [0] })).old!;
+      const merge = mutation.merge('member', { guildId: guild, userId: a }, { nick: 'after' }, false);
+      old = ((await cache.apply([merge], { old: [0] })) as { old: unknown[] }).old;
     });
     // (sakeBatch is the one script called without keys.)
     expect(evals(seen).filter((args) => args[2] === '0')).toEqual([]);

@@ -214,19 +214,47 @@ describe('the op stream on a single node', () => {
     await expect(cache.getMessage(gone)).rejects.toBeInstanceOf(EntryNotFound);
   });
 
-  it('takes a confirmed batch whose old values the stream does not report (a member’s) through the plan', async () => {
+  it('reports a confirmed batch’s old members joined with their users as they were at each op', async () => {
     const { cache, admin, prefix } = block;
-    const [guild, a] = [sf(), sf()];
-    await cache.apply([mutation.set('member', member(guild, user(a), { roles: [], nick: 'before' }) as never)]);
+    const [guild, a, b, c] = [sf(), sf(), sf(), sf()];
+    // A long nick and name: split records (head and tail) on both sides.
+    await cache.apply([
+      mutation.set('member', member(guild, user(a, { global_name: 'g'.repeat(70) }), { roles: [], nick: 'n'.repeat(70) }) as never),
+      mutation.set('member', member(guild, user(b), { roles: [], nick: 'bee' }) as never),
+    ]);
+    const batch: Mutation[] = [
+      // Complete members, upserts: merges the script runs (as the listener sends them).
+      mutation.merge('member', { guildId: guild, userId: a }, member(guild, user(a, { global_name: 'renamed' }), { roles: [], nick: 'short' }), true),
+      mutation.merge('member', { guildId: guild, userId: a }, member(guild, user(a, { global_name: 'renamed' }), { roles: [], nick: 'again' }), true),
+      mutation.delete('member', { guildId: guild, userId: b }),
+      mutation.set('member', member(guild, user(c), { roles: [] }) as never),
+    ];
     let old: unknown[] = [];
     const seen = await commandsDuring(admin, prefix, async () => {
-      const merge = mutation.merge('member', { guildId: guild, userId: a }, { nick: 'after' }, false);
-      old = ((await cache.apply([merge], { old: [0] })) as { old: unknown[] }).old;
+      old = ((await cache.apply(batch, { old: [0, 1, 2, 3] })) as { old: unknown[] }).old;
+    });
+    expect(seen).toHaveLength(1);
+    const [first, second, deleted, created] = old as Array<{ nick?: string; user: { global_name?: string } } | undefined>;
+    expect([first?.nick, first?.user.global_name]).toEqual(['n'.repeat(70), 'g'.repeat(70)]);
+    // What the first merge left, its user's rename included.
+    expect([second?.nick, second?.user.global_name]).toEqual(['short', 'renamed']);
+    expect(deleted?.nick).toBe('bee');
+    expect(created).toBeUndefined();
+    expect((await cache.getMember(guild, a)).nick).toBe('again');
+  });
+
+  it('takes a confirmed batch whose old values the stream does not report (a channel’s) through the plan', async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, channel] = [sf(), sf()];
+    await cache.apply([mutation.set('channel', fixtures.channel(channel, guild, { name: 'before' }))]);
+    let old: unknown[] = [];
+    const seen = await commandsDuring(admin, prefix, async () => {
+      old = ((await cache.apply([mutation.set('channel', fixtures.channel(channel, guild, { name: 'after' }))], { old: [0] })) as { old: unknown[] }).old;
     });
     // (sakeBatch is the one script called without keys.)
     expect(evals(seen).filter((args) => args[2] === '0')).toEqual([]);
-    expect((old[0] as { nick: string }).nick).toBe('before');
-    expect((await cache.getMember(guild, a)).nick).toBe('after');
+    expect((old[0] as { name: string }).name).toBe('before');
+    expect((await cache.getGuildChannel(channel)).name).toBe('after');
   });
 
   it('a react on a stored message whose reactions the script does not read goes through the plan, as the contract counts', async () => {

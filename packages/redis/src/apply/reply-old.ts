@@ -122,7 +122,7 @@ function decodeOld(ctx: Ctx, resource: ResourceName, key: AnyKey, bytes: Buffer)
 }
 
 /** A reported member (`[bucketKey, head, tail, userHead, userTail]`) joined with its user, as getMember decodes it; undefined when there was none. */
-function decodeMember(ctx: Ctx, key: AnyKey, pieces: readonly Buffer[]): unknown {
+export function decodeMember(ctx: Ctx, key: AnyKey, pieces: readonly Buffer[]): unknown {
   const [bucket, head, tail, user, userTail] = pieces;
   if (head === undefined || head.length === 0) return undefined;
   const guildId = key.guildId!;

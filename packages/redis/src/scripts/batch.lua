@@ -75,7 +75,8 @@
            or '' otherwise
   ARGV[7]  (optional) the ops whose entry's previous value the reply reports: their ordinals in
            this stream (1-based), comma-separated; each an S, C, D or R (its message record), I
-           or i (its invite record), P or p (its presence record), V or v (its voice state record)
+           or i (its invite record), P or p (its presence record), V or v (its voice state record),
+           M, N or n (its member's bucket key, head and tail and its user's head and tail)
 
   Before anything is written, every message key a set, merge, delete, react or channel clear
   reads (a K op: every key its channel's index lists) must hold a string or nothing, and every
@@ -91,8 +92,8 @@
            and merges whose previous record could not be placed here (id, bytes, …), `evicted` the
            ids of messages a channel limit evicted or a delete named whose record could not be
            placed, each with that channel ('' for a delete) (id, channel, …; the caller deletes
-           those), `previous` the records ARGV[7]'s ops found just before they ran, in its order
-           ('' for none); an unknown op is an error reply.
+           those), `previous` what ARGV[7]'s ops found just before they ran, in its order ('' for
+           none); an unknown op is an error reply.
 ]]
 --- @include "batch-indexes"
 --- @include "batch-users"
@@ -230,14 +231,29 @@ while pos <= #stream do
 end
 if ARGV[6] == 'check' then return { {}, {} } end
 
--- The record op `o` changes, as it is before the op runs (ARGV[7]); nil for none.
-local function previous_of(o)
+-- What op `o` changes, as it is before the op runs (ARGV[7]), appended to `out`: a record ('' for
+-- none), or for a member its bucket key and pieces and its user's (guild-ops.lua reportMember's five).
+local function put_previous(out, o)
   local op = o[1]
-  if op == 'S' or op == 'C' or op == 'D' or op == 'R' then return redis.call('GET', b.prefix .. KEY_MESSAGE .. o[2]) end
-  if op == 'I' or op == 'i' then return redis.call('GET', b.prefix .. KEY_INVITE .. o[2]) end
-  if op == 'P' or op == 'p' then return redis.call('HGET', child_key(b, o[2], 'pr'), o[3]) end
-  if op == 'V' or op == 'v' then return redis.call('HGET', child_key(b, o[2], 'vs'), o[4]) end
-  error('sakeBatch: no previous value for op ' .. op)
+  local record
+  if op == 'S' or op == 'C' or op == 'D' or op == 'R' then record = redis.call('GET', b.prefix .. KEY_MESSAGE .. o[2])
+  elseif op == 'I' or op == 'i' then record = redis.call('GET', b.prefix .. KEY_INVITE .. o[2])
+  elseif op == 'P' or op == 'p' then record = redis.call('HGET', child_key(b, o[2], 'pr'), o[3])
+  elseif op == 'V' or op == 'v' then record = redis.call('HGET', child_key(b, o[2], 'vs'), o[4])
+  elseif op == 'M' or op == 'N' or op == 'n' then
+    local g = guild_at(b, o[2], false)
+    local key = g and member_key(g, o[5]) or ''
+    local mh, mt = '', ''
+    if g then mh, mt = stored_pieces(key, key .. KEY_MEMBER_TAILS, o[3]) end
+    local uh, ut = '', ''
+    if mh ~= '' then
+      local bucket = user_at(b.us, o[4]).bucket
+      uh, ut = stored_pieces(bucket.users, bucket.ut, o[3])
+    end
+    for _, v in ipairs({ key, mh, mt, uh, ut }) do out[#out + 1] = v end
+    return
+  else error('sakeBatch: no previous value for op ' .. op) end
+  out[#out + 1] = record or ''
 end
 
 local wanted, previous, ordinal = {}, {}, 0
@@ -249,7 +265,7 @@ while pos <= #stream do
   pos = pos + 1
   local o = { op, fields(FIELDS[op]) }
   ordinal = ordinal + 1
-  if wanted[ordinal] then previous[#previous + 1] = previous_of(o) or '' end
+  if wanted[ordinal] then put_previous(previous, o) end
   if op == 'S' then
     local place = { channel = o[3], guild = optional(o[4]), author = optional(o[5]), af = o[6], ab = o[7], limit = tonumber(o[8]) }
     message_set(b, o[2], place, o[9], o[10], o[11])

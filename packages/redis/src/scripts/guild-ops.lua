@@ -109,20 +109,12 @@ local function readMembers(first, count)
 end
 
 -- What an op asked for its old value (MMo, mo) reports: the member's bucket key, then its stored
--- pieces and its user's {head, tail, user head, user tail}, '' for each that is absent; a tail only for a head marked
--- split (byte 255). The user hash is read by the name the caller gives (single node only: it is in
--- another slot), before this batch's user ops run.
-local function storedPieces(key, tails, f)
-  local head = redis.call('HGET', key, f)
-  if not head then return '', '' end
-  if string.byte(head, 1) ~= 255 then return head, '' end
-  return head, redis.call('HGET', tails, f) or ''
-end
-
+-- pieces and its user's {head, tail, user head, user tail} (stored_pieces). The user hash is read by
+-- the name the caller gives (single node only: it is in another slot), before this batch's user ops run.
 local function reportMember(key, tails, f, users, userTails)
-  local mh, mt = storedPieces(key, tails, f)
+  local mh, mt = stored_pieces(key, tails, f)
   if mh == '' then return { key, '', '', '', '' } end
-  local uh, ut = storedPieces(users, userTails, f)
+  local uh, ut = stored_pieces(users, userTails, f)
   return { key, mh, mt, uh, ut }
 end
 

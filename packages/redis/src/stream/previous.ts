@@ -1,14 +1,16 @@
 /**
  * Old values in the op stream's reply: a confirmed batch whose old values are all of messages
- * (set, merge, delete, react), invites, presences and voice states (set, delete) names the ops
- * that apply those mutations in the call (scripts/batch.lua ARGV[7]), and the script answers the
- * record each finds just before it runs. The batch costs the round trip of its write: no pre-read,
- * and an entry an earlier op of the batch changed is reported as that op left it. Other old values
- * (members, guild structure) go through the plan (apply/reply-old.ts and its pre-read).
+ * (set, merge, delete, react), invites, presences, voice states (set, delete) and members (set,
+ * merge, delete) names the ops that apply those mutations in the call (scripts/batch.lua ARGV[7]),
+ * and the script answers what each finds just before it runs (a member as its pieces and its
+ * user's, joined here as getMember joins them). The batch costs the round trip of its write: no
+ * pre-read, and an entry an earlier op of the batch changed is reported as that op left it. Other
+ * old values (guild structure, users) go through the plan (apply/reply-old.ts and its pre-read).
  */
 import { copyEntity } from '@sake/abc';
 import type { AnyKey, Checked } from '../apply/validate.js';
 import type { Ctx } from '../context.js';
+import { decodeMember } from '../apply/reply-old.js';
 import { decodeChild } from '../resources/children.js';
 import { decodeExpiring } from '../resources/expiring.js';
 import { OPS_PER_CALL } from './writer.js';
@@ -18,6 +20,8 @@ export function streamReportsOld(m: Checked): boolean {
   switch (m.resource) {
     case 'message':
       return m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react';
+    case 'member':
+      return m.type === 'set' || m.type === 'merge' || m.type === 'delete';
     case 'invite':
     case 'presence':
     case 'voiceState':
@@ -39,10 +43,17 @@ export function wantedPerPiece(marks: readonly number[], pieces: number): string
   return out.map((ordinals) => ordinals.join(','));
 }
 
-/** A reported record of `m`'s entry ('' for none), decoded as its reader decodes it; `InvalidDataFound` naming its key when it can't be. */
-function decodeReported(ctx: Ctx, m: Checked, bytes: Buffer): unknown {
-  if (bytes.length === 0) return undefined;
+/** How many elements of the reply `m`'s old value takes: a member's bucket key and four pieces, else one record. */
+function width(m: Checked): number {
+  return m.resource === 'member' ? 5 : 1;
+}
+
+/** A reported old value of `m` (`pieces`: {@link width} elements, '' for none), decoded as its reader decodes it; `InvalidDataFound` naming its key when it can't be. */
+function decodeReported(ctx: Ctx, m: Checked, pieces: readonly Buffer[]): unknown {
   const key = (m as { key: AnyKey }).key;
+  if (m.resource === 'member') return decodeMember(ctx, key, pieces);
+  const bytes = pieces[0]!;
+  if (bytes.length === 0) return undefined;
   if (m.resource === 'message') return decodeExpiring('message', bytes, ctx.keys.message(key.messageId!), key.messageId!);
   if (m.resource === 'invite') return decodeExpiring('invite', bytes, ctx.keys.invite(key.code!), key.code!);
   const child = m.resource as 'presence' | 'voiceState';
@@ -50,28 +61,31 @@ function decodeReported(ctx: Ctx, m: Checked, bytes: Buffer): unknown {
 }
 
 /**
- * Put the records the calls reported (`reported`, for `indexes` in order) at the positions of
- * `old` that ask for them (a copy at each further position of one index). A record that can't be
+ * Put the old values the calls reported (`reported`, for `indexes` in order) at the positions of
+ * `old` that ask for them (a copy at each further position of one index). A value that can't be
  * decoded is thrown once every other is in place: the batch is written either way.
  */
-export function putReported(
+export async function putReported(
   ctx: Ctx,
   checked: readonly Checked[],
   old: readonly number[],
   indexes: readonly number[],
   reported: readonly Buffer[],
   values: unknown[],
-): void {
-  if (reported.length !== indexes.length) throw new Error(`sakeBatch reported ${reported.length} old values for ${indexes.length} asked`);
+): Promise<void> {
   const decoded = new Map<number, unknown>();
   let failure: Error | undefined;
-  indexes.forEach((i, k) => {
+  let at = 0;
+  for (const i of indexes) {
+    const m = checked[i]!;
+    const pieces = reported.slice(at, (at += width(m)));
     try {
-      decoded.set(i, decodeReported(ctx, checked[i]!, reported[k]!));
+      decoded.set(i, await decodeReported(ctx, m, pieces));
     } catch (error) {
       failure ??= error instanceof Error ? error : new Error(String(error));
     }
-  });
+  }
+  if (at !== reported.length) throw new Error(`sakeBatch reported ${reported.length} old value elements, ${at} expected`);
   const placed = new Set<number>();
   old.forEach((i, pos) => {
     const value = decoded.get(i);

@@ -126,7 +126,7 @@ export async function applyStream(ctx: Ctx, checked: readonly Checked[], after?:
   if (evicted.length > 0) any = (await dropEvicted(ctx, fixes, checked, evicted)) || any;
   if (any) await ctx.conn.run('apply', () => call(ctx, now, fixes.pieces()[0]!));
   if (old !== undefined)
-    putReported(
+    await putReported(
       ctx,
       checked,
       old.old,

@@ -8,6 +8,9 @@
                                      error reply naming the key (the bytes are unreadable)
   store_record(key, tails, f, rec)   write record `rec` under f, split when longer than 64 bytes
                                      (a stale tail of a split record it replaces is dropped)
+  stored_pieces(key, tails, f)       the head and tail under f as stored, '' for each absent (a
+                                     tail only for a marked head), for a reader that joins them
+                                     (readers/packed-member.ts packPieces) and names what is missing
 ]]
 local function stored_record(key, tails, f)
   local head = redis.call('HGET', key, f)
@@ -16,6 +19,13 @@ local function stored_record(key, tails, f)
   local tail = redis.call('HGET', tails, f)
   if not tail then error({ err = 'SAKEDATA ' .. key .. ': split value whose tail is missing' }) end
   return string.sub(head, 2) .. tail
+end
+
+local function stored_pieces(key, tails, f)
+  local head = redis.call('HGET', key, f)
+  if not head then return '', '' end
+  if string.byte(head, 1) ~= 255 then return head, '' end
+  return head, redis.call('HGET', tails, f) or ''
 end
 
 local function store_record(key, tails, f, rec)

@@ -243,18 +243,60 @@ describe('the op stream on a single node', () => {
     expect((await cache.getMember(guild, a)).nick).toBe('again');
   });
 
-  it('takes a confirmed batch whose old values the stream does not report (a channel’s) through the plan', async () => {
+  it('reports an old member after the batch’s earlier role removal in its guild', async () => {
+    const { cache } = block;
+    const [guild, a, r1, r2] = [sf(), sf(), sf(), sf()];
+    await cache.apply([mutation.set('member', member(guild, user(a), { roles: [r1, r2] }) as never)]);
+    // The delete names no role: the removal, held for the guild, must still run before it is read.
+    const result = await cache.apply([mutation.removeRole(guild, r1), mutation.delete('member', { guildId: guild, userId: a })], { old: [1] });
+    expect(((result as { old: unknown[] }).old[0] as { roles: string[] }).roles).toEqual([r2]);
+  });
+
+  it('reports a confirmed batch’s old guilds, channels, roles and emojis, a channel moved between guilds included', async () => {
     const { cache, admin, prefix } = block;
-    const [guild, channel] = [sf(), sf()];
-    await cache.apply([mutation.set('channel', fixtures.channel(channel, guild, { name: 'before' }))]);
+    const [g1, g2, channel, role, emoji] = [sf(), sf(), sf(), sf(), sf()];
+    await cache.apply([
+      mutation.set('guild', fixtures.guild(g1, { name: 'one' })),
+      mutation.set('channel', fixtures.channel(channel, g1, { name: 'before' })),
+      mutation.set('role', fixtures.role(role, g1, { name: 'mods' })),
+      mutation.set('emoji', fixtures.emoji(emoji, g1, { name: 'blob' })),
+    ]);
+    const batch: Mutation[] = [
+      mutation.merge('guild', { guildId: g1 }, { name: 'renamed' }),
+      mutation.set('channel', fixtures.channel(channel, g2, { name: 'moved' })),
+      mutation.merge('channel', { channelId: channel }, { name: 'edited' }),
+      mutation.delete('role', { roleId: role }),
+      mutation.set('emoji', fixtures.emoji(emoji, g1, { name: 'blob2' })),
+      mutation.delete('channel', { channelId: sf() }),
+    ];
     let old: unknown[] = [];
     const seen = await commandsDuring(admin, prefix, async () => {
-      old = ((await cache.apply([mutation.set('channel', fixtures.channel(channel, guild, { name: 'after' }))], { old: [0] })) as { old: unknown[] }).old;
+      old = ((await cache.apply(batch, { old: [0, 1, 2, 3, 4, 5] })) as { old: unknown[] }).old;
+    });
+    expect(seen).toHaveLength(1);
+    const [guildOld, setOld, mergeOld, roleOld, emojiOld, none] = old as Array<{ name?: string; guild_id?: string } | undefined>;
+    expect(guildOld?.name).toBe('one');
+    expect([setOld?.name, setOld?.guild_id]).toEqual(['before', g1]);
+    // The merge's old value is what the set before it left, in the guild it moved to.
+    expect([mergeOld?.name, mergeOld?.guild_id]).toEqual(['moved', g2]);
+    expect(roleOld?.name).toBe('mods');
+    expect(emojiOld?.name).toBe('blob');
+    expect(none).toBeUndefined();
+    expect((await cache.getGuildChannel(channel)).name).toBe('edited');
+  });
+
+  it('takes a confirmed batch whose old values the stream does not report (a user’s) through the plan', async () => {
+    const { cache, admin, prefix } = block;
+    const [guild, a] = [sf(), sf()];
+    await cache.apply([mutation.set('member', member(guild, user(a, { global_name: 'before' }), { roles: [] }) as never)]);
+    let old: unknown[] = [];
+    const seen = await commandsDuring(admin, prefix, async () => {
+      old = ((await cache.apply([mutation.merge('user', { userId: a }, { global_name: 'after' })], { old: [0] })) as { old: unknown[] }).old;
     });
     // (sakeBatch is the one script called without keys.)
     expect(evals(seen).filter((args) => args[2] === '0')).toEqual([]);
-    expect((old[0] as { name: string }).name).toBe('before');
-    expect((await cache.getGuildChannel(channel)).name).toBe('after');
+    expect((old[0] as { global_name: string }).global_name).toBe('before');
+    expect((await cache.getUser(a)).global_name).toBe('after');
   });
 
   it('a react on a stored message whose reactions the script does not read goes through the plan, as the contract counts', async () => {

@@ -76,7 +76,8 @@
   ARGV[7]  (optional) the ops whose entry's previous value the reply reports: their ordinals in
            this stream (1-based), comma-separated; each an S, C, D or R (its message record), I
            or i (its invite record), P or p (its presence record), V or v (its voice state record),
-           M, N or n (its member's bucket key, head and tail and its user's head and tail)
+           M, N or n (its member's bucket key, head and tail and its user's head and tail), G, g
+           or Q (its guild record), H, h or J (the guild that holds the child, then its record)
 
   Before anything is written, every message key a set, merge, delete, react or channel clear
   reads (a K op: every key its channel's index lists) must hold a string or nothing, and every
@@ -232,7 +233,8 @@ end
 if ARGV[6] == 'check' then return { {}, {} } end
 
 -- What op `o` changes, as it is before the op runs (ARGV[7]), appended to `out`: a record ('' for
--- none), or for a member its bucket key and pieces and its user's (guild-ops.lua reportMember's five).
+-- none); for a member its bucket key and pieces and its user's (guild-ops.lua reportMember's five);
+-- for a channel, role or emoji the guild it is in ('' for none), then its record.
 local function put_previous(out, o)
   local op = o[1]
   local record
@@ -240,6 +242,14 @@ local function put_previous(out, o)
   elseif op == 'I' or op == 'i' then record = redis.call('GET', b.prefix .. KEY_INVITE .. o[2])
   elseif op == 'P' or op == 'p' then record = redis.call('HGET', child_key(b, o[2], 'pr'), o[3])
   elseif op == 'V' or op == 'v' then record = redis.call('HGET', child_key(b, o[2], 'vs'), o[4])
+  elseif op == 'G' or op == 'g' or op == 'Q' then record = redis.call('HGET', guild_tag(b, o[2]) .. KEY_GUILD_META, 'g')
+  elseif op == 'H' or op == 'h' or op == 'J' then
+    -- Where the locator places it (a set may move it from another guild): that guild, then the record.
+    local f = op == 'H' and o[5] or o[3]
+    local at = redis.call('HGET', locator_key(b, o[2]), f)
+    local guild = at and #at == 8 and snowflake_text(at) or ''
+    out[#out + 1] = guild
+    if guild ~= '' then record = redis.call('HGET', child_key(b, guild, o[2]), f) end
   elseif op == 'M' or op == 'N' or op == 'n' then
     local g = guild_at(b, o[2], false)
     local key = g and member_key(g, o[5]) or ''

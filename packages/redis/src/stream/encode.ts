@@ -253,8 +253,9 @@ export function encodeBatch(ctx: Ctx, checked: readonly Checked[], now: number, 
   const strips = new HeldStrips();
   for (let i = 0; i < checked.length; i++) {
     const m = checked[i]!;
-    strips.before(w, m);
-    if (marked?.has(i)) marks!.push(w.written);
+    const reportsOld = marked?.has(i) === true;
+    strips.before(w, m, reportsOld);
+    if (reportsOld) marks!.push(w.written);
     if (isGuildStructure(m.resource) || m.type === 'replaceForGuild') encodeGuildOp(w, m);
     else if (m.type === 'set') set(w, ctx, m, now, implied);
     else if (m.type === 'delete') remove(w, ctx, m);

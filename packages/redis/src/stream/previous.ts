@@ -1,18 +1,21 @@
 /**
  * Old values in the op stream's reply: a confirmed batch whose old values are all of messages
- * (set, merge, delete, react), invites, presences, voice states (set, delete) and members (set,
- * merge, delete) names the ops that apply those mutations in the call (scripts/batch.lua ARGV[7]),
- * and the script answers what each finds just before it runs (a member as its pieces and its
- * user's, joined here as getMember joins them). The batch costs the round trip of its write: no
+ * (set, merge, delete, react), invites, presences, voice states (set, delete), members, guilds,
+ * channels, roles and emojis (set, merge, delete) names the ops that apply those mutations in the
+ * call (scripts/batch.lua ARGV[7]), and the script answers what each finds just before it runs (a
+ * member as its pieces and its user's, joined here as getMember joins them; a channel, role or
+ * emoji with the guild its locator names). The batch costs the round trip of its write: no
  * pre-read, and an entry an earlier op of the batch changed is reported as that op left it. Other
- * old values (guild structure, users) go through the plan (apply/reply-old.ts and its pre-read).
+ * old values (users, the bot's own user) go through the plan (apply/reply-old.ts and its pre-read).
  */
 import { copyEntity } from '@sake/abc';
 import type { AnyKey, Checked } from '../apply/validate.js';
-import type { Ctx } from '../context.js';
+import { guildCodec } from '../codec/index.js';
+import { fieldLocator, type Ctx } from '../context.js';
 import { decodeMember } from '../apply/reply-old.js';
 import { decodeChild } from '../resources/children.js';
 import { decodeExpiring } from '../resources/expiring.js';
+import { isGuildStructure } from './encode-guilds.js';
 import { OPS_PER_CALL } from './writer.js';
 
 /** Whether the op stream reports `m`'s old value (see the module comment): `m` is then one op. */
@@ -21,6 +24,10 @@ export function streamReportsOld(m: Checked): boolean {
     case 'message':
       return m.type === 'set' || m.type === 'merge' || m.type === 'delete' || m.type === 'react';
     case 'member':
+    case 'guild':
+    case 'channel':
+    case 'role':
+    case 'emoji':
       return m.type === 'set' || m.type === 'merge' || m.type === 'delete';
     case 'invite':
     case 'presence':
@@ -43,19 +50,27 @@ export function wantedPerPiece(marks: readonly number[], pieces: number): string
   return out.map((ordinals) => ordinals.join(','));
 }
 
-/** How many elements of the reply `m`'s old value takes: a member's bucket key and four pieces, else one record. */
+/** How many elements of the reply `m`'s old value takes: a member's bucket key and four pieces, a located child's guild and record, else one record. */
 function width(m: Checked): number {
-  return m.resource === 'member' ? 5 : 1;
+  if (m.resource === 'member') return 5;
+  return isGuildStructure(m.resource) && m.resource !== 'guild' ? 2 : 1;
 }
 
 /** A reported old value of `m` (`pieces`: {@link width} elements, '' for none), decoded as its reader decodes it; `InvalidDataFound` naming its key when it can't be. */
 function decodeReported(ctx: Ctx, m: Checked, pieces: readonly Buffer[]): unknown {
   const key = (m as { key: AnyKey }).key;
   if (m.resource === 'member') return decodeMember(ctx, key, pieces);
+  if (m.resource === 'channel' || m.resource === 'role' || m.resource === 'emoji') {
+    const [guild, record] = [pieces[0]!.toString(), pieces[1]!];
+    if (record.length === 0) return undefined;
+    const id = key.channelId ?? key.roleId ?? key.emojiId!;
+    return decodeChild(m.resource, record, ctx.keys.guildChild(guild, m.resource), id, guild);
+  }
   const bytes = pieces[0]!;
   if (bytes.length === 0) return undefined;
   if (m.resource === 'message') return decodeExpiring('message', bytes, ctx.keys.message(key.messageId!), key.messageId!);
   if (m.resource === 'invite') return decodeExpiring('invite', bytes, ctx.keys.invite(key.code!), key.code!);
+  if (m.resource === 'guild') return guildCodec.decode(bytes, fieldLocator(ctx.keys.guildMeta(key.guildId!), 'g'), key.guildId!);
   const child = m.resource as 'presence' | 'voiceState';
   return decodeChild(child, bytes, ctx.keys.guildChild(key.guildId!, child), key.userId!, key.guildId!);
 }

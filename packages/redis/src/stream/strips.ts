@@ -38,14 +38,24 @@ export class HeldStrips {
     else this.#byGuild.set(guildId, new Set([roleId]));
   }
 
-  /** Write the held removals `m` must run after: those of its guild when it names one of their roles. */
-  before(w: OpStreamWriter, m: Checked): void {
+  /**
+   * Write the held removals `m` must run after: those of its guild when it names one of their roles,
+   * or, when the call reports `m`'s old value (`reportsOld`: a member as it is just before `m`),
+   * when it is a member of that guild.
+   */
+  before(w: OpStreamWriter, m: Checked, reportsOld = false): void {
     if (this.#byGuild.size === 0) return;
-    const named = namedRoles(m);
-    if (named === undefined) return;
-    const { guildId, roles } = named;
+    let guildId: string;
+    if (reportsOld && m.resource === 'member' && 'key' in m) guildId = m.key.guildId;
+    else {
+      const named = namedRoles(m);
+      if (named === undefined) return;
+      guildId = named.guildId;
+      const held = this.#byGuild.get(guildId);
+      if (held === undefined || !named.roles.some((r) => typeof r === 'string' && held.has(r))) return;
+    }
     const held = this.#byGuild.get(guildId);
-    if (held === undefined || !roles.some((r) => typeof r === 'string' && held.has(r))) return;
+    if (held === undefined) return;
     writeStrip(w, guildId, [...held]);
     this.#byGuild.delete(guildId);
   }

@@ -1,5 +1,7 @@
 /**
- * Old values the guild script reports instead of a pre-read. A confirmed batch asks for the entries
+ * Old values the guild script reports instead of a pre-read, for confirmed batches the plan applies
+ * (on a single node, a batch the op stream takes whole has them reported by `sakeBatch`:
+ * stream/previous.ts). A confirmed batch asks for the entries
  * its mutations replace; for a set or delete of a guild record, a presence or a voice state, and on
  * a single node for a member merge or delete, the `sakeGuildOps` op itself answers what it replaces
  * (`Go`, `go`, `So`, `Do`, `MMo`, `mo`), in batch order, so the batch is not read first: a confirmed

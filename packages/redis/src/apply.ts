@@ -81,14 +81,14 @@ export function checkOldIndexes(checked: readonly Checked[], old: unknown): read
  */
 export function applyChecked(ctx: Ctx, checked: Checked[], old?: readonly number[], after?: PromiseLike<unknown>): Promise<unknown[] | undefined> {
   const expanded = expandChannelDeletes(checked, old);
-  if (ctx.writer.crossSlot && checked.length > 0) {
+  const reported = expanded.old?.every((i) => streamReportsOld(expanded.checked[i]!)) ?? true;
+  if (ctx.writer.crossSlot && checked.length > 0 && reported) {
     const parts = segments(expanded.checked, ctx.largeGuilds);
-    if (expanded.old === undefined) {
-      if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0))
-        return applySegments(ctx, expanded.checked, parts, after).then(() => undefined);
-    } else if (parts.length === 1 && parts[0]!.plan.length === 0 && expanded.old.every((i) => streamReportsOld(expanded.checked[i]!))) {
-      return applyStreamReporting(ctx, expanded.checked, expanded.old, after);
-    }
+    // A confirmed batch only whole: the old values come from one stream's reply.
+    if (expanded.old !== undefined) {
+      if (parts.length === 1 && parts[0]!.plan.length === 0) return applyStreamReporting(ctx, expanded.checked, expanded.old, after);
+    } else if (parts.length <= MAX_SEGMENTS && parts.some((part) => part.stream.length > 0))
+      return applySegments(ctx, expanded.checked, parts, after).then(() => undefined);
   }
   return applyCascading(ctx, expanded.checked, expanded.old, after);
 }

@@ -56,43 +56,23 @@ do
     return msgpack_items().map_entries(s, p)
   end
 
-  -- The key of the reaction whose entries are `by` (reactionEmojiKey), nil when it has none.
-  local function emoji_key(s, by)
-    if not by.emoji then return nil end
-    local _, e = map_entries(s, by.emoji.v)
-    if not e then return nil end
-    local id = e.id and msgpack_str(s, e.id.v)
-    if id then return id end
-    if not e.name or rbyte(s, e.name.v) == 0xc0 then return '' end
-    return msgpack_str(s, e.name.v)
-  end
-
   -- Whether the item at p is a boolean.
   local function bool_at(s, p)
     local b = rbyte(s, p)
     return b == 0xc2 or b == 0xc3
   end
 
-  local function is_bool(s, entry)
-    return entry ~= nil and bool_at(s, entry.v)
-  end
-
-  -- One reaction at p: { from, to (its bytes), key, list, by, details = count_details' { list, by } }; nil when not well-formed.
-  local function reaction_at(s, p)
-    local list, by, to = map_entries(s, p)
-    if not list then return nil end
-    local key = emoji_key(s, by)
-    if not key or not by.count or not uint_item(s, by.count.v) then return nil end
-    if not (is_bool(s, by.me) and is_bool(s, by.me_burst) and by.burst_colors and by.count_details) then return nil end
+  -- The entries of the reaction at p, which scan_reaction found well-formed (so every entry below is
+  -- there): { from, list, by, details = count_details' { list, by } } (map_entries' list and by).
+  local function reaction_entries(s, p)
+    local list, by = map_entries(s, p)
     local dlist, dby = map_entries(s, by.count_details.v)
-    if not dlist or not (dby.burst and uint_item(s, dby.burst.v) and dby.normal and uint_item(s, dby.normal.v)) then return nil end
-    return { from = p, to = to, key = key, list = list, by = by, details = { list = dlist, by = dby } }
+    return { from = p, list = list, by = by, details = { list = dlist, by = dby } }
   end
 
-  -- Whether the item at p is an unsigned integer below 2^32 (its bytes are known to be whole).
+  -- Whether the item at p is an unsigned integer below 2^32.
   local function is_uint(s, p)
-    local b = rbyte(s, p)
-    return b ~= nil and (b < 0x80 or b == 0xcc or b == 0xcd or b == 0xce)
+    return uint_item(s, p) ~= nil
   end
 
   --[[
@@ -122,7 +102,7 @@ do
     return k, v, e
   end
 
-  -- The emoji key of the emoji map at p (emoji_key's rule), nil when it has none.
+  -- The key of the emoji map at p (reactionEmojiKey), nil when it has none.
   local function scan_emoji(s, p)
     local mp = msgpack_items()
     local n, q = mp.collection(s, p, 0x80, 0xde)
@@ -273,7 +253,7 @@ do
 
   -- The reactions at p of `s` after `change`, and where they end; nil when not well-formed. The
   -- reactions that stay are copied as spans of `s`; only a changed one is parsed into entries
-  -- (reaction_at) and rewritten.
+  -- (reaction_entries) and rewritten.
   local function reactions_after_at(s, p, change)
     local n, q = reactions_head(s, p)
     if not n then return nil end
@@ -283,7 +263,7 @@ do
       if not key then return nil end
       if op ~= 'A' and key == change.key and (op == 'E' or not found) then
         parts[#parts + 1] = rsub(s, from, q - 1)
-        local bytes = op ~= 'E' and changed(s, reaction_at(s, q), change)
+        local bytes = op ~= 'E' and changed(s, reaction_entries(s, q), change)
         if bytes then
           parts[#parts + 1] = bytes
           kept = kept + 1

@@ -7,7 +7,7 @@
  * needs its copy of that user or of one of its members for something else in
  * the batch.
  */
-import { fillKeyFields, type Mutation } from '@sake/abc';
+import type { Mutation } from '@sake/abc';
 import { checkMutation, isRecord, type AnyKey, type Checked, type Entity } from './validate.js';
 
 /** Whether `value` has an own property whose value is undefined (a patch a script can't carry: records have no undefined). */
@@ -25,8 +25,9 @@ export function hasUndefined(value: Entity): boolean {
  */
 export function createsValidMember(m: Extract<Checked, { type: 'merge'; resource: 'member' }>): boolean {
   const user = m.patch.user;
-  if (!m.upsert || user === undefined || hasUndefined(m.patch) || !isRecord(user) || hasUndefined(user)) return false;
-  return isValidEntity('member', { ...fillKeyFields('member', m.key, m.patch), user: { ...user, id: m.key.userId } });
+  // With its key fields filled in (ids the key's, already checked) and a user object, such a patch
+  // is a valid member: a set checks no more.
+  return m.upsert && user !== undefined && !hasUndefined(m.patch) && isRecord(user) && !hasUndefined(user);
 }
 
 /** Whether `value` is a valid `resource` entity, as a set would check it (what an upsert that finds nothing creates). */

@@ -156,6 +156,11 @@ class Touched {
   #all = false;
   #any = false;
 
+  /** Whether anything is touched (a segment without a plan share yet meets nothing). */
+  get any(): boolean {
+    return this.#any;
+  }
+
   add(keys: readonly string[]): void {
     for (const k of keys) {
       this.#any = true;
@@ -214,7 +219,8 @@ export function segments(checked: readonly Checked[], largeGuilds?: ReadonlySet<
       touched.add(planKeys(m));
       continue;
     }
-    if (touched.meets(streamKeys(m))) {
+    // Most batches have no plan share: their stream mutations' keys need not be worked out.
+    if (touched.any && touched.meets(streamKeys(m))) {
       out.push(current);
       current = { stream: [], plan: [] };
       touched = new Touched();

@@ -21,7 +21,8 @@
       merge member f (8-byte id; user bucket number ub, bucket seed `seed`) of guild `guild`:
       `patch` (a member record) spliced over the stored record (record-merge.lua), written only
       when that changes it; an absent member is created from the patch, and its user's member
-      list gets guild reference `ref` (4 bytes: resources/guild-refs.ts). `userPatch` (a user
+      list gets guild reference `ref` (4 bytes: resources/guild-refs.ts); a stored one pins its
+      user for the call (batch-users.lua user_list). `userPatch` (a user
       record, '' for none) is merged into the user the same way; a user past its orphan deadline
       is created anew from it.
 ]]
@@ -70,11 +71,13 @@ local function member_key(g, seed)
   return g.tag .. KEY_MEMBER_BUCKET .. (tonumber(seed) % g.buckets)
 end
 
-local function merge_user(b, st, f, patch, upsert)
+-- `listed`: a stored member refers to f, so f has no orphan deadline (a user a list refers to is
+-- taken off the schedule by the call that lists it).
+local function merge_user(b, st, f, patch, upsert, listed)
   local bucket = st.bucket
   local stored = stored_record(bucket.users, bucket.ut, f)
   -- A user past its orphan deadline is gone for every read, swept or not; but not one this call wrote.
-  if stored and not st.wrote[f] and user_due(b.us, st, f) then stored = nil end
+  if stored and not listed and not st.wrote[f] and user_due(b.us, st, f) then stored = nil end
   if not stored and not upsert then return end
   local merged, why = patch, nil
   if stored and stored ~= patch then merged, why = merge_record(stored, patch, SCHEMA_FIELDS.user) end
@@ -102,7 +105,10 @@ local function member_merge(b, guild, f, ub, seed, patch, ref, userPatch)
     if not merged then error({ err = 'SAKEDATA ' .. key .. ': ' .. why }) end
     if merged ~= stored then store_record(key, tails, f, merged) end
   end
-  if userPatch ~= '' then merge_user(b, st, f, userPatch, true) end
+  -- A stored member pins its user as an added one does: the call's end need not look up what
+  -- refers to it (a message's author, rescheduled for its new message). A later delete unpins it.
+  if stored then st.pinned[f] = true end
+  if userPatch ~= '' then merge_user(b, st, f, userPatch, true, stored ~= nil) end
 end
 
 local function member_set(b, guild, f, ub, seed, record, ref, userRecord)

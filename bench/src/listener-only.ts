@@ -1,5 +1,5 @@
 /**
- * `node bench/dist/listener-only.js [events] [--redis | --null | --floor] [--confirm] [--profile DIR] [--per-channel N] [--only KIND]`: the mixed
+ * `node bench/dist/listener-only.js [events] [--redis | --null | --floor] [--confirm] [--profile DIR] [--per-channel N] [--only KIND] [--commands]`: the mixed
  * stream through the listener into MemoryCache, or, with `--redis`, into a RedisCache on a private
  * redis-server (or REDIS_URL's), or, with `--null`, into a backend that stores nothing (null-cache.ts:
  * the listener's own cost, the floor under every backend), or, with `--floor`, into one that encodes each
@@ -13,7 +13,8 @@
  * `SLOWLOG GET` afterwards holds only its commands. `--per-channel N` sets the listener's message
  * limit (default 100, which the stream never reaches: a smaller one makes channels evict), and
  * `--only KIND` keeps one kind of step of the stream (`messageCreate`, `presenceUpdate`…; one that
- * acts on messages keeps `messageCreate` beside it, or it would find none).
+ * acts on messages keeps `messageCreate` beside it, or it would find none). `--commands` (on Redis)
+ * prints the commands per event by name, those run inside scripts included (INFO commandstats).
  */
 import type { UserEntity } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
@@ -65,7 +66,7 @@ try {
   const listener = listenerFor(target, rules);
   if (confirm) for (const name of new Set(events.map((e) => e.t))) listener.on(name, () => {}, { confirm: true });
   if (redis) await redis.admin.slowlog('RESET');
-  const redis0 = redis ? { cpu: await redis.cpuSeconds(), bytes: await redis.inputBytes() } : undefined;
+  const redis0 = redis ? { cpu: await redis.cpuSeconds(), bytes: await redis.inputBytes(), calls: await redis.commandCalls() } : undefined;
   const t0 = now();
   const cpu0 = process.cpuUsage();
   const run = (): Promise<void> => handleAll(listener, events);
@@ -82,6 +83,12 @@ try {
     `${events.length} events in ${ms.toFixed(0)} ms: ${((events.length / ms) * 1000).toFixed(0)} events/s, Node CPU ${perEvent} µs/event${onServer}`,
     listener.stats(),
   );
+  if (redis && redis0 && args.includes('--commands')) {
+    // Commands per event, those run inside scripts included: where a script's redis.call()s go.
+    const calls = [...(await redis.commandCalls())].map(([name, n]) => [name, n - (redis0.calls.get(name) ?? 0)] as const).filter(([, n]) => n > 0);
+    calls.sort((a, b) => b[1] - a[1]);
+    console.log(calls.map(([name, n]) => `${name} ${(n / events.length).toFixed(2)}`).join(', '), '(calls per event)');
+  }
 } finally {
   await cache?.close();
   floorClient?.disconnect();

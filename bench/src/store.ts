@@ -128,6 +128,14 @@ export class BenchRedis {
     return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
   }
 
+  /** Calls per command so far (INFO commandstats, calls from scripts included): take a delta around the work. */
+  async commandCalls(): Promise<Map<string, number>> {
+    const info = await this.admin.info('commandstats');
+    const out = new Map<string, number>();
+    for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(name!, Number(calls));
+    return out;
+  }
+
   /** Bytes the server has read from its clients so far (INFO stats): take a delta around the work. */
   async inputBytes(): Promise<number> {
     const info = await this.admin.info('stats');

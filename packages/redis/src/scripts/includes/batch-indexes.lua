@@ -13,7 +13,8 @@
   idx_remove(ix, key, id)                 remove id (an emptied index disappears)
   idx_finish(ix)                          set the expiry (PERSIST or PEXPIREAT) of each index the
                                           call added to (one only removed from keeps its own: at
-                                          least as late as what is left needs)
+                                          least as late as what is left needs); one whose last
+                                          write added an entry without expiry is persisted unread
 ]]
 local function new_indexes(now)
   return { now = now, touched = {}, order = {} }
@@ -51,6 +52,9 @@ end
 local function idx_add(ix, key, score, id)
   local t = idx_touch(ix, key)
   t.added = true
+  -- An entry added without expiry makes the index one that never expires (idx_finish) while it
+  -- stays; an add with an expiry may re-score it, as a removal may drop it.
+  if score == 'inf' then t.inf = true else t.inf = nil end
   redis.call('ZADD', key, score, id)
   if t.ids then
     local at, found = find_sorted(t.ids, id)
@@ -80,13 +84,17 @@ local function idx_add_limited(ix, key, score, id, limit)
   end
   local evicted = {}
   while #t.ids > limit do evicted[#evicted + 1] = table.remove(t.ids, 1) end
-  if #evicted > 0 then redis.call('ZREM', key, unpack(evicted)) end
+  if #evicted > 0 then
+    t.inf = nil
+    redis.call('ZREM', key, unpack(evicted))
+  end
   return evicted
 end
 
 local function idx_remove(ix, key, id)
   -- Touched first: expired entries go too, or one could keep an otherwise emptied index alive.
   local t = idx_touch(ix, key)
+  t.inf = nil
   redis.call('ZREM', key, id)
   if t.ids then
     local at, found = find_sorted(t.ids, id)
@@ -96,7 +104,11 @@ end
 
 local function idx_finish(ix)
   for _, key in ipairs(ix.order) do
-    if ix.touched[key].added then
+    local t = ix.touched[key]
+    if t.inf then
+      -- An entry this call added without expiry is still there (nothing was removed after it).
+      redis.call('PERSIST', key)
+    elseif t.added then
       local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
       if top[2] == 'inf' then redis.call('PERSIST', key) elseif top[2] then redis.call('PEXPIREAT', key, top[2]) end
     end

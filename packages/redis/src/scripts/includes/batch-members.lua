@@ -105,9 +105,10 @@ local function member_merge(b, guild, f, ub, seed, patch, ref, userPatch)
     if not merged then error({ err = 'SAKEDATA ' .. key .. ': ' .. why }) end
     if merged ~= stored then store_record(key, tails, f, merged) end
   end
-  -- A stored member pins its user as an added one does: the call's end need not look up what
-  -- refers to it (a message's author, rescheduled for its new message). A later delete unpins it.
-  if stored then st.pinned[f] = true end
+  -- A stored member pins its user: the call's end need not look up what refers to it (a message's
+  -- author, rescheduled for its new message), nor take off a deadline (a listed user has none). A
+  -- later delete unpins it; one added by this call stays pinned as added.
+  if stored and not st.pinned[f] then st.pinned[f] = 'listed' end
   if userPatch ~= '' then merge_user(b, st, f, userPatch, true, stored ~= nil) end
 end
 

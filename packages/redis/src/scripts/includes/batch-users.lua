@@ -16,7 +16,9 @@
   user_list(st, list, f, ref, plus)
                                   add (plus) or remove guild reference `ref` (4 bytes) in user
                                   f's member list (list = 'mg') or presence list ('pg'); an added
-                                  reference pins the user for this call, a removed one unpins it
+                                  reference pins the user for this call (its deadline, if any, is
+                                  taken off at the end), a removed one unpins it; a user found
+                                  listed (batch-members.lua) is pinned 'listed': it has none
   users_finish(us)                schedule each touched user (see above)
 ]]
 --- @include "keys"
@@ -71,14 +73,22 @@ end
 local function users_finish(us)
   for _, st in ipairs(us.order) do
     local b = st.bucket
-    local has = redis.call('EXISTS', b.orph) == 1
+    -- Whether the bucket has an orphan set: known when user_due asked (only this function writes
+    -- the set), else read when first needed.
+    local has = st.orphans
     for _, f in ipairs(st.order) do
-      if st.pinned[f] then
-        if has then redis.call('ZREM', b.orph, f) end
-      elseif not st.wrote[f] and not st.messages[f] and has and redis.call('ZSCORE', b.orph, f) then
-        -- Neither written nor newly referenced here: the deadline it has (a ttlMs of its own) stays.
+      local pin = st.pinned[f]
+      if pin == 'listed' then
+        -- Listed before the call and still: it has no deadline to take off.
+      elseif pin then
+        if has ~= false then redis.call('ZREM', b.orph, f) end
       else
-        schedule_orphan(b, f, us.ttl, us.now, has)
+        if has == nil then has = redis.call('EXISTS', b.orph) == 1 end
+        if not st.wrote[f] and not st.messages[f] and has and redis.call('ZSCORE', b.orph, f) then
+          -- Neither written nor newly referenced here: the deadline it has (a ttlMs of its own) stays.
+        else
+          schedule_orphan(b, f, us.ttl, us.now, has)
+        end
       end
     end
   end

@@ -344,6 +344,30 @@ describe('the op stream on a single node', () => {
     await expect(cache.getGuildChannel(gone)).rejects.toBeInstanceOf(EntryNotFound);
   });
 
+  it('a delete and a channel clear find the author of a message whose leading fields outgrow the head they read first', async () => {
+    const { cache, admin } = block;
+    const [guild, channel, author] = [sf(), sf(), sf()];
+    // An author object of ~400 bytes: the placement read of its first 256 bytes is cut short, and the whole record is read.
+    const long = { ...user(author), global_name: 'n'.repeat(400) };
+    const [deleted, cleared, short] = [sf(), sf(), sf()];
+    await cache.apply([
+      mutation.set('message', message(deleted, channel, guild, author, { author: long }) as never),
+      mutation.set('message', message(cleared, channel, guild, author, { author: long }) as never),
+      mutation.set('message', message(short, channel, guild, author) as never),
+    ]);
+    expect(await cache.iterMessagesForAuthor(author).len()).toBe(3);
+    const seen = await commandsDuring(admin, block.prefix, () => cache.apply([mutation.delete('message', { messageId: deleted })]));
+    expect(evals(seen)).toHaveLength(1);
+    expect((await cache.iterMessagesForAuthor(author).toArray()).map((m) => m.id).sort()).toEqual([cleared, short].sort());
+    expect(await cache.iterMessagesForGuild(guild).len()).toBe(2);
+    await cache.apply([mutation.clearFor('message', 'channel', channel)]);
+    expect(await cache.iterMessagesForAuthor(author).len()).toBe(0);
+    expect(await cache.iterMessagesForGuild(guild).len()).toBe(0);
+    const keys = new Keys(block.prefix);
+    for (const id of [deleted, cleared, short]) expect(await admin.zscore(keys.allMessages, id)).toBeNull();
+    await expect(cache.getMessage(cleared)).rejects.toBeInstanceOf(EntryNotFound);
+  });
+
   it('a channel delete over a foreign value under one of its message keys fails naming it, and writes nothing', async () => {
     const { cache, admin, prefix } = block;
     const keys = new Keys(prefix);

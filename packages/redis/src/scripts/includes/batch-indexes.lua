@@ -11,6 +11,7 @@
                                           idx_add, then evict the smallest ids beyond `limit`
                                           (> 0); returns the evicted ids (the new one may be one)
   idx_remove(ix, key, id)                 remove id (an emptied index disappears)
+  idx_remove_many(ix, key, ids)           remove each of ids (an array), in one command per 4 000
   idx_finish(ix)                          set the expiry (PERSIST or PEXPIREAT) of each index the
                                           call added to (one only removed from keeps its own: at
                                           least as late as what is left needs); one whose last
@@ -99,6 +100,19 @@ local function idx_remove(ix, key, id)
   if t.ids then
     local at, found = find_sorted(t.ids, id)
     if found then table.remove(t.ids, at) end
+  end
+end
+
+local function idx_remove_many(ix, key, ids)
+  if #ids == 0 then return end
+  local t = idx_touch(ix, key)
+  t.inf = nil
+  for from = 1, #ids, 4000 do redis.call('ZREM', key, unpack(ids, from, math.min(from + 3999, #ids))) end
+  if t.ids then
+    for _, id in ipairs(ids) do
+      local at, found = find_sorted(t.ids, id)
+      if found then table.remove(t.ids, at) end
+    end
   end
 end
 

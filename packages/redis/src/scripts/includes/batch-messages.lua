@@ -31,7 +31,8 @@
                                                  `create`, or left absent when that is nil
   message_clear_channel(b, channel)              delete every message channel's index lists that
                                                  is still in that channel (a channel delete's
-                                                 cascade), as message_delete does
+                                                 cascade), as message_delete does, in one
+                                                 command per index per 1 000
   message_react(b, id, change, checked)          change the reactions of stored message id
                                                  (reactions.lua), keeping its expiry; an absent
                                                  one stays absent. `checked` (nil: none) is the
@@ -49,14 +50,36 @@
 
 -- The placement of a stored record, with the author's id bytes and bucket; nil when it can't be
 -- parsed. `leading`: the record is about to be deleted, its leading fields are enough.
-local function parsed_placement(b, record, leading)
-  local p = (leading and message_placement_leading or message_placement)(record)
-  if not p then return nil end
-  if p.author then
+-- `p` (a placement or nil) with its author's id bytes and bucket.
+local function with_author(b, p)
+  if p and p.author then
     p.af = snowflake_bytes(p.author)
     p.ab = tostring(bucket_of(p.author, b.buckets))
   end
   return p
+end
+
+local function parsed_placement(b, record, leading)
+  return with_author(b, (leading and message_placement_leading or message_placement)(record))
+end
+
+-- Bytes of a record read for the placement of a message about to go: its leading fields (the ids
+-- and the author object) fit in them, and reading a whole record (~1–2 KB with its reactions) into
+-- Lua costs about twice as much.
+local PLACEMENT_HEAD = 256
+
+-- The placement of the stored message at `key` that is about to go (parsed_placement's, leading),
+-- read from its first PLACEMENT_HEAD bytes when they hold the leading fields; '' when there is no
+-- record, nil when it can't be parsed.
+local function doomed_placement(b, key)
+  local head = redis.call('GETRANGE', key, 0, PLACEMENT_HEAD - 1)
+  if head == '' and redis.call('EXISTS', key) == 0 then return '' end
+  if #head == PLACEMENT_HEAD then
+    local p = leading_placement(head)
+    if p then return with_author(b, p) end
+    head = redis.call('GET', key)
+  end
+  return parsed_placement(b, head, true)
 end
 
 -- Drop id from its author's index. `reschedule`: the author's orphan deadline is worked out anew
@@ -86,12 +109,11 @@ end
 local function stored_placement(b, id, channel)
   local place = b.placed[id]
   if place then return place end
-  local record = redis.call('GET', b.prefix .. KEY_MESSAGE .. id)
-  if not record then
+  place = doomed_placement(b, b.prefix .. KEY_MESSAGE .. id)
+  if place == '' then
     idx_remove(b.ix, b.prefix .. KEY_ALL_MESSAGES, id)
     return nil
   end
-  place = parsed_placement(b, record, true)
   if not place then
     b.unplacedEvicted[id] = channel
     return false
@@ -203,13 +225,57 @@ local function message_react(b, id, change, checked)
   if new ~= stored then redis.call('SET', key, new, 'KEEPTTL') end
 end
 
+-- Messages a channel clear drops in one command per index.
+local CLEAR_PART = 1000
+
+-- Group id under `index` in `groups` (index key → ids), noting new indexes in `order`.
+local function group_id(groups, order, index, id)
+  local ids = groups[index]
+  if not ids then
+    ids = {}
+    groups[index] = ids
+    order[#order + 1] = index
+  end
+  ids[#ids + 1] = id
+end
+
+-- ids[from..to] of channel's index, cleared as message_delete would clear each one still in the
+-- channel (stored_placement's rules), in one command per index, not several per message.
+local function message_clear_part(b, channel, ids, from, to)
+  local all = b.prefix .. KEY_ALL_MESSAGES
+  local drops, groups, order = {}, {}, {}
+  for k = from, to do
+    local id = ids[k]
+    local key = b.prefix .. KEY_MESSAGE .. id
+    local place = b.placed[id]
+    if not place then
+      place = doomed_placement(b, key)
+      if place == '' then
+        group_id(groups, order, all, id)
+      elseif not place then
+        b.unplacedEvicted[id] = channel
+      end
+    end
+    if place and place ~= '' and place.channel == channel then
+      b.placed[id] = nil
+      drops[#drops + 1] = key
+      group_id(groups, order, all, id)
+      if place.guild then group_id(groups, order, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
+      if place.author then
+        local st = user_at(b.us, place.ab, place.af)
+        group_id(groups, order, author_key(st.bucket, place.af), id)
+      end
+    end
+  end
+  if #drops > 0 then redis.call('UNLINK', unpack(drops)) end
+  for _, index in ipairs(order) do idx_remove_many(b.ix, index, groups[index]) end
+end
+
 local function message_clear_channel(b, channel)
   local key = b.prefix .. KEY_MESSAGES_BY_CHANNEL .. channel
   -- Touched first: its expired entries go, and those of the call's limited adds are followed.
   idx_touch(b.ix, key)
-  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-    local place = stored_placement(b, id, channel)
-    if place and place.channel == channel then drop_placed(b, id, place) end
-    idx_remove(b.ix, key, id)
-  end
+  local ids = redis.call('ZRANGE', key, 0, -1)
+  for from = 1, #ids, CLEAR_PART do message_clear_part(b, channel, ids, from, math.min(from + CLEAR_PART - 1, #ids)) end
+  idx_remove_many(b.ix, key, ids)
 end

@@ -7,8 +7,9 @@
 
   new_list_cache()                          an empty cache: list hash → field → entry { base =
                                             stored references less removals, adds = appended
-                                            references, added = set of them, set = set of base's
-                                            references once searched often, searches, dirty }
+                                            references (back to back), added = set of them once
+                                            there are many, set = set of base's references once
+                                            searched often, searches, dirty }
   list_cache_edit(c, key, g, fs, plus)      add (plus) or remove reference g in the lists of
                                             users fs of list hash `key`
   list_cache_flush(c, keys)                 write the changed lists of the hashes `keys` (HSET,
@@ -23,8 +24,13 @@
 --- @include "many"
 
 local function new_list_cache()
-  return { lists = {}, order = {} }
+  -- order: the entries in the order they were read, as two arrays (no table per entry).
+  return { lists = {}, orderKeys = {}, orderFields = {} }
 end
+
+-- Appended references past which an entry keeps a set of them (a bot's own user joins every guild
+-- of a GUILD_CREATE burst; a member of a chunk gets one).
+local ADDS_SET_AFTER = 16
 
 -- HMGET in parts of at most 4 000 fields.
 local function list_cache_hmget(key, fields)
@@ -56,8 +62,9 @@ local function list_cache_entries(c, key, fs)
   if #need > 0 then
     local got = list_cache_hmget(key, need)
     for k, f in ipairs(need) do
-      cached[f] = { base = got[k] or '', adds = {}, added = {}, set = nil, searches = 0, dirty = false }
-      c.order[#c.order + 1] = { key, f }
+      cached[f] = { base = got[k] or '', adds = '', searches = 0, dirty = false }
+      local n = #c.orderKeys + 1
+      c.orderKeys[n], c.orderFields[n] = key, f
     end
   end
   return cached
@@ -66,7 +73,13 @@ end
 -- Whether entry e holds reference g (w bytes wide). A list searched often in one call (a bot's)
 -- gets a set of its references, so the rest of its searches don't scan it.
 local function list_cache_holds(e, g, w)
-  if e.added[g] then return true end
+  if #e.adds > 0 then
+    if e.added then
+      if e.added[g] then return true end
+    elseif alignedFind(e.adds, g, w) then
+      return true
+    end
+  end
   if e.set then return e.set[g] == true end
   if #e.base == 0 then return false end
   e.searches = e.searches + 1
@@ -81,14 +94,10 @@ end
 
 -- Drop reference g, which entry e holds.
 local function list_cache_remove(e, g, w)
-  if e.added[g] then
-    e.added[g] = nil
-    for k = #e.adds, 1, -1 do
-      if e.adds[k] == g then
-        table.remove(e.adds, k)
-        break
-      end
-    end
+  local at = #e.adds > 0 and alignedFind(e.adds, g, w)
+  if at then
+    e.adds = string.sub(e.adds, 1, at - 1) .. string.sub(e.adds, at + w)
+    if e.added then e.added[g] = nil end
   else
     local at = alignedFind(e.base, g, w)
     e.base = string.sub(e.base, 1, at - 1) .. string.sub(e.base, at + w)
@@ -104,8 +113,13 @@ local function list_cache_edit(c, key, g, fs, plus)
     local e = cached[f]
     local found = list_cache_holds(e, g, w)
     if plus and not found then
-      e.adds[#e.adds + 1] = g
-      e.added[g] = true
+      e.adds = e.adds .. g
+      if e.added then
+        e.added[g] = true
+      elseif #e.adds > ADDS_SET_AFTER * w then
+        e.added = {}
+        for p = 1, #e.adds - w + 1, w do e.added[string.sub(e.adds, p, p + w - 1)] = true end
+      end
       e.dirty = true
     elseif not plus and found then
       list_cache_remove(e, g, w)
@@ -115,12 +129,12 @@ end
 
 local function list_cache_flush(c, keys)
   local sets, dels = {}, {}
-  for _, at in ipairs(c.order) do
-    local key, f = at[1], at[2]
+  for k, key in ipairs(c.orderKeys) do
+    local f = c.orderFields[k]
     local e = c.lists[key] and c.lists[key][f]
     if e and e.dirty then
       e.dirty = false
-      local v = #e.adds > 0 and (e.base .. table.concat(e.adds)) or e.base
+      local v = e.base .. e.adds
       sets[key] = sets[key] or {}
       dels[key] = dels[key] or {}
       if v == '' then table.insert(dels[key], f) else

@@ -19,6 +19,7 @@
 ]]
 --- @include "keys"
 --- @include "user-keys"
+--- @include "groups"
 local byte, char, spack, call = string.byte, string.char, struct.pack, redis.call
 local prefix, base = ARGV[1], ARGV[2]
 local first, last, ub = tonumber(ARGV[3]), tonumber(ARGV[4]) - 1, tonumber(ARGV[5])
@@ -51,14 +52,7 @@ for b = first, last do
   for i = 1, #flat, 2 do
     local f = flat[i]
     if #f == 8 then
-      local ubk = bucket_of(f)
-      local g = groups[ubk]
-      if not g then
-        g = {}
-        groups[ubk] = g
-        order[#order + 1] = ubk
-      end
-      g[#g + 1] = f
+      group_add(groups, order, bucket_of(f), f)
     end
   end
 end

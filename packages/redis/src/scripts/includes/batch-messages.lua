@@ -47,6 +47,7 @@
 --- @include "batch-indexes"
 --- @include "batch-users"
 --- @include "reactions"
+--- @include "groups"
 
 -- The placement of a stored record, with the author's id bytes and bucket; nil when it can't be
 -- parsed. `leading`: the record is about to be deleted, its leading fields are enough.
@@ -228,17 +229,6 @@ end
 -- Messages a channel clear drops in one command per index.
 local CLEAR_PART = 1000
 
--- Group id under `index` in `groups` (index key → ids), noting new indexes in `order`.
-local function group_id(groups, order, index, id)
-  local ids = groups[index]
-  if not ids then
-    ids = {}
-    groups[index] = ids
-    order[#order + 1] = index
-  end
-  ids[#ids + 1] = id
-end
-
 -- ids[from..to] of channel's index, cleared as message_delete would clear each one still in the
 -- channel (stored_placement's rules), in one command per index, not several per message.
 local function message_clear_part(b, channel, ids, from, to)
@@ -251,7 +241,7 @@ local function message_clear_part(b, channel, ids, from, to)
     if not place then
       place = doomed_placement(b, key)
       if place == '' then
-        group_id(groups, order, all, id)
+        group_add(groups, order, all, id)
       elseif not place then
         b.unplacedEvicted[id] = channel
       end
@@ -259,11 +249,11 @@ local function message_clear_part(b, channel, ids, from, to)
     if place and place ~= '' and place.channel == channel then
       b.placed[id] = nil
       drops[#drops + 1] = key
-      group_id(groups, order, all, id)
-      if place.guild then group_id(groups, order, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
+      group_add(groups, order, all, id)
+      if place.guild then group_add(groups, order, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
       if place.author then
         local st = user_at(b.us, place.ab, place.af)
-        group_id(groups, order, author_key(st.bucket, place.af), id)
+        group_add(groups, order, author_key(st.bucket, place.af), id)
       end
     end
   end

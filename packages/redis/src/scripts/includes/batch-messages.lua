@@ -49,8 +49,6 @@
 --- @include "reactions"
 --- @include "groups"
 
--- The placement of a stored record, with the author's id bytes and bucket; nil when it can't be
--- parsed. `leading`: the record is about to be deleted, its leading fields are enough.
 -- `p` (a placement or nil) with its author's id bytes and bucket.
 local function with_author(b, p)
   if p and p.author then
@@ -60,6 +58,8 @@ local function with_author(b, p)
   return p
 end
 
+-- The placement of a stored record, with the author's id bytes and bucket; nil when it can't be
+-- parsed. `leading`: the record is about to be deleted, its leading fields are enough.
 local function parsed_placement(b, record, leading)
   return with_author(b, (leading and message_placement_leading or message_placement)(record))
 end

@@ -50,6 +50,13 @@ local function find_sorted(ids, id)
   return lo, false
 end
 
+-- Drop id from the sorted copy of a limited index's ids, when the call keeps one.
+local function forget_sorted(t, id)
+  if not t.ids then return end
+  local at, found = find_sorted(t.ids, id)
+  if found then table.remove(t.ids, at) end
+end
+
 local function idx_add(ix, key, score, id)
   local t = idx_touch(ix, key)
   t.added = true
@@ -97,10 +104,7 @@ local function idx_remove(ix, key, id)
   local t = idx_touch(ix, key)
   t.inf = nil
   redis.call('ZREM', key, id)
-  if t.ids then
-    local at, found = find_sorted(t.ids, id)
-    if found then table.remove(t.ids, at) end
-  end
+  forget_sorted(t, id)
 end
 
 local function idx_remove_many(ix, key, ids)
@@ -108,12 +112,7 @@ local function idx_remove_many(ix, key, ids)
   local t = idx_touch(ix, key)
   t.inf = nil
   for from = 1, #ids, 4000 do redis.call('ZREM', key, unpack(ids, from, math.min(from + 3999, #ids))) end
-  if t.ids then
-    for _, id in ipairs(ids) do
-      local at, found = find_sorted(t.ids, id)
-      if found then table.remove(t.ids, at) end
-    end
-  end
+  for _, id in ipairs(ids) do forget_sorted(t, id) end
 end
 
 local function idx_finish(ix)

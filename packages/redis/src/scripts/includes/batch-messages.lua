@@ -236,19 +236,10 @@ local function message_clear_part(b, channel, ids, from, to)
   local drops, groups, order = {}, {}, {}
   for k = from, to do
     local id = ids[k]
-    local key = b.prefix .. KEY_MESSAGE .. id
-    local place = b.placed[id]
-    if not place then
-      place = doomed_placement(b, key)
-      if place == '' then
-        group_add(groups, order, all, id)
-      elseif not place then
-        b.unplacedEvicted[id] = channel
-      end
-    end
-    if place and place ~= '' and place.channel == channel then
+    local place = stored_placement(b, id, channel)
+    if place and place.channel == channel then
       b.placed[id] = nil
-      drops[#drops + 1] = key
+      drops[#drops + 1] = b.prefix .. KEY_MESSAGE .. id
       group_add(groups, order, all, id)
       if place.guild then group_add(groups, order, b.prefix .. KEY_MESSAGES_BY_GUILD .. place.guild, id) end
       if place.author then

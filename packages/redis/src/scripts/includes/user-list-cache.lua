@@ -99,7 +99,7 @@ local function list_cache_remove(e, g, w)
     e.adds = string.sub(e.adds, 1, at - 1) .. string.sub(e.adds, at + w)
     if e.added then e.added[g] = nil end
   else
-    local at = alignedFind(e.base, g, w)
+    at = alignedFind(e.base, g, w)
     e.base = string.sub(e.base, 1, at - 1) .. string.sub(e.base, at + w)
     if e.set then e.set[g] = alignedFind(e.base, g, w) ~= nil or nil end
   end

@@ -1,5 +1,5 @@
 /**
- * `node bench/dist/listener-only.js [events] [--redis | --null | --floor] [--confirm] [--profile DIR] [--per-channel N] [--only KIND] [--commands]`: the mixed
+ * `node bench/dist/listener-only.js [events] [--redis | --null | --floor] [--confirm] [--profile DIR] [--per-channel N] [--only KIND | --without KIND] [--commands]`: the mixed
  * stream through the listener into MemoryCache, or, with `--redis`, into a RedisCache on a private
  * redis-server (or REDIS_URL's), or, with `--null`, into a backend that stores nothing (null-cache.ts:
  * the listener's own cost, the floor under every backend), or, with `--floor`, into one that encodes each
@@ -13,7 +13,8 @@
  * `SLOWLOG GET` afterwards holds only its commands. `--per-channel N` sets the listener's message
  * limit (default 100, which the stream never reaches: a smaller one makes channels evict), and
  * `--only KIND` keeps one kind of step of the stream (`messageCreate`, `presenceUpdate`…; one that
- * acts on messages keeps `messageCreate` beside it, or it would find none). `--commands` (on Redis)
+ * acts on messages keeps `messageCreate` beside it, or it would find none); `--without KIND` drops one kind
+ * from the mix (`--without channelDelete`: no translator reads, so batches grow to the listener's limit). `--commands` (on Redis)
  * prints the commands per event by name, those run inside scripts included (INFO commandstats).
  */
 import type { UserEntity } from '@sake/abc';
@@ -23,7 +24,7 @@ import { buildIngestDataset } from './dataset.js';
 import { Redis } from 'ioredis';
 import { floorCache } from './floor-cache.js';
 import { nullCache } from './null-cache.js';
-import { onlyKind, onlyWeights } from './only.js';
+import { streamWeights } from './only.js';
 import { Profiler } from './profiler.js';
 import { handleAll, ingestThroughListener, listenerFor, openCache } from './sake.js';
 import { now } from './stats.js';
@@ -41,8 +42,7 @@ if ([toNull, onRedis, toFloor].filter(Boolean).length > 1) throw new TypeError('
 const perChannelAt = args.indexOf('--per-channel');
 const perChannel = perChannelAt >= 0 ? Number(args[perChannelAt + 1]) : undefined;
 if (perChannel !== undefined && !(Number.isInteger(perChannel) && perChannel > 0)) throw new TypeError('listener-only: --per-channel takes a whole number ≥ 1');
-const only = onlyKind(args, 'listener-only');
-const weights = onlyWeights(only);
+const weights = streamWeights(args, 'listener-only');
 const rules = perChannel === undefined ? {} : { messages: { perChannel } };
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onRedis || toFloor ? await BenchRedis.start(process.env.REDIS_URL) : undefined;

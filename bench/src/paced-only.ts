@@ -1,19 +1,19 @@
 /**
- * `node bench/dist/paced-only.js [events] [--rate N] [--warm N] [--memory] [--full] [--timer] [--profile DIR] [--only KIND]`: the
+ * `node bench/dist/paced-only.js [events] [--rate N] [--warm N] [--memory] [--full] [--timer] [--profile DIR] [--only KIND | --without KIND]`: the
  * confirm-latency run alone — the mixed stream offered at 5k (or N) events/s with confirm handlers on every event —
  * into a RedisCache on a private redis-server (or MemoryCache), printing the latency percentiles, the listener's
  * batching, the socket writes per batch and the percentiles per half second (a backlog shows as a run of slow
  * windows): for whoever works on `confirm_p99_ms`. `--warm N` first applies N events untimed (default 5000), as the
  * bench's confirm run comes after its throughput runs: without it the first second measures the JIT. `--full` uses
  * the full bench's mixed-stream world (11 guilds, 16k members) instead of 5 guilds of 1000; `--only KIND` offers one kind
- * of event (as listener-only.js does).
+ * of event, `--without KIND` the mix without one (as listener-only.js does).
  */
 import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
 import { FULL } from './context.js';
 import { buildIngestDataset } from './dataset.js';
 import { handleAll, ingestThroughListener, listenerFor, openCache } from './sake.js';
-import { onlyKind, onlyWeights } from './only.js';
+import { streamWeights } from './only.js';
 import { Profiler } from './profiler.js';
 import { now, percentile } from './stats.js';
 import { BenchRedis } from './store.js';
@@ -25,7 +25,7 @@ interface RedisClientInternals {
 }
 
 const args = process.argv.slice(2);
-const valued = new Set(['--rate', '--profile', '--warm', '--only']);
+const valued = new Set(['--rate', '--profile', '--warm', '--only', '--without']);
 const total = Number(args.find((a, i) => /^\d+$/.test(a) && !valued.has(args[i - 1]!)) ?? 15_000);
 const warmArg = args.indexOf('--warm');
 const warmCount = warmArg >= 0 ? Number(args[warmArg + 1]) : 5_000;
@@ -39,14 +39,14 @@ const onMemory = args.includes('--memory');
 const timerPaced = args.includes('--timer');
 const profileAt = args.indexOf('--profile');
 const profiler = profileAt >= 0 ? new Profiler(args[profileAt + 1]!) : undefined;
-const only = onlyKind(args, 'paced-only');
+const weights = streamWeights(args, 'paced-only');
 const dataset = buildIngestDataset({ seed: 777, guildSizes: args.includes('--full') ? FULL.mixedGuilds : [1000, 1000, 1000, 1000, 1000] });
 const redis = onMemory ? undefined : await BenchRedis.start(process.env.REDIS_URL);
 const cache = redis ? await openCache(redis.url, redis.prefix('paced-only')) : new MemoryCache();
 if (!redis) await cache.open();
 try {
   await ingestThroughListener(listenerFor(cache), dataset.guilds, dataset.ready);
-  const script = new EventScript(dataset.world, onlyWeights(only));
+  const script = new EventScript(dataset.world, weights);
   if (warmCount > 0)
     await handleAll(
       listenerFor(cache),

@@ -163,6 +163,13 @@ describe('segments', () => {
     expect(shape([...stream, mutation.replaceForGuild('member', guild, [member(guild, user(sf()))] as never)])).toEqual([[0, 3]]);
   });
 
+  it("a busy stream's batch whose member sets are under half of it stays with the stream", () => {
+    const members = Array.from({ length: 65 }, () => mutation.set('member', member(guild, user(sf())) as never));
+    const messages = Array.from({ length: 66 }, () => mutation.set('message', message(sf()) as never));
+    expect(shape([...messages, ...members])).toEqual([[131, 0]]);
+    expect(shape([...messages.slice(1), ...members])).toEqual([[0, 130]]);
+  });
+
   it('a clear meets everything after it', () => {
     expect(
       shape([mutation.set('message', message(sf()) as never), mutation.clearFor('invite', 'guild', sf()), mutation.set('message', message(sf()) as never)]),

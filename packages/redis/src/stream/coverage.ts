@@ -70,9 +70,11 @@ function scriptMerge(m: Extract<Checked, { type: 'merge' }>): boolean {
 }
 
 /**
- * Most member sets a batch may have for the stream to take part in it: a batch with more (a
- * member chunk's thousand) goes through the plan whole (segments.ts), whose packed runs (one HSET
- * per bucket, users packed per bucket) ingest ~25 % faster than an op per member.
+ * Most member sets a batch may have for the stream to take part in it, unless they are under half
+ * of it: a batch of more that are most of it (a member chunk's thousand) goes through the plan
+ * whole (segments.ts), whose packed runs (one HSET per bucket, users packed per bucket) ingest
+ * ~25 % faster than an op per member. A busy stream's group commit (thousands of events, a few
+ * member joins among them) stays with the stream: the plan would replay all of it in Node.
  */
 export const STREAM_MEMBER_SETS = 64;
 
@@ -85,7 +87,7 @@ export const STREAM_STRIP_MEMBERS = 2048;
 
 /** What about a whole batch decides which of its mutations the stream takes ({@link hasOp}). */
 export interface StreamTraits {
-  /** More than {@link STREAM_MEMBER_SETS} member sets: the batch goes through the plan whole. */
+  /** More than {@link STREAM_MEMBER_SETS} member sets, half the batch or more: it goes through the plan whole. */
   readonly bulkMembers: boolean;
   /**
    * Every member value or patch's roles are absent, null or snowflakes: the records the stream
@@ -124,7 +126,7 @@ export function streamTraits(checked: readonly Checked[], largeGuilds: ReadonlyS
     } else if (m.type === 'merge') plain &&= plainRoles(m.patch.roles);
     else if (m.type === 'replaceForGuild') for (const v of m.values) plain &&= plainRoles(v.value.roles);
   }
-  return { bulkMembers: sets > STREAM_MEMBER_SETS, plainRoles: plain, membersReplaced: replaced, largeGuilds };
+  return { bulkMembers: sets > STREAM_MEMBER_SETS && sets * 2 >= checked.length, plainRoles: plain, membersReplaced: replaced, largeGuilds };
 }
 
 /** Traits of a batch with nothing unusual. */

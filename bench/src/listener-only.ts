@@ -1,5 +1,5 @@
 /**
- * `node bench/dist/listener-only.js [events] [--redis | --null | --floor] [--confirm] [--profile DIR] [--per-channel N] [--only KIND | --without KIND] [--commands]`: the mixed
+ * `node bench/dist/listener-only.js [events] [--redis | --null | --floor] [--confirm] [--profile DIR] [--per-channel N] [--only KIND | --without KIND] [--commands] [--eval]`: the mixed
  * stream through the listener into MemoryCache, or, with `--redis`, into a RedisCache on a private
  * redis-server (or REDIS_URL's), or, with `--null`, into a backend that stores nothing (null-cache.ts:
  * the listener's own cost, the floor under every backend), or, with `--floor`, into one that encodes each
@@ -15,7 +15,8 @@
  * `--only KIND` keeps one kind of step of the stream (`messageCreate`, `presenceUpdate`…; one that
  * acts on messages keeps `messageCreate` beside it, or it would find none); `--without KIND` drops one kind
  * from the mix (`--without channelDelete`: no translator reads, so batches grow to the listener's limit). `--commands` (on Redis)
- * prints the commands per event by name, those run inside scripts included (INFO commandstats).
+ * prints the commands per event by name, those run inside scripts included (INFO commandstats);
+ * `--eval` runs RedisCache's scripts with EVALSHA instead of its function library.
  */
 import type { UserEntity } from '@sake/abc';
 import { MemoryCache } from '@sake/memory';
@@ -46,7 +47,7 @@ const weights = streamWeights(args, 'listener-only');
 const rules = perChannel === undefined ? {} : { messages: { perChannel } };
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onRedis || toFloor ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
-const cache = onRedis && redis ? await openCache(redis.url, redis.prefix('listener-only')) : toNull || toFloor ? undefined : new MemoryCache();
+const cache = onRedis && redis ? await openCache(redis.url, redis.prefix('listener-only'), !args.includes('--eval')) : toNull || toFloor ? undefined : new MemoryCache();
 if (cache instanceof MemoryCache) await cache.open();
 const me = (dataset.ready.d as { user: UserEntity }).user;
 const floorClient = toFloor && redis ? new Redis(redis.url) : undefined;

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { GatewayListener } from '@sake/gateway';
 import { buildIngestDataset } from './dataset.js';
-import { assertClean, benchLogger, commandName, openCache } from './sake.js';
+import { assertClean, benchLogger, commandName, isScriptCall, openCache } from './sake.js';
 import { now } from './stats.js';
 import { BenchRedis } from './store.js';
 
@@ -54,7 +54,7 @@ try {
       const redisUs = ((await redis.cpuSeconds()) - redis0) * 1e6;
       const slow = await slowCalls();
       // A plain command is a few fields: its time is the scheduler's, the floor under every call.
-      const plain = slow.find((c) => !/^eval/i.test(String(c.args[0])));
+      const plain = slow.find((c) => !isScriptCall(c.args));
       const n = dataset.memberCount;
       console.log(
         `maxBatchMutations ${maxBatchMutations ?? 'default'}: ${((n / ms) * 1000).toFixed(0)} members/s, Node ${((cpu.user + cpu.system) / n).toFixed(1)} µs/member, ` +

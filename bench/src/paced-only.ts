@@ -1,18 +1,19 @@
 /**
- * `node bench/dist/paced-only.js [events] [--rate N] [--warm N] [--memory] [--full] [--timer] [--profile DIR] [--only KIND | --without KIND]`: the
+ * `node bench/dist/paced-only.js [events] [--rate N] [--warm N] [--memory] [--full] [--timer] [--profile DIR] [--only KIND | --without KIND] [--eval]`: the
  * confirm-latency run alone — the mixed stream offered at 5k (or N) events/s with confirm handlers on every event —
  * into a RedisCache on a private redis-server (or MemoryCache), printing the latency percentiles, the listener's
  * batching, the socket writes per batch and the percentiles per half second (a backlog shows as a run of slow
  * windows): for whoever works on `confirm_p99_ms`. `--warm N` first applies N events untimed (default 5000), as the
  * bench's confirm run comes after its throughput runs: without it the first second measures the JIT. `--full` uses
  * the full bench's mixed-stream world (11 guilds, 16k members) instead of 5 guilds of 1000; `--only KIND` offers one kind
- * of event, `--without KIND` the mix without one (as listener-only.js does).
+ * of event, `--without KIND` the mix without one, and `--eval` runs RedisCache's scripts with EVALSHA (as
+ * listener-only.js does).
  */
 import { MemoryCache } from '@sake/memory';
 import { EventScript } from '@sake/simulator';
 import { FULL } from './context.js';
 import { buildIngestDataset } from './dataset.js';
-import { handleAll, ingestThroughListener, listenerFor, openCache } from './sake.js';
+import { handleAll, ingestThroughListener, listenerFor, openCache, scriptOfFunction } from './sake.js';
 import { streamWeights } from './only.js';
 import { Profiler } from './profiler.js';
 import { now, percentile } from './stats.js';
@@ -42,7 +43,7 @@ const profiler = profileAt >= 0 ? new Profiler(args[profileAt + 1]!) : undefined
 const weights = streamWeights(args, 'paced-only');
 const dataset = buildIngestDataset({ seed: 777, guildSizes: args.includes('--full') ? FULL.mixedGuilds : [1000, 1000, 1000, 1000, 1000] });
 const redis = onMemory ? undefined : await BenchRedis.start(process.env.REDIS_URL);
-const cache = redis ? await openCache(redis.url, redis.prefix('paced-only')) : new MemoryCache();
+const cache = redis ? await openCache(redis.url, redis.prefix('paced-only'), !args.includes('--eval')) : new MemoryCache();
 if (!redis) await cache.open();
 try {
   await ingestThroughListener(listenerFor(cache), dataset.guilds, dataset.ready);
@@ -86,7 +87,12 @@ try {
     const scriptNames = new Map(Object.entries(client.scriptsSet ?? {}).map(([name, script]) => [script.sha, name]));
     const send = client.sendCommand.bind(client);
     client.sendCommand = (command) => {
-      const name = command.name === 'evalsha' ? (scriptNames.get(String(command.args?.[0])) ?? 'evalsha') : command.name;
+      const name =
+        command.name === 'evalsha'
+          ? (scriptNames.get(String(command.args?.[0])) ?? 'evalsha')
+          : command.name === 'fcall'
+            ? scriptOfFunction(String(command.args?.[0]))
+            : command.name;
       counts.set(name, (counts.get(name) ?? 0) + 1);
       return send(command);
     };

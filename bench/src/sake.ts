@@ -15,10 +15,10 @@ export const benchLogger: ListenerLogger = {
   },
 };
 
-/** Open a RedisCache on `url` under `prefix`. */
-export async function openCache(url: string, prefix: string): Promise<RedisCache> {
+/** Open a RedisCache on `url` under `prefix` (`functions`: RedisCacheOptions.functions; false runs the scripts with EVALSHA). */
+export async function openCache(url: string, prefix: string, functions = true): Promise<RedisCache> {
   // No background sweep while measuring: it would compete with the figures it is not part of.
-  const cache = new RedisCache(url, { prefix, sweepIntervalMs: 0, commandTimeoutMs: 60_000 });
+  const cache = new RedisCache(url, { prefix, sweepIntervalMs: 0, commandTimeoutMs: 60_000, functions });
   await cache.open();
   return cache;
 }
@@ -57,9 +57,20 @@ export function assertClean(listener: GatewayListener, phase: string): void {
   }
 }
 
-/** A slow-log entry's command as a name: the script's name for an EVALSHA of one of `cache`'s scripts. */
+/** Whether a command (its arguments, the name first) runs a script: `EVALSHA`/`EVAL`, or `FCALL` of a function. */
+export function isScriptCall(args: readonly unknown[]): boolean {
+  return /^(evalsha|eval|fcall)$/i.test(String(args[0]));
+}
+
+/** The script a function of RedisCache's library runs (`sake_<hash>_batch` → `batch`), or the function's name. */
+export function scriptOfFunction(fn: string): string {
+  return /^sake_[0-9a-f]{16}_(.+)$/.exec(fn)?.[1] ?? fn;
+}
+
+/** A slow-log entry's command as a name: the script's name for an EVALSHA of one of `cache`'s scripts or an FCALL of its library. */
 export function commandName(args: readonly string[], cache: RedisCache): string {
   const name = String(args[0]).toLowerCase();
+  if (name === 'fcall') return scriptOfFunction(String(args[1]));
   if (name !== 'evalsha') return name;
   // The client's defined scripts (ioredis internals; a diagnostic only).
   const scripts = (cache as unknown as { client?: { scriptsSet?: Record<string, { sha: string }> } }).client?.scriptsSet ?? {};

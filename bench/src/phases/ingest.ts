@@ -14,7 +14,7 @@ import { compact, figure, type Figure } from '../figures.js';
 import { floorCache } from '../floor-cache.js';
 import { nullCache } from '../null-cache.js';
 import { NaiveStore } from '../naive.js';
-import { commandName, ingestThroughListener, listenerFor, openCache } from '../sake.js';
+import { commandName, ingestThroughListener, isScriptCall, listenerFor, openCache } from '../sake.js';
 import { median, settle, timed } from '../stats.js';
 
 /** What the later phases read from: both layouts loaded with the same data. */
@@ -59,7 +59,7 @@ async function measureSake(context: BenchContext, dataset: IngestDataset, prefix
   const ms = await timed(() => ingestThroughListener(listener, dataset.guilds));
   const slow = slowCalls ? await slowCalls() : [];
   const slowest = slow[0];
-  const plain = slow.find((c) => !/^eval/i.test(String(c.args[0])));
+  const plain = slow.find((c) => !isScriptCall(c.args));
   const bytes = (await context.redis.memory(prefix)) - before;
   const longest = slowest ? { ms: slowest.ms, what: commandName(slowest.args, cache), plainMs: plain?.ms ?? 0 } : undefined;
   return { cache, m: { ms, bytes }, ...(longest ? { longest } : {}) };

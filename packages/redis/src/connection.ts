@@ -7,6 +7,7 @@ import { BackendError, CacheError, ClosedClient, InvalidDataFound } from '@sake/
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ClusterConnection, RedisTarget, ResolvedOptions } from './options.js';
 import { ReadBatcher } from './read-batcher.js';
+import { functionScripts, loadLibrary } from './scripts/functions.js';
 import { defineScripts, type ScriptCommands } from './scripts/index.js';
 
 /** Either kind of ioredis client. */
@@ -77,7 +78,9 @@ export function toCacheError(err: unknown, what: string, key?: string): Error {
 /** One cache's connection and its state. */
 export class Connection {
   readonly client: Client;
-  readonly scripts: ScriptCommands;
+  #scripts: ScriptCommands;
+  /** Whether the scripts run as `FCALL`s of the function library ({@link useFunctions}). */
+  #functions = false;
   /** Point reads, batched per tick (see read-batcher.ts). */
   readonly reads: ReadBatcher;
   readonly owned: boolean;
@@ -89,9 +92,9 @@ export class Connection {
     this.owned = owned;
     this.timeoutMs = timeoutMs;
     this.#deadlines = new Deadlines(timeoutMs);
-    this.scripts = defineScripts(client);
+    this.#scripts = defineScripts(client);
     this.isCluster = client instanceof Cluster || (client as { isCluster?: boolean }).isCluster === true;
-    this.reads = new ReadBatcher(client, this.isCluster);
+    this.reads = new ReadBatcher(client, this.isCluster, () => this.#scripts);
     const reads = this.reads;
     // The same client API, each command sent through the per-tick batcher: a write wave of many
     // small commands is one socket write instead of one per command (those writes were a quarter
@@ -99,6 +102,34 @@ export class Connection {
     this.batched = new Proxy({} as Client & ScriptCommands, {
       get: (_target, name) => (typeof name === 'string' ? (...args: Array<string | Buffer | number>) => reads.call(name, args) : undefined),
     });
+  }
+
+  /** The scripts: `EVALSHA`s of the commands `defineScripts` registers, or `FCALL`s once {@link useFunctions} found a library. */
+  get scripts(): ScriptCommands {
+    return this.#scripts;
+  }
+
+  /**
+   * Run the scripts as `FCALL`s of the function library (scripts/functions.ts) when the server can
+   * hold it: a single node with Redis ≥ 7 whose ACL allows `FUNCTION`. Loads it and resolves `true`,
+   * or resolves `false` and the scripts stay `EVALSHA`s. Called once per open.
+   */
+  async useFunctions(): Promise<boolean> {
+    if (this.isCluster) return false;
+    const client = this.client as Redis;
+    if (!(await loadLibrary(client))) return false;
+    this.#scripts = functionScripts(client);
+    this.#functions = true;
+    return true;
+  }
+
+  /**
+   * After a reconnect: load the library again before the commands that follow (one connection runs
+   * them in order), as a server that restarted without persistence lost it. A failure is left to the
+   * calls, which load it again when the server answers that their function is missing.
+   */
+  reloadFunctions(): void {
+    if (this.#functions) loadLibrary(this.client as Redis).catch(() => {});
   }
 
   /** The client's commands and scripts, batched per tick (see read-batcher.ts). */

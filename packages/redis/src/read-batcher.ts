@@ -9,6 +9,7 @@
  * commands pass straight through.
  */
 import type { Cluster, Redis } from 'ioredis';
+import { isScriptMethod } from './scripts/index.js';
 
 type Client = Redis | Cluster;
 type Arg = string | Buffer | number;
@@ -29,17 +30,33 @@ interface Deferred {
 export class ReadBatcher {
   readonly #client: Client;
   readonly #passThrough: boolean;
+  /** Where a script command's method is (the connection's scripts: `EVALSHA` or `FCALL`). */
+  readonly #scripts: () => object;
   #queue: Array<Pending | Deferred> = [];
   #scheduled = false;
 
-  constructor(client: Client, passThrough: boolean) {
+  /**
+   * @param client - the connection's client (its commands, and the socket corked around a tick's)
+   * @param passThrough - send each command at once (a cluster: ioredis pipelines per node)
+   * @param scripts - the script commands in force (scripts/index.ts `ScriptCommands`)
+   */
+  constructor(client: Client, passThrough: boolean, scripts: () => object) {
     this.#client = client;
     this.#passThrough = passThrough;
+    this.#scripts = scripts;
   }
 
-  /** Send `name args…` (a reply-as-Buffer command such as `hgetBuffer`, or a defined script) with the others of this tick. */
+  /** Call method `name` with `args`: a script command's of the scripts in force, any other the client's. */
+  #invoke(name: string, args: Arg[]): Promise<unknown> {
+    const owner = (isScriptMethod(name) ? this.#scripts() : this.#client) as Record<string, (...a: Arg[]) => Promise<unknown>>;
+    const method = owner[name];
+    if (typeof method !== 'function') throw new TypeError(`no command ${name}`);
+    return method.apply(owner, args);
+  }
+
+  /** Send `name args…` (a reply-as-Buffer command such as `hgetBuffer`, or a script command) with the others of this tick. */
   call<T>(name: string, args: Arg[]): Promise<T> {
-    if (this.#passThrough) return (this.#client as unknown as Record<string, (...a: Arg[]) => Promise<T>>)[name]!(...args);
+    if (this.#passThrough) return this.#invoke(name, args) as Promise<T>;
     return new Promise<T>((resolve, reject) => {
       this.#push({ name, args, resolve: resolve as (v: unknown) => void, reject });
     });
@@ -68,11 +85,11 @@ export class ReadBatcher {
     const queue = this.#queue;
     this.#queue = [];
     this.#scheduled = false;
-    const client = this.#client as unknown as Record<string, (...a: Arg[]) => Promise<unknown>> & { stream?: { cork?(): void; uncork?(): void } };
+    const client = this.#client as unknown as { stream?: { cork?(): void; uncork?(): void } };
     if (queue.length === 1) {
       const p = queue[0]!;
       if ('run' in p) p.run();
-      else client[p.name]!(...p.args).then(p.resolve, p.reject);
+      else this.#send(p);
       return;
     }
     // The commands go out as plain commands with the socket corked: one socket write for all of
@@ -93,19 +110,24 @@ export class ReadBatcher {
           }
           continue;
         }
-        let reply: Promise<unknown>;
-        try {
-          reply = client[p.name]!(...p.args);
-        } catch (err) {
-          p.reject(err);
-          continue;
-        }
-        reply.then(p.resolve, p.reject);
+        this.#send(p);
       }
     } finally {
       stream?.uncork?.();
     }
     // As if the sender had run in a microtask of its own: its error surfaces where it did before.
     if (failure) throw failure.err;
+  }
+
+  /** Send one command, settling its caller's promise (a command that throws as it is built rejects it). */
+  #send(p: Pending): void {
+    let reply: Promise<unknown>;
+    try {
+      reply = this.#invoke(p.name, p.args);
+    } catch (err) {
+      p.reject(err);
+      return;
+    }
+    reply.then(p.resolve, p.reject);
   }
 }

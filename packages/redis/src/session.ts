@@ -31,7 +31,10 @@ export class Session {
   /** Why the store's layout record no longer matches this cache (see {@link reassertLayout}), or undefined. */
   #layoutConflict: string | undefined;
   /** Re-records the layout whenever the client (re)connects after open(). */
-  readonly #onReady = (): void => this.#reassertLayout();
+  readonly #onReady = (): void => {
+    this.conn.reloadFunctions();
+    this.#reassertLayout();
+  };
   /** The store epoch this cache knows (see `LayoutInfo.epoch`). */
   #epoch: string | undefined;
   readonly #resetHandlers = new Set<(reason: string) => void>();
@@ -64,6 +67,7 @@ export class Session {
     const o = this.options;
     await this.conn.open(o.connectTimeoutMs);
     try {
+      if (o.functions) await withDeadline(this.conn.useFunctions(), o.connectTimeoutMs, 'function library load');
       const layout = await withDeadline(checkLayout(this.conn, this.keys, { userBuckets: o.userBuckets }), o.connectTimeoutMs, 'layout check');
       this.#ctx = {
         conn: this.conn,

@@ -1,4 +1,4 @@
-/** The full @sake/conformance suite against RedisCache on a single node. */
+/** The full @sake/conformance suite against RedisCache on a single node (its scripts as FCALLs of the function library: the server is Redis ≥ 7). */
 import { runConformance } from '@sake/conformance';
 import { RedisCache } from '@sake/redis';
 import { corruptEntry } from './corrupt.js';

@@ -7,7 +7,7 @@
 import { mutation } from '@sake/abc';
 import { describe, expect, it } from 'vitest';
 import { guildCalls, joinReplies, MEMBERS_PER_CALL } from '../src/apply/guild-calls.js';
-import { commandsDuring, openedForBlock, member, sf, user } from './helpers.js';
+import { commandsDuring, isScriptCall, member, openedForBlock, sf, user } from './helpers.js';
 
 /** `n` packed member entries (id8, seed u32, length u32, bytes) cut into pieces of `per` entries; seeds are random. */
 function packed(n: number, per: number, start = 0): Buffer[] {
@@ -134,7 +134,7 @@ describe('a batch of thousands of members', () => {
   /** The member weight of each top-level `sakeGuildOps` call under this test's prefix while `run` runs. */
   async function callWeights(run: () => Promise<unknown>): Promise<number[]> {
     const calls = (await commandsDuring(block.admin, prefix, run)).filter(
-      (args) => /^eval/i.test(args[0]!) && args[3]!.startsWith(prefix) && args[3]!.endsWith('meta'),
+      (args) => isScriptCall(args) && args[3]!.startsWith(prefix) && args[3]!.endsWith('meta'),
     );
     return weights(calls.map((args) => args.slice(5)));
   }

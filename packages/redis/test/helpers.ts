@@ -94,6 +94,11 @@ export async function opened<C extends { open(): Promise<void> }>(cache: C): Pro
   return cache;
 }
 
+/** Whether a command (its arguments, the name first) calls one of the cache's scripts: `EVALSHA`/`EVAL`, or `FCALL` of its function library. */
+export function isScriptCall(args: readonly string[]): boolean {
+  return /^(evalsha|eval|fcall)$/i.test(String(args[0]));
+}
+
 /**
  * The top-level commands (not the ones Lua runs) that name `prefix` while `run` runs, each as its
  * arguments (the command name first), seen through MONITOR on `admin`'s server.

@@ -16,9 +16,9 @@ import { memberBucketsFor } from '../src/apply/plan.js';
 import { Keys } from '../src/keys.js';
 import { OPS_PER_CALL } from '../src/stream/writer.js';
 import { STREAM_STRIP_MEMBERS } from '../src/stream/coverage.js';
-import { commandsDuring, member, openedForBlock, sf, user } from './helpers.js';
+import { commandsDuring, isScriptCall, member, openedForBlock, sf, user } from './helpers.js';
 
-const evals = (seen: string[][]): string[][] => seen.filter((args) => /^eval/i.test(args[0]!));
+const evals = (seen: string[][]): string[][] => seen.filter(isScriptCall);
 
 /** What `run` rejects with (undefined when it resolves). */
 const failure = (run: Promise<unknown>): Promise<unknown> =>

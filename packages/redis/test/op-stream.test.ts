@@ -12,13 +12,13 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecord } from '../src/codec/index.js';
 import { Keys } from '../src/keys.js';
 import { OPS_PER_CALL } from '../src/stream/writer.js';
-import { commandsDuring, member, openedForBlock, sf, user } from './helpers.js';
+import { commandsDuring, isScriptCall, member, openedForBlock, sf, user } from './helpers.js';
 
 function message(id: string, channelId: string, guildId: string, authorId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id, channel_id: channelId, guild_id: guildId, author: user(authorId), content: `m${id.slice(-4)}`, timestamp: '2024-01-01T00:00:00.000Z', ...extra };
 }
 
-const evals = (seen: string[][]): string[][] => seen.filter((args) => /^eval/i.test(args[0]!));
+const evals = (seen: string[][]): string[][] => seen.filter(isScriptCall);
 
 describe('the op stream on a single node', () => {
   const block = openedForBlock('stream');

@@ -92,7 +92,7 @@ export class MemberLoader {
 
   /** One `sakeReadMembers` call for `part`, whose bucket keys and counts are `groups`. */
   #readMany(part: Request[], groups: Array<string | Buffer | number>): void {
-    const client = this.#conn.client as unknown as ReadMemberCommand;
+    const client = this.#conn.scripts as unknown as ReadMemberCommand;
     // ARGV: prefix, 12 bytes per member (8-byte user id + 4-byte user bucket) in one string, then (bucket key, count) pairs.
     const blob = Buffer.allocUnsafe(12 * part.length);
     for (let i = 0; i < part.length; i++) {

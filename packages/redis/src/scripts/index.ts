@@ -91,6 +91,14 @@ type Unregistered = Exclude<{ [K in keyof ScriptCommands]: K extends `${infer N}
 const everyCommandRegistered: [Unregistered] extends [never] ? true : Unregistered = true;
 void everyCommandRegistered;
 
+/** The method names of the script commands: each command's name and its `…Buffer` variant. */
+const SCRIPT_METHODS: ReadonlySet<string> = new Set(Object.keys(SCRIPTS).flatMap((name) => [name, `${name}Buffer`]));
+
+/** Whether `method` is a script command's (see {@link ScriptCommands}). */
+export function isScriptMethod(method: string): boolean {
+  return SCRIPT_METHODS.has(method);
+}
+
 /** Register the scripts on `client` (idempotent: a client shared by several caches gets them once) and return it typed with them. */
 export function defineScripts(client: Redis | Cluster): ScriptCommands {
   if (typeof (client as unknown as Record<string, unknown>).sakeGuildOps !== 'function') {

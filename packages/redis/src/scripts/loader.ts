@@ -140,6 +140,11 @@ export function assembleLua(source: string, name = '(inline)'): string {
   return resolveIncludes(source, new Set(), [name]);
 }
 
+/** The text of script `<file>.lua` as written (includes unresolved): what the function library splits (library.ts). */
+export function scriptText(file: string): string {
+  return readLua(file, [file]);
+}
+
 /** The assembled scripts of this process, by file. */
 const assembled = new Map<string, string>();
 

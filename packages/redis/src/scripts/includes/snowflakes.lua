@@ -8,9 +8,18 @@
   snowflake_hex(bytes)   the 16 lowercase hex digits of 8 bytes (the author index key's suffix)
   bucket_of(text, n)     the bucket of a decimal id among n (keys.ts bucketOf: last 9 digits mod n)
 ]]
--- Conversions already made in this call, both ways: a batch names the same channels, guilds and
--- authors again and again.
-local SNOWFLAKE_BYTES, SNOWFLAKE_TEXT = {}, {}
+-- Conversions already made, both ways: a batch names the same channels, guilds and authors again
+-- and again. A function library (library.ts) keeps them from call to call, so they are dropped
+-- once they hold SNOWFLAKE_MEMO_MAX conversions.
+local SNOWFLAKE_BYTES, SNOWFLAKE_TEXT, SNOWFLAKE_MEMO = {}, {}, 0
+local SNOWFLAKE_MEMO_MAX = 8192
+
+-- Remember one conversion, text → bytes (`to_bytes`) or back (both count against the bound).
+local function snowflake_memo(to_bytes, key, value)
+  if SNOWFLAKE_MEMO >= SNOWFLAKE_MEMO_MAX then SNOWFLAKE_BYTES, SNOWFLAKE_TEXT, SNOWFLAKE_MEMO = {}, {}, 0 end
+  SNOWFLAKE_MEMO = SNOWFLAKE_MEMO + 1
+  if to_bytes then SNOWFLAKE_BYTES[key] = value else SNOWFLAKE_TEXT[key] = value end
+end
 
 local function snowflake_bytes(text)
   local known = SNOWFLAKE_BYTES[text]
@@ -36,7 +45,7 @@ local function snowflake_bytes(text)
   local bytes = string.char(
     math.floor(limbs[4] / 256), limbs[4] % 256, math.floor(limbs[3] / 256), limbs[3] % 256,
     math.floor(limbs[2] / 256), limbs[2] % 256, math.floor(limbs[1] / 256), limbs[1] % 256)
-  SNOWFLAKE_BYTES[text] = bytes
+  snowflake_memo(true, text, bytes)
   return bytes
 end
 
@@ -62,7 +71,7 @@ local function snowflake_text(bytes)
   local out = { tostring(groups[#groups]) }
   for k = #groups - 1, 1, -1 do out[#out + 1] = string.format('%04d', groups[k]) end
   local text = table.concat(out)
-  SNOWFLAKE_TEXT[bytes] = text
+  snowflake_memo(false, bytes, text)
   return text
 end
 

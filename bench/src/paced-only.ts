@@ -90,13 +90,14 @@ try {
       const name =
         command.name === 'evalsha'
           ? (scriptNames.get(String(command.args?.[0])) ?? 'evalsha')
-          : command.name === 'fcall'
+          : command.name.toLowerCase() === 'fcall'
             ? scriptOfFunction(String(command.args?.[0]))
             : command.name;
       counts.set(name, (counts.get(name) ?? 0) + 1);
       return send(command);
     };
   }
+  const redisCpu0 = await redis?.cpuSeconds();
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   const offer = async (): Promise<void> => {
@@ -114,11 +115,12 @@ try {
   await (profiler ? profiler.run('paced', offer) : offer());
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
+  const redisCpu = redis && redisCpu0 !== undefined ? `, redis-server CPU ${((((await redis.cpuSeconds()) - redisCpu0) * 1e6) / events.length).toFixed(1)} µs/event` : '';
   const ms = latencies.map((l) => l[1]);
   const stats = listener.stats();
   console.log(
     `${events.length} events at ${rate}/s: p50 ${percentile(ms, 50).toFixed(2)} ms, p90 ${percentile(ms, 90).toFixed(2)}, p99 ${percentile(ms, 99).toFixed(2)}, max ${Math.max(...ms).toFixed(1)}; ` +
-      `${stats.batches} batches (${(events.length / stats.batches).toFixed(1)} events each); Node CPU ${((cpu.user + cpu.system) / events.length).toFixed(1)} µs/event (event loop busy ${(100 * elu.utilization).toFixed(0)}%, the producer's spinning included); ${(socketWrites / stats.batches).toFixed(1)} socket writes per batch`,
+      `${stats.batches} batches (${(events.length / stats.batches).toFixed(1)} events each); Node CPU ${((cpu.user + cpu.system) / events.length).toFixed(1)} µs/event (event loop busy ${(100 * elu.utilization).toFixed(0)}%, the producer's spinning included)${redisCpu}; ${(socketWrites / stats.batches).toFixed(1)} socket writes per batch`,
   );
   console.log(
     `  commands per event: ${[...counts]

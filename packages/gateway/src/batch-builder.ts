@@ -4,6 +4,7 @@
  */
 import type { Mutation } from '@sake/abc';
 import type { BatchWriter, HandedOver, Pending } from './batch-writer.js';
+import { ChannelOverlay } from './channel-overlay.js';
 import type { ListenerCache, TranslateContext, Translation } from './events/types.js';
 import type { Job } from './jobs.js';
 import { readOld } from './old-values.js';
@@ -26,8 +27,8 @@ function wantedPositions(all: readonly Mutation[], kept: readonly Mutation[], ol
 export interface BuilderHooks {
   /** Whether a confirmed handler wants the old value of event `t`. */
   wantsOld(t: string): boolean;
-  /** The context a translator gets. */
-  context(job: Job, wantOld: boolean): TranslateContext;
+  /** The context a translator gets; `channels`: the run's channel writes (its `guildChannels` replays them). */
+  context(job: Job, wantOld: boolean, channels: ChannelOverlay): TranslateContext;
   /** A payload turned out malformed. */
   malformed(job: Job, error: MalformedPayload): void;
   /** Events could not be translated or written. */
@@ -71,6 +72,7 @@ export class BatchBuilder {
   async run(jobs: Job[]): Promise<void> {
     let mutations: Mutation[] = [];
     let ready: Pending<Job>[] = [];
+    const channels = new ChannelOverlay();
     const reportsOld = this.#cache.reportsOld === true;
     // A backend that honours `after` gets a long run's next batch while the previous one is being
     // written (it prepares it meanwhile); others get one batch at a time.
@@ -105,9 +107,12 @@ export class BatchBuilder {
       const wantOld = this.#hooks.wantsOld(job.t);
       // A translator that reads must see every earlier event of its guild: write those first.
       if (translator.reads === 'always' || (translator.reads === 'forOld' && wantOld)) await flush();
+      // Its read waits behind the writes in flight anyway: hand what was collected over meanwhile, so
+      // the store has it to write while the read is answered and the events after it are translated.
+      else if (translator.reads === 'channels') await flush(false);
       let translation: Translation;
       try {
-        translation = await translator.translate(job.d as never, this.#hooks.context(job, wantOld));
+        translation = await translator.translate(job.d as never, this.#hooks.context(job, wantOld, channels));
       } catch (error) {
         this.#order.finish(job.stamp);
         if (error instanceof MalformedPayload) this.#hooks.malformed(job, error);
@@ -139,7 +144,10 @@ export class BatchBuilder {
         old = typeof oldOf === 'number' ? undefined : [];
       }
       ready.push({ job, old, from: mutations.length, oldAt, oldIsList: typeof oldOf !== 'number' && oldOf !== undefined });
-      for (const m of own) mutations.push(m);
+      for (const m of own) {
+        mutations.push(m);
+        channels.note(m);
+      }
       if (mutations.length >= this.#maxBatchMutations) await flush(false);
     }
     await flush();

@@ -11,6 +11,7 @@ import { GatewayDispatchEvents, GatewayOpcodes, type GatewayDispatchPayload } fr
 import { isSnowflake, toSnowflake, type Snowflake, type Snowflakeish } from '@sake/abc';
 import { BatchBuilder } from './batch-builder.js';
 import { BatchWriter } from './batch-writer.js';
+import type { ChannelOverlay } from './channel-overlay.js';
 import { GuildTracking } from './guild-tracking.js';
 import { guildOf, keyOf, type Job } from './jobs.js';
 import { orAbsent } from './old-values.js';
@@ -77,7 +78,7 @@ export class GatewayListener {
       this.#order,
       {
         wantsOld: (t) => this.#dispatcher.hasConfirmed(t),
-        context: (job, wantOld) => this.#context(job, wantOld),
+        context: (job, wantOld, channels) => this.#context(job, wantOld, channels),
         malformed: (job, error) => this.#malformed(job, error),
         failed: (jobs, cause) => this.#failed(jobs, cause),
       },
@@ -279,7 +280,7 @@ export class GatewayListener {
     }
   }
 
-  #context(job: Job, wantOld: boolean): TranslateContext {
+  #context(job: Job, wantOld: boolean, channels: ChannelOverlay): TranslateContext {
     return {
       rules: this.#rules,
       cache: this.#cache,
@@ -296,6 +297,7 @@ export class GatewayListener {
       },
       find: orAbsent,
       collect: (iterator) => iterator.toArray(),
+      guildChannels: async (guildId) => channels.view(guildId, await this.#cache.iterGuildChannelsForGuild(guildId).toArray()),
     };
   }
 

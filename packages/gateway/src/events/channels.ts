@@ -36,7 +36,7 @@ function setChannel<T extends DispatchEventName>(name: string): EventTranslator<
 /** CHANNEL_DELETE / THREAD_DELETE: the channel, its threads, and everything in them. */
 function deleteChannel<T extends DispatchEventName>(name: string): EventTranslator<T> {
   return {
-    reads: 'always',
+    reads: 'channels',
     async translate(data, context: TranslateContext) {
       const d = object(data, name);
       const channelId = snowflake(d, 'id', name);
@@ -44,7 +44,7 @@ function deleteChannel<T extends DispatchEventName>(name: string): EventTranslat
       if (guildId === undefined) return { mutations: [] };
       const mutations = channelCascade(channelId, context);
       // Threads of a deleted channel go with it (Discord does not always send their THREAD_DELETEs).
-      for await (const channel of context.cache.iterGuildChannelsForGuild(guildId)) {
+      for (const channel of await context.guildChannels(guildId)) {
         if (THREAD_TYPES.has(channel.type) && (channel as { parent_id?: string | null }).parent_id === channelId) {
           mutations.push(...channelCascade(channel.id, context));
         }
@@ -66,7 +66,7 @@ export const channelTranslators: TranslatorTable = {
   [GatewayDispatchEvents.ThreadListSync]: {
     // The sync lists every active thread of `channel_ids` (of the guild when absent): cached threads
     // of those parents that are not listed are gone.
-    reads: 'always',
+    reads: 'channels',
     async translate(data, context) {
       const d = object(data, 'THREAD_LIST_SYNC');
       const guildId = snowflake(d, 'guild_id', 'THREAD_LIST_SYNC');
@@ -77,7 +77,7 @@ export const channelTranslators: TranslatorTable = {
           : new Set(array(d, 'channel_ids', 'THREAD_LIST_SYNC').map((id, i) => snowflake({ id }, 'id', `THREAD_LIST_SYNC.channel_ids[${i}]`)));
       const listed = new Set(threads.map((t) => t.id as string));
       const mutations: Mutation[] = [];
-      for await (const channel of context.cache.iterGuildChannelsForGuild(guildId)) {
+      for (const channel of await context.guildChannels(guildId)) {
         const parentId = (channel as { parent_id?: string | null }).parent_id ?? '';
         if (THREAD_TYPES.has(channel.type) && !listed.has(channel.id) && (parents === undefined || parents.has(parentId))) {
           mutations.push(...channelCascade(channel.id, context));

@@ -1,5 +1,5 @@
 /** The contract every event translator follows. */
-import type { Backend, CacheIterator, Mutation, Snowflake } from '@sake/abc';
+import type { Backend, CacheIterator, GuildChannelEntity, Mutation, Snowflake } from '@sake/abc';
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { ResolvedRules } from '../rules.js';
 
@@ -54,6 +54,12 @@ export interface TranslateContext {
   find<T>(read: () => Promise<T>): Promise<T | undefined>;
   /** Collect an iterator (small, per-guild sets only). */
   collect<T>(iterator: CacheIterator<T>): Promise<T[]>;
+  /**
+   * The channels of `guildId` as of this event, the writes of the events before it included
+   * whether or not they are in the cache yet (channel-overlay.ts): what a `reads: 'channels'`
+   * translator reads instead of `cache.iterGuildChannelsForGuild`.
+   */
+  guildChannels(guildId: Snowflake): Promise<GuildChannelEntity[]>;
 }
 
 /** A translated event: the mutations to apply and, when asked, the value cached before. */
@@ -75,13 +81,14 @@ export interface Translation {
  *
  * `reads` says when it reads the cache: `always` (it needs the current value
  * to compute the change), `forOld` (only to hand confirmed handlers an old
- * value that no single mutation's entry gives) or `never`. Before a reading
- * translator runs, the listener writes the events queued before it, so reads
- * see them. Translators prefer `oldOf` and backend-side mutations (`react`,
+ * value that no single mutation's entry gives), `channels` (only a guild's
+ * channels, through `context.guildChannels`) or `never`. Before an `always`
+ * or `forOld` translator runs, the listener writes the events queued before
+ * it, so reads see them; `context.guildChannels` sees them without that. Translators prefer `oldOf` and backend-side mutations (`react`,
  * `removeRole`, merge upserts) to reads: a read costs a flush and a round trip.
  */
 export interface EventTranslator<T extends DispatchEventName = DispatchEventName> {
-  readonly reads: 'always' | 'forOld' | 'never';
+  readonly reads: 'always' | 'forOld' | 'channels' | 'never';
   /**
    * Validate the payload (throw `MalformedPayload` before producing anything)
    * and produce its mutations.

@@ -47,7 +47,8 @@ const weights = streamWeights(args, 'listener-only');
 const rules = perChannel === undefined ? {} : { messages: { perChannel } };
 const dataset = buildIngestDataset({ seed: 777, guildSizes: [1000, 1000, 1000, 1000, 1000] });
 const redis = onRedis || toFloor ? await BenchRedis.start(process.env.REDIS_URL) : undefined;
-const cache = onRedis && redis ? await openCache(redis.url, redis.prefix('listener-only'), !args.includes('--eval')) : toNull || toFloor ? undefined : new MemoryCache();
+const cache =
+  onRedis && redis ? await openCache(redis.url, redis.prefix('listener-only'), !args.includes('--eval')) : toNull || toFloor ? undefined : new MemoryCache();
 if (cache instanceof MemoryCache) await cache.open();
 const me = (dataset.ready.d as { user: UserEntity }).user;
 const floorClient = toFloor && redis ? new Redis(redis.url) : undefined;

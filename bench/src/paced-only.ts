@@ -115,7 +115,8 @@ try {
   await (profiler ? profiler.run('paced', offer) : offer());
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
-  const redisCpu = redis && redisCpu0 !== undefined ? `, redis-server CPU ${((((await redis.cpuSeconds()) - redisCpu0) * 1e6) / events.length).toFixed(1)} µs/event` : '';
+  const redisCpu =
+    redis && redisCpu0 !== undefined ? `, redis-server CPU ${((((await redis.cpuSeconds()) - redisCpu0) * 1e6) / events.length).toFixed(1)} µs/event` : '';
   const ms = latencies.map((l) => l[1]);
   const stats = listener.stats();
   console.log(

@@ -28,7 +28,7 @@ function channelWrite(next: () => number): Mutation {
   const guildId = next() < 0.8 ? G : G2;
   const parent = pick([null, '301', '302']);
   const r = next();
-  if (r < 0.4) return mutation.set('channel', (parent ? thread(id, guildId, parent) : channel(id, guildId)));
+  if (r < 0.4) return mutation.set('channel', parent ? thread(id, guildId, parent) : channel(id, guildId));
   if (r < 0.6) return mutation.merge('channel', { channelId: id }, { name: `n${Math.floor(next() * 100)}`, ...(next() < 0.3 ? { parent_id: parent } : {}) });
   if (r < 0.8) return mutation.delete('channel', { channelId: id });
   if (r < 0.9) return mutation.replaceForGuild('channel', guildId, [channel('301', guildId), thread('306', guildId, '301')] as never);
@@ -60,7 +60,7 @@ describe('ChannelOverlay', () => {
 
   it('notes only channel writes', () => {
     const overlay = new ChannelOverlay();
-    overlay.note(mutation.delete('role', { guildId: G, roleId: '301' }));
+    overlay.note(mutation.delete('role', { roleId: '301' }));
     overlay.note(mutation.clearFor('message', 'channel', '301'));
     const cached = [channel('301', G) as unknown as GuildChannelEntity];
     expect(overlay.view(G, cached)).toEqual(cached);

@@ -20,9 +20,28 @@ function fakeClient(): { client: never; log: string[] } {
 }
 
 describe('ReadBatcher', () => {
+  it('sends a script command through the scripts in force (EVALSHA or FCALL) and any other through the client, in one write', async () => {
+    const { client, log } = fakeClient();
+    const script =
+      (name: string) =>
+      (args: unknown[]): Promise<string> => {
+        log.push(`${name} ${String(args)}`);
+        return Promise.resolve(name);
+      };
+    let scripts: object = { sakeBatchBuffer: script('first') };
+    const batcher = new ReadBatcher(client, false, () => scripts);
+    const a = batcher.call<string>('sakeBatchBuffer', ['x']);
+    const b = batcher.call<Buffer>('getBuffer', ['b']);
+    expect(await a).toBe('first');
+    expect((await b).toString()).toBe('b');
+    scripts = { sakeBatchBuffer: script('second') };
+    expect(await batcher.call<string>('sakeBatchBuffer', ['y'])).toBe('second');
+    expect(log).toEqual(['cork', 'first x', 'GET b', 'write', 'second y']);
+  });
+
   it('sends a deferred sender in its place among the tick’s commands, in the same write', async () => {
     const { client, log } = fakeClient();
-    const batcher = new ReadBatcher(client, false);
+    const batcher = new ReadBatcher(client, false, () => client);
     const a = batcher.call<Buffer>('getBuffer', ['a']);
     batcher.defer(() => log.push('deferred'));
     const b = batcher.call<Buffer>('getBuffer', ['b']);
@@ -33,7 +52,7 @@ describe('ReadBatcher', () => {
 
   it('runs a lone deferred sender without corking for it', async () => {
     const { client, log } = fakeClient();
-    const batcher = new ReadBatcher(client, false);
+    const batcher = new ReadBatcher(client, false, () => client);
     batcher.defer(() => log.push('deferred'));
     await Promise.resolve();
     expect(log).toEqual(['deferred']);
@@ -41,7 +60,7 @@ describe('ReadBatcher', () => {
 
   it('still sends the other commands when a deferred sender throws, then surfaces the error', async () => {
     const { client, log } = fakeClient();
-    const batcher = new ReadBatcher(client, false);
+    const batcher = new ReadBatcher(client, false, () => client);
     const errors: unknown[] = [];
     const onError = (err: unknown): void => void errors.push(err);
     process.on('uncaughtException', onError);

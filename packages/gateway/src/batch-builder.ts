@@ -108,8 +108,9 @@ export class BatchBuilder {
       // A translator that reads must see every earlier event of its guild: write those first.
       if (translator.reads === 'always' || (translator.reads === 'forOld' && wantOld)) await flush();
       // Its read waits behind the writes in flight anyway: hand what was collected over meanwhile, so
-      // the store has it to write while the read is answered and the events after it are translated.
-      else if (translator.reads === 'channels') await flush(false);
+      // the store has it to write while the read is answered and the events after it are translated
+      // (with nothing collected, a flush would only wait for the last batch's write).
+      else if (translator.reads === 'channels' && ready.length > 0) await flush(false);
       let translation: Translation;
       try {
         translation = await translator.translate(job.d as never, this.#hooks.context(job, wantOld, channels));

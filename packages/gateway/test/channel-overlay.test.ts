@@ -118,6 +118,19 @@ describe('translators that read a guild’s channels', () => {
     expect(ids).not.toContain('402');
   });
 
+  it('a channel delete right after a full batch was handed over does not wait for that batch’s write', async () => {
+    const cache = await heldCache();
+    const listener = new GatewayListener(cache, {}, { maxBatchMutations: 2 });
+    listener.handle(dispatch('CHANNEL_CREATE', channel('401', G)), 0);
+    listener.handle(dispatch('THREAD_CREATE', thread('402', G, '401')), 0);
+    listener.handle(dispatch('CHANNEL_DELETE', channel('401', G)), 0);
+    await vi.waitFor(() => expect(cache.batches).toHaveLength(2));
+    expect(cache.batches[1]).toContainEqual(mutation.delete('channel', { channelId: '402' }));
+    cache.release();
+    await listener.idle();
+    expect(await cache.iterGuildChannelsForGuild(G).toArray()).not.toContainEqual(expect.objectContaining({ id: '402' }));
+  });
+
   it('a thread list sync drops a thread its run created and the sync does not list, its write still held', async () => {
     const cache = await heldCache();
     const listener = new GatewayListener(cache);

@@ -15,10 +15,7 @@
  * the library's text fixes (field numbers, built helpers) and bounded memos may live there.
  */
 import { createHash } from 'node:crypto';
-import { assembleLua, LuaLoadError, scriptText } from './loader.js';
-
-/** An include line (as loader.ts reads them). */
-const INCLUDE_LINE = /^--- @include "[^"]*"[ \t]*$/;
+import { assembleLua, isIncludeLine, LuaLoadError, scriptText } from './loader.js';
 
 /** The scripts as one library: its name, its text for `FUNCTION LOAD`, and each script's function. */
 export interface FunctionLibrary {
@@ -45,11 +42,11 @@ export function splitScript(file: string, text = scriptText(file)): { prelude: s
     if (inHeader) {
       if (line.includes(']]')) inHeader = false;
     } else if (line.startsWith('--[[')) inHeader = !line.includes(']]', 4);
-    else if (INCLUDE_LINE.test(line)) last = at;
+    else if (isIncludeLine(line)) last = at;
     else if (line.trim() !== '' && !line.startsWith('--')) break;
   }
   for (let k = at; k < lines.length; k++)
-    if (INCLUDE_LINE.test(lines[k]!)) throw new LuaLoadError(`${file}.lua includes below its code (line ${k + 1}): a library can't hoist that include`, [file]);
+    if (isIncludeLine(lines[k]!)) throw new LuaLoadError(`${file}.lua includes below its code (line ${k + 1}): a library can't hoist that include`, [file]);
   return { prelude: assembleLua(lines.slice(0, last + 1).join('\n'), file), body: lines.slice(last + 1).join('\n') };
 }
 

@@ -27,6 +27,14 @@ const LUA_DIR = new URL('../../src/scripts/', import.meta.url);
 /** An include line; the name is a file of `includes/` without `.lua`. */
 const INCLUDE = /^--- @include "([^"]*)"[ \t]*$/gm;
 
+/** {@link INCLUDE} for one line (no flags: no `lastIndex` state, anchored to the line). */
+const INCLUDE_LINE = new RegExp(INCLUDE.source);
+
+/** Whether `line` (one line, without its newline) is an include line. */
+export function isIncludeLine(line: string): boolean {
+  return INCLUDE_LINE.test(line);
+}
+
 /** The include generated from keys.ts instead of read from a file. */
 const KEYS_INCLUDE = 'keys';
 

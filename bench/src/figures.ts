@@ -11,6 +11,7 @@ export type FigureName =
   | 'get_member_join_floor_p50_us'
   | 'concurrent_get_ops_per_s'
   | 'iter_members_per_s'
+  | 'iter_naive_joined_members_per_s'
   | 'mixed_events_per_s'
   | 'confirm_p99_ms'
   | 'redis_ceiling_hset_per_s'

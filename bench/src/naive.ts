@@ -80,6 +80,39 @@ export class NaiveStore {
     return member;
   }
 
+  /**
+   * Visit every member of a guild with its user joined: each HSCAN page's users are read with one
+   * HMGET, sent in the same socket write as the next page's HSCAN (one round trip per page, as
+   * {@link iterMembers} has), and both replies parsed: the baseline doing the join RedisCache's
+   * iteration does (users stored once, apart from their members); returns how many.
+   */
+  async iterMembersJoined(guildId: string, visit: (member: unknown) => void = () => {}): Promise<number> {
+    const key = this.membersKey(guildId);
+    const stream = this.#redis.stream;
+    let page = await this.#redis.hscan(key, '0', 'COUNT', BATCH);
+    let count = 0;
+    for (;;) {
+      const [next, flat] = page;
+      const ids: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) ids.push(flat[i]!);
+      stream.cork();
+      const users = ids.length > 0 ? this.#redis.hmget(this.usersKey, ...ids) : Promise.resolve([]);
+      const following = next === '0' ? undefined : this.#redis.hscan(key, next, 'COUNT', BATCH);
+      stream.uncork();
+      const found = await users;
+      for (let k = 0; k < ids.length; k++) {
+        const member = JSON.parse(flat[2 * k + 1]!) as Record<string, unknown>;
+        const user = found[k];
+        if (user == null) throw new Error(`naive: member ${ids[k]} of guild ${guildId} has no user`);
+        member.user = JSON.parse(user);
+        visit(member);
+        count++;
+      }
+      if (!following) return count;
+      page = await following;
+    }
+  }
+
   /** Visit every member of a guild with HSCAN + JSON.parse (no user join); returns how many. */
   async iterMembers(guildId: string, visit: (member: unknown) => void = () => {}): Promise<number> {
     const key = this.membersKey(guildId);

@@ -83,6 +83,16 @@ async function paced(listener: GatewayListener, events: readonly GatewayDispatch
   return { latencies, offered: i };
 }
 
+/**
+ * CPU per event over the throughput blocks, as a note. redis-server runs commands on one thread, so
+ * its CPU per event bounds RedisCache's rate whatever Node does: the note gives that bound.
+ */
+function cpuNote(cpu: { memoryNode: number; redisNode: number; redisServer: number }, events: number): string {
+  const per = (micros: number): string => (micros / events).toFixed(1);
+  const bound = cpu.redisServer > 0 ? `, which alone bounds it at ${((1e6 * events) / cpu.redisServer / 1000).toFixed(1)}k events/s` : '';
+  return `CPU per event: RedisCache Node ${per(cpu.redisNode)} µs and redis-server ${per(cpu.redisServer)} µs${bound}; MemoryCache Node ${per(cpu.memoryNode)} µs`;
+}
+
 /** What the throughput runs hand over to the RedisCache confirm run. */
 interface StreamRuns {
   readonly mixed: Figure;
@@ -118,6 +128,14 @@ async function streamRuns(context: BenchContext, cache: RedisCache): Promise<Str
   const redisRates: number[] = [];
   const memoryRates: number[] = [];
   const kinds = new Map<string, number>();
+  // CPU microseconds over every block: each cache's Node process, and redis-server during RedisCache's.
+  const cpu = { memoryNode: 0, redisNode: 0, redisServer: 0 };
+  const nodeMicros = async (run: () => Promise<void>): Promise<{ ms: number; node: number }> => {
+    const node0 = process.cpuUsage();
+    const ms = await timed(run);
+    const node = process.cpuUsage(node0);
+    return { ms, node: node.user + node.system };
+  };
   let total = 0;
   for (let rep = 0; rep < reps; rep++) {
     const onMemory = listenerFor(memory);
@@ -129,8 +147,14 @@ async function streamRuns(context: BenchContext, cache: RedisCache): Promise<Str
     while (redisMs < sizes.mixedBudgetMs && events < sizes.mixedMaxEvents) {
       const batch = generate(dataset.world, script, block);
       for (const e of batch) kinds.set(e.t, (kinds.get(e.t) ?? 0) + 1);
-      memoryMs += await timed(() => handleAll(onMemory, batch));
-      redisMs += await timed(() => handleAll(onRedis, batch));
+      const onMemoryRun = await nodeMicros(() => handleAll(onMemory, batch));
+      memoryMs += onMemoryRun.ms;
+      cpu.memoryNode += onMemoryRun.node;
+      const server0 = await context.redis.cpuSeconds();
+      const onRedisRun = await nodeMicros(() => handleAll(onRedis, batch));
+      cpu.redisServer += ((await context.redis.cpuSeconds()) - server0) * 1e6;
+      redisMs += onRedisRun.ms;
+      cpu.redisNode += onRedisRun.node;
       events += batch.length;
     }
     assertClean(onMemory, 'mixed stream (memory)');
@@ -170,7 +194,7 @@ async function streamRuns(context: BenchContext, cache: RedisCache): Promise<Str
     median(memoryRates),
     'same stream into MemoryCache',
     'events/s',
-    `${total} events over ${dataset.guilds.length} guilds (median of ${reps}); ${mix}, …`,
+    `${total} events over ${dataset.guilds.length} guilds (median of ${reps}); ${mix}, …; ${cpuNote(cpu, total)}`,
   );
   return { mixed, confirmEvents, memoryRun };
 }

@@ -97,9 +97,10 @@ export class NaiveStore {
       for (let i = 0; i < flat.length; i += 2) ids.push(flat[i]!);
       stream.cork();
       const users = ids.length > 0 ? this.#redis.hmget(this.usersKey, ...ids) : Promise.resolve([]);
-      const following = next === '0' ? undefined : this.#redis.hscan(key, next, 'COUNT', BATCH);
+      const nextPage = next === '0' ? undefined : this.#redis.hscan(key, next, 'COUNT', BATCH);
       stream.uncork();
-      const found = await users;
+      // (Both replies arrive together: they left in one write.)
+      const [found, following] = await Promise.all([users, nextPage]);
       for (let k = 0; k < ids.length; k++) {
         const member = JSON.parse(flat[2 * k + 1]!) as Record<string, unknown>;
         const user = found[k];
@@ -109,7 +110,7 @@ export class NaiveStore {
         count++;
       }
       if (!following) return count;
-      page = await following;
+      page = following;
     }
   }
 

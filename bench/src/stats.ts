@@ -28,6 +28,23 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return now() - start;
 }
 
+/** What {@link timedCpu} measured: wall ms, and CPU µs of this process and of redis-server. */
+export interface TimedCpu {
+  readonly ms: number;
+  readonly node: number;
+  readonly redis: number;
+}
+
+/** Run `fn` and measure its wall time and the CPU it took in this process and in `redis` (a delta of its CPU counter). */
+export async function timedCpu(redis: { cpuSeconds(): Promise<number> }, fn: () => Promise<unknown>): Promise<TimedCpu> {
+  const redis0 = await redis.cpuSeconds();
+  const node0 = process.cpuUsage();
+  const ms = await timed(fn);
+  const node = process.cpuUsage(node0);
+  const server = (await redis.cpuSeconds()) - redis0;
+  return { ms, node: node.user + node.system, redis: server * 1e6 };
+}
+
 /** Resolve after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

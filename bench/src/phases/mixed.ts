@@ -17,7 +17,7 @@ import { buildIngestDataset } from '../dataset.js';
 import { inspectPass, inspecting } from '../diagnose.js';
 import { figure, type Figure } from '../figures.js';
 import { assertClean, handleAll, ingestThroughListener, listenerFor, openCache } from '../sake.js';
-import { median, now, percentile, settle, timed } from '../stats.js';
+import { median, now, percentile, settle, timed, timedCpu } from '../stats.js';
 
 /** Events offered per second in the confirm run (DESIGN §7). */
 const CONFIRM_RATE = 5_000;
@@ -130,12 +130,6 @@ async function streamRuns(context: BenchContext, cache: RedisCache): Promise<Str
   const kinds = new Map<string, number>();
   // CPU microseconds over every block: each cache's Node process, and redis-server during RedisCache's.
   const cpu = { memoryNode: 0, redisNode: 0, redisServer: 0 };
-  const nodeMicros = async (run: () => Promise<void>): Promise<{ ms: number; node: number }> => {
-    const node0 = process.cpuUsage();
-    const ms = await timed(run);
-    const node = process.cpuUsage(node0);
-    return { ms, node: node.user + node.system };
-  };
   let total = 0;
   for (let rep = 0; rep < reps; rep++) {
     const onMemory = listenerFor(memory);
@@ -147,14 +141,13 @@ async function streamRuns(context: BenchContext, cache: RedisCache): Promise<Str
     while (redisMs < sizes.mixedBudgetMs && events < sizes.mixedMaxEvents) {
       const batch = generate(dataset.world, script, block);
       for (const e of batch) kinds.set(e.t, (kinds.get(e.t) ?? 0) + 1);
-      const onMemoryRun = await nodeMicros(() => handleAll(onMemory, batch));
+      const onMemoryRun = await timedCpu(context.redis, () => handleAll(onMemory, batch));
       memoryMs += onMemoryRun.ms;
       cpu.memoryNode += onMemoryRun.node;
-      const server0 = await context.redis.cpuSeconds();
-      const onRedisRun = await nodeMicros(() => handleAll(onRedis, batch));
-      cpu.redisServer += ((await context.redis.cpuSeconds()) - server0) * 1e6;
+      const onRedisRun = await timedCpu(context.redis, () => handleAll(onRedis, batch));
       redisMs += onRedisRun.ms;
       cpu.redisNode += onRedisRun.node;
+      cpu.redisServer += onRedisRun.redis;
       events += batch.length;
     }
     assertClean(onMemory, 'mixed stream (memory)');

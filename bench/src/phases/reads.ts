@@ -8,7 +8,7 @@ import type { BenchContext } from '../context.js';
 import { samplePairs } from '../dataset.js';
 import { inspectPass, inspecting } from '../diagnose.js';
 import { figure, type Figure } from '../figures.js';
-import { median, now, percentile, settle, timed } from '../stats.js';
+import { median, now, percentile, settle, timed, timedCpu } from '../stats.js';
 import type { Loaded } from './ingest.js';
 
 /** The point-read paths, each timed per call. */
@@ -111,12 +111,8 @@ interface PassCpu {
 
 /** Run `pass` (which visits `members` members) and measure its rate and its CPU on both sides. */
 async function measuredPass(context: BenchContext, members: number, pass: () => Promise<void>): Promise<{ rate: number; cpu: PassCpu }> {
-  const redis0 = await context.redis.cpuSeconds();
-  const node0 = process.cpuUsage();
-  const ms = await timed(pass);
-  const node = process.cpuUsage(node0);
-  const redis = (await context.redis.cpuSeconds()) - redis0;
-  return { rate: members / (ms / 1000), cpu: { node: (node.user + node.system) / members, redis: (redis * 1e6) / members } };
+  const { ms, node, redis } = await timedCpu(context.redis, pass);
+  return { rate: members / (ms / 1000), cpu: { node: node / members, redis: redis / members } };
 }
 
 /** The median per-member CPU of some passes, as a note (`Node x / redis-server y µs`). */
